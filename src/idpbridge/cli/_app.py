@@ -1,0 +1,74 @@
+"""Typer application: ``idpbridge connectors`` and friends."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .._version import __version__
+from ..registry import default_registry
+
+app = typer.Typer(
+    name="idpbridge",
+    help="Authenticate users against a legacy identity provider and migrate them.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"idpbridge {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """idpbridge command line."""
+
+
+@app.command()
+def connectors(
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON array for scripts."),
+) -> None:
+    """List installed connectors, their methods and whether they are ready to use."""
+    infos = default_registry().list()
+    if as_json:
+        typer.echo(json.dumps([i.as_dict() for i in infos], indent=2))
+        return
+    console = Console()
+    table = Table(title="idpbridge connectors")
+    table.add_column("name", style="bold")
+    table.add_column("title")
+    table.add_column("methods")
+    table.add_column("available")
+    table.add_column("from")
+    for i in infos:
+        status = "[green]yes[/]" if i.available else f"[red]no[/] {i.install_hint or i.error or ''}"
+        table.add_row(
+            i.name,
+            i.title,
+            ", ".join(m.value for m in i.methods),
+            status,
+            f"{i.distribution or '?'} {i.version or ''}".strip(),
+        )
+    if not infos:
+        console.print('No connectors are installed. Try: pip install "idpbridge[all]"')
+        return
+    console.print(table)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="idpbridge")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,227 @@
+"""Connector configuration: the base model, validation errors, TOML files and ``${ENV}`` secrets.
+
+Every connector has a :class:`ConnectorConfig` subclass (its ``Config``): a frozen pydantic
+model that forbids unknown fields and holds secrets as :class:`~pydantic.SecretStr`. Invalid
+configuration raises :class:`~idpbridge.ConfigurationError` naming the connector and the field,
+never a raw pydantic traceback and never the offending value.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Self, TypeVar
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .errors import ConfigurationError
+from .http import HttpPolicy, RetryPolicy, Timeouts, require_secure_url
+from .methods import Method
+
+__all__ = [
+    "ConnectorConfig",
+    "TimeoutSettings",
+    "build_config",
+    "expand_env",
+    "read_toml",
+]
+
+C = TypeVar("C", bound="ConnectorConfig")
+
+
+class TimeoutSettings(BaseModel):
+    """Seconds to connect, to wait for a read, and for a whole call including retries."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    connect: float = Field(5.0, gt=0, le=120)
+    read: float = Field(10.0, gt=0, le=300)
+    total: float = Field(20.0, gt=0, le=600)
+
+
+class ConnectorConfig(BaseModel):
+    """Base configuration shared by every connector.
+
+    Subclasses add their provider's fields and set :attr:`supported_methods` (what the connector
+    can do) and :attr:`endpoint_names` (which endpoints may be overridden, e.g. for a custom
+    domain).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=False)
+
+    supported_methods: ClassVar[frozenset[Method]] = frozenset()
+    endpoint_names: ClassVar[frozenset[str]] = frozenset()
+
+    methods: frozenset[Method] | None = Field(
+        None, description="Methods to enable; defaults to every method the connector supports."
+    )
+    endpoints: dict[str, str] = Field(
+        default_factory=dict, description="Endpoint URL overrides (custom domains, proxies, tests)."
+    )
+    timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)
+    max_response_bytes: int = Field(1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    retries: int = Field(3, ge=1, le=10, description="Attempts for idempotent requests.")
+    continuation_keys: tuple[SecretStr, ...] = Field(
+        (), description="AES-256 keys (base64url) sealing continuations; first one seals."
+    )
+    continuation_ttl: int = Field(600, ge=30, le=86_400, description="Seconds a flow step lives.")
+
+    @field_validator("methods", mode="before")
+    @classmethod
+    def _parse_methods(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("endpoints")
+    @classmethod
+    def _check_endpoints(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, url in value.items():
+            if cls.endpoint_names and key not in cls.endpoint_names:
+                allowed = ", ".join(sorted(cls.endpoint_names))
+                raise ValueError(f"unknown endpoint {key!r}; allowed: {allowed}")
+            try:
+                require_secure_url(url, what=f"endpoint {key!r}")
+            except ConfigurationError as exc:
+                raise ValueError(exc.message) from None
+        return value
+
+    @model_validator(mode="after")
+    def _check_methods(self) -> Self:
+        supported = type(self).supported_methods
+        if self.methods is not None:
+            if not self.methods:
+                raise ValueError("methods: enable at least one method")
+            if supported and not self.methods <= supported:
+                extra = ", ".join(sorted(m.value for m in self.methods - supported))
+                have = ", ".join(sorted(m.value for m in supported))
+                raise ValueError(f"methods: not supported by this connector: {extra} (supported: {have})")
+        return self
+
+    @property
+    def enabled_methods(self) -> frozenset[Method]:
+        """The methods this configuration enables."""
+        return self.methods if self.methods is not None else type(self).supported_methods
+
+    def http_policy(self) -> HttpPolicy:
+        """The transport policy these settings describe."""
+        t = self.timeouts
+        return HttpPolicy(
+            timeouts=Timeouts(connect=t.connect, read=t.read, total=t.total),
+            max_body=self.max_response_bytes,
+            retry=RetryPolicy(attempts=self.retries),
+        )
+
+    def __repr_args__(self) -> Iterable[tuple[str | None, Any]]:
+        # Only fields that differ from defaults keep repr short; SecretStr already masks secrets.
+        for name, value in super().__repr_args__():
+            if name in self.model_fields_set:
+                yield name, value
+
+
+def _format_loc(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) for p in loc if not (isinstance(p, str) and p.startswith("function-")))
+
+
+def build_config(cls: type[C], data: Mapping[str, Any], *, connector: str) -> C:
+    """Validate ``data`` into ``cls``; failures become one :class:`ConfigurationError`.
+
+    The error names the connector and every offending field, and never echoes input values.
+    """
+    try:
+        return cls.model_validate(dict(data))
+    except ValidationError as exc:
+        problems = []
+        first_field: str | None = None
+        for err in exc.errors(include_input=False, include_url=False, include_context=False):
+            field = _format_loc(tuple(err["loc"])) or "(config)"
+            first_field = first_field or field
+            if err["type"] == "extra_forbidden":
+                msg = "unknown field"
+            elif err["type"] == "missing":
+                msg = "required field is missing"
+            else:
+                msg = err["msg"].removeprefix("Value error, ")
+            problems.append(f"{field}: {msg}")
+        text = f"connector {connector!r}: invalid configuration: " + "; ".join(problems)
+        raise ConfigurationError(text, field=first_field, connector=connector) from None
+
+
+_ENV_REF = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def expand_env(value: Any, env: Mapping[str, str], *, connector: str, field: str = "") -> Any:
+    """Replace ``${NAME}`` in every string of ``value`` with the environment variable ``NAME``.
+
+    ``$$`` stands for a literal ``$``. A missing variable is a :class:`ConfigurationError` that
+    names the connector, the field and the variable (never its value).
+    """
+    if isinstance(value, str):
+
+        def repl(m: re.Match[str]) -> str:
+            if m.group(0) == "$$":
+                return "$"
+            name = m.group(1)
+            if name not in env:
+                raise ConfigurationError(
+                    f"connector {connector!r}: field {field or '(value)'!r} refers to environment "
+                    f"variable {name!r}, which is not set",
+                    field=field or None,
+                    connector=connector,
+                )
+            return env[name]
+
+        return _ENV_REF.sub(repl, value)
+    if isinstance(value, Mapping):
+        return {
+            k: expand_env(v, env, connector=connector, field=f"{field}.{k}" if field else str(k))
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [expand_env(v, env, connector=connector, field=f"{field}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def read_toml(
+    path: str | os.PathLike[str], env: Mapping[str, str] | None = None
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """Read a connectors file: ``(settings, {name: fields})`` with ``${ENV}`` expanded.
+
+    The file has an optional ``[settings]`` table (``continuation_keys`` shared by every
+    connector) and one ``[connectors.<name>]`` table each, with ``provider = "..."``.
+    """
+    env = os.environ if env is None else env
+    p = Path(path)
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigurationError(f"configuration file not found: {p}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"{p}: not valid TOML: {exc}") from None
+    unknown = set(raw) - {"settings", "connectors"}
+    if unknown:
+        raise ConfigurationError(f"{p}: unknown top-level table(s): {', '.join(sorted(unknown))}")
+    settings = expand_env(raw.get("settings", {}), env, connector="(settings)")
+    connectors = raw.get("connectors", {})
+    if not isinstance(connectors, dict) or not all(isinstance(v, dict) for v in connectors.values()):
+        raise ConfigurationError(f"{p}: [connectors.<name>] tables expected")
+    out: dict[str, dict[str, Any]] = {}
+    for name, fields in connectors.items():
+        expanded = expand_env(fields, env, connector=name)
+        if not isinstance(expanded.get("provider"), str):
+            raise ConfigurationError(
+                f"connector {name!r}: 'provider' is required", field="provider", connector=name
+            )
+        out[name] = expanded
+    return settings, out

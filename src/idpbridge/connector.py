@@ -1,0 +1,368 @@
+"""The :class:`Connector` base class every provider implements, and its sync facade."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from concurrent.futures import Future
+from types import TracebackType
+from typing import Any, ClassVar, Generic, Self, TypeVar
+
+import httpx
+
+from ._version import PLUGIN_API_VERSION
+from .cache import Cache, MemoryCache
+from .config import ConnectorConfig, build_config
+from .continuation import Continuation, ContinuationKeys, Continuations, process_keys
+from .errors import ConfigurationError, IdpBridgeError
+from .http import HttpClient
+from .methods import (
+    TOTP,
+    Answer,
+    ExternalToken,
+    FinishOIDC,
+    Method,
+    Password,
+    Request,
+    StartOIDC,
+    StartOTP,
+    VerifyOTP,
+)
+from .outcomes import Outcome
+
+__all__ = ["CheckReport", "CheckResult", "Connector", "SyncConnector"]
+
+log = logging.getLogger("idpbridge")
+
+ConfigT = TypeVar("ConfigT", bound=ConnectorConfig)
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One probe of :meth:`Connector.check`."""
+
+    name: str
+    ok: bool
+    detail: str = ""
+    duration_ms: float = 0.0
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CheckReport:
+    """What :meth:`Connector.check` found. ``ok`` only when every probe passed."""
+
+    connector: str
+    provider: str
+    results: tuple[CheckResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether every probe passed."""
+        return all(r.ok for r in self.results)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready form."""
+        return {
+            "connector": self.connector,
+            "provider": self.provider,
+            "ok": self.ok,
+            "results": [dataclasses.asdict(r) for r in self.results],
+        }
+
+
+class Connector(Generic[ConfigT]):
+    """Base class of every connector.
+
+    Subclasses set the class attributes ``name`` (registry name), ``title``, ``methods`` (what
+    it can do) and ``Config`` (its :class:`~idpbridge.ConnectorConfig` subclass), and implement
+    the hooks for the methods they support (:meth:`password`, :meth:`start_oidc`, …). The base
+    class routes requests, refuses methods that are not enabled, opens continuations, and stamps
+    the connector name on errors.
+
+    Args:
+        config: a ``Config`` instance or a mapping of its fields (or pass fields as keywords).
+        instance_name: this connector's name in your configuration (defaults to ``name``).
+        http_client: an ``httpx.AsyncClient`` to use (never closed by idpbridge).
+        continuation_keys: keys sealing multi-step state; defaults to the config's keys, else an
+            ephemeral per-process key (with a one-time warning).
+        clock: a ``() -> float`` returning POSIX seconds (tests inject one).
+        cache: a :class:`~idpbridge.cache.Cache` backend for discovery/JWKS/replay state.
+    """
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    methods: ClassVar[frozenset[Method]]
+    Config: ClassVar[type[ConnectorConfig]] = ConnectorConfig
+    #: The plugin API this connector was written against.
+    api_version: ClassVar[tuple[int, int]] = PLUGIN_API_VERSION
+
+    config: ConfigT
+
+    def __init__(
+        self,
+        config: ConfigT | Mapping[str, Any] | None = None,
+        /,
+        *,
+        instance_name: str | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        continuation_keys: ContinuationKeys | None = None,
+        clock: Callable[[], float] = time.time,
+        cache: Cache | None = None,
+        **fields: Any,
+    ) -> None:
+        self.instance_name = instance_name or self.name
+        if isinstance(config, ConnectorConfig):
+            if fields:
+                raise ConfigurationError(
+                    "pass either a config object or fields, not both", connector=self.instance_name
+                )
+            if not isinstance(config, self.Config):
+                raise ConfigurationError(
+                    f"connector {self.instance_name!r}: expected {self.Config.__name__}, "
+                    f"got {type(config).__name__}",
+                    connector=self.instance_name,
+                )
+            self.config = config
+        else:
+            data = dict(config or {})
+            data.update(fields)
+            self.config = build_config(self.Config, data, connector=self.instance_name)  # type: ignore[assignment]
+        unsupported = self.config.enabled_methods - self.methods
+        if unsupported:
+            raise ConfigurationError(
+                f"connector {self.instance_name!r}: methods not supported: "
+                f"{', '.join(sorted(m.value for m in unsupported))}",
+                field="methods",
+                connector=self.instance_name,
+            )
+        self.clock = clock
+        self.cache: Cache = cache if cache is not None else MemoryCache()
+        self.http = HttpClient(self.config.http_policy(), http_client)
+        if continuation_keys is None:
+            continuation_keys = (
+                ContinuationKeys(list(self.config.continuation_keys))
+                if self.config.continuation_keys
+                else process_keys()
+            )
+        self.continuations = Continuations(continuation_keys, connector=self.instance_name, clock=clock)
+
+    # -- public API ---------------------------------------------------------------------------
+
+    @property
+    def enabled_methods(self) -> frozenset[Method]:
+        """The methods this instance accepts (configured, and supported)."""
+        return self.config.enabled_methods
+
+    async def authenticate(self, request: Request) -> Outcome:
+        """Start or resume an authentication.
+
+        Returns an :data:`~idpbridge.Outcome`; raises :class:`~idpbridge.IdpBridgeError`
+        subclasses on failure (a method that is not enabled is a
+        :class:`~idpbridge.ConfigurationError`; a bad continuation a
+        :class:`~idpbridge.FlowError`).
+        """
+        try:
+            return await self._route(request)
+        except IdpBridgeError as exc:
+            if exc.connector is None:
+                exc.connector = self.instance_name
+            raise
+
+    async def check(self) -> CheckReport:
+        """Probe the IdP (discovery, keys, client credentials where possible).
+
+        Never raises for a failed probe: the report says what failed.
+        """
+        results = await self._checks()
+        return CheckReport(connector=self.instance_name, provider=self.name, results=tuple(results))
+
+    async def aclose(self) -> None:
+        """Release network resources."""
+        await self.http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    def sync(self) -> SyncConnector:
+        """A blocking facade over this connector, for Django/Flask code."""
+        return SyncConnector(self)
+
+    def __repr__(self) -> str:
+        methods = ",".join(sorted(m.value for m in self.enabled_methods))
+        return f"<{type(self).__name__} {self.instance_name!r} methods={methods}>"
+
+    # -- hooks for subclasses -------------------------------------------------------------------
+
+    async def password(self, request: Password) -> Outcome:
+        """Check a username and password."""
+        raise self._unsupported(Method.PASSWORD)
+
+    async def start_oidc(self, request: StartOIDC) -> Outcome:
+        """Build the authorization redirect."""
+        raise self._unsupported(Method.OIDC)
+
+    async def finish_oidc(self, request: FinishOIDC, continuation: Continuation) -> Outcome:
+        """Handle the authorization response."""
+        raise self._unsupported(Method.OIDC)
+
+    async def start_otp(self, request: StartOTP) -> Outcome:
+        """Send a one-time code."""
+        raise self._unsupported(request.otp_method)
+
+    async def verify_otp(self, request: VerifyOTP, continuation: Continuation) -> Outcome:
+        """Check a one-time code."""
+        raise self._unsupported(Method(continuation.method))
+
+    async def totp(self, request: TOTP) -> Outcome:
+        """Check a TOTP code (with the password where the IdP needs it)."""
+        raise self._unsupported(Method.TOTP)
+
+    async def answer(self, request: Answer, continuation: Continuation) -> Outcome:
+        """Continue an :class:`~idpbridge.InputRequired` step."""
+        raise self._unsupported(Method(continuation.method))
+
+    async def validate_token(self, request: ExternalToken) -> Outcome:
+        """Validate a token the IdP issued."""
+        raise self._unsupported(Method.TOKEN)
+
+    async def _checks(self) -> list[Any]:
+        """Probes run by :meth:`check`; subclasses extend. Each returns a :class:`CheckResult`."""
+        return [CheckResult("configuration", True, "configuration is valid")]
+
+    # -- helpers for subclasses -----------------------------------------------------------------
+
+    def seal(self, method: Method, data: Mapping[str, Any]) -> tuple[str, Any]:
+        """Seal flow state for ``method``; returns ``(token, expires_at)``."""
+        return self.continuations.seal(method.value, data, ttl=self.config.continuation_ttl)
+
+    def require(self, method: Method) -> None:
+        """Raise :class:`ConfigurationError` unless ``method`` is enabled here."""
+        if method not in self.enabled_methods:
+            raise ConfigurationError(
+                f"method {method.value!r} is not enabled on connector {self.instance_name!r}",
+                code="config.method_not_enabled",
+                field="methods",
+                connector=self.instance_name,
+            )
+
+    def _unsupported(self, method: Method) -> ConfigurationError:
+        return ConfigurationError(
+            f"connector {self.instance_name!r} ({self.name}) does not support {method.value!r}",
+            code="config.method_not_supported",
+            field="methods",
+            connector=self.instance_name,
+        )
+
+    async def _route(self, request: Request) -> Outcome:
+        if isinstance(request, Password):
+            self.require(Method.PASSWORD)
+            return await self.password(request)
+        if isinstance(request, StartOIDC):
+            self.require(Method.OIDC)
+            return await self.start_oidc(request)
+        if isinstance(request, FinishOIDC):
+            self.require(Method.OIDC)
+            cont = self.continuations.open(request.continuation, method=Method.OIDC.value)
+            return await self.finish_oidc(request, cont)
+        if isinstance(request, StartOTP):
+            self.require(request.otp_method)
+            return await self.start_otp(request)
+        if isinstance(request, VerifyOTP):
+            cont = self.continuations.open(
+                request.continuation, method=(Method.EMAIL_OTP.value, Method.SMS_OTP.value)
+            )
+            self.require(Method(cont.method))
+            return await self.verify_otp(request, cont)
+        if isinstance(request, TOTP):
+            self.require(Method.TOTP)
+            return await self.totp(request)
+        if isinstance(request, Answer):
+            cont = self.continuations.open(request.continuation)
+            self.require(Method(cont.method))
+            return await self.answer(request, cont)
+        if isinstance(request, ExternalToken):
+            self.require(Method.TOKEN)
+            return await self.validate_token(request)
+        raise TypeError(f"not an idpbridge request: {type(request).__name__}")
+
+
+class _LoopThread:
+    """An event loop running in a daemon thread, for the sync facade."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="idpbridge-sync", daemon=True)
+        self._thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        return future.result()
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=5)
+        self.loop.close()
+
+
+class SyncConnector:
+    """Blocking facade over a :class:`Connector`; the same implementation runs underneath.
+
+    The async connector runs on a private event loop thread, so this is safe to call from any
+    thread of a WSGI app. Use as a context manager or call :meth:`close`.
+    """
+
+    def __init__(self, connector: Connector[Any]) -> None:
+        self.connector = connector
+        self._runner: _LoopThread | None = None
+        self._lock = threading.Lock()
+
+    def _run(self, factory: Callable[[], Awaitable[T]]) -> T:
+        with self._lock:
+            if self._runner is None:
+                self._runner = _LoopThread()
+            runner = self._runner
+
+        async def call() -> T:
+            return await factory()
+
+        return runner.run(call())
+
+    def authenticate(self, request: Request) -> Outcome:
+        """Blocking :meth:`Connector.authenticate`."""
+        return self._run(lambda: self.connector.authenticate(request))
+
+    def check(self) -> CheckReport:
+        """Blocking :meth:`Connector.check`."""
+        return self._run(self.connector.check)
+
+    def close(self) -> None:
+        """Close the connector and stop the private loop."""
+        with self._lock:
+            runner, self._runner = self._runner, None
+        if runner is not None:
+            runner.run(self.connector.aclose())
+            runner.stop()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __getattr__(self, item: str) -> Any:
+        return getattr(self.connector, item)
+
+    def __repr__(self) -> str:
+        return f"SyncConnector({self.connector!r})"

@@ -1,0 +1,241 @@
+"""Sealed continuation tokens: multi-step flow state that survives between HTTP requests.
+
+A continuation is AES-256-GCM encrypted and authenticated JSON, so the caller can hand it to
+the browser, a queue or another worker and get it back unchanged — or get a
+:class:`~idpbridge.FlowError`. It is versioned, bound to a connector instance and a method,
+carries its own expiry, and can be opened with any key of a rotating key set (new tokens are
+sealed with the first key).
+
+Wire format: ``v1.`` + base64url(``kid`` (4 bytes) ‖ nonce (12 bytes) ‖ ciphertext ‖ tag).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pydantic import SecretStr
+
+from .errors import ConfigurationError, FlowError
+
+__all__ = ["Continuation", "ContinuationKeys", "Continuations"]
+
+log = logging.getLogger("idpbridge")
+
+_PREFIX = "v1."
+_AAD = b"idpbridge.continuation.v1"
+_KID_LEN = 4
+_NONCE_LEN = 12
+#: Sealed tokens stay well under the 4 KB a cookie or a form field comfortably carries.
+MAX_TOKEN_SIZE = 3584
+_MAX_INPUT = 8192
+
+Clock = Callable[[], float]
+
+
+def _b64d(text: str) -> bytes:
+    pad = "=" * (-len(text) % 4)
+    return base64.urlsafe_b64decode(text + pad)
+
+
+def _b64e(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _coerce_key(key: bytes | str | SecretStr) -> bytes:
+    if isinstance(key, SecretStr):
+        key = key.get_secret_value()
+    if isinstance(key, str):
+        try:
+            raw = _b64d(key.strip())
+        except (binascii.Error, ValueError) as exc:
+            raise ConfigurationError(
+                "a continuation key must be 32 bytes, base64url-encoded", field="continuation_keys"
+            ) from exc
+    else:
+        raw = bytes(key)
+    if len(raw) != 32:
+        raise ConfigurationError(
+            "a continuation key must be exactly 32 bytes (AES-256)", field="continuation_keys"
+        )
+    return raw
+
+
+class ContinuationKeys:
+    """An ordered set of AES-256 keys: seal with the first, open with any.
+
+    Keys are 32 raw bytes or their base64url text (``ContinuationKeys.new_key()`` makes one).
+    To rotate, put the new key first and keep the old one until the longest flow has expired.
+    """
+
+    __slots__ = ("_keys",)
+
+    def __init__(self, keys: Sequence[bytes | str | SecretStr]) -> None:
+        if isinstance(keys, bytes | str | SecretStr):
+            keys = [keys]
+        if not keys:
+            raise ConfigurationError("at least one continuation key is required", field="continuation_keys")
+        self._keys: tuple[tuple[bytes, AESGCM], ...] = tuple(
+            (hashlib.sha256(k).digest()[:_KID_LEN], AESGCM(k)) for k in map(_coerce_key, keys)
+        )
+
+    @staticmethod
+    def new_key() -> str:
+        """Generate a new random key as base64url text (for configuration files)."""
+        return _b64e(secrets.token_bytes(32))
+
+    @classmethod
+    def generate(cls) -> ContinuationKeys:
+        """A set with one fresh random key (lives as long as the process)."""
+        return cls([secrets.token_bytes(32)])
+
+    @property
+    def primary(self) -> tuple[bytes, AESGCM]:
+        """The ``(kid, cipher)`` new tokens are sealed with."""
+        return self._keys[0]
+
+    def find(self, kid: bytes) -> AESGCM | None:
+        """The cipher for a key id, or ``None``."""
+        for k, aead in self._keys:
+            if secrets.compare_digest(k, kid):
+                return aead
+        return None
+
+    def __repr__(self) -> str:
+        return f"ContinuationKeys(<{len(self._keys)} keys>)"
+
+
+_process_keys: ContinuationKeys | None = None
+_process_lock = threading.Lock()
+
+
+def process_keys() -> ContinuationKeys:
+    """The ephemeral per-process key set used when none is configured (warns once)."""
+    global _process_keys  # noqa: PLW0603 - one ephemeral key set per process, by design
+    with _process_lock:
+        if _process_keys is None:
+            _process_keys = ContinuationKeys.generate()
+            log.warning(
+                "idpbridge: no continuation keys configured; using an ephemeral per-process key. "
+                "Multi-step flows will not resume on another worker or after a restart. "
+                "Set continuation_keys (see ContinuationKeys.new_key())."
+            )
+        return _process_keys
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Continuation:
+    """An opened continuation: the state a connector sealed, verified and unexpired."""
+
+    connector: str
+    method: str
+    issued_at: float
+    expires_at: float
+    id: str
+    data: Mapping[str, Any]
+
+    def __repr__(self) -> str:
+        return (
+            f"Continuation(connector={self.connector!r}, method={self.method!r}, "
+            f"id={self.id!r}, data=<{len(self.data)} fields>)"
+        )
+
+
+class Continuations:
+    """Seals and opens continuations for one connector instance."""
+
+    __slots__ = ("_clock", "_connector", "_keys")
+
+    def __init__(self, keys: ContinuationKeys, *, connector: str, clock: Clock = time.time) -> None:
+        self._keys = keys
+        self._connector = connector
+        self._clock = clock
+
+    def seal(self, method: str, data: Mapping[str, Any], *, ttl: float) -> tuple[str, dt.datetime]:
+        """Seal ``data`` for ``method``; return the token and when it expires."""
+        now = self._clock()
+        exp = now + ttl
+        payload = {
+            "c": self._connector,
+            "m": str(method),
+            "iat": int(now),
+            "exp": int(exp),
+            "jti": _b64e(secrets.token_bytes(12)),
+            "d": dict(data),
+        }
+        plaintext = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        kid, aead = self._keys.primary
+        nonce = os.urandom(_NONCE_LEN)
+        token = _PREFIX + _b64e(kid + nonce + aead.encrypt(nonce, plaintext, _AAD))
+        if len(token) > MAX_TOKEN_SIZE:
+            raise FlowError("continuation state too large to seal", code="flow.too_large")
+        return token, dt.datetime.fromtimestamp(int(exp), tz=dt.UTC)
+
+    def open(self, token: str | SecretStr, *, method: str | Sequence[str] | None = None) -> Continuation:
+        """Open and check a continuation.
+
+        Raises :class:`~idpbridge.FlowError` for anything but a valid, unexpired token sealed for
+        this connector (and for ``method``, when given).
+        """
+        if isinstance(token, SecretStr):
+            token = token.get_secret_value()
+        if not isinstance(token, str) or len(token) > _MAX_INPUT or not token.startswith(_PREFIX):
+            raise FlowError("continuation is malformed", code="flow.malformed")
+        try:
+            raw = _b64d(token[len(_PREFIX) :])
+        except (binascii.Error, ValueError) as exc:
+            raise FlowError("continuation is malformed", code="flow.malformed") from exc
+        if len(raw) < _KID_LEN + _NONCE_LEN + 16:
+            raise FlowError("continuation is malformed", code="flow.malformed")
+        kid, nonce, sealed = (
+            raw[:_KID_LEN],
+            raw[_KID_LEN : _KID_LEN + _NONCE_LEN],
+            raw[_KID_LEN + _NONCE_LEN :],
+        )
+        aead = self._keys.find(kid)
+        if aead is None:
+            raise FlowError("continuation was sealed with an unknown key", code="flow.unknown_key")
+        try:
+            plaintext = aead.decrypt(nonce, sealed, _AAD)
+        except InvalidTag as exc:
+            raise FlowError("continuation was tampered with", code="flow.tampered") from exc
+        try:
+            payload = json.loads(plaintext)
+            connector, m = payload["c"], payload["m"]
+            iat, exp, jti, data = payload["iat"], payload["exp"], payload["jti"], payload["d"]
+            if not (
+                isinstance(connector, str)
+                and isinstance(m, str)
+                and isinstance(data, dict)
+                and isinstance(iat, int)
+                and isinstance(exp, int)
+                and isinstance(jti, str)
+            ):
+                raise TypeError
+        except (ValueError, KeyError, TypeError) as exc:  # pragma: no cover - needs a valid tag
+            raise FlowError("continuation is malformed", code="flow.malformed") from exc
+        if connector != self._connector:
+            raise FlowError("continuation belongs to another connector", code="flow.wrong_connector")
+        if method is not None:
+            allowed = {method} if isinstance(method, str) else set(method)
+            if m not in allowed:
+                raise FlowError("continuation belongs to another method", code="flow.wrong_method")
+        if self._clock() >= exp:
+            raise FlowError("continuation has expired", code="flow.expired")
+        return Continuation(
+            connector=connector, method=m, issued_at=iat, expires_at=exp, id=jti, data=MappingProxyType(data)
+        )

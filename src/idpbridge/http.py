@@ -1,0 +1,561 @@
+"""The one place idpbridge talks HTTP: timeouts, size caps, redirects, retries, JSON, redaction.
+
+Every request a connector makes goes through :class:`HttpClient`, which enforces the transport
+rules that are defaults, not options:
+
+* TLS always; plain ``http`` only for loopback addresses (tests and local sandboxes).
+* Connect and read timeouts, plus a total deadline per call that includes retries.
+* A streamed body cap (1 MiB by default) counted on decompressed bytes.
+* No redirects on POST; GET redirects only to the same origin over https.
+* JSON bodies must be objects; NaN/Infinity, huge numbers and duplicate keys are refused.
+* 429 and 5xx become :class:`~idpbridge.RateLimited`/:class:`~idpbridge.ProviderUnavailable`
+  after the :class:`RetryPolicy` gives up; other statuses are returned for the caller to classify.
+
+All imports of ``httpx`` live here (plus the type of the injectable client), so moving to another
+client library is a one-module change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import dataclasses
+import email.utils
+import ipaddress
+import json
+import logging
+import math
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, NoReturn
+from urllib.parse import quote
+
+import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from ._version import __version__
+from .errors import (
+    ConfigurationError,
+    IdpBridgeError,
+    MalformedResponse,
+    ProviderError,
+    ProviderUnavailable,
+    RateLimited,
+    sanitize,
+)
+
+__all__ = [
+    "AsyncClient",
+    "HttpClient",
+    "HttpPolicy",
+    "Response",
+    "RetryPolicy",
+    "Timeouts",
+    "is_loopback_url",
+    "parse_json_object",
+    "redact_url",
+    "require_secure_url",
+]
+
+#: The type callers inject: an ``httpx.AsyncClient`` (or compatible).
+AsyncClient = httpx.AsyncClient
+
+log = logging.getLogger("idpbridge.http")
+
+_JSON_TYPES = ("application/json",)
+_MAX_INT_DIGITS = 20
+
+
+# ---------------------------------------------------------------------------------------------
+# URL rules
+
+
+def is_loopback_url(url: str | httpx.URL) -> bool:
+    """Whether ``url`` points at this machine (``localhost``, 127.0.0.0/8 or ``::1``)."""
+    host = httpx.URL(str(url)).host
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def require_secure_url(url: str, *, what: str = "URL") -> str:
+    """Return ``url`` if it is ``https``, or ``http`` to a loopback address; else raise.
+
+    Raises :class:`~idpbridge.ConfigurationError`.
+    """
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise ConfigurationError(f"{what} is not a valid URL") from exc
+    if parsed.scheme == "https" and parsed.host:
+        return url
+    if parsed.scheme == "http" and parsed.host and is_loopback_url(parsed):
+        return url
+    raise ConfigurationError(f"{what} must use https (plain http is allowed only for loopback)")
+
+
+def redact_url(url: str | httpx.URL) -> str:
+    """``url`` without its query string and fragment, for logs and messages."""
+    u = httpx.URL(str(url))
+    return str(u.copy_with(query=None, fragment=None))
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return (url.scheme, url.host, url.port)
+
+
+# ---------------------------------------------------------------------------------------------
+# Policy objects
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Seconds allowed to connect, to wait for each read, and for a whole call with retries."""
+
+    connect: float = 5.0
+    read: float = 10.0
+    total: float = 20.0
+
+    def __post_init__(self) -> None:
+        for name in ("connect", "read", "total"):
+            v = getattr(self, name)
+            if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
+                raise ConfigurationError(
+                    f"timeout {name!r} must be a positive number", field=f"timeouts.{name}"
+                )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """When a failed request may be tried again, and how long to wait.
+
+    Immutable; use :meth:`replace` to derive another. Idempotent requests (discovery, JWKS,
+    userinfo) retry on connect/read failures, on ``statuses`` and on 429, with jittered
+    exponential backoff. Requests that submit a credential (password, OTP, authorization code)
+    retry only when the request certainly never reached the IdP (a connect failure) or when the
+    IdP explicitly asked us to come back (429/503 *with* ``Retry-After``).
+    """
+
+    attempts: int = 3
+    backoff: float = 0.2
+    backoff_max: float = 2.0
+    jitter: float = 0.25
+    retry_after_max: float = 10.0
+    statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
+    credential_statuses: frozenset[int] = frozenset({429, 503})
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ConfigurationError("retry attempts must be at least 1", field="retry.attempts")
+
+    def replace(self, **changes: Any) -> RetryPolicy:
+        """A copy with ``changes`` applied."""
+        return dataclasses.replace(self, **changes)
+
+    def should_retry(self, failure: BaseException, *, idempotent: bool) -> bool:
+        """Whether ``failure`` (an exception raised by one attempt) may be retried."""
+        if isinstance(failure, _StatusFailure):
+            if idempotent:
+                return failure.response.status in self.statuses
+            return failure.response.status in self.credential_statuses and failure.retry_after is not None
+        if isinstance(failure, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+            return True  # never reached the server
+        return bool(idempotent and isinstance(failure, httpx.TransportError))
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        """Seconds to wait before attempt ``attempt + 1`` (``attempt`` counts from 1)."""
+        if retry_after is not None:
+            return float(min(max(retry_after, 0.0), self.retry_after_max))
+        base = min(self.backoff * (2 ** (attempt - 1)), self.backoff_max)
+        return float(base * (1 + random.uniform(-self.jitter, self.jitter)))  # noqa: S311 - jitter
+
+
+NO_RETRY = RetryPolicy(attempts=1)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class HttpPolicy:
+    """Transport limits for one connector."""
+
+    timeouts: Timeouts = Timeouts()
+    max_body: int = 1024 * 1024
+    retry: RetryPolicy = RetryPolicy()
+    max_redirects: int = 3
+    user_agent: str = f"idpbridge/{__version__}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Responses and JSON
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Response:
+    """A fully read, size-capped response."""
+
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    url: str
+    elapsed: float = 0.0
+
+    @property
+    def content_type(self) -> str:
+        """The media type, lower-cased, without parameters."""
+        value: str = self.headers.get("content-type", "")
+        return value.split(";", 1)[0].strip().lower()
+
+    @property
+    def is_json(self) -> bool:
+        """Whether the content type is JSON (``application/json`` or ``*+json``)."""
+        ct = self.content_type
+        return ct in _JSON_TYPES or ct.endswith("+json")
+
+    def json(self, *, any_content_type: bool = False) -> dict[str, Any]:
+        """The body as a JSON object; raises :class:`~idpbridge.MalformedResponse` otherwise."""
+        if not any_content_type and not self.is_json:
+            raise MalformedResponse(
+                f"expected JSON from {redact_url(self.url)}, got {self.content_type or 'no content type'}",
+                status=self.status,
+                excerpt=self.excerpt(),
+            )
+        return parse_json_object(self.body, status=self.status, url=self.url)
+
+    def excerpt(self, limit: int = 120) -> str:
+        """A short, sanitized excerpt of the body for error messages."""
+        return sanitize(self.body[: limit * 2].decode("utf-8", "replace"), limit=limit)
+
+    def retry_after(self) -> float | None:
+        """The ``Retry-After`` header in seconds (delta or HTTP date), if present and sane."""
+        return parse_retry_after(self.headers.get("retry-after"))
+
+    def date(self) -> float | None:
+        """The ``Date`` header as a POSIX timestamp, if present."""
+        value = self.headers.get("date")
+        if not value:
+            return None
+        try:
+            return email.utils.parsedate_to_datetime(value).timestamp()
+        except (TypeError, ValueError, IndexError):
+            return None
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Parse a ``Retry-After`` value (seconds or an HTTP date) into seconds from now."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(min(int(value[:9]), 86400))
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"duplicate key {key[:40]!r}")
+        result[key] = value
+    return result
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("number out of range")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
+        raise ValueError("integer too large")
+    return int(text)
+
+
+def parse_json_object(
+    body: bytes | str, *, status: int | None = None, url: str | None = None
+) -> dict[str, Any]:
+    """Strictly parse a JSON object.
+
+    Raises :class:`~idpbridge.MalformedResponse` for invalid UTF-8 or JSON, a top level that is
+    not an object, duplicate keys, ``NaN``/``Infinity``, or integers over 20 digits.
+    """
+    where = f" from {redact_url(url)}" if url else ""
+    try:
+        text = body.decode("utf-8") if isinstance(body, bytes) else body
+        value = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+            parse_int=_bounded_int,
+        )
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        excerpt = body[:240].decode("utf-8", "replace") if isinstance(body, bytes) else body[:240]
+        raise MalformedResponse(
+            f"invalid JSON{where}: {sanitize(exc, limit=80)}", status=status, excerpt=excerpt
+        ) from None
+    if not isinstance(value, dict):
+        raise MalformedResponse(f"expected a JSON object{where}, got {type(value).__name__}", status=status)
+    return value
+
+
+class _StatusFailure(Exception):
+    """Internal: a response whose status the retry policy may act on."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+        self.retry_after = response.retry_after()
+
+
+class _TooLarge(Exception):
+    pass
+
+
+# ---------------------------------------------------------------------------------------------
+# The client
+
+
+class HttpClient:
+    """A pooled, policy-enforcing HTTP client for one connector.
+
+    Pass ``client`` to share your own ``httpx.AsyncClient`` (its transport makes tests trivial);
+    idpbridge then never closes it. ``sleep`` is injectable for tests of the retry policy.
+    """
+
+    def __init__(
+        self,
+        policy: HttpPolicy | None = None,
+        client: httpx.AsyncClient | None = None,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.policy = policy or HttpPolicy()
+        self._owns_client = client is None
+        self._client = client
+        self._sleep = sleep
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        """The underlying ``httpx.AsyncClient`` (created on first use)."""
+        if self._client is None:
+            t = self.policy.timeouts
+            self._client = httpx.AsyncClient(
+                timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.read, pool=t.connect),
+                follow_redirects=False,
+                verify=True,
+                trust_env=False,
+                limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the pooled client, unless it was injected."""
+        if self._owns_client and self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def get(
+        self, url: str, *, headers: Mapping[str, str] | None = None, params: Mapping[str, str] | None = None
+    ) -> Response:
+        """An idempotent GET (retried per policy; same-origin https redirects followed)."""
+        return await self.request("GET", url, headers=headers, params=params, idempotent=True)
+
+    async def post(
+        self,
+        url: str,
+        *,
+        data: Mapping[str, str] | None = None,
+        json_body: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        idempotent: bool = False,
+    ) -> Response:
+        """A POST. Unless ``idempotent``, it is treated as a credential submission."""
+        return await self.request(
+            "POST", url, data=data, json_body=json_body, headers=headers, auth=auth, idempotent=idempotent
+        )
+
+    async def get_json(
+        self, url: str, *, headers: Mapping[str, str] | None = None
+    ) -> tuple[Response, dict[str, Any]]:
+        """GET a JSON object; non-2xx is a :class:`~idpbridge.ProviderError`."""
+        resp = await self.get(url, headers=headers)
+        if not 200 <= resp.status < 300:
+            raise ProviderError(
+                f"{redact_url(url)} answered HTTP {resp.status}", status=resp.status, excerpt=resp.excerpt()
+            )
+        return resp, resp.json()
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+        json_body: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        idempotent: bool,
+    ) -> Response:
+        """Send a request under the policy. See the module docstring for the rules."""
+        require_secure_url(url, what="endpoint URL")
+        policy = self.policy
+        hdrs = {"user-agent": policy.user_agent, "accept": "application/json"}
+        hdrs.update(headers or {})
+        request = self.client.build_request(
+            method,
+            url,
+            params=params,
+            data=data,
+            json=json_body,
+            headers=hdrs,
+        )
+        if auth is not None:
+            request = self._with_basic_auth(request, auth)
+
+        def _retry(failure: BaseException) -> bool:
+            return policy.retry.should_retry(failure, idempotent=idempotent)
+
+        def _wait(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            retry_after = exc.retry_after if isinstance(exc, _StatusFailure) else None
+            return policy.retry.delay(state.attempt_number, retry_after)
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(policy.retry.attempts),
+            wait=_wait,
+            retry=retry_if_exception(_retry),
+            reraise=True,
+            sleep=self._sleep,
+        )
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(policy.timeouts.total):
+                async for attempt in retrying:
+                    with attempt:
+                        response = await self._send_once(request, idempotent=idempotent)
+                        if response.status == 429 or response.status >= 500:
+                            raise _StatusFailure(response)
+                        return response
+        except _StatusFailure as failure:
+            self._raise_status(failure.response)
+        except TimeoutError:
+            raise ProviderUnavailable(
+                f"{redact_url(url)} did not answer within {policy.timeouts.total:g} s",
+                code="provider.timeout",
+            ) from None
+        except httpx.TimeoutException as exc:
+            raise ProviderUnavailable(
+                f"timed out talking to {redact_url(url)}", code="provider.timeout"
+            ) from exc
+        except httpx.TransportError as exc:
+            raise ProviderUnavailable(f"cannot reach {redact_url(url)}: {type(exc).__name__}") from exc
+        finally:
+            log.debug("%s %s (%.1f ms)", method, redact_url(url), (time.monotonic() - started) * 1e3)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _with_basic_auth(request: httpx.Request, auth: tuple[str, str]) -> httpx.Request:
+        # RFC 6749 §2.3.1: form-urlencode id and secret before base64 (httpx does not).
+        user, password = (quote(part, safe="") for part in auth)
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        request.headers["authorization"] = f"Basic {token}"
+        return request
+
+    def _raise_status(self, response: Response) -> NoReturn:
+        retry_after = response.retry_after()
+        where = redact_url(response.url)
+        if response.status == 429:
+            raise RateLimited(
+                f"{where} is rate limiting (HTTP 429)",
+                status=429,
+                retry_after=retry_after,
+                excerpt=response.excerpt(),
+            )
+        raise ProviderUnavailable(
+            f"{where} answered HTTP {response.status}",
+            status=response.status,
+            retry_after=retry_after,
+            excerpt=response.excerpt(),
+        )
+
+    async def _send_once(self, request: httpx.Request, *, idempotent: bool) -> Response:
+        url = request.url
+        for _ in range(self.policy.max_redirects + 1):
+            t0 = time.monotonic()
+            resp = await self.client.send(request, stream=True, follow_redirects=False)
+            try:
+                if resp.is_redirect:
+                    location = resp.headers.get("location")
+                    target = url.join(location) if location else None
+                    if request.method != "GET" or target is None:
+                        raise ProviderError(
+                            f"{redact_url(url)} answered a {request.method} with a redirect",
+                            code="provider.redirect",
+                            status=resp.status_code,
+                        )
+                    if _origin(target) != _origin(url) or (
+                        target.scheme != "https" and not is_loopback_url(target)
+                    ):
+                        raise ProviderError(
+                            f"{redact_url(url)} redirected to another origin; not followed",
+                            code="provider.redirect",
+                            status=resp.status_code,
+                        )
+                    request = self.client.build_request("GET", target, headers=request.headers)
+                    url = target
+                    continue
+                body = await self._read_capped(resp)
+                return Response(
+                    status=resp.status_code,
+                    headers=resp.headers,
+                    body=body,
+                    url=str(url),
+                    elapsed=time.monotonic() - t0,
+                )
+            finally:
+                await resp.aclose()
+        raise ProviderError(f"{redact_url(url)} redirected too many times", code="provider.redirect")
+
+    async def _read_capped(self, resp: httpx.Response) -> bytes:
+        cap = self.policy.max_body
+        declared = resp.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > cap:
+            raise MalformedResponse(
+                f"{redact_url(resp.url)} sent more than {cap} bytes",
+                code="provider.response_too_large",
+                status=resp.status_code,
+            )
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.aiter_bytes():  # decoded: counts decompressed bytes
+            size += len(chunk)
+            if size > cap:
+                raise MalformedResponse(
+                    f"{redact_url(resp.url)} sent more than {cap} bytes",
+                    code="provider.response_too_large",
+                    status=resp.status_code,
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def reraise_as(exc: BaseException, default: type[IdpBridgeError]) -> IdpBridgeError:
+    """Wrap a non-idpbridge exception (for code that must not leak library exceptions)."""
+    if isinstance(exc, IdpBridgeError):
+        return exc
+    return default(f"{type(exc).__name__}: {sanitize(exc, limit=120)}")

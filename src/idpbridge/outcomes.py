@@ -1,0 +1,117 @@
+"""What :meth:`Connector.authenticate <idpbridge.Connector.authenticate>` returns.
+
+A call either finishes (:class:`Authenticated`) or asks the caller for the next step of a
+multi-step flow (:class:`RedirectRequired`, :class:`CodeSent`, :class:`InputRequired`). Every
+next step carries a sealed ``continuation`` that any worker holding the same continuation keys can
+resume; failures raise :class:`~idpbridge.IdpBridgeError` subclasses instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from pydantic import SecretStr
+
+from .identity import Identity, TokenSet
+from .methods import Method, OTPChannel
+
+__all__ = [
+    "Authenticated",
+    "CodeSent",
+    "InputField",
+    "InputRequired",
+    "Outcome",
+    "RedirectRequired",
+]
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Authenticated:
+    """The user is authenticated. ``identity`` is normalized; ``userinfo`` is the raw userinfo
+    (or provider profile) response when one was fetched."""
+
+    identity: Identity
+    tokens: TokenSet
+    method: Method
+    userinfo: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.userinfo is not None:
+            object.__setattr__(self, "userinfo", MappingProxyType(dict(self.userinfo)))
+
+    def __repr__(self) -> str:
+        return f"Authenticated(method={self.method.value!r}, identity={self.identity!r})"
+
+
+def _seal(value: SecretStr | str) -> SecretStr:
+    return value if isinstance(value, SecretStr) else SecretStr(value)
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class RedirectRequired:
+    """Send the browser to ``url``; resume with :class:`~idpbridge.FinishOIDC`."""
+
+    url: str
+    continuation: SecretStr
+    expires_at: dt.datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "continuation", _seal(self.continuation))
+
+    def __repr__(self) -> str:
+        return f"RedirectRequired(url=<{len(self.url)} chars>, expires_at={self.expires_at!r})"
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class CodeSent:
+    """A one-time code was sent; resume with :class:`~idpbridge.VerifyOTP`.
+
+    ``destination`` is the IdP's masked destination (``"j***@e***"``), when it gives one.
+    """
+
+    channel: OTPChannel
+    destination: str | None
+    continuation: SecretStr
+    expires_at: dt.datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "continuation", _seal(self.continuation))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class InputField:
+    """One value the IdP wants next. ``kind`` is ``"totp"``, ``"password"``, ``"otp"``, …"""
+
+    name: str
+    kind: str
+    secret: bool = True
+    label: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class InputRequired:
+    """The IdP wants more input (e.g. a TOTP code after the password).
+
+    Resume with :class:`~idpbridge.Answer` giving a value for each name in ``fields``.
+    """
+
+    fields: tuple[InputField, ...]
+    continuation: SecretStr
+    expires_at: dt.datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "continuation", _seal(self.continuation))
+        object.__setattr__(self, "fields", tuple(self.fields))
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """The names to answer."""
+        return tuple(f.name for f in self.fields)
+
+
+Outcome = Authenticated | RedirectRequired | CodeSent | InputRequired
+"""Any result of :meth:`Connector.authenticate <idpbridge.Connector.authenticate>`."""
