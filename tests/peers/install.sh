@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install the real peers the test suite starts (all on 127.0.0.1). Idempotent; safe to rerun.
+# Debian packages need root (or sudo); npm packages are pinned by their lockfiles.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+
+# Debian packages: binary to look for -> package that provides it.
+declare -A DEB=(
+  [redis-server]=redis-server
+)
+# PostgreSQL: initdb/pg_ctl live under /usr/lib/postgresql/<v>/bin on Debian.
+need_pg=1
+if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then need_pg=0; fi
+
+missing=()
+for bin in "${!DEB[@]}"; do command -v "$bin" >/dev/null 2>&1 || missing+=("${DEB[$bin]}"); done
+[ "$need_pg" = 1 ] && missing+=(postgresql)
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+      echo "error: need root or sudo to install: ${missing[*]}" >&2; exit 1; fi
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm peers (pinned by package-lock.json).
+for dir in "$HERE"/*/; do
+  if [ -f "$dir/package-lock.json" ]; then
+    if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+      (cd "$dir" && npm ci --no-fund --no-audit --loglevel=error)
+    fi
+  fi
+done
+echo "peers installed"
