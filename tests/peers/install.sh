@@ -8,9 +8,13 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 declare -A DEB=(
   [redis-server]=redis-server
 )
-# PostgreSQL: initdb/pg_ctl live under /usr/lib/postgresql/<v>/bin on Debian.
-need_pg=1
-if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then need_pg=0; fi
+# PostgreSQL (JIT store tests, tests/peers/postgres.py): initdb, postgres, pg_isready and createdb live
+# under /usr/lib/postgresql/<v>/bin on Debian (not on PATH); the fixture looks there too. As root the
+# fixture runs the server as the unprivileged `postgres` user (created by the package) via setpriv.
+need_pg=0
+for b in initdb postgres pg_isready createdb; do
+  command -v "$b" >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/"$b" >/dev/null 2>&1 || need_pg=1
+done
 
 missing=()
 for bin in "${!DEB[@]}"; do command -v "$bin" >/dev/null 2>&1 || missing+=("${DEB[$bin]}"); done
