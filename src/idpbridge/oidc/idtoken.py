@@ -1,0 +1,384 @@
+"""ID-token validation (OpenID Connect Core 1.0 §3.1.3.7 and the RP hardening rules).
+
+:class:`TokenValidator` checks, in this order, stopping at the first failure and making no
+further request after a refusal: size → compact structure → header (``crit``, ``typ``, ``kid``)
+→ algorithm allow-list (from :class:`TokenPolicy`, never from the token) → key (the issuer's
+JWKS by ``kid``/``kty``/``use``/``alg``/``crv``, or the client secret for explicitly enabled
+HS*) → signature → ``iss`` (issuer policy) → ``aud``/``azp`` → ``sub`` → ``exp``/``nbf``/``iat``
+→ ``nonce`` → ``at_hash`` → provider ``claim_checks``. ``jku``, ``jwk``, ``x5u`` and ``x5c``
+headers are ignored: keys come only from the configured ``jwks_uri``.
+
+Each failure is a :class:`~idpbridge.TokenValidationError` whose ``code`` names the check.
+Signature verification (:func:`verify_signature`) and claim validation
+(:func:`validate_claims`) are separate functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from joserfc.jwk import OctKey
+from joserfc.jws import JWSRegistry
+from joserfc.util import urlsafe_b64decode, urlsafe_b64encode
+from pydantic import SecretStr
+
+from ..errors import ConfigurationError, MalformedResponse, TokenValidationError
+from ..http import parse_json_object
+from .issuer import IssuerPolicy
+from .jwks import JWKSManager, VerificationKey
+
+__all__ = [
+    "ClaimCheck",
+    "TokenPolicy",
+    "TokenValidator",
+    "ValidatedToken",
+    "at_hash",
+    "claim_equals",
+    "validate_claims",
+    "verify_signature",
+]
+
+log = logging.getLogger("idpbridge.oidc.idtoken")
+
+#: A provider hook: ``(header, claims) -> None``, raising TokenValidationError to refuse.
+ClaimCheck = Callable[[Mapping[str, Any], Mapping[str, Any]], None]
+
+_MAX_KID = 256
+_HEADER_CACHE_SIZE = 64
+_ID_TOKEN_TYPES = frozenset({"jwt", "application/jwt"})
+_HASH_BY_SUFFIX: Mapping[str, Callable[[bytes], bytes]] = {
+    "256": lambda b: hashlib.sha256(b).digest(),
+    "384": lambda b: hashlib.sha384(b).digest(),
+    "512": lambda b: hashlib.sha512(b).digest(),
+}
+_HASH_BY_ALG: Mapping[str, Callable[[bytes], bytes]] = {
+    "EdDSA": lambda b: hashlib.sha512(b).digest(),  # Ed25519 (the OIDF convention)
+    "Ed25519": lambda b: hashlib.sha512(b).digest(),
+    "Ed448": lambda b: hashlib.shake_256(b).digest(114),
+}
+
+
+def _fail(code: str, message: str) -> TokenValidationError:
+    return TokenValidationError(message, code=code)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPolicy:
+    """What a valid ID token looks like for one client of one provider.
+
+    ``algorithms`` is the allow-list (configuration or discovery), never the token header.
+    ``none`` is refused unless ``allow_none``; HS* is refused unless ``allow_symmetric`` and then
+    verified only with ``hmac_secret`` (the client secret, OIDC Core §10.1). ``trusted_azp`` names
+    other client ids that may appear as ``azp`` (Google cross-client tokens).
+    """
+
+    audience: str
+    issuer: IssuerPolicy
+    algorithms: frozenset[str] = frozenset({"RS256"})
+    allow_symmetric: bool = False
+    hmac_secret: SecretStr | None = None
+    leeway: float = 60
+    max_iat_age: float | None = 86400
+    max_size: int = 16384
+    require_azp_when_multi_aud: bool = True
+    claim_checks: tuple[ClaimCheck, ...] = ()
+    allow_none: bool = False
+    trusted_azp: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.audience, str) or not self.audience:
+            raise ConfigurationError("the token audience (client id) must be set", field="client_id")
+        if isinstance(self.algorithms, str) or not all(isinstance(a, str) for a in self.algorithms):
+            raise ConfigurationError("algorithms must be a set of strings", field="algorithms")
+        if not (math.isfinite(self.leeway) and 0 <= self.leeway <= 300):
+            raise ConfigurationError("leeway must be between 0 and 300 seconds", field="leeway")
+        if self.max_iat_age is not None and not (math.isfinite(self.max_iat_age) and self.max_iat_age > 0):
+            raise ConfigurationError("max_iat_age must be a positive number", field="max_iat_age")
+        if not 256 <= self.max_size <= 1024 * 1024:
+            raise ConfigurationError("max_size must be between 256 bytes and 1 MiB", field="max_size")
+        if self.allow_symmetric:
+            if self.hmac_secret is None or not self.hmac_secret.get_secret_value():
+                raise ConfigurationError("HS* ID tokens need the client secret", field="client_secret")
+            if len(self.hmac_secret.get_secret_value().encode()) < 32:
+                log.warning("client secret is shorter than 32 bytes: a weak HS* key (RFC 7518 §3.2)")
+
+
+@dataclass(frozen=True, slots=True)
+class ValidatedToken:
+    """A token that passed every check: its protected header and claims (read-only)."""
+
+    header: Mapping[str, Any]
+    claims: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Compact:
+    header: Mapping[str, Any]
+    header_segment: str
+    payload_segment: str
+    signing_input: bytes
+    signature: bytes
+
+
+def _b64(segment: str, what: str) -> bytes:
+    try:
+        return urlsafe_b64decode(segment.encode("ascii"))
+    except (ValueError, TypeError):  # binascii.Error is a ValueError
+        raise _fail("token.malformed", f"token {what} is not base64url") from None
+
+
+def _json(data: bytes, what: str) -> dict[str, Any]:
+    try:
+        return parse_json_object(data)
+    except MalformedResponse:
+        raise _fail("token.malformed", f"token {what} is not a strict JSON object") from None
+
+
+def _check_header(header: Mapping[str, Any]) -> None:
+    alg = header.get("alg")
+    if not isinstance(alg, str) or not alg:
+        raise _fail("token.malformed", "token header has no alg string")
+    kid = header.get("kid")
+    if kid is not None and (not isinstance(kid, str) or not kid or len(kid) > _MAX_KID):
+        raise _fail("token.malformed", "token header kid is not a short string")
+    if "crit" in header:
+        raise _fail("token.malformed", "token header has crit extensions, which are not supported")
+    typ = header.get("typ")
+    if typ is not None and (not isinstance(typ, str) or typ.lower() not in _ID_TOKEN_TYPES):
+        raise _fail("token.type", "token header typ says this is not an ID token")
+
+
+def _parse_compact(token: object, max_size: int, headers: OrderedDict[str, Mapping[str, Any]]) -> _Compact:
+    if not isinstance(token, str):
+        raise _fail("token.malformed", "token is not a string")
+    if len(token) > max_size:
+        raise _fail("token.too_large", f"token is longer than {max_size} characters")
+    if not token.isascii():
+        raise _fail("token.malformed", "token has non-ASCII characters")
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[0] or not parts[1]:
+        raise _fail("token.malformed", "token is not a compact JWS (three segments)")
+    header_segment, payload_segment, signature_segment = parts
+    header = headers.get(header_segment)
+    if header is None:
+        header = MappingProxyType(_json(_b64(header_segment, "header"), "header"))
+        _check_header(header)
+    signature = _b64(signature_segment, "signature") if signature_segment else b""
+    signing_input = token[: len(header_segment) + 1 + len(payload_segment)].encode("ascii")
+    return _Compact(header, header_segment, payload_segment, signing_input, signature)
+
+
+def _check_algorithm(alg: str, policy: TokenPolicy) -> None:
+    if alg == "none":
+        if not policy.allow_none:
+            raise _fail("token.algorithm", "unsigned tokens (alg none) are not accepted")
+        return
+    if alg not in policy.algorithms or alg not in JWSRegistry.algorithms:
+        raise _fail("token.algorithm", f"algorithm {alg[:20]!r} is not allowed for this client")
+    if alg.startswith("HS") and not policy.allow_symmetric:
+        raise _fail("token.algorithm", "symmetric (HS*) ID tokens are not enabled for this client")
+
+
+def verify_signature(
+    signing_input: bytes, signature: bytes, alg: str, key: VerificationKey | OctKey | None
+) -> None:
+    """Verify a JWS signature with joserfc's algorithm model; raise ``token.signature``."""
+    if alg == "none":
+        if signature:
+            raise _fail("token.signature", "an unsigned token carries a signature")
+        return
+    model = JWSRegistry.algorithms.get(alg)
+    if model is None or key is None:
+        raise _fail("token.algorithm", "algorithm is not supported")
+    try:
+        model.check_key(key)
+        ok = model.verify(signing_input, signature, key)
+    except Exception:  # wrong key type, bad key ops, malformed signature: all just "invalid"
+        ok = False
+    if not ok:
+        raise _fail("token.signature", "token signature is invalid")
+
+
+def _numeric_date(claims: Mapping[str, Any], name: str, *, required: bool) -> float | None:
+    value = claims.get(name)
+    if value is None:
+        if required:
+            raise _fail("token.claim", f"token has no {name} claim")
+        return None
+    if type(value) not in (int, float) or not math.isfinite(value):
+        raise _fail("token.claim", f"token {name} claim is not a NumericDate")
+    return float(value)
+
+
+def _check_audience(claims: Mapping[str, Any], policy: TokenPolicy) -> None:
+    aud = claims.get("aud")
+    auds = [aud] if isinstance(aud, str) else aud
+    if not isinstance(auds, list) or not auds or not all(isinstance(a, str) for a in auds):
+        raise _fail("token.audience", "token has no valid aud claim")
+    if policy.audience not in auds:
+        raise _fail("token.audience", "token audience does not include this client")
+    azp = claims.get("azp")
+    if azp is None:
+        if len(auds) > 1 and policy.require_azp_when_multi_aud:
+            raise _fail("token.azp", "token has several audiences but no azp claim")
+        return
+    if not isinstance(azp, str) or (azp != policy.audience and azp not in policy.trusted_azp):
+        raise _fail("token.azp", "token azp is not this client")
+
+
+def _check_times(claims: Mapping[str, Any], policy: TokenPolicy, now: float) -> None:
+    exp = _numeric_date(claims, "exp", required=True)
+    nbf = _numeric_date(claims, "nbf", required=False)
+    iat = _numeric_date(claims, "iat", required=True)
+    assert exp is not None  # noqa: S101 - required above
+    assert iat is not None  # noqa: S101 - required above
+    leeway = policy.leeway
+    if now >= exp + leeway:
+        raise _fail("token.expired", "token has expired")
+    if nbf is not None and nbf > now + leeway:
+        raise _fail("token.not_yet_valid", "token is not valid yet (nbf)")
+    if iat > now + leeway:
+        raise _fail("token.issued_at", "token was issued in the future (iat)")
+    if policy.max_iat_age is not None and now - iat > policy.max_iat_age + leeway:
+        raise _fail("token.issued_at", "token was issued too long ago (iat)")
+
+
+def _check_nonce(claims: Mapping[str, Any], nonce: str | None, expect_nonce: bool) -> None:
+    claim = claims.get("nonce")
+    if nonce is not None:
+        if not isinstance(claim, str) or not hmac.compare_digest(claim.encode(), nonce.encode()):
+            raise _fail("token.nonce", "token nonce does not match this transaction")
+    elif expect_nonce:
+        raise _fail("token.nonce", "a nonce is required but none was supplied to check against")
+    elif "nonce" in claims:
+        raise _fail("token.nonce", "token carries a nonce this transaction never sent")
+
+
+def validate_claims(
+    header: Mapping[str, Any],
+    claims: Mapping[str, Any],
+    policy: TokenPolicy,
+    *,
+    now: float,
+    nonce: str | None = None,
+    expect_nonce: bool = False,
+    access_token: str | None = None,
+) -> None:
+    """Check the claims of a token whose signature was verified; raise TokenValidationError.
+
+    Edges (``leeway`` = L): valid while ``now < exp + L``; ``nbf``/``iat`` may be up to L in the
+    future; ``iat`` may be up to ``max_iat_age + L`` old. When ``nonce`` is None the token must
+    not carry one (OIDC Core §3.1.3.7 #11 and RP policy for password/OTP flows); pass the
+    original nonce when re-validating a refreshed ID token.
+    """
+    iss = claims.get("iss")
+    if not isinstance(iss, str) or not policy.issuer.matches(iss, claims):
+        raise _fail("token.issuer", f"token issuer is not {policy.issuer.describe()}")
+    _check_audience(claims, policy)
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not sub:
+        raise _fail("token.subject", "token has no sub claim")
+    _check_times(claims, policy, now)
+    _check_nonce(claims, nonce, expect_nonce)
+    if access_token is not None and "at_hash" in claims:
+        expected = at_hash(access_token, str(header["alg"]))
+        got = claims["at_hash"]
+        if not isinstance(got, str) or not hmac.compare_digest(got.encode(), expected.encode()):
+            raise _fail("token.at_hash", "token at_hash does not match the access token")
+    for check in policy.claim_checks:
+        try:
+            check(header, claims)
+        except TokenValidationError:
+            raise
+        except Exception as exc:
+            raise _fail("token.claim", f"claim check failed: {type(exc).__name__}") from exc
+
+
+def at_hash(access_token: str, alg: str) -> str:
+    """OIDC Core §3.1.3.6: left half of the alg's hash of the token, base64url."""
+    digest_fn = _HASH_BY_ALG.get(alg) or _HASH_BY_SUFFIX.get(alg[-3:])
+    if digest_fn is None:
+        raise _fail("token.at_hash", "at_hash cannot be checked for this algorithm")
+    if not access_token.isascii():
+        raise _fail("token.at_hash", "access token is not ASCII")
+    digest = digest_fn(access_token.encode("ascii"))
+    return urlsafe_b64encode(digest[: len(digest) // 2]).decode("ascii")
+
+
+def claim_equals(name: str, value: str, *, required: bool = True, code: str = "token.type") -> ClaimCheck:
+    """A claim check: claim ``name`` must equal ``value`` exactly (e.g. Cognito ``token_use``
+    ``"id"``; Keycloak ``typ`` ``"ID"`` with ``required=False``)."""
+
+    def check(header: Mapping[str, Any], claims: Mapping[str, Any]) -> None:
+        got = claims.get(name)
+        if got is None and not required:
+            return
+        if not isinstance(got, str) or got != value:
+            raise _fail(code, f"token {name} claim is not {value!r}")
+
+    check.__name__ = f"claim_equals_{name}"
+    return check
+
+
+class TokenValidator:
+    """Validates ID tokens against a :class:`TokenPolicy` with keys from a :class:`JWKSManager`."""
+
+    def __init__(self, jwks: JWKSManager, *, clock: Callable[[], float] = time.time) -> None:
+        self.jwks = jwks
+        self._clock = clock
+        # header segment -> parsed header, for headers that already verified (bounded LRU).
+        self._headers: OrderedDict[str, Mapping[str, Any]] = OrderedDict()
+
+    async def validate(
+        self,
+        token: str,
+        policy: TokenPolicy,
+        *,
+        jwks_uri: str | None,
+        nonce: str | None = None,
+        access_token: str | None = None,
+        expect_nonce: bool = False,
+    ) -> ValidatedToken:
+        """Validate ``token``; return its header and claims or raise TokenValidationError."""
+        compact = _parse_compact(token, policy.max_size, self._headers)
+        alg: str = compact.header["alg"]
+        _check_algorithm(alg, policy)
+        key: VerificationKey | OctKey | None = None
+        if alg.startswith("HS"):
+            assert policy.hmac_secret is not None  # noqa: S101 - enforced by TokenPolicy
+            key = OctKey.import_key(policy.hmac_secret.get_secret_value().encode("utf-8"))
+        elif alg != "none":
+            if not jwks_uri:
+                raise _fail("token.key_not_found", "no jwks_uri to take keys from")
+            key = await self.jwks.get_key(jwks_uri, kid=compact.header.get("kid"), alg=alg)
+        verify_signature(compact.signing_input, compact.signature, alg, key)
+        self._remember_header(compact)
+        claims = _json(_b64(compact.payload_segment, "payload"), "payload")
+        validate_claims(
+            compact.header,
+            claims,
+            policy,
+            now=self._clock(),
+            nonce=nonce,
+            expect_nonce=expect_nonce,
+            access_token=access_token,
+        )
+        return ValidatedToken(compact.header, MappingProxyType(claims))
+
+    def _remember_header(self, compact: _Compact) -> None:
+        headers = self._headers
+        if compact.header_segment in headers:
+            headers.move_to_end(compact.header_segment)
+            return
+        headers[compact.header_segment] = compact.header
+        if len(headers) > _HEADER_CACHE_SIZE:
+            headers.popitem(last=False)
