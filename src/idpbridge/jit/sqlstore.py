@@ -1,0 +1,457 @@
+"""Reference :class:`~idpbridge.jit.UserStore` on SQLAlchemy 2 async: SQLite or PostgreSQL.
+
+``pip install "idpbridge[jit]"`` (SQLite via aiosqlite) or ``"idpbridge[postgres]"`` (asyncpg).
+SQLite needs nothing but a file path and suits one host; use PostgreSQL for many workers.
+
+Race safety: every write is one transaction; the link insert is ``INSERT … ON CONFLICT (issuer,
+subject) DO NOTHING RETURNING`` and a conflict rolls the whole transaction back (the user row
+inserted just before it included) and raises :class:`~idpbridge.jit.AlreadyLinked`. On SQLite,
+write transactions start with ``BEGIN IMMEDIATE`` (the write lock is taken up front, so the busy
+timeout applies instead of a lock-upgrade deadlock), the database runs in WAL mode, and a
+residual ``database is locked`` is retried with jittered backoff. On PostgreSQL, deadlocks and
+serialization failures are retried the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import datetime as dt
+import os
+import random
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Self, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from . import _schema as s
+from .errors import AlreadyLinked, StoreError, UnknownLocalUser
+from .store import Link, LocalUser, MigrationEvent
+
+__all__ = ["SQLUserStore", "StoreStats", "create_engine", "database_url"]
+
+T = TypeVar("T")
+_COLUMNS = ("email", "email_verified")
+_SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+_PG_RETRY_STATES = ("40001", "40P01")  # serialization_failure, deadlock_detected
+
+
+def database_url(value: str | os.PathLike[str]) -> sa.URL:
+    """An async SQLAlchemy URL from a URL or a plain file path (which means SQLite).
+
+    ``sqlite:///x.db`` gets the aiosqlite driver and ``postgresql://``/``postgres://`` the asyncpg
+    driver; other databases raise :class:`~idpbridge.jit.StoreError` (``jit.store.unsupported``).
+    """
+    text = os.fspath(value)
+    if "://" not in text:
+        return sa.URL.create("sqlite+aiosqlite", database=str(Path(text).expanduser().resolve()))
+    if text.startswith("postgres://"):
+        text = "postgresql://" + text[len("postgres://") :]
+    url = sa.make_url(text)
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return url.set(drivername="sqlite+aiosqlite")
+    if backend == "postgresql":
+        return url.set(drivername="postgresql+asyncpg")
+    raise StoreError(
+        f"unsupported database {backend!r}: use SQLite or PostgreSQL", code="jit.store.unsupported"
+    )
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def create_engine(url: str | os.PathLike[str], *, busy_timeout: float = 30.0, **kwargs: Any) -> AsyncEngine:
+    """An :class:`~sqlalchemy.ext.asyncio.AsyncEngine` set up for the store.
+
+    SQLite: WAL, foreign keys on, ``busy_timeout`` seconds of waiting on locks. Statement
+    parameters are hidden from SQLAlchemy's error messages (``hide_parameters``).
+    """
+    sa_url = database_url(url)
+    kwargs.setdefault("hide_parameters", True)
+    if sa_url.get_backend_name() == "sqlite":
+        connect_args = {"timeout": busy_timeout, **kwargs.pop("connect_args", {})}
+        engine = create_async_engine(sa_url, connect_args=connect_args, **kwargs)
+        sa_event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+        return engine
+    return create_async_engine(sa_url, **kwargs)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StoreStats:
+    """Counts for ``idpbridge jit stats``: totals, events by (connector, action), recent events."""
+
+    users: int
+    links: int
+    by_connector_action: tuple[tuple[str, str, int], ...]
+    recent: tuple[MigrationEvent, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "users": self.users,
+            "links": self.links,
+            "by_connector_action": [
+                {"connector": c, "action": a, "count": n} for c, a, n in self.by_connector_action
+            ],
+            "recent": [
+                {**dataclasses.asdict(e), "at": e.at.isoformat(), "fields": list(e.fields)}
+                for e in self.recent
+            ],
+        }
+
+
+class SQLUserStore:
+    """The reference :class:`~idpbridge.jit.UserStore` (tables in :mod:`idpbridge.jit._schema`).
+
+    Build it with :meth:`open` (creates the engine and the schema) or around your own engine.
+    """
+
+    def __init__(self, engine: AsyncEngine, *, dispose_engine: bool = False, busy_retries: int = 10) -> None:
+        self.engine = engine
+        self._dispose = dispose_engine
+        self._busy_retries = max(1, busy_retries)
+        backend = engine.url.get_backend_name()
+        if backend not in ("sqlite", "postgresql"):
+            raise StoreError(f"unsupported database {backend!r}", code="jit.store.unsupported")
+        self._sqlite = backend == "sqlite"
+        self._insert_fn = sqlite_dialect.insert if self._sqlite else pg_dialect.insert
+        self._q_linked = (
+            sa.select(s.users.c.id, s.users.c.email, s.users.c.email_verified, s.users.c.attributes)
+            .select_from(s.links.join(s.users, s.links.c.user_id == s.users.c.id))
+            .where(s.links.c.issuer == sa.bindparam("issuer"), s.links.c.subject == sa.bindparam("subject"))
+        )
+
+    @classmethod
+    async def open(
+        cls, url: str | os.PathLike[str], *, create_schema: bool = True, **engine_kwargs: Any
+    ) -> SQLUserStore:
+        """Open a store on ``url`` (a SQLAlchemy URL or an SQLite file path); create the schema."""
+        store = cls(create_engine(url, **engine_kwargs), dispose_engine=True)
+        if create_schema:
+            try:
+                await store.ensure_schema()
+            except BaseException:
+                await store.aclose()
+                raise
+        return store
+
+    async def aclose(self) -> None:
+        """Dispose of the engine if this store created it."""
+        if self._dispose:
+            await self.engine.dispose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- schema ---------------------------------------------------------------------------------
+
+    async def schema_version(self) -> int | None:
+        """The schema version recorded in the database, or ``None`` if there is no schema."""
+
+        async def op() -> int | None:
+            async with self.engine.connect() as conn:
+                exists = await conn.run_sync(lambda c: sa.inspect(c).has_table(s.schema_table.name))
+                if not exists:
+                    return None
+                q = sa.select(s.schema_table.c.version).where(
+                    s.schema_table.c.component == s.SCHEMA_COMPONENT
+                )
+                version = (await conn.execute(q)).scalar()
+                return None if version is None else int(version)
+
+        return await self._retry(op)
+
+    async def ensure_schema(self) -> None:
+        """Create the tables and the schema-version row if missing; safe from many processes at once."""
+        if await self.schema_version() == s.SCHEMA_VERSION:
+            return
+
+        async def op() -> None:
+            async with self._write() as conn:
+                if not self._sqlite:  # serialize concurrent DDL; SQLite's BEGIN IMMEDIATE already does
+                    await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(s.PG_SCHEMA_LOCK)))
+                await conn.run_sync(s.metadata.create_all)
+                q = sa.select(s.schema_table.c.version).where(
+                    s.schema_table.c.component == s.SCHEMA_COMPONENT
+                )
+                version = (await conn.execute(q)).scalar()
+                if version is None:
+                    row = {"component": s.SCHEMA_COMPONENT, "version": s.SCHEMA_VERSION}
+                    await conn.execute(sa.insert(s.schema_table).values(row))
+                elif version > s.SCHEMA_VERSION:
+                    raise StoreError(
+                        f"database schema version {version} is newer than this idpbridge's "
+                        f"({s.SCHEMA_VERSION})",
+                        code="jit.store.schema",
+                    )
+
+        await self._retry(op)
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    async def get_linked(self, issuer: str, subject: str) -> LocalUser | None:
+        """The user linked to ``(issuer, subject)``: one primary-key join, no write."""
+        try:
+            async with self.engine.connect() as conn:
+                row = (await conn.execute(self._q_linked, {"issuer": issuer, "subject": subject})).first()
+        except sa.exc.DBAPIError as exc:
+            raise _store_error(exc) from exc
+        if row is None:
+            return None
+        return LocalUser(id=row[0], attributes=_attributes(row), email_verified=row[2])
+
+    async def get_user(self, user_id: str) -> LocalUser | None:
+        """The user with this id, with its linked issuers."""
+        found = await self._users(s.users.c.id == str(user_id))
+        return found[0] if found else None
+
+    async def find_by_email(self, email: str) -> Sequence[LocalUser]:
+        """Users whose email equals ``email`` exactly (at most 10)."""
+        return await self._users(s.users.c.email == email)
+
+    async def _users(self, where: sa.ColumnElement[bool]) -> list[LocalUser]:
+        async def op() -> list[LocalUser]:
+            async with self.engine.connect() as conn:
+                q = sa.select(s.users.c.id, s.users.c.email, s.users.c.email_verified, s.users.c.attributes)
+                rows = (await conn.execute(q.where(where).order_by(s.users.c.created_at).limit(10))).all()
+                if not rows:
+                    return []
+                ids = [r[0] for r in rows]
+                lq = sa.select(s.links.c.user_id, s.links.c.issuer).where(s.links.c.user_id.in_(ids))
+                issuers: dict[str, list[str]] = {}
+                for user_id, issuer in (await conn.execute(lq)).all():
+                    issuers.setdefault(user_id, []).append(issuer)
+            return [
+                LocalUser(
+                    id=r[0],
+                    attributes=_attributes(r),
+                    email_verified=r[2],
+                    linked_issuers=tuple(sorted(issuers.get(r[0], []))),
+                )
+                for r in rows
+            ]
+
+        return await self._retry(op)
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    async def create_user(self, link: Link, values: Mapping[str, Any], event: MigrationEvent) -> str:
+        """Insert the user, its link and the event in one transaction."""
+
+        async def op() -> str:
+            user_id = uuid.uuid4().hex
+            async with self._write() as conn:
+                row = {**_split(values, {}), "id": user_id, "created_at": event.at, "updated_at": event.at}
+                await conn.execute(sa.insert(s.users).values(row))
+                await self._insert_link(conn, link, user_id, event.at)
+                await self._insert_event(conn, dataclasses.replace(event, user_id=user_id))
+            return user_id
+
+        return await self._retry(op)
+
+    async def link_user(
+        self,
+        user_id: str,
+        link: Link,
+        values: Mapping[str, Any],
+        event: MigrationEvent,
+        *,
+        invalidate_credentials: bool = False,
+    ) -> None:
+        """Insert the link, write ``values`` and the event in one transaction."""
+
+        async def op() -> None:
+            async with self._write() as conn:
+                current = await self._lock_user(conn, user_id)
+                await self._insert_link(conn, link, user_id, event.at)
+                await self._update(
+                    conn, user_id, current, values, event.at, invalidate=invalidate_credentials
+                )
+                await self._insert_event(conn, event)
+
+        await self._retry(op)
+
+    async def update_user(self, user_id: str, values: Mapping[str, Any], event: MigrationEvent) -> None:
+        """Merge ``values`` into the user (row locked) and append the event, in one transaction."""
+
+        async def op() -> None:
+            async with self._write() as conn:
+                current = await self._lock_user(conn, user_id)
+                await self._update(conn, user_id, current, values, event.at, invalidate=False)
+                await self._insert_event(conn, event)
+
+        await self._retry(op)
+
+    async def record_event(self, event: MigrationEvent) -> None:
+        """Append one event."""
+
+        async def op() -> None:
+            async with self._write() as conn:
+                await self._insert_event(conn, event)
+
+        await self._retry(op)
+
+    async def _insert_link(self, conn: AsyncConnection, link: Link, user_id: str, at: dt.datetime) -> None:
+        row = {
+            "issuer": link.issuer,
+            "subject": link.subject,
+            "user_id": user_id,
+            "connector": link.connector,
+            "provider": link.provider,
+            "created_at": at,
+        }
+        stmt = (
+            self._insert_fn(s.links)
+            .values(row)
+            .on_conflict_do_nothing(index_elements=["issuer", "subject"])
+            .returning(s.links.c.user_id)
+        )
+        if (await conn.execute(stmt)).first() is not None:
+            return
+        q = sa.select(s.links.c.user_id).where(
+            s.links.c.issuer == link.issuer, s.links.c.subject == link.subject
+        )
+        owner = (await conn.execute(q)).scalar()
+        if owner is None:  # the conflicting row vanished meanwhile: let the migrator re-read
+            raise StoreError(
+                "identity link changed concurrently", code="jit.store.contention", retryable=True
+            )
+        raise AlreadyLinked(user_id=str(owner))
+
+    async def _lock_user(self, conn: AsyncConnection, user_id: str) -> Mapping[str, Any]:
+        q = sa.select(s.users.c.attributes).where(s.users.c.id == user_id).with_for_update()
+        row = (await conn.execute(q)).first()
+        if row is None:
+            raise UnknownLocalUser(user_id=user_id)
+        return dict(row[0] or {})
+
+    async def _update(
+        self,
+        conn: AsyncConnection,
+        user_id: str,
+        current: Mapping[str, Any],
+        values: Mapping[str, Any],
+        at: dt.datetime,
+        *,
+        invalidate: bool,
+    ) -> None:
+        row: dict[str, Any] = {**_split(values, current), "updated_at": at}
+        if invalidate:
+            row["credentials_invalidated_at"] = at
+        await conn.execute(sa.update(s.users).where(s.users.c.id == user_id).values(row))
+
+    @staticmethod
+    async def _insert_event(conn: AsyncConnection, event: MigrationEvent) -> None:
+        row = {**dataclasses.asdict(event), "fields": ",".join(event.fields)}
+        await conn.execute(sa.insert(s.events).values(row))
+
+    @contextlib.asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.begin() as conn:
+            if self._sqlite:
+                await conn.exec_driver_sql("BEGIN IMMEDIATE")
+            yield conn
+
+    async def _retry(self, op: Callable[[], Awaitable[T]]) -> T:
+        delay = 0.005
+        for attempt in range(self._busy_retries):
+            try:
+                return await op()
+            except sa.exc.DBAPIError as exc:
+                if not _is_busy(exc) or attempt == self._busy_retries - 1:
+                    raise _store_error(exc) from exc
+            await asyncio.sleep(delay * random.uniform(0.5, 1.5))  # noqa: S311 - jitter, not crypto
+            delay = min(delay * 2, 0.5)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- statistics -----------------------------------------------------------------------------
+
+    async def stats(self, *, recent: int = 20) -> StoreStats:
+        """Totals, event counts by connector and action, and the ``recent`` newest events."""
+        async with self.engine.connect() as conn:
+            n_users = (await conn.execute(sa.select(sa.func.count()).select_from(s.users))).scalar_one()
+            n_links = (await conn.execute(sa.select(sa.func.count()).select_from(s.links))).scalar_one()
+            count = sa.func.count().label("n")
+            grouped = (
+                sa.select(s.events.c.connector, s.events.c.action, count)
+                .group_by(s.events.c.connector, s.events.c.action)
+                .order_by(s.events.c.connector, s.events.c.action)
+            )
+            groups = tuple((c, a, int(n)) for c, a, n in (await conn.execute(grouped)).all())
+            rq = sa.select(s.events).order_by(s.events.c.id.desc()).limit(max(0, recent))
+            rows = (await conn.execute(rq)).mappings().all()
+        events = tuple(
+            MigrationEvent(
+                at=_aware(r["at"]),
+                connector=r["connector"],
+                provider=r["provider"],
+                issuer=r["issuer"],
+                subject=r["subject"],
+                action=r["action"],
+                user_id=r["user_id"],
+                code=r["code"],
+                fields=tuple(f for f in r["fields"].split(",") if f),
+            )
+            for r in rows
+        )
+        return StoreStats(users=int(n_users), links=int(n_links), by_connector_action=groups, recent=events)
+
+
+def _attributes(row: Sequence[Any]) -> dict[str, Any]:
+    attributes = dict(row[3] or {})
+    if row[1] is not None:
+        attributes["email"] = row[1]
+    if row[2] is not None:
+        attributes["email_verified"] = bool(row[2])
+    return attributes
+
+
+def _split(values: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """Column values plus the merged JSON ``attributes`` for an insert or update."""
+    row = {k: values[k] for k in _COLUMNS if k in values}
+    extra = {k: v for k, v in values.items() if k not in _COLUMNS}
+    row["attributes"] = {**current, **extra}
+    return row
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _is_busy(exc: sa.exc.DBAPIError) -> bool:
+    orig = exc.orig
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if state in _PG_RETRY_STATES:
+        return True
+    text = str(orig).lower()
+    return any(marker in text for marker in _SQLITE_BUSY)
+
+
+def _store_error(exc: sa.exc.DBAPIError) -> StoreError:
+    """A StoreError naming the failure class only (no SQL, no parameters)."""
+    kind = type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__
+    if _is_busy(exc):
+        return StoreError(f"database busy ({kind})", code="jit.store.busy", retryable=True)
+    if isinstance(exc, sa.exc.IntegrityError):
+        return StoreError(f"integrity error ({kind})", code="jit.store.integrity")
+    if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError) or exc.connection_invalidated:
+        return StoreError(f"database unavailable ({kind})", code="jit.store.unavailable", retryable=True)
+    return StoreError(f"database error ({kind})", code="jit.store.error")
