@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins: list[str] = ["tests.peers.postgres"]
+pytest_plugins: list[str] = [
+    "tests.peers.postgres",
+    "tests.peers.redis",
+    "tests.peers.oidc_provider",
+    "tests.peers.lemonldap",
+]
 
 
 @pytest.fixture(scope="session")

@@ -108,8 +108,21 @@ class TokenPolicy:
         if self.allow_symmetric:
             if self.hmac_secret is None or not self.hmac_secret.get_secret_value():
                 raise ConfigurationError("HS* ID tokens need the client secret", field="client_secret")
+            _hmac_key(self.hmac_secret, error=ConfigurationError)
             if len(self.hmac_secret.get_secret_value().encode()) < 32:
                 log.warning("client secret is shorter than 32 bytes: a weak HS* key (RFC 7518 §3.2)")
+
+
+def _hmac_key(
+    secret: SecretStr, *, error: type[ConfigurationError] | type[TokenValidationError] = TokenValidationError
+) -> OctKey:
+    """The HS* key: the UTF-8 octets of the client secret (OIDC Core §10.1)."""
+    try:
+        return OctKey.import_key(secret.get_secret_value().encode("utf-8"))
+    except Exception:  # joserfc refuses secrets that look like public keys
+        if error is ConfigurationError:
+            raise ConfigurationError("the client secret cannot be used as an HMAC key", field="client_secret") from None
+        raise _fail("token.key_not_found", "the client secret cannot be used as an HMAC key") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,8 +160,8 @@ def _check_header(header: Mapping[str, Any]) -> None:
     alg = header.get("alg")
     if not isinstance(alg, str) or not alg:
         raise _fail("token.malformed", "token header has no alg string")
-    kid = header.get("kid")
-    if kid is not None and (not isinstance(kid, str) or not kid or len(kid) > _MAX_KID):
+    kid = header.get("kid", "-")
+    if not isinstance(kid, str) or not kid or len(kid) > _MAX_KID:
         raise _fail("token.malformed", "token header kid is not a short string")
     if "crit" in header:
         raise _fail("token.malformed", "token header has crit extensions, which are not supported")
@@ -355,7 +368,7 @@ class TokenValidator:
         key: VerificationKey | OctKey | None = None
         if alg.startswith("HS"):
             assert policy.hmac_secret is not None  # noqa: S101 - enforced by TokenPolicy
-            key = OctKey.import_key(policy.hmac_secret.get_secret_value().encode("utf-8"))
+            key = _hmac_key(policy.hmac_secret)
         elif alg != "none":
             if not jwks_uri:
                 raise _fail("token.key_not_found", "no jwks_uri to take keys from")

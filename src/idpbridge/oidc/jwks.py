@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from joserfc.errors import JoseError
+from joserfc.errors import JoseError, SecurityWarning
 from joserfc.jwk import ECKey, OKPKey, RSAKey
 from joserfc.jws import JWSRegistry
 
@@ -116,7 +117,9 @@ def _import(jwk: object) -> _Candidate | None:
     if ops is not None:
         public["key_ops"] = ops
     try:
-        key = _KEY_CLASSES[kty].import_key(public)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SecurityWarning)  # weak keys are refused below
+            key = _KEY_CLASSES[kty].import_key(public)
         key.public_key  # noqa: B018 - force the cryptography object (validates the point/modulus)
     except Exception:  # malformed base64, off-curve point, bad exponent, …: skip the entry
         return None
