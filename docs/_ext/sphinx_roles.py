@@ -214,6 +214,7 @@ def _fence_literal_blocks(text: str) -> str:
             block.pop()
         body = textwrap.dedent("\n".join(block)).strip("\n")
         pad = " " * indent
+        body = body.replace("``", "")  # reST inline literals mean nothing inside a code block
         out.extend(["", f"{pad}```text", *[pad + b for b in body.splitlines()], f"{pad}```"])
         if i < len(lines):
             out.append("")
