@@ -1,0 +1,166 @@
+"""From raw claims to an :class:`~idpbridge.Identity`: merging sources and mapping claims.
+
+Claims arrive in layers — the ID token, then UserInfo, then whatever a provider's API adds. A
+later layer refreshes profile claims (UserInfo is the fresher source) but never the claims that
+describe the token or the authentication event (``iss``, ``sub``, ``aud``, ``nonce``,
+``auth_time``, ``amr``, …). :class:`ClaimMap` says which claim feeds which Identity field; a
+provider overrides a few entries, a deployment overrides more through configuration.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from ..errors import ConfigurationError
+from ..identity import ClaimSource, Identity, opt_str, str_list, strict_bool, timestamp
+
+__all__ = ["PROTECTED_CLAIMS", "ClaimMap", "build_identity", "merge_claims"]
+
+#: Claims only the first layer (the validated token) may set.
+PROTECTED_CLAIMS = frozenset(
+    {
+        "iss",
+        "sub",
+        "aud",
+        "exp",
+        "iat",
+        "nbf",
+        "jti",
+        "nonce",
+        "azp",
+        "at_hash",
+        "c_hash",
+        "s_hash",
+        "sid",
+        "auth_time",
+        "acr",
+        "amr",
+        "typ",
+        "token_use",
+    }
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ClaimMap:
+    """Which raw claim feeds each :class:`~idpbridge.Identity` field (``None``: not mapped).
+
+    A name is looked up as a top-level claim first (Auth0's namespaced claims contain dots),
+    then as a dotted path into nested objects (``realm_access.roles``). ``string_booleans``
+    accepts the exact strings ``"true"``/``"false"`` for the ``*_verified`` fields, for providers
+    known to send them.
+    """
+
+    email: str | None = "email"
+    email_verified: str | None = "email_verified"
+    phone_number: str | None = "phone_number"
+    phone_number_verified: str | None = "phone_number_verified"
+    username: str | None = "preferred_username"
+    name: str | None = "name"
+    given_name: str | None = "given_name"
+    family_name: str | None = "family_name"
+    groups: str | None = "groups"
+    roles: str | None = "roles"
+    tenant: str | None = None
+    amr: str | None = "amr"
+    auth_time: str | None = "auth_time"
+    string_booleans: bool = False
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> ClaimMap:
+        """A copy with some entries replaced; unknown field names are a configuration error."""
+        if not overrides:
+            return self
+        names = {f.name for f in dataclasses.fields(self)}
+        unknown = set(overrides) - names
+        if unknown:
+            raise ConfigurationError(
+                f"claim_mapping: unknown identity field(s): {', '.join(sorted(unknown))}",
+                field="claim_mapping",
+            )
+        for key, value in overrides.items():
+            ok = (
+                isinstance(value, bool)
+                if key == "string_booleans"
+                else value is None or isinstance(value, str)
+            )
+            if not ok:
+                raise ConfigurationError(f"claim_mapping.{key} has the wrong type", field="claim_mapping")
+        return dataclasses.replace(self, **dict(overrides))
+
+
+def lookup(claims: Mapping[str, Any], name: str | None) -> Any:
+    """A claim by name or dotted path, or ``None``."""
+    if name is None:
+        return None
+    if name in claims:
+        return claims[name]
+    node: Any = claims
+    for part in name.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def merge_claims(
+    *layers: tuple[ClaimSource, Mapping[str, Any]],
+) -> tuple[dict[str, Any], dict[str, ClaimSource]]:
+    """Merge claim layers in order; return ``(claims, sources)``.
+
+    The first layer sets everything it has; each later one adds new claims and refreshes
+    existing ones except :data:`PROTECTED_CLAIMS`.
+    """
+    claims: dict[str, Any] = {}
+    sources: dict[str, ClaimSource] = {}
+    for index, (source, layer) in enumerate(layers):
+        for key, value in layer.items():
+            if index and key in PROTECTED_CLAIMS and key in claims:
+                continue
+            if value is None:
+                continue
+            claims[key] = value
+            sources[key] = source
+    return claims, sources
+
+
+def build_identity(
+    claims: Mapping[str, Any],
+    sources: Mapping[str, ClaimSource],
+    *,
+    mapping: ClaimMap,
+    provider: str,
+    connector: str,
+    issuer: str,
+    subject: str,
+) -> Identity:
+    """The normalized identity for merged ``claims`` (missing values ``None``, never ``""``)."""
+
+    def text(name: str | None) -> str | None:
+        return opt_str(lookup(claims, name))
+
+    def flag(name: str | None) -> bool | None:
+        return strict_bool(lookup(claims, name), accept_strings=mapping.string_booleans)
+
+    return Identity(
+        provider=provider,
+        connector=connector,
+        issuer=issuer,
+        subject=subject,
+        email=text(mapping.email),
+        email_verified=flag(mapping.email_verified),
+        phone_number=text(mapping.phone_number),
+        phone_number_verified=flag(mapping.phone_number_verified),
+        username=text(mapping.username),
+        name=text(mapping.name),
+        given_name=text(mapping.given_name),
+        family_name=text(mapping.family_name),
+        groups=str_list(lookup(claims, mapping.groups)) or (),
+        roles=str_list(lookup(claims, mapping.roles)) or (),
+        tenant=text(mapping.tenant),
+        amr=str_list(lookup(claims, mapping.amr)) or (),
+        auth_time=timestamp(lookup(claims, mapping.auth_time)),
+        claims=claims,
+        sources=sources,
+    )

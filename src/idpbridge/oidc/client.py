@@ -1,0 +1,224 @@
+"""The OAuth 2.0 client side of the token and revocation endpoints.
+
+* Client authentication: ``client_secret_basic`` or ``client_secret_post`` (or ``none`` for a
+  public client) — exactly one per request (RFC 6749 §2.3), chosen by configuration or, when
+  unset, from the IdP's ``token_endpoint_auth_methods_supported``.
+* Token requests are credential submissions: sent with :meth:`HttpClient.post
+  <idpbridge.http.HttpClient.post>`, never replayed once they may have reached the IdP.
+* A 200 answer carrying ``error`` is an error; error answers are classified through an
+  :class:`~idpbridge.classify.ErrorRule` table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
+
+from pydantic import SecretStr
+
+from ..classify import ErrorRule, classify
+from ..errors import ConfigurationError, IdpBridgeError, MalformedResponse
+from ..http import HttpClient, Response, parse_json_object, redact_url
+
+__all__ = [
+    "AUTH_METHODS",
+    "AuthMethod",
+    "ClientCredentials",
+    "ErrorInfo",
+    "ErrorParser",
+    "OAuthClient",
+    "choose_auth_method",
+    "oauth_error",
+]
+
+AuthMethod = Literal["client_secret_basic", "client_secret_post", "none"]
+AUTH_METHODS: tuple[AuthMethod, ...] = ("client_secret_basic", "client_secret_post", "none")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ClientCredentials:
+    """Who we are at the IdP and how we prove it."""
+
+    client_id: str
+    client_secret: SecretStr | None
+    method: AuthMethod
+
+    def __post_init__(self) -> None:
+        if self.method not in AUTH_METHODS:
+            raise ConfigurationError(
+                f"unsupported client authentication method {self.method!r}",
+                field="token_endpoint_auth_method",
+            )
+        if self.method != "none" and not (self.client_secret and self.client_secret.get_secret_value()):
+            raise ConfigurationError(
+                f"{self.method} needs a client_secret", field="client_secret", code="config.missing_secret"
+            )
+
+    def apply(self, form: Mapping[str, str]) -> tuple[dict[str, str], tuple[str, str] | None]:
+        """The form and HTTP Basic credentials for one request, using exactly one method."""
+        data = dict(form)
+        for key in ("client_id", "client_secret"):
+            data.pop(key, None)
+        secret = self.client_secret.get_secret_value() if self.client_secret else ""
+        if self.method == "client_secret_basic":
+            return data, (self.client_id, secret)
+        data["client_id"] = self.client_id
+        if self.method == "client_secret_post":
+            data["client_secret"] = secret
+        return data, None
+
+
+def choose_auth_method(
+    configured: AuthMethod | None, supported: Sequence[str], *, has_secret: bool
+) -> AuthMethod:
+    """The client authentication method to use.
+
+    The configured one wins. Otherwise a client without a secret is public (``none``); a
+    confidential one prefers ``client_secret_basic`` (the RFC 8414 default when the IdP lists
+    nothing), then ``client_secret_post``.
+    """
+    if configured is not None:
+        return configured
+    if not has_secret:
+        return "none"
+    if not supported or "client_secret_basic" in supported:
+        return "client_secret_basic"
+    if "client_secret_post" in supported:
+        return "client_secret_post"
+    raise ConfigurationError(
+        "the IdP supports neither client_secret_basic nor client_secret_post "
+        f"(it lists: {', '.join(supported)[:200]}); set token_endpoint_auth_method",
+        field="token_endpoint_auth_method",
+    )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ErrorInfo:
+    """The machine-readable parts of an error answer."""
+
+    error: str | None = None
+    description: str | None = None
+    provider_code: str | None = None
+
+
+ErrorParser = Callable[[Mapping[str, Any]], ErrorInfo]
+
+
+def oauth_error(body: Mapping[str, Any]) -> ErrorInfo:
+    """RFC 6749 §5.2 fields of an error body (providers extend this for their own codes)."""
+    error = body.get("error")
+    description = body.get("error_description")
+    return ErrorInfo(
+        error=error if isinstance(error, str) and error else None,
+        description=description if isinstance(description, str) and description else None,
+    )
+
+
+class OAuthClient:
+    """Token-endpoint and revocation requests for one client.
+
+    Args:
+        http: the connector's HTTP client.
+        credentials: client id, secret and authentication method.
+        rules: the error table (provider rules first, then the standard ones).
+        error_parser: extracts ``error``/description/provider code from an error body.
+    """
+
+    def __init__(
+        self,
+        http: HttpClient,
+        credentials: ClientCredentials,
+        *,
+        rules: Sequence[ErrorRule],
+        error_parser: ErrorParser = oauth_error,
+    ) -> None:
+        self.http = http
+        self.credentials = credentials
+        self.rules = tuple(rules)
+        self.error_parser = error_parser
+
+    def __repr__(self) -> str:
+        return f"OAuthClient(client_id={self.credentials.client_id!r}, method={self.credentials.method!r})"
+
+    async def token(
+        self, token_endpoint: str, grant_type: str, params: Mapping[str, str], *, context: str | None = None
+    ) -> dict[str, Any]:
+        """POST a token request; return the validated JSON success body.
+
+        ``context`` (default: the grant type) selects context-specific error rules, e.g.
+        ``invalid_grant`` is wrong credentials for ``password`` but a spent code for
+        ``authorization_code``.
+        """
+        context = context or grant_type
+        form, auth = self.credentials.apply({"grant_type": grant_type, **params})
+        response = await self.http.post(token_endpoint, data=form, auth=auth)
+        body = self._body(response, context=context)
+        _check_token_response(body, url=response.url)
+        return body
+
+    async def revoke(self, endpoint: str, token: str, *, token_type_hint: str | None = None) -> None:
+        """RFC 7009 revocation. Success is any 2xx; an unknown token is success too."""
+        form: dict[str, str] = {"token": token}
+        if token_type_hint:
+            form["token_type_hint"] = token_type_hint
+        data, auth = self.credentials.apply(form)
+        response = await self.http.post(endpoint, data=data, auth=auth)
+        if 200 <= response.status < 300:
+            return
+        raise self.error(response, None, context="revocation")
+
+    def _body(self, response: Response, *, context: str) -> dict[str, Any]:
+        if 200 <= response.status < 300:
+            body = response.json()
+            if "error" in body:  # 200-with-error is an error (GitHub and others do this)
+                raise self.error(response, body, context=context)
+            return body
+        raise self.error(response, _lenient_json(response), context=context)
+
+    def error(
+        self, response: Response, body: Mapping[str, Any] | None, *, context: str | None
+    ) -> IdpBridgeError:
+        """The classified error for an error answer."""
+        info = self.error_parser(body) if body is not None else ErrorInfo()
+        return classify(
+            self.rules,
+            error=info.error,
+            description=info.description,
+            provider_code=info.provider_code,
+            status=response.status,
+            context=context,
+            retry_after=response.retry_after(),
+        )
+
+
+def _lenient_json(response: Response) -> dict[str, Any] | None:
+    """An error body as JSON when it is one, whatever its content type; else ``None``."""
+    if not response.body.lstrip().startswith(b"{"):
+        return None
+    try:
+        return parse_json_object(response.body, status=response.status, url=response.url)
+    except MalformedResponse:
+        return None
+
+
+def _check_token_response(body: Mapping[str, Any], *, url: str) -> None:
+    where = redact_url(url)
+    token = body.get("access_token")
+    if not isinstance(token, str) or not token:
+        raise MalformedResponse(
+            f"token response from {where} has no access_token", code="provider.token_response"
+        )
+    token_type = body.get("token_type")
+    if token_type is not None and (not isinstance(token_type, str) or token_type.lower() != "bearer"):
+        shown = token_type[:20] if isinstance(token_type, str) else type(token_type).__name__
+        raise MalformedResponse(
+            f"token response from {where} has unsupported token_type {shown!r}",
+            code="provider.token_response",
+        )
+    for name in ("id_token", "refresh_token"):
+        value = body.get(name)
+        if value is not None and (not isinstance(value, str) or not value):
+            raise MalformedResponse(
+                f"token response from {where} has a malformed {name}", code="provider.token_response"
+            )
