@@ -31,6 +31,26 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# LemonLDAP::NG portal: the second real OpenID Provider of the OIDC engine tests (tests/peers/lemonldap.py),
+# served by plackup/Starman. --no-install-recommends alone breaks the portal at init (captcha/ImageMagick,
+# String::Random), hence the explicit list (shared/reference/local-peers.md §4a).
+LLNG_PKGS=(liblemonldap-ng-portal-perl liblemonldap-ng-manager-perl lemonldap-ng-handler libplack-perl starman
+  libgd-securityimage-perl libgd-perl libimage-magick-perl libstring-random-perl fonts-urw-base35
+  libcrypt-openssl-bignum-perl libconvert-base32-perl libio-string-perl libipc-run-perl libmime-tools-perl
+  libio-socket-timeout-perl libunicode-string-perl libapache-session-browseable-perl libemail-sender-perl
+  libcookie-baker-xs-perl libhttp-parser-xs-perl liblwp-protocol-https-perl)
+if ! command -v plackup >/dev/null 2>&1 || ! perl -MLemonldap::NG::Portal -MStarman -e1 >/dev/null 2>&1 \
+   || [ ! -f /var/lib/lemonldap-ng/conf/lmConf-1.json ]; then
+  echo "installing LemonLDAP::NG (Debian)"
+  LLNG_SUDO=""
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then LLNG_SUDO="sudo"; else
+      echo "error: need root or sudo to install LemonLDAP::NG" >&2; exit 1; fi
+  fi
+  $LLNG_SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $LLNG_SUDO apt-get install -y -qq --no-install-recommends "${LLNG_PKGS[@]}" >/dev/null
+fi
+
 # npm peers (pinned by package-lock.json).
 for dir in "$HERE"/*/; do
   if [ -f "$dir/package-lock.json" ]; then

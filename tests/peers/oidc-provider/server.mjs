@@ -1,0 +1,264 @@
+// Local OpenID Provider for idpbridge integration tests (panva/oidc-provider 9.13.3, in-memory adapter).
+// Adapted from shared/reference/local-peers.md §2.2. Loopback only. NOT for production.
+//
+// Environment:
+//   OP_PORT          port on 127.0.0.1 (default 9090)
+//   OP_JWKS_JSON     private signing JWKS ({"keys":[...]}) — pin keys; restart with another to rotate
+//   OP_KID           kid of the fresh RS256 key generated when OP_JWKS_JSON is unset (default test-rs256)
+//   OP_CLIENT_ID / OP_CLIENT_SECRET / OP_REDIRECT_URI   the confidential client (client_secret_basic)
+//   OP_INTERACTIONS  custom (default: password-checking login + TOTP) | dev (built-in, any password)
+//
+// Clients:
+//   test-client  native app (RFC 8252: any loopback port matches), client_secret_basic,
+//                grants authorization_code, refresh_token, password
+//   post-client  same, but client_secret_post
+//   code-only    client_secret_basic, authorization_code only (password grant -> unauthorized_client)
+import { createHmac, generateKeyPairSync } from 'node:crypto';
+import Provider, { errors } from 'oidc-provider';
+
+const HOST = '127.0.0.1';
+const PORT = Number(process.env.OP_PORT || 9090);
+const ISSUER = `http://${HOST}:${PORT}`;
+const CLIENT_ID = process.env.OP_CLIENT_ID || 'test-client';
+const CLIENT_SECRET = process.env.OP_CLIENT_SECRET || 'test-secret';
+const REDIRECT_URI = process.env.OP_REDIRECT_URI || 'http://127.0.0.1:8765/callback';
+const LOGOUT_URI = 'http://127.0.0.1:8765/logged-out';
+const DEV_INTERACTIONS = (process.env.OP_INTERACTIONS || 'custom') === 'dev';
+
+const USERS = {
+  alice: {
+    password: 'alice-pass', email: 'alice@example.test', email_verified: true, name: 'Alice Example',
+    given_name: 'Alice', family_name: 'Example', preferred_username: 'alice.example',
+    phone_number: '+15550100', phone_number_verified: false, groups: ['staff', 'admins'],
+  },
+  bob: { password: 'bob-pass', email: 'bob@example.test', email_verified: false, name: 'Bob Example', groups: [] },
+  // carol has TOTP enabled (base32 secret, RFC 6238 SHA1/6 digits/30s) -> second form after the password
+  carol: {
+    password: 'carol-pass', email: 'carol@example.test', email_verified: true, name: 'Carol Example',
+    totp: 'JBSWY3DPEHPK3PXP', groups: ['staff'],
+  },
+};
+
+const jwks = process.env.OP_JWKS_JSON
+  ? JSON.parse(process.env.OP_JWKS_JSON)
+  : {
+    keys: [{
+      ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }),
+      kid: process.env.OP_KID || 'test-rs256', alg: 'RS256', use: 'sig',
+    }],
+  };
+
+// `groups` is released by userinfo only, so tests can see claims merged from two sources.
+const USERINFO_ONLY = new Set(['groups']);
+
+async function findAccount(ctx, sub) {
+  const u = USERS[sub];
+  if (!u) return undefined;
+  return {
+    accountId: sub,
+    async claims(use) {
+      const out = { sub };
+      for (const [k, v] of Object.entries(u)) {
+        if (k === 'password' || k === 'totp') continue;
+        if (use !== 'userinfo' && USERINFO_ONLY.has(k)) continue;
+        out[k] = v;
+      }
+      return out;
+    },
+  };
+}
+
+const ALL_SCOPES = ['openid', 'offline_access', 'email', 'profile', 'phone', 'groups'];
+const baseClient = {
+  application_type: 'native',
+  redirect_uris: [REDIRECT_URI],
+  post_logout_redirect_uris: [LOGOUT_URI],
+  response_types: ['code'],
+};
+const configuration = {
+  clients: [
+    {
+      ...baseClient, client_id: CLIENT_ID, client_secret: CLIENT_SECRET,
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['authorization_code', 'refresh_token', 'password'],
+    },
+    {
+      ...baseClient, client_id: 'post-client', client_secret: 'post-secret',
+      token_endpoint_auth_method: 'client_secret_post',
+      grant_types: ['authorization_code', 'refresh_token', 'password'],
+    },
+    {
+      ...baseClient, client_id: 'code-only', client_secret: 'code-secret',
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['authorization_code'],
+    },
+  ],
+  jwks,
+  cookies: { keys: ['test-cookie-key-1'] },
+  claims: {
+    openid: ['sub', 'acr', 'amr', 'auth_time'],
+    email: ['email', 'email_verified'],
+    profile: ['name', 'given_name', 'family_name', 'preferred_username'],
+    phone: ['phone_number', 'phone_number_verified'],
+    groups: ['groups'],
+  },
+  scopes: ALL_SCOPES,
+  acrValues: ['pwd', 'mfa'],
+  conformIdTokenClaims: false, // email/name in the ID token too, like most commercial IdPs
+  pkce: { required: () => true },
+  features: {
+    devInteractions: { enabled: DEV_INTERACTIONS },
+    revocation: { enabled: true },
+    introspection: { enabled: true },
+    userinfo: { enabled: true },
+    claimsParameter: { enabled: true },
+    rpInitiatedLogout: { enabled: true },
+  },
+  issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
+  ttl: {
+    AccessToken: 600, IdToken: 600, AuthorizationCode: 60, RefreshToken: 3600, Interaction: 600, Session: 3600,
+    Grant: 3600,
+  },
+  findAccount,
+  interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+  // Auto-approve consent for the first-party test clients, so only the login page needs a POST.
+  loadExistingGrant: async (ctx) => {
+    const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
+    if (grantId) return ctx.oidc.provider.Grant.find(grantId);
+    if (!ctx.oidc.session.accountId) return undefined;
+    const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
+    grant.addOIDCScope(ALL_SCOPES.join(' '));
+    grant.addOIDCClaims(['name', 'email', 'email_verified']);
+    await grant.save();
+    return grant;
+  },
+};
+
+const provider = new Provider(ISSUER, configuration);
+
+// ---- Custom grant: Resource Owner Password Credentials (RFC 6749 §4.3) ----
+provider.registerGrantType('password', async function passwordGrant(ctx) {
+  const { client, params } = ctx.oidc;
+  if (!params.username || !params.password) {
+    throw new errors.InvalidRequest('missing username or password');
+  }
+  const user = USERS[params.username];
+  if (!user || user.password !== params.password) {
+    throw new errors.InvalidGrant('invalid username or password');
+  }
+  const accountId = params.username;
+  const requested = new Set((params.scope || 'openid').split(' '));
+  const scope = [...requested].filter((s) => ALL_SCOPES.includes(s)).join(' ');
+
+  const grant = new provider.Grant({ clientId: client.clientId, accountId });
+  grant.addOIDCScope(scope);
+  const grantId = await grant.save();
+
+  const account = await findAccount(ctx, accountId);
+  ctx.oidc.entity('Account', account);
+
+  const at = new provider.AccessToken({ accountId, client, grantId, gty: 'password', scope });
+  const accessToken = await at.save();
+
+  let refreshToken;
+  if (client.grantTypeAllowed('refresh_token')) {
+    const rt = new provider.RefreshToken({
+      accountId, client, grantId, gty: 'password', scope, rotations: 0, authTime: Math.floor(Date.now() / 1000),
+    });
+    refreshToken = await rt.save();
+  }
+
+  let idToken;
+  if (requested.has('openid')) {
+    const claims = await account.claims('id_token', scope, {}, []);
+    const token = new provider.IdToken({ ...claims, amr: ['pwd'], auth_time: Math.floor(Date.now() / 1000) }, { ctx });
+    token.scope = scope;
+    idToken = await token.issue({ use: 'idtoken' });
+  }
+
+  ctx.body = {
+    access_token: accessToken,
+    token_type: at.tokenType,
+    expires_in: at.expiration,
+    scope,
+    ...(refreshToken ? { refresh_token: refreshToken } : {}),
+    ...(idToken ? { id_token: idToken } : {}),
+  };
+}, new Set(['username', 'password', 'scope']));
+
+// ---- Custom interactions (used when devInteractions is disabled) ----
+function totp(base32, t = Date.now(), step = 30, digits = 6) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of base32.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(Math.floor(t / 1000 / step)));
+  const h = createHmac('sha1', key).update(msg).digest();
+  const o = h[h.length - 1] & 0xf;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 10 ** digits).padStart(digits, '0');
+}
+const esc = (v) => String(v).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+async function readForm(req) {
+  let raw = '';
+  for await (const chunk of req) raw += chunk;
+  return Object.fromEntries(new URLSearchParams(raw));
+}
+const page = (uid, body, error) => `<!doctype html><html><body>${error ? `<p class="error">${esc(error)}</p>` : ''}
+<form method="post" action="/interaction/${esc(uid)}">${body}<button type="submit">Continue</button></form>
+<a href="/interaction/${esc(uid)}/abort">Cancel</a></body></html>`;
+const loginForm = (uid, err) => page(uid, '<input type="hidden" name="step" value="login"><input name="login"><input type="password" name="password">', err);
+const otpForm = (uid, err) => page(uid, '<input type="hidden" name="step" value="otp"><input name="otp" inputmode="numeric">', err);
+async function finish(ctx, result, opts) {
+  const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, opts);
+  ctx.status = 303;
+  ctx.redirect(returnTo);
+}
+const pendingOtp = new Map(); // interaction uid -> accountId awaiting TOTP
+
+if (!DEV_INTERACTIONS) {
+  provider.use(async (ctx, next) => {
+    const m = ctx.path.match(/^\/interaction\/([\w-]+)(\/abort)?$/);
+    if (!m) return next();
+    ctx.set('cache-control', 'no-store');
+    const details = await provider.interactionDetails(ctx.req, ctx.res); // throws SessionNotFound w/o cookie
+    const { uid, prompt, params } = details;
+    if (m[2]) {
+      return finish(ctx, { error: 'access_denied', error_description: 'End-User aborted interaction' }, { mergeWithLastSubmission: false });
+    }
+    if (prompt.name === 'consent') { // auto-consent for the first-party test clients
+      const grant = details.grantId ? await provider.Grant.find(details.grantId)
+        : new provider.Grant({ accountId: details.session.accountId, clientId: params.client_id });
+      if (prompt.details.missingOIDCScope) grant.addOIDCScope(prompt.details.missingOIDCScope.join(' '));
+      if (prompt.details.missingOIDCClaims) grant.addOIDCClaims(prompt.details.missingOIDCClaims);
+      return finish(ctx, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true });
+    }
+    ctx.type = 'html';
+    if (ctx.method === 'GET') { ctx.body = pendingOtp.has(uid) ? otpForm(uid) : loginForm(uid); return undefined; }
+    if (ctx.method !== 'POST') { ctx.status = 405; return undefined; }
+    const form = await readForm(ctx.req);
+    if (form.step === 'otp' && pendingOtp.has(uid)) {
+      const accountId = pendingOtp.get(uid);
+      const now = Date.now();
+      const ok = [-30000, 0, 30000].some((d) => totp(USERS[accountId].totp, now + d) === form.otp);
+      if (!ok) { ctx.status = 400; ctx.body = otpForm(uid, 'invalid code'); return undefined; }
+      pendingOtp.delete(uid);
+      return finish(ctx, { login: { accountId, amr: ['pwd', 'otp'], acr: 'mfa' } }, { mergeWithLastSubmission: false });
+    }
+    const user = USERS[form.login];
+    if (!user || user.password !== form.password) {
+      ctx.status = 401; ctx.body = loginForm(uid, 'invalid username or password'); return undefined;
+    }
+    if (user.totp) { pendingOtp.set(uid, form.login); ctx.body = otpForm(uid); return undefined; }
+    return finish(ctx, { login: { accountId: form.login, amr: ['pwd'], acr: 'pwd' } }, { mergeWithLastSubmission: false });
+  });
+}
+
+provider.on('server_error', (ctx, err) => console.error('server_error', err));
+
+const server = provider.listen(PORT, HOST, () => {
+  console.log(`oidc-provider listening on ${ISSUER} kids=${jwks.keys.map((k) => k.kid).join(',')}`);
+});
+for (const sig of ['SIGTERM', 'SIGINT']) {
+  process.on(sig, () => { server.closeAllConnections(); server.close(); process.exit(0); });
+}

@@ -1,0 +1,107 @@
+"""panva/oidc-provider 9.13.3 (OpenID-certified OP) on 127.0.0.1, from tests/peers/oidc-provider.
+
+Fixtures:
+
+* ``oidc_provider`` (session): one OP for the whole run.
+* ``restartable_oidc_provider`` (function): a private OP whose :meth:`OIDCProviderPeer.restart`
+  stops it and starts it again on the same port (same issuer) with a new signing key — the
+  key-rotation case. Its in-memory state (sessions, codes, tokens) is lost on restart.
+
+Users (``server.mjs``): alice/alice-pass, bob/bob-pass, carol/carol-pass (+TOTP). Clients:
+``test-client``/``test-secret`` (client_secret_basic), ``post-client``/``post-secret``
+(client_secret_post), ``code-only``/``code-secret`` (no password grant). All are native apps, so
+any loopback port matches the registered ``http://127.0.0.1:8765/callback``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from joserfc.jwk import RSAKey
+
+from ._proc import Peer, free_port, http_ready, require_binary, start_peer
+
+OP_DIR = Path(__file__).parent / "oidc-provider"
+REDIRECT_URI = "http://127.0.0.1:8765/callback"
+CLIENT_ID, CLIENT_SECRET = "test-client", "test-secret"
+USERS = {"alice": "alice-pass", "bob": "bob-pass", "carol": "carol-pass"}
+TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+
+
+def signing_jwks(kid: str) -> str:
+    """A private JWKS with one fresh RS256 signing key, as ``OP_JWKS_JSON`` wants it."""
+    key = RSAKey.generate_key(2048, private=True)
+    jwk = {**key.as_dict(private=True), "kid": kid, "alg": "RS256", "use": "sig"}
+    return json.dumps({"keys": [jwk]})
+
+
+@dataclass
+class OIDCProviderPeer:
+    """A running oidc-provider and how to reach it."""
+
+    port: int
+    log_dir: Path
+    kid: str
+    peer: Peer | None = None
+    name: str = "oidc-provider"
+    restarts: int = field(default=0)
+
+    @property
+    def issuer(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def discovery_url(self) -> str:
+        return f"{self.issuer}/.well-known/openid-configuration"
+
+    def start(self) -> None:
+        node = require_binary("node")
+        if not (OP_DIR / "node_modules" / "oidc-provider").is_dir():
+            pytest.fail("oidc-provider is not installed: run `bash tests/peers/install.sh` (nox -s tests does)")
+        self.peer = start_peer(
+            f"{self.name}-{self.restarts}",
+            [node, "server.mjs"],
+            log_dir=self.log_dir,
+            ready=http_ready(self.discovery_url),
+            port=self.port,
+            cwd=OP_DIR,
+            env={"OP_PORT": str(self.port), "OP_JWKS_JSON": signing_jwks(self.kid)},
+        )
+
+    def stop(self) -> None:
+        if self.peer is not None:
+            self.peer.stop()
+            self.peer = None
+
+    def restart(self, *, kid: str) -> None:
+        """Stop, then start on the same port with a new signing key ``kid``."""
+        self.stop()
+        self.kid = kid
+        self.restarts += 1
+        self.start()
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(peer_logs: Path) -> Iterator[OIDCProviderPeer]:
+    """The session's oidc-provider."""
+    op = OIDCProviderPeer(port=free_port(), log_dir=peer_logs, kid="session-key-1")
+    op.start()
+    try:
+        yield op
+    finally:
+        op.stop()
+
+
+@pytest.fixture
+def restartable_oidc_provider(peer_logs: Path) -> Iterator[OIDCProviderPeer]:
+    """A private oidc-provider for one test, restartable with a new key."""
+    op = OIDCProviderPeer(port=free_port(), log_dir=peer_logs, kid="rotating-key-1", name="oidc-provider-rot")
+    op.start()
+    try:
+        yield op
+    finally:
+        op.stop()
