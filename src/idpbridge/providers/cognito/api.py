@@ -1,0 +1,251 @@
+"""The user-pools API through boto3, without blocking the event loop.
+
+* boto3 is imported on first use, in a worker thread (creating a client loads the service model).
+* One boto3 client per connector; botocore clients are thread-safe.
+* Calls run on a private, bounded thread pool. A semaphore admits a call to the pool only when a
+  worker is free, so a call that times out while waiting was never sent: a queued credential
+  submission cannot reach Cognito after its caller has given up.
+* botocore's own retries are off (``total_max_attempts: 1``) because its standard mode retries
+  read timeouts and dropped connections, which may replay a password or an OTP that reached
+  Cognito. We retry only failures that happened before anything was sent (connect errors and
+  connect timeouts); idempotent reads also retry read timeouts and 5xx.
+* Requests are unsigned (``InitiateAuth``/``RespondToAuthChallenge``/``GetUser`` are
+  ``authtype: none``), so no AWS credentials are looked up (no instance-metadata probe), and
+  endpoint settings from the environment (``AWS_ENDPOINT_URL*``) are ignored: ``endpoint_url``
+  is the only override.
+* botocore logs request and response bodies at DEBUG. A filter on its body-logging loggers runs
+  every such record through :func:`idpbridge.errors.sanitize`, so passwords, SECRET_HASH,
+  Sessions, codes and tokens never reach the application's logs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from ..._version import __version__
+from ...errors import ConfigurationError, IdpBridgeError, ProviderError, ProviderUnavailable, sanitize
+from ...http import RetryPolicy, Timeouts
+from .errors import classify_cognito
+
+__all__ = ["CognitoAPI", "install_log_redaction"]
+
+log = logging.getLogger("idpbridge.cognito")
+
+#: botocore loggers whose DEBUG records carry request or response bodies.
+_BODY_LOGGERS = ("botocore.endpoint", "botocore.parsers", "botocore.hooks", "botocore.retryhandler")
+_LOG_LIMIT = 20_000
+
+
+class _RedactFilter(logging.Filter):
+    """Rewrites a record whose text holds something credential-shaped; never drops records."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            text = record.getMessage()
+        except Exception:  # a broken record is the logging system's problem, not ours
+            return True
+        clean = sanitize(text, limit=_LOG_LIMIT)
+        if clean != text:
+            record.msg, record.args = clean, None
+        return True
+
+
+_filter = _RedactFilter("idpbridge.cognito")
+_filter_lock = threading.Lock()
+
+
+def install_log_redaction() -> None:
+    """Attach the redaction filter to botocore's body-logging loggers (idempotent)."""
+    with _filter_lock:
+        for name in _BODY_LOGGERS:
+            logger = logging.getLogger(name)
+            if _filter not in logger.filters:
+                logger.addFilter(_filter)
+
+
+class CognitoAPI:
+    """Async calls to one user pool's API through one boto3 client on a bounded thread pool.
+
+    Args:
+        region: AWS region.
+        endpoint_url: API endpoint override (``None``: botocore's regional endpoint).
+        timeouts: connect/read timeouts per request and a total deadline per call.
+        retry: attempts and backoff for retryable failures (see the module docstring).
+        max_concurrency: worker threads and pooled connections.
+        use_fips_endpoint: use the FIPS endpoint.
+        prevent_user_existence_errors: passed to :func:`~.errors.classify`.
+    """
+
+    def __init__(
+        self,
+        *,
+        region: str,
+        endpoint_url: str | None,
+        timeouts: Timeouts,
+        retry: RetryPolicy,
+        max_concurrency: int = 10,
+        use_fips_endpoint: bool = False,
+        prevent_user_existence_errors: bool = True,
+    ) -> None:
+        self._region = region
+        self._endpoint_url = endpoint_url
+        self._timeouts = timeouts
+        self._retry = retry
+        self._max = max_concurrency
+        self._fips = use_fips_endpoint
+        self._hide_users = prevent_user_existence_errors
+        self._client: Any = None
+        self._client_lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        self._slots: asyncio.Semaphore | None = None
+        self._closed = False
+
+    # -- public calls ---------------------------------------------------------------------------
+
+    async def initiate_auth(self, **params: Any) -> dict[str, Any]:
+        """``InitiateAuth`` (a credential submission: never replayed once sent)."""
+        return await self.call("initiate_auth", params, idempotent=False)
+
+    async def respond_to_auth_challenge(self, **params: Any) -> dict[str, Any]:
+        """``RespondToAuthChallenge`` (a credential submission: never replayed once sent)."""
+        return await self.call("respond_to_auth_challenge", params, idempotent=False)
+
+    async def get_user(self, access_token: str) -> dict[str, Any]:
+        """``GetUser`` with an access token (idempotent)."""
+        return await self.call("get_user", {"AccessToken": access_token}, idempotent=True)
+
+    async def aclose(self) -> None:
+        """Shut the worker pool down and close the client's connections."""
+        self._closed = True
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            await asyncio.get_running_loop().run_in_executor(None, executor.shutdown)
+        with self._client_lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    # -- machinery -----------------------------------------------------------------------------
+
+    def _make_client(self) -> Any:
+        with self._client_lock:
+            if self._client is None:
+                import boto3.session
+                import botocore
+                import botocore.config
+
+                install_log_redaction()
+                t = self._timeouts
+                config = botocore.config.Config(
+                    region_name=self._region,
+                    signature_version=botocore.UNSIGNED,
+                    connect_timeout=t.connect,
+                    read_timeout=t.read,
+                    retries={"total_max_attempts": 1, "mode": "standard"},
+                    max_pool_connections=self._max,
+                    use_fips_endpoint=self._fips,
+                    ignore_configured_endpoint_urls=True,
+                    user_agent_extra=f"idpbridge/{__version__}",
+                )
+                # A private session: boto3's default session is not thread-safe.
+                session = boto3.session.Session()
+                self._client = session.client(
+                    "cognito-idp", region_name=self._region, endpoint_url=self._endpoint_url, config=config
+                )
+            return self._client
+
+    def _run(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        client = self._make_client()
+        result: dict[str, Any] = getattr(client, operation)(**params)
+        result.pop("ResponseMetadata", None)
+        return result
+
+    async def call(self, operation: str, params: Mapping[str, Any], *, idempotent: bool) -> dict[str, Any]:
+        """Run one API operation under the timeout and retry policy; errors are idpbridge errors."""
+        if self._closed:
+            raise ProviderUnavailable("the Cognito connector is closed", code="provider.closed")
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self._max, thread_name_prefix="idpbridge-cognito")
+            self._slots = asyncio.Semaphore(self._max)
+        executor, slots = self._executor, self._slots
+        if slots is None:  # pragma: no cover - set together with the executor above
+            raise RuntimeError("unreachable")
+        loop = asyncio.get_running_loop()
+        attempt = 0
+        try:
+            async with asyncio.timeout(self._timeouts.total):
+                while True:
+                    attempt += 1
+                    try:
+                        async with slots:
+                            return await loop.run_in_executor(executor, self._run, operation, dict(params))
+                    except Exception as exc:
+                        if attempt >= self._retry.attempts or not _retryable(exc, idempotent=idempotent):
+                            raise self._translate(exc) from None
+                    await asyncio.sleep(self._retry.delay(attempt, None))
+        except TimeoutError:
+            raise ProviderUnavailable(
+                f"Cognito did not answer within {self._timeouts.total:g} s", code="provider.timeout"
+            ) from None
+
+    def _translate(self, exc: BaseException) -> IdpBridgeError:
+        if isinstance(exc, IdpBridgeError):
+            return exc
+        from botocore import exceptions as bx
+
+        if isinstance(exc, bx.ClientError):
+            error = exc.response.get("Error", {})
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            return classify_cognito(
+                str(error.get("Code", "")),
+                error.get("Message"),
+                status=status if isinstance(status, int) else None,
+                prevent_user_existence_errors=self._hide_users,
+            )
+        if isinstance(exc, bx.ParamValidationError):
+            # botocore's report may quote parameter values: keep only which parameters.
+            return ConfigurationError(
+                "botocore refused the request parameters", code="config.invalid_parameter"
+            )
+        if isinstance(exc, bx.ConnectTimeoutError | bx.ReadTimeoutError):
+            return ProviderUnavailable(
+                f"timed out talking to Cognito ({type(exc).__name__})", code="provider.timeout"
+            )
+        if isinstance(exc, bx.BotoCoreError):
+            return ProviderUnavailable(f"cannot reach Cognito: {type(exc).__name__}")
+        if isinstance(exc, ImportError):
+            from ...errors import PluginError
+
+            return PluginError(
+                'the cognito connector needs boto3: pip install "idpbridge[cognito]"',
+                code="plugin.unavailable",
+                install_hint='pip install "idpbridge[cognito]"',
+            )
+        return ProviderError(f"unexpected failure calling Cognito: {type(exc).__name__}")
+
+    def __repr__(self) -> str:
+        return f"CognitoAPI(region={self._region!r}, endpoint_url={self._endpoint_url!r})"
+
+
+def _retryable(exc: BaseException, *, idempotent: bool) -> bool:
+    """Whether a failed attempt may be repeated (see the module docstring)."""
+    try:
+        from botocore import exceptions as bx
+    except ImportError:
+        return False
+    # Before anything was sent: the TCP connection never came up.
+    if isinstance(exc, bx.EndpointConnectionError | bx.ConnectTimeoutError):
+        return True
+    if not idempotent:
+        return False
+    if isinstance(exc, bx.ReadTimeoutError | bx.ConnectionClosedError):
+        return True
+    if isinstance(exc, bx.ClientError):
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return isinstance(status, int) and status >= 500
+    return False

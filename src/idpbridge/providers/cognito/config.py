@@ -1,0 +1,188 @@
+"""Configuration of a Cognito connector (a user pool app client).
+
+=========================  =====================================================================
+field                      meaning
+=========================  =====================================================================
+``region``                 AWS region of the user pool, e.g. ``eu-west-1``
+``user_pool_id``           ``{region}_{suffix}``, e.g. ``eu-west-1_AbCdEf123``
+``client_id``              the app client id
+``client_secret``          the app client secret, when the client has one (enables SECRET_HASH)
+``hosted_ui_domain``       Hosted UI / managed login domain; required only for ``oidc``
+``endpoint_url``           API endpoint override (moto, VPC endpoint, FIPS host)
+``issuer``                 token issuer override (default ``https://cognito-idp.{region}.amazonaws.com/{pool}``)
+``prevent_user_existence_errors``  mirror of the app client setting: ``True`` (``ENABLED``,
+                           the console default) reports an unknown user as wrong credentials
+``scopes``                 scopes requested from the Hosted UI
+``max_concurrency``        worker threads (and pooled connections) for the boto3 client
+``use_fips_endpoint``      use ``cognito-idp-fips.{region}.amazonaws.com``
+=========================  =====================================================================
+
+No AWS credentials: the connector only calls ``InitiateAuth`` and ``RespondToAuthChallenge``,
+which AWS serves unsigned (``authtype: none``); the app client id and SECRET_HASH are the only
+client authentication.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar, Self
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+
+from ...errors import ConfigurationError
+from ...http import require_secure_url
+from ...methods import Method
+from ...oidc.config import OIDCConfig
+
+__all__ = ["API_METHODS", "CognitoConfig"]
+
+#: Methods served by the user-pools API (``InitiateAuth`` / ``RespondToAuthChallenge``).
+API_METHODS = frozenset({Method.PASSWORD, Method.EMAIL_OTP, Method.SMS_OTP})
+
+_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}")
+# botocore: UserPoolIdType pattern [\w-]+_[0-9a-zA-Z]+ (max 55); ClientIdType [\w+]+ (max 128).
+_POOL_ID = re.compile(r"(?P<region>[\w-]+)_[0-9a-zA-Z]+")
+_CLIENT_ID = re.compile(r"[\w+]+")
+_DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))+")
+
+
+def _base_url(value: str, what: str) -> str:
+    try:
+        require_secure_url(value, what=what)
+    except ConfigurationError as exc:
+        raise ValueError(exc.message) from None
+    if "?" in value or "#" in value:
+        raise ValueError(f"{what} must not carry a query or fragment")
+    return value.rstrip("/")
+
+
+class CognitoConfig(OIDCConfig):
+    """Settings of one Cognito user pool app client. See the module docstring for the fields.
+
+    It extends :class:`~idpbridge.oidc.OIDCConfig` (the Hosted UI is an ordinary OpenID
+    Provider); ``issuer`` defaults to the pool's issuer.
+    """
+
+    supported_methods: ClassVar[frozenset[Method]] = API_METHODS | {Method.OIDC}
+    default_methods: ClassVar[frozenset[Method]] = API_METHODS | {Method.OIDC}
+
+    region: str = Field(description="AWS region of the user pool, e.g. eu-west-1.")
+    user_pool_id: str = Field(max_length=55, description="User pool id, {region}_{suffix}.")
+    client_id: str = Field(min_length=1, max_length=128, description="App client id.")
+    client_secret: SecretStr | None = Field(None, description="App client secret, if the client has one.")
+    hosted_ui_domain: str | None = Field(
+        None, description="Hosted UI domain (prefix or custom domain); required for the oidc method."
+    )
+    endpoint_url: str | None = Field(
+        None, description="User-pools API endpoint override (moto, VPC endpoint, FIPS host)."
+    )
+    prevent_user_existence_errors: bool = Field(
+        True,
+        description="Mirror of the app client's PreventUserExistenceErrors (True = ENABLED): "
+        "an unknown user is then reported as InvalidCredentials, never UserNotFound.",
+    )
+    max_concurrency: int = Field(10, ge=1, le=100, description="Worker threads for boto3 calls.")
+    use_fips_endpoint: bool = Field(False, description="Use the FIPS endpoint of the user-pools API.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_issuer(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("issuer") is None:
+            region, pool = data.get("region"), data.get("user_pool_id")
+            if isinstance(region, str) and isinstance(pool, str):
+                data = {**data, "issuer": f"https://cognito-idp.{region}.amazonaws.com/{pool}"}
+        return data
+
+    @field_validator("region")
+    @classmethod
+    def _check_region(cls, value: str) -> str:
+        if not _REGION.fullmatch(value):
+            raise ValueError("not an AWS region name such as eu-west-1")
+        return value
+
+    @field_validator("user_pool_id")
+    @classmethod
+    def _check_pool(cls, value: str) -> str:
+        if not _POOL_ID.fullmatch(value):
+            raise ValueError("not a user pool id such as eu-west-1_AbCdEf123")
+        return value
+
+    @field_validator("client_id")
+    @classmethod
+    def _check_client_id(cls, value: str) -> str:
+        if not _CLIENT_ID.fullmatch(value):
+            raise ValueError("an app client id has only letters, digits, '_' and '+'")
+        return value
+
+    @field_validator("client_secret")
+    @classmethod
+    def _check_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value():
+            raise ValueError("must not be empty (leave it out for a client without a secret)")
+        return value
+
+    @field_validator("hosted_ui_domain")
+    @classmethod
+    def _check_domain(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if "://" not in value:
+            host = value.rstrip("/")
+            if not _DOMAIN.fullmatch(host):
+                raise ValueError("expected a host name such as auth.example.com or an https URL")
+            return f"https://{host}"
+        return _base_url(value, "hosted_ui_domain")
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        return None if value is None else _base_url(value, "endpoint_url")
+
+    @model_validator(mode="after")
+    def _check_combination(self) -> Self:
+        pool_region = _POOL_ID.fullmatch(self.user_pool_id)
+        if pool_region and _REGION.fullmatch(pool_region["region"]) and pool_region["region"] != self.region:
+            raise ValueError(
+                f"user_pool_id belongs to region {pool_region['region']}, but region is {self.region}"
+            )
+        if self.methods is not None and Method.OIDC in self.methods and self.hosted_ui_domain is None:
+            raise ValueError("hosted_ui_domain is required when the oidc method is enabled")
+        if Method.OIDC in self.enabled_methods and "openid" not in self.scopes:
+            raise ValueError("scopes must include 'openid' for the oidc method")
+        if self.allow_symmetric_id_tokens:
+            raise ValueError("allow_symmetric_id_tokens: Cognito signs ID tokens with RS256 only")
+        return self
+
+    @property
+    def enabled_methods(self) -> frozenset[Method]:
+        """The configured methods; by default every method this configuration can serve.
+
+        Without ``hosted_ui_domain`` the default leaves out ``oidc`` (asking for it explicitly is
+        a configuration error naming the field).
+        """
+        if self.methods is not None:
+            return self.methods
+        if self.hosted_ui_domain is None:
+            return API_METHODS
+        return type(self).supported_methods
+
+    @property
+    def keys_base(self) -> str:
+        """Where the pool's ``.well-known`` documents are served.
+
+        The issuer, unless ``endpoint_url`` points the API elsewhere (moto and the emulator serve
+        the documents at ``{endpoint_url}/{pool}/.well-known/...``).
+        """
+        if self.endpoint_url is not None:
+            return f"{self.endpoint_url}/{self.user_pool_id}"
+        return self.issuer
+
+    @property
+    def jwks_uri(self) -> str:
+        """The pool's JWKS URL (``endpoints.jwks_uri`` overrides)."""
+        return self.endpoints.get("jwks_uri") or f"{self.keys_base}/.well-known/jwks.json"
+
+    @property
+    def discovery_url(self) -> str:
+        """The pool's OpenID configuration URL (``endpoints.discovery`` overrides)."""
+        return self.endpoints.get("discovery") or f"{self.keys_base}/.well-known/openid-configuration"

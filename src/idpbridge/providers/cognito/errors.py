@@ -1,0 +1,134 @@
+"""Cognito error classification: a data table from ``__type`` (and, where Cognito overloads
+``NotAuthorizedException``, the message) to the idpbridge error tree.
+
+Sources: the botocore cognito-idp service model (declared errors per operation), moto, and the
+issue threads collected in ``reference/providers.md`` §4.8 / §12. The first matching rule wins
+(:func:`idpbridge.classify.classify`).
+
+Rules with a fixed ``message`` never show Cognito's text: for credential errors that text is
+useless or unsafe (moto echoes the submitted SECRET_HASH as the message). Rules without one show
+Cognito's sanitized message, because it tells an operator what to fix (a disabled flow, a Lambda
+trigger's error).
+"""
+
+from __future__ import annotations
+
+from ...classify import ErrorRule, classify
+from ...errors import (
+    AccountDisabled,
+    AccountLocked,
+    ConfigurationError,
+    ExpiredCode,
+    IdpBridgeError,
+    InvalidCode,
+    InvalidCredentials,
+    PasswordChangeRequired,
+    ProviderError,
+    ProviderUnavailable,
+    RateLimited,
+    UserNotConfirmed,
+    UserNotFound,
+)
+
+__all__ = ["HIDE_USER_EXISTENCE", "RULES", "classify_cognito"]
+
+_NA = "NotAuthorizedException"
+
+
+def _na(
+    contains: str | None, raises: type[IdpBridgeError], message: str | None, code: str | None = None
+) -> ErrorRule:
+    return ErrorRule(
+        provider_code=_NA, description_contains=contains, raises=raises, message=message, code=code
+    )
+
+
+def _on(
+    error_type: str, raises: type[IdpBridgeError], message: str | None = None, code: str | None = None
+) -> ErrorRule:
+    return ErrorRule(provider_code=error_type, raises=raises, message=message, code=code)
+
+
+RULES: tuple[ErrorRule, ...] = (
+    # NotAuthorizedException is overloaded: the message tells the cases apart.
+    _na("Incorrect username or password", InvalidCredentials, "incorrect username or password"),
+    _na("Password attempts exceeded", AccountLocked, "too many failed sign-in attempts; try later"),
+    _na("User is disabled", AccountDisabled, "the user is disabled"),
+    _na(
+        "Unable to verify secret hash",
+        ConfigurationError,
+        "SECRET_HASH rejected: check client_secret",
+        "config.secret_hash",
+    ),
+    _na(
+        "SECRET_HASH was not received",
+        ConfigurationError,
+        "the app client has a secret: set client_secret",
+        "config.secret_hash",
+    ),
+    _na("Invalid session", ExpiredCode, "the sign-in session expired; start again"),
+    _na(
+        "Refresh Token",
+        InvalidCredentials,
+        "the refresh token is expired or revoked",
+        "refresh_token_invalid",
+    ),
+    _na("flow not enabled", ConfigurationError, None, "config.flow_not_enabled"),
+    _na(None, InvalidCredentials, "not authorized"),
+    _on("UserNotFoundException", UserNotFound, "the user does not exist"),
+    _on("UserNotConfirmedException", UserNotConfirmed, "the user has not confirmed the account"),
+    _on(
+        "PasswordResetRequiredException",
+        PasswordChangeRequired,
+        "the password must be reset",
+        "password_reset_required",
+    ),
+    _on("TooManyRequestsException", RateLimited, "Cognito is throttling requests"),
+    _on("LimitExceededException", RateLimited, "Cognito attempt limit exceeded"),
+    _on("TooManyFailedAttemptsException", AccountLocked, "too many failed attempts"),
+    _on("CodeMismatchException", InvalidCode, "the code is wrong"),
+    _on("ExpiredCodeException", ExpiredCode, "the code expired; request a new one"),
+    # Client or pool misconfiguration: Cognito's message says what to fix.
+    _on("InvalidParameterException", ConfigurationError, code="config.invalid_parameter"),
+    _on(
+        "ResourceNotFoundException",
+        ConfigurationError,
+        "unknown app client or user pool",
+        "config.unknown_client",
+    ),
+    _on("UnsupportedOperationException", ConfigurationError, code="config.unsupported"),
+    _on("OperationNotEnabledException", ConfigurationError, code="config.unsupported"),
+    _on("FeatureUnavailableInTierException", ConfigurationError, code="config.unsupported"),
+    _on("InvalidUserPoolConfigurationException", ConfigurationError, code="config.user_pool"),
+    _on("InvalidSmsRoleAccessPolicyException", ConfigurationError, code="config.user_pool"),
+    _on("InvalidSmsRoleTrustRelationshipException", ConfigurationError, code="config.user_pool"),
+    _on("InvalidEmailRoleAccessPolicyException", ConfigurationError, code="config.user_pool"),
+    # Lambda triggers: their text may carry a business reason.
+    _on("UserLambdaValidationException", ProviderError, code="provider.lambda"),
+    _on("UnexpectedLambdaException", ProviderError, code="provider.lambda"),
+    _on("InvalidLambdaResponseException", ProviderError, code="provider.lambda"),
+    _on(
+        "CodeDeliveryFailureException",
+        ProviderError,
+        "Cognito could not deliver the code",
+        "provider.code_delivery",
+    ),
+    _on("ForbiddenException", ProviderError, "Cognito refused the request (AWS WAF)", "provider.forbidden"),
+    _on("InternalErrorException", ProviderUnavailable, "Cognito had an internal error"),
+)
+
+#: Prepended when the app client hides user existence (``PreventUserExistenceErrors=ENABLED``):
+#: an unknown user is then indistinguishable from a wrong password.
+HIDE_USER_EXISTENCE: tuple[ErrorRule, ...] = (
+    _on("UserNotFoundException", InvalidCredentials, "incorrect username or password"),
+)
+
+
+def classify_cognito(
+    error_type: str, message: str | None, *, status: int | None, prevent_user_existence_errors: bool
+) -> IdpBridgeError:
+    """The idpbridge error for a Cognito error document (returned, not raised)."""
+    rules = HIDE_USER_EXISTENCE + RULES if prevent_user_existence_errors else RULES
+    return classify(
+        rules, error=error_type or None, description=message, status=status, provider_code=error_type
+    )
