@@ -11,6 +11,7 @@ pytest_plugins: list[str] = [
     "tests.peers.redis",
     "tests.peers.oidc_provider",
     "tests.peers.lemonldap",
+    "tests.peers.moto",
 ]
 
 
