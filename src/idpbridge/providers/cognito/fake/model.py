@@ -1,0 +1,454 @@
+"""State and sign-in logic of the Cognito emulator (no HTTP here; see :mod:`.server`).
+
+Behaviour follows ``reference/providers.md`` §4 (botocore's service model and the documented
+wire exchanges): SECRET_HASH checked on every call (over the *internal* user name in challenge
+responses), a new Session on every step with the old one dead, single-use codes, sessions that
+expire, ``PreventUserExistenceErrors`` (``ENABLED`` simulates choice-based sign-in for unknown
+users, ``LEGACY`` raises ``UserNotFoundException``). Codes "sent" by e-mail or SMS land in
+:attr:`CognitoState.outbox`.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import hmac
+import json
+import secrets
+import struct
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+
+__all__ = ["Client", "CognitoFault", "CognitoState", "Message", "Pool", "User", "totp_code"]
+
+
+class CognitoFault(Exception):
+    """An AWS JSON error document: ``{"__type": error_type, "message": message}``."""
+
+    def __init__(self, error_type: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.error_type, self.message, self.status = error_type, message, status
+
+
+def totp_code(secret_b32: str, at: float, *, step: int = 30, digits: int = 6) -> str:
+    """RFC 6238 TOTP (SHA-1), as authenticator apps compute it."""
+    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8), casefold=True)
+    mac = hmac.new(key, struct.pack(">Q", int(at // step)), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    value = (struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF) % 10**digits
+    return str(value).zfill(digits)
+
+
+@dataclasses.dataclass
+class User:
+    """A user. ``username`` is the internal name (a UUID when the pool signs in by e-mail)."""
+
+    username: str
+    password: str | None = None
+    attributes: dict[str, str] = dataclasses.field(default_factory=dict)
+    status: str = "CONFIRMED"  # UNCONFIRMED | CONFIRMED | RESET_REQUIRED | FORCE_CHANGE_PASSWORD
+    enabled: bool = True
+    groups: list[str] = dataclasses.field(default_factory=list)
+    mfa: str | None = None  # SOFTWARE_TOKEN_MFA | SMS_MFA | EMAIL_OTP | "SELECT" (both TOTP and SMS)
+    totp_secret: str | None = None
+    sub: str = dataclasses.field(default_factory=lambda: str(uuid.uuid4()))
+
+
+@dataclasses.dataclass
+class Client:
+    """An app client."""
+
+    client_id: str
+    secret: str | None = None
+    flows: frozenset[str] = frozenset(
+        {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+    )
+    prevent_user_existence_errors: str = "ENABLED"  # or LEGACY
+
+
+@dataclasses.dataclass
+class Pool:
+    """A user pool. ``username_attributes`` = ``("email",)`` makes e-mail the sign-in name."""
+
+    pool_id: str
+    region: str
+    username_attributes: tuple[str, ...] = ()
+    first_factors: frozenset[str] = frozenset({"PASSWORD", "EMAIL_OTP", "SMS_OTP"})
+    mfa_required: bool = False
+    clients: dict[str, Client] = dataclasses.field(default_factory=dict)
+    users: dict[str, User] = dataclasses.field(default_factory=dict)
+
+    @property
+    def issuer(self) -> str:
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.pool_id}"
+
+    def find(self, name: str) -> User | None:
+        """By user name, or by a sign-in attribute (e-mail/phone) when the pool allows it."""
+        if name in self.users:
+            return self.users[name]
+        for user in self.users.values():
+            if any(user.attributes.get(a) == name for a in self.username_attributes):
+                return user
+        return None
+
+
+@dataclasses.dataclass(frozen=True)
+class Message:
+    """A code the emulator "sent"."""
+
+    channel: str  # EMAIL | SMS
+    destination: str
+    code: str
+    username: str
+
+
+@dataclasses.dataclass(frozen=True)
+class _Flow:
+    """Who is signing in through which client (``user`` is ``None`` for a simulated sign-in)."""
+
+    pool: Pool
+    client: Client
+    user: User | None
+    typed: str
+
+    @property
+    def internal(self) -> str:
+        return self.user.username if self.user is not None else self.typed
+
+
+@dataclasses.dataclass
+class _Session:
+    flow: _Flow
+    challenge: str
+    expires_at: float
+    code: str | None = None
+    failures: int = 0
+
+
+_CODE_CHALLENGES = {
+    "EMAIL_OTP": "EMAIL_OTP_CODE",
+    "SMS_OTP": "SMS_OTP_CODE",
+    "SMS_MFA": "SMS_MFA_CODE",
+    "EMAIL_MFA": "EMAIL_MFA_CODE",
+    "SOFTWARE_TOKEN_MFA": "SOFTWARE_TOKEN_MFA_CODE",
+}
+_MAX_CODE_FAILURES = 3
+
+
+def _mask(channel: str, value: str) -> str:
+    if channel == "EMAIL":
+        local, _, domain = value.partition("@")
+        return f"{local[:1]}***@{domain[:1]}***"
+    return "+" + "*" * max(len(value) - 5, 0) + value[-4:]
+
+
+class CognitoState:
+    """Pools, users, sessions and signing keys of one emulator instance (thread-safe)."""
+
+    def __init__(self, *, clock: Callable[[], float] = time.time, session_ttl: float = 180.0) -> None:
+        self.clock = clock
+        self.session_ttl = session_ttl
+        self.pools: dict[str, Pool] = {}
+        self.outbox: list[Message] = []
+        self.key = RSAKey.generate_key(
+            2048, parameters={"kid": secrets.token_hex(8), "alg": "RS256", "use": "sig"}
+        )
+        self._sessions: dict[str, _Session] = {}
+        self._lock = threading.RLock()
+        self.base_url = ""  # set by the server: where the .well-known documents are served
+
+    # -- provisioning ----------------------------------------------------------------------------
+
+    def add_pool(self, region: str = "us-east-1", **kwargs: Any) -> Pool:
+        pool = Pool(pool_id=f"{region}_{secrets.token_hex(5)}", region=region, **kwargs)
+        self.pools[pool.pool_id] = pool
+        return pool
+
+    def add_client(self, pool: Pool, *, secret: bool = True, **kwargs: Any) -> Client:
+        client = Client(
+            client_id=secrets.token_hex(13), secret=secrets.token_urlsafe(38) if secret else None, **kwargs
+        )
+        pool.clients[client.client_id] = client
+        return client
+
+    def add_user(self, pool: Pool, name: str, **kwargs: Any) -> User:
+        internal = str(uuid.uuid4()) if pool.username_attributes else name
+        user = User(username=internal, **kwargs)
+        user.sub = internal if pool.username_attributes else user.sub
+        for attr in pool.username_attributes:
+            if attr == "email" and "@" in name:
+                user.attributes.setdefault("email", name)
+        pool.users[internal] = user
+        return user
+
+    # -- operations ---------------------------------------------------------------------------
+
+    def initiate_auth(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            pool, client = self._client(body)
+            auth_flow = body.get("AuthFlow")
+            params = body.get("AuthParameters") or {}
+            typed = params.get("USERNAME")
+            if not isinstance(typed, str) or not typed:
+                raise CognitoFault("InvalidParameterException", "Missing required parameter USERNAME")
+            if auth_flow not in ("USER_PASSWORD_AUTH", "USER_AUTH"):
+                raise CognitoFault("InvalidParameterException", f"Unsupported auth flow {auth_flow!r}")
+            if f"ALLOW_{auth_flow}" not in client.flows:
+                raise CognitoFault(
+                    "InvalidParameterException", f"{auth_flow} flow not enabled for this client"
+                )
+            self._check_hash(client, typed, params.get("SECRET_HASH"))
+            flow = _Flow(pool, client, pool.find(typed), typed)
+            if auth_flow == "USER_PASSWORD_AUTH":
+                return self._password(flow, params.get("PASSWORD"))
+            if flow.user is None and client.prevent_user_existence_errors == "LEGACY":
+                raise CognitoFault("UserNotFoundException", "User does not exist.")
+            if flow.user is not None:
+                self._check_status(flow.user)
+            preferred = params.get("PREFERRED_CHALLENGE")
+            available = self._available(flow)
+            if preferred in available and preferred != "PASSWORD":
+                return self._send_code(flow, str(preferred))
+            return self._challenge(flow, "SELECT_CHALLENGE", {}, available=available)
+
+    def respond(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            _, client = self._client(body)
+            name = body.get("ChallengeName")
+            answers = body.get("ChallengeResponses") or {}
+            token = body.get("Session")
+            session = self._sessions.get(token) if isinstance(token, str) else None
+            if not isinstance(token, str) or session is None or session.flow.client is not client:
+                raise CognitoFault("NotAuthorizedException", "Invalid session for the user.")
+            if self.clock() >= session.expires_at:
+                del self._sessions[token]
+                raise CognitoFault(
+                    "NotAuthorizedException", "Invalid session for the user, session is expired."
+                )
+            if name != session.challenge:
+                raise CognitoFault("InvalidParameterException", f"Expected challenge {session.challenge}")
+            flow = session.flow
+            if answers.get("USERNAME") not in (flow.internal, flow.typed):
+                raise CognitoFault("NotAuthorizedException", "Incorrect username or password.")
+            # Real Cognito wants the hash over the internal user name here, not the alias.
+            self._check_hash(client, flow.internal, answers.get("SECRET_HASH"))
+            if name == "SELECT_CHALLENGE":
+                answer = answers.get("ANSWER")
+                if answer not in self._available(flow):
+                    raise CognitoFault("InvalidParameterException", "ANSWER is not an available challenge")
+                del self._sessions[token]
+                if answer == "PASSWORD":
+                    return self._password(flow, answers.get("PASSWORD"))
+                return self._send_code(flow, str(answer))
+            if name == "SELECT_MFA_TYPE":
+                answer = answers.get("ANSWER")
+                if answer not in ("SOFTWARE_TOKEN_MFA", "SMS_MFA"):
+                    raise CognitoFault(
+                        "InvalidParameterException", "ANSWER must be SMS_MFA or SOFTWARE_TOKEN_MFA"
+                    )
+                del self._sessions[token]
+                return self._mfa(flow, str(answer))
+            key = _CODE_CHALLENGES.get(str(name))
+            if key is None:
+                raise CognitoFault("InvalidParameterException", f"Unsupported challenge {name!r}")
+            return self._check_code(session, token, answers.get(key))
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _client(self, body: dict[str, Any]) -> tuple[Pool, Client]:
+        client_id = body.get("ClientId")
+        for pool in self.pools.values():
+            if isinstance(client_id, str) and client_id in pool.clients:
+                return pool, pool.clients[client_id]
+        raise CognitoFault("ResourceNotFoundException", "User pool client does not exist.")
+
+    @staticmethod
+    def _check_hash(client: Client, username: str, given: object) -> None:
+        if client.secret is None:
+            return
+        if not isinstance(given, str):
+            raise CognitoFault(
+                "NotAuthorizedException",
+                f"Client {client.client_id} is configured with secret but SECRET_HASH was not received",
+            )
+        mac = hmac.new(client.secret.encode(), (username + client.client_id).encode(), hashlib.sha256)
+        if not hmac.compare_digest(base64.b64encode(mac.digest()).decode(), given):
+            raise CognitoFault(
+                "NotAuthorizedException", f"Unable to verify secret hash for client {client.client_id}"
+            )
+
+    @staticmethod
+    def _check_status(user: User) -> None:
+        if not user.enabled:
+            raise CognitoFault("NotAuthorizedException", "User is disabled.")
+        if user.status == "UNCONFIRMED":
+            raise CognitoFault("UserNotConfirmedException", "User is not confirmed.")
+        if user.status == "RESET_REQUIRED":
+            raise CognitoFault("PasswordResetRequiredException", "Password reset required for the user")
+
+    @staticmethod
+    def _available(flow: _Flow) -> list[str]:
+        factors, user = flow.pool.first_factors, flow.user
+        if user is None:  # simulated: everything the pool allows
+            return sorted(factors)
+        attrs = user.attributes
+        return [
+            name
+            for name, ok in (
+                ("PASSWORD", user.password is not None),
+                ("EMAIL_OTP", attrs.get("email_verified") == "true"),
+                ("SMS_OTP", attrs.get("phone_number_verified") == "true"),
+            )
+            if ok and name in factors
+        ]
+
+    def _challenge(
+        self,
+        flow: _Flow,
+        name: str,
+        params: dict[str, str],
+        *,
+        code: str | None = None,
+        available: list[str] | None = None,
+    ) -> dict[str, Any]:
+        token = "AYABe" + secrets.token_urlsafe(700)
+        self._sessions[token] = _Session(flow, name, self.clock() + self.session_ttl, code)
+        if flow.user is not None:
+            params.setdefault("USERNAME", flow.user.username)
+        out: dict[str, Any] = {"ChallengeName": name, "Session": token, "ChallengeParameters": params}
+        if available is not None:
+            out["AvailableChallenges"] = available
+        return out
+
+    def _send_code(self, flow: _Flow, name: str) -> dict[str, Any]:
+        channel = "EMAIL" if name in ("EMAIL_OTP", "EMAIL_MFA") else "SMS"
+        code: str | None = None
+        if flow.user is None:  # a simulated destination; nothing is sent
+            h = hashlib.sha256(flow.typed.encode()).hexdigest()
+            destination = f"{h[:6]}@{h[6:12]}.com" if channel == "EMAIL" else f"+1555{h[:7]}"
+        else:
+            destination = flow.user.attributes.get("email" if channel == "EMAIL" else "phone_number", "")
+            code = f"{secrets.randbelow(10**6):06d}"
+            self.outbox.append(Message(channel, destination, code, flow.user.username))
+        params = {
+            "CODE_DELIVERY_DELIVERY_MEDIUM": channel,
+            "CODE_DELIVERY_DESTINATION": _mask(channel, destination),
+        }
+        return self._challenge(flow, name, params, code=code)
+
+    def _password(self, flow: _Flow, password: object) -> dict[str, Any]:
+        user = flow.user
+        if user is None:
+            if flow.client.prevent_user_existence_errors == "LEGACY":
+                raise CognitoFault("UserNotFoundException", "User does not exist.")
+            raise CognitoFault("NotAuthorizedException", "Incorrect username or password.")
+        if not isinstance(password, str) or not hmac.compare_digest(password, user.password or "\0"):
+            raise CognitoFault("NotAuthorizedException", "Incorrect username or password.")
+        self._check_status(user)
+        internal = {"USER_ID_FOR_SRP": user.username}
+        if user.status == "FORCE_CHANGE_PASSWORD":
+            attrs = {k: v for k, v in user.attributes.items() if not k.endswith("_verified")}
+            params = {**internal, "requiredAttributes": "[]", "userAttributes": json.dumps(attrs)}
+            return self._challenge(flow, "NEW_PASSWORD_REQUIRED", params)
+        if user.mfa is None and flow.pool.mfa_required:
+            return self._challenge(
+                flow, "MFA_SETUP", {**internal, "MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]'}
+            )
+        if user.mfa == "SELECT":
+            params = {**internal, "MFAS_CAN_CHOOSE": '["SMS_MFA","SOFTWARE_TOKEN_MFA"]'}
+            return self._challenge(flow, "SELECT_MFA_TYPE", params)
+        if user.mfa is not None:
+            return self._mfa(flow, user.mfa)
+        return self._tokens(flow)
+
+    def _mfa(self, flow: _Flow, name: str) -> dict[str, Any]:
+        if name == "SOFTWARE_TOKEN_MFA":
+            return self._challenge(flow, name, {"USER_ID_FOR_SRP": flow.internal})
+        out = self._send_code(flow, name)
+        out["ChallengeParameters"]["USER_ID_FOR_SRP"] = flow.internal
+        return out
+
+    def _check_code(self, session: _Session, token: str, given: object) -> dict[str, Any]:
+        user = session.flow.user
+        if session.challenge == "SOFTWARE_TOKEN_MFA":
+            secret, now = (user.totp_secret if user else None), self.clock()
+            ok = (
+                isinstance(given, str)
+                and secret is not None
+                and any(hmac.compare_digest(given, totp_code(secret, now + d)) for d in (-30, 0, 30))
+            )
+        else:
+            code = session.code
+            ok = isinstance(given, str) and code is not None and hmac.compare_digest(given, code)
+        if not ok:
+            session.failures += 1
+            if session.failures >= _MAX_CODE_FAILURES:
+                del self._sessions[token]
+            raise CognitoFault("CodeMismatchException", "Invalid code or auth state for the user.")
+        del self._sessions[token]
+        return self._tokens(session.flow)
+
+    def _tokens(self, flow: _Flow) -> dict[str, Any]:
+        pool, client, user = flow.pool, flow.client, flow.user
+        if user is None:  # pragma: no cover - simulated flows never get this far
+            raise CognitoFault("NotAuthorizedException", "Incorrect username or password.")
+        now = int(self.clock())
+        origin = str(uuid.uuid4())
+        common = {
+            "iss": pool.issuer,
+            "sub": user.sub,
+            "iat": now,
+            "auth_time": now,
+            "exp": now + 3600,
+            "origin_jti": origin,
+            "event_id": str(uuid.uuid4()),
+        }
+        if user.groups:
+            common["cognito:groups"] = list(user.groups)
+        claims: dict[str, Any] = {
+            **common,
+            "aud": client.client_id,
+            "token_use": "id",
+            "cognito:username": user.username,
+            "jti": str(uuid.uuid4()),
+        }
+        for key, value in user.attributes.items():
+            claims[key] = (value == "true") if key.endswith("_verified") else value
+        access = {
+            **common,
+            "client_id": client.client_id,
+            "token_use": "access",
+            "username": user.username,
+            "scope": "aws.cognito.signin.user.admin",
+            "jti": str(uuid.uuid4()),
+        }
+        header = {"kid": self.key.kid, "alg": "RS256"}
+        return {
+            "ChallengeParameters": {},
+            "AuthenticationResult": {
+                "AccessToken": jwt.encode(header, access, self.key),
+                "IdToken": jwt.encode(header, claims, self.key),
+                "RefreshToken": secrets.token_urlsafe(96),
+                "ExpiresIn": 3600,
+                "TokenType": "Bearer",
+            },
+        }
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [self.key.as_dict(private=False)]}
+
+    def openid_configuration(self, pool: Pool) -> dict[str, Any]:
+        return {
+            "issuer": pool.issuer,
+            "jwks_uri": f"{self.base_url}/{pool.pool_id}/.well-known/jwks.json",
+            "response_types_supported": ["code", "token"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+        }
