@@ -13,7 +13,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -22,7 +22,6 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
-    model_validator,
 )
 
 from .errors import ConfigurationError
@@ -97,17 +96,18 @@ class ConnectorConfig(BaseModel):
                 raise ValueError(exc.message) from None
         return value
 
-    @model_validator(mode="after")
-    def _check_methods(self) -> Self:
-        supported = type(self).supported_methods
-        if self.methods is not None:
-            if not self.methods:
-                raise ValueError("methods: enable at least one method")
-            if supported and not self.methods <= supported:
-                extra = ", ".join(sorted(m.value for m in self.methods - supported))
+    @field_validator("methods")
+    @classmethod
+    def _check_methods(cls, value: frozenset[Method] | None) -> frozenset[Method] | None:
+        supported = cls.supported_methods
+        if value is not None:
+            if not value:
+                raise ValueError("enable at least one method")
+            if supported and not value <= supported:
+                extra = ", ".join(sorted(m.value for m in value - supported))
                 have = ", ".join(sorted(m.value for m in supported))
-                raise ValueError(f"methods: not supported by this connector: {extra} (supported: {have})")
-        return self
+                raise ValueError(f"not supported by this connector: {extra} (supported: {have})")
+        return value
 
     @property
     def enabled_methods(self) -> frozenset[Method]:
@@ -142,20 +142,24 @@ def build_config(cls: type[C], data: Mapping[str, Any], *, connector: str) -> C:
     try:
         return cls.model_validate(dict(data))
     except ValidationError as exc:
-        problems = []
-        first_field: str | None = None
-        for err in exc.errors(include_input=False, include_url=False, include_context=False):
-            field = _format_loc(tuple(err["loc"])) or "(config)"
-            first_field = first_field or field
-            if err["type"] == "extra_forbidden":
-                msg = "unknown field"
-            elif err["type"] == "missing":
-                msg = "required field is missing"
-            else:
-                msg = err["msg"].removeprefix("Value error, ")
-            problems.append(f"{field}: {msg}")
-        text = f"connector {connector!r}: invalid configuration: " + "; ".join(problems)
-        raise ConfigurationError(text, field=first_field, connector=connector) from None
+        errors = exc.errors(include_input=False, include_url=False, include_context=False)
+    # Raised outside the ``except`` block so the pydantic error (which may quote the offending
+    # value) is not even kept as ``__context__``.
+    problems = []
+    first_field: str | None = None
+    for err in errors:
+        field = _format_loc(tuple(err["loc"])) or "(config)"
+        first_field = first_field or field
+        # "<field> is …" rather than "<field>: …" so sanitize() never mistakes the message for a
+        # ``client_secret: value`` pair.
+        if err["type"] == "extra_forbidden":
+            problems.append(f"{field} is not a known field")
+        elif err["type"] == "missing":
+            problems.append(f"{field} is required")
+        else:
+            problems.append(f"{field} is invalid ({err['msg'].removeprefix('Value error, ')})")
+    text = f"connector {connector!r}: invalid configuration: " + "; ".join(problems)
+    raise ConfigurationError(text, field=first_field, connector=connector)
 
 
 _ENV_REF = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")

@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import secrets
 import threading
 import time
@@ -45,6 +46,7 @@ MAX_TOKEN_SIZE = 3584
 _MAX_INPUT = 8192
 
 Clock = Callable[[], float]
+_B64URL = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def _b64d(text: str) -> bytes:
@@ -195,10 +197,17 @@ class Continuations:
             token = token.get_secret_value()
         if not isinstance(token, str) or len(token) > _MAX_INPUT or not token.startswith(_PREFIX):
             raise FlowError("continuation is malformed", code="flow.malformed")
+        body = token[len(_PREFIX) :]
+        # Strict and canonical: the stdlib decoder skips stray characters and ignores spare
+        # bits, which would let many strings open as the same token.
+        if not _B64URL.fullmatch(body):
+            raise FlowError("continuation is malformed", code="flow.malformed")
         try:
-            raw = _b64d(token[len(_PREFIX) :])
+            raw = _b64d(body)
         except (binascii.Error, ValueError) as exc:
             raise FlowError("continuation is malformed", code="flow.malformed") from exc
+        if _b64e(raw) != body:
+            raise FlowError("continuation is malformed", code="flow.malformed")
         if len(raw) < _KID_LEN + _NONCE_LEN + 16:
             raise FlowError("continuation is malformed", code="flow.malformed")
         kid, nonce, sealed = (

@@ -29,7 +29,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, NoReturn
-from urllib.parse import quote
+from urllib.parse import quote_plus
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
@@ -65,6 +65,9 @@ log = logging.getLogger("idpbridge.http")
 
 _JSON_TYPES = ("application/json",)
 _MAX_INT_DIGITS = 20
+#: Bytes of a body looked at for an error excerpt: redacted whole, then cut short, so a token that
+#: straddles the cut is still recognised.
+_EXCERPT_WINDOW = 4096
 
 
 # ---------------------------------------------------------------------------------------------
@@ -99,9 +102,9 @@ def require_secure_url(url: str, *, what: str = "URL") -> str:
 
 
 def redact_url(url: str | httpx.URL) -> str:
-    """``url`` without its query string and fragment, for logs and messages."""
+    """``url`` without user info, query string and fragment, for logs and messages."""
     u = httpx.URL(str(url))
-    return str(u.copy_with(query=None, fragment=None))
+    return str(u.copy_with(query=None, fragment=None, userinfo=b""))
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -159,6 +162,8 @@ class RetryPolicy:
     def should_retry(self, failure: BaseException, *, idempotent: bool) -> bool:
         """Whether ``failure`` (an exception raised by one attempt) may be retried."""
         if isinstance(failure, _StatusFailure):
+            if failure.retry_after is not None and failure.retry_after > self.retry_after_max:
+                return False  # coming back sooner than asked is pointless; let the caller wait
             if idempotent:
                 return failure.response.status in self.statuses
             return failure.response.status in self.credential_statuses and failure.retry_after is not None
@@ -167,7 +172,11 @@ class RetryPolicy:
         return bool(idempotent and isinstance(failure, httpx.TransportError))
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
-        """Seconds to wait before attempt ``attempt + 1`` (``attempt`` counts from 1)."""
+        """Seconds to wait before attempt ``attempt + 1`` (``attempt`` counts from 1).
+
+        A ``Retry-After`` the IdP sent is honoured exactly (a longer one than
+        ``retry_after_max`` is not retried at all); otherwise jittered exponential backoff.
+        """
         if retry_after is not None:
             return float(min(max(retry_after, 0.0), self.retry_after_max))
         base = min(self.backoff * (2 ** (attempt - 1)), self.backoff_max)
@@ -202,6 +211,13 @@ class Response:
     url: str
     elapsed: float = 0.0
 
+    def __repr__(self) -> str:
+        # The body may hold tokens; never show it.
+        return (
+            f"Response(status={self.status}, url={redact_url(self.url)!r}, "
+            f"content_type={self.content_type!r}, body=<{len(self.body)} bytes>)"
+        )
+
     @property
     def content_type(self) -> str:
         """The media type, lower-cased, without parameters."""
@@ -226,7 +242,7 @@ class Response:
 
     def excerpt(self, limit: int = 120) -> str:
         """A short, sanitized excerpt of the body for error messages."""
-        return sanitize(self.body[: limit * 2].decode("utf-8", "replace"), limit=limit)
+        return sanitize(self.body[:_EXCERPT_WINDOW].decode("utf-8", "replace"), limit=limit)
 
     def retry_after(self) -> float | None:
         """The ``Retry-After`` header in seconds (delta or HTTP date), if present and sane."""
@@ -283,6 +299,11 @@ def _bounded_int(text: str) -> int:
     return int(text)
 
 
+def _excerpt(body: bytes | str) -> str:
+    text = body[:_EXCERPT_WINDOW]
+    return sanitize(text.decode("utf-8", "replace") if isinstance(text, bytes) else text, limit=200)
+
+
 def parse_json_object(
     body: bytes | str, *, status: int | None = None, url: str | None = None
 ) -> dict[str, Any]:
@@ -302,12 +323,15 @@ def parse_json_object(
             parse_int=_bounded_int,
         )
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        excerpt = body[:240].decode("utf-8", "replace") if isinstance(body, bytes) else body[:240]
         raise MalformedResponse(
-            f"invalid JSON{where}: {sanitize(exc, limit=80)}", status=status, excerpt=excerpt
+            f"invalid JSON{where}: {sanitize(exc, limit=80)}", status=status, excerpt=_excerpt(body)
         ) from None
     if not isinstance(value, dict):
-        raise MalformedResponse(f"expected a JSON object{where}, got {type(value).__name__}", status=status)
+        raise MalformedResponse(
+            f"expected a JSON object{where}, got {type(value).__name__}",
+            status=status,
+            excerpt=_excerpt(body),
+        )
     return value
 
 
@@ -471,7 +495,7 @@ class HttpClient:
     @staticmethod
     def _with_basic_auth(request: httpx.Request, auth: tuple[str, str]) -> httpx.Request:
         # RFC 6749 §2.3.1: form-urlencode id and secret before base64 (httpx does not).
-        user, password = (quote(part, safe="") for part in auth)
+        user, password = (quote_plus(part, safe="") for part in auth)
         token = base64.b64encode(f"{user}:{password}".encode()).decode()
         request.headers["authorization"] = f"Basic {token}"
         return request

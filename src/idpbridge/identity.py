@@ -88,6 +88,17 @@ def _freeze_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(value or {}))
 
 
+_OPTIONAL_STRINGS = (
+    "email",
+    "phone_number",
+    "username",
+    "name",
+    "given_name",
+    "family_name",
+    "tenant",
+)
+
+
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class Identity:
     """A person as the legacy IdP knows them, normalized across providers.
@@ -120,10 +131,21 @@ class Identity:
     def __post_init__(self) -> None:
         if not self.issuer or not self.subject:
             raise ValueError("an Identity needs a non-empty issuer and subject")
+        for name in _OPTIONAL_STRINGS:  # missing is None, never ""
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"Identity.{name} must be a str or None, not {type(value).__name__}")
+            object.__setattr__(self, name, opt_str(value))
+        for name in ("email_verified", "phone_number_verified"):
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), bool):
+                # A string "false" is truthy: make connectors coerce with strict_bool() first.
+                raise TypeError(f"Identity.{name} must be a bool or None; use strict_bool()")
         object.__setattr__(self, "claims", _freeze_mapping(self.claims))
         object.__setattr__(self, "sources", _freeze_mapping(self.sources))
         for name in ("groups", "roles", "amr"):
-            object.__setattr__(self, name, tuple(getattr(self, name)))
+            value = getattr(self, name)
+            # A lone string is one item, not a tuple of its characters.
+            object.__setattr__(self, name, (value,) if isinstance(value, str) else tuple(value))
 
     @property
     def key(self) -> tuple[str, str]:
@@ -157,7 +179,8 @@ class TokenSet:
             value = getattr(self, name)
             if isinstance(value, str):
                 object.__setattr__(self, name, SecretStr(value))
-        object.__setattr__(self, "scope", tuple(self.scope))
+        scope = self.scope
+        object.__setattr__(self, "scope", tuple(scope.split()) if isinstance(scope, str) else tuple(scope))
         object.__setattr__(self, "extra", _freeze_mapping(self.extra))
 
     @classmethod

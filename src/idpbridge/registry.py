@@ -345,6 +345,14 @@ class Registry:
                     )
                     entry.cls = None
                     raise entry.error
+                if getattr(entry.cls, "name", None) != name:
+                    entry.error = PluginError(
+                        f"connector {name!r} from {entry.distribution} loads a class named "
+                        f"{getattr(entry.cls, 'name', None)!r}",
+                        code="plugin.broken",
+                    )
+                    entry.cls = None
+                    raise entry.error
             return entry.cls
 
     def _entry(self, name: str) -> _Entry:
