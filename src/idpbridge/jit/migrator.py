@@ -143,6 +143,12 @@ class Migrator:
             run.trace.append(f"{len(candidates)} local user(s) have the identity's email")
         if not candidates:
             return await self._create(run)
+        # A concurrent migration of this same identity may have committed its user (which has this
+        # email) between the two reads above: look again before treating the email as a match.
+        linked = await self.store.get_linked(identity.issuer, identity.subject)
+        if linked is not None:
+            run.trace.append(f"race: identity linked concurrently to user {linked.id}")
+            return await self._update(run, linked)
         trusted = self.policy.trusts_email(identity)
         run.trace.append(_trust_reason(identity, trusted))
         ids = tuple(u.id for u in candidates)

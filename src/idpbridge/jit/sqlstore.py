@@ -214,6 +214,8 @@ class SQLUserStore:
                 row = (await conn.execute(self._q_linked, {"issuer": issuer, "subject": subject})).first()
         except sa.exc.DBAPIError as exc:
             raise _store_error(exc) from exc
+        except OSError as exc:
+            raise _unavailable(exc) from exc
         if row is None:
             return None
         return LocalUser(id=row[0], attributes=_attributes(row), email_verified=row[2])
@@ -378,6 +380,8 @@ class SQLUserStore:
             except sa.exc.DBAPIError as exc:
                 if not _is_busy(exc) or attempt == self._busy_retries - 1:
                     raise _store_error(exc) from exc
+            except OSError as exc:  # asyncpg lets connection failures through unwrapped
+                raise _unavailable(exc) from exc
             await asyncio.sleep(delay * random.uniform(0.5, 1.5))  # noqa: S311 - jitter, not crypto
             delay = min(delay * 2, 0.5)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -443,6 +447,12 @@ def _is_busy(exc: sa.exc.DBAPIError) -> bool:
         return True
     text = str(orig).lower()
     return any(marker in text for marker in _SQLITE_BUSY)
+
+
+def _unavailable(exc: OSError) -> StoreError:
+    return StoreError(
+        f"database unavailable ({type(exc).__name__})", code="jit.store.unavailable", retryable=True
+    )
 
 
 def _store_error(exc: sa.exc.DBAPIError) -> StoreError:
