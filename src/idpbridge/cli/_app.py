@@ -10,6 +10,7 @@ from rich.table import Table
 
 from .._version import __version__
 from ..registry import default_registry
+from ._jit import jit_app
 
 app = typer.Typer(
     name="idpbridge",
@@ -17,6 +18,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(jit_app, name="jit")
 
 
 def _version(value: bool) -> None:
