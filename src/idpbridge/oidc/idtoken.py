@@ -15,6 +15,7 @@ Signature verification (:func:`verify_signature`) and claim validation
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import hmac
 import logging
@@ -24,11 +25,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from joserfc.jwk import OctKey
 from joserfc.jws import JWSRegistry
-from joserfc.util import urlsafe_b64decode, urlsafe_b64encode
+from joserfc.util import urlsafe_b64encode
 from pydantic import SecretStr
 
 from ..errors import ConfigurationError, MalformedResponse, TokenValidationError
@@ -53,6 +54,9 @@ log = logging.getLogger("idpbridge.oidc.idtoken")
 ClaimCheck = Callable[[Mapping[str, Any], Mapping[str, Any]], None]
 
 _MAX_KID = 256
+_PADDING = (b"", b"=", b"==")
+_CANONICAL_LAST = {1: "AEIMQUYcgkosw048", 2: "AQgw"}
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 _HEADER_CACHE_SIZE = 64
 _ID_TOKEN_TYPES = frozenset({"jwt", "application/jwt"})
 _HASH_BY_SUFFIX: Mapping[str, Callable[[bytes], bytes]] = {
@@ -120,9 +124,10 @@ def _hmac_key(
     try:
         return OctKey.import_key(secret.get_secret_value().encode("utf-8"))
     except Exception:  # joserfc refuses secrets that look like public keys
+        message = "the client secret cannot be used as an HMAC key"
         if error is ConfigurationError:
-            raise ConfigurationError("the client secret cannot be used as an HMAC key", field="client_secret") from None
-        raise _fail("token.key_not_found", "the client secret cannot be used as an HMAC key") from None
+            raise ConfigurationError(message, field="client_secret") from None
+        raise _fail("token.key_not_found", message) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +138,7 @@ class ValidatedToken:
     claims: Mapping[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class _Compact:
+class _Compact(NamedTuple):
     header: Mapping[str, Any]
     header_segment: str
     payload_segment: str
@@ -143,9 +147,17 @@ class _Compact:
 
 
 def _b64(segment: str, what: str) -> bytes:
+    """Strict base64url (RFC 7515 §2): URL alphabet, no padding, canonical final character."""
+    pad = -len(segment) % 4
     try:
-        return urlsafe_b64decode(segment.encode("ascii"))
-    except (ValueError, TypeError):  # binascii.Error is a ValueError
+        raw = segment.encode("ascii")
+        # Map the URL alphabet to the standard one, deleting "+", "/" and "=" (a length change
+        # means the segment had them); strict_mode then refuses anything else outside the alphabet.
+        mapped = raw.translate(_FROM_URLSAFE, b"+/=")
+        if pad == 3 or len(mapped) != len(raw) or (pad and segment[-1] not in _CANONICAL_LAST[pad]):
+            raise ValueError("not base64url")
+        return binascii.a2b_base64(mapped + _PADDING[pad], strict_mode=True)
+    except (ValueError, UnicodeEncodeError):  # binascii.Error is a ValueError
         raise _fail("token.malformed", f"token {what} is not base64url") from None
 
 
@@ -202,9 +214,18 @@ def _check_algorithm(alg: str, policy: TokenPolicy) -> None:
 
 
 def verify_signature(
-    signing_input: bytes, signature: bytes, alg: str, key: VerificationKey | OctKey | None
+    signing_input: bytes,
+    signature: bytes,
+    alg: str,
+    key: VerificationKey | OctKey | None,
+    *,
+    key_checked: bool = False,
 ) -> None:
-    """Verify a JWS signature with joserfc's algorithm model; raise ``token.signature``."""
+    """Verify a JWS signature with joserfc's algorithm model; raise ``token.signature``.
+
+    ``key_checked`` skips joserfc's key/alg compatibility check when the caller already made it
+    (:meth:`JWKSManager.get_key` does, once per key and algorithm).
+    """
     if alg == "none":
         if signature:
             raise _fail("token.signature", "an unsigned token carries a signature")
@@ -213,7 +234,8 @@ def verify_signature(
     if model is None or key is None:
         raise _fail("token.algorithm", "algorithm is not supported")
     try:
-        model.check_key(key)
+        if not key_checked:
+            model.check_key(key)
         ok = model.verify(signing_input, signature, key)
     except Exception:  # wrong key type, bad key ops, malformed signature: all just "invalid"
         ok = False
@@ -366,14 +388,19 @@ class TokenValidator:
         alg: str = compact.header["alg"]
         _check_algorithm(alg, policy)
         key: VerificationKey | OctKey | None = None
+        from_jwks = False
         if alg.startswith("HS"):
             assert policy.hmac_secret is not None  # noqa: S101 - enforced by TokenPolicy
             key = _hmac_key(policy.hmac_secret)
         elif alg != "none":
             if not jwks_uri:
                 raise _fail("token.key_not_found", "no jwks_uri to take keys from")
-            key = await self.jwks.get_key(jwks_uri, kid=compact.header.get("kid"), alg=alg)
-        verify_signature(compact.signing_input, compact.signature, alg, key)
+            kid = compact.header.get("kid")
+            key = self.jwks.cached_key(jwks_uri, kid=kid, alg=alg) or await self.jwks.get_key(
+                jwks_uri, kid=kid, alg=alg
+            )
+            from_jwks = True
+        verify_signature(compact.signing_input, compact.signature, alg, key, key_checked=from_jwks)
         self._remember_header(compact)
         claims = _json(_b64(compact.payload_segment, "payload"), "payload")
         validate_claims(

@@ -183,6 +183,15 @@ class JWKSManager:
             self._indexes[uri] = index
         return index
 
+    def cached_key(self, jwks_uri: str, *, kid: str | None, alg: str) -> VerificationKey | None:
+        """The key from a fresh in-process index, without I/O; ``None`` means "call get_key"."""
+        index = self._indexes.get(jwks_uri)
+        if index is None or self._clock() >= index.entry.fresh_until:
+            return None
+        if self._fetcher.local(jwks_uri) is not index.entry:
+            return None
+        return index.memo.get((kid, alg))
+
     async def get_key(self, jwks_uri: str, *, kid: str | None, alg: str) -> VerificationKey:
         """The verification key for a token with header ``kid`` and ``alg``.
 
