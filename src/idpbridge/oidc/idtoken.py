@@ -58,7 +58,7 @@ _PADDING = (b"", b"=", b"==")
 _CANONICAL_LAST = {1: "AEIMQUYcgkosw048", 2: "AQgw"}
 _FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 _HEADER_CACHE_SIZE = 64
-_ID_TOKEN_TYPES = frozenset({"jwt", "application/jwt"})
+ID_TOKEN_TYPES = frozenset({"jwt", "application/jwt"})
 _HASH_BY_SUFFIX: Mapping[str, Callable[[bytes], bytes]] = {
     "256": lambda b: hashlib.sha256(b).digest(),
     "384": lambda b: hashlib.sha384(b).digest(),
@@ -82,7 +82,9 @@ class TokenPolicy:
     ``algorithms`` is the allow-list (configuration or discovery), never the token header.
     ``none`` is refused unless ``allow_none``; HS* is refused unless ``allow_symmetric`` and then
     verified only with ``hmac_secret`` (the client secret, OIDC Core §10.1). ``trusted_azp`` names
-    other client ids that may appear as ``azp`` (Google cross-client tokens).
+    other client ids that may appear as ``azp`` (Google cross-client tokens). ``header_types``
+    are the accepted header ``typ`` values (case-insensitive; an absent ``typ`` is accepted):
+    ``JWT`` for ID tokens, ``at+jwt`` for RFC 9068 access tokens.
     """
 
     audience: str
@@ -97,12 +99,16 @@ class TokenPolicy:
     claim_checks: tuple[ClaimCheck, ...] = ()
     allow_none: bool = False
     trusted_azp: frozenset[str] = frozenset()
+    header_types: frozenset[str] = ID_TOKEN_TYPES
 
     def __post_init__(self) -> None:
         if not isinstance(self.audience, str) or not self.audience:
             raise ConfigurationError("the token audience (client id) must be set", field="client_id")
         if isinstance(self.algorithms, str) or not all(isinstance(a, str) for a in self.algorithms):
             raise ConfigurationError("algorithms must be a set of strings", field="algorithms")
+        if isinstance(self.header_types, str) or not all(isinstance(t, str) for t in self.header_types):
+            raise ConfigurationError("header_types must be a set of strings", field="header_types")
+        object.__setattr__(self, "header_types", frozenset(t.lower() for t in self.header_types))
         if not (math.isfinite(self.leeway) and 0 <= self.leeway <= 300):
             raise ConfigurationError("leeway must be between 0 and 300 seconds", field="leeway")
         if self.max_iat_age is not None and not (math.isfinite(self.max_iat_age) and self.max_iat_age > 0):
@@ -178,8 +184,14 @@ def _check_header(header: Mapping[str, Any]) -> None:
     if "crit" in header:
         raise _fail("token.malformed", "token header has crit extensions, which are not supported")
     typ = header.get("typ")
-    if typ is not None and (not isinstance(typ, str) or typ.lower() not in _ID_TOKEN_TYPES):
-        raise _fail("token.type", "token header typ says this is not an ID token")
+    if typ is not None and not isinstance(typ, str):
+        raise _fail("token.type", "token header typ is not a string")
+
+
+def _check_type(header: Mapping[str, Any], policy: TokenPolicy) -> None:
+    typ = header.get("typ")
+    if typ is not None and typ.lower() not in policy.header_types:
+        raise _fail("token.type", "token header typ is not a type this policy accepts")
 
 
 def _parse_compact(token: object, max_size: int, headers: OrderedDict[str, Mapping[str, Any]]) -> _Compact:
@@ -287,8 +299,10 @@ def _check_times(claims: Mapping[str, Any], policy: TokenPolicy, now: float) -> 
         raise _fail("token.issued_at", "token was issued too long ago (iat)")
 
 
-def _check_nonce(claims: Mapping[str, Any], nonce: str | None, expect_nonce: bool) -> None:
+def _check_nonce(claims: Mapping[str, Any], nonce: str | None, expect_nonce: bool, ignore: bool) -> None:
     claim = claims.get("nonce")
+    if nonce is None and ignore:
+        return
     if nonce is not None:
         if not isinstance(claim, str) or not hmac.compare_digest(claim.encode(), nonce.encode()):
             raise _fail("token.nonce", "token nonce does not match this transaction")
@@ -307,13 +321,17 @@ def validate_claims(
     nonce: str | None = None,
     expect_nonce: bool = False,
     access_token: str | None = None,
+    ignore_nonce: bool = False,
 ) -> None:
     """Check the claims of a token whose signature was verified; raise TokenValidationError.
 
     Edges (``leeway`` = L): valid while ``now < exp + L``; ``nbf``/``iat`` may be up to L in the
     future; ``iat`` may be up to ``max_iat_age + L`` old. When ``nonce`` is None the token must
     not carry one (OIDC Core §3.1.3.7 #11 and RP policy for password/OTP flows); pass the
-    original nonce when re-validating a refreshed ID token.
+    original nonce when re-validating a refreshed ID token. ``ignore_nonce`` (with ``nonce``
+    None) skips the nonce rule: only for tokens minted in another transaction (ExternalToken).
+
+    The header's ``typ`` is checked by :meth:`TokenValidator.validate` before any key fetch.
     """
     iss = claims.get("iss")
     if not isinstance(iss, str) or not policy.issuer.matches(iss, claims):
@@ -323,7 +341,7 @@ def validate_claims(
     if not isinstance(sub, str) or not sub:
         raise _fail("token.subject", "token has no sub claim")
     _check_times(claims, policy, now)
-    _check_nonce(claims, nonce, expect_nonce)
+    _check_nonce(claims, nonce, expect_nonce, ignore_nonce)
     if access_token is not None and "at_hash" in claims:
         expected = at_hash(access_token, str(header["alg"]))
         got = claims["at_hash"]
@@ -382,11 +400,17 @@ class TokenValidator:
         nonce: str | None = None,
         access_token: str | None = None,
         expect_nonce: bool = False,
+        ignore_nonce: bool = False,
     ) -> ValidatedToken:
-        """Validate ``token``; return its header and claims or raise TokenValidationError."""
+        """Validate ``token``; return its header and claims or raise TokenValidationError.
+
+        See :func:`validate_claims` for the nonce rules (``nonce``, ``expect_nonce``,
+        ``ignore_nonce``).
+        """
         compact = _parse_compact(token, policy.max_size, self._headers)
         alg: str = compact.header["alg"]
         _check_algorithm(alg, policy)
+        _check_type(compact.header, policy)
         key: VerificationKey | OctKey | None = None
         from_jwks = False
         if alg.startswith("HS"):
@@ -411,6 +435,7 @@ class TokenValidator:
             nonce=nonce,
             expect_nonce=expect_nonce,
             access_token=access_token,
+            ignore_nonce=ignore_nonce,
         )
         return ValidatedToken(compact.header, MappingProxyType(claims))
 

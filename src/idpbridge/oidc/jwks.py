@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,6 +182,26 @@ class JWKSManager:
             index = _Index(entry, parse_jwks(entry.doc))
             self._indexes[uri] = index
         return index
+
+    async def signing_keys(self, jwks_uri: str, *, algorithms: Iterable[str]) -> list[tuple[str | None, str]]:
+        """``(kid, alg)`` for every key in the set usable with one of ``algorithms`` (for ``check()``).
+
+        Fetches the set like :meth:`get_key` does; raises ProviderError when it cannot.
+        """
+        entry = await self._fetcher.get(jwks_uri)
+        index = self._index(jwks_uri, entry)
+        usable: list[tuple[str | None, str]] = []
+        for alg in sorted(set(algorithms)):
+            model = JWSRegistry.algorithms.get(alg)
+            if model is None or getattr(model, "key_type", None) not in _KEY_CLASSES:
+                continue
+            for cand in index.keys:
+                try:
+                    model.check_key(cand.key)
+                except JoseError:
+                    continue
+                usable.append((cand.kid, alg))
+        return usable
 
     def cached_key(self, jwks_uri: str, *, kid: str | None, alg: str) -> VerificationKey | None:
         """The key from a fresh in-process index, without I/O; ``None`` means "call get_key"."""

@@ -582,3 +582,41 @@ def test_public_key_as_client_secret_is_a_configuration_error(keys: Keys) -> Non
             allow_symmetric=True,
             hmac_secret=SecretStr(keys.rsa.as_pem(private=False).decode()),
         )
+
+
+# --- requests from the flows side: ignore_nonce, header_types ------------------------------------
+
+
+async def test_ignore_nonce_for_external_tokens(
+    validator: TokenValidator, policy: TokenPolicy, keys: Keys
+) -> None:
+    token = mint(keys.rsa)  # carries another transaction's nonce
+    await refused(validator, token, policy, "token.nonce", nonce=None)
+    r = await validator.validate(token, policy, jwks_uri=JWKS_URI, ignore_nonce=True)
+    assert r.claims["nonce"] == NONCE
+    # a nonce that IS supplied is still checked
+    await refused(validator, token, policy, "token.nonce", nonce="other", ignore_nonce=True)
+
+
+async def test_header_types_for_access_tokens(validator: TokenValidator, keys: Keys, op: FakeOP) -> None:
+    at_policy = TokenPolicy(
+        audience="https://api.example.com",
+        issuer=ExactIssuer(ISSUER),
+        header_types=frozenset({"AT+JWT", "application/at+jwt"}),
+    )
+    access = mint(keys.rsa, claims(aud="https://api.example.com", nonce=None), header={"typ": "at+jwt"})
+    r = await validator.validate(access, at_policy, jwks_uri=JWKS_URI)
+    assert r.header["typ"] == "at+jwt"
+    # an ID token (typ JWT) is not an access token for this policy, and vice versa; no key fetch needed
+    fetches = op.jwks_fetches
+    id_token = mint(keys.rsa, claims(aud="https://api.example.com", nonce=None), header={"typ": "JWT"})
+    await refused(validator, id_token, at_policy, "token.type", nonce=None)
+    assert op.jwks_fetches == fetches
+
+
+async def test_typ_refused_before_key_fetch(
+    validator: TokenValidator, policy: TokenPolicy, op: FakeOP
+) -> None:
+    token = unsigned({"alg": "RS256", "kid": "rsa1", "typ": "at+jwt"}, claims(), "c2ln")
+    await refused(validator, token, policy, "token.type")
+    assert op.count() == 0

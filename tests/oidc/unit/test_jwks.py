@@ -219,3 +219,10 @@ async def test_corrupt_cache_entry_is_ignored(op: FakeOP, clock: Clock) -> None:
     assert (await manager.get_key(JWKS_URI, kid="rsa1", alg="RS256")).kid == "rsa1"
     assert op.jwks_fetches == 1
     await http.client.aclose()
+
+
+async def test_signing_keys_for_check(jwks_manager: JWKSManager, op: FakeOP, keys: Keys) -> None:
+    op.jwks = {"keys": [*_junk(keys), public_jwk(keys.ec)]}
+    usable = await jwks_manager.signing_keys(JWKS_URI, algorithms={"RS256", "ES256", "HS256", "none"})
+    assert usable == [("ec1", "ES256"), ("rsa1", "RS256")]
+    assert await jwks_manager.signing_keys(JWKS_URI, algorithms={"ES384"}) == []
