@@ -1,0 +1,13 @@
+"""A connector module the registry tests check is imported only on first use."""
+
+from __future__ import annotations
+
+from idpbridge import Connector, ConnectorConfig, Method
+
+IMPORTED = True
+
+
+class LazyConnector(Connector[ConnectorConfig]):
+    name = "lazy"
+    title = "Lazy"
+    methods = frozenset({Method.PASSWORD})

@@ -1,0 +1,358 @@
+"""Registry rules, with entry points read from real (temporary) distribution metadata."""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import json
+import logging
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+import idpbridge
+from idpbridge import ConnectorPlugin, Method, PluginError
+from idpbridge._version import PLUGIN_API_VERSION
+from idpbridge.registry import Registry, api_compatible
+
+from . import _support
+from ._support import make_dist, registry_of
+
+MAJOR, MINOR = PLUGIN_API_VERSION
+
+# Descriptors the fake distributions point at (module attributes, so entry points can load them).
+NEEDS_MISSING = ConnectorPlugin(
+    name="needy",
+    title="Needs an extra",
+    methods=frozenset({Method.PASSWORD}),
+    connector="tests.core._support:DemoConnector",
+    requires=("idpbridge_test_no_such_module", "json"),
+    extra="x",
+)
+NEEDS_PRESENT = ConnectorPlugin(
+    name="fine",
+    title="Needs json",
+    methods=frozenset({Method.OIDC, Method.PASSWORD}),
+    connector="tests.core._support:DemoConnector",
+    requires=("json",),
+    extra="x",
+)
+NEWER_MINOR = ConnectorPlugin(
+    name="newer",
+    title="Newer",
+    methods=frozenset({"password"}),
+    connector="x:y",
+    api_version=(MAJOR, MINOR + 1),
+)
+OLDER_MAJOR = ConnectorPlugin(
+    name="older", title="Older", methods=frozenset({"password"}), connector="x:y", api_version=(MAJOR - 1, 9)
+)
+WRONG_NAME = ConnectorPlugin(name="other", title="Other", methods=frozenset(), connector="x:y")
+MISNAMED_CLASS = ConnectorPlugin(
+    name="misnamed",
+    title="Misnamed",
+    methods=frozenset({"password"}),
+    connector="tests.core._support:MisnamedConnector",
+)
+FUTURE_CLASS = ConnectorPlugin(
+    name="futureclass",
+    title="Says 1.x, class says 2.0",
+    methods=frozenset({"password"}),
+    connector="tests.core._support:FutureClassConnector",
+)
+NOT_A_CONNECTOR = ConnectorPlugin(
+    name="notconn", title="Not a connector", methods=frozenset({"password"}), connector="json:JSONDecoder"
+)
+MISSING_MODULE = ConnectorPlugin(
+    name="gone", title="Gone", methods=frozenset({"password"}), connector="idpbridge_test_gone:Connector"
+)
+HINTED = ConnectorPlugin(
+    name="hinted",
+    title="Hinted",
+    methods=frozenset({"password"}),
+    connector="x:y",
+    requires=("idpbridge_test_no_such_module",),
+    install_hint="pip install acme-idp-bundle",
+)
+
+THIRD_PARTY = ConnectorPlugin(
+    name="needy", title="t", methods=frozenset(), connector="x:y", requires=("idpbridge_test_no_such_module",)
+)
+
+HERE = "tests.core.test_registry"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    return tmp_path
+
+
+def one(root: Path, dist: str, name: str, target: str) -> Registry:
+    return registry_of(make_dist(root, dist, {name: target}))
+
+
+def test_descriptor_is_listed_without_importing_the_connector(root: Path) -> None:
+    sys.modules.pop("tests.core._lazy_connector", None)
+    reg = one(root, "acme-lazy", "lazy", "tests.core._support:LAZY_PLUGIN")
+    [info] = reg.list()
+    assert info.name == "lazy"
+    assert info.available
+    assert info.distribution == "acme-lazy"
+    assert info.version == "1.0"
+    assert info.methods == (Method.PASSWORD,)
+    assert "tests.core._lazy_connector" not in sys.modules
+    cls = reg.get("lazy")
+    assert "tests.core._lazy_connector" in sys.modules
+    assert cls.name == "lazy"
+    assert reg.get("lazy") is cls  # loaded once
+
+
+def test_a_connector_class_can_be_registered_directly(root: Path) -> None:
+    reg = one(root, "acme-demo", "demo", "tests.core._support:DemoConnector")
+    info = reg.info("demo")
+    assert info.available
+    assert info.title == "Demo IdP"
+    assert info.methods == (Method.OIDC, Method.PASSWORD)  # in Method order
+    assert reg.get("demo") is _support.DemoConnector
+
+
+def test_missing_extra_of_a_builtin_connector(root: Path) -> None:
+    reg = one(root, "idpbridge", "needy", f"{HERE}:NEEDS_MISSING")
+    info = reg.info("needy")
+    assert not info.available
+    assert info.builtin
+    assert info.install_hint == 'pip install "idpbridge[x]"'
+    assert info.error == "missing: idpbridge_test_no_such_module"
+    assert info.methods == (Method.PASSWORD,)
+    with pytest.raises(PluginError) as caught:
+        reg.get("needy")
+    exc = caught.value
+    assert exc.code == "plugin.unavailable"
+    assert exc.install_hint == 'pip install "idpbridge[x]"'
+    assert 'pip install "idpbridge[x]"' in str(exc)
+
+
+def test_install_hints_name_the_distribution(root: Path) -> None:
+    reg = registry_of(
+        make_dist(root, "acme-idp", {"needy": f"{HERE}:THIRD_PARTY"}),
+        make_dist(root, "acme-extra", {"needy2": f"{HERE}:NEEDS_MISSING_2"}),
+        make_dist(root, "acme-hinted", {"hinted": f"{HERE}:HINTED"}),
+    )
+    assert reg.info("needy").install_hint == 'pip install "acme-idp"'
+    assert reg.info("needy2").install_hint == 'pip install "acme-extra[x]"'
+    assert reg.info("hinted").install_hint == "pip install acme-idp-bundle"
+
+
+NEEDS_MISSING_2 = ConnectorPlugin(
+    name="needy2",
+    title="t",
+    methods=frozenset(),
+    connector="x:y",
+    requires=("idpbridge_test_no_such_module",),
+    extra="x",
+)
+
+
+def test_present_requirements_are_available(root: Path) -> None:
+    info = one(root, "idpbridge", "fine", f"{HERE}:NEEDS_PRESENT").info("fine")
+    assert info.available
+    assert info.install_hint is None
+    assert info.error is None
+
+
+@pytest.mark.parametrize(
+    ("version", "ok"),
+    [
+        ((MAJOR, MINOR), True),
+        ((MAJOR, 0), True),
+        ((MAJOR, MINOR + 1), False),
+        ((MAJOR + 1, 0), False),
+        ((MAJOR - 1, 99), False),
+    ],
+)
+def test_api_compatibility(version: tuple[int, int], ok: bool) -> None:
+    assert api_compatible(version) is ok
+
+
+@pytest.mark.parametrize("name", ["newer", "older"])
+def test_incompatible_descriptor(root: Path, name: str) -> None:
+    target = {"newer": "NEWER_MINOR", "older": "OLDER_MAJOR"}[name]
+    reg = one(root, "acme-old", name, f"{HERE}:{target}")
+    info = reg.info(name)
+    assert not info.available
+    assert "plugin API" in (info.error or "")
+    assert info.methods == (Method.PASSWORD,)
+    with pytest.raises(PluginError) as caught:
+        reg.get(name)
+    assert caught.value.code == "plugin.incompatible"
+
+
+def test_incompatible_class_behind_a_compatible_descriptor(root: Path) -> None:
+    reg = one(root, "acme", "futureclass", f"{HERE}:FUTURE_CLASS")
+    assert reg.info("futureclass").available  # the descriptor looks fine
+    with pytest.raises(PluginError) as caught:
+        reg.get("futureclass")
+    assert caught.value.code == "plugin.incompatible"
+    assert not reg.info("futureclass").available  # and now the listing knows
+
+
+@pytest.mark.parametrize(
+    ("name", "target", "message"),
+    [
+        ("broken", "idpbridge_test_gone_module:PLUGIN", "failed to import"),
+        ("notaplugin", "tests.core._support:NOT_A_PLUGIN", "neither a ConnectorPlugin"),
+        ("renamed", f"{HERE}:WRONG_NAME", "describes a connector named 'other'"),
+    ],
+)
+def test_broken_entry_points_are_listed_and_refused(root: Path, name: str, target: str, message: str) -> None:
+    reg = registry_of(
+        make_dist(root, "acme-broken", {name: target}),
+        make_dist(root, "acme-demo", {"demo": "tests.core._support:DEMO_PLUGIN"}),
+    )
+    infos = {i.name: i for i in reg.list()}
+    assert infos["demo"].available  # the others are unaffected
+    assert not infos[name].available
+    assert message in (infos[name].error or "")
+    assert infos[name].distribution == "acme-broken"
+    with pytest.raises(PluginError) as caught:
+        reg.get(name)
+    assert caught.value.code == "plugin.broken"
+
+
+@pytest.mark.parametrize(
+    ("name", "target", "message"),
+    [
+        ("misnamed", f"{HERE}:MISNAMED_CLASS", "class named 'something-else'"),
+        ("notconn", f"{HERE}:NOT_A_CONNECTOR", "not a Connector subclass"),
+        ("gone", f"{HERE}:MISSING_MODULE", "failed to load"),
+    ],
+)
+def test_descriptor_pointing_at_a_bad_class(root: Path, name: str, target: str, message: str) -> None:
+    reg = one(root, "acme", name, target)
+    with pytest.raises(PluginError, match=message) as caught:
+        reg.get(name)
+    assert caught.value.code == "plugin.broken"
+
+
+def test_unknown_connector(root: Path) -> None:
+    reg = one(root, "acme-demo", "demo", "tests.core._support:DEMO_PLUGIN")
+    with pytest.raises(PluginError, match=r"unknown connector 'okta' \(known: demo\)") as caught:
+        reg.get("okta")
+    assert caught.value.code == "plugin.unknown"
+    with pytest.raises(PluginError):
+        reg.info("okta")
+    with pytest.raises(PluginError, match="none installed"):
+        Registry(entry_points=list).get("okta")
+
+
+def test_builtin_wins_a_name_conflict_with_a_warning(root: Path, caplog: pytest.LogCaptureFixture) -> None:
+    reg = registry_of(
+        make_dist(root / "a", "acme-okta-fork", {"demo": "tests.core._support:LAZY_PLUGIN"}),
+        make_dist(root / "b", "idpbridge", {"demo": "tests.core._support:DEMO_PLUGIN"}),
+    )
+    with caplog.at_level(logging.WARNING, logger="idpbridge"):
+        [info] = reg.list()
+    assert info.builtin
+    assert info.distribution == "idpbridge"
+    assert reg.get("demo") is _support.DemoConnector
+    [record] = [r for r in caplog.records if "provided by idpbridge" in r.getMessage()]
+    assert "acme-okta-fork" in record.getMessage()
+    assert "'demo'" in record.getMessage()
+
+
+def test_two_third_party_distributions_conflict(root: Path) -> None:
+    reg = registry_of(
+        make_dist(root / "a", "acme-one", {"demo": "tests.core._support:DEMO_PLUGIN"}),
+        make_dist(root / "b", "acme-two", {"demo": "tests.core._support:DEMO_PLUGIN"}),
+        make_dist(root / "c", "acme-lazy", {"lazy": "tests.core._support:LAZY_PLUGIN"}),
+    )
+    infos = {i.name: i for i in reg.list()}
+    assert infos["lazy"].available
+    assert not infos["demo"].available
+    assert "acme-one" in (infos["demo"].error or "")
+    assert "acme-two" in (infos["demo"].error or "")
+    with pytest.raises(PluginError, match="uninstall all but one") as caught:
+        reg.get("demo")
+    assert caught.value.code == "plugin.conflict"
+
+
+def test_one_distribution_seen_twice_is_not_a_conflict(root: Path) -> None:
+    dist = make_dist(root, "acme-demo", {"demo": "tests.core._support:DEMO_PLUGIN"})
+    eps = _support.entry_points_of(dist) * 2
+    reg = Registry(entry_points=lambda: eps)
+    assert reg.get("demo") is _support.DemoConnector
+
+
+def test_entry_points_without_distribution_metadata(root: Path) -> None:
+    ep = md.EntryPoint(name="demo", value="tests.core._support:DEMO_PLUGIN", group="idpbridge.connectors")
+    reg = Registry(entry_points=lambda: [ep])
+    info = reg.info("demo")
+    assert info.available
+    assert info.distribution is None
+
+
+def test_discovery_is_lazy_cached_and_refreshable(root: Path) -> None:
+    dist = make_dist(root, "acme-demo", {"demo": "tests.core._support:DEMO_PLUGIN"})
+    calls = []
+
+    def source() -> list[md.EntryPoint]:
+        calls.append(1)
+        return _support.entry_points_of(dist)
+
+    reg = Registry(entry_points=source)
+    assert calls == []  # nothing happens at construction
+    assert reg.names() == ["demo"]
+    reg.list()
+    reg.get("demo")
+    assert len(calls) == 1
+    reg.refresh()
+    assert reg.names() == ["demo"]
+    assert len(calls) == 2
+
+
+def test_concurrent_first_use_discovers_once(root: Path) -> None:
+    dist = make_dist(root, "acme-demo", {"demo": "tests.core._support:DEMO_PLUGIN"})
+    calls = []
+
+    def source() -> list[md.EntryPoint]:
+        calls.append(1)
+        return _support.entry_points_of(dist)
+
+    reg = Registry(entry_points=source)
+    results: list[object] = []
+    barrier = threading.Barrier(16)
+
+    def worker() -> None:
+        barrier.wait()
+        results.append(reg.get("demo"))
+
+    threads = [threading.Thread(target=worker) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [_support.DemoConnector] * 16
+    assert len(calls) == 1
+
+
+def test_connector_info_as_dict_is_json(root: Path) -> None:
+    reg = one(root, "idpbridge", "needy", f"{HERE}:NEEDS_MISSING")
+    data = json.loads(json.dumps(reg.info("needy").as_dict()))
+    assert data == {
+        "name": "needy",
+        "title": "Needs an extra",
+        "methods": ["password"],
+        "available": False,
+        "distribution": "idpbridge",
+        "version": "1.0",
+        "install_hint": 'pip install "idpbridge[x]"',
+        "api_version": f"{MAJOR}.{MINOR}",
+        "builtin": True,
+        "error": "missing: idpbridge_test_no_such_module",
+    }
+
+
+def test_connect_through_an_injected_registry(registry: Registry) -> None:
+    demo = idpbridge.connect("demo", registry=registry, domain="d.example", client_id="c", client_secret="s")
+    assert isinstance(demo, _support.DemoConnector)
