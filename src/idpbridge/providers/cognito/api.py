@@ -1,7 +1,8 @@
 """The user-pools API through boto3, without blocking the event loop.
 
 * boto3 is imported on first use, in a worker thread (creating a client loads the service model).
-* One boto3 client per connector; botocore clients are thread-safe.
+* One boto3 client per connector (botocore clients are thread-safe), from one private boto3
+  session per process that caches the service model.
 * Calls run on a private, bounded thread pool. A semaphore admits a call to the pool only when a
   worker is free, so a call that times out while waiting was never sent: a queued credential
   submission cannot reach Cognito after its caller has given up.
@@ -21,6 +22,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections.abc import Mapping
@@ -55,6 +57,8 @@ class _RedactFilter(logging.Filter):
         return True
 
 
+_session: Any = None
+_session_lock = threading.Lock()
 _filter = _RedactFilter("idpbridge.cognito")
 _filter_lock = threading.Lock()
 
@@ -152,11 +156,19 @@ class CognitoAPI:
                     ignore_configured_endpoint_urls=True,
                     user_agent_extra=f"idpbridge/{__version__}",
                 )
-                # A private session: boto3's default session is not thread-safe.
-                session = boto3.session.Session()
-                self._client = session.client(
-                    "cognito-idp", region_name=self._region, endpoint_url=self._endpoint_url, config=config
-                )
+                # One private session per process (boto3's default session is not ours to share):
+                # it caches the loaded service model, so each further client is cheap. Sessions are
+                # not thread-safe, hence the lock around client creation.
+                global _session  # noqa: PLW0603 - a lazily created process-wide cache
+                with _session_lock:
+                    if _session is None:
+                        _session = boto3.session.Session()
+                    self._client = _session.client(
+                        "cognito-idp",
+                        region_name=self._region,
+                        endpoint_url=self._endpoint_url,
+                        config=config,
+                    )
             return self._client
 
     def _run(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -172,18 +184,13 @@ class CognitoAPI:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self._max, thread_name_prefix="idpbridge-cognito")
             self._slots = asyncio.Semaphore(self._max)
-        executor, slots = self._executor, self._slots
-        if slots is None:  # pragma: no cover - set together with the executor above
-            raise RuntimeError("unreachable")
-        loop = asyncio.get_running_loop()
         attempt = 0
         try:
             async with asyncio.timeout(self._timeouts.total):
                 while True:
                     attempt += 1
                     try:
-                        async with slots:
-                            return await loop.run_in_executor(executor, self._run, operation, dict(params))
+                        return await self._submit(operation, dict(params))
                     except Exception as exc:
                         if attempt >= self._retry.attempts or not _retryable(exc, idempotent=idempotent):
                             raise self._translate(exc) from None
@@ -192,6 +199,31 @@ class CognitoAPI:
             raise ProviderUnavailable(
                 f"Cognito did not answer within {self._timeouts.total:g} s", code="provider.timeout"
             ) from None
+
+    async def _submit(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Run one attempt on a worker thread.
+
+        The slot is taken before submitting and given back only when the thread is done, so
+        there is always an idle worker for a submitted call: a caller that gives up while waiting
+        for a slot has sent nothing, and nothing it asked for is sent later.
+        """
+        executor, slots = self._executor, self._slots
+        if executor is None or slots is None:  # pragma: no cover - created by call()
+            raise RuntimeError("the worker pool is not running")
+        loop = asyncio.get_running_loop()
+        await slots.acquire()
+        try:
+            future = executor.submit(self._run, operation, params)
+        except BaseException:
+            slots.release()
+            raise
+
+        def give_back(_: object) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop is gone (process shutting down)
+                loop.call_soon_threadsafe(slots.release)
+
+        future.add_done_callback(give_back)
+        return await asyncio.wrap_future(future, loop=loop)
 
     def _translate(self, exc: BaseException) -> IdpBridgeError:
         if isinstance(exc, IdpBridgeError):

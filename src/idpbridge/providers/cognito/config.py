@@ -91,6 +91,8 @@ class CognitoConfig(OIDCConfig):
             region, pool = data.get("region"), data.get("user_pool_id")
             if isinstance(region, str) and isinstance(pool, str):
                 data = {**data, "issuer": f"https://cognito-idp.{region}.amazonaws.com/{pool}"}
+            else:  # region or pool is missing and will be reported; do not report issuer too
+                data = {**data, "issuer": "https://cognito-idp.invalid/"}
         return data
 
     @field_validator("region")

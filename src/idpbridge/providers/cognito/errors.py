@@ -89,6 +89,12 @@ RULES: tuple[ErrorRule, ...] = (
     _on("CodeMismatchException", InvalidCode, "the code is wrong"),
     _on("ExpiredCodeException", ExpiredCode, "the code expired; request a new one"),
     # Client or pool misconfiguration: Cognito's message says what to fix.
+    ErrorRule(
+        provider_code="InvalidParameterException",
+        description_contains="flow not enabled",
+        raises=ConfigurationError,
+        code="config.flow_not_enabled",
+    ),
     _on("InvalidParameterException", ConfigurationError, code="config.invalid_parameter"),
     _on(
         "ResourceNotFoundException",

@@ -11,6 +11,7 @@ users, ``LEGACY`` raises ``UserNotFoundException``). Codes "sent" by e-mail or S
 from __future__ import annotations
 
 import base64
+import collections
 import dataclasses
 import hashlib
 import hmac
@@ -71,6 +72,8 @@ class Client:
         {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
     )
     prevent_user_existence_errors: str = "ENABLED"  # or LEGACY
+    #: ``False`` answers every USER_AUTH with SELECT_CHALLENGE (as for a client sending no preference).
+    honour_preferred_challenge: bool = True
 
 
 @dataclasses.dataclass
@@ -161,6 +164,8 @@ class CognitoState:
             2048, parameters={"kid": secrets.token_hex(8), "alg": "RS256", "use": "sig"}
         )
         self._sessions: dict[str, _Session] = {}
+        #: Every Session handed out, newest last (tests check none of them leaks anywhere).
+        self.issued_sessions: collections.deque[str] = collections.deque(maxlen=1000)
         self._lock = threading.RLock()
         self.base_url = ""  # set by the server: where the .well-known documents are served
 
@@ -214,7 +219,7 @@ class CognitoState:
                 self._check_status(flow.user)
             preferred = params.get("PREFERRED_CHALLENGE")
             available = self._available(flow)
-            if preferred in available and preferred != "PASSWORD":
+            if client.honour_preferred_challenge and preferred in available and preferred != "PASSWORD":
                 return self._send_code(flow, str(preferred))
             return self._challenge(flow, "SELECT_CHALLENGE", {}, available=available)
 
@@ -320,6 +325,7 @@ class CognitoState:
     ) -> dict[str, Any]:
         token = "AYABe" + secrets.token_urlsafe(700)
         self._sessions[token] = _Session(flow, name, self.clock() + self.session_ttl, code)
+        self.issued_sessions.append(token)
         if flow.user is not None:
             params.setdefault("USERNAME", flow.user.username)
         out: dict[str, Any] = {"ChallengeName": name, "Session": token, "ChallengeParameters": params}

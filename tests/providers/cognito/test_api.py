@@ -1,0 +1,182 @@
+"""The boto3 worker-pool wrapper: no replayed credentials, no blocked event loop, lazy boto3."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+
+from idpbridge import Password, ProviderUnavailable, StartOTP
+from idpbridge.providers.cognito.api import _retryable
+from idpbridge.providers.cognito.connector import CognitoConnector
+
+Make = Callable[..., CognitoConnector]
+
+
+class SilentServer:
+    """Accepts TCP connections on loopback, counts them, and never answers."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self.conns: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        self.sock.settimeout(0.05)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.accepted += 1
+            self.conns.append(conn)
+
+    def hang_up(self) -> None:
+        for conn in self.conns:
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.hang_up()
+        self.sock.close()
+
+
+@pytest.fixture
+def silent() -> Iterator[SilentServer]:
+    server = SilentServer()
+    yield server
+    server.close()
+
+
+def _config(endpoint: str, **extra: object) -> dict[str, object]:
+    return {
+        "region": "us-east-1",
+        "user_pool_id": "us-east-1_abc123",
+        "client_id": "client1",
+        "endpoint_url": endpoint,
+        "methods": ["password", "email_otp"],
+        **extra,
+    }
+
+
+async def test_read_timeout_never_replays_a_password(silent: SilentServer, make_connector: Make) -> None:
+    conn = make_connector(**_config(f"http://127.0.0.1:{silent.port}", timeouts={"read": 0.3, "total": 10}))
+    with pytest.raises(ProviderUnavailable) as info:
+        await conn.authenticate(Password("alice", "s3cret-pw"))
+    assert info.value.code == "provider.timeout"
+    await conn.aclose()
+    assert silent.accepted == 1  # retries=3 by default: a read timeout is not retried
+
+
+async def test_idempotent_reads_are_retried(silent: SilentServer, make_connector: Make) -> None:
+    conn = make_connector(**_config(f"http://127.0.0.1:{silent.port}", timeouts={"read": 0.2, "total": 10}))
+    conn.api._retry = conn.api._retry.replace(backoff=0.01)
+    with pytest.raises(ProviderUnavailable):
+        await conn.api.get_user("not-a-real-token")
+    await conn.aclose()
+    assert silent.accepted == 3
+
+
+async def test_a_call_that_gave_up_waiting_for_a_worker_is_never_sent(
+    silent: SilentServer, make_connector: Make
+) -> None:
+    conn = make_connector(
+        **_config(f"http://127.0.0.1:{silent.port}", max_concurrency=1, timeouts={"read": 30, "total": 0.3})
+    )
+    with pytest.raises(ProviderUnavailable):  # stuck on the silent server past the deadline
+        await conn.authenticate(Password("alice", "s3cret-pw"))
+    with pytest.raises(ProviderUnavailable):  # waits for the only worker, then gives up
+        await conn.authenticate(Password("bob", "s3cret-pw"))
+    silent.hang_up()  # let the first worker finish
+    await conn.api.aclose()  # waits for the worker thread
+    assert silent.accepted == 1
+
+
+async def test_event_loop_keeps_running_during_a_call(silent: SilentServer, make_connector: Make) -> None:
+    conn = make_connector(**_config(f"http://127.0.0.1:{silent.port}", timeouts={"read": 0.5, "total": 10}))
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    task = asyncio.create_task(ticker())
+    with pytest.raises(ProviderUnavailable):
+        await conn.authenticate(StartOTP("alice", "email"))
+    task.cancel()
+    assert ticks > 5  # the loop ran other work while boto3 waited on the socket
+
+
+async def test_connection_refused_is_provider_unavailable(make_connector: Make) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as s:
+        port = s.getsockname()[1]
+    conn = make_connector(**_config(f"http://127.0.0.1:{port}"))
+    conn.api._retry = conn.api._retry.replace(backoff=0.01)
+    with pytest.raises(ProviderUnavailable) as info:
+        await conn.authenticate(Password("alice", "s3cret-pw"))
+    assert "EndpointConnectionError" in info.value.message
+
+
+def _client_error(status: int) -> ClientError:
+    return ClientError(
+        {
+            "Error": {"Code": "InternalErrorException", "Message": "x"},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        },
+        "InitiateAuth",
+    )
+
+
+@pytest.mark.parametrize(
+    ("exc", "credential", "read"),
+    [
+        (EndpointConnectionError(endpoint_url="http://127.0.0.1:1"), True, True),
+        (ConnectTimeoutError(endpoint_url="http://127.0.0.1:1"), True, True),
+        (ReadTimeoutError(endpoint_url="http://127.0.0.1:1"), False, True),
+        (ConnectionClosedError(endpoint_url="http://127.0.0.1:1"), False, True),
+        (_client_error(500), False, True),
+        (_client_error(400), False, False),
+    ],
+)
+def test_retry_rules(exc: Exception, credential: bool, read: bool) -> None:
+    assert _retryable(exc, idempotent=False) is credential
+    assert _retryable(exc, idempotent=True) is read
+
+
+def test_boto3_is_imported_lazily() -> None:
+    code = (
+        "import sys, idpbridge\n"
+        "infos = {i.name: i for i in idpbridge.list_connectors()}\n"
+        "assert infos['cognito'].available, infos['cognito']\n"
+        "assert 'boto3' not in sys.modules and 'botocore' not in sys.modules\n"
+        "assert 'idpbridge.providers.cognito.connector' not in sys.modules\n"
+        "c = idpbridge.connect('cognito', region='eu-west-1', user_pool_id='eu-west-1_abc', client_id='x')\n"
+        "assert 'boto3' not in sys.modules, 'creating a connector must not import boto3'\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
