@@ -53,3 +53,60 @@ def bench(session: nox.Session) -> None:
     session.install("-e", ".[all,test]", "-r", "bench/requirements.txt")
     for script in sorted(glob.glob("bench/bench_*.py")):
         session.run("python", script, *session.posargs)
+
+
+# Environment a real tenant must provide before `nox -s record -- <provider>` re-records its cassettes.
+RECORD_ENV: dict[str, tuple[str, ...]] = {
+    "okta": ("OKTA_DOMAIN", "OKTA_CLIENT_ID", "OKTA_CLIENT_SECRET", "OKTA_USERNAME", "OKTA_PASSWORD"),
+    "auth0": ("AUTH0_DOMAIN", "AUTH0_CLIENT_ID", "AUTH0_CLIENT_SECRET", "AUTH0_USERNAME", "AUTH0_PASSWORD"),
+    "entra": ("ENTRA_TENANT", "ENTRA_CLIENT_ID", "ENTRA_CLIENT_SECRET", "ENTRA_USERNAME", "ENTRA_PASSWORD"),
+    "keycloak": (
+        "KEYCLOAK_URL",
+        "KEYCLOAK_REALM",
+        "KEYCLOAK_CLIENT_ID",
+        "KEYCLOAK_CLIENT_SECRET",
+        "KEYCLOAK_USERNAME",
+        "KEYCLOAK_PASSWORD",
+    ),
+    "onelogin": (
+        "ONELOGIN_SUBDOMAIN",
+        "ONELOGIN_CLIENT_ID",
+        "ONELOGIN_CLIENT_SECRET",
+        "ONELOGIN_USERNAME",
+        "ONELOGIN_PASSWORD",
+    ),
+    "pingone": (
+        "PINGONE_ENVIRONMENT_ID",
+        "PINGONE_REGION",
+        "PINGONE_CLIENT_ID",
+        "PINGONE_CLIENT_SECRET",
+        "PINGONE_USERNAME",
+        "PINGONE_PASSWORD",
+    ),
+    "cognito": (
+        "COGNITO_REGION",
+        "COGNITO_USER_POOL_ID",
+        "COGNITO_CLIENT_ID",
+        "COGNITO_USERNAME",
+        "COGNITO_PASSWORD",
+    ),
+}
+
+
+@nox.session(python=PYTHON)
+def record(session: nox.Session) -> None:
+    """Re-record one provider's cassettes against a real tenant: ``nox -s record -- okta``.
+
+    Refuses to run unless that provider's credentials are set in the environment. Secrets are
+    scrubbed by tests/support/cassettes.py before anything is written.
+    """
+    import os
+
+    if len(session.posargs) != 1 or session.posargs[0] not in RECORD_ENV:
+        session.error(f"usage: nox -s record -- <provider>  (one of: {', '.join(sorted(RECORD_ENV))})")
+    provider = session.posargs[0]
+    missing = [name for name in RECORD_ENV[provider] if not os.environ.get(name)]
+    if missing:
+        session.error(f"refusing to record {provider}: set {', '.join(missing)} (a real test tenant)")
+    session.install("-e", ".[all,test]")
+    session.run("pytest", f"tests/providers/{provider}", "-m", "cassette", env={"IDPBRIDGE_RECORD": provider})

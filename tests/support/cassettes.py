@@ -1,0 +1,160 @@
+"""Shared vcrpy setup for provider cassettes: one scrubbing policy, one replay policy.
+
+Cassettes live in ``cassettes/<provider>/<scenario>.yaml``. Each starts with comment lines naming
+the documented source of its wire shapes. They replay with no network (``record_mode="none"``);
+``nox -s record -- <provider>`` sets ``IDPBRIDGE_RECORD=<provider>`` and the provider's tenant
+credentials, and the same tests then record (``record_mode="all"``) through :func:`scrub_request`
+and :func:`scrub_response`, so no secret is ever written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import vcr
+
+ROOT = Path(__file__).resolve().parents[2]
+CASSETTES = ROOT / "cassettes"
+REDACTED = "REDACTED"
+
+#: Form/JSON/query fields whose values are secrets.
+SECRET_FIELDS = frozenset(
+    {
+        "client_secret",
+        "password",
+        "new_password",
+        "otp",
+        "totp",
+        "code",
+        "code_verifier",
+        "passcode",
+        "access_token",
+        "id_token",
+        "refresh_token",
+        "mfa_token",
+        "binding_code",
+        "otp_code",
+        "token",
+        "client_assertion",
+        "assertion",
+        "stateHandle",
+        "stateToken",
+        "interaction_handle",
+        "interaction_code",
+        "Session",
+        "SECRET_HASH",
+        "PASSWORD",
+        "EMAIL_OTP_CODE",
+        "SMS_OTP_CODE",
+        "SOFTWARE_TOKEN_MFA_CODE",
+        "AccessToken",
+        "IdToken",
+        "RefreshToken",
+        "appsecret_proof",
+        "user_code",
+        "device_code",
+        "sessionToken",
+    }
+)
+#: Headers never stored.
+SECRET_HEADERS = ("authorization", "cookie", "set-cookie", "x-amz-security-token", "proxy-authorization")
+
+#: What an unscrubbed secret looks like in a committed cassette.
+UNSCRUBBED = [
+    re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),  # a signed JWT
+    re.compile(r"(?i)\b(?:bearer|basic)\s+[A-Za-z0-9_\-.~+/=]{16,}"),
+    re.compile(r"(?i)client_secret=(?!REDACTED)[^&\s'\"]{6,}"),
+    re.compile(r"(?i)\bpassword=(?!REDACTED)[^&\s'\"]+"),
+    re.compile(r"(?i)\"(?:password|client_secret|refresh_token|mfa_token)\"\s*:\s*\"(?!REDACTED)[^\"]+\""),
+    re.compile(r"(?i)^\s*(?:Cookie|Set-Cookie|Authorization):", re.MULTILINE),
+]
+
+
+def find_unscrubbed(text: str) -> list[str]:
+    """Every match of an unscrubbed-secret pattern in ``text``."""
+    return [m.group(0)[:40] for pattern in UNSCRUBBED for m in pattern.finditer(text)]
+
+
+def _scrub_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: (REDACTED if k in SECRET_FIELDS and v not in (None, "") else _scrub_json(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_scrub_json(v) for v in value]
+    return value
+
+
+def scrub_text(body: str) -> str:
+    """Scrub a JSON or form-encoded body (anything else passes through the JWT pattern only)."""
+    stripped = body.strip()
+    if stripped.startswith("{"):
+        try:
+            return json.dumps(_scrub_json(json.loads(stripped)))
+        except ValueError:
+            pass
+    elif "=" in stripped and "\n" not in stripped:
+        pairs = parse_qsl(stripped, keep_blank_values=True)
+        if pairs:
+            return urlencode([(k, REDACTED if k in SECRET_FIELDS else v) for k, v in pairs])
+    return UNSCRUBBED[0].sub(REDACTED, body)
+
+
+def _scrub_body(body: Any) -> Any:
+    if body is None:
+        return None
+    if isinstance(body, bytes):
+        return scrub_text(body.decode("utf-8", "replace")).encode()
+    return scrub_text(str(body))
+
+
+def scrub_request(request: Any) -> Any:
+    """vcrpy ``before_record_request`` hook."""
+    for name in list(request.headers):
+        if name.lower() in SECRET_HEADERS:
+            del request.headers[name]
+    request.body = _scrub_body(request.body)
+    if "?" in request.uri:
+        base, _, query = request.uri.partition("?")
+        pairs = parse_qsl(query, keep_blank_values=True)
+        request.uri = base + "?" + urlencode([(k, REDACTED if k in SECRET_FIELDS else v) for k, v in pairs])
+    return request
+
+
+def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    """vcrpy ``before_record_response`` hook."""
+    headers = response.get("headers", {})
+    for name in list(headers):
+        if name.lower() in SECRET_HEADERS:
+            del headers[name]
+    body = response.get("body", {})
+    if "string" in body:
+        body["string"] = _scrub_body(body["string"])
+    return response
+
+
+def recording(provider: str) -> bool:
+    """Whether this run re-records ``provider``'s cassettes (set by ``nox -s record``)."""
+    return os.environ.get("IDPBRIDGE_RECORD") == provider
+
+
+def cassette_vcr(
+    provider: str, *, match_on: Iterable[str] = ("method", "scheme", "host", "port", "path"), **kwargs: Any
+) -> vcr.VCR:
+    """A VCR for ``cassettes/<provider>/``: replay only, unless recording this provider."""
+    return vcr.VCR(
+        cassette_library_dir=str(CASSETTES / provider),
+        record_mode="all" if recording(provider) else "none",
+        match_on=list(match_on),
+        before_record_request=scrub_request,
+        before_record_response=scrub_response,
+        decode_compressed_response=True,
+        **kwargs,
+    )
