@@ -47,10 +47,8 @@ async def test_no_secret_reaches_logs_reprs_or_errors(
     pool = state.add_pool(username_attributes=("email",))
     client = state.add_client(pool)
     assert client.secret is not None
-    user = state.add_user(
-        pool, USER, password=PASSWORD, mfa="SMS_MFA",
-        attributes={"email_verified": "true", "phone_number": "+15555550100", "phone_number_verified": "true"},
-    )  # fmt: skip
+    attributes = {"email_verified": "true", "phone_number": "+15555550100", "phone_number_verified": "true"}
+    user = state.add_user(pool, USER, password=PASSWORD, mfa="SMS_MFA", attributes=attributes)
     conn = make_connector(
         region="us-east-1",
         user_pool_id=pool.pool_id,
