@@ -15,7 +15,6 @@ Signature verification (:func:`verify_signature`) and claim validation
 
 from __future__ import annotations
 
-import binascii
 import hashlib
 import hmac
 import logging
@@ -25,19 +24,20 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any
 
 from joserfc.jwk import OctKey
 from joserfc.jws import JWSRegistry
 from joserfc.util import urlsafe_b64encode
 from pydantic import SecretStr
 
-from ..errors import ConfigurationError, MalformedResponse, TokenValidationError
-from ..http import parse_json_object
+from ..errors import ConfigurationError, TokenValidationError
+from ._jws import Compact, b64url, fail, json_segment, parse_compact, verify_signature
 from .issuer import IssuerPolicy
 from .jwks import JWKSManager, VerificationKey
 
 __all__ = [
+    "ID_TOKEN_TYPES",
     "ClaimCheck",
     "TokenPolicy",
     "TokenValidator",
@@ -53,10 +53,6 @@ log = logging.getLogger("idpbridge.oidc.idtoken")
 #: A provider hook: ``(header, claims) -> None``, raising TokenValidationError to refuse.
 ClaimCheck = Callable[[Mapping[str, Any], Mapping[str, Any]], None]
 
-_MAX_KID = 256
-_PADDING = (b"", b"=", b"==")
-_CANONICAL_LAST = {1: "AEIMQUYcgkosw048", 2: "AQgw"}
-_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 _HEADER_CACHE_SIZE = 64
 ID_TOKEN_TYPES = frozenset({"jwt", "application/jwt"})
 _HASH_BY_SUFFIX: Mapping[str, Callable[[bytes], bytes]] = {
@@ -69,10 +65,6 @@ _HASH_BY_ALG: Mapping[str, Callable[[bytes], bytes]] = {
     "Ed25519": lambda b: hashlib.sha512(b).digest(),
     "Ed448": lambda b: hashlib.shake_256(b).digest(114),
 }
-
-
-def _fail(code: str, message: str) -> TokenValidationError:
-    return TokenValidationError(message, code=code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +125,7 @@ def _hmac_key(
         message = "the client secret cannot be used as an HMAC key"
         if error is ConfigurationError:
             raise ConfigurationError(message, field="client_secret") from None
-        raise _fail("token.key_not_found", message) from None
+        raise fail("token.key_not_found", message) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,125 +136,31 @@ class ValidatedToken:
     claims: Mapping[str, Any]
 
 
-class _Compact(NamedTuple):
-    header: Mapping[str, Any]
-    header_segment: str
-    payload_segment: str
-    signing_input: bytes
-    signature: bytes
-
-
-def _b64(segment: str, what: str) -> bytes:
-    """Strict base64url (RFC 7515 §2): URL alphabet, no padding, canonical final character."""
-    pad = -len(segment) % 4
-    try:
-        raw = segment.encode("ascii")
-        # Map the URL alphabet to the standard one, deleting "+", "/" and "=" (a length change
-        # means the segment had them); strict_mode then refuses anything else outside the alphabet.
-        mapped = raw.translate(_FROM_URLSAFE, b"+/=")
-        if pad == 3 or len(mapped) != len(raw) or (pad and segment[-1] not in _CANONICAL_LAST[pad]):
-            raise ValueError("not base64url")
-        return binascii.a2b_base64(mapped + _PADDING[pad], strict_mode=True)
-    except (ValueError, UnicodeEncodeError):  # binascii.Error is a ValueError
-        raise _fail("token.malformed", f"token {what} is not base64url") from None
-
-
-def _json(data: bytes, what: str) -> dict[str, Any]:
-    try:
-        return parse_json_object(data)
-    except MalformedResponse:
-        raise _fail("token.malformed", f"token {what} is not a strict JSON object") from None
-
-
-def _check_header(header: Mapping[str, Any]) -> None:
-    alg = header.get("alg")
-    if not isinstance(alg, str) or not alg:
-        raise _fail("token.malformed", "token header has no alg string")
-    kid = header.get("kid", "-")
-    if not isinstance(kid, str) or not kid or len(kid) > _MAX_KID:
-        raise _fail("token.malformed", "token header kid is not a short string")
-    if "crit" in header:
-        raise _fail("token.malformed", "token header has crit extensions, which are not supported")
-    typ = header.get("typ")
-    if typ is not None and not isinstance(typ, str):
-        raise _fail("token.type", "token header typ is not a string")
-
-
 def _check_type(header: Mapping[str, Any], policy: TokenPolicy) -> None:
     typ = header.get("typ")
     if typ is not None and typ.lower() not in policy.header_types:
-        raise _fail("token.type", "token header typ is not a type this policy accepts")
-
-
-def _parse_compact(token: object, max_size: int, headers: OrderedDict[str, Mapping[str, Any]]) -> _Compact:
-    if not isinstance(token, str):
-        raise _fail("token.malformed", "token is not a string")
-    if len(token) > max_size:
-        raise _fail("token.too_large", f"token is longer than {max_size} characters")
-    if not token.isascii():
-        raise _fail("token.malformed", "token has non-ASCII characters")
-    parts = token.split(".")
-    if len(parts) != 3 or not parts[0] or not parts[1]:
-        raise _fail("token.malformed", "token is not a compact JWS (three segments)")
-    header_segment, payload_segment, signature_segment = parts
-    header = headers.get(header_segment)
-    if header is None:
-        header = MappingProxyType(_json(_b64(header_segment, "header"), "header"))
-        _check_header(header)
-    signature = _b64(signature_segment, "signature") if signature_segment else b""
-    signing_input = token[: len(header_segment) + 1 + len(payload_segment)].encode("ascii")
-    return _Compact(header, header_segment, payload_segment, signing_input, signature)
+        raise fail("token.type", "token header typ is not a type this policy accepts")
 
 
 def _check_algorithm(alg: str, policy: TokenPolicy) -> None:
     if alg == "none":
         if not policy.allow_none:
-            raise _fail("token.algorithm", "unsigned tokens (alg none) are not accepted")
+            raise fail("token.algorithm", "unsigned tokens (alg none) are not accepted")
         return
     if alg not in policy.algorithms or alg not in JWSRegistry.algorithms:
-        raise _fail("token.algorithm", f"algorithm {alg[:20]!r} is not allowed for this client")
+        raise fail("token.algorithm", f"algorithm {alg[:20]!r} is not allowed for this client")
     if alg.startswith("HS") and not policy.allow_symmetric:
-        raise _fail("token.algorithm", "symmetric (HS*) ID tokens are not enabled for this client")
-
-
-def verify_signature(
-    signing_input: bytes,
-    signature: bytes,
-    alg: str,
-    key: VerificationKey | OctKey | None,
-    *,
-    key_checked: bool = False,
-) -> None:
-    """Verify a JWS signature with joserfc's algorithm model; raise ``token.signature``.
-
-    ``key_checked`` skips joserfc's key/alg compatibility check when the caller already made it
-    (:meth:`JWKSManager.get_key` does, once per key and algorithm).
-    """
-    if alg == "none":
-        if signature:
-            raise _fail("token.signature", "an unsigned token carries a signature")
-        return
-    model = JWSRegistry.algorithms.get(alg)
-    if model is None or key is None:
-        raise _fail("token.algorithm", "algorithm is not supported")
-    try:
-        if not key_checked:
-            model.check_key(key)
-        ok = model.verify(signing_input, signature, key)
-    except Exception:  # wrong key type, bad key ops, malformed signature: all just "invalid"
-        ok = False
-    if not ok:
-        raise _fail("token.signature", "token signature is invalid")
+        raise fail("token.algorithm", "symmetric (HS*) ID tokens are not enabled for this client")
 
 
 def _numeric_date(claims: Mapping[str, Any], name: str, *, required: bool) -> float | None:
     value = claims.get(name)
     if value is None:
         if required:
-            raise _fail("token.claim", f"token has no {name} claim")
+            raise fail("token.claim", f"token has no {name} claim")
         return None
     if type(value) not in (int, float) or not math.isfinite(value):
-        raise _fail("token.claim", f"token {name} claim is not a NumericDate")
+        raise fail("token.claim", f"token {name} claim is not a NumericDate")
     return float(value)
 
 
@@ -270,16 +168,16 @@ def _check_audience(claims: Mapping[str, Any], policy: TokenPolicy) -> None:
     aud = claims.get("aud")
     auds = [aud] if isinstance(aud, str) else aud
     if not isinstance(auds, list) or not auds or not all(isinstance(a, str) for a in auds):
-        raise _fail("token.audience", "token has no valid aud claim")
+        raise fail("token.audience", "token has no valid aud claim")
     if policy.audience not in auds:
-        raise _fail("token.audience", "token audience does not include this client")
+        raise fail("token.audience", "token audience does not include this client")
     azp = claims.get("azp")
     if azp is None:
         if len(auds) > 1 and policy.require_azp_when_multi_aud:
-            raise _fail("token.azp", "token has several audiences but no azp claim")
+            raise fail("token.azp", "token has several audiences but no azp claim")
         return
     if not isinstance(azp, str) or (azp != policy.audience and azp not in policy.trusted_azp):
-        raise _fail("token.azp", "token azp is not this client")
+        raise fail("token.azp", "token azp is not this client")
 
 
 def _check_times(claims: Mapping[str, Any], policy: TokenPolicy, now: float) -> None:
@@ -290,13 +188,13 @@ def _check_times(claims: Mapping[str, Any], policy: TokenPolicy, now: float) -> 
     assert iat is not None  # noqa: S101 - required above
     leeway = policy.leeway
     if now >= exp + leeway:
-        raise _fail("token.expired", "token has expired")
+        raise fail("token.expired", "token has expired")
     if nbf is not None and nbf > now + leeway:
-        raise _fail("token.not_yet_valid", "token is not valid yet (nbf)")
+        raise fail("token.not_yet_valid", "token is not valid yet (nbf)")
     if iat > now + leeway:
-        raise _fail("token.issued_at", "token was issued in the future (iat)")
+        raise fail("token.issued_at", "token was issued in the future (iat)")
     if policy.max_iat_age is not None and now - iat > policy.max_iat_age + leeway:
-        raise _fail("token.issued_at", "token was issued too long ago (iat)")
+        raise fail("token.issued_at", "token was issued too long ago (iat)")
 
 
 def _check_nonce(claims: Mapping[str, Any], nonce: str | None, expect_nonce: bool, ignore: bool) -> None:
@@ -305,11 +203,11 @@ def _check_nonce(claims: Mapping[str, Any], nonce: str | None, expect_nonce: boo
         return
     if nonce is not None:
         if not isinstance(claim, str) or not hmac.compare_digest(claim.encode(), nonce.encode()):
-            raise _fail("token.nonce", "token nonce does not match this transaction")
+            raise fail("token.nonce", "token nonce does not match this transaction")
     elif expect_nonce:
-        raise _fail("token.nonce", "a nonce is required but none was supplied to check against")
+        raise fail("token.nonce", "a nonce is required but none was supplied to check against")
     elif "nonce" in claims:
-        raise _fail("token.nonce", "token carries a nonce this transaction never sent")
+        raise fail("token.nonce", "token carries a nonce this transaction never sent")
 
 
 def validate_claims(
@@ -335,34 +233,34 @@ def validate_claims(
     """
     iss = claims.get("iss")
     if not isinstance(iss, str) or not policy.issuer.matches(iss, claims):
-        raise _fail("token.issuer", f"token issuer is not {policy.issuer.describe()}")
+        raise fail("token.issuer", f"token issuer is not {policy.issuer.describe()}")
     _check_audience(claims, policy)
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub:
-        raise _fail("token.subject", "token has no sub claim")
+        raise fail("token.subject", "token has no sub claim")
     _check_times(claims, policy, now)
     _check_nonce(claims, nonce, expect_nonce, ignore_nonce)
     if access_token is not None and "at_hash" in claims:
         expected = at_hash(access_token, str(header["alg"]))
         got = claims["at_hash"]
         if not isinstance(got, str) or not hmac.compare_digest(got.encode(), expected.encode()):
-            raise _fail("token.at_hash", "token at_hash does not match the access token")
+            raise fail("token.at_hash", "token at_hash does not match the access token")
     for check in policy.claim_checks:
         try:
             check(header, claims)
         except TokenValidationError:
             raise
         except Exception as exc:
-            raise _fail("token.claim", f"claim check failed: {type(exc).__name__}") from exc
+            raise fail("token.claim", f"claim check failed: {type(exc).__name__}") from exc
 
 
 def at_hash(access_token: str, alg: str) -> str:
     """OIDC Core §3.1.3.6: left half of the alg's hash of the token, base64url."""
     digest_fn = _HASH_BY_ALG.get(alg) or _HASH_BY_SUFFIX.get(alg[-3:])
     if digest_fn is None:
-        raise _fail("token.at_hash", "at_hash cannot be checked for this algorithm")
+        raise fail("token.at_hash", "at_hash cannot be checked for this algorithm")
     if not access_token.isascii():
-        raise _fail("token.at_hash", "access token is not ASCII")
+        raise fail("token.at_hash", "access token is not ASCII")
     digest = digest_fn(access_token.encode("ascii"))
     return urlsafe_b64encode(digest[: len(digest) // 2]).decode("ascii")
 
@@ -376,7 +274,7 @@ def claim_equals(name: str, value: str, *, required: bool = True, code: str = "t
         if got is None and not required:
             return
         if not isinstance(got, str) or got != value:
-            raise _fail(code, f"token {name} claim is not {value!r}")
+            raise fail(code, f"token {name} claim is not {value!r}")
 
     check.__name__ = f"claim_equals_{name}"
     return check
@@ -407,7 +305,7 @@ class TokenValidator:
         See :func:`validate_claims` for the nonce rules (``nonce``, ``expect_nonce``,
         ``ignore_nonce``).
         """
-        compact = _parse_compact(token, policy.max_size, self._headers)
+        compact = parse_compact(token, policy.max_size, self._headers)
         alg: str = compact.header["alg"]
         _check_algorithm(alg, policy)
         _check_type(compact.header, policy)
@@ -418,7 +316,7 @@ class TokenValidator:
             key = _hmac_key(policy.hmac_secret)
         elif alg != "none":
             if not jwks_uri:
-                raise _fail("token.key_not_found", "no jwks_uri to take keys from")
+                raise fail("token.key_not_found", "no jwks_uri to take keys from")
             kid = compact.header.get("kid")
             key = self.jwks.cached_key(jwks_uri, kid=kid, alg=alg) or await self.jwks.get_key(
                 jwks_uri, kid=kid, alg=alg
@@ -426,7 +324,7 @@ class TokenValidator:
             from_jwks = True
         verify_signature(compact.signing_input, compact.signature, alg, key, key_checked=from_jwks)
         self._remember_header(compact)
-        claims = _json(_b64(compact.payload_segment, "payload"), "payload")
+        claims = json_segment(b64url(compact.payload_segment, "payload"), "payload")
         validate_claims(
             compact.header,
             claims,
@@ -439,7 +337,7 @@ class TokenValidator:
         )
         return ValidatedToken(compact.header, MappingProxyType(claims))
 
-    def _remember_header(self, compact: _Compact) -> None:
+    def _remember_header(self, compact: Compact) -> None:
         headers = self._headers
         if compact.header_segment in headers:
             headers.move_to_end(compact.header_segment)

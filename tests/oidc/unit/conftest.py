@@ -6,7 +6,9 @@ the code under test makes is recorded, so tests can prove that a refused token c
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import inspect
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -131,9 +133,16 @@ def op(keys: Keys) -> FakeOP:
     )
 
 
-def make_http(handler: Callable[[httpx.Request], httpx.Response]) -> HttpClient:
-    # No retries: each test counts requests exactly.
-    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+def make_http(handler: Callable[[httpx.Request], Any]) -> HttpClient:
+    """An HttpClient on a mock transport that yields to the event loop on every request (as a
+    real network would), so concurrent callers really overlap. No retries: tests count requests."""
+
+    async def suspending(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.001)
+        response = handler(request)
+        return await response if inspect.isawaitable(response) else response
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(suspending))
     return HttpClient(HttpPolicy(retry=RetryPolicy(attempts=1)), client=client)
 
 

@@ -47,7 +47,7 @@ async def test_single_flight_survives_a_cancelled_waiter(discovery: Discovery, o
         await gate.wait()
         return op(request)
 
-    http = make_http(slow)  # type: ignore[arg-type]
+    http = make_http(slow)
     d = Discovery(http, MemoryCache())
     first = asyncio.create_task(d.get(ISSUER))
     second = asyncio.create_task(d.get(ISSUER))

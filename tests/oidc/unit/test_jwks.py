@@ -226,3 +226,34 @@ async def test_signing_keys_for_check(jwks_manager: JWKSManager, op: FakeOP, key
     usable = await jwks_manager.signing_keys(JWKS_URI, algorithms={"RS256", "ES256", "HS256", "none"})
     assert usable == [("ec1", "ES256"), ("rsa1", "RS256")]
     assert await jwks_manager.signing_keys(JWKS_URI, algorithms={"ES384"}) == []
+
+
+class CountingCache(MemoryCache):
+    def __init__(self, clock: Clock) -> None:
+        super().__init__(clock=clock)
+        self.calls: list[str] = []
+
+    async def get(self, key: str) -> bytes | None:
+        self.calls.append("get")
+        return await super().get(key)
+
+    async def add(self, key: str, value: bytes, ttl: float) -> bool:
+        self.calls.append("add")
+        return await super().add(key, value, ttl)
+
+
+async def test_local_cooldown_spares_the_shared_cache(op: FakeOP, clock: Clock) -> None:
+    # Within the cooldown an unknown kid costs neither a fetch nor a round trip to the (Redis) cache.
+    cache = CountingCache(clock)
+    http = make_http(op)
+    manager = JWKSManager(http, cache, clock=clock)
+    await manager.get_key(JWKS_URI, kid="rsa1", alg="RS256")
+    with pytest.raises(TokenValidationError):
+        await manager.get_key(JWKS_URI, kid="unknown-1", alg="RS256")
+    calls = len(cache.calls)
+    for i in range(20):
+        with pytest.raises(TokenValidationError):
+            await manager.get_key(JWKS_URI, kid=f"unknown-{i + 2}", alg="RS256")
+    assert len(cache.calls) == calls
+    assert op.jwks_fetches == 2
+    await http.client.aclose()
