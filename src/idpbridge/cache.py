@@ -1,7 +1,7 @@
 """Cache backends for discovery documents, key sets and replay markers.
 
 A backend stores opaque bytes under string keys with a time to live. The in-memory
-:class:`MemoryCache` is the default; :mod:`idpbridge.oidc.redis_cache` offers a shared one for
+:class:`MemoryCache` is the default; :mod:`idpbridge.redis_cache` offers a shared one for
 many workers. Values never include secrets.
 """
 
