@@ -21,6 +21,7 @@ import asyncio
 import base64
 import dataclasses
 import email.utils
+import functools
 import ipaddress
 import json
 import logging
@@ -90,6 +91,8 @@ def require_secure_url(url: str, *, what: str = "URL") -> str:
 
     Raises :class:`~idpbridge.ConfigurationError`.
     """
+    if isinstance(url, str) and _secure_url_cached(url):
+        return url
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError) as exc:
@@ -99,6 +102,18 @@ def require_secure_url(url: str, *, what: str = "URL") -> str:
     if parsed.scheme == "http" and parsed.host and is_loopback_url(parsed):
         return url
     raise ConfigurationError(f"{what} must use https (plain http is allowed only for loopback)")
+
+
+@functools.lru_cache(maxsize=512)
+def _secure_url_cached(url: str) -> bool:
+    """Memo of the check above for the few endpoint URLs a process talks to (hot path)."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        return False
+    if parsed.scheme == "https":
+        return bool(parsed.host)
+    return parsed.scheme == "http" and bool(parsed.host) and is_loopback_url(parsed)
 
 
 def redact_url(url: str | httpx.URL) -> str:
@@ -494,7 +509,8 @@ class HttpClient:
         except httpx.TransportError as exc:
             raise ProviderUnavailable(f"cannot reach {redact_url(url)}: {type(exc).__name__}") from exc
         finally:
-            log.debug("%s %s (%.1f ms)", method, redact_url(url), (time.monotonic() - started) * 1e3)
+            if log.isEnabledFor(logging.DEBUG):  # redact_url parses the URL: only when logged
+                log.debug("%s %s (%.1f ms)", method, redact_url(url), (time.monotonic() - started) * 1e3)
         raise AssertionError("unreachable")  # pragma: no cover
 
     @staticmethod

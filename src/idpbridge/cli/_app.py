@@ -67,6 +67,9 @@ def connectors(
     console.print(table)
 
 
+from . import _check, _login  # noqa: E402, F401 - command modules register themselves on `app`
+
+
 def main() -> None:
     """Console-script entry point."""
     app(prog_name="idpbridge")

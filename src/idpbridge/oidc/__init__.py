@@ -10,6 +10,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .claims import ClaimMap
+    from .config import OIDCConfig
+    from .connector import OIDCConnector
     from .discovery import Discovery
     from .idtoken import TokenPolicy, TokenValidator, ValidatedToken
     from .issuer import ExactIssuer, IssuerPolicy, OneOfIssuers, TenantIssuer
@@ -29,7 +32,10 @@ _EXPORTS: dict[str, str] = {
     "TokenPolicy": "idtoken",
     "TokenValidator": "idtoken",
     "ValidatedToken": "idtoken",
-    # flows & connector: add entries here (name -> module)
+    # flows & connector
+    "OIDCConnector": "connector",
+    "OIDCConfig": "config",
+    "ClaimMap": "claims",
 }
 
 __all__ = [  # noqa: RUF022 - grouped by module, mirrors _EXPORTS
@@ -43,6 +49,9 @@ __all__ = [  # noqa: RUF022 - grouped by module, mirrors _EXPORTS
     "TokenPolicy",
     "TokenValidator",
     "ValidatedToken",
+    "OIDCConnector",
+    "OIDCConfig",
+    "ClaimMap",
 ]
 
 

@@ -166,7 +166,7 @@ class OAuthClient:
         response = await self.http.post(endpoint, data=data, auth=auth)
         if 200 <= response.status < 300:
             return
-        raise self.error(response, None, context="revocation")
+        raise self.error(response, _lenient_json(response), context="revocation")
 
     def _body(self, response: Response, *, context: str) -> dict[str, Any]:
         if 200 <= response.status < 300:
@@ -203,22 +203,18 @@ def _lenient_json(response: Response) -> dict[str, Any] | None:
 
 
 def _check_token_response(body: Mapping[str, Any], *, url: str) -> None:
-    where = redact_url(url)
     token = body.get("access_token")
     if not isinstance(token, str) or not token:
-        raise MalformedResponse(
-            f"token response from {where} has no access_token", code="provider.token_response"
-        )
+        raise _malformed(url, "has no access_token")
     token_type = body.get("token_type")
     if token_type is not None and (not isinstance(token_type, str) or token_type.lower() != "bearer"):
         shown = token_type[:20] if isinstance(token_type, str) else type(token_type).__name__
-        raise MalformedResponse(
-            f"token response from {where} has unsupported token_type {shown!r}",
-            code="provider.token_response",
-        )
+        raise _malformed(url, f"has unsupported token_type {shown!r}")
     for name in ("id_token", "refresh_token"):
         value = body.get(name)
         if value is not None and (not isinstance(value, str) or not value):
-            raise MalformedResponse(
-                f"token response from {where} has a malformed {name}", code="provider.token_response"
-            )
+            raise _malformed(url, f"has a malformed {name}")
+
+
+def _malformed(url: str, what: str) -> MalformedResponse:
+    return MalformedResponse(f"token response from {redact_url(url)} {what}", code="provider.token_response")

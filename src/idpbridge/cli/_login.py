@@ -1,0 +1,175 @@
+"""``idpbridge login``: try a real login and print the normalized identity (never a token)."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import json
+import sys
+import webbrowser
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import SecretStr
+from rich.console import Console
+from rich.table import Table
+
+from ..connector import Connector
+from ..errors import IdpBridgeError
+from ..methods import FinishOIDC, Password, StartOIDC
+from ..outcomes import Authenticated, Outcome, RedirectRequired
+from ._app import app
+from ._common import fail, open_connector
+from ._loopback import LoopbackReceiver
+
+
+class LoginMethod(enum.StrEnum):
+    """Methods ``idpbridge login`` can drive."""
+
+    password = "password"
+    oidc = "oidc"
+
+
+class ResponseMode(enum.StrEnum):
+    """How the IdP returns the authorization response to the loopback receiver."""
+
+    query = "query"
+    form_post = "form_post"
+
+
+_FIELDS = (
+    "provider",
+    "connector",
+    "issuer",
+    "subject",
+    "email",
+    "email_verified",
+    "phone_number",
+    "phone_number_verified",
+    "username",
+    "name",
+    "given_name",
+    "family_name",
+    "groups",
+    "roles",
+    "tenant",
+    "amr",
+)
+
+
+def _identity_dict(result: Authenticated) -> dict[str, Any]:
+    ident = result.identity
+    out: dict[str, Any] = {name: getattr(ident, name) for name in _FIELDS}
+    out["auth_time"] = ident.auth_time.isoformat() if ident.auth_time else None
+    out["method"] = result.method.value
+    out["sources"] = {k: v.value for k, v in sorted(ident.sources.items())}
+    tokens = result.tokens
+    out["tokens"] = [n for n in ("access_token", "id_token", "refresh_token") if getattr(tokens, n)]
+    return out
+
+
+def _print(result: Authenticated, as_json: bool) -> None:
+    data = _identity_dict(result)
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, default=list))
+        return
+    table = Table(title="authenticated", show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    for key, value in data.items():
+        if key == "sources":
+            shown = ", ".join(f"{k}<-{v}" for k, v in value.items())
+        elif isinstance(value, list | tuple):
+            shown = ", ".join(map(str, value))
+        else:
+            shown = "" if value is None else str(value)
+        table.add_row(key, shown)
+    Console().print(table)
+    typer.echo("(tokens are not shown)")
+
+
+async def _password(connector: Connector[Any], username: str, password: SecretStr) -> Outcome:
+    return await connector.authenticate(Password(username, password))
+
+
+async def _oidc(
+    connector: Connector[Any],
+    *,
+    port: int,
+    path: str,
+    response_mode: ResponseMode | None,
+    open_browser: bool,
+    wait_seconds: float,
+) -> Outcome:
+    async with LoopbackReceiver(port=port, path=path) as receiver:
+        start = await connector.authenticate(
+            StartOIDC(receiver.redirect_uri, response_mode=response_mode.value if response_mode else None)
+        )
+        if not isinstance(start, RedirectRequired):
+            return start
+        typer.echo("Open this URL in a browser to sign in:")
+        typer.echo(start.url)
+        sys.stdout.flush()
+        if open_browser:
+            webbrowser.open(start.url)
+        try:
+            params = await receiver.wait(wait_seconds)
+        except TimeoutError:
+            typer.echo(f"error: no sign-in response within {wait_seconds:g} s", err=True)
+            raise typer.Exit(1) from None
+        return await connector.authenticate(FinishOIDC(params, start.continuation))
+
+
+@app.command()
+def login(
+    connector: Annotated[str, typer.Argument(help="Connector name in the configuration file.")],
+    *,
+    config: Annotated[Path, typer.Option("--config", "-c", help="TOML file of named connectors.")],
+    method: Annotated[LoginMethod, typer.Option("--method", "-m", help="How to sign in.")] = LoginMethod.oidc,
+    username: Annotated[
+        str | None, typer.Option("--username", "-u", help="Username (prompted if omitted).")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
+    ] = False,
+    open_browser: Annotated[bool, typer.Option("--open", help="Open the sign-in URL in a browser.")] = False,
+    port: Annotated[int, typer.Option("--port", help="Loopback port for the redirect (0: any free).")] = 0,
+    path: Annotated[str, typer.Option("--path", help="Path of the loopback redirect URI.")] = "/callback",
+    response_mode: Annotated[
+        ResponseMode | None, typer.Option("--response-mode", help="query or form_post.")
+    ] = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the browser.")] = 300.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the identity as JSON.")] = False,
+) -> None:
+    """Sign in through a connector and print the identity it returns."""
+    secret = SecretStr("")
+    if method is LoginMethod.password:
+        username = username or typer.prompt("Username")
+        if password_stdin:
+            secret = SecretStr(sys.stdin.readline().rstrip("\r\n"))
+        else:
+            secret = SecretStr(typer.prompt("Password", hide_input=True))
+
+    async def run() -> Outcome:
+        connectors, conn = open_connector(config, connector)
+        async with connectors:
+            if method is LoginMethod.password:
+                return await _password(conn, username or "", secret)
+            return await _oidc(
+                conn,
+                port=port,
+                path=path,
+                response_mode=response_mode,
+                open_browser=open_browser,
+                wait_seconds=timeout,
+            )
+
+    try:
+        outcome = asyncio.run(run())
+    except IdpBridgeError as exc:
+        fail(exc)
+    if not isinstance(outcome, Authenticated):
+        typer.echo(f"the IdP wants another step ({type(outcome).__name__}); not supported here", err=True)
+        raise typer.Exit(1)
+    _print(outcome, as_json)

@@ -1,0 +1,133 @@
+"""``check()`` for OIDC connectors: the admin console's "Test connection" button.
+
+Probes, each reported and none raising: discovery is reachable and complete, the key set has a
+usable signing key, the client credentials are accepted (a deliberately invalid authorization
+code must be refused with ``invalid_grant``, not ``invalid_client``), and the IdP's clock agrees
+with ours (its ``Date`` header).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from ..classify import AUTHORIZATION_CODE
+from ..connector import CheckResult
+from ..errors import AuthenticationFailed, ConfigurationError, IdpBridgeError, ProviderUnavailable, sanitize
+from ..methods import Method
+from .discovery import discovery_url
+from .metadata import ProviderMetadata
+
+if TYPE_CHECKING:
+    from .connector import OIDCConnector
+
+__all__ = ["run_checks"]
+
+#: Where the client-credential probe claims to redirect; any syntactically valid URI will do.
+PROBE_REDIRECT_URI = "http://127.0.0.1/idpbridge-check"
+
+Probe = Callable[[], Awaitable[tuple[bool, str]]]
+
+
+async def _timed(name: str, probe: Probe) -> CheckResult:
+    started = time.perf_counter()
+    try:
+        ok, detail = await probe()
+    except IdpBridgeError as exc:
+        ok, detail = False, f"{type(exc).__name__}: {exc.message}"
+    except Exception as exc:  # a failed probe is a finding, never an exception
+        ok, detail = False, f"{type(exc).__name__}: {sanitize(exc, limit=150)}"
+    return CheckResult(name, ok, sanitize(detail), round((time.perf_counter() - started) * 1e3, 1))
+
+
+async def run_checks(conn: OIDCConnector) -> list[CheckResult]:
+    """Run every probe for ``conn``; later probes are skipped when discovery failed."""
+    found: list[ProviderMetadata] = []
+
+    async def discovery() -> tuple[bool, str]:
+        md = await conn.metadata()
+        found.append(md)
+        needed = ["token_endpoint", "jwks_uri"]
+        if Method.OIDC in conn.enabled_methods:
+            needed.append("authorization_endpoint")
+        missing = [n for n in needed if not getattr(md, n)]
+        if missing:
+            return False, f"issuer {md.issuer}: missing {', '.join(missing)}"
+        pkce = md.code_challenge_methods_supported
+        if Method.OIDC in conn.enabled_methods and pkce and "S256" not in pkce:
+            return False, f"issuer {md.issuer}: PKCE S256 is not supported"
+        return True, f"issuer {md.issuer}; token endpoint {md.token_endpoint}"
+
+    results = [await _timed("discovery", discovery)]
+    if not found:
+        return [
+            *results,
+            *(CheckResult(n, False, "skipped: no metadata") for n in ("jwks", "client", "clock")),
+        ]
+    md = found[0]
+
+    async def jwks() -> tuple[bool, str]:
+        if not md.jwks_uri:
+            return False, "no jwks_uri"
+        algorithms = conn.token_policy(md).algorithms
+        keys = await conn.jwks.signing_keys(md.jwks_uri, algorithms=algorithms)
+        if not keys:
+            return False, f"no key usable for {', '.join(sorted(algorithms))}"
+        shown = ", ".join(f"{kid or '(no kid)'} {alg}" for kid, alg in keys[:5])
+        return True, f"{len(keys)} usable signing key(s): {shown}"
+
+    async def client() -> tuple[bool, str]:
+        oauth = conn.oauth(md)
+        method = oauth.credentials.method
+        if method == "none":
+            return True, "public client: no credentials to probe"
+        if not md.token_endpoint:
+            return False, "no token endpoint"
+        params = {
+            "code": "idpbridge-check-" + secrets.token_urlsafe(12),
+            "redirect_uri": PROBE_REDIRECT_URI,
+            "code_verifier": secrets.token_urlsafe(48),
+        }
+        try:
+            await oauth.token(md.token_endpoint, AUTHORIZATION_CODE, params)
+        except AuthenticationFailed as exc:
+            return (
+                True,
+                f"{method} accepted (a made-up code was refused with {exc.provider_code or exc.code})",
+            )
+        except ConfigurationError as exc:
+            if exc.code == "config.invalid_client":
+                return False, f"{method}: the IdP rejected the client credentials"
+            if exc.code == "config.grant_disabled":
+                return True, f"{method} accepted; the authorization_code grant is not enabled for this client"
+            return True, f"inconclusive: the IdP answered {exc.provider_code or exc.code}"
+        except ProviderUnavailable:
+            raise
+        except IdpBridgeError as exc:
+            return True, f"inconclusive: the IdP answered {exc.provider_code or exc.code}"
+        return False, "the IdP accepted a made-up authorization code"
+
+    async def clock() -> tuple[bool, str]:
+        static = conn.static_metadata() is not None
+        url = conn.config.endpoints.get("discovery") or (
+            md.jwks_uri if static else discovery_url(conn.policy.discovery_issuer)
+        )
+        if not url:
+            return True, "no endpoint to read the IdP's clock from"
+        before = conn.clock()
+        response = await conn.http.get(url)
+        after = conn.clock()
+        date = response.date()
+        if date is None:
+            return True, "the IdP sent no Date header; skew unknown"
+        skew = date - (before + after) / 2
+        # Date has one-second resolution: allow for it before blaming the clocks.
+        tolerance = conn.config.leeway
+        ok = abs(skew) <= tolerance + 1
+        return ok, f"IdP clock is {skew:+.1f} s from ours (tolerance {tolerance:g} s)"
+
+    for name, probe in (("jwks", jwks), ("client", client), ("clock", clock)):
+        results.append(await _timed(name, probe))
+    return results

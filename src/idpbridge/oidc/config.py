@@ -1,0 +1,99 @@
+"""Configuration of the generic OpenID Connect connector (and the base of provider configs)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal, Self
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+
+from ..config import ConnectorConfig
+from ..errors import ConfigurationError
+from ..http import require_secure_url
+from ..methods import Method
+
+__all__ = ["ENDPOINT_NAMES", "OIDCConfig"]
+
+#: Keys of ``endpoints``: ``discovery`` (the document's URL) and any metadata endpoint.
+ENDPOINT_NAMES = frozenset(
+    {
+        "discovery",
+        "authorization_endpoint",
+        "token_endpoint",
+        "jwks_uri",
+        "userinfo_endpoint",
+        "revocation_endpoint",
+        "introspection_endpoint",
+        "end_session_endpoint",
+    }
+)
+
+
+class OIDCConfig(ConnectorConfig):
+    """Settings of an OpenID Connect relying party.
+
+    ``password`` (ROPC) is off unless listed in ``methods`` (RFC 9700 §2.4): the default
+    methods are ``oidc`` and ``token``.
+    """
+
+    supported_methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN})
+    default_methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.TOKEN})
+    endpoint_names: ClassVar[frozenset[str]] = ENDPOINT_NAMES
+
+    issuer: str = Field(description="The OpenID Provider's issuer identifier, exactly as in its tokens.")
+    client_id: str = Field(min_length=1)
+    client_secret: SecretStr | None = Field(None, description="Omit for a public client.")
+    token_endpoint_auth_method: Literal["client_secret_basic", "client_secret_post", "none"] | None = Field(
+        None, description="Default: from discovery (basic preferred), or none without a secret."
+    )
+    scopes: tuple[str, ...] = ("openid", "email", "profile")
+    response_mode: Literal["query", "form_post"] | None = None
+    authorize_params: dict[str, str] = Field(
+        default_factory=dict, description="Extra authorization request parameters (e.g. audience)."
+    )
+    id_token_algorithms: tuple[str, ...] | None = Field(
+        None, description="ID-token signature allow-list; default: discovery's list, else RS256."
+    )
+    allow_symmetric_id_tokens: bool = Field(False, description="Accept HS* ID tokens keyed with the secret.")
+    leeway: float = Field(60, ge=0, le=300, description="Clock skew tolerated, in seconds.")
+    max_token_age: float | None = Field(86400, gt=0, description="Maximum age of a token's iat.")
+    fetch_userinfo: bool = Field(True, description="Merge the UserInfo claims into the identity.")
+    claim_mapping: dict[str, str | bool | None] = Field(
+        default_factory=dict, description="Identity field -> claim name (dotted paths reach into objects)."
+    )
+    token_kind: Literal["id_token", "access_token"] = Field(
+        "id_token", description="What the token method validates: ID tokens or JWT access tokens."
+    )
+    token_audience: str | None = Field(
+        None, description="Audience of external tokens (default: client_id; required for access tokens)."
+    )
+    username_claim: str = Field(
+        "preferred_username", description="Claim an ExternalToken username must equal exactly."
+    )
+
+    @field_validator("issuer")
+    @classmethod
+    def _secure_issuer(cls, value: str) -> str:
+        try:
+            return require_secure_url(value, what="issuer")
+        except ConfigurationError as exc:
+            raise ValueError(exc.message) from None
+
+    @field_validator("scopes", mode="before")
+    @classmethod
+    def _split_scopes(cls, value: Any) -> Any:
+        return value.split() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _check_token_settings(self) -> Self:
+        if self.token_kind == "access_token" and not self.token_audience:
+            raise ValueError("token_audience: required when token_kind is access_token")
+        if self.token_endpoint_auth_method in ("client_secret_basic", "client_secret_post") and not (
+            self.client_secret and self.client_secret.get_secret_value()
+        ):
+            raise ValueError(f"client_secret: required by {self.token_endpoint_auth_method}")
+        return self
+
+    @property
+    def enabled_methods(self) -> frozenset[Method]:
+        """The configured methods, or :attr:`default_methods`."""
+        return self.methods if self.methods is not None else type(self).default_methods

@@ -1,0 +1,425 @@
+"""The generic OpenID Connect connector, and the base every OIDC provider connector subclasses.
+
+Provider connectors (Okta, Auth0, Keycloak, Entra, …) override *data*, not flows:
+
+* ``Config`` — their configuration model (an :class:`OIDCConfig` subclass);
+* :meth:`OIDCConnector.issuer_policy` — exact issuer, a set, or a tenant template;
+* :meth:`OIDCConnector.static_metadata` — fixed endpoints for IdPs without discovery;
+* ``error_rules`` / :meth:`OIDCConnector.parse_error` — their error table and error body fields;
+* ``claim_map`` / ``token_checks`` — claim mapping and extra ID-token checks (``typ``,
+  ``token_use``);
+* :meth:`OIDCConnector.password_params` / :meth:`OIDCConnector.authorize_params` — extra request
+  parameters (Auth0 ``realm``/``audience``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any, ClassVar
+from urllib.parse import quote, urlencode
+
+from pydantic import SecretStr
+
+from ..classify import AUTHORIZATION_CODE, REFRESH_TOKEN, STANDARD_OAUTH_RULES, ErrorRule
+from ..connector import CheckResult, Connector
+from ..continuation import Continuation
+from ..errors import ConfigurationError, FlowError, MalformedResponse, TokenValidationError
+from ..identity import ClaimSource, Identity, TokenSet
+from ..methods import ExternalToken, FinishOIDC, Method, Password, StartOIDC
+from ..outcomes import Authenticated, Outcome, RedirectRequired
+from .authcode import build_authorization_request, callback_code
+from .checks import run_checks
+from .claims import ClaimMap, build_identity, merge_claims
+from .client import ClientCredentials, ErrorInfo, OAuthClient, choose_auth_method, oauth_error
+from .config import OIDCConfig
+from .discovery import Discovery
+from .idtoken import ClaimCheck, TokenPolicy, TokenValidator, ValidatedToken
+from .issuer import ExactIssuer, IssuerPolicy
+from .jwks import JWKSManager
+from .metadata import ProviderMetadata
+from .ropc import password_grant
+from .userinfo import fetch_userinfo
+
+__all__ = ["OIDCConnector"]
+
+#: RFC 9068 JWT access tokens (``token_kind = "access_token"``).
+_ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
+
+
+class OIDCConnector(Connector[OIDCConfig]):
+    """Generic OpenID Connect: authorization code + PKCE, password grant, token validation."""
+
+    name: ClassVar[str] = "oidc"
+    title: ClassVar[str] = "Generic OpenID Connect"
+    methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN})
+    Config: ClassVar[type[OIDCConfig]] = OIDCConfig
+
+    #: Error table: provider rules first, then the standard OAuth ones.
+    error_rules: ClassVar[tuple[ErrorRule, ...]] = STANDARD_OAUTH_RULES
+    #: Which claims feed which identity fields (``claim_mapping`` in the config overrides entries).
+    claim_map: ClassVar[ClaimMap] = ClaimMap()
+    #: Extra ``(header, claims)`` checks on every ID token (e.g. Keycloak ``typ == "ID"``).
+    token_checks: ClassVar[tuple[ClaimCheck, ...]] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.discovery = Discovery(self.http, self.cache, clock=self.clock)
+        self.jwks = JWKSManager(self.http, self.cache, clock=self.clock)
+        self.validator = TokenValidator(self.jwks, clock=self.clock)
+        self.claims = self.claim_map.with_overrides(self.config.claim_mapping)
+        self._oauth: OAuthClient | None = None
+        self._policies: dict[tuple[ProviderMetadata, str | None], TokenPolicy] = {}
+        self._issuer: IssuerPolicy | None = None
+        self._overrides = {k: v for k, v in self.config.endpoints.items() if k != "discovery"}
+
+    # -- data hooks for provider subclasses -------------------------------------------------------
+
+    def issuer_policy(self) -> IssuerPolicy:
+        """Which ``iss`` values are acceptable (default: exactly the configured issuer)."""
+        return ExactIssuer(self.config.issuer)
+
+    def static_metadata(self) -> ProviderMetadata | None:
+        """Endpoints for an IdP without a discovery document (default: use discovery)."""
+        return None
+
+    def parse_error(self, body: Mapping[str, Any]) -> ErrorInfo:
+        """The machine-readable fields of an error body (providers add their own codes)."""
+        return oauth_error(body)
+
+    def authorize_params(self, request: StartOIDC) -> dict[str, str]:
+        """Extra authorization parameters: the config's, then the request's."""
+        return {**self.config.authorize_params, **request.extra_params}
+
+    def password_params(self, request: Password) -> dict[str, str]:
+        """Extra password-grant parameters (none for generic OIDC)."""
+        return {}
+
+    def make_identity(
+        self, claims: Mapping[str, Any], sources: Mapping[str, ClaimSource], issuer: str
+    ) -> Identity:
+        """Normalize merged claims (override for provider-specific subject keys)."""
+        return build_identity(
+            claims,
+            sources,
+            mapping=self.claims,
+            provider=self.name,
+            connector=self.instance_name,
+            issuer=issuer,
+            subject=str(claims["sub"]),
+        )
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    async def metadata(self) -> ProviderMetadata:
+        """The IdP's metadata (discovery, cached; or :meth:`static_metadata`) with overrides."""
+        overrides = self._overrides
+        static = self.static_metadata()
+        if static is not None:
+            return static.with_overrides(overrides)
+        policy = self.policy
+        return await self.discovery.get(
+            policy.discovery_issuer,
+            url=self.config.endpoints.get("discovery"),
+            overrides=overrides,
+            expected_issuer=policy.metadata_issuer,
+        )
+
+    @property
+    def policy(self) -> IssuerPolicy:
+        """:meth:`issuer_policy`, built once."""
+        if self._issuer is None:
+            self._issuer = self.issuer_policy()
+        return self._issuer
+
+    def oauth(self, metadata: ProviderMetadata) -> OAuthClient:
+        """The token-endpoint client (authentication method fixed on first use)."""
+        if self._oauth is None:
+            method = choose_auth_method(
+                self.config.token_endpoint_auth_method,
+                metadata.token_endpoint_auth_methods_supported,
+                has_secret=self.config.client_secret is not None,
+            )
+            creds = ClientCredentials(self.config.client_id, self.config.client_secret, method)
+            self._oauth = OAuthClient(self.http, creds, rules=self.error_rules, error_parser=self.parse_error)
+        return self._oauth
+
+    def token_policy(self, metadata: ProviderMetadata, *, audience: str | None = None) -> TokenPolicy:
+        """How ID tokens from this IdP are validated (memoized per metadata and audience)."""
+        key = (metadata, audience)
+        cached = self._policies.get(key)
+        if cached is None:
+            cached = self._policies[key] = self.build_token_policy(metadata, audience=audience)
+            if len(self._policies) > 8:
+                self._policies.pop(next(iter(self._policies)))
+        return cached
+
+    def build_token_policy(self, metadata: ProviderMetadata, *, audience: str | None = None) -> TokenPolicy:
+        """Build the :class:`TokenPolicy` (override to change algorithms, leeway, checks)."""
+        cfg = self.config
+        algorithms = cfg.id_token_algorithms or metadata.id_token_signing_alg_values_supported or ("RS256",)
+        return TokenPolicy(
+            audience=audience or cfg.client_id,
+            issuer=self.policy,
+            algorithms=frozenset(algorithms),
+            allow_symmetric=cfg.allow_symmetric_id_tokens,
+            hmac_secret=cfg.client_secret if cfg.allow_symmetric_id_tokens else None,
+            leeway=cfg.leeway,
+            max_iat_age=cfg.max_token_age,
+            claim_checks=self.token_checks,
+        )
+
+    @staticmethod
+    def _endpoint(metadata: ProviderMetadata, name: str) -> str:
+        value = getattr(metadata, name)
+        if not value:
+            raise ConfigurationError(
+                f"the IdP has no {name}; set endpoints.{name}", field="endpoints", code="config.not_supported"
+            )
+        return str(value)
+
+    async def _validate_id_token(
+        self,
+        metadata: ProviderMetadata,
+        token: str,
+        *,
+        nonce: str | None,
+        access_token: str | None,
+        expect_nonce: bool = False,
+    ) -> ValidatedToken:
+        return await self.validator.validate(
+            token,
+            self.token_policy(metadata),
+            jwks_uri=metadata.jwks_uri,
+            nonce=nonce,
+            access_token=access_token,
+            expect_nonce=expect_nonce,
+        )
+
+    async def _authenticated(
+        self,
+        metadata: ProviderMetadata,
+        body: Mapping[str, Any],
+        *,
+        method: Method,
+        nonce: str | None,
+        max_age: int | None = None,
+    ) -> Authenticated:
+        """Validate a token response and build the outcome (ID token, then UserInfo)."""
+        access_token = str(body["access_token"])
+        layers: list[tuple[ClaimSource, Mapping[str, Any]]] = []
+        subject: str | None = None
+        issuer = metadata.issuer
+        id_token = body.get("id_token")
+        if id_token:
+            validated = await self._validate_id_token(
+                metadata, id_token, nonce=nonce, access_token=access_token, expect_nonce=nonce is not None
+            )
+            if max_age is not None:
+                self._check_auth_time(validated.claims, max_age)
+            layers.append((ClaimSource.ID_TOKEN, validated.claims))
+            subject, issuer = str(validated.claims["sub"]), str(validated.claims["iss"])
+        elif method is Method.OIDC:
+            raise MalformedResponse("the token response has no id_token", code="provider.token_response")
+        userinfo = None
+        if self.config.fetch_userinfo and metadata.userinfo_endpoint:
+            userinfo = await fetch_userinfo(
+                self.http, metadata.userinfo_endpoint, access_token, subject=subject
+            )
+            layers.append((ClaimSource.USERINFO, userinfo))
+        if not layers:
+            raise MalformedResponse(
+                "the IdP returned no id_token and has no userinfo endpoint: no identity",
+                code="provider.token_response",
+            )
+        claims, sources = merge_claims(*layers)
+        now = self._now()
+        return Authenticated(
+            identity=self.make_identity(claims, sources, issuer),
+            tokens=TokenSet.from_response(body, now=now),
+            method=method,
+            userinfo=userinfo,
+        )
+
+    def _check_auth_time(self, claims: Mapping[str, Any], max_age: int) -> None:
+        auth_time = claims.get("auth_time")
+        if not isinstance(auth_time, int | float) or isinstance(auth_time, bool):
+            raise TokenValidationError(
+                "max_age was requested but the token has no auth_time", code="token.claim"
+            )
+        if self.clock() - float(auth_time) > max_age + self.config.leeway:
+            raise TokenValidationError("the user authenticated longer ago than max_age", code="token.claim")
+
+    def _now(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.clock(), tz=dt.UTC)
+
+    # -- flows ------------------------------------------------------------------------------------
+
+    async def start_oidc(self, request: StartOIDC) -> Outcome:
+        """Build the authorization redirect (PKCE S256, state, nonce) and seal the flow state."""
+        metadata = await self.metadata()
+        endpoint = self._endpoint(metadata, "authorization_endpoint")
+        methods = metadata.code_challenge_methods_supported
+        if methods and "S256" not in methods:
+            raise ConfigurationError("the IdP does not support PKCE S256", code="config.pkce_unsupported")
+        mode = request.response_mode or self.config.response_mode
+        if mode and metadata.response_modes_supported and mode not in metadata.response_modes_supported:
+            raise ConfigurationError(
+                f"the IdP does not support response_mode {mode!r}", field="response_mode"
+            )
+        scopes = tuple(request.scopes or self.config.scopes)
+        if "openid" not in scopes:
+            scopes = ("openid", *scopes)
+        extra = self.authorize_params(request)
+        max_age = extra.pop("max_age", None)
+        auth = build_authorization_request(
+            endpoint,
+            client_id=self.config.client_id,
+            redirect_uri=request.redirect_uri,
+            scopes=scopes,
+            response_mode=mode,
+            prompt=request.prompt,
+            login_hint=request.login_hint,
+            acr_values=request.acr_values,
+            claims=request.claims,
+            max_age=int(max_age) if max_age is not None and max_age.isdigit() else None,
+            extra_params=extra,
+        )
+        state = {
+            "s": auth.state,
+            "n": auth.nonce,
+            "v": auth.code_verifier,
+            "r": auth.redirect_uri,
+            "i": metadata.issuer,
+            "ir": metadata.authorization_response_iss_parameter_supported,
+            "ma": int(max_age) if max_age is not None and max_age.isdigit() else None,
+        }
+        token, expires_at = self.seal(Method.OIDC, state)
+        return RedirectRequired(url=auth.url, continuation=SecretStr(token), expires_at=expires_at)
+
+    async def finish_oidc(self, request: FinishOIDC, continuation: Continuation) -> Outcome:
+        """Check the callback, redeem the code once, validate the ID token, merge UserInfo."""
+        data = continuation.data
+        ttl = max(1.0, continuation.expires_at - self.clock() + 1)
+        if not await self.cache.add(f"idpbridge:flow-used:{self.instance_name}:{continuation.id}", b"1", ttl):
+            raise FlowError("this flow was already finished (replayed callback)", code="flow.reused")
+        code = callback_code(
+            request.callback_params,
+            expected_state=str(data["s"]),
+            expected_issuer=str(data["i"]),
+            iss_required=bool(data.get("ir")),
+            rules=self.error_rules,
+        )
+        metadata = await self.metadata()
+        if metadata.issuer != data["i"]:
+            raise FlowError("the IdP's issuer changed during the flow", code="flow.issuer_mismatch")
+        body = await self.oauth(metadata).token(
+            self._endpoint(metadata, "token_endpoint"),
+            AUTHORIZATION_CODE,
+            {"code": code, "redirect_uri": str(data["r"]), "code_verifier": str(data["v"])},
+        )
+        max_age = data.get("ma")
+        return await self._authenticated(
+            metadata,
+            body,
+            method=Method.OIDC,
+            nonce=str(data["n"]),
+            max_age=max_age if isinstance(max_age, int) else None,
+        )
+
+    async def password(self, request: Password) -> Outcome:
+        """Resource Owner Password Credentials grant."""
+        metadata = await self.metadata()
+        body = await password_grant(
+            self.oauth(metadata),
+            self._endpoint(metadata, "token_endpoint"),
+            username=request.username,
+            password=request.password.get_secret_value(),
+            scopes=self.config.scopes,
+            extra=self.password_params(request),
+        )
+        return await self._authenticated(metadata, body, method=Method.PASSWORD, nonce=None)
+
+    async def validate_token(self, request: ExternalToken) -> Outcome:
+        """Validate an ID token or JWT access token the IdP issued elsewhere."""
+        metadata = await self.metadata()
+        cfg = self.config
+        token = request.token.get_secret_value()
+        is_access = cfg.token_kind == "access_token"
+        policy = self.token_policy(metadata, audience=cfg.token_audience)
+        if is_access:
+            policy = dataclasses.replace(policy, header_types=_ACCESS_TOKEN_TYPES)
+        validated = await self.validator.validate(
+            token, policy, jwks_uri=metadata.jwks_uri, ignore_nonce=True
+        )
+        claims = validated.claims
+        if request.username is not None:
+            value = claims.get(cfg.username_claim)
+            if not isinstance(value, str) or value != request.username:
+                raise TokenValidationError(
+                    f"the token's {cfg.username_claim} does not match the username", code="token.username"
+                )
+        merged, sources = merge_claims((ClaimSource.EXTERNAL_TOKEN, claims))
+        secret = SecretStr(token)
+        tokens = TokenSet(access_token=secret) if is_access else TokenSet(id_token=secret)
+        return Authenticated(
+            identity=self.make_identity(merged, sources, str(claims["iss"])),
+            tokens=tokens,
+            method=Method.TOKEN,
+        )
+
+    # -- optional operations ----------------------------------------------------------------------
+
+    async def refresh(self, refresh_token: str | SecretStr, *, subject: str | None = None) -> TokenSet:
+        """Use a refresh token. A new ID token is validated and must keep ``subject`` (when given)."""
+        metadata = await self.metadata()
+        rt = refresh_token.get_secret_value() if isinstance(refresh_token, SecretStr) else refresh_token
+        body = await self.oauth(metadata).token(
+            self._endpoint(metadata, "token_endpoint"), REFRESH_TOKEN, {"refresh_token": rt}
+        )
+        id_token = body.get("id_token")
+        if id_token:
+            validated = await self._validate_id_token(
+                metadata, id_token, nonce=None, access_token=str(body["access_token"])
+            )
+            if subject is not None and validated.claims["sub"] != subject:
+                raise TokenValidationError("the refreshed ID token is for another user", code="token.subject")
+        tokens = TokenSet.from_response({"refresh_token": rt, **body}, now=self._now())
+        return tokens
+
+    async def revoke(self, token: str | SecretStr, *, token_type_hint: str | None = None) -> None:
+        """Revoke an access or refresh token (RFC 7009), when the IdP has a revocation endpoint."""
+        metadata = await self.metadata()
+        value = token.get_secret_value() if isinstance(token, SecretStr) else token
+        await self.oauth(metadata).revoke(
+            self._endpoint(metadata, "revocation_endpoint"), value, token_type_hint=token_type_hint
+        )
+
+    async def logout_url(
+        self,
+        *,
+        post_logout_redirect_uri: str | None = None,
+        state: str | None = None,
+        logout_hint: str | None = None,
+    ) -> str:
+        """The RP-initiated logout URL, when the IdP has an ``end_session_endpoint``.
+
+        Identifies the client by ``client_id``; ``id_token_hint`` is deliberately not offered, as
+        tokens never go into URLs.
+        """
+        metadata = await self.metadata()
+        endpoint = self._endpoint(metadata, "end_session_endpoint")
+        params = {"client_id": self.config.client_id}
+        for key, value in (
+            ("post_logout_redirect_uri", post_logout_redirect_uri),
+            ("state", state),
+            ("logout_hint", logout_hint),
+        ):
+            if value:
+                params[key] = value
+        sep = "&" if "?" in endpoint else "?"
+        return endpoint + sep + urlencode(params, quote_via=quote)
+
+    async def _checks(self) -> list[Any]:
+        return [CheckResult("configuration", True, "configuration is valid"), *await run_checks(self)]
