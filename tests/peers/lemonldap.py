@@ -34,7 +34,8 @@ PSGI = """use Plack::Builder;
 use Lemonldap::NG::Portal;
 my $portal = Lemonldap::NG::Portal->run( {} );
 builder {
-    enable "Plack::Middleware::Static", path => qr{^/static/}, root => '/usr/share/lemonldap-ng/portal/htdocs/';
+    enable "Plack::Middleware::Static", path => qr{^/static/},
+        root => '/usr/share/lemonldap-ng/portal/htdocs/';
     $portal;
 };
 """
@@ -55,7 +56,9 @@ class LemonLDAPPeer:
 def _keys() -> tuple[str, str]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
     ).decode()
     public = (
         key.public_key()
@@ -153,16 +156,28 @@ useRedirectOnError = 1
 def lemonldap(peer_logs: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LemonLDAPPeer]:
     """The session's LemonLDAP::NG OpenID Provider."""
     plackup = require_binary("plackup")
-    if not DEMO_CONF.is_file() or subprocess.run(
-        ["perl", "-MLemonldap::NG::Portal", "-MStarman", "-e1"], capture_output=True, check=False
-    ).returncode:
+    if (
+        not DEMO_CONF.is_file()
+        or subprocess.run(
+            ["perl", "-MLemonldap::NG::Portal", "-MStarman", "-e1"], capture_output=True, check=False
+        ).returncode
+    ):
         pytest.fail("LemonLDAP::NG is not installed: run `bash tests/peers/install.sh` (nox -s tests does)")
     run = tmp_path_factory.mktemp("lemonldap")
     port = free_port()
     ini = write_config(run, port)
     peer = start_peer(
         "lemonldap",
-        [plackup, "-s", "Starman", "--workers", "2", "--listen", f"127.0.0.1:{port}", str(run / "portal.psgi")],
+        [
+            plackup,
+            "-s",
+            "Starman",
+            "--workers",
+            "2",
+            "--listen",
+            f"127.0.0.1:{port}",
+            str(run / "portal.psgi"),
+        ],
         log_dir=peer_logs,
         ready=http_ready(f"http://127.0.0.1:{port}/.well-known/openid-configuration"),
         port=port,

@@ -61,7 +61,9 @@ class OIDCProviderPeer:
     def start(self) -> None:
         node = require_binary("node")
         if not (OP_DIR / "node_modules" / "oidc-provider").is_dir():
-            pytest.fail("oidc-provider is not installed: run `bash tests/peers/install.sh` (nox -s tests does)")
+            pytest.fail(
+                "oidc-provider is not installed: run `bash tests/peers/install.sh` (nox -s tests does)"
+            )
         self.peer = start_peer(
             f"{self.name}-{self.restarts}",
             [node, "server.mjs"],
