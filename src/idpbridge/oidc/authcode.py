@@ -20,15 +20,17 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 from authlib.oauth2.rfc7636 import create_s256_code_challenge  # type: ignore[import-untyped]
 
 from ..classify import AUTHORIZE, ErrorRule, classify
-from ..errors import ConfigurationError, FlowError
+from ..errors import ConfigurationError, FlowError, TokenValidationError
 
 __all__ = [
     "RESERVED_PARAMS",
     "AuthorizationRequest",
     "build_authorization_request",
     "callback_code",
+    "check_max_age",
     "flatten_callback",
     "new_pkce",
+    "parse_max_age",
 ]
 
 #: Parameters idpbridge sets itself; extra parameters may not override them.
@@ -218,3 +220,21 @@ def callback_code(
     if not code:
         raise FlowError("the callback has neither code nor error", code="flow.malformed")
     return code
+
+
+def parse_max_age(value: str | None) -> int | None:
+    """A ``max_age`` authorization parameter as seconds; anything but digits is a config error."""
+    if value is None:
+        return None
+    if not value.isdigit() or len(value) > 9:
+        raise ConfigurationError("max_age must be a number of seconds", field="authorize_params")
+    return int(value)
+
+
+def check_max_age(claims: Mapping[str, Any], max_age: int, *, now: float, leeway: float) -> None:
+    """OIDC Core §3.1.3.7 #13: with ``max_age`` sent, ``auth_time`` must be present and recent."""
+    auth_time = claims.get("auth_time")
+    if not isinstance(auth_time, int | float) or isinstance(auth_time, bool):
+        raise TokenValidationError("max_age was requested but the token has no auth_time", code="token.claim")
+    if now - float(auth_time) > max_age + leeway:
+        raise TokenValidationError("the user authenticated longer ago than max_age", code="token.claim")

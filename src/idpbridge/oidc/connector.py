@@ -29,7 +29,7 @@ from ..errors import ConfigurationError, FlowError, MalformedResponse, TokenVali
 from ..identity import ClaimSource, Identity, TokenSet
 from ..methods import ExternalToken, FinishOIDC, Method, Password, StartOIDC
 from ..outcomes import Authenticated, Outcome, RedirectRequired
-from .authcode import build_authorization_request, callback_code
+from .authcode import build_authorization_request, callback_code, check_max_age, parse_max_age
 from .checks import run_checks
 from .claims import ClaimMap, build_identity, merge_claims
 from .client import ClientCredentials, ErrorInfo, OAuthClient, choose_auth_method, oauth_error
@@ -217,7 +217,7 @@ class OIDCConnector(Connector[OIDCConfig]):
                 metadata, id_token, nonce=nonce, access_token=access_token, expect_nonce=nonce is not None
             )
             if max_age is not None:
-                self._check_auth_time(validated.claims, max_age)
+                check_max_age(validated.claims, max_age, now=self.clock(), leeway=self.config.leeway)
             layers.append((ClaimSource.ID_TOKEN, validated.claims))
             subject, issuer = str(validated.claims["sub"]), str(validated.claims["iss"])
         elif method is Method.OIDC:
@@ -242,15 +242,6 @@ class OIDCConnector(Connector[OIDCConfig]):
             userinfo=userinfo,
         )
 
-    def _check_auth_time(self, claims: Mapping[str, Any], max_age: int) -> None:
-        auth_time = claims.get("auth_time")
-        if not isinstance(auth_time, int | float) or isinstance(auth_time, bool):
-            raise TokenValidationError(
-                "max_age was requested but the token has no auth_time", code="token.claim"
-            )
-        if self.clock() - float(auth_time) > max_age + self.config.leeway:
-            raise TokenValidationError("the user authenticated longer ago than max_age", code="token.claim")
-
     def _now(self) -> dt.datetime:
         return dt.datetime.fromtimestamp(self.clock(), tz=dt.UTC)
 
@@ -272,7 +263,7 @@ class OIDCConnector(Connector[OIDCConfig]):
         if "openid" not in scopes:
             scopes = ("openid", *scopes)
         extra = self.authorize_params(request)
-        max_age = extra.pop("max_age", None)
+        max_age = parse_max_age(extra.pop("max_age", None))
         auth = build_authorization_request(
             endpoint,
             client_id=self.config.client_id,
@@ -283,7 +274,7 @@ class OIDCConnector(Connector[OIDCConfig]):
             login_hint=request.login_hint,
             acr_values=request.acr_values,
             claims=request.claims,
-            max_age=int(max_age) if max_age is not None and max_age.isdigit() else None,
+            max_age=max_age,
             extra_params=extra,
         )
         state = {
@@ -293,7 +284,7 @@ class OIDCConnector(Connector[OIDCConfig]):
             "r": auth.redirect_uri,
             "i": metadata.issuer,
             "ir": metadata.authorization_response_iss_parameter_supported,
-            "ma": int(max_age) if max_age is not None and max_age.isdigit() else None,
+            "ma": max_age,
         }
         token, expires_at = self.seal(Method.OIDC, state)
         return RedirectRequired(url=auth.url, continuation=SecretStr(token), expires_at=expires_at)

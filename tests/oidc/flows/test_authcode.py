@@ -177,3 +177,18 @@ def test_flatten_rejects_non_strings() -> None:
     with pytest.raises(FlowError):
         flatten_callback({"code": b"bytes"})
     assert flatten_callback({"a": ("x",), "b": "y"}) == {"a": "x", "b": "y"}
+
+
+def test_max_age_helpers() -> None:
+    from idpbridge import TokenValidationError
+    from idpbridge.oidc.authcode import check_max_age, parse_max_age
+
+    assert parse_max_age(None) is None
+    assert parse_max_age("0") == 0
+    for bad in ("-1", "1.5", "abc", "9" * 12):
+        with pytest.raises(ConfigurationError):
+            parse_max_age(bad)
+    check_max_age({"auth_time": 1000}, 60, now=1100, leeway=60)
+    for claims in ({}, {"auth_time": True}, {"auth_time": "1000"}, {"auth_time": 1000}):
+        with pytest.raises(TokenValidationError):
+            check_max_age(claims, 60, now=1200, leeway=30)
