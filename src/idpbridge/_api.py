@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Literal, Self, overload
 
@@ -26,7 +26,7 @@ def connect(
     name: str | None = ...,
     sync: Literal[False] = ...,
     http_client: httpx.AsyncClient | None = ...,
-    continuation_keys: ContinuationKeys | None = ...,
+    continuation_keys: ContinuationKeys | Sequence[str] | None = ...,
     cache: Cache | None = ...,
     registry: Registry | None = ...,
     **fields: Any,
@@ -38,7 +38,7 @@ def connect(
     name: str | None = ...,
     sync: Literal[True],
     http_client: httpx.AsyncClient | None = ...,
-    continuation_keys: ContinuationKeys | None = ...,
+    continuation_keys: ContinuationKeys | Sequence[str] | None = ...,
     cache: Cache | None = ...,
     registry: Registry | None = ...,
     **fields: Any,
@@ -49,7 +49,7 @@ def connect(
     name: str | None = None,
     sync: bool = False,
     http_client: httpx.AsyncClient | None = None,
-    continuation_keys: ContinuationKeys | None = None,
+    continuation_keys: ContinuationKeys | Sequence[str] | None = None,
     cache: Cache | None = None,
     registry: Registry | None = None,
     **fields: Any,
@@ -59,11 +59,16 @@ def connect(
     >>> okta = idpbridge.connect("okta", domain="acme.okta.com", client_id="0oa…",
     ...                          client_secret="…", methods=["password", "oidc"])
 
-    ``sync=True`` returns a blocking :class:`~idpbridge.SyncConnector`. Raises
+    ``continuation_keys`` is a :class:`~idpbridge.ContinuationKeys` or, as in a configuration file,
+    a list of base64url keys. ``sync=True`` returns a blocking :class:`~idpbridge.SyncConnector`. Raises
     :class:`~idpbridge.PluginError` for an unknown or unavailable provider and
     :class:`~idpbridge.ConfigurationError` for invalid fields.
     """
     cls = (registry or default_registry()).get(provider)
+    if continuation_keys is not None and not isinstance(continuation_keys, ContinuationKeys):
+        # Key text (as in a config file) is the config field of the same name: validate it there.
+        fields["continuation_keys"] = continuation_keys
+        continuation_keys = None
     kwargs: dict[str, Any] = {
         "instance_name": name or provider,
         "http_client": http_client,

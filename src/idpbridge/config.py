@@ -83,6 +83,18 @@ class ConnectorConfig(BaseModel):
             value = [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("continuation_keys")
+    @classmethod
+    def _check_keys(cls, value: tuple[SecretStr, ...]) -> tuple[SecretStr, ...]:
+        if value:
+            from .continuation import ContinuationKeys
+
+            try:
+                ContinuationKeys(list(value))
+            except ConfigurationError as exc:
+                raise ValueError(exc.message) from None
+        return value
+
     @field_validator("endpoints")
     @classmethod
     def _check_endpoints(cls, value: dict[str, str]) -> dict[str, str]:

@@ -359,3 +359,17 @@ def test_load_reads_os_environ_by_default(
     )
     connectors = idpbridge.load(write(tmp_path, text), registry=registry)
     assert connectors["x"].config.client_secret.get_secret_value() == CLIENT_SECRET
+
+
+def test_bad_continuation_key_in_fields(registry: Registry) -> None:
+    exc = config_error(registry, continuation_keys=["c2hvcnQta2V5LXRoYXQtaXMtc2VjcmV0"])
+    assert exc.field == "continuation_keys"
+    assert exc.connector == "demo"
+    assert_clean(exc, "c2hvcnQta2V5LXRoYXQtaXMtc2VjcmV0")
+
+
+def test_continuation_keys_as_text_are_the_config_field(registry: Registry) -> None:
+    key = ContinuationKeys.new_key()
+    demo = connect(registry, continuation_keys=[key])
+    assert demo.config.continuation_keys[0].get_secret_value() == key
+    assert key not in repr(demo.config)

@@ -165,6 +165,7 @@ def test_sanitize_redacts(text: str, secret: str) -> None:
         "token_type=Bearer",
         "connector 'okta': client_secret is required",
         "retries is invalid (Input should be a valid integer)",
+        "invalid JSON from https://idp.example.com/oauth2/token: Expecting value",
     ],
 )
 def test_sanitize_keeps_harmless_diagnostics(text: str) -> None:
