@@ -74,7 +74,7 @@ _TOKENISH = re.compile(r"(?i)eyJ[\w-]{8,}(?:\.[\w-]*){0,4}|\b(?:bearer|basic)\s+
 # anchored at a word start and the keyword found by a bounded lookahead, so matching stays linear
 # on hostile input (no backtracking over long runs of word characters).
 _SECRET_PAIR = re.compile(
-    r"(?i)(?<![\w.-])(?=[\w.-]{0,64}?(?:" + _SECRET_WORDS + r"))"
+    r"(?i)(?<![\w./-])(?=[\w.-]{0,64}?(?:" + _SECRET_WORDS + r"))"  # "/token: x" is a path, not a key
     r"(?P<name>[\w.-]{1,128})(?P<sep>[\"']?\s*[:=]\s*)"
     r"(?!\[redacted\])"  # already redacted: leave alone, so sanitize() is idempotent
     r"(?P<value>\"(?:[^\"\\]|\\.)*\"?|'[^']*'?|[^\s\"'&,;}\]]+)"  # quoted (spaces too) or bare
