@@ -40,6 +40,7 @@ from ...identity import ClaimSource, Identity, TokenSet
 from ...methods import Answer, Method, Password, StartOTP, VerifyOTP
 from ...oidc.claims import merge_claims
 from ...oidc.connector import OIDCConnector
+from ...oidc.issuer import ExactIssuer, IssuerPolicy
 from ...oidc.metadata import ProviderMetadata
 from ...outcomes import Authenticated, CodeSent, InputField, InputRequired, Outcome
 from .api import CognitoAPI
@@ -98,6 +99,13 @@ class CognitoConnector(OIDCConnector):
             "userinfo_endpoint": f"{base}/oauth2/userInfo",
             "revocation_endpoint": f"{base}/oauth2/revoke",
         }
+
+    def issuer_policy(self) -> IssuerPolicy:
+        """Exactly the pool issuer; its documents are fetched from :attr:`CognitoConfig.keys_base`
+        (the issuer itself, unless ``endpoint_url`` points elsewhere)."""
+        policy = ExactIssuer(self.config.issuer)
+        policy.discovery_issuer = self.config.keys_base
+        return policy
 
     async def metadata(self) -> ProviderMetadata:
         """Discovery at the pool issuer; OAuth endpoints on the Hosted UI domain; the pool JWKS."""

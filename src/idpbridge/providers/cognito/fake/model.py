@@ -17,99 +17,16 @@ import hashlib
 import hmac
 import json
 import secrets
-import struct
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-from joserfc import jwt
-from joserfc.jwk import RSAKey
+from .entities import Client, CognitoFault, Message, Pool, User, totp_code
+from .tokens import TokenMinter
 
-__all__ = ["Client", "CognitoFault", "CognitoState", "Message", "Pool", "User", "totp_code"]
-
-
-class CognitoFault(Exception):
-    """An AWS JSON error document: ``{"__type": error_type, "message": message}``."""
-
-    def __init__(self, error_type: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.error_type, self.message, self.status = error_type, message, status
-
-
-def totp_code(secret_b32: str, at: float, *, step: int = 30, digits: int = 6) -> str:
-    """RFC 6238 TOTP (SHA-1), as authenticator apps compute it."""
-    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8), casefold=True)
-    mac = hmac.new(key, struct.pack(">Q", int(at // step)), hashlib.sha1).digest()
-    offset = mac[-1] & 0x0F
-    value = (struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF) % 10**digits
-    return str(value).zfill(digits)
-
-
-@dataclasses.dataclass
-class User:
-    """A user. ``username`` is the internal name (a UUID when the pool signs in by e-mail)."""
-
-    username: str
-    password: str | None = None
-    attributes: dict[str, str] = dataclasses.field(default_factory=dict)
-    status: str = "CONFIRMED"  # UNCONFIRMED | CONFIRMED | RESET_REQUIRED | FORCE_CHANGE_PASSWORD
-    enabled: bool = True
-    groups: list[str] = dataclasses.field(default_factory=list)
-    mfa: str | None = None  # SOFTWARE_TOKEN_MFA | SMS_MFA | EMAIL_OTP | "SELECT" (both TOTP and SMS)
-    totp_secret: str | None = None
-    sub: str = dataclasses.field(default_factory=lambda: str(uuid.uuid4()))
-
-
-@dataclasses.dataclass
-class Client:
-    """An app client."""
-
-    client_id: str
-    secret: str | None = None
-    flows: frozenset[str] = frozenset(
-        {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
-    )
-    prevent_user_existence_errors: str = "ENABLED"  # or LEGACY
-    #: ``False`` answers every USER_AUTH with SELECT_CHALLENGE (as for a client sending no preference).
-    honour_preferred_challenge: bool = True
-
-
-@dataclasses.dataclass
-class Pool:
-    """A user pool. ``username_attributes`` = ``("email",)`` makes e-mail the sign-in name."""
-
-    pool_id: str
-    region: str
-    username_attributes: tuple[str, ...] = ()
-    first_factors: frozenset[str] = frozenset({"PASSWORD", "EMAIL_OTP", "SMS_OTP"})
-    mfa_required: bool = False
-    clients: dict[str, Client] = dataclasses.field(default_factory=dict)
-    users: dict[str, User] = dataclasses.field(default_factory=dict)
-
-    @property
-    def issuer(self) -> str:
-        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.pool_id}"
-
-    def find(self, name: str) -> User | None:
-        """By user name, or by a sign-in attribute (e-mail/phone) when the pool allows it."""
-        if name in self.users:
-            return self.users[name]
-        for user in self.users.values():
-            if any(user.attributes.get(a) == name for a in self.username_attributes):
-                return user
-        return None
-
-
-@dataclasses.dataclass(frozen=True)
-class Message:
-    """A code the emulator "sent"."""
-
-    channel: str  # EMAIL | SMS
-    destination: str
-    code: str
-    username: str
+__all__ = ["CognitoState"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,9 +77,9 @@ class CognitoState:
         self.session_ttl = session_ttl
         self.pools: dict[str, Pool] = {}
         self.outbox: list[Message] = []
-        self.key = RSAKey.generate_key(
-            2048, parameters={"kid": secrets.token_hex(8), "alg": "RS256", "use": "sig"}
-        )
+        self.tokens = TokenMinter()
+        #: Access tokens issued -> whose (for ``/oauth2/userInfo``).
+        self.access_tokens: dict[str, tuple[Pool, User]] = {}
         self._sessions: dict[str, _Session] = {}
         #: Every Session handed out, newest last (tests check none of them leaks anywhere).
         self.issued_sessions: collections.deque[str] = collections.deque(maxlen=1000)
@@ -402,59 +319,41 @@ class CognitoState:
         return self._tokens(session.flow)
 
     def _tokens(self, flow: _Flow) -> dict[str, Any]:
-        pool, client, user = flow.pool, flow.client, flow.user
-        if user is None:  # pragma: no cover - simulated flows never get this far
+        if flow.user is None:  # pragma: no cover - simulated flows never get this far
             raise CognitoFault("NotAuthorizedException", "Incorrect username or password.")
-        now = int(self.clock())
-        origin = str(uuid.uuid4())
-        common = {
-            "iss": pool.issuer,
-            "sub": user.sub,
-            "iat": now,
-            "auth_time": now,
-            "exp": now + 3600,
-            "origin_jti": origin,
-            "event_id": str(uuid.uuid4()),
-        }
-        if user.groups:
-            common["cognito:groups"] = list(user.groups)
-        claims: dict[str, Any] = {
-            **common,
-            "aud": client.client_id,
-            "token_use": "id",
-            "cognito:username": user.username,
-            "jti": str(uuid.uuid4()),
-        }
-        for key, value in user.attributes.items():
-            claims[key] = (value == "true") if key.endswith("_verified") else value
-        access = {
-            **common,
-            "client_id": client.client_id,
-            "token_use": "access",
-            "username": user.username,
-            "scope": "aws.cognito.signin.user.admin",
-            "jti": str(uuid.uuid4()),
-        }
-        header = {"kid": self.key.kid, "alg": "RS256"}
+        minted = self.tokens.mint(flow.pool, flow.client, flow.user, now=self.clock())
+        self.access_tokens[minted["access_token"]] = (flow.pool, flow.user)
         return {
             "ChallengeParameters": {},
             "AuthenticationResult": {
-                "AccessToken": jwt.encode(header, access, self.key),
-                "IdToken": jwt.encode(header, claims, self.key),
-                "RefreshToken": secrets.token_urlsafe(96),
-                "ExpiresIn": 3600,
+                "AccessToken": minted["access_token"],
+                "IdToken": minted["id_token"],
+                "RefreshToken": minted["refresh_token"],
+                "ExpiresIn": minted["expires_in"],
                 "TokenType": "Bearer",
             },
         }
 
     def jwks(self) -> dict[str, Any]:
-        return {"keys": [self.key.as_dict(private=False)]}
+        return self.tokens.jwks()
 
     def openid_configuration(self, pool: Pool) -> dict[str, Any]:
-        return {
+        """The pool's discovery document; with the OAuth endpoints when the Hosted UI is served."""
+        base = self.base_url
+        doc: dict[str, Any] = {
             "issuer": pool.issuer,
-            "jwks_uri": f"{self.base_url}/{pool.pool_id}/.well-known/jwks.json",
+            "jwks_uri": f"{base}/{pool.pool_id}/.well-known/jwks.json",
             "response_types_supported": ["code", "token"],
+            "scopes_supported": ["openid", "email", "phone", "profile"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         }
+        if base:
+            doc.update(
+                authorization_endpoint=f"{base}/oauth2/authorize",
+                token_endpoint=f"{base}/oauth2/token",
+                userinfo_endpoint=f"{base}/oauth2/userInfo",
+                revocation_endpoint=f"{base}/oauth2/revoke",
+            )
+        return doc

@@ -4,7 +4,9 @@
 ``X-Amz-Target: AWSCognitoIdentityProviderService.<Operation>`` (no SigV4: the operations served
 are ``authtype: none``). Errors are ``{"__type": ..., "message": ...}`` with HTTP 400 (500 for
 internal errors) and an ``x-amzn-ErrorType`` header, as botocore's JSON parser expects.
-``GET /{pool}/.well-known/jwks.json`` and ``/openid-configuration`` serve the pool's documents.
+``GET /{pool}/.well-known/jwks.json`` and ``/openid-configuration`` serve the pool's documents;
+``/oauth2/*`` and ``/login`` are the Hosted UI (:mod:`.hosted_ui`): the emulator's base URL is
+both the API endpoint and the Hosted UI domain.
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import parse_qsl
 
-from .model import CognitoFault, CognitoState
+from .entities import CognitoFault
+from .hosted_ui import HostedUI, HttpAnswer
+from .model import CognitoState
 
 __all__ = ["FakeCognito"]
 
@@ -51,8 +56,31 @@ class _Handler(BaseHTTPRequestHandler):
             {"x-amzn-ErrorType": f"{fault.error_type}:"},
         )
 
+    def _answer(self, answer: HttpAnswer) -> None:
+        self.send_response(answer.status)
+        for key, value in answer.headers.items():
+            self.send_header(key, value)
+        if "Content-Length" not in answer.headers:
+            self.send_header("Content-Length", str(len(answer.body)))
+        self.end_headers()
+        self.wfile.write(answer.body)
+
+    def _form(self) -> dict[str, str]:
+        length = int(self.headers.get("Content-Length") or "0")
+        raw = self.rfile.read(min(max(length, 0), _MAX_BODY)).decode("utf-8", "replace")
+        return dict(parse_qsl(raw, keep_blank_values=True))
+
     def do_GET(self) -> None:
-        parts = self.path.split("?", 1)[0].strip("/").split("/")
+        path, _, query = self.path.partition("?")
+        q = dict(parse_qsl(query, keep_blank_values=True))
+        ui = self.server.hosted_ui
+        if path == "/oauth2/authorize":
+            return self._answer(ui.authorize(q))
+        if path == "/login":
+            return self._answer(ui.login_form(q))
+        if path == "/oauth2/userInfo":
+            return self._answer(ui.userinfo(self.headers.get("Authorization")))
+        parts = path.strip("/").split("/")
         state = self.server.state
         pool = state.pools.get(parts[0]) if len(parts) == 3 and parts[1] == ".well-known" else None
         if pool is not None and parts[2] == "jwks.json":
@@ -61,8 +89,20 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, state.openid_configuration(pool))
         else:
             self._send(404, {"message": "Not Found"})
+        return None
 
     def do_POST(self) -> None:
+        path, _, query = self.path.partition("?")
+        ui, auth = self.server.hosted_ui, self.headers.get("Authorization")
+        if path == "/login":
+            return self._answer(ui.login(dict(parse_qsl(query, keep_blank_values=True)), self._form()))
+        if path == "/oauth2/token":
+            return self._answer(ui.token(self._form(), auth))
+        if path == "/oauth2/revoke":
+            return self._answer(ui.revoke(self._form(), auth))
+        return self._api()
+
+    def _api(self) -> None:
         try:
             length = int(self.headers.get("Content-Length") or "0")
             if not 0 <= length <= _MAX_BODY:
@@ -90,6 +130,7 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     state: CognitoState
+    hosted_ui: HostedUI
     operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]]
 
 
@@ -121,6 +162,7 @@ class FakeCognito:
     def start(self) -> Self:
         server = _Server(("127.0.0.1", self._port), _Handler)
         server.state = self.state
+        server.hosted_ui = HostedUI(self.state)
         server.operations = {
             "InitiateAuth": self.state.initiate_auth,
             "RespondToAuthChallenge": self.state.respond,
