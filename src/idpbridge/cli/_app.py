@@ -6,6 +6,7 @@ import json
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .._version import __version__
@@ -53,16 +54,18 @@ def connectors(
     table.add_column("available")
     table.add_column("from")
     for i in infos:
-        status = "[green]yes[/]" if i.available else f"[red]no[/] {i.install_hint or i.error or ''}"
+        # Everything but our own styling comes from plugins: escape it, never render it as markup.
+        reason = escape(i.install_hint or i.error or "")
+        status = "[green]yes[/]" if i.available else f"[red]no[/] {reason}"
         table.add_row(
-            i.name,
-            i.title,
+            escape(i.name),
+            escape(i.title),
             ", ".join(m.value for m in i.methods),
             status,
-            f"{i.distribution or '?'} {i.version or ''}".strip(),
+            escape(f"{i.distribution or '?'} {i.version or ''}".strip()),
         )
     if not infos:
-        console.print('No connectors are installed. Try: pip install "idpbridge[all]"')
+        console.print('No connectors are installed. Try: pip install "idpbridge[all]"', markup=False)
         return
     console.print(table)
 
