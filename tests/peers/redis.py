@@ -10,10 +10,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from ._proc import Peer, free_port, port_ready, require_binary, start_peer
+
+if TYPE_CHECKING:
+    from idpbridge.redis_cache import RedisCache
 
 _prefixes = itertools.count(1)
 
@@ -48,7 +52,7 @@ def redis_url(redis_server: Peer) -> str:
 
 
 @pytest.fixture
-async def redis_cache(redis_url: str) -> AsyncIterator[object]:
+async def redis_cache(redis_url: str) -> AsyncIterator[RedisCache]:
     """A RedisCache on the session server, namespaced to this test."""
     from idpbridge.redis_cache import RedisCache
 
