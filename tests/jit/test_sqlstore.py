@@ -188,3 +188,34 @@ async def test_sqlite_runs_in_wal_mode(sqlite_store: SQLUserStore) -> None:
     async with sqlite_store.engine.connect() as conn:
         assert (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
         assert (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+
+
+async def test_sqlite_lock_held_too_long_is_a_retryable_busy_error(tmp_path: Path) -> None:
+    import asyncio
+    import sqlite3
+
+    path = tmp_path / "locked.db"
+    async with await SQLUserStore.open(path, busy_timeout=0.05, busy_retries=2) as store:
+        holder = sqlite3.connect(path, isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+            with pytest.raises(StoreError) as info:
+                await Migrator(store).migrate(identity())
+            assert (info.value.code, info.value.retryable) == ("jit.store.busy", True)
+            assert await count(store, schema.users) == 0
+            holder.execute("ROLLBACK")
+
+            # Released while the store is still waiting or retrying: the migration goes through.
+            async def release_soon() -> None:
+                await asyncio.sleep(0.02)
+                holder.execute("ROLLBACK")
+
+            patient = await SQLUserStore.open(path, busy_timeout=0.05, busy_retries=20)
+            async with patient:
+                holder.execute("BEGIN IMMEDIATE")
+                released = asyncio.create_task(release_soon())
+                result = await Migrator(patient).migrate(identity())
+                await released
+            assert result.action is MigrationAction.CREATED
+        finally:
+            holder.close()

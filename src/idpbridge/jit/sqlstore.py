@@ -138,10 +138,18 @@ class SQLUserStore:
 
     @classmethod
     async def open(
-        cls, url: str | os.PathLike[str], *, create_schema: bool = True, **engine_kwargs: Any
+        cls,
+        url: str | os.PathLike[str],
+        *,
+        create_schema: bool = True,
+        busy_retries: int = 10,
+        **engine_kwargs: Any,
     ) -> SQLUserStore:
-        """Open a store on ``url`` (a SQLAlchemy URL or an SQLite file path); create the schema."""
-        store = cls(create_engine(url, **engine_kwargs), dispose_engine=True)
+        """Open a store on ``url`` (a SQLAlchemy URL or an SQLite file path); create the schema.
+
+        ``engine_kwargs`` go to :func:`create_engine` (e.g. ``busy_timeout``, ``pool_size``).
+        """
+        store = cls(create_engine(url, **engine_kwargs), dispose_engine=True, busy_retries=busy_retries)
         if create_schema:
             try:
                 await store.ensure_schema()
