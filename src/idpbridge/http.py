@@ -330,6 +330,11 @@ _STRICT_JSON = json.JSONDecoder(
 )
 
 
+def _from(url: str | None) -> str:
+    # Only on the error path: redact_url parses the URL, which costs more than a small JSON body.
+    return f" from {redact_url(url)}" if url else ""
+
+
 def parse_json_object(
     body: bytes | str, *, status: int | None = None, url: str | None = None
 ) -> dict[str, Any]:
@@ -338,17 +343,16 @@ def parse_json_object(
     Raises :class:`~idpbridge.MalformedResponse` for invalid UTF-8 or JSON, a top level that is
     not an object, duplicate keys, ``NaN``/``Infinity``, or integers over 20 digits.
     """
-    where = f" from {redact_url(url)}" if url else ""
     try:
         text = body.decode("utf-8") if isinstance(body, bytes) else body
         value = _STRICT_JSON.decode(text)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise MalformedResponse(
-            f"invalid JSON{where}: {sanitize(exc, limit=80)}", status=status, excerpt=_excerpt(body)
+            f"invalid JSON{_from(url)}: {sanitize(exc, limit=80)}", status=status, excerpt=_excerpt(body)
         ) from None
     if not isinstance(value, dict):
         raise MalformedResponse(
-            f"expected a JSON object{where}, got {type(value).__name__}",
+            f"expected a JSON object{_from(url)}, got {type(value).__name__}",
             status=status,
             excerpt=_excerpt(body),
         )
