@@ -368,3 +368,13 @@ async def test_client_without_secret(setup: Callable[..., Setup], make_connector
     s = setup(client={"secret": False})
     result = await make_connector(**s.config()).authenticate(Password(EMAIL, "Passw0rd!"))
     assert isinstance(result, Authenticated)
+
+
+def test_sync_facade(setup: Callable[..., Setup], keys: Any) -> None:
+    s = setup()
+    with CognitoConnector(s.config(), continuation_keys=keys).sync() as conn:
+        sent = conn.authenticate(StartOTP(EMAIL, OTPChannel.EMAIL))
+        assert isinstance(sent, CodeSent)
+        done = conn.authenticate(VerifyOTP(s.last_code("EMAIL"), sent.continuation))
+        assert isinstance(done, Authenticated)
+        assert done.identity.subject == s.user.sub

@@ -107,6 +107,7 @@ class CognitoAPI:
         self._client_lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
         self._slots: asyncio.Semaphore | None = None
+        self._slots_loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
 
     # -- public calls ---------------------------------------------------------------------------
@@ -183,7 +184,9 @@ class CognitoAPI:
             raise ProviderUnavailable("the Cognito connector is closed", code="provider.closed")
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self._max, thread_name_prefix="idpbridge-cognito")
-            self._slots = asyncio.Semaphore(self._max)
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots_loop is not loop:  # asyncio primitives belong to one loop
+            self._slots, self._slots_loop = asyncio.Semaphore(self._max), loop
         attempt = 0
         try:
             async with asyncio.timeout(self._timeouts.total):
