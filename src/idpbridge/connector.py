@@ -309,9 +309,13 @@ class _LoopThread:
         return future.result()
 
     def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=5)
-        self.loop.close()
+        try:
+            asyncio.run_coroutine_threadsafe(self.loop.shutdown_asyncgens(), self.loop).result(timeout=5)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(timeout=5)
+            if not self._thread.is_alive():
+                self.loop.close()
 
 
 class SyncConnector:
@@ -350,8 +354,10 @@ class SyncConnector:
         with self._lock:
             runner, self._runner = self._runner, None
         if runner is not None:
-            runner.run(self.connector.aclose())
-            runner.stop()
+            try:
+                runner.run(self.connector.aclose())
+            finally:  # never leave the loop thread behind, even if closing failed
+                runner.stop()
 
     def __enter__(self) -> Self:
         return self

@@ -141,3 +141,17 @@ def test_injected_client_survives_close(registry: Registry) -> None:
     facade.close()
     assert not injected.is_closed
     asyncio.run(injected.aclose())
+
+
+class FailingClose(DemoConnector):
+    async def aclose(self) -> None:
+        await super().aclose()
+        raise RuntimeError("close failed")
+
+
+def test_loop_thread_stops_even_when_aclose_fails() -> None:
+    facade = FailingClose(domain="idp.example.com", client_id="c", client_secret=CLIENT_SECRET).sync()
+    assert facade.check().ok  # starts the loop thread
+    with pytest.raises(RuntimeError, match="close failed"):
+        facade.close()
+    assert not sync_threads()
