@@ -430,10 +430,18 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         auth: tuple[str, str] | None = None,
         idempotent: bool = False,
+        return_errors: bool = False,
     ) -> Response:
         """A POST. Unless ``idempotent``, it is treated as a credential submission."""
         return await self.request(
-            "POST", url, data=data, json_body=json_body, headers=headers, auth=auth, idempotent=idempotent
+            "POST",
+            url,
+            data=data,
+            json_body=json_body,
+            headers=headers,
+            auth=auth,
+            idempotent=idempotent,
+            return_errors=return_errors,
         )
 
     async def get_json(
@@ -458,8 +466,13 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         auth: tuple[str, str] | None = None,
         idempotent: bool,
+        return_errors: bool = False,
     ) -> Response:
-        """Send a request under the policy. See the module docstring for the rules."""
+        """Send a request under the policy. See the module docstring for the rules.
+
+        ``return_errors`` returns the last 429/5xx response (once the retry policy gives up)
+        instead of raising, for callers that classify error bodies themselves (token endpoints).
+        """
         require_secure_url(url, what="endpoint URL")
         policy = self.policy
         hdrs = {"user-agent": policy.user_agent, "accept": "application/json"}
@@ -500,6 +513,8 @@ class HttpClient:
                             raise _StatusFailure(response)
                         return response
         except _StatusFailure as failure:
+            if return_errors:
+                return failure.response
             self._raise_status(failure.response)
         except TimeoutError:
             raise ProviderUnavailable(

@@ -25,6 +25,7 @@ __all__ = [
     "AUTH_METHODS",
     "AuthMethod",
     "ClientCredentials",
+    "ErrorHook",
     "ErrorInfo",
     "ErrorParser",
     "OAuthClient",
@@ -103,6 +104,8 @@ class ErrorInfo:
 
 
 ErrorParser = Callable[[Mapping[str, Any]], ErrorInfo]
+#: Refines a classified error using the raw error body (e.g. seals an Auth0/Okta ``mfa_token``).
+ErrorHook = Callable[[IdpBridgeError, Mapping[str, Any]], IdpBridgeError]
 
 
 def oauth_error(body: Mapping[str, Any]) -> ErrorInfo:
@@ -142,18 +145,25 @@ class OAuthClient:
         return f"OAuthClient(client_id={self.credentials.client_id!r}, method={self.credentials.method!r})"
 
     async def token(
-        self, token_endpoint: str, grant_type: str, params: Mapping[str, str], *, context: str | None = None
+        self,
+        token_endpoint: str,
+        grant_type: str,
+        params: Mapping[str, str],
+        *,
+        context: str | None = None,
+        on_error: ErrorHook | None = None,
     ) -> dict[str, Any]:
         """POST a token request; return the validated JSON success body.
 
         ``context`` (default: the grant type) selects context-specific error rules, e.g.
         ``invalid_grant`` is wrong credentials for ``password`` but a spent code for
-        ``authorization_code``.
+        ``authorization_code``. ``on_error`` may refine the classified error from the raw body.
+        429 and 5xx answers are classified too (their bodies can say more than the status).
         """
         context = context or grant_type
         form, auth = self.credentials.apply({"grant_type": grant_type, **params})
-        response = await self.http.post(token_endpoint, data=form, auth=auth)
-        body = self._body(response, context=context)
+        response = await self.http.post(token_endpoint, data=form, auth=auth, return_errors=True)
+        body = self._body(response, context=context, on_error=on_error)
         _check_token_response(body, url=response.url)
         return body
 
@@ -163,25 +173,30 @@ class OAuthClient:
         if token_type_hint:
             form["token_type_hint"] = token_type_hint
         data, auth = self.credentials.apply(form)
-        response = await self.http.post(endpoint, data=data, auth=auth)
+        response = await self.http.post(endpoint, data=data, auth=auth, return_errors=True)
         if 200 <= response.status < 300:
             return
         raise self.error(response, _lenient_json(response), context="revocation")
 
-    def _body(self, response: Response, *, context: str) -> dict[str, Any]:
+    def _body(self, response: Response, *, context: str, on_error: ErrorHook | None) -> dict[str, Any]:
         if 200 <= response.status < 300:
             body = response.json()
             if "error" in body:  # 200-with-error is an error (GitHub and others do this)
-                raise self.error(response, body, context=context)
+                raise self.error(response, body, context=context, on_error=on_error)
             return body
-        raise self.error(response, _lenient_json(response), context=context)
+        raise self.error(response, _lenient_json(response), context=context, on_error=on_error)
 
     def error(
-        self, response: Response, body: Mapping[str, Any] | None, *, context: str | None
+        self,
+        response: Response,
+        body: Mapping[str, Any] | None,
+        *,
+        context: str | None,
+        on_error: ErrorHook | None = None,
     ) -> IdpBridgeError:
-        """The classified error for an error answer."""
+        """The classified error for an error answer (refined by ``on_error`` when there is a body)."""
         info = self.error_parser(body) if body is not None else ErrorInfo()
-        return classify(
+        error = classify(
             self.rules,
             error=info.error,
             description=info.description,
@@ -190,6 +205,7 @@ class OAuthClient:
             context=context,
             retry_after=response.retry_after(),
         )
+        return on_error(error, body) if on_error is not None and body is not None else error
 
 
 def _lenient_json(response: Response) -> dict[str, Any] | None:

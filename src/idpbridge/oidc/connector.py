@@ -9,7 +9,9 @@ Provider connectors (Okta, Auth0, Keycloak, Entra, …) override *data*, not flo
 * ``claim_map`` / ``token_checks`` — claim mapping and extra ID-token checks (``typ``,
   ``token_use``);
 * :meth:`OIDCConnector.password_params` / :meth:`OIDCConnector.authorize_params` — extra request
-  parameters (Auth0 ``realm``/``audience``).
+  parameters (Auth0 ``realm``/``audience``); :meth:`OIDCConnector.password_grant_type` (Auth0
+  ``password-realm``); :meth:`OIDCConnector.password_error` — refine an error from its body
+  (the ``mfa_token`` of Okta/Auth0 ``mfa_required`` is sealed into the continuation).
 """
 
 from __future__ import annotations
@@ -25,7 +27,14 @@ from pydantic import SecretStr
 from ..classify import AUTHORIZATION_CODE, REFRESH_TOKEN, STANDARD_OAUTH_RULES, ErrorRule
 from ..connector import CheckResult, Connector
 from ..continuation import Continuation
-from ..errors import ConfigurationError, FlowError, MalformedResponse, TokenValidationError
+from ..errors import (
+    ConfigurationError,
+    FlowError,
+    IdpBridgeError,
+    MalformedResponse,
+    MFARequired,
+    TokenValidationError,
+)
 from ..identity import ClaimSource, Identity, TokenSet
 from ..methods import ExternalToken, FinishOIDC, Method, Password, StartOIDC
 from ..outcomes import Authenticated, Outcome, RedirectRequired
@@ -95,6 +104,25 @@ class OIDCConnector(Connector[OIDCConfig]):
     def password_params(self, request: Password) -> dict[str, str]:
         """Extra password-grant parameters (none for generic OIDC)."""
         return {}
+
+    def password_grant_type(self, request: Password) -> str:
+        """The password grant's ``grant_type`` (Auth0 uses an extension grant with a realm)."""
+        return "password"
+
+    def password_error(
+        self, request: Password, error: IdpBridgeError, body: Mapping[str, Any]
+    ) -> IdpBridgeError:
+        """Refine a password-grant error from its raw body.
+
+        By default an :class:`~idpbridge.MFARequired` whose body carries an ``mfa_token`` (the
+        Auth0 dialect, also spoken by Okta) gets a ``continuation`` sealing that token and the
+        username for the ``totp`` method; the token itself never leaves the sealed state.
+        """
+        token = body.get("mfa_token")
+        if isinstance(error, MFARequired) and isinstance(token, str) and token:
+            sealed, _ = self.seal(Method.TOTP, {"mfa_token": token, "username": request.username})
+            error.continuation = sealed
+        return error
 
     def make_identity(
         self, claims: Mapping[str, Any], sources: Mapping[str, ClaimSource], issuer: str
@@ -329,6 +357,8 @@ class OIDCConnector(Connector[OIDCConfig]):
             password=request.password.get_secret_value(),
             scopes=self.config.scopes,
             extra=self.password_params(request),
+            grant_type=self.password_grant_type(request),
+            on_error=lambda error, raw: self.password_error(request, error, raw),
         )
         return await self._authenticated(metadata, body, method=Method.PASSWORD, nonce=None)
 

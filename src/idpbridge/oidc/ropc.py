@@ -13,7 +13,7 @@ from typing import Any
 
 from ..classify import PASSWORD
 from ..errors import InvalidCredentials
-from .client import OAuthClient
+from .client import ErrorHook, OAuthClient
 
 __all__ = ["password_grant"]
 
@@ -26,10 +26,14 @@ async def password_grant(
     password: str,
     scopes: Sequence[str],
     extra: Mapping[str, str] | None = None,
+    grant_type: str = PASSWORD,
+    on_error: ErrorHook | None = None,
 ) -> dict[str, Any]:
     """Run the password grant; return the token response body.
 
-    ``extra`` adds provider parameters (Auth0 ``realm``/``audience``). ``invalid_grant`` becomes
+    ``extra`` adds provider parameters (Auth0 ``realm``/``audience``); ``grant_type`` replaces
+    ``password`` for extension grants with the same shape (Auth0 ``password-realm``); ``on_error``
+    refines errors from their raw body. ``invalid_grant`` becomes
     :class:`~idpbridge.InvalidCredentials` through the client's error table.
     """
     if not username or not password:
@@ -38,4 +42,4 @@ async def password_grant(
     params.update({"username": username, "password": password})
     if scopes:
         params["scope"] = " ".join(scopes)
-    return await client.token(token_endpoint, PASSWORD, params, context=PASSWORD)
+    return await client.token(token_endpoint, grant_type, params, context=PASSWORD, on_error=on_error)
