@@ -1,10 +1,15 @@
 """Error shapes neither moto nor the emulator produce, replayed from cassettes through the real
-boto3 client (vcrpy intercepts botocore's connections; nothing leaves the machine)."""
+boto3 client (vcrpy intercepts botocore's connections; nothing leaves the machine).
+
+The transcribed cassettes cannot be re-recorded (a real pool does not throttle or lock out on
+demand); ``test_wrong_password_recordable`` can: ``nox -s record -- cognito`` with the
+``COGNITO_*`` variables of a test pool re-records it, scrubbed by ``tests/support/cassettes.py``.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +20,7 @@ from idpbridge import (
     ConfigurationError,
     ExpiredCode,
     IdpBridgeError,
+    InvalidCredentials,
     OTPChannel,
     Password,
     ProviderError,
@@ -25,8 +31,10 @@ from idpbridge import (
 )
 from idpbridge.outcomes import CodeSent
 from idpbridge.providers.cognito.connector import CognitoConnector
+from tests.support.cassettes import CASSETTES as CASSETTE_ROOT
+from tests.support.cassettes import cassette_vcr, recording
 
-CASSETTES = Path(__file__).parents[3] / "cassettes" / "cognito"
+CASSETTES = CASSETTE_ROOT / "cognito"
 Make = Callable[..., CognitoConnector]
 
 
@@ -39,12 +47,20 @@ def _target(r1: Any, r2: Any) -> None:
     assert value(r1) == value(r2), (value(r1), value(r2))
 
 
-def _vcr() -> vcr.VCR:
+def _vcr(match_on: tuple[str, ...] = ("method", "scheme", "host", "port", "path", "target")) -> vcr.VCR:
+    v = cassette_vcr("cognito", match_on=match_on)
+    v.register_matcher("target", _target)
+    return v
+
+
+def _replay_only() -> vcr.VCR:
+    """Replay without the shared scrubber: it would turn the cassette's placeholder Session into
+    "REDACTED", which botocore refuses (a Session has at least 20 characters). These cassettes are
+    transcribed, never recorded, so there is nothing to scrub."""
     v = vcr.VCR(
         cassette_library_dir=str(CASSETTES),
         record_mode="none",
         match_on=["method", "scheme", "host", "port", "path", "target"],
-        filter_headers=["authorization"],
     )
     v.register_matcher("target", _target)
     return v
@@ -114,7 +130,7 @@ async def test_lite_tier_user_auth_is_a_configuration_error(make_connector: Make
 ])  # fmt: skip
 async def test_expired_otp(make_connector: Make, cassette: str, provider_code: str) -> None:
     conn = _conn(make_connector)
-    with _vcr().use_cassette(f"{cassette}.yaml") as cas:
+    with _replay_only().use_cassette(f"{cassette}.yaml") as cas:
         sent = await conn.authenticate(StartOTP("alice", OTPChannel.EMAIL))
         assert isinstance(sent, CodeSent)
         assert sent.destination == "j***@e***"
@@ -138,3 +154,31 @@ def test_cassettes_hold_no_credentials() -> None:
             '"RefreshToken"',
         ):
             assert needle not in text, (path.name, needle)
+
+
+@pytest.mark.cassette
+async def test_wrong_password_recordable(make_connector: Make) -> None:
+    """A wrong password: replayed here, re-recordable against a real pool."""
+    if recording("cognito"):
+        env = os.environ
+        fields = {
+            "region": env["COGNITO_REGION"],
+            "user_pool_id": env["COGNITO_USER_POOL_ID"],
+            "client_id": env["COGNITO_CLIENT_ID"],
+            **({"client_secret": env["COGNITO_CLIENT_SECRET"]} if env.get("COGNITO_CLIENT_SECRET") else {}),
+        }
+        username, password = env["COGNITO_USERNAME"], env["COGNITO_PASSWORD"] + "-wrong"
+    else:
+        fields = {
+            "region": "us-east-1",
+            "user_pool_id": "us-east-1_Cassette1",
+            "client_id": "3n4b5urk1ft4fl3mg5e62d9ado",
+        }
+        username, password = "alice", "not-her-password"
+    conn = make_connector(**fields, methods=["password"])
+    # The host names the tenant's region: match on what every region shares.
+    cassette = _vcr(("method", "path", "target")).use_cassette("wrong_password.yaml")
+    with cassette as cas, pytest.raises(InvalidCredentials) as info:
+        await conn.authenticate(Password(username, password))
+    assert info.value.provider_code == "NotAuthorizedException"
+    assert cas.play_count == 1 or recording("cognito")
