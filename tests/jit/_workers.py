@@ -14,7 +14,9 @@ from idpbridge import Identity
 from idpbridge.jit import Migrator, SQLUserStore
 
 
-async def _run(url: str, ident: dict[str, Any], tasks: int, barrier: Any) -> list[tuple[str, str | None]]:
+async def _run(
+    url: str, ident: dict[str, Any], tasks: int, barrier: Any
+) -> list[tuple[str, str | None, bool]]:
     store = await SQLUserStore.open(url, pool_size=tasks, max_overflow=0)
     try:
         migrator = Migrator(store)
@@ -23,7 +25,9 @@ async def _run(url: str, ident: dict[str, Any], tasks: int, barrier: Any) -> lis
         await store.get_linked("warm-up", "warm-up")
         await asyncio.to_thread(barrier.wait, 60)
         results = await asyncio.gather(*(migrator.migrate(identity) for _ in range(tasks)))
-        return [(r.action.value, r.user_id) for r in results]
+        return [
+            (r.action.value, r.user_id, any(s.startswith("race:") for s in r.decision_trace)) for r in results
+        ]
     finally:
         await store.aclose()
 
