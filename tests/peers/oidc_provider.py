@@ -6,6 +6,10 @@ Fixtures:
 * ``restartable_oidc_provider`` (function): a private OP whose :meth:`OIDCProviderPeer.restart`
   stops it and starts it again on the same port (same issuer) with a new signing key — the
   key-rotation case. Its in-memory state (sessions, codes, tokens) is lost on restart.
+* ``oidc_provider_variant`` (session): ``variant(name, issuer_path="/oidc/2", extra_claims={...})``
+  starts (once per name) an OP mounted under a provider-shaped issuer path (OneLogin ``/oidc/2``,
+  Entra ``/<tenant>/v2.0``, PingOne ``/<env>/as``, Keycloak ``/realms/<realm>``…) whose users carry
+  extra claims (e.g. Entra ``tid``/``oid``), so provider connectors run unmodified against it.
 
 Users (``server.mjs``): alice/alice-pass, bob/bob-pass, carol/carol-pass (+TOTP). Clients:
 ``test-client``/``test-secret`` (client_secret_basic), ``post-client``/``post-secret``
@@ -16,7 +20,7 @@ any loopback port matches the registered ``http://127.0.0.1:8765/callback``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,10 +53,16 @@ class OIDCProviderPeer:
     peer: Peer | None = None
     name: str = "oidc-provider"
     restarts: int = field(default=0)
+    issuer_path: str = ""
+    extra_claims: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def issuer(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.base_url + self.issuer_path
 
     @property
     def discovery_url(self) -> str:
@@ -71,7 +81,12 @@ class OIDCProviderPeer:
             ready=http_ready(self.discovery_url),
             port=self.port,
             cwd=OP_DIR,
-            env={"OP_PORT": str(self.port), "OP_JWKS_JSON": signing_jwks(self.kid)},
+            env={
+                "OP_PORT": str(self.port),
+                "OP_JWKS_JSON": signing_jwks(self.kid),
+                "OP_ISSUER_PATH": self.issuer_path,
+                "OP_EXTRA_CLAIMS": json.dumps(self.extra_claims),
+            },
         )
 
     def stop(self) -> None:
@@ -107,3 +122,36 @@ def restartable_oidc_provider(peer_logs: Path) -> Iterator[OIDCProviderPeer]:
         yield op
     finally:
         op.stop()
+
+
+OPVariant = Callable[..., OIDCProviderPeer]
+
+
+@pytest.fixture(scope="session")
+def oidc_provider_variant(peer_logs: Path) -> Iterator[OPVariant]:
+    """Start OPs under provider-shaped issuer paths, one per ``name``, for the whole session."""
+    started: dict[str, OIDCProviderPeer] = {}
+
+    def variant(
+        name: str, *, issuer_path: str, extra_claims: Mapping[str, Mapping[str, object]] | None = None
+    ) -> OIDCProviderPeer:
+        if name not in started:
+            op = OIDCProviderPeer(
+                port=free_port(),
+                log_dir=peer_logs,
+                kid=f"{name}-key-1",
+                name=f"oidc-provider-{name}",
+                issuer_path=issuer_path,
+                extra_claims=dict(extra_claims or {}),
+            )
+            op.start()
+            started[name] = op
+        op = started[name]
+        assert op.issuer_path == issuer_path, f"variant {name!r} already runs with another issuer path"
+        return op
+
+    try:
+        yield variant
+    finally:
+        for op in started.values():
+            op.stop()

@@ -7,6 +7,10 @@
 //   OP_KID           kid of the fresh RS256 key generated when OP_JWKS_JSON is unset (default test-rs256)
 //   OP_CLIENT_ID / OP_CLIENT_SECRET / OP_REDIRECT_URI   the confidential client (client_secret_basic)
 //   OP_INTERACTIONS  custom (default: password-checking login + TOTP) | dev (built-in, any password)
+//   OP_ISSUER_PATH   path part of the issuer, e.g. /oidc/2 or /<tenant>/v2.0 (default: none); the OP is
+//                    mounted there, so the provider-shaped issuer and discovery URL are exact
+//   OP_EXTRA_CLAIMS  JSON {"<user>": {"<claim>": value}} merged into the users below; these claim names
+//                    are released with the openid scope (ID token and userinfo), e.g. Entra tid/oid
 //
 // Clients:
 //   test-client  native app (RFC 8252: any loopback port matches), client_secret_basic,
@@ -14,11 +18,13 @@
 //   post-client  same, but client_secret_post
 //   code-only    client_secret_basic, authorization_code only (password grant -> unauthorized_client)
 import { createHmac, generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:http';
 import Provider, { errors } from 'oidc-provider';
 
 const HOST = '127.0.0.1';
 const PORT = Number(process.env.OP_PORT || 9090);
-const ISSUER = `http://${HOST}:${PORT}`;
+const BASE = (process.env.OP_ISSUER_PATH || '').replace(/\/+$/, '');
+const ISSUER = `http://${HOST}:${PORT}${BASE}`;
 const CLIENT_ID = process.env.OP_CLIENT_ID || 'test-client';
 const CLIENT_SECRET = process.env.OP_CLIENT_SECRET || 'test-secret';
 const REDIRECT_URI = process.env.OP_REDIRECT_URI || 'http://127.0.0.1:8765/callback';
@@ -38,6 +44,10 @@ const USERS = {
     totp: 'JBSWY3DPEHPK3PXP', groups: ['staff'],
   },
 };
+
+const EXTRA_CLAIMS = JSON.parse(process.env.OP_EXTRA_CLAIMS || '{}');
+for (const [user, claims] of Object.entries(EXTRA_CLAIMS)) Object.assign(USERS[user], claims);
+const EXTRA_CLAIM_NAMES = [...new Set(Object.values(EXTRA_CLAIMS).flatMap((c) => Object.keys(c)))];
 
 const jwks = process.env.OP_JWKS_JSON
   ? JSON.parse(process.env.OP_JWKS_JSON)
@@ -96,7 +106,7 @@ const configuration = {
   jwks,
   cookies: { keys: ['test-cookie-key-1'] },
   claims: {
-    openid: ['sub', 'acr', 'amr', 'auth_time'],
+    openid: ['sub', 'acr', 'amr', 'auth_time', ...EXTRA_CLAIM_NAMES],
     email: ['email', 'email_verified'],
     profile: ['name', 'given_name', 'family_name', 'preferred_username'],
     phone: ['phone_number', 'phone_number_verified'],
@@ -120,7 +130,7 @@ const configuration = {
     Grant: 3600,
   },
   findAccount,
-  interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+  interactions: { url: (ctx, interaction) => `${BASE}/interaction/${interaction.uid}` },
   // Auto-approve consent for the first-party test clients, so only the login page needs a POST.
   loadExistingGrant: async (ctx) => {
     const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
@@ -205,8 +215,8 @@ async function readForm(req) {
   return Object.fromEntries(new URLSearchParams(raw));
 }
 const page = (uid, body, error) => `<!doctype html><html><body>${error ? `<p class="error">${esc(error)}</p>` : ''}
-<form method="post" action="/interaction/${esc(uid)}">${body}<button type="submit">Continue</button></form>
-<a href="/interaction/${esc(uid)}/abort">Cancel</a></body></html>`;
+<form method="post" action="${BASE}/interaction/${esc(uid)}">${body}<button type="submit">Continue</button></form>
+<a href="${BASE}/interaction/${esc(uid)}/abort">Cancel</a></body></html>`;
 const loginForm = (uid, err) => page(uid, '<input type="hidden" name="step" value="login"><input name="login"><input type="password" name="password">', err);
 const otpForm = (uid, err) => page(uid, '<input type="hidden" name="step" value="otp"><input name="otp" inputmode="numeric">', err);
 async function finish(ctx, result, opts) {
@@ -256,7 +266,19 @@ if (!DEV_INTERACTIONS) {
 
 provider.on('server_error', (ctx, err) => console.error('server_error', err));
 
-const server = provider.listen(PORT, HOST, () => {
+// With an issuer path the OP is mounted under it (oidc-provider derives its URLs from req.originalUrl).
+const mounted = (handler) => (req, res) => {
+  if (req.url !== BASE && !req.url.startsWith(`${BASE}/`) && !req.url.startsWith(`${BASE}?`)) {
+    res.statusCode = 404;
+    res.end();
+    return;
+  }
+  req.originalUrl = req.url;
+  const rest = req.url.slice(BASE.length);
+  req.url = rest.startsWith('/') ? rest : `/${rest}`;
+  handler(req, res);
+};
+const server = (BASE ? createServer(mounted(provider.callback())) : provider).listen(PORT, HOST, () => {
   console.log(`oidc-provider listening on ${ISSUER} kids=${jwks.keys.map((k) => k.kid).join(',')}`);
 });
 for (const sig of ['SIGTERM', 'SIGINT']) {
