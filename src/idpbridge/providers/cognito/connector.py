@@ -284,7 +284,8 @@ class CognitoConnector(OIDCConnector):
                 expires_at=expires_at,
             )
         if spec is None:  # SELECT_MFA_TYPE
-            label = "one of: " + ", ".join(_json_list(params.get("MFAS_CAN_CHOOSE"))) or None
+            choices = _json_list(params.get("MFAS_CAN_CHOOSE"))
+            label = "one of: " + ", ".join(choices) if choices else None
             field = InputField("mfa_type", "choice", secret=False, label=label)
         else:
             field = InputField("code", spec.kind, label=_code_label(spec.channel, params))
