@@ -8,6 +8,8 @@ rules that are defaults, not options:
 * A streamed body cap (1 MiB by default) counted on decompressed bytes.
 * No redirects on POST; GET redirects only to the same origin over https.
 * JSON bodies must be objects; NaN/Infinity, huge numbers and duplicate keys are refused.
+* No cookie jar: a request carries only the ``Cookie`` header its caller passes, never cookies an
+  earlier response set (one user's IdP session cookie must not reach another user's request).
 * 429 and 5xx become :class:`~idpbridge.RateLimited`/:class:`~idpbridge.ProviderUnavailable`
   after the :class:`RetryPolicy` gives up; other statuses are returned for the caller to classify.
 
@@ -22,6 +24,7 @@ import base64
 import dataclasses
 import email.utils
 import functools
+import http.cookiejar
 import ipaddress
 import json
 import logging
@@ -406,6 +409,7 @@ class HttpClient:
                 verify=True,
                 trust_env=False,
                 limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+                cookies=http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[])),
             )
         return self._client
 
@@ -485,6 +489,8 @@ class HttpClient:
             json=json_body,
             headers=hdrs,
         )
+        if not any(k.lower() == "cookie" for k in headers or {}):
+            request.headers.pop("cookie", None)  # an injected client's jar is never used
         if auth is not None:
             request = self._with_basic_auth(request, auth)
 
@@ -580,7 +586,10 @@ class HttpClient:
                             code="provider.redirect",
                             status=resp.status_code,
                         )
+                    had_cookie = "cookie" in request.headers
                     request = self.client.build_request("GET", target, headers=request.headers)
+                    if not had_cookie:
+                        request.headers.pop("cookie", None)
                     url = target
                     continue
                 body = await self._read_capped(resp)
