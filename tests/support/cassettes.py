@@ -81,10 +81,18 @@ def find_unscrubbed(text: str) -> list[str]:
     return [m.group(0)[:40] for pattern in UNSCRUBBED for m in pattern.finditer(text)]
 
 
+def redacted(value: object) -> str:
+    """The stand-in for a secret: ``REDACTED`` padded to the original length, so services that
+    validate a field's length (botocore: a Cognito ``Session`` is at least 20 characters) still
+    accept a replayed cassette. Only the length survives."""
+    n = len(value) if isinstance(value, str) else 0
+    return REDACTED + "-" * max(0, n - len(REDACTED))
+
+
 def _scrub_json(value: Any) -> Any:
     if isinstance(value, dict):
         return {
-            k: (REDACTED if k in SECRET_FIELDS and v not in (None, "") else _scrub_json(v))
+            k: (redacted(v) if k in SECRET_FIELDS and v not in (None, "") else _scrub_json(v))
             for k, v in value.items()
         }
     if isinstance(value, list):
@@ -103,7 +111,7 @@ def scrub_text(body: str) -> str:
     elif "=" in stripped and "\n" not in stripped:
         pairs = parse_qsl(stripped, keep_blank_values=True)
         if pairs:
-            return urlencode([(k, REDACTED if k in SECRET_FIELDS else v) for k, v in pairs])
+            return urlencode([(k, redacted(v) if k in SECRET_FIELDS else v) for k, v in pairs])
     return UNSCRUBBED[0].sub(REDACTED, body)
 
 
@@ -124,7 +132,9 @@ def scrub_request(request: Any) -> Any:
     if "?" in request.uri:
         base, _, query = request.uri.partition("?")
         pairs = parse_qsl(query, keep_blank_values=True)
-        request.uri = base + "?" + urlencode([(k, REDACTED if k in SECRET_FIELDS else v) for k, v in pairs])
+        request.uri = (
+            base + "?" + urlencode([(k, redacted(v) if k in SECRET_FIELDS else v) for k, v in pairs])
+        )
     return request
 
 
