@@ -77,6 +77,7 @@ def build_authorization_request(
     client_id: str,
     redirect_uri: str,
     scopes: Sequence[str],
+    scope_separator: str = " ",
     response_mode: str | None = None,
     prompt: str | None = None,
     login_hint: str | None = None,
@@ -87,6 +88,7 @@ def build_authorization_request(
 ) -> AuthorizationRequest:
     """Build the authorization URL with fresh ``state``, ``nonce`` and PKCE S256.
 
+    ``scope_separator`` joins ``scopes`` (a space, as RFC 6749 §3.3 says; Meta wants a comma).
     ``extra_params`` cannot override the parameters in :data:`RESERVED_PARAMS`
     (:class:`~idpbridge.ConfigurationError`).
     """
@@ -103,7 +105,7 @@ def build_authorization_request(
         "response_type": "code",
         "client_id": client_id,
         "redirect_uri": redirect_uri,
-        "scope": " ".join(scopes),
+        "scope": scope_separator.join(scopes),
         "state": state,
         "nonce": nonce,
         "code_challenge": challenge,

@@ -71,6 +71,10 @@ class OIDCConnector(Connector[OIDCConfig]):
     claim_map: ClassVar[ClaimMap] = ClaimMap()
     #: Extra ``(header, claims)`` checks on every ID token (e.g. Keycloak ``typ == "ID"``).
     token_checks: ClassVar[tuple[ClaimCheck, ...]] = ()
+    #: Whether the code flow must yield an ID token (Meta's classic Facebook Login has none).
+    id_token_required: ClassVar[bool] = True
+    #: How ``scope`` values are joined in the authorization request (Meta: ``","``).
+    scope_separator: ClassVar[str] = " "
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -100,6 +104,24 @@ class OIDCConnector(Connector[OIDCConfig]):
     def authorize_params(self, request: StartOIDC) -> dict[str, str]:
         """Extra authorization parameters: the config's, then the request's."""
         return {**self.config.authorize_params, **request.extra_params}
+
+    def authorization_scopes(self, request: StartOIDC) -> tuple[str, ...]:
+        """Scopes of the authorization request: the request's or the config's, ``openid`` first."""
+        scopes = tuple(request.scopes or self.config.scopes)
+        return scopes if "openid" in scopes else ("openid", *scopes)
+
+    async def fetch_profile(
+        self, metadata: ProviderMetadata, access_token: str, *, subject: str | None
+    ) -> tuple[ClaimSource, dict[str, Any]] | None:
+        """Claims read with the access token after the token response, and their source.
+
+        Default: UserInfo when enabled and advertised. Providers with a profile API of their own
+        (Meta's Graph ``/me``) override this; ``subject`` is the ID token's ``sub`` (or ``None``).
+        """
+        if not (self.config.fetch_userinfo and metadata.userinfo_endpoint):
+            return None
+        claims = await fetch_userinfo(self.http, metadata.userinfo_endpoint, access_token, subject=subject)
+        return ClaimSource.USERINFO, claims
 
     def password_params(self, request: Password) -> dict[str, str]:
         """Extra password-grant parameters (none for generic OIDC)."""
@@ -248,14 +270,13 @@ class OIDCConnector(Connector[OIDCConfig]):
                 check_max_age(validated.claims, max_age, now=self.clock(), leeway=self.config.leeway)
             layers.append((ClaimSource.ID_TOKEN, validated.claims))
             subject, issuer = str(validated.claims["sub"]), str(validated.claims["iss"])
-        elif method is Method.OIDC:
+        elif method is Method.OIDC and self.id_token_required:
             raise MalformedResponse("the token response has no id_token", code="provider.token_response")
         userinfo = None
-        if self.config.fetch_userinfo and metadata.userinfo_endpoint:
-            userinfo = await fetch_userinfo(
-                self.http, metadata.userinfo_endpoint, access_token, subject=subject
-            )
-            layers.append((ClaimSource.USERINFO, userinfo))
+        fetched = await self.fetch_profile(metadata, access_token, subject=subject)
+        if fetched is not None:
+            source, userinfo = fetched
+            layers.append((source, userinfo))
         if not layers:
             raise MalformedResponse(
                 "the IdP returned no id_token and has no userinfo endpoint: no identity",
@@ -287,9 +308,7 @@ class OIDCConnector(Connector[OIDCConfig]):
             raise ConfigurationError(
                 f"the IdP does not support response_mode {mode!r}", field="response_mode"
             )
-        scopes = tuple(request.scopes or self.config.scopes)
-        if "openid" not in scopes:
-            scopes = ("openid", *scopes)
+        scopes = self.authorization_scopes(request)
         extra = self.authorize_params(request)
         max_age = parse_max_age(extra.pop("max_age", None))
         auth = build_authorization_request(
@@ -297,6 +316,7 @@ class OIDCConnector(Connector[OIDCConfig]):
             client_id=self.config.client_id,
             redirect_uri=request.redirect_uri,
             scopes=scopes,
+            scope_separator=self.scope_separator,
             response_mode=mode,
             prompt=request.prompt,
             login_hint=request.login_hint,
