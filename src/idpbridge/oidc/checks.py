@@ -3,20 +3,26 @@
 Probes, each reported and none raising: discovery is reachable and complete, the key set has a
 usable signing key, the client credentials are accepted (a deliberately invalid authorization
 code must be refused with ``invalid_grant``, not ``invalid_client``), and the IdP's clock agrees
-with ours (its ``Date`` header).
+with ours (its ``Date`` header). Connectors that set ``probe_password_grant`` also get a
+``password`` probe when that method is enabled: a password grant *without* username and
+password (no login attempt, nothing to lock out) must be refused as an incomplete request, not
+as a grant the client may not use.
 """
 
 from __future__ import annotations
 
+import functools
 import secrets
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from ..classify import AUTHORIZATION_CODE
+from pydantic import SecretStr
+
+from ..classify import AUTHORIZATION_CODE, PASSWORD
 from ..connector import CheckResult
 from ..errors import AuthenticationFailed, ConfigurationError, IdpBridgeError, ProviderUnavailable, sanitize
-from ..methods import Method
+from ..methods import Method, Password
 from .discovery import discovery_url
 from .metadata import ProviderMetadata
 
@@ -64,7 +70,10 @@ async def run_checks(conn: OIDCConnector) -> list[CheckResult]:
     if not found:
         return [
             *results,
-            *(CheckResult(n, False, "skipped: no metadata") for n in ("jwks", "client", "clock")),
+            *(
+                CheckResult(n, False, "skipped: no metadata")
+                for n in ("jwks", "client", *_optional_probes(conn), "clock")
+            ),
         ]
     md = found[0]
 
@@ -128,6 +137,43 @@ async def run_checks(conn: OIDCConnector) -> list[CheckResult]:
         ok = abs(skew) <= tolerance + 1
         return ok, f"IdP clock is {skew:+.1f} s from ours (tolerance {tolerance:g} s)"
 
-    for name, probe in (("jwks", jwks), ("client", client), ("clock", clock)):
+    for name, probe in (
+        ("jwks", jwks),
+        ("client", client),
+        *((n, _optional_probe(conn, md, n)) for n in _optional_probes(conn)),
+        ("clock", clock),
+    ):
         results.append(await _timed(name, probe))
     return results
+
+
+def _optional_probes(conn: OIDCConnector) -> tuple[str, ...]:
+    return ("password",) if conn.probe_password_grant and Method.PASSWORD in conn.enabled_methods else ()
+
+
+def _optional_probe(conn: OIDCConnector, md: ProviderMetadata, name: str) -> Probe:
+    return functools.partial({"password": _password_probe}[name], conn, md)
+
+
+async def _password_probe(conn: OIDCConnector, md: ProviderMetadata) -> tuple[bool, str]:
+    """A password grant with no username and no password: nothing is attempted, nothing can
+    lock, yet the answer tells whether the client may use the grant."""
+    if not md.token_endpoint:
+        return False, "no token endpoint"
+    request = Password("idpbridge-check", SecretStr("-"))  # only for the provider's extra parameters
+    grant = conn.password_grant_type(request)
+    try:
+        await conn.oauth(md).token(md.token_endpoint, grant, conn.password_params(request), context=PASSWORD)
+    except AuthenticationFailed as exc:
+        return True, f"{grant} grant enabled (an empty request was refused with {exc.provider_code})"
+    except ConfigurationError as exc:
+        if exc.code == "config.invalid_request":
+            return True, f"{grant} grant enabled (an empty request was refused as incomplete)"
+        if exc.code == "config.grant_disabled":
+            return False, f"the {grant} grant is not enabled for this client at the IdP"
+        return False, f"{exc.code}: {exc.message}"
+    except ProviderUnavailable:
+        raise
+    except IdpBridgeError as exc:
+        return True, f"inconclusive: the IdP answered {exc.provider_code or exc.code}"
+    return False, "the IdP issued tokens for a password grant without credentials"

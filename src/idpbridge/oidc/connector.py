@@ -71,6 +71,8 @@ class OIDCConnector(Connector[OIDCConfig]):
     claim_map: ClassVar[ClaimMap] = ClaimMap()
     #: Extra ``(header, claims)`` checks on every ID token (e.g. Keycloak ``typ == "ID"``).
     token_checks: ClassVar[tuple[ClaimCheck, ...]] = ()
+    #: ``check()`` probes the password grant with an empty request (see :mod:`.checks`).
+    probe_password_grant: ClassVar[bool] = False
     #: Whether the code flow must yield an ID token (Meta's classic Facebook Login has none).
     id_token_required: ClassVar[bool] = True
     #: How ``scope`` values are joined in the authorization request (Meta: ``","``).
@@ -146,11 +148,15 @@ class OIDCConnector(Connector[OIDCConfig]):
             error.continuation = sealed
         return error
 
+    def default_tenant(self) -> str | None:
+        """The tenant reported when no claim names one (Okta org host, Keycloak realm)."""
+        return None
+
     def make_identity(
         self, claims: Mapping[str, Any], sources: Mapping[str, ClaimSource], issuer: str
     ) -> Identity:
         """Normalize merged claims (override for provider-specific subject keys)."""
-        return build_identity(
+        identity = build_identity(
             claims,
             sources,
             mapping=self.claims,
@@ -159,6 +165,8 @@ class OIDCConnector(Connector[OIDCConfig]):
             issuer=issuer,
             subject=str(claims["sub"]),
         )
+        tenant = None if identity.tenant else self.default_tenant()
+        return identity if tenant is None else dataclasses.replace(identity, tenant=tenant)
 
     # -- plumbing ---------------------------------------------------------------------------------
 

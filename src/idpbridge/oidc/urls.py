@@ -1,0 +1,50 @@
+"""Validation of the host names and base URLs provider configurations are built from.
+
+Provider configs take a tenant domain (``acme.okta.com``), a custom domain, or a server URL
+(``https://sso.example.com/auth``) and derive the issuer and endpoints from it. :func:`base_url`
+turns any of these into one canonical base: ``https://host[:port][/path]`` without a trailing
+slash, query, fragment or user info. Plain ``http`` is accepted only for loopback addresses
+(tests and local sandboxes), as everywhere in idpbridge.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from ..errors import ConfigurationError
+from ..http import require_secure_url
+
+__all__ = ["base_url"]
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})+(?::[0-9]{{1,5}})?")
+
+
+def base_url(value: str, *, what: str, allow_path: bool = False) -> str:
+    """The canonical base URL for a configured host name or URL; raises ``ValueError``.
+
+    ``value`` is a host name (``acme.okta.com`` becomes ``https://acme.okta.com``) or an
+    ``https`` URL (``http`` only for loopback). ``allow_path`` admits a path prefix such as
+    Keycloak's legacy ``/auth``; otherwise only scheme, host and port are allowed.
+    """
+    if not isinstance(value, str) or not value or value != value.strip():
+        raise ValueError(f"{what} must be a host name or URL without surrounding spaces")
+    if "://" not in value:
+        host = value.rstrip("/")
+        if not _HOST.fullmatch(host):
+            raise ValueError(f"{what} must be a host name such as login.example.com, or an https URL")
+        return f"https://{host}"
+    try:
+        require_secure_url(value, what=what)
+    except ConfigurationError as exc:
+        raise ValueError(exc.message) from None
+    parts = urlsplit(value)
+    if parts.query or parts.fragment or "?" in value or "#" in value:
+        raise ValueError(f"{what} must not carry a query or fragment")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"{what} must not carry user info")
+    path = parts.path.rstrip("/")
+    if path and not allow_path:
+        raise ValueError(f"{what} must be only scheme, host and port (no path)")
+    return f"{parts.scheme}://{parts.netloc}{path}"
