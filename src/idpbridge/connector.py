@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import logging
 import threading
 import time
@@ -13,6 +14,7 @@ from types import TracebackType
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import httpx
+from pydantic import SecretStr
 
 from ._version import PLUGIN_API_VERSION
 from .cache import Cache, MemoryCache
@@ -241,9 +243,10 @@ class Connector(Generic[ConfigT]):
 
     # -- helpers for subclasses -----------------------------------------------------------------
 
-    def seal(self, method: Method, data: Mapping[str, Any]) -> tuple[str, Any]:
-        """Seal flow state for ``method``; returns ``(token, expires_at)``."""
-        return self.continuations.seal(method.value, data, ttl=self.config.continuation_ttl)
+    def seal(self, method: Method, data: Mapping[str, Any]) -> tuple[SecretStr, dt.datetime]:
+        """Seal flow state for ``method``; returns ``(continuation, expires_at)``."""
+        token, expires_at = self.continuations.seal(method.value, data, ttl=self.config.continuation_ttl)
+        return SecretStr(token), expires_at
 
     def require(self, method: Method) -> None:
         """Raise :class:`ConfigurationError` unless ``method`` is enabled here."""

@@ -37,6 +37,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from pydantic import SecretStr
+
 __all__ = [
     "AccountDisabled",
     "AccountLocked",
@@ -106,6 +108,10 @@ def sanitize(text: object, *, limit: int = _MAX_MESSAGE) -> str:
     if len(s) > limit:
         s = s[: limit - 1] + "…"
     return s
+
+
+def _secret(value: SecretStr | str | None) -> SecretStr | None:
+    return SecretStr(value) if isinstance(value, str) else value
 
 
 class FailureReason(enum.StrEnum):
@@ -180,7 +186,8 @@ class AuthenticationFailed(IdpBridgeError):
     reason: ClassVar[FailureReason] = FailureReason.OTHER
 
     def __init__(self, message: str = "", **kwargs: Any) -> None:
-        kwargs.setdefault("code", self.reason.value if self.reason is not FailureReason.OTHER else None)
+        if kwargs.get("code") is None and self.reason is not FailureReason.OTHER:
+            kwargs["code"] = self.reason.value
         super().__init__(message, **kwargs)
 
 
@@ -233,12 +240,12 @@ class MFARequired(AuthenticationFailed):
         self,
         message: str = "",
         *,
-        continuation: str | None = None,
+        continuation: SecretStr | str | None = None,
         factors: tuple[str, ...] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(message, **kwargs)
-        self.continuation = continuation
+        self.continuation: SecretStr | None = _secret(continuation)
         self.factors = factors
 
 
@@ -247,10 +254,12 @@ class InvalidCode(AuthenticationFailed):
 
     reason = FailureReason.INVALID_CODE
 
-    def __init__(self, message: str = "", *, continuation: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, message: str = "", *, continuation: SecretStr | str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(message, **kwargs)
         #: A fresh continuation to retry with, when the IdP keeps the flow open.
-        self.continuation = continuation
+        self.continuation: SecretStr | None = _secret(continuation)
 
 
 class ExpiredCode(AuthenticationFailed):

@@ -91,7 +91,7 @@ class DemoConnector(Connector[DemoConfig]):
             Method.OIDC, {"state": state, "redirect_uri": request.redirect_uri, "verifier": "v" * 64}
         )
         url = f"https://{self.config.domain}/authorize?state={state}"
-        return RedirectRequired(url=url, continuation=SecretStr(token), expires_at=expires_at)
+        return RedirectRequired(url=url, continuation=token, expires_at=expires_at)
 
     async def finish_oidc(self, request: FinishOIDC, continuation: Continuation) -> Outcome:
         if request.callback_params.get("state") != continuation.data["state"]:

@@ -103,7 +103,8 @@ def test_carried_continuations_stay_out_of_text() -> None:
     mfa = errors.MFARequired("second factor needed", continuation="v1." + SECRET, factors=("totp",))
     code = errors.InvalidCode("wrong code", continuation="v1." + SECRET)
     for exc in (mfa, code):
-        assert exc.continuation == "v1." + SECRET
+        assert exc.continuation is not None
+        assert exc.continuation.get_secret_value() == "v1." + SECRET
         assert SECRET not in str(exc)
         assert SECRET not in repr(exc)
     assert mfa.factors == ("totp",)

@@ -160,7 +160,7 @@ async def test_no_secret_in_logs_or_errors(capture: Capture, idp_url: str, regis
         await example.authenticate(Answer(continuation, {"totp": "999999x"}))
     errors.append(wrong.value)
     assert wrong.value.continuation is not None
-    secrets.add(wrong.value.continuation)
+    secrets.add(wrong.value.continuation.get_secret_value())
     tampered = continuation[:-6] + ("AAAAAA" if not continuation.endswith("AAAAAA") else "BBBBBB")
     with pytest.raises(FlowError) as flow:
         await example.authenticate(Answer(tampered, {"totp": "123456"}))

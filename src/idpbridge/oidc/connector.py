@@ -343,7 +343,7 @@ class OIDCConnector(Connector[OIDCConfig]):
             "ma": max_age,
         }
         token, expires_at = self.seal(Method.OIDC, state)
-        return RedirectRequired(url=auth.url, continuation=SecretStr(token), expires_at=expires_at)
+        return RedirectRequired(url=auth.url, continuation=token, expires_at=expires_at)
 
     async def finish_oidc(self, request: FinishOIDC, continuation: Continuation) -> Outcome:
         """Check the callback, redeem the code once, validate the ID token, merge UserInfo."""

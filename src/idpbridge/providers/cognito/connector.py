@@ -273,8 +273,7 @@ class CognitoConnector(OIDCConnector):
             why = UNSUPPORTED.get(name, "this challenge is not supported")
             raise ProviderError(f"Cognito asked for {name}: {why}", code="provider.unsupported_challenge")
         state = {"c": name, "s": self._session(response), "u": user, "t": typed}
-        sealed, expires_at = self.seal(method, state)
-        token = SecretStr(sealed)
+        token, expires_at = self.seal(method, state)
         if spec is not None and spec.channel is not None and method in (Method.EMAIL_OTP, Method.SMS_OTP):
             destination = params.get("CODE_DELIVERY_DESTINATION")
             return CodeSent(

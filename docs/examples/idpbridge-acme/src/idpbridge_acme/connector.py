@@ -74,7 +74,7 @@ class AcmeConnector(Connector[AcmeConfig]):
             token, expires_at = self.seal(Method.PASSWORD, {"mfa_token": data["mfa_token"]})
             return InputRequired(
                 fields=(InputField("code", "totp", label="Authenticator code"),),
-                continuation=SecretStr(token),
+                continuation=token,
                 expires_at=expires_at,
             )
         return self._authenticated(data)

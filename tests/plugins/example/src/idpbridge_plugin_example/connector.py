@@ -21,7 +21,7 @@ import hmac
 import struct
 from typing import ClassVar
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 
 from idpbridge import (
     AccountDisabled,
@@ -120,7 +120,7 @@ class ExampleConnector(Connector[ExampleConfig]):
             token, expires_at = self.seal(Method.PASSWORD, {"u": user.email, "step": "totp"})
             return InputRequired(
                 fields=(InputField("totp", "totp", label="Authenticator code"),),
-                continuation=SecretStr(token),
+                continuation=token,
                 expires_at=expires_at,
             )
         return self._authenticated(user, amr=("pwd",))
