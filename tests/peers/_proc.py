@@ -35,7 +35,7 @@ def http_ready(url: str) -> Callable[[], bool]:
 
     def probe() -> bool:
         try:
-            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - loopback only
+            with urllib.request.urlopen(url, timeout=1):
                 return True
         except urllib.error.HTTPError:
             return True
