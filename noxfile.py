@@ -10,7 +10,8 @@ nox.options.sessions = ["lint", "typecheck", "tests", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
-PYTHON = "3.11"
+# Sessions run on the interpreter that runs nox (any supported Python, 3.11+).
+PYTHON = None
 
 
 @nox.session(python=PYTHON)

@@ -51,6 +51,13 @@ if ! command -v plackup >/dev/null 2>&1 || ! perl -MLemonldap::NG::Portal -MStar
   DEBIAN_FRONTEND=noninteractive $LLNG_SUDO apt-get install -y -qq --no-install-recommends "${LLNG_PKGS[@]}" >/dev/null
 fi
 
+# npm peers (pinned by package-lock.json). oidc-provider 9 needs Node.js >= 20.18 (URL.parse, crypto.hash);
+# Debian 12's own nodejs is 18, so a missing or older Node is an error with instructions, not an apt step.
+if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=18)?0:1)' \
+     >/dev/null 2>&1; then
+  echo "error: Node.js >= 20.18 with npm is required for the oidc-provider peer (found: $(node --version 2>&1))" >&2
+  exit 1
+fi
 # npm peers (pinned by package-lock.json).
 for dir in "$HERE"/*/; do
   if [ -f "$dir/package-lock.json" ]; then
