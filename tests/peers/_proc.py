@@ -114,8 +114,13 @@ def start_peer(
     full_env = {**os.environ, **(env or {})}
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
-            list(cmd), cwd=cwd, env=full_env, stdin=subprocess.DEVNULL, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            list(cmd),
+            cwd=cwd,
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     peer = Peer(name=name, proc=proc, log_path=log_path, port=port)
     deadline = time.monotonic() + timeout
