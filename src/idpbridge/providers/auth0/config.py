@@ -1,0 +1,90 @@
+"""Configuration of an Auth0 connector (one Auth0 application).
+
+===========================  ====================================================================
+field                        meaning
+===========================  ====================================================================
+``domain``                   tenant domain (``acme.us.auth0.com``) or custom domain
+                             (``login.acme.com``)
+``client_id``                the application's client id
+``client_secret``            its secret (sent as ``client_secret_post`` unless
+                             ``token_endpoint_auth_method`` says otherwise); omit for a public app
+``realm`` (or ``connection``)  database connection for the ``password-realm`` grant, e.g.
+                             ``Username-Password-Authentication``; without it the ``password``
+                             grant uses the tenant's Default Directory
+``audience``                 API identifier sent with authorization and password requests
+``issuer``                   derived: ``https://{domain}/`` (trailing slash included)
+===========================  ====================================================================
+
+Every field of :class:`~idpbridge.oidc.OIDCConfig` applies as well. Groups and roles are custom
+(namespaced) claims added by an Action: map them with ``claim_mapping``, e.g.
+``{"roles": "https://acme.example/roles"}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+
+from ...oidc.config import OIDCConfig
+from ...oidc.urls import base_url
+from .wire import DEFAULT_AUTH_METHOD, issuer_for
+
+__all__ = ["Auth0Config"]
+
+
+def _plain(value: str | None, what: str) -> str | None:
+    if value is None:
+        return None
+    if not value or len(value) > 256 or not value.isprintable() or value != value.strip():
+        raise ValueError(f"{what} must be a non-empty printable string without surrounding spaces")
+    return value
+
+
+class Auth0Config(OIDCConfig):
+    """Settings of one Auth0 application (see the module docstring)."""
+
+    domain: str = Field(description="Tenant domain (acme.us.auth0.com) or custom domain.")
+    realm: str | None = Field(
+        None,
+        validation_alias=AliasChoices("realm", "connection"),
+        description="Database connection for the password-realm grant (alias: connection).",
+    )
+    audience: str | None = Field(None, description="API identifier (audience) to request tokens for.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        if data.get("issuer") is None:
+            try:
+                issuer = issuer_for(base_url(data["domain"], what="domain"))
+            except (KeyError, TypeError, ValueError):  # reported by the field validator
+                issuer = "https://auth0.invalid/"
+            data = {**data, "issuer": issuer}
+        if data.get("token_endpoint_auth_method") is None and data.get("client_secret"):
+            data = {**data, "token_endpoint_auth_method": DEFAULT_AUTH_METHOD}
+        return data
+
+    @field_validator("domain")
+    @classmethod
+    def _check_domain(cls, value: str) -> str:
+        base_url(value, what="domain")
+        return value
+
+    @field_validator("realm")
+    @classmethod
+    def _check_realm(cls, value: str | None) -> str | None:
+        return _plain(value, "realm")
+
+    @field_validator("audience")
+    @classmethod
+    def _check_audience(cls, value: str | None) -> str | None:
+        return _plain(value, "audience")
+
+    @property
+    def tenant_host(self) -> str:
+        """The tenant's (or custom) domain host, reported as the identity's tenant by default."""
+        return urlsplit(base_url(self.domain, what="domain")).netloc

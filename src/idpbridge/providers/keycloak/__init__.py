@@ -1,0 +1,20 @@
+"""Keycloak (one realm): OpenID Connect and the direct access grant.
+
+This module is only the plugin descriptor; the connector loads on first use.
+"""
+
+from __future__ import annotations
+
+from ...methods import Method
+from ...registry import ConnectorPlugin
+
+__all__ = ["PLUGIN"]
+
+PLUGIN = ConnectorPlugin(
+    name="keycloak",
+    title="Keycloak",
+    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN}),
+    connector="idpbridge.providers.keycloak.connector:KeycloakConnector",
+    extra="keycloak",
+    description="A Keycloak realm: code + PKCE, direct access grant, typ-checked ID tokens.",
+)

@@ -1,0 +1,20 @@
+"""Okta (org or custom authorization server): OpenID Connect and the password grant.
+
+This module is only the plugin descriptor; the connector loads on first use.
+"""
+
+from __future__ import annotations
+
+from ...methods import Method
+from ...registry import ConnectorPlugin
+
+__all__ = ["PLUGIN"]
+
+PLUGIN = ConnectorPlugin(
+    name="okta",
+    title="Okta",
+    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN}),
+    connector="idpbridge.providers.okta.connector:OktaConnector",
+    extra="okta",
+    description="Okta org or custom authorization server: code + PKCE, Resource Owner Password grant.",
+)
