@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextvars
 import dataclasses
 import email.utils
 import functools
@@ -119,8 +120,16 @@ def _secure_url_cached(url: str) -> bool:
     return parsed.scheme == "http" and bool(parsed.host) and is_loopback_url(parsed)
 
 
+#: What logs and errors show instead of the URL while a request made with
+#: ``HttpClient.request(shown_as=...)`` is in flight (its URL carries a session handle).
+_SHOWN_AS: contextvars.ContextVar[str | None] = contextvars.ContextVar("idpbridge_shown_as", default=None)
+
+
 def redact_url(url: str | httpx.URL) -> str:
     """``url`` without user info, query string and fragment, for logs and messages."""
+    shown = _SHOWN_AS.get()
+    if shown is not None:
+        return shown
     u = httpx.URL(str(url))
     return str(u.copy_with(query=None, fragment=None, userinfo=b""))
 
@@ -471,12 +480,31 @@ class HttpClient:
         auth: tuple[str, str] | None = None,
         idempotent: bool,
         return_errors: bool = False,
+        shown_as: str | None = None,
     ) -> Response:
         """Send a request under the policy. See the module docstring for the rules.
 
         ``return_errors`` returns the last 429/5xx response (once the retry policy gives up)
         instead of raising, for callers that classify error bodies themselves (token endpoints).
+        ``shown_as`` replaces the URL in logs and error messages, for URLs that carry a session
+        handle (a PingOne flow id).
         """
+        if shown_as is not None:
+            context = _SHOWN_AS.set(shown_as)
+            try:
+                return await self.request(
+                    method,
+                    url,
+                    params=params,
+                    data=data,
+                    json_body=json_body,
+                    headers=headers,
+                    auth=auth,
+                    idempotent=idempotent,
+                    return_errors=return_errors,
+                )
+            finally:
+                _SHOWN_AS.reset(context)
         require_secure_url(url, what="endpoint URL")
         policy = self.policy
         hdrs = {"user-agent": policy.user_agent, "accept": "application/json"}
