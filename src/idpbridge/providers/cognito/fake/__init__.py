@@ -11,6 +11,16 @@ Not imported by the connector; needs nothing beyond idpbridge's core dependencie
 
 from .entities import Client, CognitoFault, Message, Pool, User, totp_code
 from .model import CognitoState
-from .server import FakeCognito
+from .server import CognitoApp, FakeCognito
 
-__all__ = ["Client", "CognitoFault", "CognitoState", "FakeCognito", "Message", "Pool", "User", "totp_code"]
+__all__ = [
+    "Client",
+    "CognitoApp",
+    "CognitoFault",
+    "CognitoState",
+    "FakeCognito",
+    "Message",
+    "Pool",
+    "User",
+    "totp_code",
+]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import hashlib
-import hmac
-import struct
 import uuid
+
+from ....sandbox._otp import totp_code
 
 __all__ = ["Client", "CognitoFault", "Message", "Pool", "User", "totp_code"]
 
@@ -18,15 +16,6 @@ class CognitoFault(Exception):
     def __init__(self, error_type: str, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.error_type, self.message, self.status = error_type, message, status
-
-
-def totp_code(secret_b32: str, at: float, *, step: int = 30, digits: int = 6) -> str:
-    """RFC 6238 TOTP (SHA-1), as authenticator apps compute it."""
-    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8), casefold=True)
-    mac = hmac.new(key, struct.pack(">Q", int(at // step)), hashlib.sha1).digest()
-    offset = mac[-1] & 0x0F
-    value = (struct.unpack(">I", mac[offset : offset + 4])[0] & 0x7FFFFFFF) % 10**digits
-    return str(value).zfill(digits)
 
 
 @dataclasses.dataclass

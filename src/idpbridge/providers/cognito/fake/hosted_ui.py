@@ -23,41 +23,18 @@ import dataclasses
 import hashlib
 import hmac
 import html
-import json
 import secrets
 import threading
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
+from ....sandbox._http import HttpAnswer, with_query
 from .entities import Client, Pool, User
 from .model import CognitoState
 
 __all__ = ["HostedUI", "HttpAnswer"]
 
 _CODE_TTL = 300.0
-
-
-@dataclasses.dataclass(frozen=True)
-class HttpAnswer:
-    """What the server sends back."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes = b""
-
-    @classmethod
-    def json(cls, status: int, doc: Mapping[str, object], **headers: str) -> HttpAnswer:
-        return cls(
-            status, {"Content-Type": "application/json;charset=UTF-8", **headers}, json.dumps(doc).encode()
-        )
-
-    @classmethod
-    def redirect(cls, location: str) -> HttpAnswer:
-        return cls(302, {"Location": location})
-
-    @classmethod
-    def page(cls, status: int, text: str) -> HttpAnswer:
-        return cls(status, {"Content-Type": "text/html;charset=UTF-8"}, text.encode())
 
 
 @dataclasses.dataclass
@@ -70,10 +47,6 @@ class _Grant:
     nonce: str | None
     scope: str
     expires_at: float
-
-
-def _with_query(uri: str, params: Mapping[str, str]) -> str:
-    return uri + ("&" if "?" in uri else "?") + urlencode(params)
 
 
 class HostedUI:
@@ -103,12 +76,12 @@ class HostedUI:
         state = {"state": q["state"]} if "state" in q else {}
         if q.get("response_type") != "code":
             return HttpAnswer.redirect(
-                _with_query(redirect_uri, {"error": "unsupported_response_type", **state})
+                with_query(redirect_uri, {"error": "unsupported_response_type", **state})
             )
         if not set(q.get("scope", "openid").split()) <= found[1].scopes:
-            return HttpAnswer.redirect(_with_query(redirect_uri, {"error": "invalid_scope", **state}))
+            return HttpAnswer.redirect(with_query(redirect_uri, {"error": "invalid_scope", **state}))
         if "code_challenge" in q and q.get("code_challenge_method") != "S256":
-            return HttpAnswer.redirect(_with_query(redirect_uri, {"error": "invalid_request", **state}))
+            return HttpAnswer.redirect(with_query(redirect_uri, {"error": "invalid_request", **state}))
         return found
 
     def authorize(self, q: Mapping[str, str]) -> HttpAnswer:
@@ -148,7 +121,7 @@ class HostedUI:
                 q.get("scope", "openid"), self.state.clock() + _CODE_TTL,
             )  # fmt: skip
         params = {"code": code, **({"state": q["state"]} if "state" in q else {})}
-        return HttpAnswer.redirect(_with_query(q["redirect_uri"], params))
+        return HttpAnswer.redirect(with_query(q["redirect_uri"], params))
 
     # -- back channel --------------------------------------------------------------------------
 

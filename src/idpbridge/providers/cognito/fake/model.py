@@ -23,7 +23,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from .entities import Client, CognitoFault, Message, Pool, User, totp_code
+from ....sandbox._otp import verify_totp
+from .entities import Client, CognitoFault, Message, Pool, User
 from .tokens import TokenMinter
 
 __all__ = ["CognitoState"]
@@ -301,12 +302,8 @@ class CognitoState:
     def _check_code(self, session: _Session, token: str, given: object) -> dict[str, Any]:
         user = session.flow.user
         if session.challenge == "SOFTWARE_TOKEN_MFA":
-            secret, now = (user.totp_secret if user else None), self.clock()
-            ok = (
-                isinstance(given, str)
-                and secret is not None
-                and any(hmac.compare_digest(given, totp_code(secret, now + d)) for d in (-30, 0, 30))
-            )
+            secret = user.totp_secret if user else None
+            ok = secret is not None and verify_totp(secret, given, self.clock())
         else:
             code = session.code
             ok = isinstance(given, str) and code is not None and hmac.compare_digest(given, code)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
 import uuid
 from typing import Any
 
-from joserfc import jwt
 from joserfc.jwk import RSAKey
 
+from ....sandbox._tokens import KeyRing, at_hash
 from .entities import Client, Pool, User
 
 __all__ = ["Minted", "TokenMinter"]
@@ -18,18 +16,20 @@ __all__ = ["Minted", "TokenMinter"]
 Minted = dict[str, Any]
 
 
-def _at_hash(access_token: str) -> str:
-    digest = hashlib.sha256(access_token.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode("ascii")
-
-
 class TokenMinter:
-    """Signs a pool's tokens with one RS256 key (every pool of the emulator shares it, as in moto)."""
+    """Signs a pool's tokens with RS256 keys (every pool of the emulator shares them, as in moto).
 
-    def __init__(self) -> None:
-        self.key = RSAKey.generate_key(
-            2048, parameters={"kid": secrets.token_hex(8), "alg": "RS256", "use": "sig"}
-        )
+    :attr:`keys` is the shared :class:`~idpbridge.sandbox._tokens.KeyRing`: rotate it to publish a
+    new signing key beside the previous one.
+    """
+
+    def __init__(self, keys: KeyRing | None = None) -> None:
+        self.keys = keys or KeyRing()
+
+    @property
+    def key(self) -> RSAKey:
+        """The key signing new tokens."""
+        return self.keys.active
 
     def mint(
         self,
@@ -66,8 +66,7 @@ class TokenMinter:
             "scope": scope or "aws.cognito.signin.user.admin",
             "jti": str(uuid.uuid4()),
         }
-        header = {"kid": self.key.kid, "alg": "RS256"}
-        access_token = jwt.encode(header, access, self.key)
+        access_token = self.keys.sign(access)
         claims: dict[str, Any] = {
             **common,
             "aud": client.client_id,
@@ -79,9 +78,9 @@ class TokenMinter:
             claims[key] = (value == "true") if key.endswith("_verified") else value
         if nonce is not None:
             claims["nonce"] = nonce
-            claims["at_hash"] = _at_hash(access_token)
+            claims["at_hash"] = at_hash(access_token)
         return {
-            "id_token": jwt.encode(header, claims, self.key),
+            "id_token": self.keys.sign(claims),
             "access_token": access_token,
             "refresh_token": secrets.token_urlsafe(96),
             "expires_in": 3600,
@@ -89,4 +88,4 @@ class TokenMinter:
 
     def jwks(self) -> dict[str, Any]:
         """The public key set."""
-        return {"keys": [self.key.as_dict(private=False)]}
+        return self.keys.jwks()

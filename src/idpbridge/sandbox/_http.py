@@ -1,0 +1,235 @@
+"""HTTP plumbing shared by the sandbox IdPs: a threaded server bound to loopback only.
+
+An *app* is a callable taking a :class:`Request` and returning an :class:`HttpAnswer`; a
+:class:`LoopbackServer` serves one app on ``127.0.0.1`` (or ``::1``) in a daemon thread. The
+Cognito emulator (:mod:`idpbridge.providers.cognito.fake`) and the Keycloak face
+(:mod:`idpbridge.sandbox.keycloak`) are both apps; :class:`~idpbridge.sandbox.Sandbox` mounts them
+side by side on one server.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import socket
+import threading
+from collections.abc import Callable, Mapping
+from http.cookies import CookieError, SimpleCookie
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import MappingProxyType, TracebackType
+from typing import Any, Self
+from urllib.parse import parse_qsl, urlencode
+
+__all__ = ["App", "HttpAnswer", "LoopbackServer", "Request", "with_query"]
+
+_LOOPBACK = frozenset({"127.0.0.1", "::1"})
+_LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
+MAX_BODY = 256 * 1024
+
+
+def _first(pairs: list[tuple[str, str]]) -> Mapping[str, str]:
+    out: dict[str, str] = {}
+    for key, value in pairs:
+        out.setdefault(key, value)
+    return MappingProxyType(out)
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    """One HTTP request as an app sees it. ``query`` keeps the first value of each parameter.
+
+    ``base_url`` is the origin the client addressed (``http://{Host}``) when the ``Host`` header
+    names a loopback address, else the server's own address: Keycloak derives its issuer from
+    the request host the same way.
+    """
+
+    method: str
+    path: str
+    query: Mapping[str, str]
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+    base_url: str
+
+    def header(self, name: str) -> str | None:
+        """A header value (case-insensitive name), or ``None``."""
+        return self.headers.get(name.lower())
+
+    @property
+    def content_type(self) -> str:
+        """The media type without parameters, lower-case (``""`` when absent)."""
+        return (self.header("content-type") or "").split(";", 1)[0].strip().lower()
+
+    def form(self) -> Mapping[str, str]:
+        """The ``application/x-www-form-urlencoded`` body (first value of each field)."""
+        return _first(parse_qsl(self.body.decode("utf-8", "replace"), keep_blank_values=True))
+
+    def cookies(self) -> Mapping[str, str]:
+        """The cookies the client sent."""
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load(self.header("cookie") or "")
+        except CookieError:
+            return {}
+        return {key: morsel.value for key, morsel in jar.items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class HttpAnswer:
+    """What the server sends back; ``cookies`` are whole ``Set-Cookie`` header values."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes = b""
+    cookies: tuple[str, ...] = ()
+
+    @classmethod
+    def json(cls, status: int, doc: Mapping[str, object] | list[Any], **headers: str) -> HttpAnswer:
+        """A JSON document (``application/json;charset=UTF-8``)."""
+        return cls(
+            status, {"Content-Type": "application/json;charset=UTF-8", **headers}, json.dumps(doc).encode()
+        )
+
+    @classmethod
+    def redirect(cls, location: str, *, cookies: tuple[str, ...] = ()) -> HttpAnswer:
+        """``302 Found`` to ``location``."""
+        return cls(302, {"Location": location, "Cache-Control": "no-store"}, cookies=cookies)
+
+    @classmethod
+    def page(cls, status: int, text: str, *, cookies: tuple[str, ...] = ()) -> HttpAnswer:
+        """An HTML page (never cached)."""
+        headers = {"Content-Type": "text/html;charset=UTF-8", "Cache-Control": "no-store"}
+        return cls(status, headers, text.encode(), cookies)
+
+
+App = Callable[[Request], HttpAnswer]
+
+
+def with_query(uri: str, params: Mapping[str, str], *, fragment: bool = False) -> str:
+    """``uri`` with ``params`` appended to its query (or set as its fragment)."""
+    if fragment:
+        return f"{uri}#{urlencode(params)}"
+    return uri + ("&" if "?" in uri else "?") + urlencode(params)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence per-request logging (it would print to stderr)."""
+
+    def _base_url(self) -> str:
+        host = self.headers.get("Host") or ""
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        if name in _LOOPBACK_NAMES:
+            return f"http://{host}"
+        return self.server.base_url
+
+    def _handle(self) -> None:
+        length_text = self.headers.get("Content-Length") or "0"
+        try:
+            length = int(length_text)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= self.server.max_body:
+            self.close_connection = True
+            return self._write(HttpAnswer(413, {"Content-Type": "text/plain"}, b"request too large"))
+        body = self.rfile.read(length) if length else b""
+        path, _, query = self.path.partition("?")
+        request = Request(
+            method=self.command,
+            path=path,
+            query=_first(parse_qsl(query, keep_blank_values=True)),
+            headers=MappingProxyType({k.lower(): v for k, v in self.headers.items()}),
+            body=body,
+            base_url=self._base_url(),
+        )
+        try:
+            answer = self.server.app(request)
+        except Exception:
+            answer = HttpAnswer.json(500, {"error": "server_error"})
+        return self._write(answer)
+
+    def _write(self, answer: HttpAnswer) -> None:
+        self.send_response(answer.status)
+        for key, value in answer.headers.items():
+            self.send_header(key, value)
+        for cookie in answer.cookies:
+            self.send_header("Set-Cookie", cookie)
+        if "Content-Length" not in answer.headers:
+            self.send_header("Content-Length", str(len(answer.body)))
+        self.end_headers()
+        self.wfile.write(answer.body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _handle
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    app: App
+    base_url: str
+    max_body: int
+
+
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
+class LoopbackServer:
+    """Serve ``app`` on a loopback address in a background thread (``port=0``: any free port)."""
+
+    def __init__(
+        self, app: App, *, host: str = "127.0.0.1", port: int = 0, name: str = "idpbridge-sandbox"
+    ) -> None:
+        if host not in _LOOPBACK:
+            raise ValueError("the sandbox listens on loopback addresses only (127.0.0.1 or ::1)")
+        self.app, self.host, self._port, self.name = app, host, port, name
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        """The bound port (valid once started)."""
+        if self._server is None:
+            raise RuntimeError("the server is not running")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:{port}``."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        """Whether the server is serving."""
+        return self._server is not None
+
+    def start(self) -> Self:
+        """Bind and serve; ``OSError`` when the port is taken."""
+        cls = _Server6 if ":" in self.host else _Server
+        server = cls((self.host, self._port), _Handler)
+        server.app, server.max_body = self.app, MAX_BODY
+        self._server = server
+        server.base_url = self.base_url
+        self._thread = threading.Thread(target=server.serve_forever, name=self.name, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
