@@ -1,0 +1,116 @@
+"""Configuration of a Sign in with Apple connector.
+
+=========================  =====================================================================
+field                      meaning
+=========================  =====================================================================
+``client_id``              the **Services ID** (web), e.g. ``com.example.signin``; a native
+                           app's bundle id goes in ``token_audience`` for the ``token`` method
+``team_id``                your Apple Developer team id (10 characters)
+``key_id``                 the id of the Sign in with Apple key (10 characters)
+``private_key``            the ``.p8`` key file's text (PEM), e.g. ``"${APPLE_P8}"``
+``private_key_path``       or the path of the ``.p8`` file
+``client_secret``          or a client-secret JWT minted elsewhere (then no key material);
+                           it is not renewed by idpbridge
+``client_secret_ttl``      lifetime of each minted secret in seconds (default one day, at most
+                           30 days; a new one is minted at half-life)
+``scopes``                 default ``name email`` (``openid`` is added); with ``name`` or
+                           ``email`` Apple requires ``response_mode=form_post``
+``issuer``                 leave unset (``https://appleid.apple.com``); tests and sandboxes only
+=========================  =====================================================================
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+
+from ...methods import Method
+from ...oidc.config import OIDCConfig
+from .client_secret import check_private_key, unverified_claims
+from .endpoints import ISSUER
+
+__all__ = ["FORM_POST_SCOPES", "AppleConfig"]
+
+#: Scopes whose data Apple only returns with ``response_mode=form_post``.
+FORM_POST_SCOPES = frozenset({"name", "email"})
+_APPLE_ID = re.compile(r"[A-Z0-9]{10}")
+
+
+class AppleConfig(OIDCConfig):
+    """Settings of one Sign in with Apple client. See the module docstring for the fields."""
+
+    supported_methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.TOKEN})
+    default_methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.TOKEN})
+
+    issuer: str = Field(ISSUER, description="Leave unset; tests and sandboxes only.")
+    client_id: str = Field(min_length=1, description="The Services ID (web sign-in).")
+    team_id: str | None = Field(None, description="Apple Developer team id.")
+    key_id: str | None = Field(None, description="Key id of the Sign in with Apple key.")
+    private_key: SecretStr | None = Field(None, description="The .p8 key (PEM text).")
+    private_key_path: Path | None = Field(None, description="Path of the .p8 key file.")
+    client_secret_ttl: int = Field(86_400, ge=600, le=30 * 86_400, description="Seconds per minted secret.")
+    scopes: tuple[str, ...] = ("name", "email")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _prepare(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if data.get("issuer") is None:
+            data["issuer"] = ISSUER
+        path = data.get("private_key_path")
+        if path is not None and data.get("private_key") is None:
+            try:
+                data["private_key"] = Path(path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError, TypeError):
+                raise ValueError("private_key_path: cannot read the .p8 file") from None
+        return data
+
+    @field_validator("team_id", "key_id")
+    @classmethod
+    def _check_ids(cls, value: str | None) -> str | None:
+        if value is not None and not _APPLE_ID.fullmatch(value):
+            raise ValueError("expected the 10-character id from the Apple Developer portal")
+        return value
+
+    @field_validator("private_key")
+    @classmethod
+    def _check_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            check_private_key(value.get_secret_value())
+        return value
+
+    @model_validator(mode="after")
+    def _check_apple(self) -> Self:
+        minted = self.team_id is not None or self.key_id is not None or self.private_key is not None
+        if self.client_secret is not None:
+            if minted:
+                raise ValueError(
+                    "client_secret: give either a ready client secret or team_id/key_id/private_key, not both"
+                )
+            try:
+                unverified_claims(self.client_secret.get_secret_value())
+            except ValueError:
+                raise ValueError("client_secret: not an ES256 client-secret JWT") from None
+        elif not (self.team_id and self.key_id and self.private_key):
+            raise ValueError("team_id, key_id and private_key (or private_key_path) are required")
+        if self.token_endpoint_auth_method not in (None, "client_secret_post"):
+            raise ValueError("token_endpoint_auth_method: Apple accepts only client_secret_post")
+        if self.allow_symmetric_id_tokens:
+            raise ValueError("allow_symmetric_id_tokens: Apple signs ID tokens with RS256 only")
+        if self.response_mode == "query" and FORM_POST_SCOPES & set(self.scopes):
+            raise ValueError(
+                "response_mode: Apple requires form_post when the name or email scope is requested"
+            )
+        if self.issuer != ISSUER and not {"authorization_endpoint", "token_endpoint", "jwks_uri"} <= set(
+            self.endpoints
+        ):
+            raise ValueError(
+                "issuer: set only for a sandbox, together with endpoints.authorization_endpoint, "
+                "token_endpoint and jwks_uri"
+            )
+        return self

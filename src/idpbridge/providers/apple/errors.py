@@ -1,0 +1,47 @@
+"""Sign in with Apple error classification: Apple's rows first, then the standard OAuth table.
+
+Sources: ``reference/providers.md`` §11.5 and §12 (Timothylock/go-signin-with-apple#39,
+ananay/apple-auth#41 for the code errors; laravel-sign-in-with-apple#9 for ``invalid_client`` on
+a client secret whose ``exp`` is too far ahead).
+"""
+
+from __future__ import annotations
+
+from ...classify import AUTHORIZATION_CODE, AUTHORIZE, STANDARD_OAUTH_RULES, ErrorRule
+from ...errors import ConfigurationError, ExpiredCode, UserCancelled
+
+__all__ = ["RULES"]
+
+RULES: tuple[ErrorRule, ...] = (
+    # -- authorization response (form_post) ---------------------------------------------------
+    # The user closed Apple's sheet (UNCONFIRMED value, reference §15 item 30).
+    ErrorRule(
+        error="user_cancelled_authorize",
+        context=AUTHORIZE,
+        raises=UserCancelled,
+        message="the user cancelled",
+    ),
+    # -- token endpoint ------------------------------------------------------------------------
+    ErrorRule(
+        error="invalid_grant",
+        description_contains="already been used",
+        context=AUTHORIZATION_CODE,
+        raises=ExpiredCode,
+        message="the authorization code has already been used",
+    ),
+    ErrorRule(
+        error="invalid_grant",
+        description_contains="expired or has been revoked",
+        context=AUTHORIZATION_CODE,
+        raises=ExpiredCode,
+        message="the authorization code has expired or has been revoked",
+    ),
+    # Wrong team/key id, wrong key, exp more than six months ahead, wrong Services ID.
+    ErrorRule(
+        error="invalid_client",
+        raises=ConfigurationError,
+        code="config.invalid_client",
+        message="Apple rejected the client secret (check team_id, key_id, the .p8 key and client_id)",
+    ),
+    *STANDARD_OAUTH_RULES,
+)

@@ -1,0 +1,105 @@
+"""Configuration of a Meta (Facebook Login) connector.
+
+=========================  =====================================================================
+field                      meaning
+=========================  =====================================================================
+``client_id``              the **App ID** (digits)
+``client_secret``          the **App Secret** (required: code exchange, ``appsecret_proof``,
+                           the app token for ``debug_token``)
+``graph_api_version``      the Graph API version to call, e.g. ``v24.0``; pin the version your
+                           app was tested with
+``scopes``                 permissions, default ``email, public_profile`` (sent comma-separated);
+                           add ``openid`` for Meta's OIDC variant (an ID token with a nonce)
+``profile_fields``         Graph ``/me`` fields (since v2.4 ``/me`` returns only ``id`` and
+                           ``name`` unless asked), default ``id,name,email,first_name,last_name``
+``trust_email``            ``True`` marks a returned e-mail as verified. Meta has no
+                           ``email_verified``; by default the e-mail is treated as unverified
+``issuer``                 leave unset (``https://www.facebook.com``); tests and sandboxes only
+=========================  =====================================================================
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar, Self
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+
+from ...methods import Method
+from ...oidc.config import OIDCConfig
+from .endpoints import ISSUER
+
+__all__ = ["MetaConfig"]
+
+_VERSION = re.compile(r"v\d{1,2}\.\d{1,2}")
+_APP_ID = re.compile(r"\d{1,32}")
+_FIELD = re.compile(r"[a-z_]{1,64}(?:\{[a-z_,]{1,200}\})?")
+
+
+class MetaConfig(OIDCConfig):
+    """Settings of one Meta app for Facebook Login. See the module docstring for the fields."""
+
+    supported_methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.TOKEN})
+    default_methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.TOKEN})
+
+    issuer: str = Field(ISSUER, description="Leave unset; tests and sandboxes only.")
+    client_id: str = Field(min_length=1, description="The App ID.")
+    client_secret: SecretStr = Field(description="The App Secret.")
+    graph_api_version: str = Field("v24.0", description="Graph API version, e.g. v24.0.")
+    scopes: tuple[str, ...] = ("email", "public_profile")
+    profile_fields: tuple[str, ...] = ("id", "name", "email", "first_name", "last_name")
+    trust_email: bool = Field(False, description="Treat the e-mail Meta returns as verified.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_issuer(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("issuer") is None:
+            data = {**data, "issuer": ISSUER}
+        return data
+
+    @field_validator("scopes", "profile_fields", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.replace(",", " ").split())
+        return value
+
+    @field_validator("client_id")
+    @classmethod
+    def _check_app_id(cls, value: str) -> str:
+        if not _APP_ID.fullmatch(value):
+            raise ValueError("a Meta App ID is a number, e.g. 123456789012345")
+        return value
+
+    @field_validator("graph_api_version")
+    @classmethod
+    def _check_version(cls, value: str) -> str:
+        if not _VERSION.fullmatch(value):
+            raise ValueError("expected a Graph API version such as v24.0")
+        return value
+
+    @field_validator("profile_fields")
+    @classmethod
+    def _check_fields(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not all(_FIELD.fullmatch(f) for f in value):
+            raise ValueError("Graph field names are lower-case words such as first_name")
+        return value if "id" in value else ("id", *value)
+
+    @model_validator(mode="after")
+    def _check_meta(self) -> Self:
+        if not self.client_secret.get_secret_value():
+            raise ValueError("client_secret: the App Secret is required")
+        if self.response_mode not in (None, "query"):
+            raise ValueError("response_mode: Facebook Login answers on the query string only")
+        if self.token_endpoint_auth_method not in (None, "client_secret_post"):
+            raise ValueError("token_endpoint_auth_method: Meta takes the app secret in the form body")
+        if self.allow_symmetric_id_tokens:
+            raise ValueError("allow_symmetric_id_tokens: Meta signs ID tokens with RS256 only")
+        if any("," in s or not s for s in self.scopes):
+            raise ValueError("scopes: give permission names, e.g. ['email', 'public_profile']")
+        if self.issuer != ISSUER and not {"authorization_endpoint", "token_endpoint"} <= set(self.endpoints):
+            raise ValueError(
+                "issuer: set only for a sandbox, together with endpoints.authorization_endpoint "
+                "and token_endpoint"
+            )
+        return self

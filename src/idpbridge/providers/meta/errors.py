@@ -1,0 +1,108 @@
+"""Meta error classification: the Graph error envelope as a data table.
+
+Graph errors look like ``{"error": {"message": …, "type": "OAuthException", "code": 100,
+"error_subcode": 36009, "fbtrace_id": …}}``. :func:`graph_error` turns that into the engine's
+``ErrorInfo``: ``error`` is the code as a string (``"100"``), ``provider_code`` is
+``"code/subcode"`` (``"100/36009"``) or the code alone. Rows match on ``provider_code`` for a
+specific subcode and on ``error`` for a whole code. Rows marked UNCONFIRMED are from
+``reference/providers.md`` §10.4 and §15 item 29.
+
+The callback's own errors (``error=access_denied&error_reason=user_denied``) fall through to the
+standard table; a callback that carries only ``error_code``/``error_message`` (social-core
+``process_error``) is classified here by its code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ...classify import STANDARD_OAUTH_RULES, ErrorRule
+from ...errors import (
+    AccountDisabled,
+    ConfigurationError,
+    ExpiredCode,
+    IdpBridgeError,
+    InvalidCode,
+    ProviderError,
+    ProviderUnavailable,
+    RateLimited,
+)
+from ...oidc.client import ErrorInfo, oauth_error
+
+__all__ = ["RATE_LIMIT_CODES", "RULES", "graph_error"]
+
+#: Application, user, page and custom rate limits (social-core ``facebook.py``).
+RATE_LIMIT_CODES = ("4", "17", "32", "613")
+
+
+def _code(graph_code: str, raises: type[IdpBridgeError], message: str, **kw: Any) -> ErrorRule:
+    return ErrorRule(error=graph_code, raises=raises, message=message, **kw)
+
+
+def _sub(code_subcode: str, raises: type[IdpBridgeError], message: str, **kw: Any) -> ErrorRule:
+    return ErrorRule(provider_code=code_subcode, raises=raises, message=message, **kw)
+
+
+RULES: tuple[ErrorRule, ...] = (
+    # -- code exchange -------------------------------------------------------------------------
+    _sub("100/36009", ExpiredCode, "the authorization code has been used"),
+    _sub("100/36007", ExpiredCode, "the authorization code has expired"),  # UNCONFIRMED subcode
+    # redirect_uri differs from the dialog's ("Error validating verification code"): UNCONFIRMED subcode
+    _sub(
+        "100/36008",
+        ConfigurationError,
+        "the redirect URI differs from the one sent to the dialog",
+        code="config.redirect_uri",
+    ),
+    # "Invalid verification code format." (UNCONFIRMED wording; no subcode)
+    ErrorRule(
+        error="100",
+        description_contains="verification code",
+        raises=InvalidCode,
+        message="the authorization code is not valid",
+    ),
+    # -- app credentials -----------------------------------------------------------------------
+    ErrorRule(
+        error="1",
+        description_contains="client secret",
+        raises=ConfigurationError,
+        code="config.invalid_client",
+        message="Meta rejected the app secret",
+    ),
+    _code("101", ConfigurationError, "Meta does not know this app id", code="config.invalid_client"),
+    # "URL blocked" / redirect URI not whitelisted in the app's Facebook Login settings (UNCONFIRMED)
+    _code(
+        "191",
+        ConfigurationError,
+        "the redirect URI is not allowed by the app's Facebook Login settings",
+        code="config.redirect_uri",
+    ),
+    # -- throttling and availability ------------------------------------------------------------
+    *(
+        _code(c, RateLimited, "Meta is rate limiting this app or user", retryable=True)
+        for c in RATE_LIMIT_CODES
+    ),
+    _code("2", ProviderUnavailable, "Meta's service is temporarily unavailable"),  # UNCONFIRMED
+    # -- tokens and accounts ----------------------------------------------------------------------
+    _code(
+        "190", ProviderError, "Meta rejected the access token", code="provider.token_rejected"
+    ),  # subcodes UNCONFIRMED
+    _code("368", AccountDisabled, "the account is temporarily blocked by Meta"),  # UNCONFIRMED
+    *STANDARD_OAUTH_RULES,
+)
+
+
+def graph_error(body: Mapping[str, Any]) -> ErrorInfo:
+    """The machine-readable fields of a Graph error envelope (or of a plain OAuth error)."""
+    err = body.get("error")
+    if not isinstance(err, Mapping):
+        return oauth_error(body)
+    code, sub, message = err.get("code"), err.get("error_subcode"), err.get("message")
+    code_s = str(code) if isinstance(code, int) and not isinstance(code, bool) else None
+    sub_s = str(sub) if isinstance(sub, int) and not isinstance(sub, bool) else None
+    return ErrorInfo(
+        error=code_s,
+        description=message if isinstance(message, str) and message else None,
+        provider_code=f"{code_s}/{sub_s}" if code_s and sub_s else code_s,
+    )
