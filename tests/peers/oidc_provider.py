@@ -55,6 +55,8 @@ class OIDCProviderPeer:
     restarts: int = field(default=0)
     issuer_path: str = ""
     extra_claims: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    #: More environment for server.mjs, e.g. ``OP_POST_CLIENT_ID`` / ``OP_POST_CLIENT_SECRET``.
+    env: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -86,6 +88,7 @@ class OIDCProviderPeer:
                 "OP_JWKS_JSON": signing_jwks(self.kid),
                 "OP_ISSUER_PATH": self.issuer_path,
                 "OP_EXTRA_CLAIMS": json.dumps(self.extra_claims),
+                **self.env,
             },
         )
 

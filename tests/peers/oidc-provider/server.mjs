@@ -6,6 +6,8 @@
 //   OP_JWKS_JSON     private signing JWKS ({"keys":[...]}) — pin keys; restart with another to rotate
 //   OP_KID           kid of the fresh RS256 key generated when OP_JWKS_JSON is unset (default test-rs256)
 //   OP_CLIENT_ID / OP_CLIENT_SECRET / OP_REDIRECT_URI   the confidential client (client_secret_basic)
+//   OP_POST_CLIENT_ID / OP_POST_CLIENT_SECRET   id and secret of the client_secret_post client (e.g. an
+//                    Apple Services ID and a client-secret JWT minted by the test)
 //   OP_INTERACTIONS  custom (default: password-checking login + TOTP) | dev (built-in, any password)
 //   OP_ISSUER_PATH   path part of the issuer, e.g. /oidc/2 or /<tenant>/v2.0 (default: none); the OP is
 //                    mounted there, so the provider-shaped issuer and discovery URL are exact
@@ -93,7 +95,9 @@ const configuration = {
       grant_types: ['authorization_code', 'refresh_token', 'password'],
     },
     {
-      ...baseClient, client_id: 'post-client', client_secret: 'post-secret',
+      ...baseClient,
+      client_id: process.env.OP_POST_CLIENT_ID || 'post-client',
+      client_secret: process.env.OP_POST_CLIENT_SECRET || 'post-secret',
       token_endpoint_auth_method: 'client_secret_post',
       grant_types: ['authorization_code', 'refresh_token', 'password'],
     },
