@@ -102,6 +102,18 @@ RULES: tuple[ErrorRule, ...] = (
         raises=InvalidCredentials,
         message="invalid username or password",
     ),
+    # 401 access_denied "Unauthorized": wrong client id or secret, or a client authentication
+    # method the application's "Token Endpoint Authentication Method" does not allow
+    # ([issue:auth0/laravel-auth0#42], [issue:auth0/auth0.js#317],
+    # [issue:auth0-samples/auth0-angular-samples#201]).
+    ErrorRule(
+        error="access_denied",
+        status=401,
+        raises=ConfigurationError,
+        code="config.invalid_client",
+        message="Auth0 rejected the client credentials (client id, secret or the application's "
+        "Token Endpoint Authentication Method)",
+    ),
     # Any other access_denied / unauthorized on a password grant: a Rule or Action said no.
     ErrorRule(error="access_denied", context=PASSWORD, raises=AuthenticationFailed, code="access_denied"),
     ErrorRule(error="unauthorized", raises=AuthenticationFailed, code="access_denied"),

@@ -36,6 +36,13 @@ def okta_error(body: Mapping[str, Any]) -> ErrorInfo:
 
 
 RULES: tuple[ErrorRule, ...] = (
+    # UNCONFIRMED wording for the token endpoint (seen in IDX, §2.6): the user is not assigned to the app.
+    ErrorRule(
+        description_contains="not assigned to",
+        raises=ConfigurationError,
+        code="config.user_not_assigned",
+        message="the user is not assigned to this Okta application",
+    ),
     # 400 invalid_grant "The credentials provided were invalid.": wrong password, unknown user and
     # locked-out user alike — Okta's ROPC does not say which (§2.4).
     ErrorRule(
@@ -54,13 +61,6 @@ RULES: tuple[ErrorRule, ...] = (
         raises=ConfigurationError,
         code="config.policy_denied",
         message="an Okta access policy denied this request; check the authorization server's policy rules",
-    ),
-    # UNCONFIRMED wording for the token endpoint (seen in IDX, §2.6): the user is not assigned to the app.
-    ErrorRule(
-        description_contains="not assigned to",
-        raises=ConfigurationError,
-        code="config.user_not_assigned",
-        message="the user is not assigned to this Okta application",
     ),
     # 403 mfa_required (+mfa_token), 401 invalid_client (either envelope), 400 unauthorized_client:
     # the standard rules; the connector seals the mfa_token into MFARequired.continuation.

@@ -1,0 +1,47 @@
+"""Fixtures for the Okta connector tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from idpbridge import ContinuationKeys
+from tests.support.minted import TestKey
+from tests.support.providers import Connectors
+
+DOMAIN = "acme.okta.test"
+ISSUER = f"https://{DOMAIN}/oauth2/default"
+CLIENT_ID = "0oa1cassette2client3"
+CLIENT_SECRET = "cassette-client-secret-00000000000000000"
+SUBJECT = "00u1a2b3c4D5e6F7g8h9"
+
+
+@pytest.fixture(scope="session")
+def test_key() -> TestKey:
+    return TestKey("okta-test-key")
+
+
+@pytest.fixture
+def keys() -> ContinuationKeys:
+    return ContinuationKeys.generate()
+
+
+@pytest.fixture
+async def make(keys: ContinuationKeys) -> AsyncIterator[Connectors]:
+    factory = Connectors("okta", keys, retries=1)
+    yield factory
+    await factory.aclose()
+
+
+@pytest.fixture
+def cassette_fields() -> dict[str, Any]:
+    """A confidential app on the custom authorization server ``default`` of the cassette org."""
+    return {
+        "domain": DOMAIN,
+        "authorization_server_id": "default",
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "methods": ["oidc", "password", "token"],
+    }

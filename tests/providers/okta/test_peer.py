@@ -1,0 +1,167 @@
+"""The Okta connector against the real oidc-provider peer, configured as an Okta org
+authorization server: the peer's issuer ``http://127.0.0.1:{port}`` is exactly what the org-server
+rule derives from ``domain``, so no issuer or endpoint override is needed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from idpbridge import (
+    Authenticated,
+    ClaimSource,
+    ContinuationKeys,
+    FinishOIDC,
+    InvalidCredentials,
+    Method,
+    Password,
+    RedirectRequired,
+    StartOIDC,
+)
+from tests.oidc.integration._drive import oidc_provider_login
+from tests.peers import oidc_provider as op
+from tests.support.providers import Connectors, cli_oidc_login, run_cli
+
+pytestmark = pytest.mark.peer("oidc-provider")
+
+
+@pytest.fixture
+def fields(oidc_provider: op.OIDCProviderPeer) -> dict[str, Any]:
+    return {
+        "domain": oidc_provider.issuer,  # loopback http: the org server's issuer is this URL
+        "client_id": op.CLIENT_ID,
+        "client_secret": op.CLIENT_SECRET,
+        "methods": ["oidc", "password", "token"],
+        "scopes": ["openid", "email", "profile", "groups", "offline_access"],
+    }
+
+
+async def test_password(make: Connectors, fields: dict[str, Any], oidc_provider: op.OIDCProviderPeer) -> None:
+    conn = make(**fields)
+    assert conn.config.issuer == oidc_provider.issuer
+    result = await conn.authenticate(Password("alice", "alice-pass"))
+    assert isinstance(result, Authenticated)
+    ident = result.identity
+    assert ident.key == (oidc_provider.issuer, "alice")
+    assert ident.provider == "okta"
+    assert ident.email_verified is True
+    assert ident.groups == ("staff", "admins")
+    assert ident.sources["groups"] is ClaimSource.USERINFO
+    assert ident.tenant == f"127.0.0.1:{oidc_provider.port}"
+    assert result.method is Method.PASSWORD
+
+
+async def test_wrong_password(make: Connectors, fields: dict[str, Any]) -> None:
+    with pytest.raises(InvalidCredentials) as info:
+        await make(**fields).authenticate(Password("alice", "Not-Alice-Pass"))
+    assert info.value.provider_code == "invalid_grant"
+    assert "Not-Alice-Pass" not in str(info.value)
+
+
+async def test_code_flow(
+    make: Connectors, fields: dict[str, Any], oidc_provider: op.OIDCProviderPeer
+) -> None:
+    conn = make(**fields)
+    start = await conn.authenticate(StartOIDC(op.REDIRECT_URI))
+    assert isinstance(start, RedirectRequired)
+    callback = await oidc_provider_login(start.url, "bob", "bob-pass", redirect_prefix=op.REDIRECT_URI)
+    result = await conn.authenticate(FinishOIDC(callback.params, start.continuation))
+    assert isinstance(result, Authenticated)
+    assert result.identity.key == (oidc_provider.issuer, "bob")
+    assert result.identity.email_verified is False
+    assert parse_qs(urlsplit(start.url).query)["code_challenge_method"] == ["S256"]
+
+
+async def test_check(make: Connectors, fields: dict[str, Any]) -> None:
+    report = await make(**fields).check()
+    assert [r.name for r in report.results] == [
+        "configuration",
+        "discovery",
+        "jwks",
+        "client",
+        "password",
+        "clock",
+    ]
+    assert report.ok, report.as_dict()
+    password = report.results[4]
+    assert "password grant enabled" in password.detail
+
+
+async def test_check_finds_the_password_grant_disabled(make: Connectors, fields: dict[str, Any]) -> None:
+    report = await make(**{**fields, "client_id": "code-only", "client_secret": "code-secret"}).check()
+    results = {r.name: r for r in report.results}
+    assert results["client"].ok
+    assert not results["password"].ok
+    assert "not enabled" in results["password"].detail
+    assert not report.ok
+
+
+@pytest.fixture
+def config(tmp_path: Path, oidc_provider: op.OIDCProviderPeer) -> Path:
+    path = tmp_path / "idpbridge.toml"
+    path.write_text(
+        f"""[settings]
+continuation_keys = ["{ContinuationKeys.new_key()}"]
+
+[connectors.acme-okta]
+provider = "okta"
+domain = "{oidc_provider.issuer}"
+client_id = "{op.CLIENT_ID}"
+client_secret = "${{OKTA_TEST_SECRET}}"
+methods = ["oidc", "password"]
+scopes = ["openid", "email", "profile", "groups"]
+"""
+    )
+    return path
+
+
+ENV = {"OKTA_TEST_SECRET": op.CLIENT_SECRET}
+
+
+def test_cli_lists_okta() -> None:
+    run = run_cli("connectors", "--json")
+    assert run.returncode == 0, run.stderr
+    listed = {c["name"]: c for c in json.loads(run.stdout)}
+    assert set(listed["okta"]["methods"]) == {"oidc", "password", "token"}
+
+
+def test_cli_check(config: Path) -> None:
+    run = run_cli("check", "acme-okta", "--config", str(config), "--json", env=ENV)
+    assert run.returncode == 0, run.stdout + run.stderr
+    report = json.loads(run.stdout)
+    assert report["ok"] is True
+    assert report["provider"] == "okta"
+
+
+def test_cli_password_login(config: Path) -> None:
+    run = run_cli(
+        *(
+            "login",
+            "acme-okta",
+            "-c",
+            str(config),
+            "-m",
+            "password",
+            "-u",
+            "alice",
+            "--password-stdin",
+            "--json",
+        ),
+        env=ENV,
+        stdin="alice-pass\n",
+    )
+    assert run.returncode == 0, run.stderr
+    identity = json.loads(run.stdout)
+    assert identity["subject"] == "alice"
+    assert identity["provider"] == "okta"
+    assert "alice-pass" not in run.stdout + run.stderr
+
+
+async def test_cli_oidc_login(config: Path) -> None:
+    identity = await cli_oidc_login(config, "acme-okta", "alice", "alice-pass", env=ENV)
+    assert identity["subject"] == "alice"
+    assert identity["method"] == "oidc"
