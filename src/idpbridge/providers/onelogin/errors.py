@@ -1,0 +1,52 @@
+"""OneLogin error classification table (provider rules first, then the standard OAuth ones).
+
+Documented answers (``reference/providers.md`` §7.5 from OneLogin's password-grant page):
+``400 invalid_request "Resource not found"`` (an unknown client_id), ``400
+unsupported_grant_type``, and a 401 when the authorization header is wrong. Bodies for a wrong
+password, an unknown, locked or MFA-enrolled user are not documented: they are expected as
+``invalid_grant`` (UNCONFIRMED), and the description rules below are best guesses.
+"""
+
+from __future__ import annotations
+
+from ...classify import PASSWORD, STANDARD_OAUTH_RULES, ErrorRule
+from ...errors import AccountLocked, AuthenticationFailed, ConfigurationError, InvalidCredentials, MFARequired
+
+__all__ = ["RULES"]
+
+_AUTH = (
+    "OneLogin rejected the client authentication: check client_secret and that the app's Token "
+    "Endpoint authentication method matches token_endpoint_auth_method"
+)
+
+RULES: tuple[ErrorRule, ...] = (
+    ErrorRule(
+        error="invalid_request",
+        description_contains="Resource not found",
+        raises=ConfigurationError,
+        code="config.invalid_client",
+        message="OneLogin does not know this client_id",
+    ),
+    # UNCONFIRMED descriptions (the password grant does not support MFA users, per a OneLogin
+    # engineer in onelogin/onelogin-oidc-node#18).
+    ErrorRule(error="invalid_grant", context=PASSWORD, description_contains="mfa", raises=MFARequired),
+    ErrorRule(error="invalid_grant", context=PASSWORD, description_contains="locked", raises=AccountLocked),
+    ErrorRule(
+        error="invalid_grant",
+        context=PASSWORD,
+        description_contains="not assigned",
+        raises=AuthenticationFailed,
+        code="not_assigned",
+        message="the user is not assigned to this OneLogin app",
+    ),
+    ErrorRule(
+        error="invalid_grant",
+        context=PASSWORD,
+        raises=InvalidCredentials,
+        message="invalid username or password",
+    ),
+    ErrorRule(error="invalid_client", raises=ConfigurationError, code="config.invalid_client", message=_AUTH),
+    # A 401 without a usable body: the Authorization header (or body credentials) were refused.
+    ErrorRule(status=401, raises=ConfigurationError, code="config.invalid_client", message=_AUTH),
+    *STANDARD_OAUTH_RULES,
+)

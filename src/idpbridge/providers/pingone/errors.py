@@ -1,0 +1,136 @@
+"""PingOne error classification: flow statuses, Flows API error bodies, token endpoint errors.
+
+* A flow answers ``200`` with a ``status`` naming the next step; every status but
+  ``COMPLETED`` ends the password method with the error in :data:`FLOW_STATUSES`.
+* A Flows API error is a PingOne platform error, ``{"id", "code", "message", "details":
+  [{"code", "target", "message", "innerError"}]}``, classified by :data:`FLOW_RULES` on the
+  top-level ``code`` (as ``error``) and the first ``details[].code`` (as the provider code).
+* The token endpoint speaks RFC 6749: :data:`RULES` are the standard OAuth rules.
+
+Sources: ``reference/providers.md`` §8.5 and §12.2 (PingOne flows and platform error-codes pages;
+"flows expire after 15 minutes of inactivity … results in a 404"). Rows marked UNCONFIRMED are
+best knowledge; correct them here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ...classify import AUTHORIZE, PASSWORD, STANDARD_OAUTH_RULES, ErrorRule
+from ...errors import (
+    AccountDisabled,
+    AccountLocked,
+    AuthenticationFailed,
+    ConfigurationError,
+    ConsentRequired,
+    ExpiredCode,
+    IdpBridgeError,
+    InvalidCredentials,
+    MFARequired,
+    PasswordChangeRequired,
+    ProviderError,
+    RateLimited,
+    UserNotConfirmed,
+)
+from ...oidc.client import ErrorInfo
+
+__all__ = ["FLOW_RULES", "FLOW_STATUSES", "MFA_FACTORS", "RULES", "parse_platform_error"]
+
+_INTERACTIVE = "PingOne's sign-on policy needs an interactive step here ({}); sign in with the oidc method"
+
+#: Flow ``status`` after the credentials -> (error class, idpbridge code or None, message).
+FLOW_STATUSES: Mapping[str, tuple[type[IdpBridgeError], str | None, str]] = {
+    "PASSWORD_EXPIRED": (PasswordChangeRequired, None, "the password has expired"),
+    "MUST_CHANGE_PASSWORD": (PasswordChangeRequired, None, "the password must be changed"),
+    "OTP_REQUIRED": (MFARequired, None, "PingOne requires a one-time code"),
+    "DEVICE_SELECTION_REQUIRED": (MFARequired, None, "PingOne requires a second factor"),
+    "PUSH_CONFIRMATION_REQUIRED": (MFARequired, None, "PingOne requires a push confirmation"),
+    "ASSERTION_REQUIRED": (MFARequired, None, "PingOne requires a security key"),
+    # UNCONFIRMED: the status of an account whose e-mail still has to be verified.
+    "VERIFICATION_CODE_REQUIRED": (UserNotConfirmed, None, "the account is not verified yet"),
+    "PROFILE_DATA_REQUIRED": (ConsentRequired, None, _INTERACTIVE.format("progressive profiling")),
+    "ACCOUNT_LINKING_REQUIRED": (ConsentRequired, None, _INTERACTIVE.format("account linking")),
+    "EXTERNAL_AUTHENTICATION_REQUIRED": (ConsentRequired, None, _INTERACTIVE.format("external IdP")),
+    "IDENTIFIER_REQUIRED": (
+        ConfigurationError,
+        "config.sign_on_policy",
+        "the sign-on policy starts with identifier-first discovery; the password method needs a "
+        "username/password (LOGIN) step first",
+    ),
+    "USERNAME_PASSWORD_REQUIRED": (InvalidCredentials, None, "invalid username or password"),
+    "FAILED": (AuthenticationFailed, None, "PingOne ended the sign-in flow"),
+}
+
+#: Second-factor kinds per MFA status (``DEVICE_SELECTION_REQUIRED`` lists the user's devices).
+MFA_FACTORS: Mapping[str, tuple[str, ...]] = {
+    "OTP_REQUIRED": ("otp",),
+    "PUSH_CONFIRMATION_REQUIRED": ("push",),
+    "ASSERTION_REQUIRED": ("fido2",),
+}
+
+_LOCKED = "the account is locked after too many failed sign-ins"
+
+#: Platform error answers of the authorize (``pi.flow``), Flows and resume endpoints.
+FLOW_RULES: tuple[ErrorRule, ...] = (
+    # UNCONFIRMED detail codes (reference §8.5: check-password statuses, not re-verified for flows).
+    ErrorRule(provider_code="PASSWORD_LOCKED_OUT", raises=AccountLocked, message=_LOCKED),
+    ErrorRule(provider_code="ACCOUNT_LOCKED", raises=AccountLocked, message=_LOCKED),
+    ErrorRule(provider_code="USER_DISABLED", raises=AccountDisabled, message="the account is disabled"),
+    # UNCONFIRMED: a wrong password is INVALID_DATA with a details[] entry targeting "password".
+    ErrorRule(
+        error="INVALID_DATA",
+        context=PASSWORD,
+        raises=InvalidCredentials,
+        message="invalid username or password",
+    ),
+    ErrorRule(
+        error="NOT_FOUND",
+        context=AUTHORIZE,
+        raises=ConfigurationError,
+        code="config.unknown_client",
+        message="PingOne does not know this environment or application",
+    ),
+    ErrorRule(
+        error="NOT_FOUND",
+        raises=ExpiredCode,
+        message="the PingOne flow expired (flows end after 15 minutes without activity)",
+    ),
+    ErrorRule(
+        error="INVALID_TOKEN",
+        raises=ProviderError,
+        code="provider.flow_session",
+        message="PingOne refused the flow's session cookies",
+    ),
+    ErrorRule(error="REQUEST_LIMITED", raises=RateLimited, message="PingOne is throttling requests"),
+    ErrorRule(error="INVALID_REQUEST", raises=ConfigurationError, code="config.invalid_request"),
+    ErrorRule(
+        error="ACCESS_FAILED",
+        raises=ConfigurationError,
+        code="config.authorize_rejected",
+        message="PingOne refused the request: allow the redirectless (pi.flow) mode for this application",
+    ),
+    *STANDARD_OAUTH_RULES,  # an authorize request refused in OAuth terms (unauthorized_client, …)
+)
+
+#: Token endpoint and browser callbacks: standard RFC 6749 / OIDC errors.
+RULES: tuple[ErrorRule, ...] = STANDARD_OAUTH_RULES
+
+
+def parse_platform_error(body: Mapping[str, Any]) -> ErrorInfo:
+    """``code`` (or an OAuth ``error``), ``message``, and the first ``details[].code``."""
+    error = body.get("code") if isinstance(body.get("code"), str) else body.get("error")
+    message = body.get("message") if isinstance(body.get("message"), str) else body.get("error_description")
+    detail: str | None = None
+    details = body.get("details")
+    if isinstance(details, list) and details and isinstance(details[0], Mapping):
+        code = details[0].get("code")
+        detail = code if isinstance(code, str) and code else None
+        text = details[0].get("message")
+        if isinstance(text, str) and text:
+            message = text
+    return ErrorInfo(
+        error=error if isinstance(error, str) and error else None,
+        description=message if isinstance(message, str) and message else None,
+        provider_code=detail,
+    )

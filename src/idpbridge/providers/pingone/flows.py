@@ -1,0 +1,300 @@
+"""PingOne's password method: the redirectless authorization flow (``response_mode=pi.flow``).
+
+PingOne offers no resource-owner password grant, so a username and password are checked the way
+PingOne's own custom sign-in UIs do it (``reference/providers.md`` §8.5, option A):
+
+1. ``GET {authorization_endpoint}?response_type=code&…&response_mode=pi.flow`` (PKCE S256,
+   ``state``, ``nonce``): a flow object ``{"id", "status": "USERNAME_PASSWORD_REQUIRED",
+   "_links": {"usernamePassword.check": …}}`` plus flow cookies.
+2. ``POST {base}/flows/{id}`` with ``Content-Type:
+   application/vnd.pingidentity.usernamePassword.check+json`` and ``{"username", "password"}``:
+   the next ``status`` (``COMPLETED`` sets the ``ST`` session cookie).
+3. The authorization code: ``authorizeResponse`` in that answer, else
+   ``GET {base}/as/resume?flowId={id}`` with the cookies.
+4. The authorization-code grant with the PKCE verifier; the ID token must carry the nonce.
+
+The flow id and the cookies are session handles: they live in this call only (or sealed in the
+continuation of an :class:`~idpbridge.MFARequired`), are sent only to the configured PingOne
+environment (never to a URL PingOne's answer names), and never appear in logs or errors.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from pydantic import SecretStr
+
+from ...classify import AUTHORIZATION_CODE, AUTHORIZE, PASSWORD, classify
+from ...errors import (
+    ConfigurationError,
+    FlowError,
+    IdpBridgeError,
+    InvalidCredentials,
+    MalformedResponse,
+    MFARequired,
+    ProviderUnavailable,
+    RateLimited,
+)
+from ...http import Response, parse_json_object
+from ...methods import Method, Password
+from ...oidc.authcode import new_pkce
+from ...outcomes import Outcome
+from .errors import FLOW_RULES, FLOW_STATUSES, MFA_FACTORS, parse_platform_error
+
+if TYPE_CHECKING:
+    from .connector import PingOneConnector
+
+__all__ = ["CHECK_MEDIA_TYPE", "FlowCookies", "password_login"]
+
+CHECK_MEDIA_TYPE = "application/vnd.pingidentity.usernamePassword.check+json"
+_CHECK_LINK = "usernamePassword.check"
+_FLOW_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+_COOKIE_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}")
+_MAX_COOKIES = 32
+
+
+class FlowCookies:
+    """The cookies one flow collected (``Set-Cookie`` name=value pairs), sent back explicitly."""
+
+    __slots__ = ("_jar",)
+
+    def __init__(self, initial: Mapping[str, str] | None = None) -> None:
+        self._jar: dict[str, str] = dict(initial or {})
+
+    def absorb(self, response: Response) -> None:
+        """Take the cookies a response sets (a ``Max-Age=0`` or empty value removes one)."""
+        for line in response.headers.get_list("set-cookie"):
+            pair, _, attributes = line.partition(";")
+            name, sep, value = pair.partition("=")
+            name, value = name.strip(), value.strip()
+            if not sep or not _COOKIE_NAME.fullmatch(name) or any(c in value for c in "\r\n;"):
+                continue
+            expired = re.search(r"(?i)(?:^|;)\s*max-age\s*=\s*0\s*(?:;|$)", ";" + attributes)
+            if expired or not value:
+                self._jar.pop(name, None)
+            elif name in self._jar or len(self._jar) < _MAX_COOKIES:
+                self._jar[name] = value
+
+    def header(self) -> dict[str, str]:
+        """The ``Cookie`` request header (empty when there is none)."""
+        return {"cookie": "; ".join(f"{k}={v}" for k, v in self._jar.items())} if self._jar else {}
+
+    def as_dict(self) -> dict[str, str]:
+        """The cookies, for sealing into a continuation."""
+        return dict(self._jar)
+
+    def __repr__(self) -> str:
+        return f"FlowCookies(<{len(self._jar)} cookies>)"
+
+
+def _flow(response: Response, *, context: str) -> dict[str, Any]:
+    """A flow object (a 2xx JSON object with a ``status``), else the classified error."""
+    if response.status == 429 or response.status >= 500:
+        error = RateLimited if response.status == 429 else ProviderUnavailable
+        raise error(
+            f"PingOne answered HTTP {response.status}",
+            status=response.status,
+            retry_after=response.retry_after(),
+        )
+    body: dict[str, Any] | None = None
+    if response.body.lstrip().startswith(b"{"):
+        try:
+            body = parse_json_object(response.body, status=response.status)
+        except MalformedResponse:
+            body = None
+    if body is None:
+        raise MalformedResponse(
+            f"PingOne answered HTTP {response.status} without a JSON object",
+            status=response.status,
+            excerpt=response.excerpt(),
+        )
+    if 200 <= response.status < 300 and isinstance(body.get("status"), str) and "error" not in body:
+        return body
+    info = parse_platform_error(body)  # a platform error, or an OAuth error from the authorize step
+    raise classify(
+        FLOW_RULES,
+        error=info.error,
+        description=info.description,
+        provider_code=info.provider_code,
+        status=response.status,
+        context=context,
+        retry_after=response.retry_after(),
+    )
+
+
+def _flow_id(flow: Mapping[str, Any]) -> str:
+    flow_id = flow.get("id")
+    if not isinstance(flow_id, str) or not _FLOW_ID.fullmatch(flow_id):
+        raise MalformedResponse("PingOne's flow has no usable id", code="provider.malformed_response")
+    return flow_id
+
+
+def _status(flow: Mapping[str, Any]) -> str:
+    status = flow.get("status")
+    if not isinstance(status, str) or not status:
+        raise MalformedResponse("PingOne's flow has no status", code="provider.malformed_response")
+    return status
+
+
+async def password_login(conn: PingOneConnector, request: Password) -> Outcome:
+    """Check a username and password through the redirectless flow; return the outcome."""
+    username, password = request.username, request.password.get_secret_value()
+    if not username or not password:
+        raise InvalidCredentials("username and password must not be empty", code="invalid_credentials")
+    cfg = conn.config
+    metadata = await conn.metadata()
+    base = cfg.environment_base
+    verifier, challenge = new_pkce()
+    state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    params = {
+        "response_type": "code",
+        "client_id": cfg.client_id,
+        "scope": " ".join(cfg.scopes if "openid" in cfg.scopes else ("openid", *cfg.scopes)),
+        "state": state,
+        "nonce": nonce,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "response_mode": "pi.flow",
+    }
+    if cfg.password_redirect_uri:
+        params["redirect_uri"] = cfg.password_redirect_uri
+    cookies = FlowCookies()
+
+    # 1. start the flow (no cookie: never another user's PingOne session)
+    response = await conn.http.request(
+        "GET",
+        conn._endpoint(metadata, "authorization_endpoint"),
+        params=params,
+        idempotent=True,
+        return_errors=True,
+    )
+    flow = _flow(response, context=AUTHORIZE)
+    cookies.absorb(response)
+    flow_id, status = _flow_id(flow), _status(flow)
+    if status != "USERNAME_PASSWORD_REQUIRED":
+        raise _status_error(status, flow)
+    links = flow.get("_links")
+    if not isinstance(links, Mapping) or _CHECK_LINK not in links:
+        raise ConfigurationError(
+            "PingOne's flow offers no username/password check; give the sign-on policy a LOGIN step",
+            code="config.sign_on_policy",
+        )
+
+    # 2. the credentials (never retried)
+    flow_url = f"{base}/flows/{flow_id}"
+    response = await conn.http.request(
+        "POST",
+        flow_url,
+        json_body={"username": username, "password": password},
+        headers={"content-type": CHECK_MEDIA_TYPE, **cookies.header()},
+        idempotent=False,
+        return_errors=True,
+        shown_as=f"{base}/flows/<flow>",
+    )
+    flow = _flow(response, context=PASSWORD)
+    cookies.absorb(response)
+    status = _status(flow)
+    if status != "COMPLETED":
+        raise _status_error(
+            status,
+            flow,
+            continuation=lambda: conn.seal(
+                Method.TOTP,
+                {
+                    "pingone_flow": flow_id,
+                    "cookies": cookies.as_dict(),
+                    "status": status,
+                    "s": state,
+                    "n": nonce,
+                    "v": verifier,
+                    "r": cfg.password_redirect_uri,
+                    "username": username,
+                },
+            )[0],
+        )
+
+    # 3. the authorization code
+    authorize_response = flow.get("authorizeResponse")
+    if not isinstance(authorize_response, Mapping):
+        response = await conn.http.request(
+            "GET",
+            f"{base}/as/resume",
+            params={"flowId": flow_id},
+            headers=cookies.header(),
+            idempotent=True,
+            return_errors=True,
+            shown_as=f"{base}/as/resume",
+        )
+        flow = _flow(response, context=PASSWORD)
+        authorize_response = flow.get("authorizeResponse")
+    code = _code(authorize_response, state=state, conn=conn)
+
+    # 4. the code exchange
+    token_params = {"code": code, "code_verifier": verifier}
+    if cfg.password_redirect_uri:
+        token_params["redirect_uri"] = cfg.password_redirect_uri
+    body = await conn.oauth(metadata).token(
+        conn._endpoint(metadata, "token_endpoint"), AUTHORIZATION_CODE, token_params
+    )
+    return await conn._authenticated(metadata, body, method=Method.PASSWORD, nonce=nonce)
+
+
+def _code(authorize_response: Any, *, state: str, conn: PingOneConnector) -> str:
+    if not isinstance(authorize_response, Mapping):
+        raise MalformedResponse(
+            "PingOne's completed flow has no authorizeResponse", code="provider.malformed_response"
+        )
+    got = authorize_response.get("state")
+    if not isinstance(got, str) or not hmac.compare_digest(got.encode(), state.encode()):
+        raise FlowError(
+            "PingOne's authorizeResponse is for another flow (state mismatch)", code="flow.state_mismatch"
+        )
+    error = authorize_response.get("error")
+    if isinstance(error, str) and error:
+        description = authorize_response.get("error_description")
+        raise classify(
+            conn.error_rules,
+            error=error,
+            description=description if isinstance(description, str) else None,
+            context=AUTHORIZE,
+        )
+    code = authorize_response.get("code")
+    if not isinstance(code, str) or not code:
+        raise MalformedResponse("PingOne's authorizeResponse has no code", code="provider.malformed_response")
+    return code
+
+
+def _status_error(
+    status: str, flow: Mapping[str, Any], *, continuation: Callable[[], SecretStr] | None = None
+) -> IdpBridgeError:
+    """The error for a flow that did not complete (see :data:`.errors.FLOW_STATUSES`)."""
+    known = FLOW_STATUSES.get(status)
+    if known is None:
+        shown = status if re.fullmatch(r"[A-Z_]{1,64}", status) else "(unreadable)"
+        return MalformedResponse(
+            f"PingOne's flow is in an unexpected state: {shown}", code="provider.flow_status"
+        )
+    raises, code, message = known
+    kwargs: dict[str, Any] = {"provider_code": status}
+    if code is not None:
+        kwargs["code"] = code
+    if raises is MFARequired:
+        factors = MFA_FACTORS.get(status) or _device_types(flow)
+        sealed = continuation() if continuation is not None else None
+        return MFARequired(message, continuation=sealed, factors=factors, **kwargs)
+    return raises(message, **kwargs)
+
+
+def _device_types(flow: Mapping[str, Any]) -> tuple[str, ...]:
+    embedded = flow.get("_embedded")
+    devices = embedded.get("devices") if isinstance(embedded, Mapping) else None
+    kinds: list[str] = []
+    for device in devices if isinstance(devices, list) else []:
+        kind = device.get("type") if isinstance(device, Mapping) else None
+        if isinstance(kind, str) and re.fullmatch(r"[A-Za-z0-9_]{1,32}", kind) and kind.lower() not in kinds:
+            kinds.append(kind.lower())
+    return tuple(kinds)
