@@ -1,0 +1,49 @@
+"""Fixtures for the Auth0 connector tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from idpbridge import ContinuationKeys
+from tests.support.minted import TestKey
+from tests.support.providers import Connectors
+
+DOMAIN = "acme.us.auth0.test"
+ISSUER = f"https://{DOMAIN}/"
+CLIENT_ID = "cassetteClientId0123456789abcdef"
+CLIENT_SECRET = "cassette-client-secret-00000000000000000"
+SUBJECT = "auth0|5f7c8ec7c33c6c004bbafe82"
+REALM = "Username-Password-Authentication"
+
+
+@pytest.fixture(scope="session")
+def test_key() -> TestKey:
+    return TestKey("auth0-test-key")
+
+
+@pytest.fixture
+def keys() -> ContinuationKeys:
+    return ContinuationKeys.generate()
+
+
+@pytest.fixture
+async def make(keys: ContinuationKeys) -> AsyncIterator[Connectors]:
+    factory = Connectors("auth0", keys, retries=1)
+    yield factory
+    await factory.aclose()
+
+
+@pytest.fixture
+def cassette_fields() -> dict[str, Any]:
+    """A regular web application using the password-realm grant on the cassette tenant."""
+    return {
+        "domain": DOMAIN,
+        "realm": REALM,
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "methods": ["oidc", "password", "token"],
+        "claim_mapping": {"roles": "https://acme.example/roles"},
+    }
