@@ -1,0 +1,50 @@
+"""Fixtures for the Keycloak connector tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from idpbridge import ContinuationKeys
+from tests.support.minted import TestKey
+from tests.support.providers import Connectors
+
+SERVER_URL = "https://sso.acme.test"
+BACKCHANNEL_URL = "https://keycloak.internal.test:8443"
+REALM = "acme"
+ISSUER = f"{SERVER_URL}/realms/{REALM}"
+CLIENT_ID = "migration-app"
+CLIENT_SECRET = "cassette-client-secret-00000000000000000"
+SUBJECT = "3f5b6c2e-8a7d-4e8f-9b1a-2c3d4e5f6a7b"
+
+
+@pytest.fixture(scope="session")
+def test_key() -> TestKey:
+    return TestKey("keycloak-test-key")
+
+
+@pytest.fixture
+def keys() -> ContinuationKeys:
+    return ContinuationKeys.generate()
+
+
+@pytest.fixture
+async def make(keys: ContinuationKeys) -> AsyncIterator[Connectors]:
+    factory = Connectors("keycloak", keys, retries=1)
+    yield factory
+    await factory.aclose()
+
+
+@pytest.fixture
+def cassette_fields() -> dict[str, Any]:
+    """A confidential client of realm ``acme``, reached internally through the back channel."""
+    return {
+        "server_url": SERVER_URL,
+        "backchannel_url": BACKCHANNEL_URL,
+        "realm": REALM,
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "methods": ["oidc", "password", "token"],
+    }

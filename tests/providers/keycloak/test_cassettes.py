@@ -1,0 +1,199 @@
+"""Keycloak wire exchanges replayed from cassettes (transcribed from the documented shapes; see each
+file's header), all through the back channel. ID tokens are minted at replay time, never stored."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from idpbridge import (
+    AccountDisabled,
+    AccountLocked,
+    Authenticated,
+    ConfigurationError,
+    ExpiredCode,
+    FinishOIDC,
+    IdpBridgeError,
+    InvalidCredentials,
+    Password,
+    PasswordChangeRequired,
+    ProviderUnavailable,
+    RateLimited,
+    RedirectRequired,
+    StartOIDC,
+    TokenValidationError,
+    UserNotConfirmed,
+)
+from tests.support.cassettes import recording
+from tests.support.minted import ID_TOKEN, JWK, TestKey, replay
+from tests.support.providers import Connectors
+
+from .conftest import CLIENT_ID, ISSUER, SERVER_URL, SUBJECT
+
+pytestmark = pytest.mark.cassette
+
+REDIRECT_URI = "https://app.acme.example/callback"
+
+
+def _values(key: TestKey, **claims: Any) -> dict[str, str]:
+    base: dict[str, Any] = {
+        "typ": "ID",
+        "azp": CLIENT_ID,
+        "sid": "5e2b1c1a-6a1f-4c1b-9d1e-000000000000",
+        "acr": "1",
+        "email_verified": True,
+        "preferred_username": "jane",
+        "email": "jane@acme.example",
+        "realm_access": {"roles": ["default-roles-acme", "offline_access"]},
+        "resource_access": {CLIENT_ID: {"roles": ["migrator"]}, "account": {"roles": ["manage-account"]}},
+    }
+    token = key.mint(iss=ISSUER, aud=CLIENT_ID, sub=SUBJECT, **{**base, **claims})
+    return {ID_TOKEN: token, JWK: key.public_jwk}
+
+
+async def test_password_success(make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey) -> None:
+    conn = make(**cassette_fields)
+    with replay("keycloak", "password_success", values=_values(test_key)) as cas:
+        result = await conn.authenticate(Password("jane", "correct-horse"))
+    assert cas.all_played
+    assert isinstance(result, Authenticated)
+    ident = result.identity
+    assert ident.key == (ISSUER, SUBJECT)  # the front-channel issuer, though every call went internal
+    assert ident.issuer.startswith(SERVER_URL)
+    assert ident.username == "jane"
+    assert ident.email_verified is True
+    assert ident.roles == ("default-roles-acme", "offline_access", f"{CLIENT_ID}:migrator")
+    assert ident.groups == ("/staff", "/staff/support")  # group-membership mapper, via userinfo
+    assert ident.tenant == "acme"
+
+
+async def test_access_token_offered_as_id_token_is_refused(
+    make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey
+) -> None:
+    """Same issuer, same keys, right audience: only ``typ`` tells a Keycloak access token apart."""
+    conn = make(**cassette_fields)
+    with (
+        replay("keycloak", "password_success", values=_values(test_key, typ="Bearer")),
+        pytest.raises(TokenValidationError) as info,
+    ):
+        await conn.authenticate(Password("jane", "correct-horse"))
+    assert info.value.code == "token.type"
+
+
+@pytest.mark.parametrize(
+    ("cassette", "expected", "code", "provider_code"),
+    [
+        ("wrong_password_26_5", InvalidCredentials, "invalid_credentials", "invalid_grant"),
+        ("wrong_password_26_6", InvalidCredentials, "invalid_credentials", "invalid_grant"),
+        ("account_disabled", AccountDisabled, "account_disabled", "invalid_grant"),
+        ("temporarily_locked", AccountLocked, "account_locked", "invalid_grant"),
+        ("required_actions", PasswordChangeRequired, "password_change_required", "invalid_grant"),
+        ("direct_grant_disabled", ConfigurationError, "config.grant_disabled", "unauthorized_client"),
+        ("invalid_client_secret", ConfigurationError, "config.invalid_client", "unauthorized_client"),
+        ("rate_limited", RateLimited, "provider.rate_limited", None),
+        ("html_error", ProviderUnavailable, "provider.unavailable", None),
+    ],
+)
+async def test_password_failures(  # noqa: PLR0917 - fixtures plus the parameter row
+    make: Connectors,
+    cassette_fields: dict[str, Any],
+    cassette: str,
+    expected: type[IdpBridgeError],
+    code: str,
+    provider_code: str | None,
+) -> None:
+    conn = make(**cassette_fields)
+    with replay("keycloak", cassette) as cas, pytest.raises(expected) as info:
+        await conn.authenticate(Password("jane", "Wr0ng-Passw0rd"))
+    assert cas.all_played
+    err = info.value
+    assert type(err) is expected
+    assert err.code == code
+    assert err.provider_code == provider_code
+    assert err.connector == "keycloak"
+    assert "Wr0ng-Passw0rd" not in str(err)
+    assert "<html" not in str(err).lower()
+
+
+async def test_rate_limit_keeps_retry_after(make: Connectors, cassette_fields: dict[str, Any]) -> None:
+    with replay("keycloak", "rate_limited") as cas, pytest.raises(RateLimited) as info:
+        await make(**cassette_fields).authenticate(Password("jane", "pw"))
+    assert info.value.retry_after == 120.0
+    assert cas.play_count == 2  # a credential POST is not resubmitted when asked to wait this long
+
+
+async def test_required_actions_as_user_not_confirmed(
+    make: Connectors, cassette_fields: dict[str, Any]
+) -> None:
+    conn = make(**cassette_fields, required_actions_error="user_not_confirmed")
+    with replay("keycloak", "required_actions"), pytest.raises(UserNotConfirmed) as info:
+        await conn.authenticate(Password("jane", "pw"))
+    assert info.value.code == "user_not_confirmed"
+    assert info.value.provider_code == "invalid_grant"
+
+
+async def test_code_flow(make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey) -> None:
+    conn = make(**cassette_fields)
+    with replay("keycloak", "discovery"):
+        start = await conn.authenticate(StartOIDC(REDIRECT_URI))
+    assert isinstance(start, RedirectRequired)
+    url = urlsplit(start.url)
+    assert (
+        f"{url.scheme}://{url.netloc}{url.path}" == f"{ISSUER}/protocol/openid-connect/auth"
+    )  # front channel
+    params = {k: v[0] for k, v in parse_qs(url.query).items()}
+    callback = {"code": "cassette-code", "state": params["state"], "iss": ISSUER}  # RFC 9207
+    with replay("keycloak", "code_success", values=_values(test_key, nonce=params["nonce"])) as cas:
+        result = await conn.authenticate(FinishOIDC(callback, start.continuation))
+    assert cas.all_played
+    assert isinstance(result, Authenticated)
+    assert result.identity.key == (ISSUER, SUBJECT)
+
+
+async def test_code_expired(make: Connectors, cassette_fields: dict[str, Any]) -> None:
+    conn = make(**cassette_fields)
+    with replay("keycloak", "discovery"):
+        start = await conn.authenticate(StartOIDC(REDIRECT_URI))
+    assert isinstance(start, RedirectRequired)
+    state = parse_qs(urlsplit(start.url).query)["state"][0]
+    with replay("keycloak", "code_expired"), pytest.raises(ExpiredCode):
+        await conn.authenticate(
+            FinishOIDC({"code": "spent", "state": state, "iss": ISSUER}, start.continuation)
+        )
+
+
+async def test_issuer_mismatch_is_explained(make: Connectors, cassette_fields: dict[str, Any]) -> None:
+    """Reached through the back channel without a pinned hostname, Keycloak would name another
+    issuer: a configuration error that says what to fix, never a silent rewrite."""
+    conn = make(**{**cassette_fields, "server_url": "https://login.acme.test"})
+    with replay("keycloak", "discovery"), pytest.raises(ConfigurationError) as info:
+        await conn.authenticate(StartOIDC(REDIRECT_URI))
+    err = info.value
+    assert err.code == "config.issuer_mismatch"
+    assert "hostname" in err.message
+    assert "backchannel_url" in err.message
+
+
+async def test_wrong_password_recordable(make: Connectors, cassette_fields: dict[str, Any]) -> None:
+    """A wrong password: replayed here, re-recordable against a real server (nox -s record -- keycloak)."""
+    fields, username, password = cassette_fields, "jane", "Wr0ng-Passw0rd"
+    if recording("keycloak"):
+        env = os.environ
+        fields = {
+            "server_url": env["KEYCLOAK_URL"],
+            "realm": env["KEYCLOAK_REALM"],
+            "client_id": env["KEYCLOAK_CLIENT_ID"],
+            "client_secret": env["KEYCLOAK_CLIENT_SECRET"],
+            "methods": ["password"],
+        }
+        username, password = env["KEYCLOAK_USERNAME"], env["KEYCLOAK_PASSWORD"] + "-wrong"
+    conn = make(**fields)
+    with (
+        replay("keycloak", "wrong_password_26_6", match_on=("method", "path")) as cas,
+        pytest.raises(InvalidCredentials),
+    ):
+        await conn.authenticate(Password(username, password))
+    assert cas.play_count == 2 or recording("keycloak")
