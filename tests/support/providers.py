@@ -66,13 +66,27 @@ def run_cli(
 
 
 async def cli_oidc_login(
-    config: Path, connector: str, username: str, password: str, *, env: dict[str, str] | None = None
+    config: Path,
+    connector: str,
+    username: str,
+    password: str,
+    *,
+    env: dict[str, str] | None = None,
+    response_mode: str | None = None,
+    expect_mode: str | None = None,
 ) -> dict[str, Any]:
     """``idpbridge login <connector> -m oidc --json``, signing in at oidc-provider's login page
-    with httpx; returns the printed identity."""
+    with httpx; returns the printed identity.
+
+    The OP's answer reaches the CLI's loopback receiver as a browser would send it: a GET for
+    ``query``, the auto-submitted form POST for ``form_post``. ``response_mode`` is passed to the
+    CLI; ``expect_mode`` asserts how the OP actually answered.
+    """
+    mode_args = ("--response-mode", response_mode) if response_mode else ()
     proc = await asyncio.create_subprocess_exec(
         IDPBRIDGE,
         *("login", connector, "--config", str(config), "--method", "oidc", "--json", "--timeout", "60"),
+        *mode_args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env=_env(env),
@@ -87,8 +101,13 @@ async def cli_oidc_login(
                 url = line.decode().strip()
         redirect_uri = httpx.URL(url).params["redirect_uri"]
         callback = await oidc_provider_login(url, username, password, redirect_prefix=redirect_uri)
+        if expect_mode is not None:
+            assert callback.mode == expect_mode, callback.mode
         async with httpx.AsyncClient() as browser:
-            landing = await browser.get(callback.url)
+            if callback.mode == "form_post":
+                landing = await browser.post(callback.url, data={k: v[0] for k, v in callback.params.items()})
+            else:
+                landing = await browser.get(callback.url)
         assert landing.status_code == 200, landing.text[:200]
         async with asyncio.timeout(30):
             out, err = await proc.communicate()

@@ -2,7 +2,9 @@
 
 * Endpoints from :mod:`.endpoints` (no discovery fetch); ``endpoints.*`` overrides them.
 * ``iss`` is ``https://accounts.google.com`` or ``accounts.google.com``, each compared exactly
-  (:class:`~idpbridge.oidc.OneOfIssuers`).
+  (:class:`~idpbridge.oidc.OneOfIssuers`). Either way the identity's issuer is
+  ``https://accounts.google.com``, so one Google account always has one ``(issuer, subject)`` key
+  (the raw ``iss`` stays in the claims).
 * ``hosted_domain`` is enforced on the signed ``hd`` claim of every ID token (code flow and
   :class:`~idpbridge.ExternalToken`), never on the e-mail suffix; a single domain is also sent as
   the ``hd`` hint.
@@ -12,8 +14,10 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
+from ...identity import ClaimSource, Identity
 from ...methods import Method, StartOIDC
 from ...oidc.connector import OIDCConnector
 from ...oidc.idtoken import TokenPolicy
@@ -65,3 +69,10 @@ class GoogleConnector(OIDCConnector):
         return dataclasses.replace(
             policy, claim_checks=checks, trusted_azp=frozenset(self.config.authorized_parties)
         )
+
+    def make_identity(
+        self, claims: Mapping[str, Any], sources: Mapping[str, ClaimSource], issuer: str
+    ) -> Identity:
+        """The identity under the canonical issuer, whichever spelling the token used."""
+        canonical = ISSUER if issuer in ISSUERS else issuer
+        return super().make_identity(claims, sources, canonical)
