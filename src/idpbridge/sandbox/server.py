@@ -16,7 +16,9 @@ from types import TracebackType
 from typing import Any, Self
 
 from ..providers.cognito.fake import Client, CognitoApp, CognitoState, Message, Pool, User
+from ..registry import Registry
 from ._http import HttpAnswer, LoopbackServer, Request
+from .connectors import connector_tables, connectors_toml
 from .keycloak import KeycloakApp, KeycloakState, Realm, RealmClient, RealmUser
 from .seed import CognitoSeed, KeycloakSeed, Seed, load_seed
 
@@ -203,6 +205,14 @@ class Sandbox:
                 "users": [u.username for u in self.seed.cognito.users],
             }
         return out
+
+    def connector_tables(self, *, registry: Registry | None = None) -> dict[str, dict[str, Any]]:
+        """Connector configurations for this sandbox (see :mod:`.connectors`)."""
+        return connector_tables(self, registry=registry)
+
+    def connectors_toml(self, *, continuation_key: str | None = None) -> str:
+        """A connectors TOML file for :func:`idpbridge.load` and ``idpbridge login``/``check``."""
+        return connectors_toml(self.connector_tables(), continuation_key=continuation_key)
 
     # -- routing ------------------------------------------------------------------------------------
 

@@ -1,0 +1,134 @@
+"""``idpbridge sandbox``: run the bundled sandbox IdP until interrupted.
+
+Prints where it listens, the seeded users, and a ready-to-use connectors file (or writes it with
+``--write-config``) so ``idpbridge check`` and ``idpbridge login`` can be tried by hand; then
+prints every one-time code the sandbox "sends" by e-mail or SMS as it happens.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ..continuation import ContinuationKeys
+from ..errors import IdpBridgeError
+from ._app import app
+
+
+def _users(sandbox: Any) -> Table:
+    from ..sandbox import totp_code
+
+    table = Table(title="sandbox users (sandbox-only passwords)")
+    for column in ("IdP", "username", "password", "also"):
+        table.add_column(column)
+    seed, now = sandbox.seed, time.time()
+    for u in seed.keycloak.users if seed.keycloak else ():
+        also = []
+        if u.totp_secret is not None:
+            secret = u.totp_secret.get_secret_value()
+            also.append(f"TOTP secret {secret} (code now: {totp_code(secret, now)})")
+        if not u.enabled:
+            also.append("disabled")
+        password = u.password.get_secret_value() if u.password else ""
+        table.add_row("keycloak", escape(u.username), escape(password), escape("; ".join(also)))
+    for c in seed.cognito.users if seed.cognito else ():
+        also = [m for m, ok in (("email OTP", c.email_verified), ("SMS OTP", c.phone_number_verified)) if ok]
+        password = c.password.get_secret_value() if c.password else ""
+        table.add_row("cognito", escape(c.username), escape(password), ", ".join(also))
+    return table
+
+
+def _stop_on_sigterm(done: threading.Event) -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        done.set()
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+@app.command()
+def sandbox(
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0: any free port).")] = 0,
+    seed: Annotated[Path | None, typer.Option("--seed", help="Seed file (default: the bundled one).")] = None,
+    write_config: Annotated[
+        Path | None,
+        typer.Option("--write-config", help="Write the connectors file here instead of printing it."),
+    ] = None,
+    duration: Annotated[
+        float | None, typer.Option("--for", help="Stop after this many seconds (default: run until Ctrl-C).")
+    ] = None,
+) -> None:
+    """Run a local IdP (Keycloak and Cognito dialects) for trying idpbridge without an IdP account."""
+    from ..sandbox import Sandbox, load_seed
+
+    console = Console(highlight=False)
+    try:
+        server = Sandbox(load_seed(seed), port=port).start()
+    except IdpBridgeError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        typer.echo(f"error: cannot listen on 127.0.0.1:{port}: {exc.strerror}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        toml = server.connectors_toml(continuation_key=ContinuationKeys.new_key())
+        info = server.describe()
+        console.print(f"[bold]idpbridge sandbox[/] on {server.base_url} (loopback only)")
+        if "keycloak" in info:
+            console.print(
+                f"  Keycloak realm [bold]{info['keycloak']['realm']}[/]: {info['keycloak']['discovery']}"
+            )
+        if "cognito" in info:
+            console.print(
+                f"  Cognito pool [bold]{info['cognito']['user_pool_id']}[/]: endpoint {server.base_url}"
+            )
+        console.print(_users(server))
+        if write_config is not None:
+            write_config.write_text(toml, encoding="utf-8")
+            console.print(f"connectors file written to {write_config}")
+            name = write_config
+        else:
+            console.print("[bold]connectors file[/] (save it as idpbridge.toml):")
+            console.print(toml, markup=False)
+            name = Path("idpbridge.toml")
+        console.print(
+            f"try: idpbridge check sandbox-keycloak -c {name}\n"
+            f"     idpbridge login sandbox-keycloak -c {name} --method oidc --open\n"
+            f"     idpbridge login sandbox-cognito -c {name} --method password -u dave@acme.example\n"
+            f"rotate keys: curl -X POST {server.base_url}/_sandbox/rotate-keys",
+            markup=False,
+        )
+        console.print(f"sandbox ready on {server.base_url} — Ctrl-C to stop", markup=False)
+        sys.stdout.flush()
+        _serve(console, server, duration)
+    finally:
+        server.stop()
+
+
+def _serve(console: Console, server: Any, duration: float | None) -> None:
+    """Print the codes the sandbox sends until interrupted (or ``duration`` elapses)."""
+    done = threading.Event()
+    _stop_on_sigterm(done)
+    deadline = None if duration is None else time.monotonic() + duration
+    shown = 0
+    try:
+        while not done.is_set() and (deadline is None or time.monotonic() < deadline):
+            outbox = server.outbox
+            for message in outbox[shown:]:
+                channel = "e-mail" if message.channel == "EMAIL" else "SMS"
+                console.print(f"[{channel}] to {message.destination}: code {message.code}", markup=False)
+            shown = len(outbox)
+            sys.stdout.flush()
+            done.wait(0.2)
+    except KeyboardInterrupt:
+        pass
+    console.print("sandbox stopped", markup=False)
