@@ -72,20 +72,6 @@ if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.
   echo "error: Node.js >= 20.18 with npm is required for the oidc-provider peer (found: $(node --version 2>&1))" >&2
   exit 1
 fi
-# Headless Chromium and its WebDriver (tests/sandbox/test_browser.py drives the sandbox's login page and
-# `idpbridge login --method oidc` through a real browser, with Selenium from the `test` extra). Debian's
-# packages only: no browser download step. Binaries: /usr/bin/chromium, /usr/bin/chromedriver.
-if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
-  echo "installing Chromium and ChromeDriver (Debian)"
-  CR_SUDO=""
-  if [ "$(id -u)" != 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then CR_SUDO="sudo"; else
-      echo "error: need root or sudo to install chromium chromium-driver" >&2; exit 1; fi
-  fi
-  $CR_SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $CR_SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
-fi
-
 # npm peers (pinned by package-lock.json).
 for dir in "$HERE"/*/; do
   if [ -f "$dir/package-lock.json" ]; then
