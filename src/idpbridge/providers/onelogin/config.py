@@ -46,7 +46,10 @@ _SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 def _base_url(data: Mapping[str, Any]) -> str | None:
     base, sub = data.get("base_url"), data.get("subdomain")
     if isinstance(base, str) and base:
-        return base.rstrip("/")
+        try:
+            return require_secure_url(base, what="base_url").rstrip("/")
+        except ConfigurationError:
+            return None
     region = data.get("region", "us")
     if isinstance(sub, str) and isinstance(region, str) and region in REGION_HOSTS:
         return f"https://{sub.lower()}.{REGION_HOSTS[region]}"

@@ -10,7 +10,14 @@ password, an unknown, locked or MFA-enrolled user are not documented: they are e
 from __future__ import annotations
 
 from ...classify import PASSWORD, STANDARD_OAUTH_RULES, ErrorRule
-from ...errors import AccountLocked, AuthenticationFailed, ConfigurationError, InvalidCredentials, MFARequired
+from ...errors import (
+    AccountLocked,
+    AuthenticationFailed,
+    ConfigurationError,
+    InvalidCredentials,
+    MFARequired,
+    PasswordChangeRequired,
+)
 
 __all__ = ["RULES"]
 
@@ -31,6 +38,9 @@ RULES: tuple[ErrorRule, ...] = (
     # engineer in onelogin/onelogin-oidc-node#18).
     ErrorRule(error="invalid_grant", context=PASSWORD, description_contains="mfa", raises=MFARequired),
     ErrorRule(error="invalid_grant", context=PASSWORD, description_contains="locked", raises=AccountLocked),
+    ErrorRule(
+        error="invalid_grant", context=PASSWORD, description_contains="expired", raises=PasswordChangeRequired
+    ),
     ErrorRule(
         error="invalid_grant",
         context=PASSWORD,

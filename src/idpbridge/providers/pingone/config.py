@@ -71,6 +71,11 @@ class PingOneConfig(OIDCConfig):
         if not isinstance(env, str) or (not base and region not in REGION_TLDS):
             return {**data, "region": region, "issuer": "https://pingone.invalid/as"}  # reported below
         url = base.rstrip("/") if isinstance(base, str) and base else None
+        if url is not None:
+            try:
+                require_secure_url(url, what="base_url")
+            except ConfigurationError:
+                url = "https://pingone.invalid"  # base_url's own validator reports it
         return {**data, "region": region, "issuer": environment_base(region, env.lower(), url) + "/as"}
 
     @field_validator("environment_id")

@@ -1,0 +1,156 @@
+"""The onelogin connector against a real OP: panva/oidc-provider mounted at ``/oidc/2`` (OneLogin's
+issuer layout) on loopback: ``test-client`` (registered for HTTP Basic) serves the oidc connector,
+``post-client`` (POST body) the password connector. The OP accepts either method for either client,
+unlike OneLogin, so the refusal of the other method is tested against a fake in test_connector.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from idpbridge import (
+    Authenticated,
+    ContinuationKeys,
+    FinishOIDC,
+    InvalidCredentials,
+    Password,
+    RedirectRequired,
+    StartOIDC,
+)
+from idpbridge.providers.onelogin.connector import OneLoginConnector
+from tests.oidc.integration._drive import oidc_provider_login
+from tests.peers import oidc_provider as op
+
+IDPBRIDGE = str(Path(sys.executable).with_name("idpbridge"))
+Make = Callable[..., OneLoginConnector]
+
+
+@pytest.fixture
+def ol_op(oidc_provider_variant: op.OPVariant) -> op.OIDCProviderPeer:
+    return oidc_provider_variant("onelogin", issuer_path="/oidc/2")
+
+
+@pytest.fixture
+def oidc_fields(ol_op: op.OIDCProviderPeer) -> dict[str, Any]:
+    return {"subdomain": None, "base_url": ol_op.base_url, "client_id": "test-client",
+            "client_secret": "test-secret", "methods": ["oidc", "token"],
+            "scopes": ["openid", "email", "profile", "groups"]}  # fmt: skip
+
+
+@pytest.fixture
+def password_fields(ol_op: op.OIDCProviderPeer) -> dict[str, Any]:
+    return {"subdomain": None, "base_url": ol_op.base_url, "client_id": "post-client",
+            "client_secret": "post-secret", "methods": ["password"],
+            "scopes": ["openid", "email", "profile", "groups"]}  # fmt: skip
+
+
+async def test_code_flow_with_basic(
+    make: Make, oidc_fields: dict[str, Any], ol_op: op.OIDCProviderPeer
+) -> None:
+    conn = make(**oidc_fields)
+    assert conn.config.issuer == ol_op.issuer == f"{ol_op.base_url}/oidc/2"
+    start = await conn.authenticate(StartOIDC(op.REDIRECT_URI))
+    assert isinstance(start, RedirectRequired)
+    callback = await oidc_provider_login(start.url, "alice", "alice-pass", redirect_prefix=op.REDIRECT_URI)
+    result = await conn.authenticate(FinishOIDC(callback.params, start.continuation))
+    assert isinstance(result, Authenticated)
+    ident = result.identity
+    assert ident.key == (ol_op.issuer, "alice")
+    assert ident.groups == ("staff", "admins")
+    assert ident.tenant == "127.0.0.1"
+    assert ident.email_verified is None  # OneLogin has no email_verified: never trusted
+
+
+async def test_password_with_post(
+    make: Make, password_fields: dict[str, Any], ol_op: op.OIDCProviderPeer
+) -> None:
+    result = await make(**password_fields).authenticate(Password("bob", "bob-pass"))
+    assert isinstance(result, Authenticated)
+    assert result.identity.key == (ol_op.issuer, "bob")
+
+
+async def test_wrong_password(make: Make, password_fields: dict[str, Any]) -> None:
+    with pytest.raises(InvalidCredentials):
+        await make(**password_fields).authenticate(Password("bob", "nope"))
+
+
+async def test_check(make: Make, oidc_fields: dict[str, Any], password_fields: dict[str, Any]) -> None:
+    for fields in (oidc_fields, password_fields):
+        report = await make(**fields).check()
+        assert report.ok, report.as_dict()
+    names = [r.name for r in (await make(**password_fields).check()).results]
+    assert "password" in names
+    wrong = await make(**{**password_fields, "client_secret": "not-the-secret"}).check()
+    assert not wrong.ok
+    assert "not-the-secret" not in json.dumps(wrong.as_dict())
+
+
+def _config(tmp_path: Path, oidc_fields: dict[str, Any]) -> Path:
+    path = tmp_path / "idpbridge.toml"
+    path.write_text(
+        f"""[settings]
+continuation_keys = ["{ContinuationKeys.new_key()}"]
+
+[connectors.ol-sso]
+provider = "onelogin"
+base_url = "{oidc_fields["base_url"]}"
+client_id = "test-client"
+client_secret = "${{OL_TEST_SECRET}}"
+methods = ["oidc"]
+"""
+    )
+    return path
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "OL_TEST_SECRET": "test-secret", "COLUMNS": "200"}
+
+
+def test_cli_check(tmp_path: Path, oidc_fields: dict[str, Any]) -> None:
+    run = subprocess.run(
+        [IDPBRIDGE, "check", "ol-sso", "--config", str(_config(tmp_path, oidc_fields)), "--json"],
+        capture_output=True, text=True, env=_env(), timeout=60, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert json.loads(run.stdout)["ok"] is True
+
+
+async def test_cli_oidc_login(tmp_path: Path, oidc_fields: dict[str, Any]) -> None:
+    config = _config(tmp_path, oidc_fields)
+    proc = await asyncio.create_subprocess_exec(
+        IDPBRIDGE, "login", "ol-sso", "--config", str(config), "--method", "oidc", "--json",
+        "--timeout", "60", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=_env(),
+    )  # fmt: skip
+    assert proc.stdout is not None
+    try:
+        url = ""
+        async with asyncio.timeout(30):
+            while not url.startswith("http"):
+                line = await proc.stdout.readline()
+                assert line, "the CLI exited before printing the URL"
+                url = line.decode().strip()
+        redirect_uri = httpx.URL(url).params["redirect_uri"]
+        callback = await oidc_provider_login(url, "alice", "alice-pass", redirect_prefix=redirect_uri)
+        async with httpx.AsyncClient() as browser:
+            landing = await browser.get(callback.url)
+        assert landing.status_code == 200
+        async with asyncio.timeout(30):
+            out, err = await proc.communicate()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode == 0, err.decode()
+    identity = json.loads(out)
+    assert identity["provider"] == "onelogin"
+    assert identity["subject"] == "alice"
