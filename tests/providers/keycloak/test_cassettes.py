@@ -3,6 +3,7 @@ file's header), all through the back channel. ID tokens are minted at replay tim
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -197,3 +198,25 @@ async def test_wrong_password_recordable(make: Connectors, cassette_fields: dict
     ):
         await conn.authenticate(Password(username, password))
     assert cas.play_count == 2 or recording("keycloak")
+
+
+async def test_no_secret_in_logs(
+    make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    conn = make(**cassette_fields)
+    values = _values(test_key)
+    with replay("keycloak", "password_success", values=values):
+        result = await conn.authenticate(Password("jane", "correct-horse-battery"))
+    with replay("keycloak", "wrong_password_26_6"), pytest.raises(InvalidCredentials):
+        await make(**cassette_fields).authenticate(Password("jane", "correct-horse-battery"))
+    logged = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("vcr"))  # vcrpy's own
+    assert "POST" in logged  # the transport did log the exchange
+    shown = logged + repr(result) + repr(result.tokens) + repr(conn) + repr(conn.config)
+    for secret in (
+        "correct-horse-battery",
+        cassette_fields["client_secret"],
+        values[ID_TOKEN],
+        "AT-CASSETTE-PLACEHOLDER",
+    ):
+        assert secret not in shown
