@@ -112,8 +112,10 @@ def _flow(response: Response, *, context: str) -> dict[str, Any]:
             status=response.status,
             excerpt=response.excerpt(),
         )
-    if 200 <= response.status < 300 and isinstance(body.get("status"), str) and "error" not in body:
-        return body
+    if 200 <= response.status < 300 and "error" not in body and "code" not in body:
+        if isinstance(body.get("status"), str):
+            return body
+        raise MalformedResponse("PingOne's answer is not a flow (no status)", status=response.status)
     info = parse_platform_error(body)  # a platform error, or an OAuth error from the authorize step
     raise classify(
         FLOW_RULES,
