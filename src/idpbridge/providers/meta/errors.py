@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ...classify import STANDARD_OAUTH_RULES, ErrorRule
+from ...classify import AUTHORIZE, STANDARD_OAUTH_RULES, ErrorRule
 from ...errors import (
     AccountDisabled,
     ConfigurationError,
@@ -27,6 +27,7 @@ from ...errors import (
     ProviderError,
     ProviderUnavailable,
     RateLimited,
+    UserCancelled,
 )
 from ...oidc.client import ErrorInfo, oauth_error
 
@@ -45,6 +46,10 @@ def _sub(code_subcode: str, raises: type[IdpBridgeError], message: str, **kw: An
 
 
 RULES: tuple[ErrorRule, ...] = (
+    # -- authorization response ---------------------------------------------------------------
+    # A denial reported only as error_code=200 ("Permissions error"), without error=access_denied
+    # (social-core raises AuthCanceled on any error_code; UNCONFIRMED parameter names).
+    ErrorRule(error="200", context=AUTHORIZE, raises=UserCancelled, message="the user declined"),
     # -- code exchange -------------------------------------------------------------------------
     _sub("100/36009", ExpiredCode, "the authorization code has been used"),
     _sub("100/36007", ExpiredCode, "the authorization code has expired"),  # UNCONFIRMED subcode
