@@ -57,6 +57,7 @@ SECRET_FIELDS = frozenset(
         "IdToken",
         "RefreshToken",
         "appsecret_proof",
+        "input_token",
         "user_code",
         "device_code",
         "sessionToken",
@@ -89,12 +90,23 @@ def redacted(value: object) -> str:
     return REDACTED + "-" * max(0, n - len(REDACTED))
 
 
+#: A JSON ``code`` that is a number or an UPPER_SNAKE constant names an error (PingOne's
+#: ``INVALID_DATA``, Meta's ``190``), not an authorization code: it is kept.
+_ERROR_CODE = re.compile(r"[A-Z]+(?:_[A-Z]+)*")
+
+
+def _secret_json(key: str, value: Any) -> bool:
+    if key not in SECRET_FIELDS or value in (None, ""):
+        return False
+    error_code = (isinstance(value, int) and not isinstance(value, bool)) or (
+        isinstance(value, str) and _ERROR_CODE.fullmatch(value) is not None
+    )
+    return not (key == "code" and error_code)
+
+
 def _scrub_json(value: Any) -> Any:
     if isinstance(value, dict):
-        return {
-            k: (redacted(v) if k in SECRET_FIELDS and v not in (None, "") else _scrub_json(v))
-            for k, v in value.items()
-        }
+        return {k: (redacted(v) if _secret_json(k, v) else _scrub_json(v)) for k, v in value.items()}
     if isinstance(value, list):
         return [_scrub_json(v) for v in value]
     return value
