@@ -1,10 +1,10 @@
-"""The Keycloak connector against the real oidc-provider peer.
+"""The Keycloak connector against the real oidc-provider peer, mounted at ``/realms/acme`` so the
+realm issuer ``{server_url}/realms/acme`` is derived exactly as for Keycloak (no override).
 
-oidc-provider cannot reproduce Keycloak's ``/realms/{realm}/protocol/openid-connect/*`` layout,
-so these tests set ``issuer`` explicitly (discovery then comes from the peer's own document) and
-otherwise run the Keycloak connector unchanged: its error table, ``typ`` check (the peer's ID
-tokens carry no ``typ``, which is accepted), realm tenant and the password probe. The layout and
-the back channel are covered by the cassettes.
+The peer's users carry Keycloak's claims (``typ``, ``realm_access``, ``resource_access``). Its
+endpoints are its own (``/realms/acme/token``, not ``/protocol/openid-connect/token``): they come
+from its discovery document, which is what the connector uses without ``backchannel_url``; the
+back-channel layout is covered by the cassettes.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from idpbridge import (
     Password,
     RedirectRequired,
     StartOIDC,
+    TokenValidationError,
 )
 from tests.oidc.integration._drive import oidc_provider_login
 from tests.peers import oidc_provider as op
@@ -32,12 +33,27 @@ from tests.support.providers import Connectors, cli_oidc_login, run_cli
 pytestmark = pytest.mark.peer("oidc-provider")
 
 
+KEYCLOAK_CLAIMS = {
+    "typ": "ID",
+    "realm_access": {"roles": ["default-roles-acme", "offline_access"]},
+    "resource_access": {op.CLIENT_ID: {"roles": ["migrator"]}, "account": {"roles": ["manage-account"]}},
+}
+
+
 @pytest.fixture
-def fields(oidc_provider: op.OIDCProviderPeer) -> dict[str, Any]:
+def realm(oidc_provider_variant: op.OPVariant) -> op.OIDCProviderPeer:
+    return oidc_provider_variant(
+        "keycloak-acme",
+        issuer_path="/realms/acme",
+        extra_claims={"alice": KEYCLOAK_CLAIMS, "bob": {**KEYCLOAK_CLAIMS, "typ": "Bearer"}},
+    )
+
+
+@pytest.fixture
+def fields(realm: op.OIDCProviderPeer) -> dict[str, Any]:
     return {
-        "server_url": oidc_provider.issuer,
+        "server_url": realm.base_url,
         "realm": "acme",
-        "issuer": oidc_provider.issuer,
         "client_id": op.CLIENT_ID,
         "client_secret": op.CLIENT_SECRET,
         "methods": ["oidc", "password", "token"],
@@ -45,14 +61,24 @@ def fields(oidc_provider: op.OIDCProviderPeer) -> dict[str, Any]:
     }
 
 
-async def test_password(make: Connectors, fields: dict[str, Any], oidc_provider: op.OIDCProviderPeer) -> None:
-    result = await make(**fields).authenticate(Password("alice", "alice-pass"))
+async def test_password(make: Connectors, fields: dict[str, Any], realm: op.OIDCProviderPeer) -> None:
+    conn = make(**fields)
+    assert conn.config.issuer == realm.issuer == f"{realm.base_url}/realms/acme"
+    result = await conn.authenticate(Password("alice", "alice-pass"))
     assert isinstance(result, Authenticated)
     ident = result.identity
-    assert ident.key == (oidc_provider.issuer, "alice")
+    assert ident.key == (realm.issuer, "alice")
     assert ident.provider == "keycloak"
     assert ident.tenant == "acme"
     assert ident.groups == ("staff", "admins")
+    assert ident.roles == ("default-roles-acme", "offline_access", f"{op.CLIENT_ID}:migrator")
+
+
+async def test_a_bearer_typed_token_is_not_an_id_token(make: Connectors, fields: dict[str, Any]) -> None:
+    """bob's tokens say typ Bearer (what a Keycloak access token says): refused as an ID token."""
+    with pytest.raises(TokenValidationError) as info:
+        await make(**fields).authenticate(Password("bob", "bob-pass"))
+    assert info.value.code == "token.type"
 
 
 async def test_wrong_password(make: Connectors, fields: dict[str, Any]) -> None:
@@ -67,9 +93,7 @@ async def test_direct_grant_disabled(make: Connectors, fields: dict[str, Any]) -
     assert info.value.code == "config.grant_disabled"
 
 
-async def test_code_flow(
-    make: Connectors, fields: dict[str, Any], oidc_provider: op.OIDCProviderPeer
-) -> None:
+async def test_code_flow(make: Connectors, fields: dict[str, Any], realm: op.OIDCProviderPeer) -> None:
     conn = make(**fields)
     start = await conn.authenticate(StartOIDC(op.REDIRECT_URI, response_mode="form_post"))
     assert isinstance(start, RedirectRequired)
@@ -77,7 +101,7 @@ async def test_code_flow(
     assert callback.mode == "form_post"
     result = await conn.authenticate(FinishOIDC(callback.params, start.continuation))
     assert isinstance(result, Authenticated)
-    assert result.identity.key == (oidc_provider.issuer, "alice")
+    assert result.identity.key == (realm.issuer, "alice")
 
 
 async def test_check(make: Connectors, fields: dict[str, Any]) -> None:
@@ -99,20 +123,24 @@ async def test_check_without_password_has_no_password_probe(make: Connectors, fi
     assert report.ok
 
 
-async def test_derived_issuer_does_not_match_the_peer(make: Connectors, fields: dict[str, Any]) -> None:
-    """Without the override the realm issuer is derived and compared exactly: a clear error."""
+async def test_another_issuer_is_refused(
+    make: Connectors, fields: dict[str, Any], oidc_provider: op.OIDCProviderPeer
+) -> None:
+    """A server reached at an address it does not name itself by (here the plain peer, whose issuer
+    has no /realms/acme): a clear configuration error, never a rewritten issuer."""
     conn = make(
-        **{k: v for k, v in fields.items() if k != "issuer"},
-        endpoints={"discovery": fields["issuer"] + "/.well-known/openid-configuration"},
+        **{**fields, "server_url": oidc_provider.issuer},
+        endpoints={"discovery": oidc_provider.discovery_url},
     )
     with pytest.raises(ConfigurationError) as info:
         await conn.authenticate(Password("alice", "alice-pass"))
     assert info.value.code == "config.issuer_mismatch"
     assert "/realms/acme" in info.value.message
+    assert "hostname" in info.value.message
 
 
 @pytest.fixture
-def config(tmp_path: Path, oidc_provider: op.OIDCProviderPeer) -> Path:
+def config(tmp_path: Path, realm: op.OIDCProviderPeer) -> Path:
     path = tmp_path / "idpbridge.toml"
     path.write_text(
         f"""[settings]
@@ -120,9 +148,8 @@ continuation_keys = ["{ContinuationKeys.new_key()}"]
 
 [connectors.acme-keycloak]
 provider = "keycloak"
-server_url = "{oidc_provider.issuer}"
+server_url = "{realm.base_url}"
 realm = "acme"
-issuer = "{oidc_provider.issuer}"
 client_id = "{op.CLIENT_ID}"
 client_secret = "${{KEYCLOAK_TEST_SECRET}}"
 methods = ["oidc", "password"]

@@ -24,6 +24,7 @@ from idpbridge import (
     RateLimited,
     RedirectRequired,
     StartOIDC,
+    TokenValidationError,
 )
 from tests.support.cassettes import recording
 from tests.support.minted import ID_TOKEN, JWK, TestKey, replay
@@ -197,3 +198,17 @@ async def test_no_secret_in_logs(
         "AT-CASSETTE-PLACEHOLDER",
     ):
         assert secret not in shown
+
+
+async def test_org_server_issuer_is_refused_by_a_custom_server_config(
+    make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey
+) -> None:
+    """Signed with the right key, but by the org server (``https://{domain}``): not this server's."""
+    conn = make(**cassette_fields)
+    token = test_key.mint(iss="https://acme.okta.test", aud=CLIENT_ID, sub=SUBJECT)
+    with (
+        replay("okta", "password_success", values={ID_TOKEN: token, JWK: test_key.public_jwk}),
+        pytest.raises(TokenValidationError) as info,
+    ):
+        await conn.authenticate(Password("jane@acme.example", "correct-horse"))
+    assert info.value.code == "token.issuer"

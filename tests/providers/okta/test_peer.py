@@ -1,6 +1,6 @@
-"""The Okta connector against the real oidc-provider peer, configured as an Okta org
-authorization server: the peer's issuer ``http://127.0.0.1:{port}`` is exactly what the org-server
-rule derives from ``domain``, so no issuer or endpoint override is needed."""
+"""The Okta connector against the real oidc-provider peer, with no issuer or endpoint override:
+the plain peer's issuer ``http://127.0.0.1:{port}`` is what the org-server rule derives from
+``domain``, and a peer mounted at ``/oauth2/default`` is a custom authorization server."""
 
 from __future__ import annotations
 
@@ -15,12 +15,14 @@ from idpbridge import (
     Authenticated,
     ClaimSource,
     ContinuationKeys,
+    ExternalToken,
     FinishOIDC,
     InvalidCredentials,
     Method,
     Password,
     RedirectRequired,
     StartOIDC,
+    TokenValidationError,
 )
 from tests.oidc.integration._drive import oidc_provider_login
 from tests.peers import oidc_provider as op
@@ -98,6 +100,41 @@ async def test_check_finds_the_password_grant_disabled(make: Connectors, fields:
     assert not results["password"].ok
     assert "not enabled" in results["password"].detail
     assert not report.ok
+
+
+@pytest.fixture
+def custom_server(oidc_provider_variant: op.OPVariant) -> op.OIDCProviderPeer:
+    return oidc_provider_variant("okta-default", issuer_path="/oauth2/default")
+
+
+async def test_custom_authorization_server(
+    make: Connectors, fields: dict[str, Any], custom_server: op.OIDCProviderPeer
+) -> None:
+    conn = make(**{**fields, "domain": custom_server.base_url, "authorization_server_id": "default"})
+    assert conn.config.issuer == custom_server.issuer == f"{custom_server.base_url}/oauth2/default"
+    result = await conn.authenticate(Password("alice", "alice-pass"))
+    assert isinstance(result, Authenticated)
+    assert result.identity.key == (custom_server.issuer, "alice")
+    start = await conn.authenticate(StartOIDC(op.REDIRECT_URI))
+    assert isinstance(start, RedirectRequired)
+    callback = await oidc_provider_login(start.url, "bob", "bob-pass", redirect_prefix=op.REDIRECT_URI)
+    finished = await conn.authenticate(FinishOIDC(callback.params, start.continuation))
+    assert isinstance(finished, Authenticated)
+    assert finished.identity.issuer == custom_server.issuer
+
+
+async def test_org_server_token_is_refused_by_a_custom_server_config(
+    make: Connectors, fields: dict[str, Any], custom_server: op.OIDCProviderPeer
+) -> None:
+    """rp-conformance 174-okta-as: a token of one authorization server is not valid for another."""
+    org = make(**fields)
+    signed_in = await org.authenticate(Password("alice", "alice-pass"))
+    assert isinstance(signed_in, Authenticated)
+    assert signed_in.tokens.id_token is not None
+    custom = make(**{**fields, "domain": custom_server.base_url, "authorization_server_id": "default"})
+    with pytest.raises(TokenValidationError) as info:
+        await custom.authenticate(ExternalToken(signed_in.tokens.id_token))
+    assert info.value.code == "token.key_not_found"  # its keys are not that server's keys either
 
 
 @pytest.fixture
