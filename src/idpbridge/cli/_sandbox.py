@@ -25,18 +25,19 @@ from ..errors import IdpBridgeError
 from ._app import app
 
 
-def _users(sandbox: Any) -> Table:
+def _users(sandbox: Any) -> tuple[Table, list[str]]:
     from ..sandbox import totp_code
 
     table = Table(title="sandbox users (sandbox-only passwords)")
     for column in ("IdP", "username", "password", "also"):
         table.add_column(column)
-    seed, now = sandbox.seed, time.time()
+    seed, now, notes = sandbox.seed, time.time(), []
     for u in seed.keycloak.users if seed.keycloak else ():
         also = []
         if u.totp_secret is not None:
             secret = u.totp_secret.get_secret_value()
-            also.append(f"TOTP secret {secret} (code now: {totp_code(secret, now)})")
+            also.append("TOTP (below)")
+            notes.append(f"{u.username}'s TOTP secret: {secret} (code now: {totp_code(secret, now)})")
         if not u.enabled:
             also.append("disabled")
         password = u.password.get_secret_value() if u.password else ""
@@ -45,7 +46,7 @@ def _users(sandbox: Any) -> Table:
         also = [m for m, ok in (("email OTP", c.email_verified), ("SMS OTP", c.phone_number_verified)) if ok]
         password = c.password.get_secret_value() if c.password else ""
         table.add_row("cognito", escape(c.username), escape(password), ", ".join(also))
-    return table
+    return table, notes
 
 
 def _stop_on_sigterm(done: threading.Event) -> None:
@@ -82,32 +83,30 @@ def sandbox(
     try:
         toml = server.connectors_toml(continuation_key=ContinuationKeys.new_key())
         info = server.describe()
-        console.print(f"[bold]idpbridge sandbox[/] on {server.base_url} (loopback only)")
+        typer.echo(f"idpbridge sandbox on {server.base_url} (loopback only)")
         if "keycloak" in info:
-            console.print(
-                f"  Keycloak realm [bold]{info['keycloak']['realm']}[/]: {info['keycloak']['discovery']}"
-            )
+            typer.echo(f"  Keycloak realm {info['keycloak']['realm']}: {info['keycloak']['discovery']}")
         if "cognito" in info:
-            console.print(
-                f"  Cognito pool [bold]{info['cognito']['user_pool_id']}[/]: endpoint {server.base_url}"
-            )
-        console.print(_users(server))
+            typer.echo(f"  Cognito pool {info['cognito']['user_pool_id']}: endpoint {server.base_url}")
+        table, notes = _users(server)
+        console.print(table)
+        for note in notes:
+            typer.echo(note)
         if write_config is not None:
             write_config.write_text(toml, encoding="utf-8")
             console.print(f"connectors file written to {write_config}")
             name = write_config
         else:
             console.print("[bold]connectors file[/] (save it as idpbridge.toml):")
-            console.print(toml, markup=False)
+            typer.echo(toml)  # plain: never wrapped, so it can be copied as it is
             name = Path("idpbridge.toml")
-        console.print(
+        typer.echo(
             f"try: idpbridge check sandbox-keycloak -c {name}\n"
             f"     idpbridge login sandbox-keycloak -c {name} --method oidc --open\n"
             f"     idpbridge login sandbox-cognito -c {name} --method password -u dave@acme.example\n"
-            f"rotate keys: curl -X POST {server.base_url}/_sandbox/rotate-keys",
-            markup=False,
+            f"rotate keys: curl -X POST {server.base_url}/_sandbox/rotate-keys"
         )
-        console.print(f"sandbox ready on {server.base_url} — Ctrl-C to stop", markup=False)
+        typer.echo(f"sandbox ready on {server.base_url} (Ctrl-C to stop)")
         sys.stdout.flush()
         _serve(console, server, duration)
     finally:
@@ -125,10 +124,10 @@ def _serve(console: Console, server: Any, duration: float | None) -> None:
             outbox = server.outbox
             for message in outbox[shown:]:
                 channel = "e-mail" if message.channel == "EMAIL" else "SMS"
-                console.print(f"[{channel}] to {message.destination}: code {message.code}", markup=False)
+                typer.echo(f"[{channel}] to {message.destination}: code {message.code}")
             shown = len(outbox)
             sys.stdout.flush()
             done.wait(0.2)
     except KeyboardInterrupt:
         pass
-    console.print("sandbox stopped", markup=False)
+    typer.echo("sandbox stopped")

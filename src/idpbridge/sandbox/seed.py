@@ -109,6 +109,7 @@ class KeycloakSeed(_Model):
         401, description="Status of 'Invalid user credentials' (400 from Keycloak 26.6)."
     )
     brute_force_max_failures: int | None = Field(None, ge=1)
+    roles_in_id_token: bool = Field(False, description="The realm-roles mapper's 'Add to ID token'.")
     clients: tuple[KeycloakClientSeed, ...] = Field(min_length=1)
     users: tuple[KeycloakUserSeed, ...] = ()
 

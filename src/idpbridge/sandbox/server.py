@@ -35,6 +35,7 @@ def build_realm(seed: KeycloakSeed) -> Realm:
         seed.realm,
         invalid_credentials_status=seed.invalid_credentials_status,
         brute_force_max_failures=seed.brute_force_max_failures,
+        roles_in_id_token=seed.roles_in_id_token,
     )
     for c in seed.clients:
         realm.add_client(

@@ -110,6 +110,9 @@ class Realm:
     login_with_email: bool = True
     #: Include a ``groups`` claim (as a "Group Membership" mapper named ``groups`` would).
     groups_claim: bool = True
+    #: The "realm roles" mapper's "Add to ID token" switch (off in Keycloak's default ``roles``
+    #: scope: ``realm_access`` is then in the access token only).
+    roles_in_id_token: bool = False
     #: HTTP status of ``invalid_grant`` "Invalid user credentials" (401 before Keycloak 26.6, then 400).
     invalid_credentials_status: int = 401
     #: Brute-force detection: lock a user after this many consecutive failures (``None``: off,

@@ -107,6 +107,8 @@ def token_response(
             "at_hash": at_hash(access_token),
             **user_claims(realm, user, scopes),
         }
+        if realm.roles_in_id_token:
+            id_claims["realm_access"] = {"roles": roles}
         if nonce is not None:
             id_claims["nonce"] = nonce
         body["id_token"] = keys.sign(id_claims, header={"typ": "JWT"})
