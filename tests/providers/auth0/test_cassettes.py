@@ -130,11 +130,7 @@ async def test_mfa_required(make: Connectors, cassette_fields: dict[str, Any]) -
         await conn.authenticate(Password("jane@acme.example", "correct-horse"))
     err = info.value
     assert err.continuation is not None
-    sealed = (
-        err.continuation.get_secret_value()
-        if hasattr(err.continuation, "get_secret_value")
-        else err.continuation
-    )
+    sealed = err.continuation.get_secret_value()
     assert conn.continuations.open(sealed, method="totp").data["mfa_token"] == mfa_token
     assert mfa_token not in str(err) + repr(err)
 

@@ -234,11 +234,7 @@ async def test_mfa_required_seals_the_mfa_token(
         await conn.authenticate(Password("jane@acme.example", "Corr3ct-Pass"))
     err = info.value
     assert err.continuation is not None
-    sealed = (
-        err.continuation.get_secret_value()
-        if hasattr(err.continuation, "get_secret_value")
-        else err.continuation
-    )
+    sealed = err.continuation.get_secret_value()
     opened = conn.continuations.open(sealed, method="totp")
     assert opened.data == {"mfa_token": mfa_token, "username": "jane@acme.example"}
     for text in (str(err), repr(err), str(err.details), caplog.text, sealed):

@@ -166,11 +166,7 @@ async def test_mfa_required_seals_the_mfa_token(
     assert err.provider_code == "mfa_required"
     assert err.connector == "okta"
     assert err.continuation is not None
-    sealed = (
-        err.continuation.get_secret_value()
-        if hasattr(err.continuation, "get_secret_value")
-        else err.continuation
-    )
+    sealed = err.continuation.get_secret_value()
     opened = conn.continuations.open(sealed, method="totp")
     assert opened.data == {"mfa_token": mfa_token, "username": "jane@acme.example"}
     assert opened.connector == "okta"
@@ -190,7 +186,7 @@ async def test_the_continuation_is_bound_to_the_connector_instance(
         await first.authenticate(Password("jane", "pw"))
     assert info.value.continuation is not None
     sealed = info.value.continuation
-    token = sealed.get_secret_value() if hasattr(sealed, "get_secret_value") else sealed
+    token = sealed.get_secret_value()
     with pytest.raises(IdpBridgeError) as wrong:  # sealed for totp, not for oidc
         first.continuations.open(token, method="oidc")
     assert wrong.value.code == "flow.wrong_method"
