@@ -6,16 +6,13 @@ unlike OneLogin, so the refusal of the other method is tested against a fake in 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from idpbridge import (
@@ -31,7 +28,8 @@ from idpbridge.providers.onelogin.connector import OneLoginConnector
 from tests.oidc.integration._drive import oidc_provider_login
 from tests.peers import oidc_provider as op
 
-IDPBRIDGE = str(Path(sys.executable).with_name("idpbridge"))
+from ._cli import IDPBRIDGE, cli_oidc_login
+
 Make = Callable[..., OneLoginConnector]
 
 
@@ -126,31 +124,8 @@ def test_cli_check(tmp_path: Path, oidc_fields: dict[str, Any]) -> None:
 
 
 async def test_cli_oidc_login(tmp_path: Path, oidc_fields: dict[str, Any]) -> None:
-    config = _config(tmp_path, oidc_fields)
-    proc = await asyncio.create_subprocess_exec(
-        IDPBRIDGE, "login", "ol-sso", "--config", str(config), "--method", "oidc", "--json",
-        "--timeout", "60", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=_env(),
-    )  # fmt: skip
-    assert proc.stdout is not None
-    try:
-        url = ""
-        async with asyncio.timeout(30):
-            while not url.startswith("http"):
-                line = await proc.stdout.readline()
-                assert line, "the CLI exited before printing the URL"
-                url = line.decode().strip()
-        redirect_uri = httpx.URL(url).params["redirect_uri"]
-        callback = await oidc_provider_login(url, "alice", "alice-pass", redirect_prefix=redirect_uri)
-        async with httpx.AsyncClient() as browser:
-            landing = await browser.get(callback.url)
-        assert landing.status_code == 200
-        async with asyncio.timeout(30):
-            out, err = await proc.communicate()
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-    assert proc.returncode == 0, err.decode()
-    identity = json.loads(out)
+    identity = await cli_oidc_login(
+        _config(tmp_path, oidc_fields), "ol-sso", "alice", "alice-pass", env=_env()
+    )
     assert identity["provider"] == "onelogin"
     assert identity["subject"] == "alice"
