@@ -183,7 +183,13 @@ async def test_external_google_id_token(make_google: Make, google_key: TestKey) 
         assert result.identity.key == ("https://accounts.google.com", SUBJECT)
         with pytest.raises(TokenValidationError) as err:
             await conn.authenticate(ExternalToken(SecretStr(wrong_hd)))
-    assert err.value.code == "token.hosted_domain"
+        assert err.value.code == "token.hosted_domain"
+        # The username a client claims must be the token's e-mail (username_claim defaults to email).
+        ok = await conn.authenticate(ExternalToken(SecretStr(good), username="jane@acme.example"))
+        assert isinstance(ok, Authenticated)
+        with pytest.raises(TokenValidationError) as err:
+            await conn.authenticate(ExternalToken(SecretStr(good), username="mallory@acme.example"))
+    assert err.value.code == "token.username"
 
 
 async def test_no_secret_in_logs_or_repr(

@@ -200,6 +200,9 @@ async def test_external_access_token(make_meta: Make) -> None:
     assert result.identity.key == ("https://www.facebook.com", USER_ID)
     with replay("meta", "token_for_another_app"), pytest.raises(TokenValidationError):
         await conn.authenticate(ExternalToken(SecretStr(ACCESS_TOKEN)))
+    with replay("meta", "success"), pytest.raises(TokenValidationError) as err:
+        await conn.authenticate(ExternalToken(SecretStr(ACCESS_TOKEN), username="someone@example.com"))
+    assert err.value.code == "token.username"
 
 
 async def test_revoke(make_meta: Make) -> None:

@@ -52,6 +52,7 @@ class AppleConfig(OIDCConfig):
     private_key: SecretStr | None = Field(None, description="The .p8 key (PEM text).")
     private_key_path: Path | None = Field(None, description="Path of the .p8 key file.")
     client_secret_ttl: int = Field(86_400, ge=600, le=30 * 86_400, description="Seconds per minted secret.")
+    username_claim: str = Field("email", description="Claim an ExternalToken username must equal.")
     scopes: tuple[str, ...] = ("name", "email")
 
     @model_validator(mode="before")

@@ -44,6 +44,7 @@ class GoogleConfig(OIDCConfig):
     default_methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.TOKEN})
 
     issuer: str = Field(ISSUER, description="Leave unset; tests and sandboxes only.")
+    username_claim: str = Field("email", description="Claim an ExternalToken username must equal.")
     hosted_domain: tuple[str, ...] = Field(
         (), description="Google Workspace domain(s) allowed to sign in (checked on the hd claim)."
     )

@@ -46,6 +46,7 @@ class MetaConfig(OIDCConfig):
     client_id: str = Field(min_length=1, description="The App ID.")
     client_secret: SecretStr = Field(description="The App Secret.")
     graph_api_version: str = Field("v24.0", description="Graph API version, e.g. v24.0.")
+    username_claim: str = Field("email", description="Claim an ExternalToken username must equal.")
     scopes: tuple[str, ...] = ("email", "public_profile")
     profile_fields: tuple[str, ...] = ("id", "name", "email", "first_name", "last_name")
     trust_email: bool = Field(False, description="Treat the e-mail Meta returns as verified.")
