@@ -296,3 +296,31 @@ async def test_oidc_code_flow_still_works(make: Make, pingone: FakePingOne) -> N
     assert isinstance(result, Authenticated)
     assert result.method is Method.OIDC
     assert result.identity.claims["aud"] == CLIENT_ID
+
+
+async def test_check_probes_the_flow_without_credentials(make: Make, pingone: FakePingOne) -> None:
+    def token(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, json={"error": "invalid_grant", "error_description": "bad code"})
+
+    assert pingone.op.router is not None
+    pingone.op.router.post(f"{ISSUER}/token").mock(side_effect=token)
+    report = await make().check()
+    assert report.ok, report.as_dict()
+    assert [r.name for r in report.results] == [
+        "configuration",
+        "discovery",
+        "jwks",
+        "client",
+        "clock",
+        "password",
+    ]
+    assert not any("/flows/" in r.url.path for r in pingone.requests)  # no credentials were sent
+
+    def refused(request: httpx.Request) -> httpx.Response:
+        return platform_error(403, "ACCESS_FAILED", "response_mode not allowed")
+
+    pingone.op.router.get(f"{ISSUER}/authorize").mock(side_effect=refused)
+    report = await make().check()
+    password = {r.name: r for r in report.results}["password"]
+    assert not password.ok
+    assert "redirectless" in password.detail

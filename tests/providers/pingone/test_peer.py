@@ -127,9 +127,16 @@ async def test_totp_user_needs_mfa(via_flows: PingOneConnector) -> None:
     assert info.value.continuation is not None
 
 
-async def test_check(make: Make, fields: dict[str, Any]) -> None:
-    report = await make(**fields).check()
+async def test_check(make: Make, fields: dict[str, Any], via_flows: PingOneConnector) -> None:
+    report = await via_flows.check()
     assert report.ok, report.as_dict()
+    assert [r.name for r in report.results][-1] == "password"
+    oidc_only = await make(**{**fields, "methods": ["oidc"]}).check()
+    assert oidc_only.ok, oidc_only.as_dict()
+    # Without the adapter the OP knows no pi.flow: the password probe says so, nothing is attempted.
+    plain = await make(**fields).check()
+    assert not plain.ok
+    assert not {r.name: r for r in plain.results}["password"].ok
 
 
 def _config(tmp_path: Path, fields: dict[str, Any]) -> Path:

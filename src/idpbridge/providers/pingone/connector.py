@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+import time
+from typing import Any, ClassVar
 
+from ...connector import CheckResult
+from ...errors import sanitize
 from ...methods import Method, Password
 from ...oidc.claims import ClaimMap
 from ...oidc.connector import OIDCConnector
@@ -11,7 +14,7 @@ from ...outcomes import Outcome
 from .claims import CLAIMS
 from .config import PingOneConfig
 from .errors import RULES
-from .flows import password_login
+from .flows import password_login, probe_flow
 
 __all__ = ["PingOneConnector"]
 
@@ -35,3 +38,16 @@ class PingOneConnector(OIDCConnector):
     async def password(self, request: Password) -> Outcome:
         """Username and password through the redirectless flow (PingOne has no ROPC grant)."""
         return await password_login(self, request)
+
+    async def _checks(self) -> list[Any]:
+        """The OIDC probes, plus (with ``password``) a redirectless flow started without credentials."""
+        results = await super()._checks()
+        if Method.PASSWORD in self.enabled_methods:
+            started = time.perf_counter()
+            try:
+                ok, detail = await probe_flow(self)
+            except Exception as exc:  # a failed probe is a finding, never an exception
+                ok, detail = False, f"{type(exc).__name__}: {sanitize(exc, limit=150)}"
+            elapsed = round((time.perf_counter() - started) * 1e3, 1)
+            results.append(CheckResult("password", ok, sanitize(detail), elapsed))
+        return results

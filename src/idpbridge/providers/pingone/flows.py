@@ -20,6 +20,7 @@ environment (never to a URL PingOne's answer names), and never appear in logs or
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import re
 import secrets
@@ -30,6 +31,7 @@ from pydantic import SecretStr
 
 from ...classify import AUTHORIZATION_CODE, AUTHORIZE, PASSWORD, classify
 from ...errors import (
+    AuthenticationFailed,
     ConfigurationError,
     FlowError,
     IdpBridgeError,
@@ -42,13 +44,14 @@ from ...errors import (
 from ...http import Response, parse_json_object
 from ...methods import Method, Password
 from ...oidc.authcode import new_pkce
+from ...oidc.metadata import ProviderMetadata
 from ...outcomes import Outcome
 from .errors import FLOW_RULES, FLOW_STATUSES, MFA_FACTORS, parse_platform_error
 
 if TYPE_CHECKING:
     from .connector import PingOneConnector
 
-__all__ = ["CHECK_MEDIA_TYPE", "FlowCookies", "password_login"]
+__all__ = ["CHECK_MEDIA_TYPE", "FlowCookies", "password_login", "probe_flow", "start_flow"]
 
 CHECK_MEDIA_TYPE = "application/vnd.pingidentity.usernamePassword.check+json"
 _CHECK_LINK = "usernamePassword.check"
@@ -142,14 +145,20 @@ def _status(flow: Mapping[str, Any]) -> str:
     return status
 
 
-async def password_login(conn: PingOneConnector, request: Password) -> Outcome:
-    """Check a username and password through the redirectless flow; return the outcome."""
-    username, password = request.username, request.password.get_secret_value()
-    if not username or not password:
-        raise InvalidCredentials("username and password must not be empty", code="invalid_credentials")
+@dataclasses.dataclass(slots=True)
+class _Started:
+    """A flow waiting for the credentials, and the values the rest of the login checks."""
+
+    flow_id: str
+    cookies: FlowCookies
+    state: str
+    nonce: str
+    verifier: str = dataclasses.field(repr=False)
+
+
+async def start_flow(conn: PingOneConnector, metadata: ProviderMetadata) -> _Started:
+    """Step 1: a redirectless authorization request; the flow must ask for username and password."""
     cfg = conn.config
-    metadata = await conn.metadata()
-    base = cfg.environment_base
     verifier, challenge = new_pkce()
     state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     params = {
@@ -164,9 +173,7 @@ async def password_login(conn: PingOneConnector, request: Password) -> Outcome:
     }
     if cfg.password_redirect_uri:
         params["redirect_uri"] = cfg.password_redirect_uri
-    cookies = FlowCookies()
-
-    # 1. start the flow (no cookie: never another user's PingOne session)
+    # No cookie goes with it: never another flow's (or user's) PingOne session.
     response = await conn.http.request(
         "GET",
         conn._endpoint(metadata, "authorization_endpoint"),
@@ -175,6 +182,7 @@ async def password_login(conn: PingOneConnector, request: Password) -> Outcome:
         return_errors=True,
     )
     flow = _flow(response, context=AUTHORIZE)
+    cookies = FlowCookies()
     cookies.absorb(response)
     flow_id, status = _flow_id(flow), _status(flow)
     if status != "USERNAME_PASSWORD_REQUIRED":
@@ -185,6 +193,34 @@ async def password_login(conn: PingOneConnector, request: Password) -> Outcome:
             "PingOne's flow offers no username/password check; give the sign-on policy a LOGIN step",
             code="config.sign_on_policy",
         )
+    return _Started(flow_id, cookies, state, nonce, verifier)
+
+
+async def probe_flow(conn: PingOneConnector) -> tuple[bool, str]:
+    """check(): start a flow (no credentials are sent) and report whether it asks for a password."""
+    try:
+        await start_flow(conn, await conn.metadata())
+    except (ConfigurationError, AuthenticationFailed) as exc:
+        return False, f"{type(exc).__name__}: {exc.message}"
+    return True, "pi.flow accepted; the sign-on policy asks for username and password"
+
+
+async def password_login(conn: PingOneConnector, request: Password) -> Outcome:
+    """Check a username and password through the redirectless flow; return the outcome."""
+    username, password = request.username, request.password.get_secret_value()
+    if not username or not password:
+        raise InvalidCredentials("username and password must not be empty", code="invalid_credentials")
+    cfg = conn.config
+    metadata = await conn.metadata()
+    base = cfg.environment_base
+    started = await start_flow(conn, metadata)
+    flow_id, cookies, state, nonce, verifier = (
+        started.flow_id,
+        started.cookies,
+        started.state,
+        started.nonce,
+        started.verifier,
+    )
 
     # 2. the credentials (never retried)
     flow_url = f"{base}/flows/{flow_id}"
