@@ -80,7 +80,7 @@ class AppleConnector(OIDCConnector):
                 lifetime=cfg.client_secret_ttl,
             )
             self.client_secret = ClientSecret(mint, lifetime=cfg.client_secret_ttl, clock=self.clock)
-        self._client: OAuthClient | None = None
+        self._apple_oauth: OAuthClient | None = None
 
     def current_client_secret(self) -> SecretStr:
         """The client secret to send now (minted, or the configured one)."""
@@ -102,10 +102,10 @@ class AppleConnector(OIDCConnector):
     def oauth(self, metadata: ProviderMetadata) -> OAuthClient:
         """The token-endpoint client, always ``client_secret_post`` with the current secret."""
         secret = self.current_client_secret()
-        client = self._client
+        client = self._apple_oauth
         if client is None or client.credentials.client_secret is not secret:
             creds = ClientCredentials(self.config.client_id, secret, "client_secret_post")
-            client = self._client = OAuthClient(
+            client = self._apple_oauth = OAuthClient(
                 self.http, creds, rules=self.error_rules, error_parser=self.parse_error
             )
         return client
