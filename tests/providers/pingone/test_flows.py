@@ -324,3 +324,13 @@ async def test_check_probes_the_flow_without_credentials(make: Make, pingone: Fa
     password = {r.name: r for r in report.results}["password"]
     assert not password.ok
     assert "redirectless" in password.detail
+
+
+async def test_reprs_leak_nothing(make: Make, pingone: FakePingOne) -> None:
+    conn = make()
+    result = await conn.authenticate(Password("jane", PASSWORD))
+    assert isinstance(result, Authenticated)
+    tokens = [t.get_secret_value() for t in (result.tokens.access_token, result.tokens.id_token) if t]
+    for text in (repr(conn), repr(conn.config), str(conn.config), repr(result), repr(result.tokens)):
+        for secret in (PASSWORD, CLIENT_SECRET, *tokens):
+            assert secret not in text

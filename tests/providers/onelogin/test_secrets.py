@@ -1,0 +1,37 @@
+"""No password, client secret or token in logs, reprs or errors of a OneLogin login."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from idpbridge import Authenticated, InvalidCredentials, Password
+from idpbridge.providers.onelogin.connector import OneLoginConnector
+from tests.oidc.flows.conftest import FakeOP
+
+from .conftest import CLIENT_SECRET
+
+PASSWORD = "S3cret-Pa55word"
+
+
+async def test_login_leaks_nothing(
+    make: Callable[..., OneLoginConnector], onelogin: FakeOP, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    conn = make(methods=["password"])
+    result = await conn.authenticate(Password("jane", PASSWORD))
+    assert isinstance(result, Authenticated)
+    tokens = [t.get_secret_value() for t in (result.tokens.access_token, result.tokens.id_token) if t]
+    onelogin.token_reply = lambda form: httpx.Response(
+        400, json={"error": "invalid_grant", "error_description": f"bad password {PASSWORD}"}
+    )
+    with pytest.raises(InvalidCredentials) as info:
+        await conn.authenticate(Password("jane", PASSWORD))
+    shown = [caplog.text, repr(conn), repr(conn.config), str(conn.config), repr(result), repr(result.tokens),
+             str(info.value), repr(info.value)]  # fmt: skip
+    for text in shown:
+        for secret in (PASSWORD, CLIENT_SECRET, *tokens):
+            assert secret not in text
