@@ -15,6 +15,7 @@ pytest_plugins: list[str] = [
     "tests.peers.oidc_provider",
     "tests.peers.lemonldap",
     "tests.peers.moto",
+    "tests.peers.chromium",
 ]
 
 

@@ -72,6 +72,8 @@ def sandbox(
     from ..sandbox import Sandbox, load_seed
 
     console = Console(highlight=False)
+    done = threading.Event()
+    _stop_on_sigterm(done)  # before the port opens: whoever sees it up may stop it at once
     try:
         server = Sandbox(load_seed(seed), port=port).start()
     except IdpBridgeError as exc:
@@ -108,15 +110,13 @@ def sandbox(
         )
         typer.echo(f"sandbox ready on {server.base_url} (Ctrl-C to stop)")
         sys.stdout.flush()
-        _serve(console, server, duration)
+        _serve(server, duration, done)
     finally:
         server.stop()
 
 
-def _serve(console: Console, server: Any, duration: float | None) -> None:
+def _serve(server: Any, duration: float | None, done: threading.Event) -> None:
     """Print the codes the sandbox sends until interrupted (or ``duration`` elapses)."""
-    done = threading.Event()
-    _stop_on_sigterm(done)
     deadline = None if duration is None else time.monotonic() + duration
     shown = 0
     try:

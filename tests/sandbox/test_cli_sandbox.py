@@ -1,0 +1,165 @@
+"""``idpbridge sandbox`` as a person uses it: a running IdP, then ``check`` and ``login`` by hand."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import subprocess
+import time
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import idpbridge
+from idpbridge import Authenticated, CodeSent, StartOTP, VerifyOTP
+from tests.peers._proc import Peer, free_port, http_ready, start_peer
+
+from .conftest import IDP_BIN, seed_password
+
+
+@pytest.fixture(scope="module")
+def running(peer_logs: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Peer, Path]]:
+    """``idpbridge sandbox`` in the background, its connectors file written to a temp dir."""
+    config = tmp_path_factory.mktemp("sandbox-cli") / "idpbridge.toml"
+    port = free_port()
+    cmd = [str(IDP_BIN), "sandbox", "--port", str(port), "--write-config", str(config)]
+    peer = start_peer(
+        "idpbridge-sandbox",
+        cmd,
+        log_dir=peer_logs,
+        ready=http_ready(f"http://127.0.0.1:{port}/_sandbox"),
+        port=port,
+        timeout=30,
+    )
+    deadline = time.monotonic() + 10
+    while "sandbox ready" not in peer.log_path.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield peer, config
+    finally:
+        peer.stop()
+
+
+def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(IDP_BIN), *args], input=stdin, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_connectors_file_and_check(running: tuple[Peer, Path]) -> None:
+    peer, config = running
+    text = config.read_text()
+    assert f'server_url = "http://127.0.0.1:{peer.port}"' in text
+    for name in ("sandbox-keycloak", "sandbox-oidc", "sandbox-cognito"):
+        done = cli("check", name, "-c", str(config), "--json")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert json.loads(done.stdout)["ok"] is True
+
+
+def test_password_login_by_hand(running: tuple[Peer, Path]) -> None:
+    _, config = running
+    ok = cli(
+        "login",
+        "sandbox-keycloak",
+        "-c",
+        str(config),
+        "-m",
+        "password",
+        "-u",
+        "alice",
+        "--password-stdin",
+        "--json",
+        stdin=seed_password("alice") + "\n",
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["email"] == "alice@acme.example"
+    wrong = cli(
+        "login",
+        "sandbox-keycloak",
+        "-c",
+        str(config),
+        "-m",
+        "password",
+        "-u",
+        "alice",
+        "--password-stdin",
+        stdin="Not-Alices-Passw0rd\n",
+    )
+    assert wrong.returncode == 1
+    assert "InvalidCredentials" in wrong.stderr
+    assert "Not-Alices-Passw0rd" not in wrong.stdout + wrong.stderr
+    cognito = cli(
+        "login",
+        "sandbox-cognito",
+        "-c",
+        str(config),
+        "-m",
+        "password",
+        "-u",
+        "dave@acme.example",
+        "--password-stdin",
+        "--json",
+        stdin=seed_password("dave@acme.example") + "\n",
+    )
+    assert cognito.returncode == 0, cognito.stderr
+    assert json.loads(cognito.stdout)["provider"] == "cognito"
+
+
+async def test_printed_codes_are_the_ones_sent(running: tuple[Peer, Path]) -> None:
+    peer, config = running
+    async with idpbridge.load(config) as connectors:
+        sent = await connectors["sandbox-cognito"].authenticate(StartOTP("frank@acme.example", "sms"))  # type: ignore[arg-type]
+        assert isinstance(sent, CodeSent)
+        code: Any = None
+        deadline = time.monotonic() + 10
+        while code is None and time.monotonic() < deadline:
+            code = re.search(r"\[SMS\] to \+15555550123: code (\d{6})", peer.log_path.read_text())
+            await asyncio.sleep(0.05)
+        assert code is not None, peer.log_tail()
+        result = await connectors["sandbox-cognito"].authenticate(VerifyOTP(code.group(1), sent.continuation))
+        assert isinstance(result, Authenticated)
+
+
+def test_admin_routes_and_stop(running: tuple[Peer, Path]) -> None:
+    peer, _ = running
+    info = httpx.get(f"{peer.base_url}/_sandbox").json()
+    assert info["keycloak"]["issuer"] == f"{peer.base_url}/realms/acme"
+    assert "password" not in json.dumps(info).lower()
+    rotated = httpx.post(f"{peer.base_url}/_sandbox/rotate-keys").json()
+    certs = httpx.get(f"{peer.base_url}/realms/acme/protocol/openid-connect/certs").json()
+    assert certs["keys"][0]["kid"] == rotated["keycloak"]["acme"]
+
+
+def test_stops_on_sigterm(peer_logs: Path, tmp_path: Path) -> None:
+    port = free_port()
+    cmd = [str(IDP_BIN), "sandbox", "--port", str(port), "--write-config", str(tmp_path / "c.toml")]
+    peer = start_peer(
+        "idpbridge-sandbox-stop",
+        cmd,
+        log_dir=peer_logs,
+        ready=http_ready(f"http://127.0.0.1:{port}/_sandbox"),
+    )
+    peer.stop()
+    assert peer.proc.returncode == 0
+    assert "sandbox stopped" in peer.log_path.read_text()
+
+
+def test_prints_a_connectors_file_and_exits_after_for() -> None:
+    done = cli("sandbox", "--for", "0.2")
+    assert done.returncode == 0, done.stderr
+    toml = done.stdout[done.stdout.index("# idpbridge connectors") : done.stdout.index("try: ")]
+    tables = tomllib.loads(toml)["connectors"]
+    assert set(tables) == {"sandbox-keycloak", "sandbox-oidc", "sandbox-cognito"}
+    assert "sandbox stopped" in done.stdout
+
+
+def test_port_taken(running: tuple[Peer, Path]) -> None:
+    peer, _ = running
+    done = cli("sandbox", "--port", str(peer.port), "--for", "0.1")
+    assert done.returncode == 2
+    assert "cannot listen" in done.stderr
