@@ -41,3 +41,12 @@ def test_request_host_body_cap_and_app_errors() -> None:
         assert (failed.status_code, failed.json()) == (500, {"error": "server_error"})
         assert "app failure" not in failed.text
     assert not server.running
+
+
+def test_the_sandbox_listens_on_loopback_only() -> None:
+    from idpbridge.sandbox import Sandbox
+
+    with pytest.raises(ValueError, match="loopback"):
+        Sandbox(host="0.0.0.0")
+    with Sandbox() as server:
+        assert server.base_url.startswith("http://127.0.0.1:")

@@ -561,3 +561,22 @@ def test_logout_ends_the_sso_session(http: httpx.Client) -> None:
     assert out.status_code == 302
     assert out.headers["location"] == f"{CALLBACK}?state=s"
     assert callback(start(http, prompt="none"))["error"] == "login_required"
+
+
+def test_refusals_never_echo_secrets(http: httpx.Client) -> None:
+    typed = "Typed-Secret-9f3b"
+    page = start(http)
+    shown = sign_in(http, page, "carol", typed)
+    assert typed not in shown.text
+    for form in (
+        {"password": typed},
+        {"client_secret": typed},
+        {"username": "bob", "password": "x", "otp": typed},
+    ):
+        response = grant(http, **{"username": "alice", **form})
+        assert typed not in response.text
+        assert typed not in str(response.headers)
+    exchange = grant(
+        http, grant_type="authorization_code", code=typed, redirect_uri=CALLBACK, code_verifier=typed
+    )
+    assert typed not in exchange.text

@@ -13,7 +13,6 @@ import dataclasses
 import hmac
 import re
 import uuid
-from urllib.parse import urlsplit
 
 __all__ = ["Realm", "RealmClient", "RealmUser"]
 
@@ -157,9 +156,3 @@ class Realm:
     @staticmethod
     def record_success(user: RealmUser) -> None:
         user.failures = 0
-
-
-def redirect_origin(uri: str) -> str:
-    """``scheme://host[:port]`` of a URI (for error messages that must not echo queries)."""
-    parts = urlsplit(uri)
-    return f"{parts.scheme}://{parts.netloc}"
