@@ -20,7 +20,7 @@ from ._version import PLUGIN_API_VERSION
 from .cache import Cache, MemoryCache
 from .config import ConnectorConfig, build_config
 from .continuation import Continuation, ContinuationKeys, Continuations, process_keys
-from .errors import ConfigurationError, IdpBridgeError
+from .errors import ConfigurationError, FlowError, IdpBridgeError
 from .http import HttpClient
 from .methods import (
     TOTP,
@@ -247,6 +247,20 @@ class Connector(Generic[ConfigT]):
         """Seal flow state for ``method``; returns ``(continuation, expires_at)``."""
         token, expires_at = self.continuations.seal(method.value, data, ttl=self.config.continuation_ttl)
         return SecretStr(token), expires_at
+
+    async def consume_continuation(
+        self, continuation: Continuation, *, message: str = "this flow step was already used"
+    ) -> None:
+        """Mark ``continuation`` as used; a second use raises ``FlowError(code="flow.reused")``.
+
+        One atomic :meth:`Cache.add <idpbridge.cache.Cache.add>` on the connector's cache (in-memory
+        by default; shared across workers with :mod:`idpbridge.redis_cache`), keyed by instance name
+        and continuation id, kept until the continuation expires. Call it before acting on a
+        continuation that must resume a flow only once (a callback, a code answer).
+        """
+        ttl = max(1.0, continuation.expires_at - self.clock() + 1)
+        if not await self.cache.add(f"idpbridge:flow-used:{self.instance_name}:{continuation.id}", b"1", ttl):
+            raise FlowError(message, code="flow.reused")
 
     def require(self, method: Method) -> None:
         """Raise :class:`ConfigurationError` unless ``method`` is enabled here."""

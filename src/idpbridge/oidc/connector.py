@@ -348,9 +348,9 @@ class OIDCConnector(Connector[OIDCConfig]):
     async def finish_oidc(self, request: FinishOIDC, continuation: Continuation) -> Outcome:
         """Check the callback, redeem the code once, validate the ID token, merge UserInfo."""
         data = continuation.data
-        ttl = max(1.0, continuation.expires_at - self.clock() + 1)
-        if not await self.cache.add(f"idpbridge:flow-used:{self.instance_name}:{continuation.id}", b"1", ttl):
-            raise FlowError("this flow was already finished (replayed callback)", code="flow.reused")
+        await self.consume_continuation(
+            continuation, message="this flow was already finished (replayed callback)"
+        )
         code = callback_code(
             request.callback_params,
             expected_state=str(data["s"]),
