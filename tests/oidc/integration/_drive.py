@@ -85,9 +85,14 @@ async def oidc_provider_login(
     *,
     redirect_prefix: str,
     otp_secret: str | None = None,
+    otp: str | None = None,
     cancel: bool = False,
 ) -> Callback:
-    """Log in at panva/oidc-provider's custom login page (tests/peers/oidc-provider/server.mjs)."""
+    """Log in at panva/oidc-provider's custom login page (tests/peers/oidc-provider/server.mjs).
+
+    A TOTP step is answered with ``otp`` or, by default, the current code of ``otp_secret``; a
+    refused code raises :class:`LoginFailed`.
+    """
     async with httpx.AsyncClient(follow_redirects=False, timeout=10) as browser:
         r = await browser.get(auth_url)
         assert r.status_code == 303, r.text[:300]
@@ -101,8 +106,11 @@ async def oidc_provider_login(
         if r.status_code == 401:
             raise LoginFailed(re.search(r'class="error">([^<]*)', r.text).group(1))  # type: ignore[union-attr]
         if r.status_code == 200 and 'name="otp"' in r.text:
-            assert otp_secret, "the OP asks for a TOTP code"
-            r = await browser.post(interaction, data={"step": "otp", "otp": totp(otp_secret)})
+            assert otp or otp_secret, "the OP asks for a TOTP code"
+            code = otp if otp is not None else totp(str(otp_secret))
+            r = await browser.post(interaction, data={"step": "otp", "otp": code})
+            if r.status_code == 400 and 'name="otp"' in r.text:
+                raise LoginFailed("the OP refused the TOTP code")
         return await _follow(browser, r, redirect_prefix)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from idpbridge import ContinuationKeys
+from tests.peers import oidc_provider as op
 from tests.support.minted import TestKey
 from tests.support.providers import Connectors
 
@@ -48,3 +49,21 @@ def cassette_fields() -> dict[str, Any]:
         "client_secret": CLIENT_SECRET,
         "methods": ["oidc", "password", "token"],
     }
+
+
+#: Keycloak's claims for the oidc-provider peer's users (bob's tokens say ``typ`` Bearer).
+KEYCLOAK_CLAIMS = {
+    "typ": "ID",
+    "realm_access": {"roles": ["default-roles-acme", "offline_access"]},
+    "resource_access": {op.CLIENT_ID: {"roles": ["migrator"]}, "account": {"roles": ["manage-account"]}},
+}
+
+
+@pytest.fixture
+def realm(oidc_provider_variant: op.OPVariant) -> op.OIDCProviderPeer:
+    """The oidc-provider peer mounted at ``/realms/acme`` with Keycloak's claims."""
+    return oidc_provider_variant(
+        "keycloak-acme",
+        issuer_path="/realms/acme",
+        extra_claims={"alice": KEYCLOAK_CLAIMS, "bob": {**KEYCLOAK_CLAIMS, "typ": "Bearer"}},
+    )

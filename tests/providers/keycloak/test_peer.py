@@ -33,22 +33,6 @@ from tests.support.providers import Connectors, cli_oidc_login, run_cli
 pytestmark = pytest.mark.peer("oidc-provider")
 
 
-KEYCLOAK_CLAIMS = {
-    "typ": "ID",
-    "realm_access": {"roles": ["default-roles-acme", "offline_access"]},
-    "resource_access": {op.CLIENT_ID: {"roles": ["migrator"]}, "account": {"roles": ["manage-account"]}},
-}
-
-
-@pytest.fixture
-def realm(oidc_provider_variant: op.OPVariant) -> op.OIDCProviderPeer:
-    return oidc_provider_variant(
-        "keycloak-acme",
-        issuer_path="/realms/acme",
-        extra_claims={"alice": KEYCLOAK_CLAIMS, "bob": {**KEYCLOAK_CLAIMS, "typ": "Bearer"}},
-    )
-
-
 @pytest.fixture
 def fields(realm: op.OIDCProviderPeer) -> dict[str, Any]:
     return {

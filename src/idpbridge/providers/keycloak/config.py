@@ -14,6 +14,12 @@ field                       meaning
                             ``password_change_required`` (default) or ``user_not_confirmed``
 ``client_roles``            clients whose ``resource_access`` roles join ``Identity.roles`` as
                             ``{client}:{role}`` (default: this ``client_id``)
+``otp_param_names``         the direct-grant parameter(s) carrying a TOTP code: ``otp`` (read by
+                            Keycloak since ~10) and ``totp`` (the older name it still falls back
+                            to); both by default, so one request suits old and new servers
+``totp_step``               when ``Password`` returns an ``InputRequired`` TOTP step (see
+                            :mod:`~idpbridge.providers.keycloak.otp`):
+                            ``on_signal`` (default) or ``after_invalid_credentials``
 ``issuer``                  derived; set it only when the realm's issuer is neither of the above
 ==========================  =====================================================================
 
@@ -23,19 +29,29 @@ Every field of :class:`~idpbridge.oidc.OIDCConfig` applies as well. ``token_kind
 
 from __future__ import annotations
 
-from typing import Any, Literal, Self
+import re
+from typing import Any, ClassVar, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
+from ...methods import Method
 from ...oidc.config import OIDCConfig
 from ...oidc.urls import base_url
 from .realm import REALM_NAME, endpoints_for, issuer_for
 
 __all__ = ["KeycloakConfig"]
 
+_PARAM_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+#: Direct-grant parameters an OTP parameter name must not replace.
+_RESERVED = frozenset({"grant_type", "username", "password", "scope", "client_id", "client_secret"})
+
 
 class KeycloakConfig(OIDCConfig):
     """Settings of one Keycloak client (see the module docstring)."""
+
+    supported_methods: ClassVar[frozenset[Method]] = frozenset(
+        {Method.OIDC, Method.PASSWORD, Method.TOKEN, Method.TOTP}
+    )
 
     server_url: str = Field(description="Public (front-channel) base URL, with /auth for legacy servers.")
     realm: str = Field(description="Realm name.")
@@ -48,6 +64,14 @@ class KeycloakConfig(OIDCConfig):
     )
     client_roles: tuple[str, ...] | None = Field(
         None, description="Clients whose resource_access roles join the roles (default: client_id)."
+    )
+    otp_param_names: tuple[str, ...] = Field(
+        ("otp", "totp"),
+        description="Direct-grant parameter(s) the TOTP code is sent as: otp, falling back to totp.",
+    )
+    totp_step: Literal["on_signal", "after_invalid_credentials"] = Field(
+        "on_signal",
+        description="When a password-only direct grant asks for a TOTP step (totp method enabled).",
     )
 
     @model_validator(mode="before")
@@ -93,6 +117,23 @@ class KeycloakConfig(OIDCConfig):
     def _check_clients(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
         if value is not None and not all(isinstance(v, str) and v for v in value):
             raise ValueError("client ids must be non-empty strings")
+        return value
+
+    @field_validator("otp_param_names", mode="before")
+    @classmethod
+    def _split_names(cls, value: Any) -> Any:
+        return [part for part in re.split(r"[\s,]+", value) if part] if isinstance(value, str) else value
+
+    @field_validator("otp_param_names")
+    @classmethod
+    def _check_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("at least one parameter name (otp, totp)")
+        for name in value:
+            if not _PARAM_NAME.fullmatch(name) or name in _RESERVED:
+                raise ValueError("parameter names of letters, digits, '_', '.', '-', not a grant parameter")
+        if len(set(value)) != len(value):
+            raise ValueError("each parameter name once")
         return value
 
     @model_validator(mode="after")

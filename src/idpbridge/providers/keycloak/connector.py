@@ -1,5 +1,5 @@
 """The Keycloak connector: the generic OIDC engine with Keycloak's realm layout, ``typ`` check,
-role claims and error table."""
+role claims and error table; TOTP through the direct grant (:mod:`.otp`)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,23 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ...classify import ErrorRule
-from ...errors import ConfigurationError, IdpBridgeError, PasswordChangeRequired, UserNotConfirmed
+from ...continuation import Continuation
+from ...errors import (
+    ConfigurationError,
+    IdpBridgeError,
+    InvalidCredentials,
+    MFARequired,
+    PasswordChangeRequired,
+    UserNotConfirmed,
+)
 from ...identity import ClaimSource, Identity
-from ...methods import Method, Password
+from ...methods import TOTP, Answer, Method, Password
 from ...oidc.claims import ClaimMap
 from ...oidc.connector import OIDCConnector
 from ...oidc.idtoken import ClaimCheck, claim_equals
 from ...oidc.metadata import ProviderMetadata
+from ...outcomes import Outcome
+from . import otp
 from .config import KeycloakConfig
 from .errors import RULES
 
@@ -42,11 +52,16 @@ class KeycloakConnector(OIDCConnector):
     refresh tokens say ``Bearer``/``Refresh`` and share the issuer and keys). Realm roles become
     ``Identity.roles`` as they are; roles of the clients in ``client_roles`` join as
     ``{client}:{role}``, so a client role can never pass for a realm role of the same name.
+
+    ``totp`` sends the code with the password in one direct grant; ``Password`` may answer with an
+    :class:`~idpbridge.InputRequired` TOTP step resumed by ``Answer`` (see :mod:`.otp`).
     """
 
     name: ClassVar[str] = "keycloak"
     title: ClassVar[str] = "Keycloak"
-    methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN})
+    methods: ClassVar[frozenset[Method]] = frozenset(
+        {Method.OIDC, Method.PASSWORD, Method.TOKEN, Method.TOTP}
+    )
     Config: ClassVar[type[KeycloakConfig]] = KeycloakConfig
     error_rules: ClassVar[tuple[ErrorRule, ...]] = RULES
     #: §6.7: ``sub`` (user UUID; needs the ``basic`` client scope on Keycloak 25+),
@@ -88,7 +103,10 @@ class KeycloakConnector(OIDCConnector):
         self, request: Password, error: IdpBridgeError, body: Mapping[str, Any]
     ) -> IdpBridgeError:
         """ "Account is not fully set up" as configured by ``required_actions_error``."""
-        error = super().password_error(request, error, body)
+        return self.required_actions(super().password_error(request, error, body))
+
+    def required_actions(self, error: IdpBridgeError) -> IdpBridgeError:
+        """``PasswordChangeRequired`` becomes ``UserNotConfirmed`` when ``required_actions_error`` says so."""
         if (
             isinstance(error, PasswordChangeRequired)
             and self.config.required_actions_error == "user_not_confirmed"
@@ -99,3 +117,24 @@ class KeycloakConnector(OIDCConnector):
                 details=error.details,
             )
         return error
+
+    async def password(self, request: Password) -> Outcome:
+        """The direct grant; with ``totp`` enabled it may return the TOTP step (:mod:`.otp`)."""
+        try:
+            return await super().password(request)
+        except (MFARequired, InvalidCredentials) as exc:
+            step = otp.totp_step(self, request, exc)
+            if step is None:
+                raise
+            return step
+
+    async def totp(self, request: TOTP) -> Outcome:
+        """One direct grant with the password and the code (Keycloak needs both)."""
+        password = request.password.get_secret_value() if request.password is not None else ""
+        return await otp.grant_with_code(self, request.username, password, request.code.get_secret_value())
+
+    async def answer(self, request: Answer, continuation: Continuation) -> Outcome:
+        """Finish the TOTP step: the sealed password and the answered code, in one grant. Single-use."""
+        username, password, code = otp.answer_values(continuation.data, request.values)
+        await self.consume_continuation(continuation)
+        return await otp.grant_with_code(self, username, password, code)

@@ -1,0 +1,76 @@
+"""The code flow with a TOTP step, through the Keycloak connector, against the real oidc-provider peer
+mounted at ``/realms/acme``: carol (secret JBSWY3DPEHPK3PXP) answers the login page's OTP form with
+codes computed here from the enrolled secret.
+
+No real peer speaks Keycloak's direct-grant-with-OTP dialect: LemonLDAP::NG's password grant runs
+the portal's second-factor engine, which answers a TOTP user with the same ``invalid_grant`` as a
+wrong password and reads no OTP parameter; glewlwyd's password grant checks the password only (an
+MFA-protected scope is silently dropped). That dialect is covered by the cassettes (test_totp.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from idpbridge import Authenticated, FinishOIDC, RedirectRequired, StartOIDC
+from tests.oidc.integration._drive import LoginFailed, oidc_provider_login
+from tests.peers import oidc_provider as op
+from tests.support import otp
+from tests.support.providers import Connectors
+
+pytestmark = pytest.mark.peer("oidc-provider")
+
+
+@pytest.fixture
+def fields(realm: op.OIDCProviderPeer) -> dict[str, Any]:
+    return {
+        "server_url": realm.base_url,
+        "realm": "acme",
+        "client_id": op.CLIENT_ID,
+        "client_secret": op.CLIENT_SECRET,
+        "methods": ["oidc", "password", "totp"],
+    }
+
+
+async def _login(conn: Any, code: str) -> Authenticated:
+    start = await conn.authenticate(StartOIDC(op.REDIRECT_URI))
+    assert isinstance(start, RedirectRequired)
+    callback = await oidc_provider_login(
+        start.url, "carol", "carol-pass", redirect_prefix=op.REDIRECT_URI, otp=code
+    )
+    result = await conn.authenticate(FinishOIDC(callback.params, start.continuation))
+    assert isinstance(result, Authenticated)
+    return result
+
+
+async def test_code_flow_with_totp(
+    make: Connectors, fields: dict[str, Any], realm: op.OIDCProviderPeer
+) -> None:
+    await otp.fresh_step()
+    result = await _login(make(**fields), otp.code(op.TOTP_SECRET))
+    ident = result.identity
+    assert ident.key == (realm.issuer, "carol")
+    assert ident.amr == ("pwd", "otp")
+    assert ident.claims["acr"] == "mfa"
+    assert ident.tenant == "acme"
+
+
+@pytest.mark.parametrize("steps", [-1, 1])
+async def test_codes_of_the_neighbouring_steps_are_accepted(
+    make: Connectors, fields: dict[str, Any], steps: int
+) -> None:
+    """The peer's window: one 30 s step either side (clock skew between phone and server)."""
+    await otp.fresh_step()
+    result = await _login(make(**fields), otp.code(op.TOTP_SECRET, steps))
+    assert result.identity.amr == ("pwd", "otp")
+
+
+@pytest.mark.parametrize("steps", [-2, 2])
+async def test_codes_two_steps_away_are_refused(make: Connectors, fields: dict[str, Any], steps: int) -> None:
+    await otp.fresh_step()
+    code = otp.code(op.TOTP_SECRET, steps)
+    assert code not in {otp.code(op.TOTP_SECRET, s) for s in (-1, 0, 1)}  # a coincidence would prove nothing
+    with pytest.raises(LoginFailed):
+        await _login(make(**fields), code)
