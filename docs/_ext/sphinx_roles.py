@@ -98,14 +98,15 @@ class SphinxRoles(griffe.Extension):
             return None
         if module.path in self.documented:
             return obj_.path
-        # A private module re-exported at the top level (``idpbridge._api.connect``): link to the
-        # public name the top-level page renders.
-        if (
-            module.name.startswith("_")
-            and module.parent is root
-            and rest.split(".")[0] in {str(e) for e in root.exports or ()}
-        ):
-            return f"idpbridge.{rest}"
+        # Defined in a module the site does not render but re-exported by a documented package
+        # (``idpbridge._api.connect`` -> ``idpbridge.connect``, ``idpbridge.jit.migrator.Migrator`` ->
+        # ``idpbridge.jit.Migrator``): link to the name that package's page renders.
+        name = rest.split(".")[0]
+        package = module.parent
+        while name and package is not None:
+            if package.path in self.documented and name in {str(e) for e in package.exports or ()}:
+                return f"{package.path}.{rest}"
+            package = package.parent
         return None
 
 
