@@ -87,9 +87,17 @@ class OIDCConnector(Connector[OIDCConfig]):
         self._oauth: OAuthClient | None = None
         self._policies: dict[tuple[ProviderMetadata, str | None], TokenPolicy] = {}
         self._issuer: IssuerPolicy | None = None
-        self._overrides = {k: v for k, v in self.config.endpoints.items() if k != "discovery"}
+        self._overrides = self.endpoint_overrides()
 
     # -- data hooks for provider subclasses -------------------------------------------------------
+
+    def endpoint_overrides(self) -> dict[str, str]:
+        """Endpoints that replace discovered ones (read once, at construction).
+
+        Default: the config's ``endpoints`` except ``discovery``. Providers add their own
+        (Entra's app-specific signing keys).
+        """
+        return {k: v for k, v in self.config.endpoints.items() if k != "discovery"}
 
     def issuer_policy(self) -> IssuerPolicy:
         """Which ``iss`` values are acceptable (default: exactly the configured issuer)."""
@@ -172,24 +180,38 @@ class OIDCConnector(Connector[OIDCConfig]):
 
     async def metadata(self) -> ProviderMetadata:
         """The IdP's metadata (discovery, cached; or :meth:`static_metadata`) with overrides."""
-        overrides = self._overrides
         static = self.static_metadata()
         if static is not None:
-            return static.with_overrides(overrides)
-        policy = self.policy
+            return static.with_overrides(self._overrides)
+        return await self.discover(expected_issuer=self.policy.metadata_issuer)
+
+    async def discover(self, *, expected_issuer: str | None) -> ProviderMetadata:
+        """The (cached) discovery document of :attr:`policy`, with the endpoint overrides applied.
+
+        ``expected_issuer`` is what its ``issuer`` must be exactly; ``None`` skips the check (for
+        subclasses that learn the issuer from the document, like Entra's domain tenants).
+        """
         return await self.discovery.get(
-            policy.discovery_issuer,
+            self.policy.discovery_issuer,
             url=self.config.endpoints.get("discovery"),
-            overrides=overrides,
-            expected_issuer=policy.metadata_issuer,
+            overrides=self._overrides,
+            expected_issuer=expected_issuer,
         )
 
     @property
     def policy(self) -> IssuerPolicy:
-        """:meth:`issuer_policy`, built once."""
+        """:meth:`issuer_policy`, built once (or the one given to :meth:`pin_issuer`)."""
         if self._issuer is None:
             self._issuer = self.issuer_policy()
         return self._issuer
+
+    def pin_issuer(self, policy: IssuerPolicy) -> None:
+        """Replace :attr:`policy` (for subclasses that learn the issuer at run time).
+
+        Token policies built with the previous issuer policy are dropped.
+        """
+        self._issuer = policy
+        self._policies.clear()
 
     def oauth(self, metadata: ProviderMetadata) -> OAuthClient:
         """The token-endpoint client (authentication method fixed on first use)."""
@@ -229,13 +251,19 @@ class OIDCConnector(Connector[OIDCConfig]):
         )
 
     @staticmethod
-    def _endpoint(metadata: ProviderMetadata, name: str) -> str:
+    def endpoint(metadata: ProviderMetadata, name: str) -> str:
+        """The URL of endpoint ``name`` (e.g. ``"token_endpoint"``) for subclasses' own flows.
+
+        Raises :class:`~idpbridge.ConfigurationError` (``config.not_supported``) when the IdP has none.
+        """
         value = getattr(metadata, name)
         if not value:
             raise ConfigurationError(
                 f"the IdP has no {name}; set endpoints.{name}", field="endpoints", code="config.not_supported"
             )
         return str(value)
+
+    _endpoint = endpoint  # the former private name, still used by providers/keycloak/otp.py
 
     async def _validate_id_token(
         self,
@@ -255,7 +283,7 @@ class OIDCConnector(Connector[OIDCConfig]):
             expect_nonce=expect_nonce,
         )
 
-    async def _authenticated(
+    async def complete(
         self,
         metadata: ProviderMetadata,
         body: Mapping[str, Any],
@@ -264,7 +292,11 @@ class OIDCConnector(Connector[OIDCConfig]):
         nonce: str | None,
         max_age: int | None = None,
     ) -> Authenticated:
-        """Validate a token response and build the outcome (ID token, then UserInfo)."""
+        """Validate a token response and build the outcome (ID token, then UserInfo).
+
+        For subclasses whose own flow ends in a token response (PingOne's ``pi.flow``): ``nonce``
+        is the one sent in the authorization request (``None`` for grants without one).
+        """
         access_token = str(body["access_token"])
         layers: list[tuple[ClaimSource, Mapping[str, Any]]] = []
         subject: str | None = None
@@ -299,6 +331,8 @@ class OIDCConnector(Connector[OIDCConfig]):
             userinfo=userinfo,
         )
 
+    _authenticated = complete  # the former private name, still used by providers/keycloak/otp.py
+
     def _now(self) -> dt.datetime:
         return dt.datetime.fromtimestamp(self.clock(), tz=dt.UTC)
 
@@ -307,7 +341,7 @@ class OIDCConnector(Connector[OIDCConfig]):
     async def start_oidc(self, request: StartOIDC) -> Outcome:
         """Build the authorization redirect (PKCE S256, state, nonce) and seal the flow state."""
         metadata = await self.metadata()
-        endpoint = self._endpoint(metadata, "authorization_endpoint")
+        endpoint = self.endpoint(metadata, "authorization_endpoint")
         methods = metadata.code_challenge_methods_supported
         if methods and "S256" not in methods:
             raise ConfigurationError("the IdP does not support PKCE S256", code="config.pkce_unsupported")
@@ -362,12 +396,12 @@ class OIDCConnector(Connector[OIDCConfig]):
         if metadata.issuer != data["i"]:
             raise FlowError("the IdP's issuer changed during the flow", code="flow.issuer_mismatch")
         body = await self.oauth(metadata).token(
-            self._endpoint(metadata, "token_endpoint"),
+            self.endpoint(metadata, "token_endpoint"),
             AUTHORIZATION_CODE,
             {"code": code, "redirect_uri": str(data["r"]), "code_verifier": str(data["v"])},
         )
         max_age = data.get("ma")
-        return await self._authenticated(
+        return await self.complete(
             metadata,
             body,
             method=Method.OIDC,
@@ -380,7 +414,7 @@ class OIDCConnector(Connector[OIDCConfig]):
         metadata = await self.metadata()
         body = await password_grant(
             self.oauth(metadata),
-            self._endpoint(metadata, "token_endpoint"),
+            self.endpoint(metadata, "token_endpoint"),
             username=request.username,
             password=request.password.get_secret_value(),
             scopes=self.config.scopes,
@@ -388,7 +422,7 @@ class OIDCConnector(Connector[OIDCConfig]):
             grant_type=self.password_grant_type(request),
             on_error=lambda error, raw: self.password_error(request, error, raw),
         )
-        return await self._authenticated(metadata, body, method=Method.PASSWORD, nonce=None)
+        return await self.complete(metadata, body, method=Method.PASSWORD, nonce=None)
 
     async def validate_token(self, request: ExternalToken) -> Outcome:
         """Validate an ID token or JWT access token the IdP issued elsewhere."""
@@ -425,7 +459,7 @@ class OIDCConnector(Connector[OIDCConfig]):
         metadata = await self.metadata()
         rt = refresh_token.get_secret_value() if isinstance(refresh_token, SecretStr) else refresh_token
         body = await self.oauth(metadata).token(
-            self._endpoint(metadata, "token_endpoint"), REFRESH_TOKEN, {"refresh_token": rt}
+            self.endpoint(metadata, "token_endpoint"), REFRESH_TOKEN, {"refresh_token": rt}
         )
         id_token = body.get("id_token")
         if id_token:
@@ -442,7 +476,7 @@ class OIDCConnector(Connector[OIDCConfig]):
         metadata = await self.metadata()
         value = token.get_secret_value() if isinstance(token, SecretStr) else token
         await self.oauth(metadata).revoke(
-            self._endpoint(metadata, "revocation_endpoint"), value, token_type_hint=token_type_hint
+            self.endpoint(metadata, "revocation_endpoint"), value, token_type_hint=token_type_hint
         )
 
     async def logout_url(
@@ -458,7 +492,7 @@ class OIDCConnector(Connector[OIDCConfig]):
         tokens never go into URLs.
         """
         metadata = await self.metadata()
-        endpoint = self._endpoint(metadata, "end_session_endpoint")
+        endpoint = self.endpoint(metadata, "end_session_endpoint")
         params = {"client_id": self.config.client_id}
         for key, value in (
             ("post_logout_redirect_uri", post_logout_redirect_uri),

@@ -35,7 +35,9 @@ async def _probe_client(conn: CognitoConnector) -> tuple[bool, str]:
         flow, params = "USER_AUTH", {"USERNAME": username, "PREFERRED_CHALLENGE": "EMAIL_OTP"}
     try:
         await conn.api.initiate_auth(
-            ClientId=conn.config.client_id, AuthFlow=flow, AuthParameters={**params, **conn._hash(username)}
+            ClientId=conn.config.client_id,
+            AuthFlow=flow,
+            AuthParameters={**params, **conn.secret_hash_params(username)},
         )
     except AuthenticationFailed as exc:
         return True, f"{flow} accepted for client {conn.config.client_id} (made-up user refused: {exc.code})"

@@ -136,7 +136,8 @@ class CognitoConnector(OIDCConnector):
             super().make_identity(claims, sources, issuer), tenant=self.config.user_pool_id
         )
 
-    def _hash(self, username: str) -> dict[str, str]:
+    def secret_hash_params(self, username: str) -> dict[str, str]:
+        """``{"SECRET_HASH": …}`` for ``username`` when the app client has a secret, else ``{}``."""
         secret = self.config.client_secret
         return {} if secret is None else {"SECRET_HASH": secret_hash(username, self.config.client_id, secret)}
 
@@ -150,7 +151,7 @@ class CognitoConnector(OIDCConnector):
         response = await self.api.initiate_auth(
             ClientId=self.config.client_id,
             AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": username, "PASSWORD": password, **self._hash(username)},
+            AuthParameters={"USERNAME": username, "PASSWORD": password, **self.secret_hash_params(username)},
         )
         return await self._step(response, Method.PASSWORD, typed=username)
 
@@ -165,7 +166,11 @@ class CognitoConnector(OIDCConnector):
         response = await self.api.initiate_auth(
             ClientId=self.config.client_id,
             AuthFlow="USER_AUTH",
-            AuthParameters={"USERNAME": username, "PREFERRED_CHALLENGE": wanted, **self._hash(username)},
+            AuthParameters={
+                "USERNAME": username,
+                "PREFERRED_CHALLENGE": wanted,
+                **self.secret_hash_params(username),
+            },
         )
         if response.get("ChallengeName") == "SELECT_CHALLENGE":
             available = response.get("AvailableChallenges") or []
@@ -178,7 +183,7 @@ class CognitoConnector(OIDCConnector):
                 ClientId=self.config.client_id,
                 ChallengeName="SELECT_CHALLENGE",
                 Session=self._session(response),
-                ChallengeResponses={"USERNAME": user, "ANSWER": wanted, **self._hash(user)},
+                ChallengeResponses={"USERNAME": user, "ANSWER": wanted, **self.secret_hash_params(user)},
             )
         return await self._step(response, method, typed=username)
 
@@ -202,7 +207,7 @@ class CognitoConnector(OIDCConnector):
                 ChallengeResponses={
                     "USERNAME": str(data["u"]),
                     "ANSWER": value,
-                    **self._hash(str(data["u"])),
+                    **self.secret_hash_params(str(data["u"])),
                 },
             )
             return await self._step(response, Method(continuation.method), typed=str(data["t"]))
@@ -225,7 +230,11 @@ class CognitoConnector(OIDCConnector):
                 ClientId=self.config.client_id,
                 ChallengeName=spec.name,
                 Session=str(data["s"]),
-                ChallengeResponses={"USERNAME": user, spec.response_key: value, **self._hash(user)},
+                ChallengeResponses={
+                    "USERNAME": user,
+                    spec.response_key: value,
+                    **self.secret_hash_params(user),
+                },
             )
         except InvalidCode as exc:
             # Cognito keeps the Session usable after a wrong code (until its attempt limit).
@@ -328,7 +337,7 @@ class CognitoConnector(OIDCConnector):
         if self.config.client_secret is not None:
             if not username:
                 raise ValueError("refresh() needs username= when the app client has a secret")
-            params.update(self._hash(username))
+            params.update(self.secret_hash_params(username))
         response = await self.api.initiate_auth(
             ClientId=self.config.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters=params
         )

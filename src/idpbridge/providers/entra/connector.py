@@ -47,13 +47,18 @@ class EntraConnector(OIDCConnector):
         super().__init__(*args, **kwargs)
         cfg = self.config
         self._learn_tenant = cfg.kind is tenants.TenantKind.DOMAIN and not cfg.allowed_tenants
+
+    # -- data hooks -------------------------------------------------------------------------------
+
+    def endpoint_overrides(self) -> dict[str, str]:
+        overrides = super().endpoint_overrides()
+        cfg = self.config
         if cfg.app_signing_keys and "jwks_uri" not in cfg.endpoints:
-            self._overrides["jwks_uri"] = (
+            overrides["jwks_uri"] = (
                 f"{cfg.base_url}/{quote(cfg.tenant, safe='')}/discovery/v2.0/keys"
                 f"?appid={quote(cfg.client_id, safe='')}"
             )
-
-    # -- data hooks -------------------------------------------------------------------------------
+        return overrides
 
     def issuer_policy(self) -> IssuerPolicy:
         cfg = self.config
@@ -87,12 +92,7 @@ class EntraConnector(OIDCConnector):
         """Discovery; for a domain tenant, first learn and pin its tenant id."""
         if self._learn_tenant:
             cfg = self.config
-            found = await self.discovery.get(
-                self.policy.discovery_issuer,
-                url=cfg.endpoints.get("discovery"),
-                overrides=self._overrides,
-                expected_issuer=None,
-            )
+            found = await self.discover(expected_issuer=None)
             tenant_id = tenants.tenant_from_issuer(cfg.base_url, found.issuer)
             if tenant_id is None:
                 raise ConfigurationError(
@@ -101,9 +101,10 @@ class EntraConnector(OIDCConnector):
                     code="config.issuer_mismatch",
                     field="tenant",
                 )
-            self._issuer = tenants.issuer_policy(
-                cfg.base_url, cfg.tenant, allowed_tenants=None, learned_tenant=tenant_id
+            self.pin_issuer(
+                tenants.issuer_policy(
+                    cfg.base_url, cfg.tenant, allowed_tenants=None, learned_tenant=tenant_id
+                )
             )
-            self._policies.clear()
             self._learn_tenant = False
         return await super().metadata()

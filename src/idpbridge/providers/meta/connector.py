@@ -104,14 +104,14 @@ class MetaConnector(OIDCConnector):
         """``debug_token`` (our app, a user token, same user as the ID token), then ``/me``."""
         graph = self.graph(metadata)
         info = await graph.debug_token(
-            self._endpoint(metadata, "introspection_endpoint"), access_token, now=self.clock()
+            self.endpoint(metadata, "introspection_endpoint"), access_token, now=self.clock()
         )
         if subject is not None and info.user_id != subject:
             raise TokenValidationError(
                 "the access token belongs to another user than the ID token", code="token.subject"
             )
         profile = await graph.me(
-            self._endpoint(metadata, "userinfo_endpoint"), access_token, fields=self.config.profile_fields
+            self.endpoint(metadata, "userinfo_endpoint"), access_token, fields=self.config.profile_fields
         )
         if str(profile["id"]) != info.user_id:
             raise TokenValidationError("Graph /me answered for another user", code="token.subject")
@@ -176,7 +176,7 @@ class MetaConnector(OIDCConnector):
         """De-authorize the app for the user of ``token`` (``DELETE /me/permissions``)."""
         md = await self.metadata()
         value = token.get_secret_value() if isinstance(token, SecretStr) else token
-        await self.graph(md).revoke(self._endpoint(md, "revocation_endpoint"), value)
+        await self.graph(md).revoke(self.endpoint(md, "revocation_endpoint"), value)
 
     async def refresh(self, refresh_token: str | SecretStr, *, subject: str | None = None) -> TokenSet:
         """Facebook Login issues no refresh tokens."""
@@ -192,7 +192,7 @@ class MetaConnector(OIDCConnector):
         """The app id and secret: an app access token (client_credentials grant) is issued."""
         try:
             md = await self.metadata()
-            await self.oauth(md).token(self._endpoint(md, "token_endpoint"), "client_credentials", {})
+            await self.oauth(md).token(self.endpoint(md, "token_endpoint"), "client_credentials", {})
         except IdpBridgeError as exc:
             return CheckResult("app_credentials", False, f"{type(exc).__name__}: {exc.message}")
         return CheckResult(

@@ -176,7 +176,7 @@ async def start_flow(conn: PingOneConnector, metadata: ProviderMetadata) -> _Sta
     # No cookie goes with it: never another flow's (or user's) PingOne session.
     response = await conn.http.request(
         "GET",
-        conn._endpoint(metadata, "authorization_endpoint"),
+        conn.endpoint(metadata, "authorization_endpoint"),
         params=params,
         idempotent=True,
         return_errors=True,
@@ -276,9 +276,9 @@ async def password_login(conn: PingOneConnector, request: Password) -> Outcome:
     if cfg.password_redirect_uri:
         token_params["redirect_uri"] = cfg.password_redirect_uri
     body = await conn.oauth(metadata).token(
-        conn._endpoint(metadata, "token_endpoint"), AUTHORIZATION_CODE, token_params
+        conn.endpoint(metadata, "token_endpoint"), AUTHORIZATION_CODE, token_params
     )
-    return await conn._authenticated(metadata, body, method=Method.PASSWORD, nonce=nonce)
+    return await conn.complete(metadata, body, method=Method.PASSWORD, nonce=nonce)
 
 
 def _code(authorize_response: Any, *, state: str, conn: PingOneConnector) -> str:
