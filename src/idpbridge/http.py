@@ -14,7 +14,9 @@ rules that are defaults, not options:
   after the :class:`RetryPolicy` gives up; other statuses are returned for the caller to classify.
 
 All imports of ``httpx`` live here (plus the type of the injectable client), so moving to another
-client library is a one-module change.
+client library is a one-module change. The parts that need no HTTP library live in small private
+modules and are re-exported here: strict JSON (``_json``), :class:`RetryPolicy` and ``Retry-After``
+parsing (``_retry``), :class:`Timeouts` and :class:`HttpPolicy` (``_policy``).
 """
 
 from __future__ import annotations
@@ -27,19 +29,18 @@ import email.utils
 import functools
 import http.cookiejar
 import ipaddress
-import json
 import logging
-import math
-import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, NoReturn
+from typing import Any, Literal, NoReturn
 from urllib.parse import quote_plus
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from ._version import __version__
+from . import _json, _retry
+from ._policy import HttpPolicy, Timeouts
+from ._retry import NO_RETRY, RetryPolicy, parse_retry_after
 from .errors import (
     ConfigurationError,
     IdpBridgeError,
@@ -51,6 +52,7 @@ from .errors import (
 )
 
 __all__ = [
+    "NO_RETRY",
     "AsyncClient",
     "HttpClient",
     "HttpPolicy",
@@ -59,6 +61,7 @@ __all__ = [
     "Timeouts",
     "is_loopback_url",
     "parse_json_object",
+    "parse_retry_after",
     "redact_url",
     "require_secure_url",
 ]
@@ -66,13 +69,14 @@ __all__ = [
 #: The type callers inject: an ``httpx.AsyncClient`` (or compatible).
 AsyncClient = httpx.AsyncClient
 
+# The policy objects live in small httpx-free modules; they are documented (and pickled) as ours.
+for _public in (HttpPolicy, RetryPolicy, Timeouts, parse_retry_after):
+    _public.__module__ = __name__
+del _public
+
 log = logging.getLogger("idpbridge.http")
 
 _JSON_TYPES = ("application/json",)
-_MAX_INT_DIGITS = 20
-#: Bytes of a body looked at for an error excerpt: redacted whole, then cut short, so a token that
-#: straddles the cut is still recognised.
-_EXCERPT_WINDOW = 4096
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,92 +143,6 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Policy objects
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Timeouts:
-    """Seconds allowed to connect, to wait for each read, and for a whole call with retries."""
-
-    connect: float = 5.0
-    read: float = 10.0
-    total: float = 20.0
-
-    def __post_init__(self) -> None:
-        for name in ("connect", "read", "total"):
-            v = getattr(self, name)
-            if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
-                raise ConfigurationError(
-                    f"timeout {name!r} must be a positive number", field=f"timeouts.{name}"
-                )
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """When a failed request may be tried again, and how long to wait.
-
-    Immutable; use :meth:`replace` to derive another. Idempotent requests (discovery, JWKS,
-    userinfo) retry on connect/read failures, on ``statuses`` and on 429, with jittered
-    exponential backoff. Requests that submit a credential (password, OTP, authorization code)
-    retry only when the request certainly never reached the IdP (a connect failure) or when the
-    IdP explicitly asked us to come back (429/503 *with* ``Retry-After``).
-    """
-
-    attempts: int = 3
-    backoff: float = 0.2
-    backoff_max: float = 2.0
-    jitter: float = 0.25
-    retry_after_max: float = 10.0
-    statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
-    credential_statuses: frozenset[int] = frozenset({429, 503})
-
-    def __post_init__(self) -> None:
-        if self.attempts < 1:
-            raise ConfigurationError("retry attempts must be at least 1", field="retry.attempts")
-
-    def replace(self, **changes: Any) -> RetryPolicy:
-        """A copy with ``changes`` applied."""
-        return dataclasses.replace(self, **changes)
-
-    def should_retry(self, failure: BaseException, *, idempotent: bool) -> bool:
-        """Whether ``failure`` (an exception raised by one attempt) may be retried."""
-        if isinstance(failure, _StatusFailure):
-            if failure.retry_after is not None and failure.retry_after > self.retry_after_max:
-                return False  # coming back sooner than asked is pointless; let the caller wait
-            if idempotent:
-                return failure.response.status in self.statuses
-            return failure.response.status in self.credential_statuses and failure.retry_after is not None
-        if isinstance(failure, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-            return True  # never reached the server
-        return bool(idempotent and isinstance(failure, httpx.TransportError))
-
-    def delay(self, attempt: int, retry_after: float | None) -> float:
-        """Seconds to wait before attempt ``attempt + 1`` (``attempt`` counts from 1).
-
-        A ``Retry-After`` the IdP sent is honoured exactly (a longer one than
-        ``retry_after_max`` is not retried at all); otherwise jittered exponential backoff.
-        """
-        if retry_after is not None:
-            return float(min(max(retry_after, 0.0), self.retry_after_max))
-        base = min(self.backoff * (2 ** (attempt - 1)), self.backoff_max)
-        return float(base * (1 + random.uniform(-self.jitter, self.jitter)))  # noqa: S311 - jitter
-
-
-NO_RETRY = RetryPolicy(attempts=1)
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class HttpPolicy:
-    """Transport limits for one connector."""
-
-    timeouts: Timeouts = Timeouts()
-    max_body: int = 1024 * 1024
-    retry: RetryPolicy = RetryPolicy()
-    max_redirects: int = 3
-    user_agent: str = f"idpbridge/{__version__}"
-
-
-# ---------------------------------------------------------------------------------------------
 # Responses and JSON
 
 
@@ -269,7 +187,7 @@ class Response:
 
     def excerpt(self, limit: int = 120) -> str:
         """A short, sanitized excerpt of the body for error messages."""
-        return sanitize(self.body[:_EXCERPT_WINDOW].decode("utf-8", "replace"), limit=limit)
+        return sanitize(self.body[: _json.EXCERPT_WINDOW].decode("utf-8", "replace"), limit=limit)
 
     def retry_after(self) -> float | None:
         """The ``Retry-After`` header in seconds (delta or HTTP date), if present and sane."""
@@ -286,67 +204,6 @@ class Response:
             return None
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """Parse a ``Retry-After`` value (seconds or an HTTP date) into seconds from now."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(min(int(value[:9]), 86400))
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)  # C speed on the common path; a size difference reveals a duplicate
-    if len(result) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise ValueError(f"duplicate key {key[:40]!r}")
-            seen.add(key)
-    return result
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError("number out of range")
-    return value
-
-
-def _bounded_int(text: str) -> int:
-    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
-        raise ValueError("integer too large")
-    return int(text)
-
-
-def _excerpt(body: bytes | str) -> str:
-    text = body[:_EXCERPT_WINDOW]
-    return sanitize(text.decode("utf-8", "replace") if isinstance(text, bytes) else text, limit=200)
-
-
-# Built once: constructing a decoder per call costs more than parsing a small document.
-_STRICT_JSON = json.JSONDecoder(
-    object_pairs_hook=_no_duplicates,
-    parse_constant=_reject_constant,
-    parse_float=_finite_float,
-    parse_int=_bounded_int,
-)
-
-
-def _from(url: str | None) -> str:
-    # Only on the error path: redact_url parses the URL, which costs more than a small JSON body.
-    return f" from {redact_url(url)}" if url else ""
-
-
 def parse_json_object(
     body: bytes | str, *, status: int | None = None, url: str | None = None
 ) -> dict[str, Any]:
@@ -355,29 +212,23 @@ def parse_json_object(
     Raises :class:`~idpbridge.MalformedResponse` for invalid UTF-8 or JSON, a top level that is
     not an object, duplicate keys, ``NaN``/``Infinity``, or integers over 20 digits.
     """
-    try:
-        text = body.decode("utf-8") if isinstance(body, bytes) else body
-        value = _STRICT_JSON.decode(text)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise MalformedResponse(
-            f"invalid JSON{_from(url)}: {sanitize(exc, limit=80)}", status=status, excerpt=_excerpt(body)
-        ) from None
-    if not isinstance(value, dict):
-        raise MalformedResponse(
-            f"expected a JSON object{_from(url)}, got {type(value).__name__}",
-            status=status,
-            excerpt=_excerpt(body),
-        )
-    return value
+    return _json.parse_object(body, status=status, url=url, redact=redact_url)
 
 
-class _StatusFailure(Exception):
+class _StatusFailure(_retry.RetryableStatus):
     """Internal: a response whose status the retry policy may act on."""
 
     def __init__(self, response: Response) -> None:
-        super().__init__(response.status)
+        super().__init__(response.status, response.retry_after())
         self.response = response
-        self.retry_after = response.retry_after()
+
+
+def _transport_failure(failure: BaseException) -> Literal["unsent", "transport"] | None:
+    """For :meth:`RetryPolicy.should_retry`: whether ``failure`` is an HTTP transport failure, and
+    whether the request certainly never reached the server."""
+    if isinstance(failure, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return "unsent"
+    return "transport" if isinstance(failure, httpx.TransportError) else None
 
 
 class _TooLarge(Exception):

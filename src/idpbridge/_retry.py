@@ -1,0 +1,98 @@
+"""When a failed request may be tried again (:class:`RetryPolicy`), and ``Retry-After`` parsing.
+
+Re-exported by :mod:`idpbridge.http`, which runs the policy (with tenacity) and is the one module
+that knows the HTTP library's exception types: :meth:`RetryPolicy.should_retry` asks it what kind
+of transport failure an exception is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import email.utils
+import random
+import time
+from typing import Any
+
+from .errors import ConfigurationError
+
+__all__ = ["NO_RETRY", "RetryPolicy", "RetryableStatus", "parse_retry_after"]
+
+
+class RetryableStatus(Exception):
+    """Internal: one attempt ended with a status (429/5xx) the retry policy may act on."""
+
+    def __init__(self, status: int, retry_after: float | None) -> None:
+        super().__init__(status)
+        self.status = status
+        self.retry_after = retry_after
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """When a failed request may be tried again, and how long to wait.
+
+    Immutable; use :meth:`replace` to derive another. Idempotent requests (discovery, JWKS,
+    userinfo) retry on connect/read failures, on ``statuses`` and on 429, with jittered
+    exponential backoff. Requests that submit a credential (password, OTP, authorization code)
+    retry only when the request certainly never reached the IdP (a connect failure) or when the
+    IdP explicitly asked us to come back (429/503 *with* ``Retry-After``).
+    """
+
+    attempts: int = 3
+    backoff: float = 0.2
+    backoff_max: float = 2.0
+    jitter: float = 0.25
+    retry_after_max: float = 10.0
+    statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
+    credential_statuses: frozenset[int] = frozenset({429, 503})
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ConfigurationError("retry attempts must be at least 1", field="retry.attempts")
+
+    def replace(self, **changes: Any) -> RetryPolicy:
+        """A copy with ``changes`` applied."""
+        return dataclasses.replace(self, **changes)
+
+    def should_retry(self, failure: BaseException, *, idempotent: bool) -> bool:
+        """Whether ``failure`` (an exception raised by one attempt) may be retried."""
+        if isinstance(failure, RetryableStatus):
+            if failure.retry_after is not None and failure.retry_after > self.retry_after_max:
+                return False  # coming back sooner than asked is pointless; let the caller wait
+            if idempotent:
+                return failure.status in self.statuses
+            return failure.status in self.credential_statuses and failure.retry_after is not None
+        from .http import _transport_failure  # the HTTP library's exception types live there only
+
+        kind = _transport_failure(failure)
+        if kind == "unsent":
+            return True  # never reached the server
+        return bool(idempotent and kind == "transport")
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        """Seconds to wait before attempt ``attempt + 1`` (``attempt`` counts from 1).
+
+        A ``Retry-After`` the IdP sent is honoured exactly (a longer one than
+        ``retry_after_max`` is not retried at all); otherwise jittered exponential backoff.
+        """
+        if retry_after is not None:
+            return float(min(max(retry_after, 0.0), self.retry_after_max))
+        base = min(self.backoff * (2 ** (attempt - 1)), self.backoff_max)
+        return float(base * (1 + random.uniform(-self.jitter, self.jitter)))  # noqa: S311 - jitter
+
+
+NO_RETRY = RetryPolicy(attempts=1)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Parse a ``Retry-After`` value (seconds or an HTTP date) into seconds from now."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(min(int(value[:9]), 86400))
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
