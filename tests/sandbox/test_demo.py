@@ -58,6 +58,10 @@ def test_demo_migrates_then_finds_everyone_unchanged(tmp_path: Path) -> None:
         ("frank@acme.example", "sandbox-cognito"): "created",
         ("alice@acme.example", "sandbox-cognito"): "linked",
     }
+    # every method the issue names is exercised through the real connectors
+    methods = {key: r["method"] for key, r in by_user(first).items()}
+    assert methods[("bob", "sandbox-keycloak")] == "totp"
+    assert set(methods.values()) == {"password", "totp", "oidc", "email_otp", "sms_otp"}
     methods = {r["user"]: r["method"] for r in first if r["action"] is not None}
     assert methods["carol"] == "oidc"
     assert methods["frank@acme.example"] == "sms_otp"
@@ -109,3 +113,31 @@ def test_demo_fails_when_a_scripted_sign_in_misbehaves(tmp_path: Path) -> None:
     assert notes["password, wrong"][0] is False
     assert "AccountDisabled" in notes["password, wrong"][1]
     assert "Zed-Passw0rd" not in done.stdout + done.stderr
+
+
+def test_demo_on_a_busy_port_exits_2_with_a_message(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        done = demo(tmp_path, "--port", str(busy.getsockname()[1]))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "cannot listen on 127.0.0.1:" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_demo_without_the_store_extra_exits_2_with_the_install_hint(monkeypatch: Any) -> None:
+    import importlib.util
+
+    from typer.testing import CliRunner
+
+    from idpbridge.cli import app
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "sqlalchemy" else real(name, *a)
+    )
+    result = CliRunner().invoke(app, ["demo"])
+    assert result.exit_code == 2, result.output
+    assert 'pip install "idpbridge[sandbox]"' in result.output

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import json
 import tomllib
 from pathlib import Path
@@ -113,18 +114,22 @@ def demo(
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcomes as JSON for scripts.")] = False,
 ) -> None:
     """Run a whole JIT migration against the bundled sandbox IdP, offline; print who was migrated."""
-    try:
-        from ..sandbox import Sandbox, load_seed
-    except ImportError as exc:  # pragma: no cover - the sandbox needs only core dependencies
-        raise typer.BadParameter(f'{exc.name} is missing: pip install "idpbridge[sandbox]"') from None
+    missing = [m for m in ("sqlalchemy", "aiosqlite") if importlib.util.find_spec(m) is None]
+    if missing:
+        typer.echo(f"error: the demo's user store needs {', '.join(missing)}", err=True)
+        typer.echo('hint: pip install "idpbridge[sandbox]"', err=True)
+        raise typer.Exit(2)
+    from ..sandbox import Sandbox, load_seed
+
     console = Console(stderr=as_json)
     try:
         sandbox = Sandbox(load_seed(seed), port=port if port is not None else _previous_port(config))
         try:
             sandbox.start()
-        except OSError:
+        except OSError as exc:
             if port is not None:
-                raise
+                typer.echo(f"error: cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}", err=True)
+                raise typer.Exit(2) from None
             console.print("[yellow]the previous run's port is taken: the Keycloak issuer changes this run[/]")
             sandbox = Sandbox(load_seed(seed), port=0).start()
         try:
