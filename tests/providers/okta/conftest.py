@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from idpbridge import ContinuationKeys
-from tests.support.minted import TestKey
+from tests.support.minted import ID_TOKEN, JWK, TestKey
 from tests.support.providers import Connectors
 
 DOMAIN = "acme.okta.test"
@@ -45,3 +45,19 @@ def cassette_fields() -> dict[str, Any]:
         "client_secret": CLIENT_SECRET,
         "methods": ["oidc", "password", "token"],
     }
+
+
+def id_token_values(key: TestKey, **claims: Any) -> dict[str, str]:
+    """Placeholders of a cassette: an Okta ID token for jane (extra ``claims``) and the public key."""
+    base: dict[str, Any] = {
+        "ver": 1,
+        "jti": "ID.cassette",
+        "amr": ["pwd"],
+        "idp": "00o1cassette",
+        "auth_time": 1700000000,
+        "email": "jane@acme.example",
+        "email_verified": True,
+        "preferred_username": "jane@acme.example",
+    }
+    token = key.mint(iss=ISSUER, aud=CLIENT_ID, sub=SUBJECT, **{**base, **claims})
+    return {ID_TOKEN: token, JWK: key.public_jwk}

@@ -31,28 +31,11 @@ from tests.support.minted import ID_TOKEN, JWK, TestKey, replay
 from tests.support.providers import Connectors
 
 from .conftest import CLIENT_ID, ISSUER, SUBJECT
+from .conftest import id_token_values as _values
 
 pytestmark = pytest.mark.cassette
 
 REDIRECT_URI = "https://app.acme.example/callback"
-
-
-def _values(key: TestKey, **claims: Any) -> dict[str, str]:
-    token = key.mint(
-        iss=ISSUER,
-        aud=CLIENT_ID,
-        sub=SUBJECT,
-        ver=1,
-        jti="ID.cassette",
-        amr=["pwd"],
-        idp="00o1cassette",
-        auth_time=1700000000,
-        email="jane@acme.example",
-        email_verified=True,
-        preferred_username="jane@acme.example",
-        **claims,
-    )
-    return {ID_TOKEN: token, JWK: key.public_jwk}
 
 
 async def test_password_success(make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey) -> None:

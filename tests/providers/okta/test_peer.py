@@ -163,7 +163,7 @@ def test_cli_lists_okta() -> None:
     run = run_cli("connectors", "--json")
     assert run.returncode == 0, run.stderr
     listed = {c["name"]: c for c in json.loads(run.stdout)}
-    assert set(listed["okta"]["methods"]) == {"oidc", "password", "token"}
+    assert set(listed["okta"]["methods"]) == {"oidc", "password", "token", "totp"}
 
 
 def test_cli_check(config: Path) -> None:

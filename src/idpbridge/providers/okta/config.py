@@ -12,22 +12,32 @@ field                        meaning
                              differs from the domain you call (custom URL domains)
 ``scopes``                   ``openid email profile`` by default (add ``groups``,
                              ``offline_access`` as the app allows)
+``totp_flow``                how ``totp`` talks to Okta: ``direct`` (Direct Authentication
+                             grants: password, then ``mfa-otp``; the default) or ``idx`` (the
+                             Identity Engine's Interaction Code flow)
+``interaction_redirect_uri`` a sign-in redirect URI of the app, sent to ``/v1/interact``
+                             (required for ``idx``; nothing is ever redirected to it)
+``totp_authenticators``      IDX authenticators a code may answer, in order of preference
+                             (default ``google_otp``, ``okta_verify``)
 ===========================  ====================================================================
 
 Every field of :class:`~idpbridge.oidc.OIDCConfig` applies as well (``methods``, ``endpoints``,
-``claim_mapping``, …). ``password`` must be listed in ``methods`` to be enabled.
+``claim_mapping``, …). ``password`` and ``totp`` must be listed in ``methods`` to be enabled.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, ClassVar, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
+from ...methods import Method
 from ...oidc.config import OIDCConfig
 from ...oidc.urls import base_url
 from .issuer import AUTHORIZATION_SERVER_ID, issuer_for
+from .wire import TOTP_AUTHENTICATORS
 
 __all__ = ["OktaConfig"]
 
@@ -35,9 +45,23 @@ __all__ = ["OktaConfig"]
 class OktaConfig(OIDCConfig):
     """Settings of one Okta OIDC app integration (see the module docstring)."""
 
+    supported_methods: ClassVar[frozenset[Method]] = frozenset(
+        {Method.OIDC, Method.PASSWORD, Method.TOKEN, Method.TOTP}
+    )
+
     domain: str = Field(description="Okta org domain (acme.okta.com) or custom URL domain.")
     authorization_server_id: str | None = Field(
         None, description="'default', a custom authorization server id, or empty for the org server."
+    )
+
+    totp_flow: Literal["direct", "idx"] = Field(
+        "direct", description="direct: password + mfa-otp grants; idx: the Interaction Code flow."
+    )
+    interaction_redirect_uri: str | None = Field(
+        None, description="A sign-in redirect URI of the app, sent to /v1/interact (idx)."
+    )
+    totp_authenticators: tuple[str, ...] = Field(
+        tuple(TOTP_AUTHENTICATORS), description="IDX authenticators a TOTP code answers, preferred first."
     )
 
     @model_validator(mode="before")
@@ -67,6 +91,32 @@ class OktaConfig(OIDCConfig):
         if not AUTHORIZATION_SERVER_ID.fullmatch(value):
             raise ValueError("expected 'default' or an authorization server id such as aus1a2b3c4D5e6F7g8h9")
         return value
+
+    @field_validator("interaction_redirect_uri")
+    @classmethod
+    def _check_redirect(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s#]+", value):
+            raise ValueError("an absolute redirect URI registered with the app (no fragment)")
+        return value
+
+    @field_validator("totp_authenticators", mode="before")
+    @classmethod
+    def _split_authenticators(cls, value: Any) -> Any:
+        return value.replace(",", " ").split() if isinstance(value, str) else value
+
+    @field_validator("totp_authenticators")
+    @classmethod
+    def _check_authenticators(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value or not set(value) <= set(TOTP_AUTHENTICATORS) or len(set(value)) != len(value):
+            raise ValueError(f"one or more of {', '.join(TOTP_AUTHENTICATORS)}, each once")
+        return value
+
+    @model_validator(mode="after")
+    def _check_idx(self) -> Self:
+        idx = self.totp_flow == "idx" and Method.TOTP in self.enabled_methods
+        if idx and not self.interaction_redirect_uri:
+            raise ValueError("interaction_redirect_uri: required by totp_flow = idx")
+        return self
 
     @property
     def base_url(self) -> str:

@@ -1,0 +1,405 @@
+"""TOTP through the Okta Identity Engine: the Interaction Code flow and the IDX API
+(``totp_flow = "idx"``; ``reference/providers.md`` §2.5, §2.6; wire facts in :mod:`.wire`).
+
+1. ``POST {authorization server}/v1/interact`` (PKCE S256, ``state``, ``nonce``) → an interaction
+   handle; ``POST /idp/idx/introspect`` → the first IDX state.
+2. Answer what the state's ``remediation`` asks, one request at a time: ``identify`` (username,
+   and the password when the form wants it), ``select-authenticator-authenticate`` (the password,
+   or a TOTP authenticator of ``totp_authenticators``), ``challenge-authenticator`` (the password
+   or the code, in the credentials field the form names).
+3. ``successWithInteractionCode`` → the token exchange (``grant_type=interaction_code`` with the
+   PKCE verifier); the ID token must carry the nonce.
+
+A value the caller has not given yet (the code after a ``Password``, the password after a
+password-less ``TOTP``) becomes an :class:`~idpbridge.InputRequired` step whose single-use
+continuation seals the ``stateHandle``, the PKCE verifier, the nonce and, if not yet used, the
+password; ``Answer`` resumes with ``introspect`` on that handle. IDX ``messages`` are classified by
+:data:`.errors.IDX_RULES`; remediations that cannot be answered are typed errors (enrolment needed,
+expired password, locked account, an unsupported factor). Handles, codes and passwords go only
+into request bodies to the configured org (every ``href`` is checked) and never into errors or logs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import secrets
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from pydantic import SecretStr
+
+from ...classify import classify
+from ...continuation import Continuation
+from ...errors import (
+    AccountLocked,
+    FlowError,
+    IdpBridgeError,
+    InvalidCode,
+    MalformedResponse,
+    MFARequired,
+    PasswordChangeRequired,
+    ProviderError,
+)
+from ...http import Response, parse_json_object
+from ...methods import Method
+from ...oidc.authcode import new_pkce
+from ...oidc.metadata import ProviderMetadata
+from ...outcomes import Authenticated, InputField, InputRequired, Outcome
+from . import idx_doc
+from .direct import TOTP_FIELD, check_code
+from .errors import IDX, IDX_RULES
+from .wire import (
+    IDX_ACCEPT,
+    IDX_CONTENT_TYPE,
+    IDX_PATH,
+    INTERACTION_CODE_GRANT,
+    PASSWORD_AUTHENTICATOR,
+    TOTP_AUTHENTICATORS,
+    interact_url,
+)
+
+if TYPE_CHECKING:
+    from .connector import OktaConnector
+
+__all__ = ["FLOW", "PASSWORD_FIELD", "login", "new_nonce", "resume"]
+
+#: Marks continuations sealed by this module.
+FLOW = "okta-idx"
+PASSWORD_FIELD = InputField("password", "password", secret=True, label="Password")
+_FIELDS = {"password": PASSWORD_FIELD, "totp": TOTP_FIELD}
+_MAX_STEPS = 10
+
+
+def new_nonce() -> str:
+    """The ``nonce`` sent to ``/v1/interact`` (a seam for tests that mint the ID token)."""
+    return secrets.token_urlsafe(24)
+
+
+@dataclasses.dataclass(slots=True)
+class _Login:
+    """One IDX sign-in: what the caller gave, what is used up, and the values the end checks."""
+
+    username: str
+    password: str | None = dataclasses.field(repr=False)
+    code: str | None = dataclasses.field(repr=False)
+    verifier: str = dataclasses.field(repr=False)
+    nonce: str
+    issuer: str
+    password_used: bool = False
+    code_used: bool = False
+    identified: bool = False
+    selected: set[str] = dataclasses.field(default_factory=set)
+
+
+async def login(conn: OktaConnector, username: str, password: str | None, code: str | None) -> Outcome:
+    """Start an IDX sign-in with what the caller has (the code may come later, as may the password)."""
+    if code is not None:
+        check_code(code)
+    metadata = await conn.metadata()
+    verifier, challenge = new_pkce()
+    state = _Login(username, password or None, code, verifier, new_nonce(), metadata.issuer)
+    handle = await _interact(conn, metadata, challenge, state.nonce)
+    doc = await _call(conn, _url(conn, "introspect"), {"interactionHandle": handle}, state, first=True)
+    return await _run(conn, metadata, state, doc)
+
+
+async def resume(conn: OktaConnector, continuation: Continuation, values: Mapping[str, SecretStr]) -> Outcome:
+    """``Answer`` to an IDX step: introspect the sealed ``stateHandle`` and go on. Single-use."""
+    data = continuation.data
+    field = _FIELDS.get(str(data.get("k")))
+    if field is None:
+        raise FlowError("this continuation is not an Okta IDX step", code="flow.wrong_method")
+    value = values.get(field.name)
+    if value is None:
+        raise FlowError(f"this step needs a value for {field.name!r}", code="flow.bad_answer")
+    answer = value.get_secret_value()
+    if field is TOTP_FIELD:
+        check_code(answer)
+    await conn.consume_continuation(continuation)
+    metadata = await conn.metadata()
+    if metadata.issuer != data["i"]:
+        raise FlowError("the IdP's issuer changed during the flow", code="flow.issuer_mismatch")
+    sealed_password = data.get("p")
+    state = _Login(
+        username=str(data["u"]),
+        password=answer if field is PASSWORD_FIELD else (str(sealed_password) if sealed_password else None),
+        code=answer if field is TOTP_FIELD else None,
+        verifier=str(data["v"]),
+        nonce=str(data["n"]),
+        issuer=str(data["i"]),
+        password_used=bool(data.get("pu")),
+        code_used=bool(data.get("cu")),
+        identified=True,
+    )
+    doc = await _call(conn, _url(conn, "introspect"), {"stateHandle": str(data["sh"])}, state, first=True)
+    return await _run(conn, metadata, state, doc)
+
+
+# -- the remediation loop ------------------------------------------------------------------------
+
+
+async def _run(
+    conn: OktaConnector, metadata: ProviderMetadata, state: _Login, doc: dict[str, Any]
+) -> Outcome:
+    for _ in range(_MAX_STEPS):
+        success = doc.get("successWithInteractionCode")
+        if isinstance(success, Mapping):
+            return await _exchange(conn, metadata, state, success)
+        message = idx_doc.message(doc, errors_only=True)
+        if message is not None:
+            raise _classify(message, status=None)
+        step = _next(conn, state, doc)
+        if isinstance(step, InputRequired):
+            return step
+        url, body = step
+        doc = await _call(conn, url, body, state)
+    raise ProviderError("Okta's IDX flow did not finish", code="provider.idx_loop")
+
+
+def _next(
+    conn: OktaConnector, state: _Login, doc: Mapping[str, Any]
+) -> InputRequired | tuple[str, dict[str, Any]]:
+    """The next request, an ``InputRequired`` step, or a typed error for what cannot be answered."""
+    remediations = idx_doc.remediations(doc)
+    handle = doc.get("stateHandle")
+    if not isinstance(handle, str) or not handle:
+        raise MalformedResponse("Okta's IDX answer has no stateHandle", code="provider.idx_response")
+    if "identify" in remediations and not state.identified:
+        rem = remediations["identify"]
+        body: dict[str, Any] = {"identifier": state.username}
+        fields = idx_doc.fields(rem)
+        if "credentials" in fields:
+            if state.password is None:
+                return _ask(conn, state, PASSWORD_FIELD, handle)
+            body["credentials"] = {idx_doc.credential_field(fields["credentials"]): state.password}
+            state.password, state.password_used = None, True
+        state.identified = True
+        return _href(conn, rem), {**body, "stateHandle": handle}
+    if "challenge-authenticator" in remediations:
+        rem = remediations["challenge-authenticator"]
+        key = idx_doc.current_key(doc)
+        name = idx_doc.credential_field(idx_doc.fields(rem).get("credentials"))
+        if key == PASSWORD_AUTHENTICATOR and not state.password_used:
+            if state.password is None:
+                return _ask(conn, state, PASSWORD_FIELD, handle)
+            value, state.password, state.password_used = state.password, None, True
+        elif key in conn.config.totp_authenticators and not state.code_used:
+            if state.code is None:
+                return _ask(conn, state, TOTP_FIELD, handle)
+            value, state.code_used = state.code, True
+        elif key == PASSWORD_AUTHENTICATOR or key in conn.config.totp_authenticators:
+            raise _stuck(doc, remediations)
+        else:
+            raise MFARequired(
+                "Okta asks for a second factor idpbridge cannot answer (only TOTP)",
+                code="mfa_unsupported_factor",
+                factors=(key,),
+            )
+        return _href(conn, rem), {"credentials": {name: value}, "stateHandle": handle}
+    if "select-authenticator-authenticate" in remediations:
+        rem = remediations["select-authenticator-authenticate"]
+        options = idx_doc.options(doc, rem)
+        choice = _choose(conn, state, options)
+        if choice is None:
+            offered = tuple(sorted({key for key, _, _ in options}))
+            if options and all(key in state.selected for key, _, _ in options):
+                raise _stuck(doc, remediations)
+            raise MFARequired(
+                "Okta offers no authenticator idpbridge can answer (it answers a password and TOTP)",
+                code="mfa_unsupported_factor",
+                factors=offered,
+            )
+        key, authenticator_id, method_type = choice
+        state.selected.add(key)
+        body = {"authenticator": {"id": authenticator_id, "methodType": method_type}, "stateHandle": handle}
+        return _href(conn, rem), body
+    if "reenroll-authenticator" in remediations:
+        raise PasswordChangeRequired(
+            "the Okta password expired and must be changed", provider_code="reenroll"
+        )
+    if "select-authenticator-enroll" in remediations or "enroll-authenticator" in remediations:
+        raise MFARequired(
+            "the user has no TOTP authenticator enrolled at Okta (Okta asks to enrol one)",
+            code="mfa_enrollment_required",
+            factors=tuple(
+                sorted(
+                    {
+                        key
+                        for key, _, _ in idx_doc.options(doc, remediations.get("select-authenticator-enroll"))
+                    }
+                )
+            ),
+        )
+    if "unlock-account" in remediations and "identify" not in remediations:
+        # UNCONFIRMED (§2.6): a locked account is offered only the self-service unlock.
+        raise AccountLocked("the account is locked at Okta", provider_code="unlock-account")
+    raise _stuck(doc, remediations)
+
+
+def _choose(
+    conn: OktaConnector, state: _Login, options: list[tuple[str, str, tuple[str, ...]]]
+) -> tuple[str, str, str] | None:
+    by_key = {key: (key, authenticator_id, methods) for key, authenticator_id, methods in options}
+    if state.password is not None and not state.password_used and PASSWORD_AUTHENTICATOR in by_key:
+        key, authenticator_id, methods = by_key[PASSWORD_AUTHENTICATOR]
+        if key not in state.selected:
+            return key, authenticator_id, methods[0] if methods else "password"
+    if not state.code_used:
+        for key in conn.config.totp_authenticators:
+            wanted = TOTP_AUTHENTICATORS[key]
+            option = by_key.get(key)
+            if option is not None and key not in state.selected and (not option[2] or wanted in option[2]):
+                return key, option[1], wanted
+    return None
+
+
+def _ask(conn: OktaConnector, state: _Login, field: InputField, handle: str) -> InputRequired:
+    token, expires_at = conn.seal(
+        Method.TOTP,
+        {
+            "f": FLOW,
+            "k": field.name,
+            "u": state.username,
+            "p": state.password if not state.password_used else None,
+            "pu": state.password_used,
+            "cu": state.code_used,
+            "v": state.verifier,
+            "n": state.nonce,
+            "i": state.issuer,
+            "sh": handle,
+        },
+    )
+    return InputRequired(fields=(field,), continuation=token, expires_at=expires_at)
+
+
+async def _exchange(
+    conn: OktaConnector, metadata: ProviderMetadata, state: _Login, success: Mapping[str, Any]
+) -> Authenticated:
+    fields = {
+        f.get("name"): f.get("value") for f in idx_doc.items(success.get("value")) if isinstance(f, Mapping)
+    }
+    code = fields.get("interaction_code")
+    if not isinstance(code, str) or not code:
+        raise MalformedResponse("Okta's IDX success has no interaction_code", code="provider.idx_response")
+    body = await conn.oauth(metadata).token(
+        conn._endpoint(metadata, "token_endpoint"),
+        INTERACTION_CODE_GRANT,
+        {"interaction_code": code, "code_verifier": state.verifier},
+    )
+    method = Method.TOTP if state.code_used else Method.PASSWORD
+    return await conn._authenticated(metadata, body, method=method, nonce=state.nonce)
+
+
+# -- HTTP ------------------------------------------------------------------------------------------
+
+
+async def _interact(conn: OktaConnector, metadata: ProviderMetadata, challenge: str, nonce: str) -> str:
+    cfg = conn.config
+    scopes = cfg.scopes if "openid" in cfg.scopes else ("openid", *cfg.scopes)
+    form = {
+        "client_id": cfg.client_id,
+        "scope": " ".join(scopes),
+        "redirect_uri": str(cfg.interaction_redirect_uri),
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "state": secrets.token_urlsafe(24),
+        "nonce": nonce,
+    }
+    if cfg.client_secret is not None:  # okta-auth-js sends it for confidential apps
+        form["client_secret"] = cfg.client_secret.get_secret_value()
+    response = await conn.http.request(
+        "POST", interact_url(metadata.issuer), data=form, idempotent=False, return_errors=True
+    )
+    doc = _json(response)
+    if not 200 <= response.status < 300:
+        raise conn.oauth(metadata).error(response, doc, context="interact")
+    handle = doc.get("interaction_handle") if doc is not None else None
+    if not isinstance(handle, str) or not handle:
+        raise MalformedResponse(
+            "Okta's /v1/interact gave no interaction_handle", code="provider.idx_response"
+        )
+    return handle
+
+
+async def _call(
+    conn: OktaConnector, url: str, body: Mapping[str, Any], state: _Login, *, first: bool = False
+) -> dict[str, Any]:
+    """POST one IDX request; the IDX state, or the classified error (never retried)."""
+    headers = {"content-type": IDX_ACCEPT if first else IDX_CONTENT_TYPE, "accept": IDX_ACCEPT}
+    response = await conn.http.request(
+        "POST", url, json_body=body, headers=headers, idempotent=False, return_errors=True
+    )
+    doc = _json(response)
+    if 200 <= response.status < 300:
+        if doc is None:
+            raise MalformedResponse("Okta's IDX answer is not a JSON object", status=response.status)
+        return doc
+    message = idx_doc.message(doc, errors_only=False) if doc is not None else None
+    error = _classify(message, status=response.status, retry_after=response.retry_after())
+    if isinstance(error, InvalidCode) and doc is not None and isinstance(doc.get("stateHandle"), str):
+        # The challenge is re-offered with the (new) state handle: another try needs no restart.
+        state.code_used = False
+        error.continuation = _ask(conn, state, TOTP_FIELD, doc["stateHandle"]).continuation
+    raise error
+
+
+def _classify(
+    message: tuple[str | None, str | None] | None, *, status: int | None, retry_after: float | None = None
+) -> IdpBridgeError:
+    key, text = message or (None, None)
+    return classify(
+        IDX_RULES,
+        error=None,
+        provider_code=key,
+        description=text,
+        status=status,
+        context=IDX,
+        retry_after=retry_after,
+    )
+
+
+def _json(response: Response) -> dict[str, Any] | None:
+    if not response.body.lstrip().startswith(b"{"):
+        return None
+    try:
+        return parse_json_object(response.body, status=response.status, url=response.url)
+    except MalformedResponse:
+        return None
+
+
+def _url(conn: OktaConnector, name: str) -> str:
+    return f"{conn.config.base_url}{IDX_PATH}{name}"
+
+
+def _href(conn: OktaConnector, remediation: Mapping[str, Any]) -> str:
+    """The remediation's ``href``, only when it is an IDX endpoint of the configured org."""
+    href = remediation.get("href")
+    base = urlsplit(conn.config.base_url)
+    target = urlsplit(href) if isinstance(href, str) else None
+    if (
+        target is None
+        or (target.scheme, target.netloc) != (base.scheme, base.netloc)
+        or not target.path.startswith(IDX_PATH)
+        or target.query
+        or target.fragment
+        or str(remediation.get("method", "POST")).upper() != "POST"
+    ):
+        raise MalformedResponse(
+            "an IDX remediation points outside the Okta org's IDX API", code="provider.idx_response"
+        )
+    return str(href)
+
+
+def _stuck(doc: Mapping[str, Any], remediations: Mapping[str, Any]) -> IdpBridgeError:
+    """Nothing idpbridge can answer: an INFO message says why (unknown user, …), else name the steps."""
+    message = idx_doc.message(doc, errors_only=False)
+    if message is not None:
+        return _classify(message, status=None)
+    names = (
+        ", ".join(sorted(n for n in remediations if re.fullmatch(r"[a-z][a-z0-9-]{0,63}", n))) or "nothing"
+    )
+    return ProviderError(
+        f"Okta's IDX flow asks for {names}, which idpbridge cannot answer", code="provider.idx_unsupported"
+    )
