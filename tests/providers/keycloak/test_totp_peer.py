@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from idpbridge import Authenticated, FinishOIDC, RedirectRequired, StartOIDC
-from tests.oidc.integration._drive import LoginFailed, oidc_provider_login
+from tests.oidc.integration._drive import LoginFailed
 from tests.peers import oidc_provider as op
 from tests.support import otp
 from tests.support.providers import Connectors
@@ -34,22 +33,11 @@ def fields(realm: op.OIDCProviderPeer) -> dict[str, Any]:
     }
 
 
-async def _login(conn: Any, code: str) -> Authenticated:
-    start = await conn.authenticate(StartOIDC(op.REDIRECT_URI))
-    assert isinstance(start, RedirectRequired)
-    callback = await oidc_provider_login(
-        start.url, "carol", "carol-pass", redirect_prefix=op.REDIRECT_URI, otp=code
-    )
-    result = await conn.authenticate(FinishOIDC(callback.params, start.continuation))
-    assert isinstance(result, Authenticated)
-    return result
-
-
 async def test_code_flow_with_totp(
     make: Connectors, fields: dict[str, Any], realm: op.OIDCProviderPeer
 ) -> None:
     await otp.fresh_step()
-    result = await _login(make(**fields), otp.code(op.TOTP_SECRET))
+    result = await otp.code_flow_with_totp(make(**fields), otp.code(op.TOTP_SECRET))
     ident = result.identity
     assert ident.key == (realm.issuer, "carol")
     assert ident.amr == ("pwd", "otp")
@@ -63,7 +51,7 @@ async def test_codes_of_the_neighbouring_steps_are_accepted(
 ) -> None:
     """The peer's window: one 30 s step either side (clock skew between phone and server)."""
     await otp.fresh_step()
-    result = await _login(make(**fields), otp.code(op.TOTP_SECRET, steps))
+    result = await otp.code_flow_with_totp(make(**fields), otp.code(op.TOTP_SECRET, steps))
     assert result.identity.amr == ("pwd", "otp")
 
 
@@ -73,4 +61,4 @@ async def test_codes_two_steps_away_are_refused(make: Connectors, fields: dict[s
     code = otp.code(op.TOTP_SECRET, steps)
     assert code not in {otp.code(op.TOTP_SECRET, s) for s in (-1, 0, 1)}  # a coincidence would prove nothing
     with pytest.raises(LoginFailed):
-        await _login(make(**fields), code)
+        await otp.code_flow_with_totp(make(**fields), code)

@@ -1,0 +1,62 @@
+"""The code flow with a TOTP step, through the Okta connector, against the real oidc-provider peer
+(the org-server issuer rule, no override): carol (secret JBSWY3DPEHPK3PXP) answers the login
+page's OTP form with codes computed here from the enrolled secret, including the neighbouring
+30 s steps the peer accepts and the ones two steps away it refuses.
+
+No real peer speaks Okta's Direct Authentication MFA grants or the IDX API; both are covered by
+the cassettes (test_totp_direct.py, test_totp_idx.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from idpbridge import Method
+from tests.oidc.integration._drive import LoginFailed
+from tests.peers import oidc_provider as op
+from tests.support import otp
+from tests.support.providers import Connectors
+
+pytestmark = pytest.mark.peer("oidc-provider")
+
+
+@pytest.fixture
+def fields(oidc_provider: op.OIDCProviderPeer) -> dict[str, Any]:
+    return {
+        "domain": oidc_provider.issuer,
+        "client_id": op.CLIENT_ID,
+        "client_secret": op.CLIENT_SECRET,
+        "methods": ["oidc", "password", "totp"],
+    }
+
+
+async def test_code_flow_with_totp(
+    make: Connectors, fields: dict[str, Any], oidc_provider: op.OIDCProviderPeer
+) -> None:
+    await otp.fresh_step()
+    result = await otp.code_flow_with_totp(make(**fields), otp.code(op.TOTP_SECRET))
+    assert result.method is Method.OIDC
+    ident = result.identity
+    assert ident.key == (oidc_provider.issuer, "carol")
+    assert ident.amr == ("pwd", "otp")
+    assert ident.claims["acr"] == "mfa"
+
+
+@pytest.mark.parametrize("steps", [-1, 1])
+async def test_codes_of_the_neighbouring_steps_are_accepted(
+    make: Connectors, fields: dict[str, Any], steps: int
+) -> None:
+    await otp.fresh_step()
+    result = await otp.code_flow_with_totp(make(**fields), otp.code(op.TOTP_SECRET, steps))
+    assert result.identity.amr == ("pwd", "otp")
+
+
+@pytest.mark.parametrize("steps", [-2, 2])
+async def test_codes_two_steps_away_are_refused(make: Connectors, fields: dict[str, Any], steps: int) -> None:
+    await otp.fresh_step()
+    code = otp.code(op.TOTP_SECRET, steps)
+    assert code not in {otp.code(op.TOTP_SECRET, s) for s in (-1, 0, 1)}
+    with pytest.raises(LoginFailed):
+        await otp.code_flow_with_totp(make(**fields), code)
