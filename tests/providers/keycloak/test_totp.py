@@ -24,6 +24,8 @@ from idpbridge import (
     Password,
 )
 from idpbridge.cache import Cache, MemoryCache
+from idpbridge.providers.keycloak import PLUGIN
+from idpbridge.providers.keycloak.connector import KeycloakConnector
 from tests.oidc.integration._drive import totp
 from tests.peers import oidc_provider as op
 from tests.support.minted import ID_TOKEN, JWK, TestKey, replay
@@ -274,3 +276,12 @@ async def test_spent_once_across_workers_with_redis(
     cassette_fields: dict[str, Any], test_key: TestKey, redis_cache: Cache
 ) -> None:
     await _spent_once_across_workers(redis_cache, cassette_fields, test_key)
+
+
+def test_totp_is_registered_and_opt_in() -> None:
+    assert Method.TOTP in PLUGIN.methods
+    assert Method.TOTP in KeycloakConnector.methods
+    conn = KeycloakConnector(server_url=SERVER_URL, realm="acme", client_id="app")
+    assert Method.TOTP not in conn.enabled_methods
+    assert conn.config.otp_param_names == ("otp", "totp")
+    assert conn.config.totp_step == "on_signal"
