@@ -235,9 +235,19 @@ async def test_totp_without_the_password_asks_for_it(
     assert cas.play_count == 3  # discovery, interact, introspect
     assert isinstance(step, InputRequired)
     assert step.field_names == ("password",)
-    assert code not in str(
-        conn.continuations.open(step.continuation, method="totp").data
-    )  # codes are not kept
+    assert code not in str(conn.continuations.open(step.continuation, method="totp").data)  # not kept
+    recorder.requests.clear()
+    with replay("okta", "totp_idx_success", values=_values(test_key)):
+        step = await conn.authenticate(Answer(step.continuation, {"password": PASSWORD}))
+    # The password answered the identify form; the code is asked for at the TOTP challenge.
+    assert isinstance(step, InputRequired)
+    assert step.field_names == ("totp",)
+    identify = dict(_idx_bodies(recorder))["/idp/idx/identify"]
+    assert identify["credentials"] == {"passcode": PASSWORD}
+    with replay("okta", "totp_idx_resume", values=_values(test_key)):
+        done = await conn.authenticate(Answer(step.continuation, {"totp": code}))
+    assert isinstance(done, Authenticated)
+    assert done.method is Method.TOTP
 
 
 def test_idx_needs_an_interaction_redirect_uri(make: Connectors, cassette_fields: dict[str, Any]) -> None:

@@ -131,7 +131,7 @@ async def resume(conn: OktaConnector, continuation: Continuation, values: Mappin
         issuer=str(data["i"]),
         password_used=bool(data.get("pu")),
         code_used=bool(data.get("cu")),
-        identified=True,
+        identified=bool(data.get("id")),
     )
     doc = await _call(conn, _url(conn, "introspect"), {"stateHandle": str(data["sh"])}, state, first=True)
     return await _run(conn, metadata, state, doc)
@@ -265,6 +265,7 @@ def _ask(conn: OktaConnector, state: _Login, field: InputField, handle: str) -> 
             "p": state.password if not state.password_used else None,
             "pu": state.password_used,
             "cu": state.code_used,
+            "id": state.identified,
             "v": state.verifier,
             "n": state.nonce,
             "i": state.issuer,
