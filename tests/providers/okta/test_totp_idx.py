@@ -272,3 +272,15 @@ async def test_a_remediation_outside_the_org_is_refused(
     with pytest.raises(MalformedResponse) as info:
         idx._next(conn, state, doc)
     assert info.value.code == "provider.idx_response"
+
+
+async def test_empty_credentials_are_refused_before_sending(
+    make: Connectors, fields: dict[str, Any], recorder: Recorder
+) -> None:
+    conn = make(**fields)
+    for request in (Password("jane@acme.example", ""), TOTP("", "123456", PASSWORD)):
+        with pytest.raises(InvalidCredentials):
+            await conn.authenticate(request)
+    with pytest.raises(InvalidCode):
+        await conn.authenticate(TOTP("jane@acme.example", "", PASSWORD))
+    assert recorder.requests == []

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from ...classify import ErrorRule
 from ...continuation import Continuation
-from ...errors import FlowError, MFARequired
+from ...errors import FlowError, InvalidCredentials, MFARequired
 from ...methods import TOTP, Answer, Method, Password
 from ...oidc.claims import ClaimMap
 from ...oidc.client import ErrorInfo
@@ -65,7 +65,12 @@ class OktaConnector(OIDCConnector):
     async def password(self, request: Password) -> Outcome:
         """ROPC (or, with ``totp_flow = "idx"``, IDX); a second factor becomes the TOTP step."""
         if self._idx:
-            return await idx.login(self, request.username, request.password.get_secret_value(), None)
+            password = request.password.get_secret_value()
+            if not password:
+                raise InvalidCredentials(
+                    "username and password must not be empty", code="invalid_credentials"
+                )
+            return await idx.login(self, request.username, password, None)
         try:
             return await super().password(request)
         except MFARequired as exc:

@@ -37,6 +37,7 @@ from ...errors import (
     FlowError,
     IdpBridgeError,
     InvalidCode,
+    InvalidCredentials,
     MalformedResponse,
     MFARequired,
     PasswordChangeRequired,
@@ -95,6 +96,8 @@ class _Login:
 
 async def login(conn: OktaConnector, username: str, password: str | None, code: str | None) -> Outcome:
     """Start an IDX sign-in with what the caller has (the code may come later, as may the password)."""
+    if not username:
+        raise InvalidCredentials("the username must not be empty", code="invalid_credentials")
     if code is not None:
         check_code(code)
     metadata = await conn.metadata()
