@@ -34,6 +34,7 @@ __all__ = [
     "build_config",
     "expand_env",
     "read_toml",
+    "read_toml_file",
 ]
 
 C = TypeVar("C", bound="ConnectorConfig")
@@ -209,6 +210,19 @@ def expand_env(value: Any, env: Mapping[str, str], *, connector: str, field: str
     return value
 
 
+def read_toml_file(path: Path, *, what: str) -> dict[str, Any]:
+    """The top-level table of a TOML file; a missing or invalid file is a ``ConfigurationError``.
+
+    ``what`` names the file in the "not found" message (``"configuration file"``).
+    """
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigurationError(f"{what} not found: {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"{path}: not valid TOML: {exc}") from None
+
+
 def read_toml(
     path: str | os.PathLike[str], env: Mapping[str, str] | None = None
 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
@@ -219,12 +233,7 @@ def read_toml(
     """
     env = os.environ if env is None else env
     p = Path(path)
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigurationError(f"configuration file not found: {p}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigurationError(f"{p}: not valid TOML: {exc}") from None
+    raw = read_toml_file(p, what="configuration file")
     unknown = set(raw) - {"settings", "connectors"}
     if unknown:
         raise ConfigurationError(f"{p}: unknown top-level table(s): {', '.join(sorted(unknown))}")

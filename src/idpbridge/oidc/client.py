@@ -30,6 +30,8 @@ __all__ = [
     "ErrorParser",
     "OAuthClient",
     "choose_auth_method",
+    "classify_response",
+    "error_body",
     "oauth_error",
 ]
 
@@ -176,7 +178,7 @@ class OAuthClient:
         response = await self.http.post(endpoint, data=data, auth=auth, return_errors=True)
         if 200 <= response.status < 300:
             return
-        raise self.error(response, _lenient_json(response), context="revocation")
+        raise self.error(response, error_body(response), context="revocation")
 
     def _body(self, response: Response, *, context: str, on_error: ErrorHook | None) -> dict[str, Any]:
         if 200 <= response.status < 300:
@@ -184,7 +186,7 @@ class OAuthClient:
             if "error" in body:  # 200-with-error is an error (GitHub and others do this)
                 raise self.error(response, body, context=context, on_error=on_error)
             return body
-        raise self.error(response, _lenient_json(response), context=context, on_error=on_error)
+        raise self.error(response, error_body(response), context=context, on_error=on_error)
 
     def error(
         self,
@@ -196,24 +198,31 @@ class OAuthClient:
     ) -> IdpBridgeError:
         """The classified error for an error answer (refined by ``on_error`` when there is a body)."""
         info = self.error_parser(body) if body is not None else ErrorInfo()
-        error = classify(
-            self.rules,
-            error=info.error,
-            description=info.description,
-            provider_code=info.provider_code,
-            status=response.status,
-            context=context,
-            retry_after=response.retry_after(),
-        )
+        error = classify_response(self.rules, info, response, context=context)
         return on_error(error, body) if on_error is not None and body is not None else error
 
 
-def _lenient_json(response: Response) -> dict[str, Any] | None:
-    """An error body as JSON when it is one, whatever its content type; else ``None``."""
+def classify_response(
+    rules: Sequence[ErrorRule], info: ErrorInfo, response: Response, *, context: str | None
+) -> IdpBridgeError:
+    """:func:`~idpbridge.classify.classify` an error answer: its parsed fields, status, ``Retry-After``."""
+    return classify(
+        rules,
+        error=info.error,
+        description=info.description,
+        provider_code=info.provider_code,
+        status=response.status,
+        context=context,
+        retry_after=response.retry_after(),
+    )
+
+
+def error_body(response: Response) -> dict[str, Any] | None:
+    """An error answer's body as a JSON object when it is one, whatever its content type; else ``None``."""
     if not response.body.lstrip().startswith(b"{"):
         return None
     try:
-        return parse_json_object(response.body, status=response.status, url=response.url)
+        return parse_json_object(response.body, status=response.status)
     except MalformedResponse:
         return None
 

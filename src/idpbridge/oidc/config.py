@@ -1,31 +1,26 @@
-"""Configuration of the generic OpenID Connect connector (and the base of provider configs)."""
+"""Configuration of the generic OpenID Connect connector (and the base of provider configs).
+
+Provider configs subclass :class:`OIDCConfig`; two kinds share more:
+:class:`DerivedIssuerConfig` (the issuer follows from a tenant, region or domain and cannot be
+given) and :class:`FixedIssuerConfig` (one well-known issuer, another only for sandboxes).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Literal, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from ..config import ConnectorConfig
-from ..errors import ConfigurationError
-from ..http import require_secure_url
 from ..methods import Method
+from .metadata import ENDPOINT_FIELDS
+from .urls import secure_url
 
-__all__ = ["ENDPOINT_NAMES", "OIDCConfig"]
+__all__ = ["ENDPOINT_NAMES", "DerivedIssuerConfig", "FixedIssuerConfig", "OIDCConfig"]
 
 #: Keys of ``endpoints``: ``discovery`` (the document's URL) and any metadata endpoint.
-ENDPOINT_NAMES = frozenset(
-    {
-        "discovery",
-        "authorization_endpoint",
-        "token_endpoint",
-        "jwks_uri",
-        "userinfo_endpoint",
-        "revocation_endpoint",
-        "introspection_endpoint",
-        "end_session_endpoint",
-    }
-)
+ENDPOINT_NAMES = frozenset({"discovery", *ENDPOINT_FIELDS})
 
 
 class OIDCConfig(ConnectorConfig):
@@ -73,10 +68,7 @@ class OIDCConfig(ConnectorConfig):
     @field_validator("issuer")
     @classmethod
     def _secure_issuer(cls, value: str) -> str:
-        try:
-            return require_secure_url(value, what="issuer")
-        except ConfigurationError as exc:
-            raise ValueError(exc.message) from None
+        return secure_url(value, what="issuer")
 
     @field_validator("scopes", mode="before")
     @classmethod
@@ -97,3 +89,63 @@ class OIDCConfig(ConnectorConfig):
     def enabled_methods(self) -> frozenset[Method]:
         """The configured methods, or :attr:`default_methods`."""
         return self.methods if self.methods is not None else type(self).default_methods
+
+
+class DerivedIssuerConfig(OIDCConfig):
+    """Base of provider configs whose ``issuer`` follows from other fields (Entra, OneLogin, PingOne).
+
+    Giving ``issuer`` is refused; :meth:`derive_issuer` fills it in before field validation.
+    """
+
+    #: What the issuer follows from, named in the refusal (``"tenant and instance"``).
+    issuer_source: ClassVar[str] = "the other fields"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_issuer(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        if "issuer" in data:
+            raise ValueError(f"issuer is derived from {cls.issuer_source}; do not set it")
+        return cls.derive_issuer(data)
+
+    @classmethod
+    def derive_issuer(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        """``data`` with ``issuer`` (and any default that follows from the same fields) added.
+
+        Runs before field validation: when the fields it needs are invalid, use a placeholder
+        issuer on an ``.invalid`` host and let their own validators report them.
+        """
+        raise NotImplementedError
+
+
+class FixedIssuerConfig(OIDCConfig):
+    """Base of configs for an IdP with one well-known issuer (Google, Apple, Meta).
+
+    ``issuer`` defaults to :attr:`fixed_issuer`; another one is for sandboxes only and must come
+    with :attr:`sandbox_endpoints` in ``endpoints`` (:meth:`check_sandbox_issuer`). Such IdPs
+    offer the ``oidc`` and ``token`` methods, and usernames are e-mail addresses.
+    """
+
+    supported_methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.TOKEN})
+    default_methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.TOKEN})
+    #: The IdP's issuer.
+    fixed_issuer: ClassVar[str]
+    #: The endpoints a sandbox issuer must be given with.
+    sandbox_endpoints: ClassVar[tuple[str, ...]] = ("authorization_endpoint", "token_endpoint", "jwks_uri")
+
+    username_claim: str = Field("email", description="Claim an ExternalToken username must equal.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_issuer(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("issuer") is None:
+            data = {**data, "issuer": cls.fixed_issuer}
+        return data
+
+    def check_sandbox_issuer(self) -> None:
+        """Raise ``ValueError`` for another issuer without the sandbox's endpoints."""
+        needed = self.sandbox_endpoints
+        if self.issuer != self.fixed_issuer and not set(needed) <= set(self.endpoints):
+            listed = f"{', '.join(needed[:-1])} and {needed[-1]}" if len(needed) > 1 else needed[0]
+            raise ValueError(f"issuer: set only for a sandbox, together with endpoints.{listed}")

@@ -16,9 +16,10 @@ from typing import Any
 from ..errors import ConfigurationError, MalformedResponse
 from ..http import require_secure_url
 
-__all__ = ["ProviderMetadata"]
+__all__ = ["ENDPOINT_FIELDS", "ProviderMetadata"]
 
-_ENDPOINTS = (
+#: The endpoint URLs of :class:`ProviderMetadata` (and of a config's ``endpoints`` overrides).
+ENDPOINT_FIELDS = (
     "authorization_endpoint",
     "token_endpoint",
     "jwks_uri",
@@ -62,7 +63,7 @@ class ProviderMetadata:
         if not isinstance(self.issuer, str) or not self.issuer:
             raise ConfigurationError("issuer must be a non-empty string", field="issuer")
         _secure(self.issuer, "issuer", ConfigurationError)
-        for name in _ENDPOINTS:
+        for name in ENDPOINT_FIELDS:
             value = getattr(self, name)
             if value is not None:
                 if not isinstance(value, str):
@@ -93,7 +94,7 @@ class ProviderMetadata:
             )
         _secure(issuer, "issuer", MalformedResponse)
         values: dict[str, Any] = {"issuer": issuer}
-        for name in _ENDPOINTS:
+        for name in ENDPOINT_FIELDS:
             value = doc.get(name)
             if value is None:
                 values[name] = None
@@ -129,7 +130,7 @@ class ProviderMetadata:
             return self
         changes: dict[str, Any] = {}
         for name, value in overrides.items():
-            if name in _ENDPOINTS:
+            if name in ENDPOINT_FIELDS:
                 if not isinstance(value, str):
                     raise ConfigurationError(f"override {name} must be a URL string", field=name)
                 changes[name] = _secure(value, name, ConfigurationError)

@@ -15,10 +15,18 @@ from urllib.parse import urlsplit
 from ..errors import ConfigurationError
 from ..http import require_secure_url
 
-__all__ = ["base_url"]
+__all__ = ["base_url", "secure_url"]
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})+(?::[0-9]{{1,5}})?")
+
+
+def secure_url(value: str, *, what: str) -> str:
+    """:func:`~idpbridge.http.require_secure_url` for pydantic validators: raises ``ValueError``."""
+    try:
+        return require_secure_url(value, what=what)
+    except ConfigurationError as exc:
+        raise ValueError(exc.message) from None
 
 
 def base_url(value: str, *, what: str, allow_path: bool = False) -> str:
@@ -35,10 +43,7 @@ def base_url(value: str, *, what: str, allow_path: bool = False) -> str:
         if not _HOST.fullmatch(host):
             raise ValueError(f"{what} must be a host name such as login.example.com, or an https URL")
         return f"https://{host}"
-    try:
-        require_secure_url(value, what=what)
-    except ConfigurationError as exc:
-        raise ValueError(exc.message) from None
+    secure_url(value, what=what)
     parts = urlsplit(value)
     if parts.query or parts.fragment or "?" in value or "#" in value:
         raise ValueError(f"{what} must not carry a query or fragment")

@@ -20,7 +20,7 @@ from types import MappingProxyType, TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlencode
 
-__all__ = ["App", "HttpAnswer", "LoopbackServer", "Request", "with_query"]
+__all__ = ["App", "HttpAnswer", "Lifecycle", "LoopbackServer", "Request", "with_query"]
 
 _LOOPBACK = frozenset({"127.0.0.1", "::1"})
 _LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
@@ -175,7 +175,25 @@ class _Server6(_Server):
     address_family = socket.AF_INET6
 
 
-class LoopbackServer:
+class Lifecycle:
+    """Mixin: a server with ``start()`` (returning itself) and ``stop()`` is a context manager."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+class LoopbackServer(Lifecycle):
     """Serve ``app`` on a loopback address in a background thread (``port=0``: any free port)."""
 
     def __init__(
@@ -225,11 +243,3 @@ class LoopbackServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()

@@ -38,7 +38,6 @@ username, so they are the same at every start and a migration run twice finds it
 
 from __future__ import annotations
 
-import tomllib
 import uuid
 from importlib import resources
 from pathlib import Path
@@ -46,6 +45,7 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
+from ..config import read_toml_file
 from ..errors import ConfigurationError
 
 __all__ = [
@@ -188,12 +188,7 @@ def load_seed(path: str | Path | None = None) -> Seed:
     Raises :class:`~idpbridge.ConfigurationError` naming the file and the field (never a value).
     """
     p = Path(path) if path is not None else default_seed_path()
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigurationError(f"seed file not found: {p}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigurationError(f"{p}: not valid TOML: {exc}") from None
+    raw = read_toml_file(p, what="seed file")
     try:
         return Seed.model_validate(raw)
     except ValidationError as exc:

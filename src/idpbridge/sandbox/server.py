@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from types import TracebackType
 from typing import Any, Self
 
 from ..providers.cognito.fake import Client, CognitoApp, CognitoState, Message, Pool, User
 from ..registry import Registry
-from ._http import HttpAnswer, LoopbackServer, Request
+from ._http import HttpAnswer, Lifecycle, LoopbackServer, Request
 from .connectors import connector_tables, connectors_toml
 from .keycloak import KeycloakApp, KeycloakState, Realm, RealmClient, RealmUser
 from .seed import CognitoSeed, KeycloakSeed, Seed, load_seed
@@ -108,7 +107,7 @@ def build_pool(seed: CognitoSeed) -> Pool:
     return pool
 
 
-class Sandbox:
+class Sandbox(Lifecycle):
     """A local IdP speaking Keycloak's and Cognito's protocols, on ``127.0.0.1`` only.
 
     ``port=0`` picks a free port. Use as a context manager or call :meth:`start`/:meth:`stop`.
@@ -146,14 +145,6 @@ class Sandbox:
     def stop(self) -> None:
         """Stop serving."""
         self._server.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     # -- what it serves -----------------------------------------------------------------------------
 

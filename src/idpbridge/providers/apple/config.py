@@ -27,8 +27,7 @@ from typing import Any, ClassVar, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from ...methods import Method
-from ...oidc.config import OIDCConfig
+from ...oidc.config import FixedIssuerConfig
 from .client_secret import check_private_key, unverified_claims
 from .endpoints import ISSUER
 
@@ -39,11 +38,10 @@ FORM_POST_SCOPES = frozenset({"name", "email"})
 _APPLE_ID = re.compile(r"[A-Z0-9]{10}")
 
 
-class AppleConfig(OIDCConfig):
+class AppleConfig(FixedIssuerConfig):
     """Settings of one Sign in with Apple client. See the module docstring for the fields."""
 
-    supported_methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.TOKEN})
-    default_methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.TOKEN})
+    fixed_issuer: ClassVar[str] = ISSUER
 
     issuer: str = Field(ISSUER, description="Leave unset; tests and sandboxes only.")
     client_id: str = Field(min_length=1, description="The Services ID (web sign-in).")
@@ -52,7 +50,6 @@ class AppleConfig(OIDCConfig):
     private_key: SecretStr | None = Field(None, description="The .p8 key (PEM text).")
     private_key_path: Path | None = Field(None, description="Path of the .p8 key file.")
     client_secret_ttl: int = Field(86_400, ge=600, le=30 * 86_400, description="Seconds per minted secret.")
-    username_claim: str = Field("email", description="Claim an ExternalToken username must equal.")
     scopes: tuple[str, ...] = ("name", "email")
 
     @model_validator(mode="before")
@@ -61,8 +58,6 @@ class AppleConfig(OIDCConfig):
         if not isinstance(data, dict):
             return data
         data = dict(data)
-        if data.get("issuer") is None:
-            data["issuer"] = ISSUER
         path = data.get("private_key_path")
         if path is not None and data.get("private_key") is None:
             try:
@@ -107,11 +102,5 @@ class AppleConfig(OIDCConfig):
             raise ValueError(
                 "response_mode: Apple requires form_post when the name or email scope is requested"
             )
-        if self.issuer != ISSUER and not {"authorization_endpoint", "token_endpoint", "jwks_uri"} <= set(
-            self.endpoints
-        ):
-            raise ValueError(
-                "issuer: set only for a sandbox, together with endpoints.authorization_endpoint, "
-                "token_endpoint and jwks_uri"
-            )
+        self.check_sandbox_issuer()
         return self

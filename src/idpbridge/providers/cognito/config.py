@@ -29,10 +29,9 @@ from typing import Any, ClassVar, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from ...errors import ConfigurationError
-from ...http import require_secure_url
 from ...methods import Method
 from ...oidc.config import OIDCConfig
+from ...oidc.urls import secure_url
 
 __all__ = ["API_METHODS", "CognitoConfig"]
 
@@ -47,10 +46,7 @@ _DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za
 
 
 def _base_url(value: str, what: str) -> str:
-    try:
-        require_secure_url(value, what=what)
-    except ConfigurationError as exc:
-        raise ValueError(exc.message) from None
+    secure_url(value, what=what)
     if "?" in value or "#" in value:
         raise ValueError(f"{what} must not carry a query or fragment")
     return value.rstrip("/")

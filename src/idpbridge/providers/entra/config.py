@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, Self
+from typing import Any, ClassVar, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
 from ...errors import ConfigurationError
 from ...methods import Method
-from ...oidc.config import OIDCConfig
+from ...oidc.config import DerivedIssuerConfig
 from .tenants import (
     ROPC_UNSUPPORTED_TENANTS,
     TenantKind,
@@ -28,7 +28,7 @@ DEFAULT_AUTH_METHOD = "client_secret_post"
 _UNSET_ISSUER = "https://entra.invalid"
 
 
-class EntraConfig(OIDCConfig):
+class EntraConfig(DerivedIssuerConfig):
     """Settings of a Microsoft Entra ID (v2.0) application.
 
     ``issuer`` is not set by hand: it follows from ``tenant`` and ``instance``.
@@ -57,13 +57,10 @@ class EntraConfig(OIDCConfig):
     )
     fetch_userinfo: bool = Field(False, description="Graph UserInfo needs a Graph access token.")
 
-    @model_validator(mode="before")
+    issuer_source: ClassVar[str] = "tenant and instance"
+
     @classmethod
-    def _derive_issuer(cls, data: Any) -> Any:
-        if not isinstance(data, Mapping):
-            return data
-        if "issuer" in data:
-            raise ValueError("issuer is derived from tenant and instance; do not set it")
+    def derive_issuer(cls, data: Mapping[str, Any]) -> dict[str, Any]:
         tenant, instance = data.get("tenant"), data.get("instance", "public")
         try:
             issuer = discovery_issuer(instance_url(str(instance)), normalize_tenant(str(tenant)))

@@ -26,8 +26,7 @@ from typing import Any, ClassVar, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from ...methods import Method
-from ...oidc.config import OIDCConfig
+from ...oidc.config import FixedIssuerConfig
 from .endpoints import ISSUER
 
 __all__ = ["GoogleConfig"]
@@ -37,27 +36,18 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _DOMAIN = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})+")
 
 
-class GoogleConfig(OIDCConfig):
+class GoogleConfig(FixedIssuerConfig):
     """Settings of one Google OAuth client. See the module docstring for the fields."""
 
-    supported_methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.TOKEN})
-    default_methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.TOKEN})
+    fixed_issuer: ClassVar[str] = ISSUER
 
     issuer: str = Field(ISSUER, description="Leave unset; tests and sandboxes only.")
-    username_claim: str = Field("email", description="Claim an ExternalToken username must equal.")
     hosted_domain: tuple[str, ...] = Field(
         (), description="Google Workspace domain(s) allowed to sign in (checked on the hd claim)."
     )
     authorized_parties: tuple[str, ...] = Field(
         (), description="Other client ids of this project accepted as the ID token's azp."
     )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _default_issuer(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("issuer") is None:
-            data = {**data, "issuer": ISSUER}
-        return data
 
     @field_validator("hosted_domain", "authorized_parties", mode="before")
     @classmethod
@@ -83,11 +73,5 @@ class GoogleConfig(OIDCConfig):
     def _check_google(self) -> Self:
         if self.allow_symmetric_id_tokens:
             raise ValueError("allow_symmetric_id_tokens: Google signs ID tokens with RS256 only")
-        if self.issuer != ISSUER and not {"authorization_endpoint", "token_endpoint", "jwks_uri"} <= set(
-            self.endpoints
-        ):
-            raise ValueError(
-                "issuer: set only for a sandbox, together with endpoints.authorization_endpoint, "
-                "token_endpoint and jwks_uri"
-            )
+        self.check_sandbox_issuer()
         return self

@@ -25,8 +25,7 @@ from typing import Any, ClassVar, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from ...methods import Method
-from ...oidc.config import OIDCConfig
+from ...oidc.config import FixedIssuerConfig
 from .endpoints import ISSUER
 
 __all__ = ["MetaConfig"]
@@ -36,27 +35,19 @@ _APP_ID = re.compile(r"\d{1,32}")
 _FIELD = re.compile(r"[a-z_]{1,64}(?:\{[a-z_,]{1,200}\})?")
 
 
-class MetaConfig(OIDCConfig):
+class MetaConfig(FixedIssuerConfig):
     """Settings of one Meta app for Facebook Login. See the module docstring for the fields."""
 
-    supported_methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.TOKEN})
-    default_methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.TOKEN})
+    fixed_issuer: ClassVar[str] = ISSUER
+    sandbox_endpoints: ClassVar[tuple[str, ...]] = ("authorization_endpoint", "token_endpoint")
 
     issuer: str = Field(ISSUER, description="Leave unset; tests and sandboxes only.")
     client_id: str = Field(min_length=1, description="The App ID.")
     client_secret: SecretStr = Field(description="The App Secret.")
     graph_api_version: str = Field("v24.0", description="Graph API version, e.g. v24.0.")
-    username_claim: str = Field("email", description="Claim an ExternalToken username must equal.")
     scopes: tuple[str, ...] = ("email", "public_profile")
     profile_fields: tuple[str, ...] = ("id", "name", "email", "first_name", "last_name")
     trust_email: bool = Field(False, description="Treat the e-mail Meta returns as verified.")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _default_issuer(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("issuer") is None:
-            data = {**data, "issuer": ISSUER}
-        return data
 
     @field_validator("scopes", "profile_fields", mode="before")
     @classmethod
@@ -98,9 +89,5 @@ class MetaConfig(OIDCConfig):
             raise ValueError("allow_symmetric_id_tokens: Meta signs ID tokens with RS256 only")
         if any("," in s or not s for s in self.scopes):
             raise ValueError("scopes: give permission names, e.g. ['email', 'public_profile']")
-        if self.issuer != ISSUER and not {"authorization_endpoint", "token_endpoint"} <= set(self.endpoints):
-            raise ValueError(
-                "issuer: set only for a sandbox, together with endpoints.authorization_endpoint "
-                "and token_endpoint"
-            )
+        self.check_sandbox_issuer()
         return self

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Literal, Self
+from typing import Any, ClassVar, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
@@ -24,7 +24,8 @@ from pydantic import Field, field_validator, model_validator
 from ...errors import ConfigurationError
 from ...http import require_secure_url
 from ...methods import Method
-from ...oidc.config import OIDCConfig
+from ...oidc.config import DerivedIssuerConfig
+from ...oidc.urls import secure_url
 
 __all__ = ["ISSUER_PATH", "LEGACY_V1_HOSTS", "REGION_HOSTS", "OneLoginConfig"]
 
@@ -56,7 +57,7 @@ def _base_url(data: Mapping[str, Any]) -> str | None:
     return None
 
 
-class OneLoginConfig(OIDCConfig):
+class OneLoginConfig(DerivedIssuerConfig):
     """Settings of a OneLogin OpenID Connect app.
 
     Give ``subdomain`` (``acme`` for ``acme.onelogin.com``) or, for a custom domain, ``base_url``.
@@ -69,13 +70,10 @@ class OneLoginConfig(OIDCConfig):
         None, description="Custom domain origin (https://login.acme.com) instead of the subdomain."
     )
 
-    @model_validator(mode="before")
+    issuer_source: ClassVar[str] = "subdomain (or base_url)"
+
     @classmethod
-    def _derive_issuer(cls, data: Any) -> Any:
-        if not isinstance(data, Mapping):
-            return data
-        if "issuer" in data:
-            raise ValueError("issuer is derived from subdomain (or base_url); do not set it")
+    def derive_issuer(cls, data: Mapping[str, Any]) -> dict[str, Any]:
         base = _base_url(data) or "https://onelogin.invalid"  # else the field validators report it
         out = {**data, "issuer": base + ISSUER_PATH}
         methods = out.get("methods")
@@ -98,10 +96,7 @@ class OneLoginConfig(OIDCConfig):
     def _check_base_url(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        try:
-            url = require_secure_url(value, what="base_url").rstrip("/")
-        except ConfigurationError as exc:
-            raise ValueError(exc.message) from None
+        url = secure_url(value, what="base_url").rstrip("/")
         parts = urlsplit(url)
         if (parts.hostname or "") in LEGACY_V1_HOSTS:
             raise ValueError(

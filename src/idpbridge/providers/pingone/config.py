@@ -12,14 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from ...errors import ConfigurationError
 from ...http import require_secure_url
-from ...oidc.config import OIDCConfig
+from ...oidc.config import DerivedIssuerConfig
+from ...oidc.urls import secure_url
 
 __all__ = ["REGION_TLDS", "PingOneConfig", "environment_base"]
 
@@ -39,7 +40,7 @@ def environment_base(region: str, environment_id: str, base_url: str | None = No
     return f"https://auth.pingone.{REGION_TLDS[region]}/{environment_id}"
 
 
-class PingOneConfig(OIDCConfig):
+class PingOneConfig(DerivedIssuerConfig):
     """Settings of a PingOne OIDC application.
 
     ``issuer`` follows from ``region`` and ``environment_id`` (or ``base_url``). The ``password``
@@ -58,13 +59,10 @@ class PingOneConfig(OIDCConfig):
         None, description="redirect_uri sent by the password method (pi.flow needs none; some apps do)."
     )
 
-    @model_validator(mode="before")
+    issuer_source: ClassVar[str] = "region and environment_id (or base_url)"
+
     @classmethod
-    def _derive_issuer(cls, data: Any) -> Any:
-        if not isinstance(data, Mapping):
-            return data
-        if "issuer" in data:
-            raise ValueError("issuer is derived from region and environment_id (or base_url); do not set it")
+    def derive_issuer(cls, data: Mapping[str, Any]) -> dict[str, Any]:
         region, env, base = data.get("region", "NA"), data.get("environment_id"), data.get("base_url")
         if isinstance(region, str):
             region = region.upper()
@@ -90,10 +88,7 @@ class PingOneConfig(OIDCConfig):
     def _check_base_url(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        try:
-            url = require_secure_url(value, what="base_url").rstrip("/")
-        except ConfigurationError as exc:
-            raise ValueError(exc.message) from None
+        url = secure_url(value, what="base_url").rstrip("/")
         parts = urlsplit(url)
         if parts.query or parts.fragment or parts.path.endswith("/as"):
             raise ValueError("must be the environment base (…/<environment_id>), without /as")

@@ -41,9 +41,10 @@ from ...errors import (
     ProviderUnavailable,
     RateLimited,
 )
-from ...http import Response, parse_json_object
+from ...http import Response
 from ...methods import Method, Password
 from ...oidc.authcode import new_pkce
+from ...oidc.client import classify_response, error_body
 from ...oidc.metadata import ProviderMetadata
 from ...outcomes import Outcome
 from .errors import FLOW_RULES, FLOW_STATUSES, MFA_FACTORS, parse_platform_error
@@ -103,12 +104,7 @@ def _flow(response: Response, *, context: str) -> dict[str, Any]:
             status=response.status,
             retry_after=response.retry_after(),
         )
-    body: dict[str, Any] | None = None
-    if response.body.lstrip().startswith(b"{"):
-        try:
-            body = parse_json_object(response.body, status=response.status)
-        except MalformedResponse:
-            body = None
+    body = error_body(response)
     if body is None:
         raise MalformedResponse(
             f"PingOne answered HTTP {response.status} without a JSON object",
@@ -120,15 +116,7 @@ def _flow(response: Response, *, context: str) -> dict[str, Any]:
             return body
         raise MalformedResponse("PingOne's answer is not a flow (no status)", status=response.status)
     info = parse_platform_error(body)  # a platform error, or an OAuth error from the authorize step
-    raise classify(
-        FLOW_RULES,
-        error=info.error,
-        description=info.description,
-        provider_code=info.provider_code,
-        status=response.status,
-        context=context,
-        retry_after=response.retry_after(),
-    )
+    raise classify_response(FLOW_RULES, info, response, context=context)
 
 
 def _flow_id(flow: Mapping[str, Any]) -> str:

@@ -17,10 +17,9 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from types import TracebackType
 from typing import Any, Self
 
-from ....sandbox._http import HttpAnswer, LoopbackServer, Request
+from ....sandbox._http import HttpAnswer, Lifecycle, LoopbackServer, Request
 from .entities import CognitoFault, Message
 from .hosted_ui import HostedUI
 from .model import CognitoState
@@ -107,7 +106,7 @@ class CognitoApp:
             return _fault(CognitoFault("InternalErrorException", "internal error", status=500))
 
 
-class FakeCognito:
+class FakeCognito(Lifecycle):
     """A Cognito user-pools endpoint on ``127.0.0.1`` serving choice-based and password sign-in.
 
     Provision pools, clients and users through :attr:`state`; read "sent" codes from
@@ -138,11 +137,3 @@ class FakeCognito:
 
     def stop(self) -> None:
         self._server.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
