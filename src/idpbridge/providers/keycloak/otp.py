@@ -95,14 +95,14 @@ async def grant_with_code(conn: KeycloakConnector, username: str, password: str,
     metadata = await conn.metadata()
     body = await password_grant(
         conn.oauth(metadata),
-        conn._endpoint(metadata, "token_endpoint"),
+        conn.endpoint(metadata, "token_endpoint"),
         username=username,
         password=password,
         scopes=conn.config.scopes,
         extra=dict.fromkeys(conn.config.otp_param_names, code),
         on_error=lambda error, _raw: _code_error(conn, error),
     )
-    return await conn._authenticated(metadata, body, method=Method.TOTP, nonce=None)
+    return await conn.complete(metadata, body, method=Method.TOTP, nonce=None)
 
 
 def _code_error(conn: KeycloakConnector, error: IdpBridgeError) -> IdpBridgeError:

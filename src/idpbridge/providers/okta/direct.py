@@ -61,13 +61,13 @@ async def totp(conn: OktaConnector, request: TOTP) -> Authenticated:
     """``TOTP`` in one call: password + MFA OTP grant, or the primary OTP grant without a password."""
     code = check_code(request.code.get_secret_value())
     metadata = await conn.metadata()
-    endpoint = conn._endpoint(metadata, "token_endpoint")
+    endpoint = conn.endpoint(metadata, "token_endpoint")
     if request.password is None:
         login_hint, otp = OTP_PARAMS
         body = await conn.oauth(metadata).token(
             endpoint, OTP_GRANT, {login_hint: request.username, otp: code, "scope": _scope(conn)}
         )
-        return await conn._authenticated(metadata, body, method=Method.TOTP, nonce=None)
+        return await conn.complete(metadata, body, method=Method.TOTP, nonce=None)
     captured: dict[str, str] = {}
 
     def keep_token(error: IdpBridgeError, raw: Mapping[str, Any]) -> IdpBridgeError:
@@ -92,7 +92,7 @@ async def totp(conn: OktaConnector, request: TOTP) -> Authenticated:
         if "mfa_token" not in captured:
             raise
         return await _mfa_otp(conn, captured["mfa_token"], request.username, code)
-    return await conn._authenticated(metadata, body, method=Method.PASSWORD, nonce=None)
+    return await conn.complete(metadata, body, method=Method.PASSWORD, nonce=None)
 
 
 async def answer(
@@ -113,14 +113,14 @@ async def _mfa_otp(conn: OktaConnector, mfa_token: str, username: str, code: str
     token_name, otp = MFA_OTP_PARAMS
     try:
         body = await conn.oauth(metadata).token(
-            conn._endpoint(metadata, "token_endpoint"),
+            conn.endpoint(metadata, "token_endpoint"),
             MFA_OTP_GRANT,
             {token_name: mfa_token, otp: code, "scope": _scope(conn)},
         )
     except InvalidCode as exc:
         exc.continuation, _ = conn.seal(Method.TOTP, {"mfa_token": mfa_token, "username": username})
         raise
-    return await conn._authenticated(metadata, body, method=Method.TOTP, nonce=None)
+    return await conn.complete(metadata, body, method=Method.TOTP, nonce=None)
 
 
 def _scope(conn: OktaConnector) -> str:

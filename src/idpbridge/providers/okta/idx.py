@@ -288,12 +288,12 @@ async def _exchange(
     if not isinstance(code, str) or not code:
         raise MalformedResponse("Okta's IDX success has no interaction_code", code="provider.idx_response")
     body = await conn.oauth(metadata).token(
-        conn._endpoint(metadata, "token_endpoint"),
+        conn.endpoint(metadata, "token_endpoint"),
         INTERACTION_CODE_GRANT,
         {"interaction_code": code, "code_verifier": state.verifier},
     )
     method = Method.TOTP if state.code_used else Method.PASSWORD
-    return await conn._authenticated(metadata, body, method=method, nonce=state.nonce)
+    return await conn.complete(metadata, body, method=method, nonce=state.nonce)
 
 
 # -- HTTP ------------------------------------------------------------------------------------------
