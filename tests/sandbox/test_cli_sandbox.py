@@ -18,8 +18,9 @@ import pytest
 import idpbridge
 from idpbridge import Authenticated, CodeSent, StartOTP, VerifyOTP
 from tests.peers._proc import Peer, free_port, http_ready, start_peer
+from tests.support.providers import cli_password_login, run_cli
 
-from .conftest import IDP_BIN, seed_password
+from .conftest import IDP_BIN, SEED, seed_password
 
 
 @pytest.fixture(scope="module")
@@ -45,10 +46,8 @@ def running(peer_logs: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         peer.stop()
 
 
-def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(IDP_BIN), *args], input=stdin, capture_output=True, text=True, timeout=60, check=False
-    )
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli(*args)
 
 
 def test_connectors_file_and_check(running: tuple[Peer, Path]) -> None:
@@ -63,48 +62,15 @@ def test_connectors_file_and_check(running: tuple[Peer, Path]) -> None:
 
 def test_password_login_by_hand(running: tuple[Peer, Path]) -> None:
     _, config = running
-    ok = cli(
-        "login",
-        "sandbox-keycloak",
-        "-c",
-        str(config),
-        "-m",
-        "password",
-        "-u",
-        "alice",
-        "--password-stdin",
-        "--json",
-        stdin=seed_password("alice") + "\n",
-    )
+    ok = cli_password_login(config, "sandbox-keycloak", "alice", seed_password("alice"))
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["email"] == "alice@acme.example"
-    wrong = cli(
-        "login",
-        "sandbox-keycloak",
-        "-c",
-        str(config),
-        "-m",
-        "password",
-        "-u",
-        "alice",
-        "--password-stdin",
-        stdin="Not-Alices-Passw0rd\n",
-    )
+    wrong = cli_password_login(config, "sandbox-keycloak", "alice", "Not-Alices-Passw0rd", json_output=False)
     assert wrong.returncode == 1
     assert "InvalidCredentials" in wrong.stderr
     assert "Not-Alices-Passw0rd" not in wrong.stdout + wrong.stderr
-    cognito = cli(
-        "login",
-        "sandbox-cognito",
-        "-c",
-        str(config),
-        "-m",
-        "password",
-        "-u",
-        "dave@acme.example",
-        "--password-stdin",
-        "--json",
-        stdin=seed_password("dave@acme.example") + "\n",
+    cognito = cli_password_login(
+        config, "sandbox-cognito", "dave@acme.example", seed_password("dave@acme.example")
     )
     assert cognito.returncode == 0, cognito.stderr
     assert json.loads(cognito.stdout)["provider"] == "cognito"
@@ -163,3 +129,29 @@ def test_port_taken(running: tuple[Peer, Path]) -> None:
     done = cli("sandbox", "--port", str(peer.port), "--for", "0.1")
     assert done.returncode == 2
     assert "cannot listen" in done.stderr
+
+
+def test_totp_login_by_hand(running: tuple[Peer, Path]) -> None:
+    """``--method totp`` prompts for the password and the authenticator code (hidden)."""
+    from typer.testing import CliRunner
+
+    from idpbridge.cli import app
+    from tests.support import otp
+    from tests.support.otp import fresh_step
+
+    _, config = running
+    assert SEED.keycloak is not None
+    secret = next(u.totp_secret for u in SEED.keycloak.users if u.username == "bob")
+    asyncio.run(fresh_step())
+    raw = secret.get_secret_value() if hasattr(secret, "get_secret_value") else str(secret)
+    typed = f"{seed_password('bob')}\n{otp.code(raw)}\n"
+    args = ["login", "sandbox-keycloak", "-c", str(config), "-m", "totp", "-u", "bob", "--json"]
+    result = CliRunner().invoke(app, args, input=typed)
+    assert result.exit_code == 0, result.output
+    identity = json.loads(result.output[result.output.index("{") :])
+    assert identity["method"] == "totp"
+    assert identity["username"] == "bob"
+    assert seed_password("bob") not in result.output
+    wrong = CliRunner().invoke(app, args, input=f"{seed_password('bob')}\n000000\n")
+    assert wrong.exit_code == 1
+    assert "InvalidCredentials" in wrong.output

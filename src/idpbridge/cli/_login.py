@@ -16,9 +16,9 @@ from rich.console import Console
 from rich.table import Table
 
 from ..connector import Connector
-from ..errors import IdpBridgeError
-from ..methods import FinishOIDC, Password, StartOIDC
-from ..outcomes import Authenticated, Outcome, RedirectRequired
+from ..errors import IdpBridgeError, InvalidCode
+from ..methods import TOTP, Answer, FinishOIDC, OTPChannel, Password, StartOIDC, StartOTP, VerifyOTP
+from ..outcomes import Authenticated, CodeSent, InputRequired, Outcome, RedirectRequired
 from ._app import app
 from ._common import fail, open_connector
 from ._loopback import LoopbackReceiver
@@ -29,6 +29,9 @@ class LoginMethod(enum.StrEnum):
 
     password = "password"
     oidc = "oidc"
+    totp = "totp"
+    email_otp = "email_otp"
+    sms_otp = "sms_otp"
 
 
 class ResponseMode(enum.StrEnum):
@@ -89,8 +92,54 @@ def _print(result: Authenticated, as_json: bool) -> None:
     typer.echo("(tokens are not shown)")
 
 
+_MAX_STEPS = 5
+_MAX_CODE_ATTEMPTS = 3
+
+
+def _ask(label: str, *, secret: bool) -> SecretStr:
+    return SecretStr(typer.prompt(label, hide_input=secret))
+
+
+async def _next_steps(connector: Connector[Any], outcome: Outcome) -> Outcome:
+    """Answer the IdP's follow-up steps (a TOTP code after the password, a one-time code) at the prompt."""
+    attempts = 0
+    for _ in range(_MAX_STEPS):
+        try:
+            if isinstance(outcome, InputRequired):
+                values = {
+                    f.name: SecretStr(typer.prompt(f.label or f.name, hide_input=f.secret))
+                    for f in outcome.fields
+                }
+                outcome = await connector.authenticate(Answer(outcome.continuation, values))
+            elif isinstance(outcome, CodeSent):
+                where = f" to {outcome.destination}" if outcome.destination else ""
+                typer.echo(f"A one-time code was sent by {outcome.channel}{where}.")
+                code = SecretStr(typer.prompt("Code", hide_input=True))
+                outcome = await connector.authenticate(VerifyOTP(code, outcome.continuation))
+            else:
+                return outcome
+        except InvalidCode as exc:
+            attempts += 1
+            if exc.continuation is None or attempts >= _MAX_CODE_ATTEMPTS:
+                raise
+            typer.echo("That code was not accepted; try again.", err=True)
+            retry = outcome
+            if isinstance(retry, InputRequired):
+                outcome = InputRequired(
+                    fields=retry.fields, continuation=exc.continuation, expires_at=retry.expires_at
+                )
+            elif isinstance(retry, CodeSent):
+                outcome = CodeSent(
+                    channel=retry.channel,
+                    destination=retry.destination,
+                    continuation=exc.continuation,
+                    expires_at=retry.expires_at,
+                )
+    return outcome
+
+
 async def _password(connector: Connector[Any], username: str, password: SecretStr) -> Outcome:
-    return await connector.authenticate(Password(username, password))
+    return await _next_steps(connector, await connector.authenticate(Password(username, password)))
 
 
 async def _oidc(
@@ -144,18 +193,26 @@ def login(
 ) -> None:
     """Sign in through a connector and print the identity it returns."""
     secret = SecretStr("")
-    if method is LoginMethod.password:
+    if method is not LoginMethod.oidc:
         username = username or typer.prompt("Username")
+    if method in (LoginMethod.password, LoginMethod.totp):
         if password_stdin:
             secret = SecretStr(sys.stdin.readline().rstrip("\r\n"))
         else:
-            secret = SecretStr(typer.prompt("Password", hide_input=True))
+            secret = SecretStr(typer.prompt("Password", hide_input=True, default="", show_default=False))
 
     async def run() -> Outcome:
         connectors, conn = open_connector(config, connector)
         async with connectors:
             if method is LoginMethod.password:
                 return await _password(conn, username or "", secret)
+            if method is LoginMethod.totp:
+                code = SecretStr(typer.prompt("TOTP code", hide_input=True))
+                step = TOTP(username or "", code, secret if secret.get_secret_value() else None)
+                return await _next_steps(conn, await conn.authenticate(step))
+            if method in (LoginMethod.email_otp, LoginMethod.sms_otp):
+                channel = OTPChannel.EMAIL if method is LoginMethod.email_otp else OTPChannel.SMS
+                return await _next_steps(conn, await conn.authenticate(StartOTP(username or "", channel)))
             return await _oidc(
                 conn,
                 port=port,
@@ -170,6 +227,8 @@ def login(
     except IdpBridgeError as exc:
         fail(exc)
     if not isinstance(outcome, Authenticated):
-        typer.echo(f"the IdP wants another step ({type(outcome).__name__}); not supported here", err=True)
+        typer.echo(
+            f"the IdP wants another step ({type(outcome).__name__}) that the CLI cannot answer", err=True
+        )
         raise typer.Exit(1)
     _print(outcome, as_json)
