@@ -1,49 +1,127 @@
-"""Helpers shared by the provider-connector test packages (tests/providers/<name>/).
+"""Helpers shared by the connector test packages (tests/providers/<name>/, tests/oidc, tests/sandbox).
 
-* :class:`Connectors` — builds connectors through the registry (as users do) and closes them.
-* :func:`run_cli` / :func:`cli_oidc_login` — drive the installed ``idpbridge`` console script
-  against a TOML configuration, the way tests/oidc/integration/test_cli.py does for ``oidc``.
+* :class:`Connectors` / :func:`connectors` — build connectors through the registry (as users do)
+  and close them.
+* :func:`code_flow` — a connector's authorization-code flow through oidc-provider's login page.
+* :func:`connectors_file` — a connectors TOML file with one connector.
+* :func:`run_cli`, :func:`cli_password_login`, :func:`cli_oidc_login` / :func:`drive_cli_oidc_login`
+  — drive the installed ``idpbridge`` console script against such a file.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import json
 import os
 import subprocess
 import sys
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
 
 import idpbridge
-from idpbridge import ContinuationKeys
+from idpbridge import Authenticated, ContinuationKeys, FinishOIDC, RedirectRequired, StartOIDC
 from idpbridge.connector import Connector
 from tests.oidc.integration._drive import oidc_provider_login
+from tests.peers import oidc_provider as op
 
-__all__ = ["IDPBRIDGE", "Connectors", "cli_oidc_login", "run_cli"]
+__all__ = [
+    "IDPBRIDGE",
+    "CliLogin",
+    "Connectors",
+    "cli_oidc_login",
+    "cli_password_login",
+    "code_flow",
+    "connectors",
+    "connectors_file",
+    "drive_cli_oidc_login",
+    "run_cli",
+]
 
 IDPBRIDGE = str(Path(sys.executable).with_name("idpbridge"))
 
+C = TypeVar("C", bound=Connector[Any])
 
-class Connectors:
-    """Connector factory for one provider; :meth:`aclose` closes every connector it made."""
 
-    def __init__(self, provider: str, keys: ContinuationKeys, **defaults: Any) -> None:
+class Connectors(Generic[C]):
+    """Connector factory for one provider; :meth:`aclose` closes every connector it made.
+
+    With ``expect``, every connector built must be an instance of that class.
+    """
+
+    def __init__(
+        self, provider: str, keys: ContinuationKeys, *, expect: type[C] | None = None, **defaults: Any
+    ) -> None:
         self.provider = provider
         self.keys = keys
+        self.expect = expect
         self.defaults = defaults
         self.made: list[Connector[Any]] = []
 
-    def __call__(self, **fields: Any) -> Any:
-        conn = idpbridge.connect(self.provider, continuation_keys=self.keys, **{**self.defaults, **fields})
+    def __call__(self, **fields: Any) -> C:
+        conn: Any = idpbridge.connect(
+            self.provider, continuation_keys=self.keys, **{**self.defaults, **fields}
+        )
+        if self.expect is not None:
+            assert isinstance(conn, self.expect), type(conn)
         self.made.append(conn)
-        return conn
+        return conn  # type: ignore[no-any-return]
 
     async def aclose(self) -> None:
         for conn in self.made:
             await conn.aclose()
+
+
+@contextlib.asynccontextmanager
+async def connectors(
+    provider: str, expect: type[C], *, keys: ContinuationKeys | None = None, **defaults: Any
+) -> AsyncIterator[Connectors[C]]:
+    """A :class:`Connectors` (fresh continuation keys unless given) closed on exit: the body of
+    every provider package's ``make`` fixture."""
+    factory = Connectors(provider, keys or ContinuationKeys.generate(), expect=expect, **defaults)
+    yield factory
+    await factory.aclose()
+
+
+async def code_flow(conn: Connector[Any], username: str, password: str | None = None) -> Authenticated:
+    """``StartOIDC`` → the oidc-provider peer's login page (``password`` defaults to the peer's
+    one for ``username``) → ``FinishOIDC``; the outcome must be :class:`~idpbridge.Authenticated`."""
+    start = await conn.authenticate(StartOIDC(op.REDIRECT_URI))
+    assert isinstance(start, RedirectRequired)
+    secret = op.USERS[username] if password is None else password
+    callback = await oidc_provider_login(start.url, username, secret, redirect_prefix=op.REDIRECT_URI)
+    result = await conn.authenticate(FinishOIDC(callback.params, start.continuation))
+    assert isinstance(result, Authenticated)
+    return result
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return json.dumps(str(value))  # a TOML basic string is a JSON string
+
+
+def connectors_file(directory: Path, name: str, table: Mapping[str, Any]) -> Path:
+    """``directory/idpbridge.toml``: a fresh continuation key and one ``[connectors.<name>]``
+    table (a mapping value such as ``endpoints`` becomes a sub-table). Secrets go in as
+    ``"${ENV_VAR}"`` references."""
+    lines = ["[settings]", f"continuation_keys = [{_toml(ContinuationKeys.new_key())}]", ""]
+    lines.append(f"[connectors.{name}]")
+    lines += [f"{key} = {_toml(value)}" for key, value in table.items() if not isinstance(value, Mapping)]
+    for key, sub in table.items():
+        if isinstance(sub, Mapping):
+            lines += ["", f"[connectors.{name}.{key}]", *(f"{k} = {_toml(v)}" for k, v in sub.items())]
+    path = directory / "idpbridge.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
 
 
 def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -53,7 +131,7 @@ def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
 def run_cli(
     *args: str, env: dict[str, str] | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run the installed ``idpbridge`` console script."""
+    """Run the installed ``idpbridge`` console script (``env`` adds to this process's)."""
     return subprocess.run(
         [IDPBRIDGE, *args],
         input=stdin,
@@ -63,6 +141,32 @@ def run_cli(
         timeout=60,
         check=False,
     )
+
+
+def cli_password_login(
+    config: Path | str,
+    connector: str,
+    username: str,
+    password: str,
+    *,
+    json_output: bool = True,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``idpbridge login <connector> -c <config> -m password -u <username> --password-stdin``
+    (``--json`` unless ``json_output`` is false), the password piped on stdin."""
+    args = ["login", connector, "-c", str(config), "-m", "password", "-u", username, "--password-stdin"]
+    return run_cli(*args, *(["--json"] if json_output else []), env=env, stdin=password + "\n")
+
+
+@dataclasses.dataclass(frozen=True)
+class CliLogin:
+    """What :func:`drive_cli_oidc_login` saw: the redirect URI the CLI listened on, how the OP
+    answered (``query`` or ``form_post``), the receiver's landing page and the printed identity."""
+
+    redirect_uri: str
+    mode: str
+    landing: httpx.Response
+    identity: dict[str, Any]
 
 
 async def cli_oidc_login(
@@ -75,8 +179,26 @@ async def cli_oidc_login(
     response_mode: str | None = None,
     expect_mode: str | None = None,
 ) -> dict[str, Any]:
+    """``idpbridge login <connector> -m oidc --json`` through oidc-provider's login page; returns
+    the printed identity (see :func:`drive_cli_oidc_login`)."""
+    login = await drive_cli_oidc_login(
+        config, connector, username, password, env=env, response_mode=response_mode, expect_mode=expect_mode
+    )
+    return login.identity
+
+
+async def drive_cli_oidc_login(
+    config: Path,
+    connector: str,
+    username: str,
+    password: str,
+    *,
+    env: dict[str, str] | None = None,
+    response_mode: str | None = None,
+    expect_mode: str | None = None,
+) -> CliLogin:
     """``idpbridge login <connector> -m oidc --json``, signing in at oidc-provider's login page
-    with httpx; returns the printed identity.
+    with httpx.
 
     The OP's answer reaches the CLI's loopback receiver as a browser would send it: a GET for
     ``query``, the auto-submitted form POST for ``form_post``. ``response_mode`` is passed to the
@@ -116,5 +238,4 @@ async def cli_oidc_login(
             proc.kill()
             await proc.wait()
     assert proc.returncode == 0, err.decode()
-    result: dict[str, Any] = json.loads(out)
-    return result
+    return CliLogin(redirect_uri, callback.mode, landing, json.loads(out))

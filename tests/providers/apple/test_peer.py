@@ -23,7 +23,7 @@ from idpbridge.providers.apple.connector import AppleConnector
 from tests.oidc.integration._drive import oidc_provider_login
 from tests.peers import oidc_provider as op
 from tests.peers._proc import free_port
-from tests.support.providers import cli_oidc_login
+from tests.support.providers import cli_oidc_login, connectors_file
 from tests.support.social import start
 
 from .conftest import CLIENT_ID, P8, Make, apple_fields
@@ -123,23 +123,18 @@ async def test_check(make_apple: Make, apple_op: ApplePeer) -> None:
 async def test_cli_login_form_post(apple_op: ApplePeer, tmp_path: Path) -> None:
     """``idpbridge login apple --method oidc``: Apple's form_post reaches the loopback receiver."""
     fields = apple_op.fields
-    endpoints = "\n".join(f'{k} = "{v}"' for k, v in fields["endpoints"].items())
-    config = tmp_path / "idpbridge.toml"
     # The CLI process would mint its own secret, which the OP cannot know: give it the registered
     # one as a ready client secret (the alternative to key material).
-    config.write_text(
-        f"""[settings]
-continuation_keys = ["{ContinuationKeys.new_key()}"]
-
-[connectors.legacy-apple]
-provider = "apple"
-issuer = "{fields["issuer"]}"
-client_id = "{CLIENT_ID}"
-client_secret = "${{APPLE_CLIENT_SECRET}}"
-
-[connectors.legacy-apple.endpoints]
-{endpoints}
-"""
+    config = connectors_file(
+        tmp_path,
+        "legacy-apple",
+        {
+            "provider": "apple",
+            "issuer": fields["issuer"],
+            "client_id": CLIENT_ID,
+            "client_secret": "${APPLE_CLIENT_SECRET}",
+            "endpoints": fields["endpoints"],
+        },
     )
     secret = apple_op.secrets.get().get_secret_value()
     identity = await cli_oidc_login(

@@ -10,31 +10,19 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from idpbridge import (
-    Authenticated,
-    ContinuationKeys,
-    FinishOIDC,
-    InvalidCredentials,
-    Method,
-    Password,
-    RedirectRequired,
-    StartOIDC,
-    TokenValidationError,
-)
+from idpbridge import Authenticated, InvalidCredentials, Method, Password, TokenValidationError
 from idpbridge.providers.entra.connector import EntraConnector
-from tests.oidc.integration._drive import oidc_provider_login
 from tests.peers import oidc_provider as op
+from tests.support.providers import cli_password_login, code_flow, connectors_file, run_cli
 
 TENANT = "5d3c1e0a-7b2f-4c8e-9a6d-0f1e2d3c4b5a"
 OIDS = {"alice": "0a11ce00-0000-4000-8000-000000000001", "carol": "0ca201a0-0000-4000-8000-000000000003"}
-IDPBRIDGE = str(Path(sys.executable).with_name("idpbridge"))
 Make = Callable[..., EntraConnector]
 
 
@@ -64,12 +52,7 @@ async def test_issuer_layout(make: Make, fields: dict[str, Any], entra_op: op.OI
 
 
 async def test_code_flow(make: Make, fields: dict[str, Any], entra_op: op.OIDCProviderPeer) -> None:
-    conn = make(**fields)
-    start = await conn.authenticate(StartOIDC(op.REDIRECT_URI))
-    assert isinstance(start, RedirectRequired)
-    callback = await oidc_provider_login(start.url, "alice", "alice-pass", redirect_prefix=op.REDIRECT_URI)
-    result = await conn.authenticate(FinishOIDC(callback.params, start.continuation))
-    assert isinstance(result, Authenticated)
+    result = await code_flow(make(**fields), "alice", "alice-pass")
     ident = result.identity
     assert ident.key == (entra_op.issuer, OIDS["alice"])
     assert ident.claims["sub"] == "alice"
@@ -114,31 +97,25 @@ async def test_check(make: Make, fields: dict[str, Any]) -> None:
     assert "wrong-secret" not in json.dumps(bad.as_dict())
 
 
+SECRET = {"ENTRA_TEST_SECRET": "post-secret"}
+
+
 def _toml(tmp_path: Path, fields: dict[str, Any]) -> Path:
-    path = tmp_path / "idpbridge.toml"
-    path.write_text(
-        f"""[settings]
-continuation_keys = ["{ContinuationKeys.new_key()}"]
-
-[connectors.corp]
-provider = "entra"
-tenant = "{fields["tenant"]}"
-instance = "{fields["instance"]}"
-client_id = "{fields["client_id"]}"
-client_secret = "${{ENTRA_TEST_SECRET}}"
-methods = ["oidc", "password"]
-"""
+    table = {key: fields[key] for key in ("tenant", "instance", "client_id")}
+    return connectors_file(
+        tmp_path,
+        "corp",
+        {
+            "provider": "entra",
+            **table,
+            "client_secret": "${ENTRA_TEST_SECRET}",
+            "methods": ["oidc", "password"],
+        },
     )
-    return path
 
 
-def _run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    import os
-
-    env = {**os.environ, "ENTRA_TEST_SECRET": "post-secret", "COLUMNS": "200"}
-    return subprocess.run(
-        [IDPBRIDGE, *args], input=stdin, capture_output=True, text=True, env=env, timeout=60, check=False
-    )
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli(*args, env=SECRET)
 
 
 def test_cli_check_and_password_login(tmp_path: Path, fields: dict[str, Any]) -> None:
@@ -146,8 +123,7 @@ def test_cli_check_and_password_login(tmp_path: Path, fields: dict[str, Any]) ->
     run = _run("check", "corp", "--config", config, "--json")
     assert run.returncode == 0, run.stdout + run.stderr
     assert json.loads(run.stdout)["ok"] is True
-    run = _run("login", "corp", "-c", config, "-m", "password", "-u", "alice", "--password-stdin", "--json",
-               stdin="alice-pass\n")  # fmt: skip
+    run = cli_password_login(config, "corp", "alice", "alice-pass", env=SECRET)
     assert run.returncode == 0, run.stderr
     identity = json.loads(run.stdout)
     assert identity["subject"] == OIDS["alice"]

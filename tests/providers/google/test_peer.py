@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from idpbridge import Authenticated, ContinuationKeys, TokenValidationError
+from idpbridge import Authenticated, TokenValidationError
 from tests.oidc.integration._drive import oidc_provider_login
 from tests.peers import oidc_provider as op
-from tests.support.providers import cli_oidc_login
+from tests.support.providers import cli_oidc_login, connectors_file
 from tests.support.social import finish, start
 
 from .conftest import Make
@@ -90,22 +90,17 @@ async def test_check(make_google: Make, google_op: op.OIDCProviderPeer) -> None:
 
 async def test_cli_login(google_op: op.OIDCProviderPeer, tmp_path: Path) -> None:
     fields = _fields(google_op)
-    endpoints = "\n".join(f'{k} = "{v}"' for k, v in fields["endpoints"].items())
-    config = tmp_path / "idpbridge.toml"
-    config.write_text(
-        f"""[settings]
-continuation_keys = ["{ContinuationKeys.new_key()}"]
-
-[connectors.legacy-google]
-provider = "google"
-issuer = "{fields["issuer"]}"
-client_id = "{op.CLIENT_ID}"
-client_secret = "${{GOOGLE_CLIENT_SECRET}}"
-hosted_domain = "acme.example"
-
-[connectors.legacy-google.endpoints]
-{endpoints}
-"""
+    config = connectors_file(
+        tmp_path,
+        "legacy-google",
+        {
+            "provider": "google",
+            "issuer": fields["issuer"],
+            "client_id": op.CLIENT_ID,
+            "client_secret": "${GOOGLE_CLIENT_SECRET}",
+            "hosted_domain": "acme.example",
+            "endpoints": fields["endpoints"],
+        },
     )
     identity = await cli_oidc_login(
         config,

@@ -18,12 +18,12 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from idpbridge import Authenticated, ContinuationKeys, ExternalToken, TokenValidationError
+from idpbridge import Authenticated, ExternalToken, TokenValidationError
 from idpbridge.identity import ClaimSource
 from tests.oidc.integration._drive import oidc_provider_login
 from tests.peers import oidc_provider as op
 from tests.peers._proc import free_port
-from tests.support.providers import cli_oidc_login
+from tests.support.providers import cli_oidc_login, connectors_file
 from tests.support.social import finish, start
 
 from ._graph_adapter import GraphAdapter
@@ -131,22 +131,17 @@ async def test_wrong_app_secret(make_meta: Make, meta_op: MetaPeer) -> None:
 
 async def test_cli_login(meta_op: MetaPeer, tmp_path: Path) -> None:
     fields = meta_op.fields
-    endpoints = "\n".join(f'{k} = "{v}"' for k, v in fields["endpoints"].items())
-    config = tmp_path / "idpbridge.toml"
-    config.write_text(
-        f"""[settings]
-continuation_keys = ["{ContinuationKeys.new_key()}"]
-
-[connectors.legacy-facebook]
-provider = "meta"
-issuer = "{fields["issuer"]}"
-client_id = "{APP_ID}"
-client_secret = "${{META_APP_SECRET}}"
-scopes = ["openid"]
-
-[connectors.legacy-facebook.endpoints]
-{endpoints}
-"""
+    config = connectors_file(
+        tmp_path,
+        "legacy-facebook",
+        {
+            "provider": "meta",
+            "issuer": fields["issuer"],
+            "client_id": APP_ID,
+            "client_secret": "${META_APP_SECRET}",
+            "scopes": ["openid"],
+            "endpoints": fields["endpoints"],
+        },
     )
     identity = await cli_oidc_login(
         config,

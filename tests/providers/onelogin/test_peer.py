@@ -7,28 +7,16 @@ unlike OneLogin, so the refusal of the other method is tested against a fake in 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from idpbridge import (
-    Authenticated,
-    ContinuationKeys,
-    FinishOIDC,
-    InvalidCredentials,
-    Password,
-    RedirectRequired,
-    StartOIDC,
-)
+from idpbridge import Authenticated, InvalidCredentials, Password
 from idpbridge.providers.onelogin.connector import OneLoginConnector
-from tests.oidc.integration._drive import oidc_provider_login
 from tests.peers import oidc_provider as op
-
-from ._cli import IDPBRIDGE, cli_oidc_login
+from tests.support.providers import cli_oidc_login, code_flow, connectors_file, run_cli
 
 Make = Callable[..., OneLoginConnector]
 
@@ -57,11 +45,7 @@ async def test_code_flow_with_basic(
 ) -> None:
     conn = make(**oidc_fields)
     assert conn.config.issuer == ol_op.issuer == f"{ol_op.base_url}/oidc/2"
-    start = await conn.authenticate(StartOIDC(op.REDIRECT_URI))
-    assert isinstance(start, RedirectRequired)
-    callback = await oidc_provider_login(start.url, "alice", "alice-pass", redirect_prefix=op.REDIRECT_URI)
-    result = await conn.authenticate(FinishOIDC(callback.params, start.continuation))
-    assert isinstance(result, Authenticated)
+    result = await code_flow(conn, "alice", "alice-pass")
     ident = result.identity
     assert ident.key == (ol_op.issuer, "alice")
     assert ident.groups == ("staff", "admins")
@@ -93,39 +77,32 @@ async def test_check(make: Make, oidc_fields: dict[str, Any], password_fields: d
     assert "not-the-secret" not in json.dumps(wrong.as_dict())
 
 
+SECRET = {"OL_TEST_SECRET": "test-secret"}
+
+
 def _config(tmp_path: Path, oidc_fields: dict[str, Any]) -> Path:
-    path = tmp_path / "idpbridge.toml"
-    path.write_text(
-        f"""[settings]
-continuation_keys = ["{ContinuationKeys.new_key()}"]
-
-[connectors.ol-sso]
-provider = "onelogin"
-base_url = "{oidc_fields["base_url"]}"
-client_id = "test-client"
-client_secret = "${{OL_TEST_SECRET}}"
-methods = ["oidc"]
-"""
+    return connectors_file(
+        tmp_path,
+        "ol-sso",
+        {
+            "provider": "onelogin",
+            "base_url": oidc_fields["base_url"],
+            "client_id": "test-client",
+            "client_secret": "${OL_TEST_SECRET}",
+            "methods": ["oidc"],
+        },
     )
-    return path
-
-
-def _env() -> dict[str, str]:
-    return {**os.environ, "OL_TEST_SECRET": "test-secret", "COLUMNS": "200"}
 
 
 def test_cli_check(tmp_path: Path, oidc_fields: dict[str, Any]) -> None:
-    run = subprocess.run(
-        [IDPBRIDGE, "check", "ol-sso", "--config", str(_config(tmp_path, oidc_fields)), "--json"],
-        capture_output=True, text=True, env=_env(), timeout=60, check=False,
-    )  # fmt: skip
+    run = run_cli("check", "ol-sso", "--config", str(_config(tmp_path, oidc_fields)), "--json", env=SECRET)
     assert run.returncode == 0, run.stdout + run.stderr
     assert json.loads(run.stdout)["ok"] is True
 
 
 async def test_cli_oidc_login(tmp_path: Path, oidc_fields: dict[str, Any]) -> None:
     identity = await cli_oidc_login(
-        _config(tmp_path, oidc_fields), "ol-sso", "alice", "alice-pass", env=_env()
+        _config(tmp_path, oidc_fields), "ol-sso", "alice", "alice-pass", env=SECRET
     )
     assert identity["provider"] == "onelogin"
     assert identity["subject"] == "alice"

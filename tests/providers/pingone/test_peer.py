@@ -10,8 +10,6 @@ PingOne issuer layout) on loopback.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -19,21 +17,10 @@ from typing import Any
 import httpx
 import pytest
 
-from idpbridge import (
-    Authenticated,
-    ContinuationKeys,
-    FinishOIDC,
-    InvalidCredentials,
-    Method,
-    MFARequired,
-    Password,
-    RedirectRequired,
-    StartOIDC,
-)
+from idpbridge import Authenticated, InvalidCredentials, Method, MFARequired, Password
 from idpbridge.providers.pingone.connector import PingOneConnector
-from tests.oidc.integration._drive import oidc_provider_login
 from tests.peers import oidc_provider as op
-from tests.providers.onelogin._cli import IDPBRIDGE, cli_oidc_login
+from tests.support.providers import cli_oidc_login, code_flow, connectors_file, run_cli
 
 from ._piflow_adapter import PiFlowAdapter
 
@@ -80,12 +67,7 @@ async def test_issuer_layout(make: Make, fields: dict[str, Any], p1_op: op.OIDCP
 
 
 async def test_code_flow(make: Make, fields: dict[str, Any], p1_op: op.OIDCProviderPeer) -> None:
-    conn = make(**fields)
-    start = await conn.authenticate(StartOIDC(op.REDIRECT_URI))
-    assert isinstance(start, RedirectRequired)
-    callback = await oidc_provider_login(start.url, "alice", "alice-pass", redirect_prefix=op.REDIRECT_URI)
-    result = await conn.authenticate(FinishOIDC(callback.params, start.continuation))
-    assert isinstance(result, Authenticated)
+    result = await code_flow(make(**fields), "alice", "alice-pass")
     assert result.identity.key == (p1_op.issuer, "alice")
     assert result.identity.tenant == ENV  # the env claim
 
@@ -139,39 +121,32 @@ async def test_check(make: Make, fields: dict[str, Any], via_flows: PingOneConne
     assert not {r.name: r for r in plain.results}["password"].ok
 
 
+SECRET = {"P1_TEST_SECRET": "test-secret"}
+
+
 def _config(tmp_path: Path, fields: dict[str, Any]) -> Path:
-    path = tmp_path / "idpbridge.toml"
-    path.write_text(
-        f"""[settings]
-continuation_keys = ["{ContinuationKeys.new_key()}"]
-
-[connectors.ping]
-provider = "pingone"
-environment_id = "{ENV}"
-base_url = "{fields["base_url"]}"
-client_id = "test-client"
-client_secret = "${{P1_TEST_SECRET}}"
-methods = ["oidc"]
-"""
+    return connectors_file(
+        tmp_path,
+        "ping",
+        {
+            "provider": "pingone",
+            "environment_id": ENV,
+            "base_url": fields["base_url"],
+            "client_id": "test-client",
+            "client_secret": "${P1_TEST_SECRET}",
+            "methods": ["oidc"],
+        },
     )
-    return path
-
-
-def _env() -> dict[str, str]:
-    return {**os.environ, "P1_TEST_SECRET": "test-secret", "COLUMNS": "200"}
 
 
 def test_cli_check(tmp_path: Path, fields: dict[str, Any]) -> None:
-    run = subprocess.run(
-        [IDPBRIDGE, "check", "ping", "--config", str(_config(tmp_path, fields)), "--json"],
-        capture_output=True, text=True, env=_env(), timeout=60, check=False,
-    )  # fmt: skip
+    run = run_cli("check", "ping", "--config", str(_config(tmp_path, fields)), "--json", env=SECRET)
     assert run.returncode == 0, run.stdout + run.stderr
     assert json.loads(run.stdout)["ok"] is True
 
 
 async def test_cli_oidc_login(tmp_path: Path, fields: dict[str, Any]) -> None:
-    identity = await cli_oidc_login(_config(tmp_path, fields), "ping", "bob", "bob-pass", env=_env())
+    identity = await cli_oidc_login(_config(tmp_path, fields), "ping", "bob", "bob-pass", env=SECRET)
     assert identity["provider"] == "pingone"
     assert identity["subject"] == "bob"
     assert identity["tenant"] == ENV  # no env claim for bob: the configured environment
