@@ -8,21 +8,12 @@ import pytest
 
 from idpbridge import ContinuationKeys
 from idpbridge.registry import Registry
+from tests.support.clock import FixedClock
 
 from ._support import make_dist, registry_of
 
-
-class FakeClock:
-    """A settable POSIX clock."""
-
-    def __init__(self, now: float = 1_750_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+#: A settable POSIX clock.
+FakeClock = FixedClock
 
 
 @pytest.fixture

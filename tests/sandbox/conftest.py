@@ -6,7 +6,6 @@ import base64
 import hashlib
 import secrets
 import sys
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from idpbridge import connect
 from idpbridge.connector import Connector
 from idpbridge.continuation import ContinuationKeys
 from idpbridge.sandbox import Sandbox, load_seed
+from tests.support.clock import OffsetClock
 
 SEED = load_seed()
 KEYCLOAK_SECRET = "sandbox-keycloak-client-secret"
@@ -25,17 +25,8 @@ CLIENT_ID = "idpbridge-sandbox"
 IDP_BIN = Path(sys.executable).parent / "idpbridge"
 
 
-class Clock:
-    """A clock tests can move forward (sessions, codes and lockouts expire on it)."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
+#: A clock tests can move forward (sessions, codes and lockouts expire on it).
+Clock = OffsetClock
 
 
 def seed_password(username: str) -> str:

@@ -12,12 +12,15 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+import pytest
 import vcr
+
+from idpbridge import IdpBridgeError, Password
 
 ROOT = Path(__file__).resolve().parents[2]
 CASSETTES = ROOT / "cassettes"
@@ -180,3 +183,33 @@ def cassette_vcr(
         decode_compressed_response=True,
         **kwargs,
     )
+
+
+def tenant_fields(provider: str, recorded: Mapping[str, str], replayed: Mapping[str, Any]) -> dict[str, Any]:
+    """Connector fields: read from the environment variables ``recorded`` names (field -> variable)
+    when ``nox -s record`` re-records ``provider``, else ``replayed`` (the cassettes' tenant)."""
+    if recording(provider):
+        return {field: os.environ[variable] for field, variable in recorded.items()}
+    return dict(replayed)
+
+
+async def replay_password_error(
+    conn: Any, provider: str, scenario: str, username: str, password: str, *, hidden: Iterable[str] = ()
+) -> IdpBridgeError:
+    """Replay ``discovery.yaml`` (``conn.metadata()``), then ``<scenario>.yaml`` around a
+    ``Password`` login that must fail; returns the error.
+
+    Every interaction of the scenario must be played, and neither the password nor any of
+    ``hidden`` (client secrets, session handles) may show in the error's ``str`` or ``repr``.
+    """
+    recorder = cassette_vcr(provider)
+    with recorder.use_cassette("discovery.yaml"):
+        await conn.metadata()
+    with recorder.use_cassette(f"{scenario}.yaml") as cassette, pytest.raises(IdpBridgeError) as info:
+        await conn.authenticate(Password(username, password))
+    assert cassette.all_played
+    err = info.value
+    for secret in (password, *hidden):
+        assert secret not in str(err)
+        assert secret not in repr(err)
+    return err

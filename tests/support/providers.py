@@ -170,20 +170,11 @@ class CliLogin:
 
 
 async def cli_oidc_login(
-    config: Path,
-    connector: str,
-    username: str,
-    password: str,
-    *,
-    env: dict[str, str] | None = None,
-    response_mode: str | None = None,
-    expect_mode: str | None = None,
+    config: Path, connector: str, username: str, password: str, **options: Any
 ) -> dict[str, Any]:
     """``idpbridge login <connector> -m oidc --json`` through oidc-provider's login page; returns
-    the printed identity (see :func:`drive_cli_oidc_login`)."""
-    login = await drive_cli_oidc_login(
-        config, connector, username, password, env=env, response_mode=response_mode, expect_mode=expect_mode
-    )
+    the printed identity (``options`` as for :func:`drive_cli_oidc_login`)."""
+    login = await drive_cli_oidc_login(config, connector, username, password, **options)
     return login.identity
 
 

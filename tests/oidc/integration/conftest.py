@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-import idpbridge
 from idpbridge import ContinuationKeys
 from idpbridge.oidc import OIDCConnector
 from tests.peers import lemonldap as llng
 from tests.peers import oidc_provider as op
+from tests.support.providers import Connectors, connectors
 
 REDIRECT_URI = op.REDIRECT_URI
 
@@ -36,21 +36,10 @@ def keys() -> ContinuationKeys:
 
 
 @pytest.fixture
-async def make_connector(
-    keys: ContinuationKeys,
-) -> AsyncIterator[Callable[..., OIDCConnector]]:
+async def make_connector(keys: ContinuationKeys) -> AsyncIterator[Connectors[OIDCConnector]]:
     """Build ``oidc`` connectors through the registry (as users do); all closed afterwards."""
-    made: list[OIDCConnector] = []
-
-    def make(**fields: Any) -> OIDCConnector:
-        conn = idpbridge.connect("oidc", continuation_keys=keys, **fields)
-        assert isinstance(conn, OIDCConnector)
-        made.append(conn)
-        return conn
-
-    yield make
-    for conn in made:
-        await conn.aclose()
+    async with connectors("oidc", OIDCConnector, keys=keys) as make:
+        yield make
 
 
 @pytest.fixture

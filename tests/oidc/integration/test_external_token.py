@@ -11,25 +11,16 @@ from idpbridge import (
     Authenticated,
     ClaimSource,
     ExternalToken,
-    FinishOIDC,
     Method,
     Password,
-    RedirectRequired,
-    StartOIDC,
     TokenValidationError,
 )
 from idpbridge.oidc import OIDCConnector
-
-from ._drive import oidc_provider_login
-from .conftest import REDIRECT_URI
+from tests.support.providers import code_flow
 
 
 async def _code_flow_id_token(conn: OIDCConnector) -> str:
-    start = await conn.authenticate(StartOIDC(REDIRECT_URI))
-    assert isinstance(start, RedirectRequired)
-    callback = await oidc_provider_login(start.url, "alice", "alice-pass", redirect_prefix=REDIRECT_URI)
-    result = await conn.authenticate(FinishOIDC(callback.params, start.continuation))
-    assert isinstance(result, Authenticated)
+    result = await code_flow(conn, "alice", "alice-pass")
     assert result.tokens.id_token is not None
     return result.tokens.id_token.get_secret_value()
 

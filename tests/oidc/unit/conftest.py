@@ -22,6 +22,7 @@ from joserfc.jwk import ECKey, OKPKey, RSAKey
 from idpbridge.cache import MemoryCache
 from idpbridge.http import HttpClient, HttpPolicy, RetryPolicy
 from idpbridge.oidc import Discovery, ExactIssuer, JWKSManager, TokenPolicy, TokenValidator
+from tests.support.clock import FixedClock
 
 ISSUER = "https://op.example.com"
 CLIENT_ID = "client-123"
@@ -30,17 +31,8 @@ DISCOVERY_URL = f"{ISSUER}/.well-known/openid-configuration"
 NOW = 1_750_000_000.0
 
 
-class Clock:
-    """An injectable wall clock."""
-
-    def __init__(self, now: float = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+#: An injectable wall clock (starting at :data:`NOW`).
+Clock = FixedClock
 
 
 @dataclass

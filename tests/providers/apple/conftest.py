@@ -9,10 +9,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-import idpbridge
-from idpbridge import ContinuationKeys
 from idpbridge.providers.apple.connector import AppleConnector
 from tests.support.minted import TestKey
+from tests.support.providers import connectors
 
 CLIENT_ID = "com.example.signin"
 TEAM_ID = "ABCDE12345"
@@ -54,17 +53,5 @@ def apple_fields(p8: P8, **extra: Any) -> dict[str, Any]:
 
 @pytest.fixture
 async def make_apple(p8: P8) -> AsyncIterator[Make]:
-    made: list[AppleConnector] = []
-    keys = ContinuationKeys.generate()
-
-    def make(**fields: Any) -> AppleConnector:
-        conn = idpbridge.connect(
-            "apple", continuation_keys=keys, **apple_fields(p8, **{"retries": 1, **fields})
-        )
-        assert isinstance(conn, AppleConnector)
-        made.append(conn)
-        return conn
-
-    yield make
-    for conn in made:
-        await conn.aclose()
+    async with connectors("apple", AppleConnector, **apple_fields(p8, retries=1)) as make:
+        yield make

@@ -19,6 +19,7 @@ from pydantic import SecretStr
 import idpbridge
 from idpbridge import ConfigurationError, ExpiredCode
 from idpbridge.providers.apple.client_secret import APPLE_MAX_LIFETIME, mint_client_secret
+from tests.support.clock import FixedClock
 from tests.support.social import finish, start
 
 from .conftest import CLIENT_ID, KEY_ID, P8, REDIRECT_URI, TEAM_ID, Make, apple_fields
@@ -26,12 +27,7 @@ from .conftest import CLIENT_ID, KEY_ID, P8, REDIRECT_URI, TEAM_ID, Make, apple_
 _NOT_A_KEY = "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n"
 
 
-class Clock:
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+START = 1_800_000_000.0
 
 
 def _verify(secret: str, p8: P8) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -41,7 +37,7 @@ def _verify(secret: str, p8: P8) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def test_minted_secret_verifies_with_the_public_key(make_apple: Make, p8: P8) -> None:
-    clock = Clock()
+    clock = FixedClock(START)
     conn = make_apple()
     conn.clock = clock
     conn.client_secret._clock = clock  # type: ignore[union-attr]
@@ -61,7 +57,7 @@ def test_minted_secret_verifies_with_the_public_key(make_apple: Make, p8: P8) ->
 
 
 def test_secret_is_cached_and_renewed_at_half_life(make_apple: Make, p8: P8) -> None:
-    clock = Clock()
+    clock = FixedClock(START)
     conn = make_apple(client_secret_ttl=3600)
     assert conn.client_secret is not None
     conn.client_secret._clock = clock

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 import socket
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -15,21 +14,13 @@ from idpbridge.providers.cognito.connector import CognitoConnector
 from idpbridge.providers.cognito.fake import CognitoState, FakeCognito
 from tests.peers.moto import MOTO_REGION
 from tests.support.cassettes import recording
+from tests.support.clock import OffsetClock
 
 PASSWORD = "Corr3ct-Horse!"
 
 
-class Clock:
-    """A clock tests can move forward (the emulator's sessions expire on it)."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
+#: A clock tests can move forward (the emulator's sessions expire on it).
+Clock = OffsetClock
 
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}

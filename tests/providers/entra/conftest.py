@@ -8,7 +8,7 @@ with Entra's claims: ``tid``, ``oid``, a pairwise ``sub``, ``preferred_username`
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -16,9 +16,9 @@ import pytest
 import respx
 from joserfc.jwk import RSAKey
 
-from idpbridge import ContinuationKeys
 from idpbridge.providers.entra.connector import EntraConnector
 from tests.oidc.flows.conftest import FakeOP
+from tests.support.providers import Connectors, connectors
 
 BASE = "https://login.microsoftonline.com"
 TENANT = "11111111-2222-4333-8444-555555555555"
@@ -125,26 +125,15 @@ def token_calls(op: FakeOP) -> list[httpx.Request]:
 
 
 @pytest.fixture
-async def make() -> AsyncIterator[Callable[..., EntraConnector]]:
+async def make() -> AsyncIterator[Connectors[EntraConnector]]:
     """Build ``entra`` connectors through the registry, as users do; closed afterwards."""
-    import idpbridge
-
-    made: list[EntraConnector] = []
-    keys = ContinuationKeys.generate()
-
-    def build(**fields: Any) -> EntraConnector:
-        base: dict[str, Any] = {
-            "tenant": TENANT,
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-            "methods": ["oidc", "password", "token"],
-            "retries": 1,
-        }
-        conn = idpbridge.connect("entra", continuation_keys=keys, **{**base, **fields})
-        assert isinstance(conn, EntraConnector)
-        made.append(conn)
-        return conn
-
-    yield build
-    for conn in made:
-        await conn.aclose()
+    async with connectors(
+        "entra",
+        EntraConnector,
+        tenant=TENANT,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        methods=["oidc", "password", "token"],
+        retries=1,
+    ) as build:
+        yield build

@@ -23,7 +23,6 @@ from idpbridge import (
     InvalidCredentials,
     MalformedResponse,
     MFARequired,
-    Password,
     PasswordChangeRequired,
     ProviderError,
     ProviderUnavailable,
@@ -31,7 +30,7 @@ from idpbridge import (
     UserNotFound,
 )
 from idpbridge.providers.entra.connector import EntraConnector
-from tests.support.cassettes import cassette_vcr, recording
+from tests.support.cassettes import replay_password_error, tenant_fields
 
 from .conftest import CLIENT_ID, CLIENT_SECRET, TENANT
 
@@ -41,27 +40,17 @@ USERNAME, PASSWORD = "jane@contoso.test", "Wr0ng-Passw0rd!"
 
 
 def fields() -> dict[str, Any]:
-    if recording("entra"):
-        return {
-            "tenant": os.environ["ENTRA_TENANT"],
-            "client_id": os.environ["ENTRA_CLIENT_ID"],
-            "client_secret": os.environ["ENTRA_CLIENT_SECRET"],
-        }
-    return {"tenant": TENANT, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+    return tenant_fields(
+        "entra",
+        {"tenant": "ENTRA_TENANT", "client_id": "ENTRA_CLIENT_ID", "client_secret": "ENTRA_CLIENT_SECRET"},
+        {"tenant": TENANT, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
+    )
 
 
 async def attempt(make: Make, scenario: str) -> IdpBridgeError:
     conn = make(**fields(), methods=["password"])
-    vcr = cassette_vcr("entra")
-    with vcr.use_cassette("discovery.yaml"):
-        await conn.metadata()
-    with vcr.use_cassette(f"{scenario}.yaml") as cassette, pytest.raises(IdpBridgeError) as info:
-        await conn.authenticate(Password(os.environ.get("ENTRA_USERNAME", USERNAME), PASSWORD))
-    assert cassette.all_played
-    err = info.value
-    assert PASSWORD not in str(err)
-    assert PASSWORD not in repr(err)
-    assert CLIENT_SECRET not in str(err)
+    username = os.environ.get("ENTRA_USERNAME", USERNAME)
+    err = await replay_password_error(conn, "entra", scenario, username, PASSWORD, hidden=[CLIENT_SECRET])
     assert "Trace ID" not in err.message
     return err
 

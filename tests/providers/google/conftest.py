@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
 import pytest
 
-import idpbridge
-from idpbridge import ContinuationKeys
 from idpbridge.providers.google.connector import GoogleConnector
 from tests.support.minted import TestKey
+from tests.support.providers import connectors
 
 CLIENT_ID = "1234567890-cassette.apps.googleusercontent.com"
 CLIENT_SECRET = "GOCSPX-cassette-secret-0000000000"
@@ -29,16 +27,7 @@ def google_key() -> TestKey:
 
 @pytest.fixture
 async def make_google() -> AsyncIterator[Make]:
-    made: list[GoogleConnector] = []
-    keys = ContinuationKeys.generate()
-
-    def make(**fields: Any) -> GoogleConnector:
-        base: dict[str, Any] = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "retries": 1}
-        conn = idpbridge.connect("google", continuation_keys=keys, **{**base, **fields})
-        assert isinstance(conn, GoogleConnector)
-        made.append(conn)
-        return conn
-
-    yield make
-    for conn in made:
-        await conn.aclose()
+    async with connectors(
+        "google", GoogleConnector, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, retries=1
+    ) as make:
+        yield make

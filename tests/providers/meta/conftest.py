@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
 import pytest
 
-import idpbridge
-from idpbridge import ContinuationKeys
 from idpbridge.providers.meta.connector import MetaConnector
 from tests.support.minted import TestKey
+from tests.support.providers import connectors
 
 APP_ID = "1234567890123456"  # the app in cassettes/meta/*.yaml
 APP_SECRET = "0123456789abcdef0123456789abcdef"
@@ -29,16 +27,7 @@ def meta_key() -> TestKey:
 
 @pytest.fixture
 async def make_meta() -> AsyncIterator[Make]:
-    made: list[MetaConnector] = []
-    keys = ContinuationKeys.generate()
-
-    def make(**fields: Any) -> MetaConnector:
-        base: dict[str, Any] = {"client_id": APP_ID, "client_secret": APP_SECRET, "retries": 1}
-        conn = idpbridge.connect("meta", continuation_keys=keys, **{**base, **fields})
-        assert isinstance(conn, MetaConnector)
-        made.append(conn)
-        return conn
-
-    yield make
-    for conn in made:
-        await conn.aclose()
+    async with connectors(
+        "meta", MetaConnector, client_id=APP_ID, client_secret=APP_SECRET, retries=1
+    ) as make:
+        yield make

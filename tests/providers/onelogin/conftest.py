@@ -6,17 +6,16 @@ The discovery document follows OneLogin's provider-configuration page (reference
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 import respx
 from joserfc.jwk import RSAKey
 
-import idpbridge
-from idpbridge import ContinuationKeys
 from idpbridge.providers.onelogin.connector import OneLoginConnector
 from tests.oidc.flows.conftest import FakeOP
+from tests.support.providers import Connectors, connectors
 
 SUBDOMAIN = "acme"
 ISSUER = "https://acme.onelogin.com/oidc/2"
@@ -89,23 +88,14 @@ def onelogin(signing_key: RSAKey) -> Iterator[FakeOP]:
 
 
 @pytest.fixture
-async def make() -> AsyncIterator[Callable[..., OneLoginConnector]]:
+async def make() -> AsyncIterator[Connectors[OneLoginConnector]]:
     """Build ``onelogin`` connectors through the registry; closed afterwards."""
-    made: list[OneLoginConnector] = []
-    keys = ContinuationKeys.generate()
-
-    def build(**fields: Any) -> OneLoginConnector:
-        base: dict[str, Any] = {
-            "subdomain": SUBDOMAIN,
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-            "retries": 1,
-        }
-        conn = idpbridge.connect("onelogin", continuation_keys=keys, **{**base, **fields})
-        assert isinstance(conn, OneLoginConnector)
-        made.append(conn)
-        return conn
-
-    yield build
-    for conn in made:
-        await conn.aclose()
+    async with connectors(
+        "onelogin",
+        OneLoginConnector,
+        subdomain=SUBDOMAIN,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        retries=1,
+    ) as build:
+        yield build

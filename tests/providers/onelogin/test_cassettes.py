@@ -21,14 +21,13 @@ from idpbridge import (
     InvalidCredentials,
     MalformedResponse,
     MFARequired,
-    Password,
     PasswordChangeRequired,
     ProviderError,
     ProviderUnavailable,
     RateLimited,
 )
 from idpbridge.providers.onelogin.connector import OneLoginConnector
-from tests.support.cassettes import cassette_vcr, recording
+from tests.support.cassettes import replay_password_error, tenant_fields
 
 from .conftest import CLIENT_ID, CLIENT_SECRET, SUBDOMAIN
 
@@ -38,28 +37,21 @@ PASSWORD = "Wr0ng-Passw0rd!"
 
 
 def fields() -> dict[str, Any]:
-    if recording("onelogin"):
-        return {
-            "subdomain": os.environ["ONELOGIN_SUBDOMAIN"],
-            "client_id": os.environ["ONELOGIN_CLIENT_ID"],
-            "client_secret": os.environ["ONELOGIN_CLIENT_SECRET"],
-        }
-    return {"subdomain": SUBDOMAIN, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+    return tenant_fields(
+        "onelogin",
+        {
+            "subdomain": "ONELOGIN_SUBDOMAIN",
+            "client_id": "ONELOGIN_CLIENT_ID",
+            "client_secret": "ONELOGIN_CLIENT_SECRET",
+        },
+        {"subdomain": SUBDOMAIN, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
+    )
 
 
 async def attempt(make: Make, scenario: str) -> IdpBridgeError:
     conn = make(**fields(), methods=["password"])
-    vcr = cassette_vcr("onelogin")
-    with vcr.use_cassette("discovery.yaml"):
-        await conn.metadata()
-    with vcr.use_cassette(f"{scenario}.yaml") as cassette, pytest.raises(IdpBridgeError) as info:
-        await conn.authenticate(Password(os.environ.get("ONELOGIN_USERNAME", "jane"), PASSWORD))
-    assert cassette.all_played
-    err = info.value
-    assert PASSWORD not in str(err)
-    assert PASSWORD not in repr(err)
-    assert CLIENT_SECRET not in str(err)
-    return err
+    username = os.environ.get("ONELOGIN_USERNAME", "jane")
+    return await replay_password_error(conn, "onelogin", scenario, username, PASSWORD, hidden=[CLIENT_SECRET])
 
 
 @pytest.mark.parametrize(

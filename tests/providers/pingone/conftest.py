@@ -25,10 +25,9 @@ import pytest
 import respx
 from joserfc.jwk import RSAKey
 
-import idpbridge
-from idpbridge import ContinuationKeys
 from idpbridge.providers.pingone.connector import PingOneConnector
 from tests.oidc.flows.conftest import FakeOP
+from tests.support.providers import Connectors, connectors
 
 ENV = "3c1e0a5d-7b2f-4c8e-9a6d-0f1e2d3c4b5a"
 BASE = f"https://auth.pingone.com/{ENV}"
@@ -238,25 +237,16 @@ def pingone(signing_key: RSAKey) -> Iterator[FakePingOne]:
 
 
 @pytest.fixture
-async def make() -> AsyncIterator[Callable[..., PingOneConnector]]:
+async def make() -> AsyncIterator[Connectors[PingOneConnector]]:
     """Build ``pingone`` connectors through the registry; closed afterwards."""
-    made: list[PingOneConnector] = []
-    keys = ContinuationKeys.generate()
-
-    def build(**fields: Any) -> PingOneConnector:
-        base: dict[str, Any] = {
-            "environment_id": ENV,
-            "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET,
-            "methods": ["oidc", "password", "token"],
-            "fetch_userinfo": False,
-            "retries": 1,
-        }
-        conn = idpbridge.connect("pingone", continuation_keys=keys, **{**base, **fields})
-        assert isinstance(conn, PingOneConnector)
-        made.append(conn)
-        return conn
-
-    yield build
-    for conn in made:
-        await conn.aclose()
+    async with connectors(
+        "pingone",
+        PingOneConnector,
+        environment_id=ENV,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        methods=["oidc", "password", "token"],
+        fetch_userinfo=False,
+        retries=1,
+    ) as build:
+        yield build
