@@ -16,6 +16,7 @@ pytest_plugins: list[str] = [
     "tests.peers.lemonldap",
     "tests.peers.moto",
     "tests.peers.chromium",
+    "tests.peers.glewlwyd",
 ]
 
 

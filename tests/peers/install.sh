@@ -7,6 +7,9 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 # Debian packages: binary to look for -> package that provides it.
 declare -A DEB=(
   [redis-server]=redis-server   # tests/peers/redis.py: shared discovery/JWKS cache (RedisCache)
+  # tests/peers/glewlwyd.py: OIDC OP with a TOTP scheme; its DB comes from the package's
+  # /usr/share/doc/glewlwyd/database/init.sqlite3.sql.gz. No service is started (our own config).
+  [glewlwyd]=glewlwyd
 )
 # PostgreSQL (JIT store tests, tests/peers/postgres.py): initdb, postgres, pg_isready and createdb live
 # under /usr/lib/postgresql/<v>/bin on Debian (not on PATH); the fixture looks there too. As root the
