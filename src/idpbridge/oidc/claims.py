@@ -10,6 +10,7 @@ provider overrides a few entries, a deployment overrides more through configurat
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -125,6 +126,13 @@ def merge_claims(
     return claims, sources
 
 
+def _auth_time(value: object) -> dt.datetime | None:
+    """``auth_time`` as a datetime; ``0`` or less is no authentication time (glewlwyd 2.7 sends
+    ``auth_time: 0`` in code-flow ID tokens) and gives ``None``, as an absent claim does."""
+    when = timestamp(value)
+    return when if when is not None and when.timestamp() > 0 else None
+
+
 def build_identity(
     claims: Mapping[str, Any],
     sources: Mapping[str, ClaimSource],
@@ -160,7 +168,7 @@ def build_identity(
         roles=str_list(lookup(claims, mapping.roles)) or (),
         tenant=text(mapping.tenant),
         amr=str_list(lookup(claims, mapping.amr)) or (),
-        auth_time=timestamp(lookup(claims, mapping.auth_time)),
+        auth_time=_auth_time(lookup(claims, mapping.auth_time)),
         claims=claims,
         sources=sources,
     )
