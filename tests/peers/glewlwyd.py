@@ -10,7 +10,7 @@ local-peers.md §4.
 
 :func:`rest_login` plays the part of glewlwyd's login page with httpx: it takes the authorization
 URL an RP built and signs in through the REST login API (password scheme, then the OTP scheme),
-grants the requested scopes and returns the authorization response parameters. TOTP users are
+grants the requested scopes and returns the authorization response, if glewlwyd issues one. TOTP users are
 handed out once per session by :meth:`GlewlwydPeer.totp_user`: glewlwyd accepts a user's TOTP code
 at most once per 30 s step, so each successful TOTP login needs a user of its own.
 """
@@ -92,8 +92,23 @@ class GlewlwydPeer:
         pytest.fail("all provisioned glewlwyd TOTP users are used: add more in provision.py")
 
 
-class LoginRefused(AssertionError):
-    """glewlwyd's login API refused a step, or issued no authorization code."""
+@dataclass(frozen=True)
+class Login:
+    """What :func:`rest_login` saw: the login steps glewlwyd refused (``"password"``, or the TOTP
+    scheme's name) and the authorization response — ``None`` when glewlwyd issued no code and
+    sent the browser back to its login page (``landing`` is where it was sent)."""
+
+    refused: tuple[str, ...]
+    callback: dict[str, list[str]] | None
+    landing: str
+
+    def params(self) -> dict[str, list[str]]:
+        """The authorization response; an ``AssertionError`` when a step was refused or no code came."""
+        assert not self.refused, f"glewlwyd refused the {', '.join(self.refused)} step"
+        assert self.callback is not None, (
+            f"no authorization code: glewlwyd sent the browser to {self.landing}"
+        )
+        return self.callback
 
 
 async def rest_login(
@@ -105,38 +120,40 @@ async def rest_login(
     scheme: str = "otp",
     grant: bool = True,
     redirect_prefix: str = REDIRECT_URI,
-) -> dict[str, list[str]]:
+) -> Login:
     """Sign in at glewlwyd for the authorization request ``auth_url``, as its login page would.
 
     ``POST /api/auth/`` with the password, then (with ``otp``) with the code for TOTP scheme
     ``scheme``; ``PUT /api/auth/grant/{client_id}`` with the requested scopes (unless ``grant`` is
-    false); then the authorization URL again with ``g_continue``. Returns the query of the redirect
-    to ``redirect_prefix``; raises :class:`LoginRefused` when a step answers other than 200 or
-    glewlwyd sends the browser anywhere else (back to its login page).
+    false: the user never consented); then the authorization URL again with ``g_continue``, as the
+    login page does. A refused password ends the login; a refused code does not, so the caller
+    sees whether glewlwyd would issue a code anyway.
     """
     url = httpx.URL(auth_url)
     api = f"{url.scheme}://{url.netloc.decode()}/api"
+    refused: list[str] = []
     async with httpx.AsyncClient(follow_redirects=False, timeout=10) as browser:
         first = await browser.get(auth_url)  # no session yet: glewlwyd sends the browser to login.html
         assert first.status_code == 302, first.status_code
-        assert urlsplit(first.headers["location"]).path.endswith("/login.html"), "expected the login page"
-        steps: list[tuple[str, dict[str, object]]] = [("password", {"password": password})]
+        assert urlsplit(first.headers["location"]).path == "/login.html", "expected the login page"
+        r = await browser.post(f"{api}/auth/", json={"username": username, "password": password})
+        if r.status_code != 200:
+            return Login(("password",), None, "(not asked)")
         if otp is not None:
-            steps.append((scheme, {"scheme_type": "otp", "scheme_name": scheme, "value": {"value": otp}}))
-        for what, body in steps:
-            r = await browser.post(f"{api}/auth/", json={"username": username, **body})
+            value = {"scheme_type": "otp", "scheme_name": scheme, "value": {"value": otp}}
+            r = await browser.post(f"{api}/auth/", json={"username": username, **value})
             if r.status_code != 200:
-                raise LoginRefused(f"glewlwyd refused the {what} step (HTTP {r.status_code})")
+                refused.append(scheme)
         if grant:
-            r = await browser.put(
-                f"{api}/auth/grant/{url.params['client_id']}", json={"scope": url.params["scope"]}
-            )
+            client, scope = url.params["client_id"], url.params["scope"]
+            r = await browser.put(f"{api}/auth/grant/{client}", json={"scope": scope})
             assert r.status_code == 200, f"grant: HTTP {r.status_code}"
         r = await browser.get(url.copy_add_param("g_continue", ""))
         location = r.headers.get("location", "")
-        if r.status_code != 302 or not location.startswith(redirect_prefix):
-            raise LoginRefused(f"no authorization code: HTTP {r.status_code} to {urlsplit(location).path!r}")
-        return parse_qs(urlsplit(location).query, keep_blank_values=True)
+        if r.status_code == 302 and location.startswith(redirect_prefix):
+            callback = parse_qs(urlsplit(location).query, keep_blank_values=True)
+            return Login(tuple(refused), callback, redirect_prefix)
+        return Login(tuple(refused), None, f"HTTP {r.status_code} {urlsplit(location).path}")
 
 
 def init_database(path: Path) -> None:
