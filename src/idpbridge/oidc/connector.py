@@ -263,8 +263,6 @@ class OIDCConnector(Connector[OIDCConfig]):
             )
         return str(value)
 
-    _endpoint = endpoint  # the former private name, still used by providers/keycloak/otp.py
-
     async def _validate_id_token(
         self,
         metadata: ProviderMetadata,
@@ -330,8 +328,6 @@ class OIDCConnector(Connector[OIDCConfig]):
             method=method,
             userinfo=userinfo,
         )
-
-    _authenticated = complete  # the former private name, still used by providers/keycloak/otp.py
 
     def _now(self) -> dt.datetime:
         return dt.datetime.fromtimestamp(self.clock(), tz=dt.UTC)
