@@ -185,11 +185,24 @@ def cassette_vcr(
     )
 
 
-def tenant_fields(provider: str, recorded: Mapping[str, str], replayed: Mapping[str, Any]) -> dict[str, Any]:
-    """Connector fields: read from the environment variables ``recorded`` names (field -> variable)
-    when ``nox -s record`` re-records ``provider``, else ``replayed`` (the cassettes' tenant)."""
+def tenant_fields(
+    provider: str,
+    recorded: Mapping[str, str],
+    replayed: Mapping[str, Any],
+    *,
+    defaults: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Connector fields: read from the environment variables ``recorded`` names (field -> variable;
+    ``defaults`` for a field whose variable is unset) when ``nox -s record`` re-records
+    ``provider``, else ``replayed`` (the cassettes' tenant)."""
     if recording(provider):
-        return {field: os.environ[variable] for field, variable in recorded.items()}
+        fallback = defaults or {}
+        return {
+            field: os.environ[variable]
+            if field not in fallback
+            else os.environ.get(variable, fallback[field])
+            for field, variable in recorded.items()
+        }
     return dict(replayed)
 
 

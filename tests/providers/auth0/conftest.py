@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from idpbridge import ContinuationKeys
+from idpbridge.providers.auth0.connector import Auth0Connector
 from tests.support.minted import TestKey
-from tests.support.providers import Connectors
+from tests.support.providers import Connectors, connectors
 
 DOMAIN = "acme.us.auth0.test"
 ISSUER = f"https://{DOMAIN}/"
@@ -25,15 +25,9 @@ def test_key() -> TestKey:
 
 
 @pytest.fixture
-def keys() -> ContinuationKeys:
-    return ContinuationKeys.generate()
-
-
-@pytest.fixture
-async def make(keys: ContinuationKeys) -> AsyncIterator[Connectors]:
-    factory = Connectors("auth0", keys, retries=1)
-    yield factory
-    await factory.aclose()
+async def make() -> AsyncIterator[Connectors[Auth0Connector]]:
+    async with connectors("auth0", Auth0Connector, retries=1) as factory:
+        yield factory
 
 
 @pytest.fixture

@@ -3,10 +3,7 @@ file's header). ID tokens are minted at replay time, never stored."""
 
 from __future__ import annotations
 
-import logging
-import os
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -20,18 +17,23 @@ from idpbridge import (
     FinishOIDC,
     IdpBridgeError,
     InvalidCredentials,
-    MFARequired,
     Password,
     PasswordChangeRequired,
     ProviderError,
     ProviderUnavailable,
     RateLimited,
-    RedirectRequired,
-    StartOIDC,
 )
-from tests.support.cassettes import recording
 from tests.support.minted import ID_TOKEN, JWK, TestKey, replay
 from tests.support.providers import Connectors
+from tests.support.replayed import (
+    code_expired,
+    finish_code_flow,
+    mfa_required,
+    no_secret_in_logs,
+    password_failure,
+    start_code_flow,
+    wrong_password_recordable,
+)
 
 from .conftest import CLIENT_ID, ISSUER, SUBJECT
 
@@ -108,46 +110,20 @@ async def test_password_failures(  # noqa: PLR0917 - fixtures plus the parameter
     provider_code: str | None,
 ) -> None:
     conn = make(**cassette_fields)
-    with replay("auth0", cassette) as cas, pytest.raises(expected) as info:
-        await conn.authenticate(Password("jane@acme.example", "Wr0ng-Passw0rd"))
-    assert cas.all_played
-    err = info.value
-    assert type(err) is expected
-    assert err.code == code
-    assert err.provider_code == provider_code
-    assert err.connector == "auth0"
-    assert "Wr0ng-Passw0rd" not in str(err)
-    assert "<html" not in str(err).lower()
+    await password_failure(conn, "auth0", cassette, "jane@acme.example", expected, code, provider_code)
 
 
 async def test_mfa_required(make: Connectors, cassette_fields: dict[str, Any]) -> None:
-    conn = make(**cassette_fields)
-    mfa_token = "auth0-mfa-token-from-the-cassette-0001"
-    with (
-        replay("auth0", "mfa_required", values={"REDACTED-MFA-TOKEN": mfa_token}),
-        pytest.raises(MFARequired) as info,
-    ):
-        await conn.authenticate(Password("jane@acme.example", "correct-horse"))
-    err = info.value
-    assert err.continuation is not None
-    sealed = err.continuation.get_secret_value()
-    assert conn.continuations.open(sealed, method="totp").data["mfa_token"] == mfa_token
-    assert mfa_token not in str(err) + repr(err)
+    await mfa_required(make(**cassette_fields), "auth0", "jane@acme.example")
 
 
 async def test_code_flow(make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey) -> None:
     conn = make(**cassette_fields)
-    with replay("auth0", "discovery"):
-        start = await conn.authenticate(StartOIDC(REDIRECT_URI))
-    assert isinstance(start, RedirectRequired)
-    url = urlsplit(start.url)
-    assert f"{url.scheme}://{url.netloc}{url.path}" == f"{ISSUER}authorize"
-    params = {k: v[0] for k, v in parse_qs(url.query).items()}
+    start, endpoint, params = await start_code_flow(conn, "auth0", REDIRECT_URI)
+    assert endpoint == f"{ISSUER}authorize"
     callback = {"code": "cassette-code", "state": params["state"]}
-    with replay("auth0", "code_success", values=_values(test_key, nonce=params["nonce"])) as cas:
-        result = await conn.authenticate(FinishOIDC(callback, start.continuation))
-    assert cas.all_played
-    assert isinstance(result, Authenticated)
+    values = _values(test_key, nonce=params["nonce"])
+    result = await finish_code_flow(conn, "auth0", start, callback, values)
     assert result.identity.key == (ISSUER, SUBJECT)
 
 
@@ -156,10 +132,7 @@ async def test_issuer_without_the_slash_is_refused(
 ) -> None:
     """The classic Auth0 bug: ``https://{domain}`` (no slash) is another issuer, exactly compared."""
     conn = make(**cassette_fields)
-    with replay("auth0", "discovery"):
-        start = await conn.authenticate(StartOIDC(REDIRECT_URI))
-    assert isinstance(start, RedirectRequired)
-    params = {k: v[0] for k, v in parse_qs(urlsplit(start.url).query).items()}
+    start, _, params = await start_code_flow(conn, "auth0", REDIRECT_URI)
     token = test_key.mint(iss=ISSUER.rstrip("/"), aud=CLIENT_ID, sub=SUBJECT, nonce=params["nonce"])
     with (
         replay("auth0", "code_success", values={ID_TOKEN: token, JWK: test_key.public_jwk}),
@@ -170,54 +143,38 @@ async def test_issuer_without_the_slash_is_refused(
 
 
 async def test_code_expired(make: Connectors, cassette_fields: dict[str, Any]) -> None:
-    conn = make(**cassette_fields)
-    with replay("auth0", "discovery"):
-        start = await conn.authenticate(StartOIDC(REDIRECT_URI))
-    assert isinstance(start, RedirectRequired)
-    state = parse_qs(urlsplit(start.url).query)["state"][0]
-    with replay("auth0", "code_expired"), pytest.raises(ExpiredCode):
-        await conn.authenticate(FinishOIDC({"code": "spent", "state": state}, start.continuation))
+    await code_expired(make(**cassette_fields), "auth0", REDIRECT_URI, error=ExpiredCode)
 
 
 async def test_wrong_password_recordable(make: Connectors, cassette_fields: dict[str, Any]) -> None:
     """A wrong password: replayed here, re-recordable against a real tenant (nox -s record -- auth0)."""
-    fields, username, password = cassette_fields, "jane@acme.example", "Wr0ng-Passw0rd"
-    if recording("auth0"):
-        env = os.environ
-        fields = {
-            "domain": env["AUTH0_DOMAIN"],
-            "client_id": env["AUTH0_CLIENT_ID"],
-            "client_secret": env["AUTH0_CLIENT_SECRET"],
-            "realm": env.get("AUTH0_REALM", "Username-Password-Authentication"),
-            "methods": ["password"],
-        }
-        username, password = env["AUTH0_USERNAME"], env["AUTH0_PASSWORD"] + "-wrong"
-    conn = make(**fields)
-    with (
-        replay("auth0", "wrong_password", match_on=("method", "path")) as cas,
-        pytest.raises(InvalidCredentials),
-    ):
-        await conn.authenticate(Password(username, password))
-    assert cas.play_count == 2 or recording("auth0")
+    recorded = {
+        "domain": "AUTH0_DOMAIN",
+        "client_id": "AUTH0_CLIENT_ID",
+        "client_secret": "AUTH0_CLIENT_SECRET",
+        "realm": "AUTH0_REALM",
+    }
+    await wrong_password_recordable(
+        make,
+        "auth0",
+        "wrong_password",
+        replayed=cassette_fields,
+        recorded=recorded,
+        username="jane@acme.example",
+        realm="Username-Password-Authentication",
+    )
 
 
 async def test_no_secret_in_logs(
     make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG)
-    conn = make(**cassette_fields)
-    values = _values(test_key)
-    with replay("auth0", "password_realm_success", values=values):
-        result = await conn.authenticate(Password("jane@acme.example", "correct-horse-battery"))
-    with replay("auth0", "wrong_password"), pytest.raises(InvalidCredentials):
-        await make(**cassette_fields).authenticate(Password("jane@acme.example", "correct-horse-battery"))
-    logged = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("vcr"))  # vcrpy's own
-    assert "POST" in logged  # the transport did log the exchange
-    shown = logged + repr(result) + repr(result.tokens) + repr(conn) + repr(conn.config)
-    for secret in (
-        "correct-horse-battery",
-        cassette_fields["client_secret"],
-        values[ID_TOKEN],
-        "AT-CASSETTE-PLACEHOLDER",
-    ):
-        assert secret not in shown
+    await no_secret_in_logs(
+        make,
+        cassette_fields,
+        "auth0",
+        success="password_realm_success",
+        refusal="wrong_password",
+        username="jane@acme.example",
+        values=_values(test_key),
+        caplog=caplog,
+    )

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from idpbridge import ContinuationKeys
+from idpbridge.providers.keycloak.connector import KeycloakConnector
 from tests.peers import oidc_provider as op
 from tests.support.minted import TestKey
-from tests.support.providers import Connectors
+from tests.support.providers import Connectors, connectors
 
 SERVER_URL = "https://sso.acme.test"
 BACKCHANNEL_URL = "https://keycloak.internal.test:8443"
@@ -27,15 +27,9 @@ def test_key() -> TestKey:
 
 
 @pytest.fixture
-def keys() -> ContinuationKeys:
-    return ContinuationKeys.generate()
-
-
-@pytest.fixture
-async def make(keys: ContinuationKeys) -> AsyncIterator[Connectors]:
-    factory = Connectors("keycloak", keys, retries=1)
-    yield factory
-    await factory.aclose()
+async def make() -> AsyncIterator[Connectors[KeycloakConnector]]:
+    async with connectors("keycloak", KeycloakConnector, retries=1) as factory:
+        yield factory
 
 
 @pytest.fixture

@@ -3,10 +3,7 @@ file's header), all through the back channel. ID tokens are minted at replay tim
 
 from __future__ import annotations
 
-import logging
-import os
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -16,21 +13,26 @@ from idpbridge import (
     Authenticated,
     ConfigurationError,
     ExpiredCode,
-    FinishOIDC,
     IdpBridgeError,
     InvalidCredentials,
     Password,
     PasswordChangeRequired,
     ProviderUnavailable,
     RateLimited,
-    RedirectRequired,
     StartOIDC,
     TokenValidationError,
     UserNotConfirmed,
 )
-from tests.support.cassettes import recording
 from tests.support.minted import ID_TOKEN, JWK, TestKey, replay
 from tests.support.providers import Connectors
+from tests.support.replayed import (
+    code_expired,
+    finish_code_flow,
+    no_secret_in_logs,
+    password_failure,
+    start_code_flow,
+    wrong_password_recordable,
+)
 
 from .conftest import CLIENT_ID, ISSUER, SERVER_URL, SUBJECT
 
@@ -107,16 +109,7 @@ async def test_password_failures(  # noqa: PLR0917 - fixtures plus the parameter
     provider_code: str | None,
 ) -> None:
     conn = make(**cassette_fields)
-    with replay("keycloak", cassette) as cas, pytest.raises(expected) as info:
-        await conn.authenticate(Password("jane", "Wr0ng-Passw0rd"))
-    assert cas.all_played
-    err = info.value
-    assert type(err) is expected
-    assert err.code == code
-    assert err.provider_code == provider_code
-    assert err.connector == "keycloak"
-    assert "Wr0ng-Passw0rd" not in str(err)
-    assert "<html" not in str(err).lower()
+    await password_failure(conn, "keycloak", cassette, "jane", expected, code, provider_code)
 
 
 async def test_rate_limit_keeps_retry_after(make: Connectors, cassette_fields: dict[str, Any]) -> None:
@@ -138,32 +131,16 @@ async def test_required_actions_as_user_not_confirmed(
 
 async def test_code_flow(make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey) -> None:
     conn = make(**cassette_fields)
-    with replay("keycloak", "discovery"):
-        start = await conn.authenticate(StartOIDC(REDIRECT_URI))
-    assert isinstance(start, RedirectRequired)
-    url = urlsplit(start.url)
-    assert (
-        f"{url.scheme}://{url.netloc}{url.path}" == f"{ISSUER}/protocol/openid-connect/auth"
-    )  # front channel
-    params = {k: v[0] for k, v in parse_qs(url.query).items()}
+    start, endpoint, params = await start_code_flow(conn, "keycloak", REDIRECT_URI)
+    assert endpoint == f"{ISSUER}/protocol/openid-connect/auth"  # front channel
     callback = {"code": "cassette-code", "state": params["state"], "iss": ISSUER}  # RFC 9207
-    with replay("keycloak", "code_success", values=_values(test_key, nonce=params["nonce"])) as cas:
-        result = await conn.authenticate(FinishOIDC(callback, start.continuation))
-    assert cas.all_played
-    assert isinstance(result, Authenticated)
+    values = _values(test_key, nonce=params["nonce"])
+    result = await finish_code_flow(conn, "keycloak", start, callback, values)
     assert result.identity.key == (ISSUER, SUBJECT)
 
 
 async def test_code_expired(make: Connectors, cassette_fields: dict[str, Any]) -> None:
-    conn = make(**cassette_fields)
-    with replay("keycloak", "discovery"):
-        start = await conn.authenticate(StartOIDC(REDIRECT_URI))
-    assert isinstance(start, RedirectRequired)
-    state = parse_qs(urlsplit(start.url).query)["state"][0]
-    with replay("keycloak", "code_expired"), pytest.raises(ExpiredCode):
-        await conn.authenticate(
-            FinishOIDC({"code": "spent", "state": state, "iss": ISSUER}, start.continuation)
-        )
+    await code_expired(make(**cassette_fields), "keycloak", REDIRECT_URI, error=ExpiredCode, iss=ISSUER)
 
 
 async def test_issuer_mismatch_is_explained(make: Connectors, cassette_fields: dict[str, Any]) -> None:
@@ -180,43 +157,32 @@ async def test_issuer_mismatch_is_explained(make: Connectors, cassette_fields: d
 
 async def test_wrong_password_recordable(make: Connectors, cassette_fields: dict[str, Any]) -> None:
     """A wrong password: replayed here, re-recordable against a real server (nox -s record -- keycloak)."""
-    fields, username, password = cassette_fields, "jane", "Wr0ng-Passw0rd"
-    if recording("keycloak"):
-        env = os.environ
-        fields = {
-            "server_url": env["KEYCLOAK_URL"],
-            "realm": env["KEYCLOAK_REALM"],
-            "client_id": env["KEYCLOAK_CLIENT_ID"],
-            "client_secret": env["KEYCLOAK_CLIENT_SECRET"],
-            "methods": ["password"],
-        }
-        username, password = env["KEYCLOAK_USERNAME"], env["KEYCLOAK_PASSWORD"] + "-wrong"
-    conn = make(**fields)
-    with (
-        replay("keycloak", "wrong_password_26_6", match_on=("method", "path")) as cas,
-        pytest.raises(InvalidCredentials),
-    ):
-        await conn.authenticate(Password(username, password))
-    assert cas.play_count == 2 or recording("keycloak")
+    recorded = {
+        "server_url": "KEYCLOAK_URL",
+        "realm": "KEYCLOAK_REALM",
+        "client_id": "KEYCLOAK_CLIENT_ID",
+        "client_secret": "KEYCLOAK_CLIENT_SECRET",
+    }
+    await wrong_password_recordable(
+        make,
+        "keycloak",
+        "wrong_password_26_6",
+        replayed=cassette_fields,
+        recorded=recorded,
+        username="jane",
+    )
 
 
 async def test_no_secret_in_logs(
     make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG)
-    conn = make(**cassette_fields)
-    values = _values(test_key)
-    with replay("keycloak", "password_success", values=values):
-        result = await conn.authenticate(Password("jane", "correct-horse-battery"))
-    with replay("keycloak", "wrong_password_26_6"), pytest.raises(InvalidCredentials):
-        await make(**cassette_fields).authenticate(Password("jane", "correct-horse-battery"))
-    logged = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("vcr"))  # vcrpy's own
-    assert "POST" in logged  # the transport did log the exchange
-    shown = logged + repr(result) + repr(result.tokens) + repr(conn) + repr(conn.config)
-    for secret in (
-        "correct-horse-battery",
-        cassette_fields["client_secret"],
-        values[ID_TOKEN],
-        "AT-CASSETTE-PLACEHOLDER",
-    ):
-        assert secret not in shown
+    await no_secret_in_logs(
+        make,
+        cassette_fields,
+        "keycloak",
+        success="password_success",
+        refusal="wrong_password_26_6",
+        username="jane",
+        values=_values(test_key),
+        caplog=caplog,
+    )

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from idpbridge import ContinuationKeys
+from idpbridge.providers.okta.connector import OktaConnector
 from tests.support.minted import ID_TOKEN, JWK, TestKey
-from tests.support.providers import Connectors
+from tests.support.providers import Connectors, connectors
 
 DOMAIN = "acme.okta.test"
 ISSUER = f"https://{DOMAIN}/oauth2/default"
@@ -24,15 +24,9 @@ def test_key() -> TestKey:
 
 
 @pytest.fixture
-def keys() -> ContinuationKeys:
-    return ContinuationKeys.generate()
-
-
-@pytest.fixture
-async def make(keys: ContinuationKeys) -> AsyncIterator[Connectors]:
-    factory = Connectors("okta", keys, retries=1)
-    yield factory
-    await factory.aclose()
+async def make() -> AsyncIterator[Connectors[OktaConnector]]:
+    async with connectors("okta", OktaConnector, retries=1) as factory:
+        yield factory
 
 
 @pytest.fixture

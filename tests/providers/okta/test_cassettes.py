@@ -3,10 +3,7 @@ file's header). ID tokens are minted at replay time, never stored."""
 
 from __future__ import annotations
 
-import logging
-import os
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -14,21 +11,25 @@ from idpbridge import (
     Authenticated,
     ConfigurationError,
     ExpiredCode,
-    FinishOIDC,
     IdpBridgeError,
     InvalidCredentials,
     MalformedResponse,
-    MFARequired,
     Password,
     ProviderUnavailable,
     RateLimited,
-    RedirectRequired,
-    StartOIDC,
     TokenValidationError,
 )
-from tests.support.cassettes import recording
 from tests.support.minted import ID_TOKEN, JWK, TestKey, replay
 from tests.support.providers import Connectors
+from tests.support.replayed import (
+    code_expired,
+    finish_code_flow,
+    mfa_required,
+    no_secret_in_logs,
+    password_failure,
+    start_code_flow,
+    wrong_password_recordable,
+)
 
 from .conftest import CLIENT_ID, ISSUER, SUBJECT
 from .conftest import id_token_values as _values
@@ -77,106 +78,63 @@ async def test_password_failures(  # noqa: PLR0917 - fixtures plus the parameter
     provider_code: str | None,
 ) -> None:
     conn = make(**cassette_fields)
-    with replay("okta", cassette) as cas, pytest.raises(expected) as info:
-        await conn.authenticate(Password("jane@acme.example", "Wr0ng-Passw0rd"))
-    assert cas.all_played
-    err = info.value
-    assert type(err) is expected
-    assert err.code == code
-    assert err.provider_code == provider_code
-    assert err.connector == "okta"
-    assert "Wr0ng-Passw0rd" not in str(err)
-    assert "<html" not in str(err).lower()
+    await password_failure(conn, "okta", cassette, "jane@acme.example", expected, code, provider_code)
 
 
 async def test_mfa_required(make: Connectors, cassette_fields: dict[str, Any]) -> None:
-    conn = make(**cassette_fields)
-    mfa_token = "okta-mfa-token-from-the-cassette-0001"
-    with (
-        replay("okta", "mfa_required", values={"REDACTED-MFA-TOKEN": mfa_token}),
-        pytest.raises(MFARequired) as info,
-    ):
-        await conn.authenticate(Password("jane@acme.example", "correct-horse"))
-    err = info.value
+    err = await mfa_required(make(**cassette_fields), "okta", "jane@acme.example")
     assert err.message == "Verify with an additional authenticator to complete the sign-in process."
-    assert err.continuation is not None
-    sealed = err.continuation.get_secret_value()
-    assert conn.continuations.open(sealed, method="totp").data["mfa_token"] == mfa_token
-    assert mfa_token not in str(err) + repr(err)
 
 
 async def test_code_flow(make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey) -> None:
     conn = make(**cassette_fields)
-    with replay("okta", "discovery"):
-        start = await conn.authenticate(
-            StartOIDC(REDIRECT_URI, scopes=("openid", "email", "profile", "groups"))
-        )
-    assert isinstance(start, RedirectRequired)
-    url = urlsplit(start.url)
-    assert f"{url.scheme}://{url.netloc}{url.path}" == f"{ISSUER}/v1/authorize"
-    params = {k: v[0] for k, v in parse_qs(url.query).items()}
-    assert params["code_challenge_method"] == "S256"
+    start, endpoint, params = await start_code_flow(
+        conn, "okta", REDIRECT_URI, scopes=("openid", "email", "profile", "groups")
+    )
+    assert endpoint == f"{ISSUER}/v1/authorize"
     assert params["scope"] == "openid email profile groups"
     callback = {"code": "cassette-code", "state": params["state"]}
-    with replay("okta", "code_success", values=_values(test_key, nonce=params["nonce"])) as cas:
-        result = await conn.authenticate(FinishOIDC(callback, start.continuation))
-    assert cas.all_played
-    assert isinstance(result, Authenticated)
+    values = _values(test_key, nonce=params["nonce"])
+    result = await finish_code_flow(conn, "okta", start, callback, values)
     assert result.identity.key == (ISSUER, SUBJECT)
 
 
 async def test_code_expired(make: Connectors, cassette_fields: dict[str, Any]) -> None:
-    conn = make(**cassette_fields)
-    with replay("okta", "discovery"):
-        start = await conn.authenticate(StartOIDC(REDIRECT_URI))
-    assert isinstance(start, RedirectRequired)
-    state = parse_qs(urlsplit(start.url).query)["state"][0]
-    with replay("okta", "code_expired"), pytest.raises(ExpiredCode):
-        await conn.authenticate(FinishOIDC({"code": "spent", "state": state}, start.continuation))
+    await code_expired(make(**cassette_fields), "okta", REDIRECT_URI, error=ExpiredCode)
 
 
 async def test_wrong_password_recordable(make: Connectors, cassette_fields: dict[str, Any]) -> None:
     """A wrong password: replayed here, re-recordable against a real org (nox -s record -- okta)."""
-    fields, username, password = cassette_fields, "jane@acme.example", "Wr0ng-Passw0rd"
-    if recording("okta"):
-        env = os.environ
-        fields = {
-            "domain": env["OKTA_DOMAIN"],
-            "authorization_server_id": env.get("OKTA_AUTHORIZATION_SERVER_ID", "default"),
-            "client_id": env["OKTA_CLIENT_ID"],
-            "client_secret": env["OKTA_CLIENT_SECRET"],
-            "methods": ["password"],
-        }
-        username, password = env["OKTA_USERNAME"], env["OKTA_PASSWORD"] + "-wrong"
-    conn = make(**fields)
-    with (
-        replay("okta", "wrong_password", match_on=("method", "path")) as cas,
-        pytest.raises(InvalidCredentials),
-    ):
-        await conn.authenticate(Password(username, password))
-    assert cas.play_count == 2 or recording("okta")
+    recorded = {
+        "domain": "OKTA_DOMAIN",
+        "authorization_server_id": "OKTA_AUTHORIZATION_SERVER_ID",
+        "client_id": "OKTA_CLIENT_ID",
+        "client_secret": "OKTA_CLIENT_SECRET",
+    }
+    await wrong_password_recordable(
+        make,
+        "okta",
+        "wrong_password",
+        replayed=cassette_fields,
+        recorded=recorded,
+        username="jane@acme.example",
+        authorization_server_id="default",
+    )
 
 
 async def test_no_secret_in_logs(
     make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG)
-    conn = make(**cassette_fields)
-    values = _values(test_key)
-    with replay("okta", "password_success", values=values):
-        result = await conn.authenticate(Password("jane@acme.example", "correct-horse-battery"))
-    with replay("okta", "wrong_password"), pytest.raises(InvalidCredentials):
-        await make(**cassette_fields).authenticate(Password("jane@acme.example", "correct-horse-battery"))
-    logged = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("vcr"))  # vcrpy's own
-    assert "POST" in logged  # the transport did log the exchange
-    shown = logged + repr(result) + repr(result.tokens) + repr(conn) + repr(conn.config)
-    for secret in (
-        "correct-horse-battery",
-        cassette_fields["client_secret"],
-        values[ID_TOKEN],
-        "AT-CASSETTE-PLACEHOLDER",
-    ):
-        assert secret not in shown
+    await no_secret_in_logs(
+        make,
+        cassette_fields,
+        "okta",
+        success="password_success",
+        refusal="wrong_password",
+        username="jane@acme.example",
+        values=_values(test_key),
+        caplog=caplog,
+    )
 
 
 async def test_org_server_issuer_is_refused_by_a_custom_server_config(

@@ -1,0 +1,191 @@
+"""Cassette scenarios shared by the OIDC-family provider packages (okta, auth0, keycloak): each
+helper replays ``cassettes/<provider>/…`` through :func:`tests.support.minted.replay` and makes
+the assertions every provider's version of that scenario makes.
+
+* :func:`password_failure` — a ``Password`` login a cassette refuses, mapped to one error.
+* :func:`mfa_required` — a ``Password`` login that needs a second factor.
+* :func:`start_code_flow` / :func:`finish_code_flow` / :func:`code_expired` — the code flow.
+* :func:`wrong_password_recordable` — a wrong password, re-recordable by ``nox -s record``.
+* :func:`no_secret_in_logs` — a success and a refusal, then nothing secret in logs or reprs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from idpbridge import (
+    Authenticated,
+    FinishOIDC,
+    IdpBridgeError,
+    InvalidCredentials,
+    MFARequired,
+    Password,
+    RedirectRequired,
+    StartOIDC,
+)
+from idpbridge.connector import Connector
+
+from .cassettes import recording, tenant_fields
+from .minted import ID_TOKEN, replay
+
+__all__ = [
+    "code_expired",
+    "finish_code_flow",
+    "mfa_required",
+    "no_secret_in_logs",
+    "password_failure",
+    "start_code_flow",
+    "wrong_password_recordable",
+]
+
+#: The access token the success cassettes carry.
+ACCESS_TOKEN = "AT-CASSETTE-PLACEHOLDER"
+
+
+async def password_failure(  # noqa: PLR0917 - one scenario row
+    conn: Connector[Any],
+    provider: str,
+    cassette: str,
+    username: str,
+    expected: type[IdpBridgeError],
+    code: str,
+    provider_code: str | None,
+    password: str = "Wr0ng-Passw0rd",
+) -> IdpBridgeError:
+    """``cassette`` answers a ``Password`` login with ``expected`` (exactly that class), ``code`` and
+    ``provider_code``; every interaction is played and the error shows no password and no HTML."""
+    with replay(provider, cassette) as cas, pytest.raises(expected) as info:
+        await conn.authenticate(Password(username, password))
+    assert cas.all_played
+    err = info.value
+    assert type(err) is expected
+    assert err.code == code
+    assert err.provider_code == provider_code
+    assert err.connector == provider
+    assert password not in str(err)
+    assert "<html" not in str(err).lower()
+    return err
+
+
+async def mfa_required(conn: Connector[Any], provider: str, username: str) -> MFARequired:
+    """``mfa_required.yaml`` (its ``REDACTED-MFA-TOKEN`` restored) answers a ``Password`` login
+    with :class:`~idpbridge.MFARequired`, whose sealed TOTP continuation carries the MFA token
+    that neither ``str`` nor ``repr`` shows."""
+    mfa_token = f"{provider}-mfa-token-from-the-cassette-0001"
+    with (
+        replay(provider, "mfa_required", values={"REDACTED-MFA-TOKEN": mfa_token}),
+        pytest.raises(MFARequired) as info,
+    ):
+        await conn.authenticate(Password(username, "correct-horse"))
+    err = info.value
+    assert err.continuation is not None
+    sealed = err.continuation.get_secret_value()
+    assert conn.continuations.open(sealed, method="totp").data["mfa_token"] == mfa_token
+    assert mfa_token not in str(err) + repr(err)
+    return err
+
+
+async def start_code_flow(
+    conn: Connector[Any], provider: str, redirect_uri: str, **start: Any
+) -> tuple[RedirectRequired, str, dict[str, str]]:
+    """``StartOIDC`` with ``discovery.yaml``: the redirect, the authorization endpoint it points
+    at (no query) and its query parameters (PKCE is always S256)."""
+    with replay(provider, "discovery"):
+        redirect = await conn.authenticate(StartOIDC(redirect_uri, **start))
+    assert isinstance(redirect, RedirectRequired)
+    url = urlsplit(redirect.url)
+    params = {k: v[0] for k, v in parse_qs(url.query).items()}
+    assert params["code_challenge_method"] == "S256"
+    return redirect, f"{url.scheme}://{url.netloc}{url.path}", params
+
+
+async def finish_code_flow(
+    conn: Connector[Any],
+    provider: str,
+    start: RedirectRequired,
+    callback: Mapping[str, str],
+    values: Mapping[str, str],
+) -> Authenticated:
+    """``FinishOIDC`` with ``code_success.yaml`` (``values`` for its placeholders), every
+    interaction played; the outcome must be :class:`~idpbridge.Authenticated`."""
+    with replay(provider, "code_success", values=values) as cas:
+        result = await conn.authenticate(FinishOIDC(dict(callback), start.continuation))
+    assert cas.all_played
+    assert isinstance(result, Authenticated)
+    return result
+
+
+async def code_expired(
+    conn: Connector[Any], provider: str, redirect_uri: str, *, error: type[IdpBridgeError], **callback: str
+) -> None:
+    """A spent code (``code_expired.yaml``) finishes the code flow with ``error``; ``callback``
+    adds parameters (``iss``) to the callback."""
+    start, _, params = await start_code_flow(conn, provider, redirect_uri)
+    with replay(provider, "code_expired"), pytest.raises(error):
+        await conn.authenticate(
+            FinishOIDC({"code": "spent", "state": params["state"], **callback}, start.continuation)
+        )
+
+
+async def wrong_password_recordable(
+    make: Callable[..., Connector[Any]],
+    provider: str,
+    cassette: str,
+    *,
+    replayed: Mapping[str, Any],
+    recorded: Mapping[str, str],
+    username: str,
+    **defaults: Any,
+) -> None:
+    """A wrong password: replayed with ``replayed`` fields and ``username``; when ``nox -s record``
+    re-records ``provider``, the tenant's fields come from the ``recorded`` variables (``defaults``
+    for those unset) and the user from ``<PROVIDER>_USERNAME`` / ``<PROVIDER>_PASSWORD``."""
+    fields = tenant_fields(provider, recorded, replayed, defaults=defaults)
+    password = "Wr0ng-Passw0rd"
+    if recording(provider):
+        fields["methods"] = ["password"]
+        prefix = provider.upper()
+        username, password = os.environ[f"{prefix}_USERNAME"], os.environ[f"{prefix}_PASSWORD"] + "-wrong"
+    conn = make(**fields)
+    with (
+        replay(provider, cassette, match_on=("method", "path")) as cas,
+        pytest.raises(InvalidCredentials),
+    ):
+        await conn.authenticate(Password(username, password))
+    assert cas.play_count == 2 or recording(provider)
+
+
+async def no_secret_in_logs(
+    make: Callable[..., Connector[Any]],
+    fields: Mapping[str, Any],
+    provider: str,
+    *,
+    success: str,
+    refusal: str,
+    username: str,
+    values: Mapping[str, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """``success`` then ``refusal`` replayed for ``username`` with DEBUG logging: the transport
+    logged the exchange, yet neither the logs nor the reprs of the result, its tokens, the
+    connector or its config show the password, client secret, ID token or access token."""
+    caplog.set_level(logging.DEBUG)
+    password = "correct-horse-battery"
+    conn = make(**fields)
+    with replay(provider, success, values=values):
+        result = await conn.authenticate(Password(username, password))
+    assert isinstance(result, Authenticated)
+    with replay(provider, refusal), pytest.raises(InvalidCredentials):
+        await make(**fields).authenticate(Password(username, password))
+    logged = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("vcr"))  # vcrpy's own
+    assert "POST" in logged  # the transport did log the exchange
+    shown = logged + repr(result) + repr(result.tokens) + repr(conn) + repr(conn.config)
+    secrets: Iterable[str] = (password, fields["client_secret"], values[ID_TOKEN], ACCESS_TOKEN)
+    for secret in secrets:
+        assert secret not in shown
