@@ -2,10 +2,12 @@
 
 * :class:`Connectors` / :func:`connectors` — build connectors through the registry (as users do)
   and close them.
-* :func:`code_flow` — a connector's authorization-code flow through oidc-provider's login page.
+* :func:`code_flow` / :func:`drive_code_flow` — a connector's authorization-code flow through
+  oidc-provider's login page.
+* :func:`passing_check` / :data:`PASSWORD_CHECKS` — a passing ``check()`` and what it ran.
 * :func:`connectors_file` — a connectors TOML file with one connector.
-* :func:`run_cli`, :func:`cli_password_login`, :func:`cli_oidc_login` / :func:`drive_cli_oidc_login`
-  — drive the installed ``idpbridge`` console script against such a file.
+* :func:`run_cli`, :func:`cli_check`, :func:`cli_password_login`, :func:`cli_oidc_login` /
+  :func:`drive_cli_oidc_login` — drive the installed ``idpbridge`` console script against such a file.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -25,20 +27,25 @@ import httpx
 
 import idpbridge
 from idpbridge import Authenticated, ContinuationKeys, FinishOIDC, RedirectRequired, StartOIDC
-from idpbridge.connector import Connector
-from tests.oidc.integration._drive import oidc_provider_login
+from idpbridge.connector import CheckReport, Connector
+from tests.oidc.integration._drive import Callback, oidc_provider_login
 from tests.peers import oidc_provider as op
 
 __all__ = [
     "IDPBRIDGE",
+    "PASSWORD_CHECKS",
     "CliLogin",
+    "CodeFlow",
     "Connectors",
+    "cli_check",
     "cli_oidc_login",
     "cli_password_login",
     "code_flow",
     "connectors",
     "connectors_file",
     "drive_cli_oidc_login",
+    "drive_code_flow",
+    "passing_check",
     "run_cli",
 ]
 
@@ -87,16 +94,52 @@ async def connectors(
     await factory.aclose()
 
 
-async def code_flow(conn: Connector[Any], username: str, password: str | None = None) -> Authenticated:
-    """``StartOIDC`` → the oidc-provider peer's login page (``password`` defaults to the peer's
-    one for ``username``) → ``FinishOIDC``; the outcome must be :class:`~idpbridge.Authenticated`."""
-    start = await conn.authenticate(StartOIDC(op.REDIRECT_URI))
-    assert isinstance(start, RedirectRequired)
+@dataclasses.dataclass(frozen=True)
+class CodeFlow:
+    """What :func:`drive_code_flow` saw: the redirect, the OP's callback and the outcome."""
+
+    start: RedirectRequired
+    callback: Callback
+    result: Authenticated
+
+
+async def drive_code_flow(
+    conn: Connector[Any],
+    username: str,
+    password: str | None = None,
+    *,
+    expect_mode: str | None = None,
+    **start: Any,
+) -> CodeFlow:
+    """``StartOIDC`` (``start`` adds its options) → the oidc-provider peer's login page
+    (``password`` defaults to the peer's one for ``username``) → ``FinishOIDC``; the outcome must
+    be :class:`~idpbridge.Authenticated`, and the OP must answer in ``expect_mode`` if given."""
+    redirect = await conn.authenticate(StartOIDC(op.REDIRECT_URI, **start))
+    assert isinstance(redirect, RedirectRequired)
     secret = op.USERS[username] if password is None else password
-    callback = await oidc_provider_login(start.url, username, secret, redirect_prefix=op.REDIRECT_URI)
-    result = await conn.authenticate(FinishOIDC(callback.params, start.continuation))
+    callback = await oidc_provider_login(redirect.url, username, secret, redirect_prefix=op.REDIRECT_URI)
+    if expect_mode is not None:
+        assert callback.mode == expect_mode, callback.mode
+    result = await conn.authenticate(FinishOIDC(callback.params, redirect.continuation))
     assert isinstance(result, Authenticated)
-    return result
+    return CodeFlow(redirect, callback, result)
+
+
+async def code_flow(conn: Connector[Any], username: str, password: str | None = None) -> Authenticated:
+    """:func:`drive_code_flow` with no options; its outcome."""
+    return (await drive_code_flow(conn, username, password)).result
+
+
+#: The checks an OIDC-family connector with the password method runs, in order.
+PASSWORD_CHECKS = ["configuration", "discovery", "jwks", "client", "password", "clock"]
+
+
+async def passing_check(conn: Connector[Any], names: Sequence[str] = PASSWORD_CHECKS) -> CheckReport:
+    """``conn.check()``: it must run the checks ``names``, in order, and pass; the report."""
+    report = await conn.check()
+    assert [r.name for r in report.results] == list(names)
+    assert report.ok, report.as_dict()
+    return report
 
 
 def _toml(value: Any) -> str:
@@ -156,6 +199,14 @@ def cli_password_login(
     (``--json`` unless ``json_output`` is false), the password piped on stdin."""
     args = ["login", connector, "-c", str(config), "-m", "password", "-u", username, "--password-stdin"]
     return run_cli(*args, *(["--json"] if json_output else []), env=env, stdin=password + "\n")
+
+
+def cli_check(config: Path | str, connector: str, *, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """``idpbridge check <connector> --config <config> --json``, which must exit 0: the report."""
+    run = run_cli("check", connector, "--config", str(config), "--json", env=env)
+    assert run.returncode == 0, run.stdout + run.stderr
+    report: dict[str, Any] = json.loads(run.stdout)
+    return report
 
 
 @dataclasses.dataclass(frozen=True)

@@ -16,16 +16,19 @@ import pytest
 
 from idpbridge import (
     Authenticated,
-    ContinuationKeys,
-    FinishOIDC,
     InvalidCredentials,
     Password,
-    RedirectRequired,
-    StartOIDC,
 )
-from tests.oidc.integration._drive import oidc_provider_login
 from tests.peers import oidc_provider as op
-from tests.support.providers import Connectors, cli_oidc_login, run_cli
+from tests.support.providers import (
+    Connectors,
+    cli_check,
+    cli_oidc_login,
+    cli_password_login,
+    connectors_file,
+    drive_code_flow,
+    passing_check,
+)
 
 pytestmark = pytest.mark.peer("oidc-provider")
 
@@ -61,27 +64,13 @@ async def test_wrong_password(make: Connectors, fields: dict[str, Any]) -> None:
 async def test_code_flow(
     make: Connectors, fields: dict[str, Any], oidc_provider: op.OIDCProviderPeer
 ) -> None:
-    conn = make(**fields)
-    start = await conn.authenticate(StartOIDC(op.REDIRECT_URI))
-    assert isinstance(start, RedirectRequired)
-    assert "audience=https%3A%2F%2Fapi.acme.example" in start.url
-    callback = await oidc_provider_login(start.url, "alice", "alice-pass", redirect_prefix=op.REDIRECT_URI)
-    result = await conn.authenticate(FinishOIDC(callback.params, start.continuation))
-    assert isinstance(result, Authenticated)
-    assert result.identity.key == (oidc_provider.issuer, "alice")
+    flow = await drive_code_flow(make(**fields), "alice", "alice-pass")
+    assert "audience=https%3A%2F%2Fapi.acme.example" in flow.start.url
+    assert flow.result.identity.key == (oidc_provider.issuer, "alice")
 
 
 async def test_check(make: Connectors, fields: dict[str, Any]) -> None:
-    report = await make(**fields).check()
-    assert [r.name for r in report.results] == [
-        "configuration",
-        "discovery",
-        "jwks",
-        "client",
-        "password",
-        "clock",
-    ]
-    assert report.ok, report.as_dict()
+    await passing_check(make(**fields))
 
 
 async def test_check_reports_a_wrong_secret(make: Connectors, fields: dict[str, Any]) -> None:
@@ -94,50 +83,30 @@ async def test_check_reports_a_wrong_secret(make: Connectors, fields: dict[str, 
 
 @pytest.fixture
 def config(tmp_path: Path, oidc_provider: op.OIDCProviderPeer) -> Path:
-    path = tmp_path / "idpbridge.toml"
-    path.write_text(
-        f"""[settings]
-continuation_keys = ["{ContinuationKeys.new_key()}"]
-
-[connectors.acme-auth0]
-provider = "auth0"
-domain = "{oidc_provider.issuer}"
-issuer = "{oidc_provider.issuer}"
-client_id = "post-client"
-client_secret = "${{AUTH0_TEST_SECRET}}"
-methods = ["oidc", "password"]
-scopes = ["openid", "email", "profile"]
-"""
+    return connectors_file(
+        tmp_path,
+        "acme-auth0",
+        {
+            "provider": "auth0",
+            "domain": oidc_provider.issuer,
+            "issuer": oidc_provider.issuer,
+            "client_id": "post-client",
+            "client_secret": "${AUTH0_TEST_SECRET}",
+            "methods": ["oidc", "password"],
+            "scopes": ["openid", "email", "profile"],
+        },
     )
-    return path
 
 
 ENV = {"AUTH0_TEST_SECRET": "post-secret"}
 
 
 def test_cli_check(config: Path) -> None:
-    run = run_cli("check", "acme-auth0", "--config", str(config), "--json", env=ENV)
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert json.loads(run.stdout)["provider"] == "auth0"
+    assert cli_check(config, "acme-auth0", env=ENV)["provider"] == "auth0"
 
 
 def test_cli_password_login(config: Path) -> None:
-    run = run_cli(
-        *(
-            "login",
-            "acme-auth0",
-            "-c",
-            str(config),
-            "-m",
-            "password",
-            "-u",
-            "bob",
-            "--password-stdin",
-            "--json",
-        ),
-        env=ENV,
-        stdin="bob-pass\n",
-    )
+    run = cli_password_login(config, "acme-auth0", "bob", "bob-pass", env=ENV)
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["subject"] == "bob"
 

@@ -18,17 +18,20 @@ import pytest
 from idpbridge import (
     Authenticated,
     ConfigurationError,
-    ContinuationKeys,
-    FinishOIDC,
     InvalidCredentials,
     Password,
-    RedirectRequired,
-    StartOIDC,
     TokenValidationError,
 )
-from tests.oidc.integration._drive import oidc_provider_login
 from tests.peers import oidc_provider as op
-from tests.support.providers import Connectors, cli_oidc_login, run_cli
+from tests.support.providers import (
+    Connectors,
+    cli_check,
+    cli_oidc_login,
+    cli_password_login,
+    connectors_file,
+    drive_code_flow,
+    passing_check,
+)
 
 pytestmark = pytest.mark.peer("oidc-provider")
 
@@ -79,26 +82,14 @@ async def test_direct_grant_disabled(make: Connectors, fields: dict[str, Any]) -
 
 async def test_code_flow(make: Connectors, fields: dict[str, Any], realm: op.OIDCProviderPeer) -> None:
     conn = make(**fields)
-    start = await conn.authenticate(StartOIDC(op.REDIRECT_URI, response_mode="form_post"))
-    assert isinstance(start, RedirectRequired)
-    callback = await oidc_provider_login(start.url, "alice", "alice-pass", redirect_prefix=op.REDIRECT_URI)
-    assert callback.mode == "form_post"
-    result = await conn.authenticate(FinishOIDC(callback.params, start.continuation))
-    assert isinstance(result, Authenticated)
-    assert result.identity.key == (realm.issuer, "alice")
+    flow = await drive_code_flow(
+        conn, "alice", "alice-pass", expect_mode="form_post", response_mode="form_post"
+    )
+    assert flow.result.identity.key == (realm.issuer, "alice")
 
 
 async def test_check(make: Connectors, fields: dict[str, Any]) -> None:
-    report = await make(**fields).check()
-    assert [r.name for r in report.results] == [
-        "configuration",
-        "discovery",
-        "jwks",
-        "client",
-        "password",
-        "clock",
-    ]
-    assert report.ok, report.as_dict()
+    await passing_check(make(**fields))
 
 
 async def test_check_without_password_has_no_password_probe(make: Connectors, fields: dict[str, Any]) -> None:
@@ -125,49 +116,29 @@ async def test_another_issuer_is_refused(
 
 @pytest.fixture
 def config(tmp_path: Path, realm: op.OIDCProviderPeer) -> Path:
-    path = tmp_path / "idpbridge.toml"
-    path.write_text(
-        f"""[settings]
-continuation_keys = ["{ContinuationKeys.new_key()}"]
-
-[connectors.acme-keycloak]
-provider = "keycloak"
-server_url = "{realm.base_url}"
-realm = "acme"
-client_id = "{op.CLIENT_ID}"
-client_secret = "${{KEYCLOAK_TEST_SECRET}}"
-methods = ["oidc", "password"]
-"""
+    return connectors_file(
+        tmp_path,
+        "acme-keycloak",
+        {
+            "provider": "keycloak",
+            "server_url": realm.base_url,
+            "realm": "acme",
+            "client_id": op.CLIENT_ID,
+            "client_secret": "${KEYCLOAK_TEST_SECRET}",
+            "methods": ["oidc", "password"],
+        },
     )
-    return path
 
 
 ENV = {"KEYCLOAK_TEST_SECRET": op.CLIENT_SECRET}
 
 
 def test_cli_check(config: Path) -> None:
-    run = run_cli("check", "acme-keycloak", "--config", str(config), "--json", env=ENV)
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert json.loads(run.stdout)["provider"] == "keycloak"
+    assert cli_check(config, "acme-keycloak", env=ENV)["provider"] == "keycloak"
 
 
 def test_cli_password_login(config: Path) -> None:
-    run = run_cli(
-        *(
-            "login",
-            "acme-keycloak",
-            "-c",
-            str(config),
-            "-m",
-            "password",
-            "-u",
-            "alice",
-            "--password-stdin",
-            "--json",
-        ),
-        env=ENV,
-        stdin="alice-pass\n",
-    )
+    run = cli_password_login(config, "acme-keycloak", "alice", "alice-pass", env=ENV)
     assert run.returncode == 0, run.stderr
     identity = json.loads(run.stdout)
     assert identity["subject"] == "alice"

@@ -14,19 +14,24 @@ import pytest
 from idpbridge import (
     Authenticated,
     ClaimSource,
-    ContinuationKeys,
     ExternalToken,
-    FinishOIDC,
     InvalidCredentials,
     Method,
     Password,
-    RedirectRequired,
-    StartOIDC,
     TokenValidationError,
 )
-from tests.oidc.integration._drive import oidc_provider_login
 from tests.peers import oidc_provider as op
-from tests.support.providers import Connectors, cli_oidc_login, run_cli
+from tests.support.providers import (
+    Connectors,
+    cli_check,
+    cli_oidc_login,
+    cli_password_login,
+    code_flow,
+    connectors_file,
+    drive_code_flow,
+    passing_check,
+    run_cli,
+)
 
 pytestmark = pytest.mark.peer("oidc-provider")
 
@@ -67,28 +72,14 @@ async def test_wrong_password(make: Connectors, fields: dict[str, Any]) -> None:
 async def test_code_flow(
     make: Connectors, fields: dict[str, Any], oidc_provider: op.OIDCProviderPeer
 ) -> None:
-    conn = make(**fields)
-    start = await conn.authenticate(StartOIDC(op.REDIRECT_URI))
-    assert isinstance(start, RedirectRequired)
-    callback = await oidc_provider_login(start.url, "bob", "bob-pass", redirect_prefix=op.REDIRECT_URI)
-    result = await conn.authenticate(FinishOIDC(callback.params, start.continuation))
-    assert isinstance(result, Authenticated)
-    assert result.identity.key == (oidc_provider.issuer, "bob")
-    assert result.identity.email_verified is False
-    assert parse_qs(urlsplit(start.url).query)["code_challenge_method"] == ["S256"]
+    flow = await drive_code_flow(make(**fields), "bob", "bob-pass")
+    assert flow.result.identity.key == (oidc_provider.issuer, "bob")
+    assert flow.result.identity.email_verified is False
+    assert parse_qs(urlsplit(flow.start.url).query)["code_challenge_method"] == ["S256"]
 
 
 async def test_check(make: Connectors, fields: dict[str, Any]) -> None:
-    report = await make(**fields).check()
-    assert [r.name for r in report.results] == [
-        "configuration",
-        "discovery",
-        "jwks",
-        "client",
-        "password",
-        "clock",
-    ]
-    assert report.ok, report.as_dict()
+    report = await passing_check(make(**fields))
     password = report.results[4]
     assert "password grant enabled" in password.detail
 
@@ -115,11 +106,7 @@ async def test_custom_authorization_server(
     result = await conn.authenticate(Password("alice", "alice-pass"))
     assert isinstance(result, Authenticated)
     assert result.identity.key == (custom_server.issuer, "alice")
-    start = await conn.authenticate(StartOIDC(op.REDIRECT_URI))
-    assert isinstance(start, RedirectRequired)
-    callback = await oidc_provider_login(start.url, "bob", "bob-pass", redirect_prefix=op.REDIRECT_URI)
-    finished = await conn.authenticate(FinishOIDC(callback.params, start.continuation))
-    assert isinstance(finished, Authenticated)
+    finished = await code_flow(conn, "bob", "bob-pass")
     assert finished.identity.issuer == custom_server.issuer
 
 
@@ -139,21 +126,18 @@ async def test_org_server_token_is_refused_by_a_custom_server_config(
 
 @pytest.fixture
 def config(tmp_path: Path, oidc_provider: op.OIDCProviderPeer) -> Path:
-    path = tmp_path / "idpbridge.toml"
-    path.write_text(
-        f"""[settings]
-continuation_keys = ["{ContinuationKeys.new_key()}"]
-
-[connectors.acme-okta]
-provider = "okta"
-domain = "{oidc_provider.issuer}"
-client_id = "{op.CLIENT_ID}"
-client_secret = "${{OKTA_TEST_SECRET}}"
-methods = ["oidc", "password"]
-scopes = ["openid", "email", "profile", "groups"]
-"""
+    return connectors_file(
+        tmp_path,
+        "acme-okta",
+        {
+            "provider": "okta",
+            "domain": oidc_provider.issuer,
+            "client_id": op.CLIENT_ID,
+            "client_secret": "${OKTA_TEST_SECRET}",
+            "methods": ["oidc", "password"],
+            "scopes": ["openid", "email", "profile", "groups"],
+        },
     )
-    return path
 
 
 ENV = {"OKTA_TEST_SECRET": op.CLIENT_SECRET}
@@ -167,30 +151,13 @@ def test_cli_lists_okta() -> None:
 
 
 def test_cli_check(config: Path) -> None:
-    run = run_cli("check", "acme-okta", "--config", str(config), "--json", env=ENV)
-    assert run.returncode == 0, run.stdout + run.stderr
-    report = json.loads(run.stdout)
+    report = cli_check(config, "acme-okta", env=ENV)
     assert report["ok"] is True
     assert report["provider"] == "okta"
 
 
 def test_cli_password_login(config: Path) -> None:
-    run = run_cli(
-        *(
-            "login",
-            "acme-okta",
-            "-c",
-            str(config),
-            "-m",
-            "password",
-            "-u",
-            "alice",
-            "--password-stdin",
-            "--json",
-        ),
-        env=ENV,
-        stdin="alice-pass\n",
-    )
+    run = cli_password_login(config, "acme-okta", "alice", "alice-pass", env=ENV)
     assert run.returncode == 0, run.stderr
     identity = json.loads(run.stdout)
     assert identity["subject"] == "alice"
