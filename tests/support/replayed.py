@@ -2,7 +2,8 @@
 helper replays ``cassettes/<provider>/…`` through :func:`tests.support.minted.replay` and makes
 the assertions every provider's version of that scenario makes.
 
-* :func:`password_failure` — a ``Password`` login a cassette refuses, mapped to one error.
+* :func:`password_failure` / :func:`refusals` — a ``Password`` login a cassette refuses, mapped
+  to one error.
 * :func:`mfa_required` — a ``Password`` login that needs a second factor.
 * :func:`start_code_flow` / :func:`finish_code_flow` / :func:`code_expired` — the code flow.
 * :func:`wrong_password_recordable` — a wrong password, re-recordable by ``nox -s record``.
@@ -14,7 +15,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -35,11 +36,13 @@ from .cassettes import recording, tenant_fields
 from .minted import ID_TOKEN, replay
 
 __all__ = [
+    "Refusal",
     "code_expired",
     "finish_code_flow",
     "mfa_required",
     "no_secret_in_logs",
     "password_failure",
+    "refusals",
     "start_code_flow",
     "wrong_password_recordable",
 ]
@@ -48,25 +51,33 @@ __all__ = [
 ACCESS_TOKEN = "AT-CASSETTE-PLACEHOLDER"
 
 
-async def password_failure(  # noqa: PLR0917 - one scenario row
-    conn: Connector[Any],
-    provider: str,
-    cassette: str,
-    username: str,
-    expected: type[IdpBridgeError],
-    code: str,
-    provider_code: str | None,
-    password: str = "Wr0ng-Passw0rd",
+class Refusal(NamedTuple):
+    """A cassette that refuses a ``Password`` login, and the error it must map to."""
+
+    cassette: str
+    expected: type[IdpBridgeError]
+    code: str
+    provider_code: str | None
+
+
+def refusals(*rows: tuple[str, type[IdpBridgeError], str, str | None]) -> list[Any]:
+    """``pytest.param`` s of :class:`Refusal` rows, each with the id pytest gives the plain tuple."""
+    return [pytest.param(Refusal(*row), id=f"{row[0]}-{row[1].__name__}-{row[2]}-{row[3]}") for row in rows]
+
+
+async def password_failure(
+    conn: Connector[Any], provider: str, row: Refusal, username: str, password: str = "Wr0ng-Passw0rd"
 ) -> IdpBridgeError:
-    """``cassette`` answers a ``Password`` login with ``expected`` (exactly that class), ``code`` and
-    ``provider_code``; every interaction is played and the error shows no password and no HTML."""
-    with replay(provider, cassette) as cas, pytest.raises(expected) as info:
+    """``row.cassette`` answers a ``Password`` login with ``row.expected`` (exactly that class), its
+    ``code`` and ``provider_code``; every interaction is played and the error shows no password
+    and no HTML."""
+    with replay(provider, row.cassette) as cas, pytest.raises(row.expected) as info:
         await conn.authenticate(Password(username, password))
     assert cas.all_played
     err = info.value
-    assert type(err) is expected
-    assert err.code == code
-    assert err.provider_code == provider_code
+    assert type(err) is row.expected
+    assert err.code == row.code
+    assert err.provider_code == row.provider_code
     assert err.connector == provider
     assert password not in str(err)
     assert "<html" not in str(err).lower()

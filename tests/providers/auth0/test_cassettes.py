@@ -26,11 +26,13 @@ from idpbridge import (
 from tests.support.minted import ID_TOKEN, JWK, TestKey, replay
 from tests.support.providers import Connectors
 from tests.support.replayed import (
+    Refusal,
     code_expired,
     finish_code_flow,
     mfa_required,
     no_secret_in_logs,
     password_failure,
+    refusals,
     start_code_flow,
     wrong_password_recordable,
 )
@@ -86,8 +88,8 @@ async def test_organization_is_the_tenant(
 
 
 @pytest.mark.parametrize(
-    ("cassette", "expected", "code", "provider_code"),
-    [
+    "row",
+    refusals(
         ("wrong_password", InvalidCredentials, "invalid_credentials", "invalid_grant"),
         ("custom_db_wrong_password", InvalidCredentials, "invalid_credentials", "access_denied"),
         ("blocked_user", AccountDisabled, "account_disabled", "unauthorized"),
@@ -99,18 +101,10 @@ async def test_organization_is_the_tenant(
         ("rate_limited", RateLimited, "provider.rate_limited", "too_many_requests"),
         ("bot_detection", ProviderError, "provider.bot_detection", "requires_verification"),
         ("html_error", ProviderUnavailable, "provider.unavailable", None),
-    ],
+    ),
 )
-async def test_password_failures(  # noqa: PLR0917 - fixtures plus the parameter row
-    make: Connectors,
-    cassette_fields: dict[str, Any],
-    cassette: str,
-    expected: type[IdpBridgeError],
-    code: str,
-    provider_code: str | None,
-) -> None:
-    conn = make(**cassette_fields)
-    await password_failure(conn, "auth0", cassette, "jane@acme.example", expected, code, provider_code)
+async def test_password_failures(make: Connectors, cassette_fields: dict[str, Any], row: Refusal) -> None:
+    await password_failure(make(**cassette_fields), "auth0", row, "jane@acme.example")
 
 
 async def test_mfa_required(make: Connectors, cassette_fields: dict[str, Any]) -> None:

@@ -13,7 +13,6 @@ from idpbridge import (
     Authenticated,
     ConfigurationError,
     ExpiredCode,
-    IdpBridgeError,
     InvalidCredentials,
     Password,
     PasswordChangeRequired,
@@ -26,10 +25,12 @@ from idpbridge import (
 from tests.support.minted import ID_TOKEN, JWK, TestKey, replay
 from tests.support.providers import Connectors
 from tests.support.replayed import (
+    Refusal,
     code_expired,
     finish_code_flow,
     no_secret_in_logs,
     password_failure,
+    refusals,
     start_code_flow,
     wrong_password_recordable,
 )
@@ -87,8 +88,8 @@ async def test_access_token_offered_as_id_token_is_refused(
 
 
 @pytest.mark.parametrize(
-    ("cassette", "expected", "code", "provider_code"),
-    [
+    "row",
+    refusals(
         ("wrong_password_26_5", InvalidCredentials, "invalid_credentials", "invalid_grant"),
         ("wrong_password_26_6", InvalidCredentials, "invalid_credentials", "invalid_grant"),
         ("account_disabled", AccountDisabled, "account_disabled", "invalid_grant"),
@@ -98,18 +99,10 @@ async def test_access_token_offered_as_id_token_is_refused(
         ("invalid_client_secret", ConfigurationError, "config.invalid_client", "unauthorized_client"),
         ("rate_limited", RateLimited, "provider.rate_limited", None),
         ("html_error", ProviderUnavailable, "provider.unavailable", None),
-    ],
+    ),
 )
-async def test_password_failures(  # noqa: PLR0917 - fixtures plus the parameter row
-    make: Connectors,
-    cassette_fields: dict[str, Any],
-    cassette: str,
-    expected: type[IdpBridgeError],
-    code: str,
-    provider_code: str | None,
-) -> None:
-    conn = make(**cassette_fields)
-    await password_failure(conn, "keycloak", cassette, "jane", expected, code, provider_code)
+async def test_password_failures(make: Connectors, cassette_fields: dict[str, Any], row: Refusal) -> None:
+    await password_failure(make(**cassette_fields), "keycloak", row, "jane")
 
 
 async def test_rate_limit_keeps_retry_after(make: Connectors, cassette_fields: dict[str, Any]) -> None:

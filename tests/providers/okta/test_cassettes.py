@@ -11,7 +11,6 @@ from idpbridge import (
     Authenticated,
     ConfigurationError,
     ExpiredCode,
-    IdpBridgeError,
     InvalidCredentials,
     MalformedResponse,
     Password,
@@ -22,11 +21,13 @@ from idpbridge import (
 from tests.support.minted import ID_TOKEN, JWK, TestKey, replay
 from tests.support.providers import Connectors
 from tests.support.replayed import (
+    Refusal,
     code_expired,
     finish_code_flow,
     mfa_required,
     no_secret_in_logs,
     password_failure,
+    refusals,
     start_code_flow,
     wrong_password_recordable,
 )
@@ -57,8 +58,8 @@ async def test_password_success(make: Connectors, cassette_fields: dict[str, Any
 
 
 @pytest.mark.parametrize(
-    ("cassette", "expected", "code", "provider_code"),
-    [
+    "row",
+    refusals(
         ("wrong_password", InvalidCredentials, "invalid_credentials", "invalid_grant"),
         ("locked_out", InvalidCredentials, "invalid_credentials", "invalid_grant"),
         ("invalid_client_secret", ConfigurationError, "config.invalid_client", "invalid_client"),
@@ -67,18 +68,10 @@ async def test_password_success(make: Connectors, cassette_fields: dict[str, Any
         ("rate_limited", RateLimited, "provider.rate_limited", "E0000047"),
         ("html_error", ProviderUnavailable, "provider.unavailable", None),
         ("malformed_success", MalformedResponse, "provider.malformed_response", None),
-    ],
+    ),
 )
-async def test_password_failures(  # noqa: PLR0917 - fixtures plus the parameter row
-    make: Connectors,
-    cassette_fields: dict[str, Any],
-    cassette: str,
-    expected: type[IdpBridgeError],
-    code: str,
-    provider_code: str | None,
-) -> None:
-    conn = make(**cassette_fields)
-    await password_failure(conn, "okta", cassette, "jane@acme.example", expected, code, provider_code)
+async def test_password_failures(make: Connectors, cassette_fields: dict[str, Any], row: Refusal) -> None:
+    await password_failure(make(**cassette_fields), "okta", row, "jane@acme.example")
 
 
 async def test_mfa_required(make: Connectors, cassette_fields: dict[str, Any]) -> None:
