@@ -108,16 +108,21 @@ async def drive_code_flow(
     username: str,
     password: str | None = None,
     *,
+    otp: str | None = None,
     expect_mode: str | None = None,
     **start: Any,
 ) -> CodeFlow:
     """``StartOIDC`` (``start`` adds its options) → the oidc-provider peer's login page
-    (``password`` defaults to the peer's one for ``username``) → ``FinishOIDC``; the outcome must
-    be :class:`~idpbridge.Authenticated`, and the OP must answer in ``expect_mode`` if given."""
+    (``password`` defaults to the peer's one for ``username``; ``otp`` typed at its TOTP step) →
+    ``FinishOIDC``; the outcome must be :class:`~idpbridge.Authenticated`, and the OP must answer
+    in ``expect_mode`` if given. A page that refuses raises
+    :class:`tests.oidc.integration._drive.LoginFailed`."""
     redirect = await conn.authenticate(StartOIDC(op.REDIRECT_URI, **start))
     assert isinstance(redirect, RedirectRequired)
     secret = op.USERS[username] if password is None else password
-    callback = await oidc_provider_login(redirect.url, username, secret, redirect_prefix=op.REDIRECT_URI)
+    callback = await oidc_provider_login(
+        redirect.url, username, secret, redirect_prefix=op.REDIRECT_URI, otp=otp
+    )
     if expect_mode is not None:
         assert callback.mode == expect_mode, callback.mode
     result = await conn.authenticate(FinishOIDC(callback.params, redirect.continuation))

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from tests.oidc.integration._drive import LoginFailed
 from tests.peers import oidc_provider as op
 from tests.support import otp
 from tests.support.providers import Connectors
@@ -36,11 +35,9 @@ def fields(realm: op.OIDCProviderPeer) -> dict[str, Any]:
 async def test_code_flow_with_totp(
     make: Connectors, fields: dict[str, Any], realm: op.OIDCProviderPeer
 ) -> None:
-    await otp.fresh_step()
-    result = await otp.code_flow_with_totp(make(**fields), otp.code(op.TOTP_SECRET))
+    result = await otp.peer_totp_login(make(**fields))
     ident = result.identity
     assert ident.key == (realm.issuer, "carol")
-    assert ident.amr == ("pwd", "otp")
     assert ident.claims["acr"] == "mfa"
     assert ident.tenant == "acme"
 
@@ -50,15 +47,9 @@ async def test_codes_of_the_neighbouring_steps_are_accepted(
     make: Connectors, fields: dict[str, Any], steps: int
 ) -> None:
     """The peer's window: one 30 s step either side (clock skew between phone and server)."""
-    await otp.fresh_step()
-    result = await otp.code_flow_with_totp(make(**fields), otp.code(op.TOTP_SECRET, steps))
-    assert result.identity.amr == ("pwd", "otp")
+    await otp.peer_totp_login(make(**fields), steps)
 
 
 @pytest.mark.parametrize("steps", [-2, 2])
 async def test_codes_two_steps_away_are_refused(make: Connectors, fields: dict[str, Any], steps: int) -> None:
-    await otp.fresh_step()
-    code = otp.code(op.TOTP_SECRET, steps)
-    assert code not in {otp.code(op.TOTP_SECRET, s) for s in (-1, 0, 1)}  # a coincidence would prove nothing
-    with pytest.raises(LoginFailed):
-        await otp.code_flow_with_totp(make(**fields), code)
+    await otp.peer_refuses_totp(make(**fields), steps)

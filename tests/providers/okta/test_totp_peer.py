@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from idpbridge import Method
-from tests.oidc.integration._drive import LoginFailed
 from tests.peers import oidc_provider as op
 from tests.support import otp
 from tests.support.providers import Connectors
@@ -35,12 +34,10 @@ def fields(oidc_provider: op.OIDCProviderPeer) -> dict[str, Any]:
 async def test_code_flow_with_totp(
     make: Connectors, fields: dict[str, Any], oidc_provider: op.OIDCProviderPeer
 ) -> None:
-    await otp.fresh_step()
-    result = await otp.code_flow_with_totp(make(**fields), otp.code(op.TOTP_SECRET))
+    result = await otp.peer_totp_login(make(**fields))
     assert result.method is Method.OIDC
     ident = result.identity
     assert ident.key == (oidc_provider.issuer, "carol")
-    assert ident.amr == ("pwd", "otp")
     assert ident.claims["acr"] == "mfa"
 
 
@@ -48,15 +45,9 @@ async def test_code_flow_with_totp(
 async def test_codes_of_the_neighbouring_steps_are_accepted(
     make: Connectors, fields: dict[str, Any], steps: int
 ) -> None:
-    await otp.fresh_step()
-    result = await otp.code_flow_with_totp(make(**fields), otp.code(op.TOTP_SECRET, steps))
-    assert result.identity.amr == ("pwd", "otp")
+    await otp.peer_totp_login(make(**fields), steps)
 
 
 @pytest.mark.parametrize("steps", [-2, 2])
 async def test_codes_two_steps_away_are_refused(make: Connectors, fields: dict[str, Any], steps: int) -> None:
-    await otp.fresh_step()
-    code = otp.code(op.TOTP_SECRET, steps)
-    assert code not in {otp.code(op.TOTP_SECRET, s) for s in (-1, 0, 1)}
-    with pytest.raises(LoginFailed):
-        await otp.code_flow_with_totp(make(**fields), code)
+    await otp.peer_refuses_totp(make(**fields), steps)
