@@ -180,7 +180,7 @@ class Connector(Generic[ConfigT]):
 
         Never raises for a failed probe: the report says what failed.
         """
-        results = await self._checks()
+        results = await self.probes()
         return CheckReport(connector=self.instance_name, provider=self.name, results=tuple(results))
 
     async def aclose(self) -> None:
@@ -237,7 +237,7 @@ class Connector(Generic[ConfigT]):
         """Validate a token the IdP issued."""
         raise self._unsupported(Method.TOKEN)
 
-    async def _checks(self) -> list[Any]:
+    async def probes(self) -> list[CheckResult]:
         """Probes run by :meth:`check`; subclasses extend. Each returns a :class:`CheckResult`."""
         return [CheckResult("configuration", True, "configuration is valid")]
 

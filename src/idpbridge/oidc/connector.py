@@ -500,5 +500,5 @@ class OIDCConnector(Connector[OIDCConfig]):
         sep = "&" if "?" in endpoint else "?"
         return endpoint + sep + urlencode(params, quote_via=quote)
 
-    async def _checks(self) -> list[Any]:
+    async def probes(self) -> list[CheckResult]:
         return [CheckResult("configuration", True, "configuration is valid"), *await run_checks(self)]

@@ -150,8 +150,8 @@ class AppleConnector(OIDCConnector):
         """
         await super().revoke(token, token_type_hint=token_type_hint)
 
-    async def _checks(self) -> list[Any]:
-        results = await super()._checks()
+    async def probes(self) -> list[CheckResult]:
+        results = await super().probes()
         return [*results, self._secret_check()]
 
     def _secret_check(self) -> CheckResult:

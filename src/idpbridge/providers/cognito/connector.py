@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 
 from pydantic import SecretStr
 
+from ...connector import CheckResult
 from ...continuation import Continuation
 from ...errors import (
     AuthenticationFailed,
@@ -356,7 +357,7 @@ class CognitoConnector(OIDCConnector):
         await self.api.aclose()
         await super().aclose()
 
-    async def _checks(self) -> list[Any]:
+    async def probes(self) -> list[CheckResult]:
         from .checks import run_cognito_checks
 
         return await run_cognito_checks(self)

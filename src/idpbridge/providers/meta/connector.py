@@ -184,8 +184,8 @@ class MetaConnector(OIDCConnector):
             "Facebook Login has no refresh tokens", code="config.not_supported", connector=self.instance_name
         )
 
-    async def _checks(self) -> list[Any]:
-        results = await super()._checks()
+    async def probes(self) -> list[CheckResult]:
+        results = await super().probes()
         return [*results, await self._app_check()]
 
     async def _app_check(self) -> CheckResult:

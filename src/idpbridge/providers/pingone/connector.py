@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from ...connector import CheckResult
 from ...errors import sanitize
@@ -39,9 +39,9 @@ class PingOneConnector(OIDCConnector):
         """Username and password through the redirectless flow (PingOne has no ROPC grant)."""
         return await password_login(self, request)
 
-    async def _checks(self) -> list[Any]:
+    async def probes(self) -> list[CheckResult]:
         """The OIDC probes, plus (with ``password``) a redirectless flow started without credentials."""
-        results = await super()._checks()
+        results = await super().probes()
         if Method.PASSWORD in self.enabled_methods:
             started = time.perf_counter()
             try:

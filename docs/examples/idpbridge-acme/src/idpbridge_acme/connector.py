@@ -130,8 +130,8 @@ class AcmeConnector(Connector[AcmeConfig]):
         )
         return Authenticated(identity=identity, tokens=TokenSet(), method=Method.PASSWORD, userinfo=user)
 
-    async def _checks(self) -> list[Any]:
-        results = await super()._checks()
+    async def probes(self) -> list[CheckResult]:
+        results = await super().probes()
         try:
             resp = await self.http.get(self.config.url("health"))
             results.append(CheckResult("health", resp.status == 200, f"HTTP {resp.status}"))
