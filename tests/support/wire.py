@@ -1,15 +1,20 @@
 """See what a connector put on the wire: an ``httpx.AsyncClient`` whose request hook keeps each
-request (it runs under vcrpy's replay too), for tests that check form and JSON bodies."""
+request (it runs under vcrpy's replay too), for tests that check form and JSON bodies.
+
+A provider package's conftest gets the :func:`recorder` fixture with
+``from tests.support.wire import recorder  # noqa: F401``."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
+import pytest
 
-__all__ = ["Recorder"]
+__all__ = ["Recorder", "recorder"]
 
 
 class Recorder:
@@ -40,3 +45,11 @@ class Recorder:
     def json(request: httpx.Request) -> Any:
         """A JSON body."""
         return json.loads(request.content)
+
+
+@pytest.fixture
+async def recorder() -> AsyncIterator[Recorder]:
+    """A :class:`Recorder`, closed after the test."""
+    rec = Recorder()
+    yield rec
+    await rec.aclose()

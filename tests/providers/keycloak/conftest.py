@@ -11,6 +11,7 @@ from idpbridge.providers.keycloak.connector import KeycloakConnector
 from tests.peers import oidc_provider as op
 from tests.support.minted import TestKey
 from tests.support.providers import Connectors, connectors
+from tests.support.wire import recorder  # noqa: F401 - the fixture, for the TOTP tests
 
 SERVER_URL = "https://sso.acme.test"
 BACKCHANNEL_URL = "https://keycloak.internal.test:8443"

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -53,13 +52,6 @@ def _values(key: TestKey, issuer: str = ISSUER) -> dict[str, str]:
         email_verified=True,
     )
     return {ID_TOKEN: token, JWK: key.public_jwk}
-
-
-@pytest.fixture
-async def recorder() -> AsyncIterator[Recorder]:
-    rec = Recorder()
-    yield rec
-    await rec.aclose()
 
 
 @pytest.fixture

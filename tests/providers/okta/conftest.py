@@ -10,6 +10,7 @@ import pytest
 from idpbridge.providers.okta.connector import OktaConnector
 from tests.support.minted import ID_TOKEN, JWK, TestKey
 from tests.support.providers import Connectors, connectors
+from tests.support.wire import recorder  # noqa: F401 - the fixture, for the TOTP tests
 
 DOMAIN = "acme.okta.test"
 ISSUER = f"https://{DOMAIN}/oauth2/default"

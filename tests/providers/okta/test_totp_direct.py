@@ -4,7 +4,6 @@ cassettes (transcribed; see each file's header). What the connector sends is rea
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -35,13 +34,6 @@ pytestmark = pytest.mark.cassette
 PASSWORD = "correct-horse-battery"
 MFA_TOKEN = "okta-mfa-token-from-the-cassette-0001"
 MFA_OTP = "http://auth0.com/oauth/grant-type/mfa-otp"
-
-
-@pytest.fixture
-async def recorder() -> AsyncIterator[Recorder]:
-    rec = Recorder()
-    yield rec
-    await rec.aclose()
 
 
 @pytest.fixture

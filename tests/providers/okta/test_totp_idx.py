@@ -5,7 +5,6 @@ The ID token is minted with the nonce the test fixes; requests are read off the 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -50,13 +49,6 @@ HANDLES = {
 @pytest.fixture(autouse=True)
 def fixed_nonce(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(idx, "new_nonce", lambda: NONCE)
-
-
-@pytest.fixture
-async def recorder() -> AsyncIterator[Recorder]:
-    rec = Recorder()
-    yield rec
-    await rec.aclose()
 
 
 @pytest.fixture
