@@ -353,6 +353,18 @@ class Registry:
                     )
                     entry.cls = None
                     raise entry.error
+                implemented = frozenset(getattr(entry.cls, "methods", ()))
+                if implemented != plugin.methods:
+                    # The listing (descriptor) must not promise what the connector does not do.
+                    listed = ", ".join(sorted(m.value for m in plugin.methods)) or "none"
+                    does = ", ".join(sorted(Method(m).value for m in implemented)) or "none"
+                    entry.error = PluginError(
+                        f"connector {name!r} from {entry.distribution} lists methods {listed} but its "
+                        f"class implements {does}",
+                        code="plugin.broken",
+                    )
+                    entry.cls = None
+                    raise entry.error
             return entry.cls
 
     def _entry(self, name: str) -> _Entry:

@@ -61,6 +61,12 @@ FUTURE_CLASS = ConnectorPlugin(
     methods=frozenset({"password"}),
     connector="tests.core._support:FutureClassConnector",
 )
+MISLISTED_METHODS = ConnectorPlugin(
+    name="demo",
+    title="Lists a method the class lacks",
+    methods=frozenset({Method.PASSWORD, Method.OIDC, Method.TOTP}),
+    connector="tests.core._support:DemoConnector",
+)
 NOT_A_CONNECTOR = ConnectorPlugin(
     name="notconn", title="Not a connector", methods=frozenset({"password"}), connector="json:JSONDecoder"
 )
@@ -226,6 +232,7 @@ def test_broken_entry_points_are_listed_and_refused(root: Path, name: str, targe
         ("misnamed", f"{HERE}:MISNAMED_CLASS", "class named 'something-else'"),
         ("notconn", f"{HERE}:NOT_A_CONNECTOR", "not a Connector subclass"),
         ("gone", f"{HERE}:MISSING_MODULE", "failed to load"),
+        ("demo", f"{HERE}:MISLISTED_METHODS", "lists methods oidc, password, totp but its class implements"),
     ],
 )
 def test_descriptor_pointing_at_a_bad_class(root: Path, name: str, target: str, message: str) -> None:
