@@ -33,6 +33,7 @@ from idpbridge import (
 from idpbridge.connector import Connector
 
 from .cassettes import recording, tenant_fields
+from .mfa import sealed_mfa_required
 from .minted import ID_TOKEN, replay
 
 __all__ = [
@@ -86,19 +87,10 @@ async def password_failure(
 
 async def mfa_required(conn: Connector[Any], provider: str, username: str) -> MFARequired:
     """``mfa_required.yaml`` (its ``REDACTED-MFA-TOKEN`` restored) answers a ``Password`` login
-    with :class:`~idpbridge.MFARequired`, whose sealed TOTP continuation carries the MFA token
-    that neither ``str`` nor ``repr`` shows."""
+    as :func:`tests.support.mfa.sealed_mfa_required` requires."""
     mfa_token = f"{provider}-mfa-token-from-the-cassette-0001"
-    with (
-        replay(provider, "mfa_required", values={"REDACTED-MFA-TOKEN": mfa_token}),
-        pytest.raises(MFARequired) as info,
-    ):
-        await conn.authenticate(Password(username, "correct-horse"))
-    err = info.value
-    assert err.continuation is not None
-    sealed = err.continuation.get_secret_value()
-    assert conn.continuations.open(sealed, method="totp").data["mfa_token"] == mfa_token
-    assert mfa_token not in str(err) + repr(err)
+    with replay(provider, "mfa_required", values={"REDACTED-MFA-TOKEN": mfa_token}):
+        err, _ = await sealed_mfa_required(conn, username, "correct-horse", mfa_token)
     return err
 
 
