@@ -2,6 +2,7 @@
 helper replays ``cassettes/<provider>/…`` through :func:`tests.support.minted.replay` and makes
 the assertions every provider's version of that scenario makes.
 
+* :func:`replayed_login` / :func:`replayed_error` — one attempt, every interaction played.
 * :func:`password_failure` / :func:`refusals` — a ``Password`` login a cassette refuses, mapped
   to one error.
 * :func:`mfa_required` — a ``Password`` login that needs a second factor.
@@ -15,7 +16,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -44,12 +45,50 @@ __all__ = [
     "no_secret_in_logs",
     "password_failure",
     "refusals",
+    "replayed_error",
+    "replayed_login",
     "start_code_flow",
     "wrong_password_recordable",
 ]
 
+E = TypeVar("E", bound=IdpBridgeError)
+
 #: The access token the success cassettes carry.
 ACCESS_TOKEN = "AT-CASSETTE-PLACEHOLDER"
+
+
+async def replayed_login(
+    conn: Connector[Any],
+    provider: str,
+    scenario: str,
+    method: Any,
+    *,
+    values: Mapping[str, str] | None = None,
+) -> Authenticated:
+    """``conn.authenticate(method)`` with ``<scenario>.yaml`` (``values`` for its placeholders):
+    every interaction is played and the outcome is :class:`~idpbridge.Authenticated`."""
+    with replay(provider, scenario, values=values) as cas:
+        result = await conn.authenticate(method)
+    assert cas.all_played
+    assert isinstance(result, Authenticated)
+    return result
+
+
+async def replayed_error(
+    conn: Connector[Any],
+    provider: str,
+    scenario: str,
+    method: Any,
+    error: type[E],
+    *,
+    values: Mapping[str, str] | None = None,
+) -> E:
+    """``conn.authenticate(method)`` with ``<scenario>.yaml`` raises ``error`` once every
+    interaction is played; the error."""
+    with replay(provider, scenario, values=values) as cas, pytest.raises(error) as info:
+        await conn.authenticate(method)
+    assert cas.all_played
+    return info.value
 
 
 class Refusal(NamedTuple):
@@ -117,11 +156,9 @@ async def finish_code_flow(
 ) -> Authenticated:
     """``FinishOIDC`` with ``code_success.yaml`` (``values`` for its placeholders), every
     interaction played; the outcome must be :class:`~idpbridge.Authenticated`."""
-    with replay(provider, "code_success", values=values) as cas:
-        result = await conn.authenticate(FinishOIDC(dict(callback), start.continuation))
-    assert cas.all_played
-    assert isinstance(result, Authenticated)
-    return result
+    return await replayed_login(
+        conn, provider, "code_success", FinishOIDC(dict(callback), start.continuation), values=values
+    )
 
 
 async def code_expired(

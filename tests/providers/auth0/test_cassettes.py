@@ -33,6 +33,7 @@ from tests.support.replayed import (
     no_secret_in_logs,
     password_failure,
     refusals,
+    replayed_login,
     start_code_flow,
     wrong_password_recordable,
 )
@@ -62,10 +63,13 @@ async def test_password_realm_success(
     make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey
 ) -> None:
     conn = make(**cassette_fields)
-    with replay("auth0", "password_realm_success", values=_values(test_key)) as cas:
-        result = await conn.authenticate(Password("jane@acme.example", "correct-horse"))
-    assert cas.all_played
-    assert isinstance(result, Authenticated)
+    result = await replayed_login(
+        conn,
+        "auth0",
+        "password_realm_success",
+        Password("jane@acme.example", "correct-horse"),
+        values=_values(test_key),
+    )
     ident = result.identity
     assert ident.key == (ISSUER, SUBJECT)  # the issuer with its trailing slash
     assert ident.provider == "auth0"

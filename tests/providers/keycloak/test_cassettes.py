@@ -10,7 +10,6 @@ import pytest
 from idpbridge import (
     AccountDisabled,
     AccountLocked,
-    Authenticated,
     ConfigurationError,
     ExpiredCode,
     InvalidCredentials,
@@ -31,6 +30,7 @@ from tests.support.replayed import (
     no_secret_in_logs,
     password_failure,
     refusals,
+    replayed_login,
     start_code_flow,
     wrong_password_recordable,
 )
@@ -60,10 +60,9 @@ def _values(key: TestKey, **claims: Any) -> dict[str, str]:
 
 async def test_password_success(make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey) -> None:
     conn = make(**cassette_fields)
-    with replay("keycloak", "password_success", values=_values(test_key)) as cas:
-        result = await conn.authenticate(Password("jane", "correct-horse"))
-    assert cas.all_played
-    assert isinstance(result, Authenticated)
+    result = await replayed_login(
+        conn, "keycloak", "password_success", Password("jane", "correct-horse"), values=_values(test_key)
+    )
     ident = result.identity
     assert ident.key == (ISSUER, SUBJECT)  # the front-channel issuer, though every call went internal
     assert ident.issuer.startswith(SERVER_URL)

@@ -29,6 +29,7 @@ from tests.oidc.integration._drive import totp
 from tests.peers import oidc_provider as op
 from tests.support.minted import ID_TOKEN, JWK, TestKey, replay
 from tests.support.providers import Connectors
+from tests.support.replayed import replayed_error, replayed_login
 from tests.support.wire import Recorder
 
 from .conftest import CLIENT_ID, ISSUER, SERVER_URL, SUBJECT
@@ -72,10 +73,9 @@ async def test_totp_in_one_call(
     make: Connectors, fields: dict[str, Any], test_key: TestKey, recorder: Recorder
 ) -> None:
     code = totp(SECRET)
-    with replay("keycloak", "totp_success", values=_values(test_key)) as cas:
-        result = await make(**fields).authenticate(TOTP("jane", code, PASSWORD))
-    assert cas.all_played
-    assert isinstance(result, Authenticated)
+    result = await replayed_login(
+        make(**fields), "keycloak", "totp_success", TOTP("jane", code, PASSWORD), values=_values(test_key)
+    )
     assert result.method is Method.TOTP
     assert result.identity.key == (ISSUER, SUBJECT)
     form = _token_form(recorder)
@@ -89,12 +89,12 @@ async def test_totp_in_one_call(
 
 async def test_wrong_otp_is_invalid_credentials(make: Connectors, fields: dict[str, Any]) -> None:
     """Keycloak answers a wrong OTP exactly like a wrong password: InvalidCredentials."""
-    with replay("keycloak", "totp_wrong_otp") as cas, pytest.raises(InvalidCredentials) as info:
-        await make(**fields).authenticate(TOTP("jane", "000000", PASSWORD))
-    assert cas.all_played
-    assert type(info.value) is InvalidCredentials
-    assert info.value.provider_code == "invalid_grant"
-    assert PASSWORD not in str(info.value)
+    err = await replayed_error(
+        make(**fields), "keycloak", "totp_wrong_otp", TOTP("jane", "000000", PASSWORD), InvalidCredentials
+    )
+    assert type(err) is InvalidCredentials
+    assert err.provider_code == "invalid_grant"
+    assert PASSWORD not in str(err)
 
 
 async def test_missing_otp_looks_like_a_wrong_password(make: Connectors, fields: dict[str, Any]) -> None:
@@ -184,10 +184,13 @@ async def test_old_totp_parameter_name(
     conn = make(**legacy)
     assert conn.config.issuer == legacy_issuer
     code = totp(SECRET)
-    with replay("keycloak", "totp_old_param", values=_values(test_key, legacy_issuer)) as cas:
-        result = await conn.authenticate(TOTP("jane", code, PASSWORD))
-    assert cas.all_played
-    assert isinstance(result, Authenticated)
+    result = await replayed_login(
+        conn,
+        "keycloak",
+        "totp_old_param",
+        TOTP("jane", code, PASSWORD),
+        values=_values(test_key, legacy_issuer),
+    )
     assert result.identity.issuer == legacy_issuer
     form = _token_form(recorder)
     assert form["totp"] == [code]

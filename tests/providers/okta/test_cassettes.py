@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from idpbridge import (
-    Authenticated,
     ConfigurationError,
     ExpiredCode,
     InvalidCredentials,
@@ -28,6 +27,7 @@ from tests.support.replayed import (
     no_secret_in_logs,
     password_failure,
     refusals,
+    replayed_login,
     start_code_flow,
     wrong_password_recordable,
 )
@@ -42,10 +42,13 @@ REDIRECT_URI = "https://app.acme.example/callback"
 
 async def test_password_success(make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey) -> None:
     conn = make(**cassette_fields)
-    with replay("okta", "password_success", values=_values(test_key)) as cas:
-        result = await conn.authenticate(Password("jane@acme.example", "correct-horse"))
-    assert cas.all_played
-    assert isinstance(result, Authenticated)
+    result = await replayed_login(
+        conn,
+        "okta",
+        "password_success",
+        Password("jane@acme.example", "correct-horse"),
+        values=_values(test_key),
+    )
     ident = result.identity
     assert ident.key == (ISSUER, SUBJECT)
     assert ident.provider == "okta"

@@ -25,6 +25,7 @@ from tests.peers import oidc_provider as op
 from tests.support import otp
 from tests.support.minted import TestKey, replay
 from tests.support.providers import Connectors
+from tests.support.replayed import replayed_login
 from tests.support.wire import Recorder
 
 from .conftest import ISSUER, SUBJECT, id_token_values
@@ -53,10 +54,13 @@ async def test_totp_with_the_password_in_one_call(
     make: Connectors, fields: dict[str, Any], test_key: TestKey, recorder: Recorder
 ) -> None:
     code = otp.code(op.TOTP_SECRET)
-    with replay("okta", "totp_direct_success", values=_values(test_key)) as cas:
-        result = await make(**fields).authenticate(TOTP("jane@acme.example", code, PASSWORD))
-    assert cas.all_played
-    assert isinstance(result, Authenticated)
+    result = await replayed_login(
+        make(**fields),
+        "okta",
+        "totp_direct_success",
+        TOTP("jane@acme.example", code, PASSWORD),
+        values=_values(test_key),
+    )
     assert result.method is Method.TOTP
     assert result.identity.key == (ISSUER, SUBJECT)
     assert result.identity.amr == ("pwd", "otp")
@@ -168,10 +172,13 @@ async def test_totp_as_the_only_factor(
     make: Connectors, fields: dict[str, Any], test_key: TestKey, recorder: Recorder
 ) -> None:
     code = otp.code(op.TOTP_SECRET)
-    with replay("okta", "totp_direct_primary", values=_values(test_key)) as cas:
-        result = await make(**fields).authenticate(TOTP("jane@acme.example", code))
-    assert cas.all_played
-    assert isinstance(result, Authenticated)
+    result = await replayed_login(
+        make(**fields),
+        "okta",
+        "totp_direct_primary",
+        TOTP("jane@acme.example", code),
+        values=_values(test_key),
+    )
     assert result.method is Method.TOTP
     (form,) = _forms(recorder)
     assert form["grant_type"] == ["urn:okta:params:oauth:grant-type:otp"]

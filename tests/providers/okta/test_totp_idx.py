@@ -30,6 +30,7 @@ from tests.peers import oidc_provider as op
 from tests.support import otp
 from tests.support.minted import TestKey, replay
 from tests.support.providers import Connectors
+from tests.support.replayed import replayed_error, replayed_login
 from tests.support.wire import Recorder
 
 from .conftest import CLIENT_SECRET, ISSUER, SUBJECT, id_token_values
@@ -74,10 +75,13 @@ async def test_totp_in_one_call(
     make: Connectors, fields: dict[str, Any], test_key: TestKey, recorder: Recorder
 ) -> None:
     code = otp.code(op.TOTP_SECRET)
-    with replay("okta", "totp_idx_success", values=_values(test_key)) as cas:
-        result = await make(**fields).authenticate(TOTP("jane@acme.example", code, PASSWORD))
-    assert cas.all_played
-    assert isinstance(result, Authenticated)
+    result = await replayed_login(
+        make(**fields),
+        "okta",
+        "totp_idx_success",
+        TOTP("jane@acme.example", code, PASSWORD),
+        values=_values(test_key),
+    )
     assert result.method is Method.TOTP
     assert result.identity.key == (ISSUER, SUBJECT)
 
@@ -133,10 +137,9 @@ async def test_two_steps(
     assert sealed["p"] is None  # the password was used: it is not kept
     code = otp.code(op.TOTP_SECRET)
     recorder.requests.clear()
-    with replay("okta", "totp_idx_resume", values=_values(test_key)) as cas:
-        done = await conn.authenticate(Answer(step.continuation, {"totp": code}))
-    assert cas.all_played
-    assert isinstance(done, Authenticated)
+    done = await replayed_login(
+        conn, "okta", "totp_idx_resume", Answer(step.continuation, {"totp": code}), values=_values(test_key)
+    )
     assert done.method is Method.TOTP
     assert _idx_bodies(recorder)[0] == (
         "/idp/idx/introspect",
@@ -155,10 +158,13 @@ async def test_okta_verify_totp(
     make: Connectors, fields: dict[str, Any], test_key: TestKey, recorder: Recorder
 ) -> None:
     code = otp.code(op.TOTP_SECRET)
-    with replay("okta", "totp_idx_okta_verify", values=_values(test_key)) as cas:
-        result = await make(**fields).authenticate(TOTP("jane@acme.example", code, PASSWORD))
-    assert cas.all_played
-    assert isinstance(result, Authenticated)
+    await replayed_login(
+        make(**fields),
+        "okta",
+        "totp_idx_okta_verify",
+        TOTP("jane@acme.example", code, PASSWORD),
+        values=_values(test_key),
+    )
     bodies = dict(_idx_bodies(recorder))
     assert bodies["/idp/idx/challenge"]["authenticator"]["methodType"] == "totp"
     assert bodies["/idp/idx/challenge/answer"]["credentials"] == {"totp": code}
@@ -187,26 +193,36 @@ async def test_expired_state_handle(make: Connectors, fields: dict[str, Any], te
     with replay("okta", "totp_idx_success", values=_values(test_key)):
         step = await conn.authenticate(Password("jane@acme.example", PASSWORD))
     assert isinstance(step, InputRequired)
-    with replay("okta", "totp_idx_expired") as cas, pytest.raises(ExpiredCode) as info:
-        await conn.authenticate(Answer(step.continuation, {"totp": "123456"}))
-    assert cas.all_played
-    assert info.value.provider_code == "idx.session.expired"
-    assert info.value.details["status"] == 401
+    err = await replayed_error(
+        conn, "okta", "totp_idx_expired", Answer(step.continuation, {"totp": "123456"}), ExpiredCode
+    )
+    assert err.provider_code == "idx.session.expired"
+    assert err.details["status"] == 401
 
 
 async def test_locked_out(make: Connectors, fields: dict[str, Any]) -> None:
-    with replay("okta", "totp_idx_locked_out", values=HANDLES) as cas, pytest.raises(AccountLocked) as info:
-        await make(**fields).authenticate(TOTP("jane@acme.example", "123456", PASSWORD))
-    assert cas.all_played
-    assert info.value.provider_code == "errors.E0000119"
+    err = await replayed_error(
+        make(**fields),
+        "okta",
+        "totp_idx_locked_out",
+        TOTP("jane@acme.example", "123456", PASSWORD),
+        AccountLocked,
+        values=HANDLES,
+    )
+    assert err.provider_code == "errors.E0000119"
 
 
 async def test_authenticator_not_enrolled(make: Connectors, fields: dict[str, Any]) -> None:
-    with replay("okta", "totp_idx_not_enrolled", values=HANDLES) as cas, pytest.raises(MFARequired) as info:
-        await make(**fields).authenticate(TOTP("jane@acme.example", "123456", PASSWORD))
-    assert cas.all_played
-    assert info.value.code == "mfa_enrollment_required"
-    assert info.value.factors == ("google_otp",)
+    err = await replayed_error(
+        make(**fields),
+        "okta",
+        "totp_idx_not_enrolled",
+        TOTP("jane@acme.example", "123456", PASSWORD),
+        MFARequired,
+        values=HANDLES,
+    )
+    assert err.code == "mfa_enrollment_required"
+    assert err.factors == ("google_otp",)
 
 
 async def test_wrong_password(make: Connectors, fields: dict[str, Any]) -> None:
