@@ -13,6 +13,7 @@ the assertions every provider's version of that scenario makes.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -39,6 +40,7 @@ from .minted import ID_TOKEN, replay
 
 __all__ = [
     "Refusal",
+    "Tenant",
     "code_expired",
     "finish_code_flow",
     "mfa_required",
@@ -173,28 +175,36 @@ async def code_expired(
         )
 
 
+@dataclasses.dataclass(frozen=True)
+class Tenant:
+    """A provider's cassette tenant, as :func:`wrong_password_recordable` and
+    :func:`no_secret_in_logs` need it: the user, the password-success and wrong-password
+    scenarios, and for ``nox -s record`` the connector fields' environment variables (field ->
+    variable; ``defaults`` for those that may be unset)."""
+
+    provider: str
+    username: str
+    success: str
+    refusal: str
+    recorded: Mapping[str, str]
+    defaults: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+
 async def wrong_password_recordable(
-    make: Callable[..., Connector[Any]],
-    provider: str,
-    cassette: str,
-    *,
-    replayed: Mapping[str, Any],
-    recorded: Mapping[str, str],
-    username: str,
-    **defaults: Any,
+    make: Callable[..., Connector[Any]], tenant: Tenant, replayed: Mapping[str, Any]
 ) -> None:
-    """A wrong password: replayed with ``replayed`` fields and ``username``; when ``nox -s record``
-    re-records ``provider``, the tenant's fields come from the ``recorded`` variables (``defaults``
-    for those unset) and the user from ``<PROVIDER>_USERNAME`` / ``<PROVIDER>_PASSWORD``."""
-    fields = tenant_fields(provider, recorded, replayed, defaults=defaults)
-    password = "Wr0ng-Passw0rd"
+    """A wrong password: replayed (``tenant.refusal``) with ``replayed`` fields and
+    ``tenant.username``; when ``nox -s record`` re-records the provider, the fields come from
+    ``tenant.recorded`` and the user from ``<PROVIDER>_USERNAME`` / ``<PROVIDER>_PASSWORD``."""
+    provider, username, password = tenant.provider, tenant.username, "Wr0ng-Passw0rd"
+    fields = tenant_fields(provider, tenant.recorded, replayed, defaults=tenant.defaults)
     if recording(provider):
         fields["methods"] = ["password"]
         prefix = provider.upper()
         username, password = os.environ[f"{prefix}_USERNAME"], os.environ[f"{prefix}_PASSWORD"] + "-wrong"
     conn = make(**fields)
     with (
-        replay(provider, cassette, match_on=("method", "path")) as cas,
+        replay(provider, tenant.refusal, match_on=("method", "path")) as cas,
         pytest.raises(InvalidCredentials),
     ):
         await conn.authenticate(Password(username, password))
@@ -203,25 +213,22 @@ async def wrong_password_recordable(
 
 async def no_secret_in_logs(
     make: Callable[..., Connector[Any]],
+    tenant: Tenant,
     fields: Mapping[str, Any],
-    provider: str,
-    *,
-    success: str,
-    refusal: str,
-    username: str,
     values: Mapping[str, str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """``success`` then ``refusal`` replayed for ``username`` with DEBUG logging: the transport
-    logged the exchange, yet neither the logs nor the reprs of the result, its tokens, the
-    connector or its config show the password, client secret, ID token or access token."""
+    """``tenant.success`` then ``tenant.refusal`` replayed with DEBUG logging (``values`` for the
+    success's placeholders): the transport logged the exchange, yet neither the logs nor the reprs
+    of the result, its tokens, the connector or its config show the password, client secret, ID
+    token or access token."""
     caplog.set_level(logging.DEBUG)
-    password = "correct-horse-battery"
+    provider, username, password = tenant.provider, tenant.username, "correct-horse-battery"
     conn = make(**fields)
-    with replay(provider, success, values=values):
+    with replay(provider, tenant.success, values=values):
         result = await conn.authenticate(Password(username, password))
     assert isinstance(result, Authenticated)
-    with replay(provider, refusal), pytest.raises(InvalidCredentials):
+    with replay(provider, tenant.refusal), pytest.raises(InvalidCredentials):
         await make(**fields).authenticate(Password(username, password))
     logged = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("vcr"))  # vcrpy's own
     assert "POST" in logged  # the transport did log the exchange

@@ -27,6 +27,7 @@ from tests.support.minted import ID_TOKEN, JWK, TestKey, replay
 from tests.support.providers import Connectors
 from tests.support.replayed import (
     Refusal,
+    Tenant,
     code_expired,
     finish_code_flow,
     mfa_required,
@@ -43,6 +44,19 @@ from .conftest import CLIENT_ID, ISSUER, SUBJECT
 pytestmark = pytest.mark.cassette
 
 REDIRECT_URI = "https://app.acme.example/callback"
+TENANT = Tenant(
+    "auth0",
+    "jane@acme.example",
+    success="password_realm_success",
+    refusal="wrong_password",
+    recorded={
+        "domain": "AUTH0_DOMAIN",
+        "client_id": "AUTH0_CLIENT_ID",
+        "client_secret": "AUTH0_CLIENT_SECRET",
+        "realm": "AUTH0_REALM",
+    },
+    defaults={"realm": "Username-Password-Authentication"},
+)
 
 
 def _values(key: TestKey, **claims: Any) -> dict[str, str]:
@@ -146,33 +160,10 @@ async def test_code_expired(make: Connectors, cassette_fields: dict[str, Any]) -
 
 async def test_wrong_password_recordable(make: Connectors, cassette_fields: dict[str, Any]) -> None:
     """A wrong password: replayed here, re-recordable against a real tenant (nox -s record -- auth0)."""
-    recorded = {
-        "domain": "AUTH0_DOMAIN",
-        "client_id": "AUTH0_CLIENT_ID",
-        "client_secret": "AUTH0_CLIENT_SECRET",
-        "realm": "AUTH0_REALM",
-    }
-    await wrong_password_recordable(
-        make,
-        "auth0",
-        "wrong_password",
-        replayed=cassette_fields,
-        recorded=recorded,
-        username="jane@acme.example",
-        realm="Username-Password-Authentication",
-    )
+    await wrong_password_recordable(make, TENANT, cassette_fields)
 
 
 async def test_no_secret_in_logs(
     make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await no_secret_in_logs(
-        make,
-        cassette_fields,
-        "auth0",
-        success="password_realm_success",
-        refusal="wrong_password",
-        username="jane@acme.example",
-        values=_values(test_key),
-        caplog=caplog,
-    )
+    await no_secret_in_logs(make, TENANT, cassette_fields, _values(test_key), caplog)

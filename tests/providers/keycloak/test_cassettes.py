@@ -25,6 +25,7 @@ from tests.support.minted import ID_TOKEN, JWK, TestKey, replay
 from tests.support.providers import Connectors
 from tests.support.replayed import (
     Refusal,
+    Tenant,
     code_expired,
     finish_code_flow,
     no_secret_in_logs,
@@ -40,6 +41,18 @@ from .conftest import CLIENT_ID, ISSUER, SERVER_URL, SUBJECT
 pytestmark = pytest.mark.cassette
 
 REDIRECT_URI = "https://app.acme.example/callback"
+TENANT = Tenant(
+    "keycloak",
+    "jane",
+    success="password_success",
+    refusal="wrong_password_26_6",
+    recorded={
+        "server_url": "KEYCLOAK_URL",
+        "realm": "KEYCLOAK_REALM",
+        "client_id": "KEYCLOAK_CLIENT_ID",
+        "client_secret": "KEYCLOAK_CLIENT_SECRET",
+    },
+)
 
 
 def _values(key: TestKey, **claims: Any) -> dict[str, str]:
@@ -149,32 +162,10 @@ async def test_issuer_mismatch_is_explained(make: Connectors, cassette_fields: d
 
 async def test_wrong_password_recordable(make: Connectors, cassette_fields: dict[str, Any]) -> None:
     """A wrong password: replayed here, re-recordable against a real server (nox -s record -- keycloak)."""
-    recorded = {
-        "server_url": "KEYCLOAK_URL",
-        "realm": "KEYCLOAK_REALM",
-        "client_id": "KEYCLOAK_CLIENT_ID",
-        "client_secret": "KEYCLOAK_CLIENT_SECRET",
-    }
-    await wrong_password_recordable(
-        make,
-        "keycloak",
-        "wrong_password_26_6",
-        replayed=cassette_fields,
-        recorded=recorded,
-        username="jane",
-    )
+    await wrong_password_recordable(make, TENANT, cassette_fields)
 
 
 async def test_no_secret_in_logs(
     make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await no_secret_in_logs(
-        make,
-        cassette_fields,
-        "keycloak",
-        success="password_success",
-        refusal="wrong_password_26_6",
-        username="jane",
-        values=_values(test_key),
-        caplog=caplog,
-    )
+    await no_secret_in_logs(make, TENANT, cassette_fields, _values(test_key), caplog)

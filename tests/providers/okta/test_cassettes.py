@@ -21,6 +21,7 @@ from tests.support.minted import ID_TOKEN, JWK, TestKey, replay
 from tests.support.providers import Connectors
 from tests.support.replayed import (
     Refusal,
+    Tenant,
     code_expired,
     finish_code_flow,
     mfa_required,
@@ -38,6 +39,19 @@ from .conftest import id_token_values as _values
 pytestmark = pytest.mark.cassette
 
 REDIRECT_URI = "https://app.acme.example/callback"
+TENANT = Tenant(
+    "okta",
+    "jane@acme.example",
+    success="password_success",
+    refusal="wrong_password",
+    recorded={
+        "domain": "OKTA_DOMAIN",
+        "authorization_server_id": "OKTA_AUTHORIZATION_SERVER_ID",
+        "client_id": "OKTA_CLIENT_ID",
+        "client_secret": "OKTA_CLIENT_SECRET",
+    },
+    defaults={"authorization_server_id": "default"},
+)
 
 
 async def test_password_success(make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey) -> None:
@@ -101,36 +115,13 @@ async def test_code_expired(make: Connectors, cassette_fields: dict[str, Any]) -
 
 async def test_wrong_password_recordable(make: Connectors, cassette_fields: dict[str, Any]) -> None:
     """A wrong password: replayed here, re-recordable against a real org (nox -s record -- okta)."""
-    recorded = {
-        "domain": "OKTA_DOMAIN",
-        "authorization_server_id": "OKTA_AUTHORIZATION_SERVER_ID",
-        "client_id": "OKTA_CLIENT_ID",
-        "client_secret": "OKTA_CLIENT_SECRET",
-    }
-    await wrong_password_recordable(
-        make,
-        "okta",
-        "wrong_password",
-        replayed=cassette_fields,
-        recorded=recorded,
-        username="jane@acme.example",
-        authorization_server_id="default",
-    )
+    await wrong_password_recordable(make, TENANT, cassette_fields)
 
 
 async def test_no_secret_in_logs(
     make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await no_secret_in_logs(
-        make,
-        cassette_fields,
-        "okta",
-        success="password_success",
-        refusal="wrong_password",
-        username="jane@acme.example",
-        values=_values(test_key),
-        caplog=caplog,
-    )
+    await no_secret_in_logs(make, TENANT, cassette_fields, _values(test_key), caplog)
 
 
 async def test_org_server_issuer_is_refused_by_a_custom_server_config(
