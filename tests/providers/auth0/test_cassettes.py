@@ -23,28 +23,16 @@ from idpbridge import (
     ProviderUnavailable,
     RateLimited,
 )
+from tests.support import replayed
 from tests.support.minted import ID_TOKEN, JWK, TestKey, replay
 from tests.support.providers import Connectors
-from tests.support.replayed import (
-    Refusal,
-    Tenant,
-    code_expired,
-    finish_code_flow,
-    mfa_required,
-    no_secret_in_logs,
-    password_failure,
-    refusals,
-    replayed_login,
-    start_code_flow,
-    wrong_password_recordable,
-)
 
 from .conftest import CLIENT_ID, ISSUER, SUBJECT
 
 pytestmark = pytest.mark.cassette
 
 REDIRECT_URI = "https://app.acme.example/callback"
-TENANT = Tenant(
+TENANT = replayed.Tenant(
     "auth0",
     "jane@acme.example",
     success="password_realm_success",
@@ -77,7 +65,7 @@ async def test_password_realm_success(
     make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey
 ) -> None:
     conn = make(**cassette_fields)
-    result = await replayed_login(
+    result = await replayed.replayed_login(
         conn,
         "auth0",
         "password_realm_success",
@@ -107,7 +95,7 @@ async def test_organization_is_the_tenant(
 
 @pytest.mark.parametrize(
     "row",
-    refusals(
+    replayed.refusals(
         ("wrong_password", InvalidCredentials, "invalid_credentials", "invalid_grant"),
         ("custom_db_wrong_password", InvalidCredentials, "invalid_credentials", "access_denied"),
         ("blocked_user", AccountDisabled, "account_disabled", "unauthorized"),
@@ -121,21 +109,23 @@ async def test_organization_is_the_tenant(
         ("html_error", ProviderUnavailable, "provider.unavailable", None),
     ),
 )
-async def test_password_failures(make: Connectors, cassette_fields: dict[str, Any], row: Refusal) -> None:
-    await password_failure(make(**cassette_fields), "auth0", row, "jane@acme.example")
+async def test_password_failures(
+    make: Connectors, cassette_fields: dict[str, Any], row: replayed.Refusal
+) -> None:
+    await replayed.password_failure(make(**cassette_fields), "auth0", row, "jane@acme.example")
 
 
 async def test_mfa_required(make: Connectors, cassette_fields: dict[str, Any]) -> None:
-    await mfa_required(make(**cassette_fields), "auth0", "jane@acme.example")
+    await replayed.mfa_required(make(**cassette_fields), "auth0", "jane@acme.example")
 
 
 async def test_code_flow(make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey) -> None:
     conn = make(**cassette_fields)
-    start, endpoint, params = await start_code_flow(conn, "auth0", REDIRECT_URI)
+    start, endpoint, params = await replayed.start_code_flow(conn, "auth0", REDIRECT_URI)
     assert endpoint == f"{ISSUER}authorize"
     callback = {"code": "cassette-code", "state": params["state"]}
     values = _values(test_key, nonce=params["nonce"])
-    result = await finish_code_flow(conn, "auth0", start, callback, values)
+    result = await replayed.finish_code_flow(conn, "auth0", start, callback, values)
     assert result.identity.key == (ISSUER, SUBJECT)
 
 
@@ -144,7 +134,7 @@ async def test_issuer_without_the_slash_is_refused(
 ) -> None:
     """The classic Auth0 bug: ``https://{domain}`` (no slash) is another issuer, exactly compared."""
     conn = make(**cassette_fields)
-    start, _, params = await start_code_flow(conn, "auth0", REDIRECT_URI)
+    start, _, params = await replayed.start_code_flow(conn, "auth0", REDIRECT_URI)
     token = test_key.mint(iss=ISSUER.rstrip("/"), aud=CLIENT_ID, sub=SUBJECT, nonce=params["nonce"])
     with (
         replay("auth0", "code_success", values={ID_TOKEN: token, JWK: test_key.public_jwk}),
@@ -155,15 +145,15 @@ async def test_issuer_without_the_slash_is_refused(
 
 
 async def test_code_expired(make: Connectors, cassette_fields: dict[str, Any]) -> None:
-    await code_expired(make(**cassette_fields), "auth0", REDIRECT_URI, error=ExpiredCode)
+    await replayed.code_expired(make(**cassette_fields), "auth0", REDIRECT_URI, error=ExpiredCode)
 
 
 async def test_wrong_password_recordable(make: Connectors, cassette_fields: dict[str, Any]) -> None:
     """A wrong password: replayed here, re-recordable against a real tenant (nox -s record -- auth0)."""
-    await wrong_password_recordable(make, TENANT, cassette_fields)
+    await replayed.wrong_password_recordable(make, TENANT, cassette_fields)
 
 
 async def test_no_secret_in_logs(
     make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await no_secret_in_logs(make, TENANT, cassette_fields, _values(test_key), caplog)
+    await replayed.no_secret_in_logs(make, TENANT, cassette_fields, _values(test_key), caplog)

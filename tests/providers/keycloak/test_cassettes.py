@@ -21,27 +21,16 @@ from idpbridge import (
     TokenValidationError,
     UserNotConfirmed,
 )
+from tests.support import replayed
 from tests.support.minted import ID_TOKEN, JWK, TestKey, replay
 from tests.support.providers import Connectors
-from tests.support.replayed import (
-    Refusal,
-    Tenant,
-    code_expired,
-    finish_code_flow,
-    no_secret_in_logs,
-    password_failure,
-    refusals,
-    replayed_login,
-    start_code_flow,
-    wrong_password_recordable,
-)
 
 from .conftest import CLIENT_ID, ISSUER, SERVER_URL, SUBJECT
 
 pytestmark = pytest.mark.cassette
 
 REDIRECT_URI = "https://app.acme.example/callback"
-TENANT = Tenant(
+TENANT = replayed.Tenant(
     "keycloak",
     "jane",
     success="password_success",
@@ -73,7 +62,7 @@ def _values(key: TestKey, **claims: Any) -> dict[str, str]:
 
 async def test_password_success(make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey) -> None:
     conn = make(**cassette_fields)
-    result = await replayed_login(
+    result = await replayed.replayed_login(
         conn, "keycloak", "password_success", Password("jane", "correct-horse"), values=_values(test_key)
     )
     ident = result.identity
@@ -101,7 +90,7 @@ async def test_access_token_offered_as_id_token_is_refused(
 
 @pytest.mark.parametrize(
     "row",
-    refusals(
+    replayed.refusals(
         ("wrong_password_26_5", InvalidCredentials, "invalid_credentials", "invalid_grant"),
         ("wrong_password_26_6", InvalidCredentials, "invalid_credentials", "invalid_grant"),
         ("account_disabled", AccountDisabled, "account_disabled", "invalid_grant"),
@@ -113,8 +102,10 @@ async def test_access_token_offered_as_id_token_is_refused(
         ("html_error", ProviderUnavailable, "provider.unavailable", None),
     ),
 )
-async def test_password_failures(make: Connectors, cassette_fields: dict[str, Any], row: Refusal) -> None:
-    await password_failure(make(**cassette_fields), "keycloak", row, "jane")
+async def test_password_failures(
+    make: Connectors, cassette_fields: dict[str, Any], row: replayed.Refusal
+) -> None:
+    await replayed.password_failure(make(**cassette_fields), "keycloak", row, "jane")
 
 
 async def test_rate_limit_keeps_retry_after(make: Connectors, cassette_fields: dict[str, Any]) -> None:
@@ -136,16 +127,18 @@ async def test_required_actions_as_user_not_confirmed(
 
 async def test_code_flow(make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey) -> None:
     conn = make(**cassette_fields)
-    start, endpoint, params = await start_code_flow(conn, "keycloak", REDIRECT_URI)
+    start, endpoint, params = await replayed.start_code_flow(conn, "keycloak", REDIRECT_URI)
     assert endpoint == f"{ISSUER}/protocol/openid-connect/auth"  # front channel
     callback = {"code": "cassette-code", "state": params["state"], "iss": ISSUER}  # RFC 9207
     values = _values(test_key, nonce=params["nonce"])
-    result = await finish_code_flow(conn, "keycloak", start, callback, values)
+    result = await replayed.finish_code_flow(conn, "keycloak", start, callback, values)
     assert result.identity.key == (ISSUER, SUBJECT)
 
 
 async def test_code_expired(make: Connectors, cassette_fields: dict[str, Any]) -> None:
-    await code_expired(make(**cassette_fields), "keycloak", REDIRECT_URI, error=ExpiredCode, iss=ISSUER)
+    await replayed.code_expired(
+        make(**cassette_fields), "keycloak", REDIRECT_URI, error=ExpiredCode, iss=ISSUER
+    )
 
 
 async def test_issuer_mismatch_is_explained(make: Connectors, cassette_fields: dict[str, Any]) -> None:
@@ -162,10 +155,10 @@ async def test_issuer_mismatch_is_explained(make: Connectors, cassette_fields: d
 
 async def test_wrong_password_recordable(make: Connectors, cassette_fields: dict[str, Any]) -> None:
     """A wrong password: replayed here, re-recordable against a real server (nox -s record -- keycloak)."""
-    await wrong_password_recordable(make, TENANT, cassette_fields)
+    await replayed.wrong_password_recordable(make, TENANT, cassette_fields)
 
 
 async def test_no_secret_in_logs(
     make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await no_secret_in_logs(make, TENANT, cassette_fields, _values(test_key), caplog)
+    await replayed.no_secret_in_logs(make, TENANT, cassette_fields, _values(test_key), caplog)

@@ -17,21 +17,9 @@ from idpbridge import (
     RateLimited,
     TokenValidationError,
 )
+from tests.support import replayed
 from tests.support.minted import ID_TOKEN, JWK, TestKey, replay
 from tests.support.providers import Connectors
-from tests.support.replayed import (
-    Refusal,
-    Tenant,
-    code_expired,
-    finish_code_flow,
-    mfa_required,
-    no_secret_in_logs,
-    password_failure,
-    refusals,
-    replayed_login,
-    start_code_flow,
-    wrong_password_recordable,
-)
 
 from .conftest import CLIENT_ID, ISSUER, SUBJECT
 from .conftest import id_token_values as _values
@@ -39,7 +27,7 @@ from .conftest import id_token_values as _values
 pytestmark = pytest.mark.cassette
 
 REDIRECT_URI = "https://app.acme.example/callback"
-TENANT = Tenant(
+TENANT = replayed.Tenant(
     "okta",
     "jane@acme.example",
     success="password_success",
@@ -56,7 +44,7 @@ TENANT = Tenant(
 
 async def test_password_success(make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey) -> None:
     conn = make(**cassette_fields)
-    result = await replayed_login(
+    result = await replayed.replayed_login(
         conn,
         "okta",
         "password_success",
@@ -76,7 +64,7 @@ async def test_password_success(make: Connectors, cassette_fields: dict[str, Any
 
 @pytest.mark.parametrize(
     "row",
-    refusals(
+    replayed.refusals(
         ("wrong_password", InvalidCredentials, "invalid_credentials", "invalid_grant"),
         ("locked_out", InvalidCredentials, "invalid_credentials", "invalid_grant"),
         ("invalid_client_secret", ConfigurationError, "config.invalid_client", "invalid_client"),
@@ -87,41 +75,43 @@ async def test_password_success(make: Connectors, cassette_fields: dict[str, Any
         ("malformed_success", MalformedResponse, "provider.malformed_response", None),
     ),
 )
-async def test_password_failures(make: Connectors, cassette_fields: dict[str, Any], row: Refusal) -> None:
-    await password_failure(make(**cassette_fields), "okta", row, "jane@acme.example")
+async def test_password_failures(
+    make: Connectors, cassette_fields: dict[str, Any], row: replayed.Refusal
+) -> None:
+    await replayed.password_failure(make(**cassette_fields), "okta", row, "jane@acme.example")
 
 
 async def test_mfa_required(make: Connectors, cassette_fields: dict[str, Any]) -> None:
-    err = await mfa_required(make(**cassette_fields), "okta", "jane@acme.example")
+    err = await replayed.mfa_required(make(**cassette_fields), "okta", "jane@acme.example")
     assert err.message == "Verify with an additional authenticator to complete the sign-in process."
 
 
 async def test_code_flow(make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey) -> None:
     conn = make(**cassette_fields)
-    start, endpoint, params = await start_code_flow(
+    start, endpoint, params = await replayed.start_code_flow(
         conn, "okta", REDIRECT_URI, scopes=("openid", "email", "profile", "groups")
     )
     assert endpoint == f"{ISSUER}/v1/authorize"
     assert params["scope"] == "openid email profile groups"
     callback = {"code": "cassette-code", "state": params["state"]}
     values = _values(test_key, nonce=params["nonce"])
-    result = await finish_code_flow(conn, "okta", start, callback, values)
+    result = await replayed.finish_code_flow(conn, "okta", start, callback, values)
     assert result.identity.key == (ISSUER, SUBJECT)
 
 
 async def test_code_expired(make: Connectors, cassette_fields: dict[str, Any]) -> None:
-    await code_expired(make(**cassette_fields), "okta", REDIRECT_URI, error=ExpiredCode)
+    await replayed.code_expired(make(**cassette_fields), "okta", REDIRECT_URI, error=ExpiredCode)
 
 
 async def test_wrong_password_recordable(make: Connectors, cassette_fields: dict[str, Any]) -> None:
     """A wrong password: replayed here, re-recordable against a real org (nox -s record -- okta)."""
-    await wrong_password_recordable(make, TENANT, cassette_fields)
+    await replayed.wrong_password_recordable(make, TENANT, cassette_fields)
 
 
 async def test_no_secret_in_logs(
     make: Connectors, cassette_fields: dict[str, Any], test_key: TestKey, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await no_secret_in_logs(make, TENANT, cassette_fields, _values(test_key), caplog)
+    await replayed.no_secret_in_logs(make, TENANT, cassette_fields, _values(test_key), caplog)
 
 
 async def test_org_server_issuer_is_refused_by_a_custom_server_config(
