@@ -62,3 +62,14 @@ def realm(oidc_provider_variant: op.OPVariant) -> op.OIDCProviderPeer:
         issuer_path="/realms/acme",
         extra_claims={"alice": KEYCLOAK_CLAIMS, "bob": {**KEYCLOAK_CLAIMS, "typ": "Bearer"}},
     )
+
+
+@pytest.fixture
+def peer_fields(realm: op.OIDCProviderPeer) -> dict[str, Any]:
+    """The :func:`realm` peer as a Keycloak server (no ``backchannel_url``) and its confidential client."""
+    return {
+        "server_url": realm.base_url,
+        "realm": "acme",
+        "client_id": op.CLIENT_ID,
+        "client_secret": op.CLIENT_SECRET,
+    }

@@ -37,12 +37,9 @@ pytestmark = pytest.mark.peer("oidc-provider")
 
 
 @pytest.fixture
-def fields(realm: op.OIDCProviderPeer) -> dict[str, Any]:
+def fields(peer_fields: dict[str, Any]) -> dict[str, Any]:
     return {
-        "server_url": realm.base_url,
-        "realm": "acme",
-        "client_id": op.CLIENT_ID,
-        "client_secret": op.CLIENT_SECRET,
+        **peer_fields,
         "methods": ["oidc", "password", "token"],
         "scopes": ["openid", "email", "profile", "groups"],
     }

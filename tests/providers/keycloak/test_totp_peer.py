@@ -22,14 +22,8 @@ pytestmark = pytest.mark.peer("oidc-provider")
 
 
 @pytest.fixture
-def fields(realm: op.OIDCProviderPeer) -> dict[str, Any]:
-    return {
-        "server_url": realm.base_url,
-        "realm": "acme",
-        "client_id": op.CLIENT_ID,
-        "client_secret": op.CLIENT_SECRET,
-        "methods": ["oidc", "password", "totp"],
-    }
+def fields(peer_fields: dict[str, Any]) -> dict[str, Any]:
+    return {**peer_fields, "methods": ["oidc", "password", "totp"]}
 
 
 async def test_code_flow_with_totp(

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from idpbridge.providers.okta.connector import OktaConnector
+from tests.peers import oidc_provider as op
 from tests.support.minted import ID_TOKEN, JWK, TestKey
 from tests.support.providers import Connectors, connectors
 from tests.support.wire import recorder  # noqa: F401 - the fixture, for the TOTP tests
@@ -28,6 +29,13 @@ def test_key() -> TestKey:
 async def make() -> AsyncIterator[Connectors[OktaConnector]]:
     async with connectors("okta", OktaConnector, retries=1) as factory:
         yield factory
+
+
+@pytest.fixture
+def peer_fields(oidc_provider: op.OIDCProviderPeer) -> dict[str, Any]:
+    """The oidc-provider peer as an org server (loopback http: its issuer is the ``domain``) and
+    its confidential client."""
+    return {"domain": oidc_provider.issuer, "client_id": op.CLIENT_ID, "client_secret": op.CLIENT_SECRET}
 
 
 @pytest.fixture

@@ -37,11 +37,9 @@ pytestmark = pytest.mark.peer("oidc-provider")
 
 
 @pytest.fixture
-def fields(oidc_provider: op.OIDCProviderPeer) -> dict[str, Any]:
+def fields(peer_fields: dict[str, Any]) -> dict[str, Any]:
     return {
-        "domain": oidc_provider.issuer,  # loopback http: the org server's issuer is this URL
-        "client_id": op.CLIENT_ID,
-        "client_secret": op.CLIENT_SECRET,
+        **peer_fields,
         "methods": ["oidc", "password", "token"],
         "scopes": ["openid", "email", "profile", "groups", "offline_access"],
     }
