@@ -3,6 +3,7 @@ helper replays ``cassettes/<provider>/…`` through :func:`tests.support.minted.
 the assertions every provider's version of that scenario makes.
 
 * :func:`replayed_login` / :func:`replayed_error` — one attempt, every interaction played.
+* :func:`replayed_totp_step` / :func:`answer_refused_again` — a TOTP step, and its single use.
 * :func:`password_failure` / :func:`refusals` — a ``Password`` login a cassette refuses, mapped
   to one error.
 * :func:`mfa_required` — a ``Password`` login that needs a second factor.
@@ -23,9 +24,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from idpbridge import (
+    Answer,
     Authenticated,
     FinishOIDC,
+    FlowError,
     IdpBridgeError,
+    InputRequired,
     InvalidCredentials,
     MFARequired,
     Password,
@@ -41,6 +45,8 @@ from .minted import ID_TOKEN, replay
 __all__ = [
     "Refusal",
     "Tenant",
+    "TotpStep",
+    "answer_refused_again",
     "code_expired",
     "finish_code_flow",
     "mfa_required",
@@ -49,6 +55,7 @@ __all__ = [
     "refusals",
     "replayed_error",
     "replayed_login",
+    "replayed_totp_step",
     "start_code_flow",
     "wrong_password_recordable",
 ]
@@ -91,6 +98,41 @@ async def replayed_error(
         await conn.authenticate(method)
     assert cas.all_played
     return info.value
+
+
+@dataclasses.dataclass(frozen=True)
+class TotpStep:
+    """What :func:`replayed_totp_step` saw: the step, its opened continuation's data and how many
+    interactions the scenario played."""
+
+    step: InputRequired
+    sealed: dict[str, Any]
+    play_count: int
+
+
+async def replayed_totp_step(
+    conn: Connector[Any],
+    provider: str,
+    scenario: str,
+    method: Any,
+    *,
+    values: Mapping[str, str] | None = None,
+) -> TotpStep:
+    """``conn.authenticate(method)`` with ``<scenario>.yaml`` asks for the TOTP code: an
+    :class:`~idpbridge.InputRequired` whose one field is ``totp``, sealed for the ``totp`` method."""
+    with replay(provider, scenario, values=values) as cas:
+        step = await conn.authenticate(method)
+    assert isinstance(step, InputRequired)
+    assert step.field_names == ("totp",)
+    sealed = conn.continuations.open(step.continuation, method="totp").data
+    return TotpStep(step, sealed, cas.play_count)
+
+
+async def answer_refused_again(conn: Connector[Any], step: InputRequired, code: str) -> None:
+    """A TOTP step's continuation is single-use: answering it again is ``flow.reused``."""
+    with pytest.raises(FlowError) as info:
+        await conn.authenticate(Answer(step.continuation, {"totp": code}))
+    assert info.value.code == "flow.reused"
 
 
 class Refusal(NamedTuple):

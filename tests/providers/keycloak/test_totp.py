@@ -29,7 +29,7 @@ from tests.oidc.integration._drive import totp
 from tests.peers import oidc_provider as op
 from tests.support.minted import ID_TOKEN, JWK, TestKey, replay
 from tests.support.providers import Connectors
-from tests.support.replayed import replayed_error, replayed_login
+from tests.support.replayed import answer_refused_again, replayed_error, replayed_login, replayed_totp_step
 from tests.support.wire import Recorder
 
 from .conftest import CLIENT_ID, ISSUER, SERVER_URL, SUBJECT
@@ -113,17 +113,15 @@ async def test_two_steps_after_invalid_credentials(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     conn = make(**fields, totp_step="after_invalid_credentials")
-    with replay("keycloak", "totp_missing_otp"):
-        step = await conn.authenticate(Password("jane", PASSWORD))
-    assert isinstance(step, InputRequired)
-    assert step.field_names == ("totp",)
+    asked = await replayed_totp_step(conn, "keycloak", "totp_missing_otp", Password("jane", PASSWORD))
+    step = asked.step
     assert step.fields[0].kind == "totp"
     assert step.fields[0].secret
     # The password waits only inside the sealed continuation.
     shown = repr(step) + str(step.fields) + "\n".join(r.getMessage() for r in caplog.records)
     assert PASSWORD not in shown
     assert PASSWORD not in step.continuation.get_secret_value()
-    assert conn.continuations.open(step.continuation, method="totp").data["p"] == PASSWORD
+    assert asked.sealed["p"] == PASSWORD
 
     code = totp(SECRET)
     recorder.requests.clear()
@@ -142,9 +140,7 @@ async def test_two_steps_after_invalid_credentials(
 
     # Single-use: the same continuation again is refused before anything is sent.
     recorder.requests.clear()
-    with pytest.raises(FlowError) as info:
-        await conn.authenticate(Answer(step.continuation, {"totp": code}))
-    assert info.value.code == "flow.reused"
+    await answer_refused_again(conn, step, code)
     assert recorder.requests == []
 
 
@@ -253,9 +249,7 @@ async def _spent_once_across_workers(cache: Cache, fields: dict[str, Any], key: 
         with replay("keycloak", "totp_success", values=_values(key)):
             result = await second.authenticate(Answer(step.continuation, {"totp": "123456"}))
         assert isinstance(result, Authenticated)
-        with pytest.raises(FlowError) as info:
-            await first.authenticate(Answer(step.continuation, {"totp": "123456"}))
-        assert info.value.code == "flow.reused"
+        await answer_refused_again(first, step, "123456")
     finally:
         await factory.aclose()
 

@@ -13,7 +13,6 @@ from idpbridge import (
     Answer,
     Authenticated,
     ExpiredCode,
-    FlowError,
     InputRequired,
     InvalidCode,
     InvalidCredentials,
@@ -25,7 +24,7 @@ from tests.peers import oidc_provider as op
 from tests.support import otp
 from tests.support.minted import TestKey, replay
 from tests.support.providers import Connectors
-from tests.support.replayed import replayed_login
+from tests.support.replayed import answer_refused_again, replayed_login, replayed_totp_step
 from tests.support.wire import Recorder
 
 from .conftest import ISSUER, SUBJECT, id_token_values
@@ -85,11 +84,15 @@ async def test_two_steps(
     """Password -> InputRequired(totp) sealing the mfa_token -> Answer -> Authenticated; single-use."""
     caplog.set_level(logging.DEBUG)
     conn = make(**fields)
-    with replay("okta", "mfa_required", values={"REDACTED-MFA-TOKEN": MFA_TOKEN}):
-        step = await conn.authenticate(Password("jane@acme.example", PASSWORD))
-    assert isinstance(step, InputRequired)
-    assert step.field_names == ("totp",)
-    assert conn.continuations.open(step.continuation, method="totp").data["mfa_token"] == MFA_TOKEN
+    asked = await replayed_totp_step(
+        conn,
+        "okta",
+        "mfa_required",
+        Password("jane@acme.example", PASSWORD),
+        values={"REDACTED-MFA-TOKEN": MFA_TOKEN},
+    )
+    step = asked.step
+    assert asked.sealed["mfa_token"] == MFA_TOKEN
     code = otp.code(op.TOTP_SECRET)
     recorder.requests.clear()
     with replay("okta", "totp_direct_mfa_otp", values=_values(test_key)) as cas:
@@ -107,9 +110,7 @@ async def test_two_steps(
     )
     for secret in (MFA_TOKEN, PASSWORD, code):
         assert secret not in shown
-    with pytest.raises(FlowError) as info:
-        await conn.authenticate(Answer(step.continuation, {"totp": code}))
-    assert info.value.code == "flow.reused"
+    await answer_refused_again(conn, step, code)
 
 
 async def test_without_the_totp_method_mfa_required_is_raised(

@@ -16,7 +16,6 @@ from idpbridge import (
     Authenticated,
     ConfigurationError,
     ExpiredCode,
-    FlowError,
     InputRequired,
     InvalidCode,
     InvalidCredentials,
@@ -30,7 +29,7 @@ from tests.peers import oidc_provider as op
 from tests.support import otp
 from tests.support.minted import TestKey, replay
 from tests.support.providers import Connectors
-from tests.support.replayed import replayed_error, replayed_login
+from tests.support.replayed import answer_refused_again, replayed_error, replayed_login, replayed_totp_step
 from tests.support.wire import Recorder
 
 from .conftest import CLIENT_SECRET, ISSUER, SUBJECT, id_token_values
@@ -127,12 +126,11 @@ async def test_two_steps(
     """Password -> InputRequired(totp) sealing the stateHandle -> Answer -> Authenticated; single-use."""
     caplog.set_level(logging.DEBUG)
     conn = make(**fields)
-    with replay("okta", "totp_idx_success", values=_values(test_key)) as cas:
-        step = await conn.authenticate(Password("jane@acme.example", PASSWORD))
-    assert cas.play_count == 5  # discovery, interact, introspect, identify, challenge
-    assert isinstance(step, InputRequired)
-    assert step.field_names == ("totp",)
-    sealed = conn.continuations.open(step.continuation, method="totp").data
+    asked = await replayed_totp_step(
+        conn, "okta", "totp_idx_success", Password("jane@acme.example", PASSWORD), values=_values(test_key)
+    )
+    assert asked.play_count == 5  # discovery, interact, introspect, identify, challenge
+    step, sealed = asked.step, asked.sealed
     assert sealed["sh"] == HANDLES["REDACTED-STATE-HANDLE"]
     assert sealed["p"] is None  # the password was used: it is not kept
     code = otp.code(op.TOTP_SECRET)
@@ -149,9 +147,7 @@ async def test_two_steps(
     assert "/idp/idx/challenge/answer" in logged
     for secret in (PASSWORD, code, *HANDLES.values()):
         assert secret not in logged + repr(step) + repr(done)
-    with pytest.raises(FlowError) as info:
-        await conn.authenticate(Answer(step.continuation, {"totp": code}))
-    assert info.value.code == "flow.reused"
+    await answer_refused_again(conn, step, code)
 
 
 async def test_okta_verify_totp(
