@@ -17,34 +17,31 @@ Provider connectors (Okta, Auth0, Keycloak, Entra, …) override *data*, not flo
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any, ClassVar
-from urllib.parse import quote, urlencode
 
 from pydantic import SecretStr
 
-from ..classify import AUTHORIZATION_CODE, REFRESH_TOKEN, STANDARD_OAUTH_RULES, ErrorRule
+from ..classify import AUTHORIZATION_CODE, STANDARD_OAUTH_RULES, ErrorRule
 from ..connector import CheckResult, Connector
 from ..continuation import Continuation
 from ..errors import (
     ConfigurationError,
     FlowError,
     IdpBridgeError,
-    MalformedResponse,
     MFARequired,
-    TokenValidationError,
 )
 from ..identity import ClaimSource, Identity, TokenSet
 from ..methods import ExternalToken, FinishOIDC, Method, Password, StartOIDC
 from ..outcomes import Authenticated, Outcome, RedirectRequired
-from .authcode import build_authorization_request, callback_code, check_max_age, parse_max_age
+from . import _tokens
+from .authcode import build_authorization_request, callback_code, parse_max_age
 from .checks import run_checks
-from .claims import ClaimMap, build_identity, merge_claims
+from .claims import ClaimMap, build_identity
 from .client import ClientCredentials, ErrorInfo, OAuthClient, choose_auth_method, oauth_error
 from .config import OIDCConfig
 from .discovery import Discovery
-from .idtoken import ClaimCheck, TokenPolicy, TokenValidator, ValidatedToken
+from .idtoken import ClaimCheck, TokenPolicy, TokenValidator
 from .issuer import ExactIssuer, IssuerPolicy
 from .jwks import JWKSManager
 from .metadata import ProviderMetadata
@@ -52,9 +49,6 @@ from .ropc import password_grant
 from .userinfo import fetch_userinfo
 
 __all__ = ["OIDCConnector"]
-
-#: RFC 9068 JWT access tokens (``token_kind = "access_token"``).
-_ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
 
 
 class OIDCConnector(Connector[OIDCConfig]):
@@ -263,24 +257,6 @@ class OIDCConnector(Connector[OIDCConfig]):
             )
         return str(value)
 
-    async def _validate_id_token(
-        self,
-        metadata: ProviderMetadata,
-        token: str,
-        *,
-        nonce: str | None,
-        access_token: str | None,
-        expect_nonce: bool = False,
-    ) -> ValidatedToken:
-        return await self.validator.validate(
-            token,
-            self.token_policy(metadata),
-            jwks_uri=metadata.jwks_uri,
-            nonce=nonce,
-            access_token=access_token,
-            expect_nonce=expect_nonce,
-        )
-
     async def complete(
         self,
         metadata: ProviderMetadata,
@@ -295,42 +271,7 @@ class OIDCConnector(Connector[OIDCConfig]):
         For subclasses whose own flow ends in a token response (PingOne's ``pi.flow``): ``nonce``
         is the one sent in the authorization request (``None`` for grants without one).
         """
-        access_token = str(body["access_token"])
-        layers: list[tuple[ClaimSource, Mapping[str, Any]]] = []
-        subject: str | None = None
-        issuer = metadata.issuer
-        id_token = body.get("id_token")
-        if id_token:
-            validated = await self._validate_id_token(
-                metadata, id_token, nonce=nonce, access_token=access_token, expect_nonce=nonce is not None
-            )
-            if max_age is not None:
-                check_max_age(validated.claims, max_age, now=self.clock(), leeway=self.config.leeway)
-            layers.append((ClaimSource.ID_TOKEN, validated.claims))
-            subject, issuer = str(validated.claims["sub"]), str(validated.claims["iss"])
-        elif method is Method.OIDC and self.id_token_required:
-            raise MalformedResponse("the token response has no id_token", code="provider.token_response")
-        userinfo = None
-        fetched = await self.fetch_profile(metadata, access_token, subject=subject)
-        if fetched is not None:
-            source, userinfo = fetched
-            layers.append((source, userinfo))
-        if not layers:
-            raise MalformedResponse(
-                "the IdP returned no id_token and has no userinfo endpoint: no identity",
-                code="provider.token_response",
-            )
-        claims, sources = merge_claims(*layers)
-        now = self._now()
-        return Authenticated(
-            identity=self.make_identity(claims, sources, issuer),
-            tokens=TokenSet.from_response(body, now=now),
-            method=method,
-            userinfo=userinfo,
-        )
-
-    def _now(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self.clock(), tz=dt.UTC)
+        return await _tokens.complete(self, metadata, body, method=method, nonce=nonce, max_age=max_age)
 
     # -- flows ------------------------------------------------------------------------------------
 
@@ -422,50 +363,14 @@ class OIDCConnector(Connector[OIDCConfig]):
 
     async def validate_token(self, request: ExternalToken) -> Outcome:
         """Validate an ID token or JWT access token the IdP issued elsewhere."""
-        metadata = await self.metadata()
-        cfg = self.config
-        token = request.token.get_secret_value()
-        is_access = cfg.token_kind == "access_token"
-        policy = self.token_policy(metadata, audience=cfg.token_audience)
-        if is_access:
-            policy = dataclasses.replace(policy, header_types=_ACCESS_TOKEN_TYPES)
-        validated = await self.validator.validate(
-            token, policy, jwks_uri=metadata.jwks_uri, ignore_nonce=True
-        )
-        claims = validated.claims
-        if request.username is not None:
-            value = claims.get(cfg.username_claim)
-            if not isinstance(value, str) or value != request.username:
-                raise TokenValidationError(
-                    f"the token's {cfg.username_claim} does not match the username", code="token.username"
-                )
-        merged, sources = merge_claims((ClaimSource.EXTERNAL_TOKEN, claims))
-        secret = SecretStr(token)
-        tokens = TokenSet(access_token=secret) if is_access else TokenSet(id_token=secret)
-        return Authenticated(
-            identity=self.make_identity(merged, sources, str(claims["iss"])),
-            tokens=tokens,
-            method=Method.TOKEN,
-        )
+        return await _tokens.validate_external(self, request)
 
     # -- optional operations ----------------------------------------------------------------------
 
     async def refresh(self, refresh_token: str | SecretStr, *, subject: str | None = None) -> TokenSet:
         """Use a refresh token. A new ID token is validated and must keep ``subject`` (when given)."""
-        metadata = await self.metadata()
         rt = refresh_token.get_secret_value() if isinstance(refresh_token, SecretStr) else refresh_token
-        body = await self.oauth(metadata).token(
-            self.endpoint(metadata, "token_endpoint"), REFRESH_TOKEN, {"refresh_token": rt}
-        )
-        id_token = body.get("id_token")
-        if id_token:
-            validated = await self._validate_id_token(
-                metadata, id_token, nonce=None, access_token=str(body["access_token"])
-            )
-            if subject is not None and validated.claims["sub"] != subject:
-                raise TokenValidationError("the refreshed ID token is for another user", code="token.subject")
-        tokens = TokenSet.from_response({"refresh_token": rt, **body}, now=self._now())
-        return tokens
+        return await _tokens.refresh(self, rt, subject=subject)
 
     async def revoke(self, token: str | SecretStr, *, token_type_hint: str | None = None) -> None:
         """Revoke an access or refresh token (RFC 7009), when the IdP has a revocation endpoint."""
@@ -489,16 +394,13 @@ class OIDCConnector(Connector[OIDCConfig]):
         """
         metadata = await self.metadata()
         endpoint = self.endpoint(metadata, "end_session_endpoint")
-        params = {"client_id": self.config.client_id}
-        for key, value in (
-            ("post_logout_redirect_uri", post_logout_redirect_uri),
-            ("state", state),
-            ("logout_hint", logout_hint),
-        ):
-            if value:
-                params[key] = value
-        sep = "&" if "?" in endpoint else "?"
-        return endpoint + sep + urlencode(params, quote_via=quote)
+        params = {
+            "client_id": self.config.client_id,
+            "post_logout_redirect_uri": post_logout_redirect_uri,
+            "state": state,
+            "logout_hint": logout_hint,
+        }
+        return _tokens.logout_url(endpoint, params)
 
     async def probes(self) -> list[CheckResult]:
         return [CheckResult("configuration", True, "configuration is valid"), *await run_checks(self)]

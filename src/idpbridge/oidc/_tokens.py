@@ -1,0 +1,151 @@
+"""What :class:`~idpbridge.oidc.connector.OIDCConnector` does with tokens once it has them.
+
+Plain functions the connector's methods delegate to: turning a token response into an
+:class:`~idpbridge.outcomes.Authenticated` (ID token, then UserInfo), validating an
+:class:`~idpbridge.methods.ExternalToken`, refreshing, and building the RP-initiated logout URL.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+from pydantic import SecretStr
+
+from ..classify import REFRESH_TOKEN
+from ..errors import MalformedResponse, TokenValidationError
+from ..identity import ClaimSource, TokenSet
+from ..methods import ExternalToken, Method
+from ..outcomes import Authenticated
+from .authcode import check_max_age
+from .claims import merge_claims
+from .idtoken import ValidatedToken
+from .metadata import ProviderMetadata
+
+if TYPE_CHECKING:
+    from .connector import OIDCConnector
+
+#: RFC 9068 JWT access tokens (``token_kind = "access_token"``).
+ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
+
+
+def now(conn: OIDCConnector) -> dt.datetime:
+    """The connector's clock as an aware UTC datetime."""
+    return dt.datetime.fromtimestamp(conn.clock(), tz=dt.UTC)
+
+
+async def validate_id_token(
+    conn: OIDCConnector,
+    metadata: ProviderMetadata,
+    token: str,
+    *,
+    nonce: str | None,
+    access_token: str | None,
+    expect_nonce: bool = False,
+) -> ValidatedToken:
+    """Validate an ID token from the token endpoint against the connector's token policy."""
+    return await conn.validator.validate(
+        token,
+        conn.token_policy(metadata),
+        jwks_uri=metadata.jwks_uri,
+        nonce=nonce,
+        access_token=access_token,
+        expect_nonce=expect_nonce,
+    )
+
+
+async def complete(
+    conn: OIDCConnector,
+    metadata: ProviderMetadata,
+    body: Mapping[str, Any],
+    *,
+    method: Method,
+    nonce: str | None,
+    max_age: int | None,
+) -> Authenticated:
+    """See :meth:`OIDCConnector.complete`."""
+    access_token = str(body["access_token"])
+    layers: list[tuple[ClaimSource, Mapping[str, Any]]] = []
+    subject: str | None = None
+    issuer = metadata.issuer
+    id_token = body.get("id_token")
+    if id_token:
+        validated = await validate_id_token(
+            conn, metadata, id_token, nonce=nonce, access_token=access_token, expect_nonce=nonce is not None
+        )
+        if max_age is not None:
+            check_max_age(validated.claims, max_age, now=conn.clock(), leeway=conn.config.leeway)
+        layers.append((ClaimSource.ID_TOKEN, validated.claims))
+        subject, issuer = str(validated.claims["sub"]), str(validated.claims["iss"])
+    elif method is Method.OIDC and conn.id_token_required:
+        raise MalformedResponse("the token response has no id_token", code="provider.token_response")
+    userinfo = None
+    fetched = await conn.fetch_profile(metadata, access_token, subject=subject)
+    if fetched is not None:
+        source, userinfo = fetched
+        layers.append((source, userinfo))
+    if not layers:
+        raise MalformedResponse(
+            "the IdP returned no id_token and has no userinfo endpoint: no identity",
+            code="provider.token_response",
+        )
+    claims, sources = merge_claims(*layers)
+    return Authenticated(
+        identity=conn.make_identity(claims, sources, issuer),
+        tokens=TokenSet.from_response(body, now=now(conn)),
+        method=method,
+        userinfo=userinfo,
+    )
+
+
+async def validate_external(conn: OIDCConnector, request: ExternalToken) -> Authenticated:
+    """See :meth:`OIDCConnector.validate_token`."""
+    metadata = await conn.metadata()
+    cfg = conn.config
+    token = request.token.get_secret_value()
+    is_access = cfg.token_kind == "access_token"
+    policy = conn.token_policy(metadata, audience=cfg.token_audience)
+    if is_access:
+        policy = dataclasses.replace(policy, header_types=ACCESS_TOKEN_TYPES)
+    validated = await conn.validator.validate(token, policy, jwks_uri=metadata.jwks_uri, ignore_nonce=True)
+    claims = validated.claims
+    if request.username is not None:
+        value = claims.get(cfg.username_claim)
+        if not isinstance(value, str) or value != request.username:
+            raise TokenValidationError(
+                f"the token's {cfg.username_claim} does not match the username", code="token.username"
+            )
+    merged, sources = merge_claims((ClaimSource.EXTERNAL_TOKEN, claims))
+    secret = SecretStr(token)
+    tokens = TokenSet(access_token=secret) if is_access else TokenSet(id_token=secret)
+    return Authenticated(
+        identity=conn.make_identity(merged, sources, str(claims["iss"])),
+        tokens=tokens,
+        method=Method.TOKEN,
+    )
+
+
+async def refresh(conn: OIDCConnector, refresh_token: str, *, subject: str | None) -> TokenSet:
+    """See :meth:`OIDCConnector.refresh`."""
+    metadata = await conn.metadata()
+    body = await conn.oauth(metadata).token(
+        conn.endpoint(metadata, "token_endpoint"), REFRESH_TOKEN, {"refresh_token": refresh_token}
+    )
+    id_token = body.get("id_token")
+    if id_token:
+        validated = await validate_id_token(
+            conn, metadata, id_token, nonce=None, access_token=str(body["access_token"])
+        )
+        if subject is not None and validated.claims["sub"] != subject:
+            raise TokenValidationError("the refreshed ID token is for another user", code="token.subject")
+    return TokenSet.from_response({"refresh_token": refresh_token, **body}, now=now(conn))
+
+
+def logout_url(endpoint: str, params: Mapping[str, str | None]) -> str:
+    """``endpoint`` with the non-empty ``params`` appended as a query string."""
+    query = {key: value for key, value in params.items() if value}
+    sep = "&" if "?" in endpoint else "?"
+    return endpoint + sep + urlencode(query, quote_via=quote)
