@@ -22,16 +22,15 @@ import os
 import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any, Self, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy import event as sa_event
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from . import _schema as s
+from ._engine import create_engine, database_url, is_busy, store_error, unavailable
 from .errors import AlreadyLinked, StoreError, UnknownLocalUser
 from .store import Link, LocalUser, MigrationEvent
 
@@ -39,56 +38,6 @@ __all__ = ["SQLUserStore", "StoreStats", "create_engine", "database_url"]
 
 T = TypeVar("T")
 _COLUMNS = ("email", "email_verified")
-_SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
-_PG_RETRY_STATES = ("40001", "40P01")  # serialization_failure, deadlock_detected
-
-
-def database_url(value: str | os.PathLike[str]) -> sa.URL:
-    """An async SQLAlchemy URL from a URL or a plain file path (which means SQLite).
-
-    ``sqlite:///x.db`` gets the aiosqlite driver and ``postgresql://``/``postgres://`` the asyncpg
-    driver; other databases raise :class:`~idpbridge.jit.StoreError` (``jit.store.unsupported``).
-    """
-    text = os.fspath(value)
-    if "://" not in text:
-        return sa.URL.create("sqlite+aiosqlite", database=str(Path(text).expanduser().resolve()))
-    if text.startswith("postgres://"):
-        text = "postgresql://" + text[len("postgres://") :]
-    url = sa.make_url(text)
-    backend = url.get_backend_name()
-    if backend == "sqlite":
-        return url.set(drivername="sqlite+aiosqlite")
-    if backend == "postgresql":
-        return url.set(drivername="postgresql+asyncpg")
-    raise StoreError(
-        f"unsupported database {backend!r}: use SQLite or PostgreSQL", code="jit.store.unsupported"
-    )
-
-
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-    finally:
-        cursor.close()
-
-
-def create_engine(url: str | os.PathLike[str], *, busy_timeout: float = 30.0, **kwargs: Any) -> AsyncEngine:
-    """An :class:`~sqlalchemy.ext.asyncio.AsyncEngine` set up for the store.
-
-    SQLite: WAL, foreign keys on, ``busy_timeout`` seconds of waiting on locks. Statement
-    parameters are hidden from SQLAlchemy's error messages (``hide_parameters``).
-    """
-    sa_url = database_url(url)
-    kwargs.setdefault("hide_parameters", True)
-    if sa_url.get_backend_name() == "sqlite":
-        connect_args = {"timeout": busy_timeout, **kwargs.pop("connect_args", {})}
-        engine = create_async_engine(sa_url, connect_args=connect_args, **kwargs)
-        sa_event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
-        return engine
-    return create_async_engine(sa_url, **kwargs)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -221,9 +170,9 @@ class SQLUserStore:
             async with self.engine.connect() as conn:
                 row = (await conn.execute(self._q_linked, {"issuer": issuer, "subject": subject})).first()
         except sa.exc.DBAPIError as exc:
-            raise _store_error(exc) from exc
+            raise store_error(exc) from exc
         except OSError as exc:
-            raise _unavailable(exc) from exc
+            raise unavailable(exc) from exc
         if row is None:
             return None
         return LocalUser(id=row[0], attributes=_attributes(row), email_verified=row[2])
@@ -386,10 +335,10 @@ class SQLUserStore:
             try:
                 return await op()
             except sa.exc.DBAPIError as exc:
-                if not _is_busy(exc) or attempt == self._busy_retries - 1:
-                    raise _store_error(exc) from exc
+                if not is_busy(exc) or attempt == self._busy_retries - 1:
+                    raise store_error(exc) from exc
             except OSError as exc:  # asyncpg lets connection failures through unwrapped
-                raise _unavailable(exc) from exc
+                raise unavailable(exc) from exc
             await asyncio.sleep(delay * random.uniform(0.5, 1.5))  # noqa: S311 - jitter, not crypto
             delay = min(delay * 2, 0.5)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -446,30 +395,3 @@ def _split(values: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, A
 
 def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
-def _is_busy(exc: sa.exc.DBAPIError) -> bool:
-    orig = exc.orig
-    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    if state in _PG_RETRY_STATES:
-        return True
-    text = str(orig).lower()
-    return any(marker in text for marker in _SQLITE_BUSY)
-
-
-def _unavailable(exc: OSError) -> StoreError:
-    return StoreError(
-        f"database unavailable ({type(exc).__name__})", code="jit.store.unavailable", retryable=True
-    )
-
-
-def _store_error(exc: sa.exc.DBAPIError) -> StoreError:
-    """A StoreError naming the failure class only (no SQL, no parameters)."""
-    kind = type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__
-    if _is_busy(exc):
-        return StoreError(f"database busy ({kind})", code="jit.store.busy", retryable=True)
-    if isinstance(exc, sa.exc.IntegrityError):
-        return StoreError(f"integrity error ({kind})", code="jit.store.integrity")
-    if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError) or exc.connection_invalidated:
-        return StoreError(f"database unavailable ({kind})", code="jit.store.unavailable", retryable=True)
-    return StoreError(f"database error ({kind})", code="jit.store.error")
