@@ -43,7 +43,6 @@ from ._policy import HttpPolicy, Timeouts
 from ._retry import NO_RETRY, RetryPolicy, parse_retry_after
 from .errors import (
     ConfigurationError,
-    IdpBridgeError,
     MalformedResponse,
     ProviderError,
     ProviderUnavailable,
@@ -504,10 +503,3 @@ class HttpClient:
                 )
             chunks.append(chunk)
         return b"".join(chunks)
-
-
-def reraise_as(exc: BaseException, default: type[IdpBridgeError]) -> IdpBridgeError:
-    """Wrap a non-idpbridge exception (for code that must not leak library exceptions)."""
-    if isinstance(exc, IdpBridgeError):
-        return exc
-    return default(f"{type(exc).__name__}: {sanitize(exc, limit=120)}")
