@@ -222,12 +222,8 @@ class OIDCConnector(Connector[OIDCConfig]):
     def token_policy(
         self, metadata: ProviderMetadata, *, audience: str | None = None, external: bool = False
     ) -> TokenPolicy:
-        """How tokens from this IdP are validated (memoized per metadata, audience and kind).
-
-        ``external=False`` (the default) is for ID tokens just received from the token endpoint:
-        their ``iat`` may be at most ``max_token_age`` old. ``external=True`` is for an
-        :class:`~idpbridge.ExternalToken` issued elsewhere: ``max_external_token_age``.
-        """
+        """How tokens are validated (memoized): ``iat`` within ``max_token_age`` for token-endpoint
+        ID tokens, or ``max_external_token_age`` with ``external=True`` (an ExternalToken)."""
         key = (metadata, audience, external)
         cached = self._policies.get(key)
         if cached is None:
@@ -240,8 +236,7 @@ class OIDCConnector(Connector[OIDCConfig]):
         return cached
 
     def build_token_policy(self, metadata: ProviderMetadata, *, audience: str | None = None) -> TokenPolicy:
-        """Build the :class:`TokenPolicy` for token-endpoint ID tokens (override to change
-        algorithms, leeway, checks); :meth:`token_policy` derives the external-token one from it."""
+        """Build the token-endpoint :class:`TokenPolicy` (override to change algorithms, checks)."""
         cfg = self.config
         algorithms = cfg.id_token_algorithms or metadata.id_token_signing_alg_values_supported or ("RS256",)
         return TokenPolicy(
