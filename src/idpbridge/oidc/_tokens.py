@@ -66,7 +66,12 @@ async def complete(
     nonce: str | None,
     max_age: int | None,
 ) -> Authenticated:
-    """See :meth:`OIDCConnector.complete`."""
+    """See :meth:`OIDCConnector.complete`.
+
+    Without an ``id_token`` the identity comes from UserInfo alone; that is refused with
+    ``provider.id_token_missing`` for the code flow (unless the connector's ``id_token_required``
+    is off, as for Meta) and for other grants when ``require_id_token`` resolves to true.
+    """
     access_token = str(body["access_token"])
     layers: list[tuple[ClaimSource, Mapping[str, Any]]] = []
     subject: str | None = None
@@ -80,8 +85,11 @@ async def complete(
             check_max_age(validated.claims, max_age, now=conn.clock(), leeway=conn.config.leeway)
         layers.append((ClaimSource.ID_TOKEN, validated.claims))
         subject, issuer = str(validated.claims["sub"]), str(validated.claims["iss"])
-    elif method is Method.OIDC and conn.id_token_required:
-        raise MalformedResponse("the token response has no id_token", code="provider.token_response")
+    elif _id_token_required(conn, method):
+        raise MalformedResponse(
+            f"the token response ({method.value}) has no id_token, and one is required",
+            code="provider.id_token_missing",
+        )
     userinfo = None
     fetched = await conn.fetch_profile(metadata, access_token, subject=subject)
     if fetched is not None:
@@ -101,13 +109,19 @@ async def complete(
     )
 
 
+def _id_token_required(conn: OIDCConnector, method: Method) -> bool:
+    if method is Method.OIDC:
+        return conn.id_token_required
+    return conn.config.id_token_expected
+
+
 async def validate_external(conn: OIDCConnector, request: ExternalToken) -> Authenticated:
     """See :meth:`OIDCConnector.validate_token`."""
     metadata = await conn.metadata()
     cfg = conn.config
     token = request.token.get_secret_value()
     is_access = cfg.token_kind == "access_token"
-    policy = conn.token_policy(metadata, audience=cfg.token_audience)
+    policy = conn.token_policy(metadata, audience=cfg.token_audience, external=True)
     if is_access:
         policy = dataclasses.replace(policy, header_types=ACCESS_TOKEN_TYPES)
     validated = await conn.validator.validate(token, policy, jwks_uri=metadata.jwks_uri, ignore_nonce=True)

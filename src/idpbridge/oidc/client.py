@@ -7,6 +7,8 @@
   <idpbridge.http.HttpClient.post>`, never replayed once they may have reached the IdP.
 * A 200 answer carrying ``error`` is an error; error answers are classified through an
   :class:`~idpbridge.classify.ErrorRule` table.
+* A success must carry ``access_token`` and ``token_type`` ``Bearer`` (any case): a missing or
+  other ``token_type`` is :class:`~idpbridge.MalformedResponse` ``provider.token_type``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ __all__ = [
     "ErrorInfo",
     "ErrorParser",
     "OAuthClient",
+    "check_token_type",
     "choose_auth_method",
     "classify_response",
     "error_body",
@@ -231,14 +234,29 @@ def _check_token_response(body: Mapping[str, Any], *, url: str) -> None:
     token = body.get("access_token")
     if not isinstance(token, str) or not token:
         raise _malformed(url, "has no access_token")
-    token_type = body.get("token_type")
-    if token_type is not None and (not isinstance(token_type, str) or token_type.lower() != "bearer"):
-        shown = token_type[:20] if isinstance(token_type, str) else type(token_type).__name__
-        raise _malformed(url, f"has unsupported token_type {shown!r}")
+    check_token_type(body.get("token_type"), source=f"token response from {redact_url(url)}")
     for name in ("id_token", "refresh_token"):
         value = body.get(name)
         if value is not None and (not isinstance(value, str) or not value):
             raise _malformed(url, f"has a malformed {name}")
+
+
+def check_token_type(token_type: object, *, source: str) -> None:
+    """Require ``token_type`` ``Bearer`` (case-insensitive, RFC 6749 §5.1 and §7.1).
+
+    Every token response must carry ``token_type`` (RFC 6749 §5.1 makes it REQUIRED); we send
+    no DPoP proof, so any other type is not one we can use. Raises
+    :class:`~idpbridge.MalformedResponse` with code ``provider.token_type``; ``source`` names
+    the response in the message.
+    """
+    if isinstance(token_type, str) and token_type.lower() == "bearer":
+        return
+    if token_type is None:
+        what = "has no token_type"
+    else:
+        shown = token_type[:20] if isinstance(token_type, str) else type(token_type).__name__
+        what = f"has unsupported token_type {shown!r} (expected Bearer)"
+    raise MalformedResponse(f"{source} {what}", code="provider.token_type")
 
 
 def _malformed(url: str, what: str) -> MalformedResponse:

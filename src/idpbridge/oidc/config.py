@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 
 from ..config import ConnectorConfig
 from ..methods import Method
+from .idtoken import EXTERNAL_MAX_IAT_AGE, FLOW_MAX_IAT_AGE
 from .metadata import ENDPOINT_FIELDS
 from .urls import secure_url
 
@@ -28,6 +29,12 @@ class OIDCConfig(ConnectorConfig):
 
     ``password`` (ROPC) is off unless listed in ``methods`` (RFC 9700 §2.4): the default
     methods are ``oidc`` and ``token``.
+
+    Token age: an ID token from the token endpoint (code, password, OTP and refresh grants) may
+    have an ``iat`` at most ``max_token_age`` (+ ``leeway``) old; an
+    :class:`~idpbridge.ExternalToken` at most ``max_external_token_age`` (+ ``leeway``).
+    ``require_id_token`` decides whether a password or OTP grant answered without an ID token
+    may yield an identity from UserInfo alone (the code flow always requires one).
     """
 
     supported_methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN})
@@ -50,7 +57,27 @@ class OIDCConfig(ConnectorConfig):
     )
     allow_symmetric_id_tokens: bool = Field(False, description="Accept HS* ID tokens keyed with the secret.")
     leeway: float = Field(60, ge=0, le=300, description="Clock skew tolerated, in seconds.")
-    max_token_age: float | None = Field(86400, gt=0, description="Maximum age of a token's iat.")
+    max_token_age: float = Field(
+        FLOW_MAX_IAT_AGE,
+        ge=30,
+        le=3600,
+        allow_inf_nan=False,
+        description="Maximum iat age (s) of an ID token just received from the token endpoint.",
+    )
+    max_external_token_age: float = Field(
+        EXTERNAL_MAX_IAT_AGE,
+        ge=60,
+        le=86400,
+        allow_inf_nan=False,
+        description="Maximum iat age (s) of an ExternalToken (a token issued elsewhere, handed in).",
+    )
+    require_id_token: bool | None = Field(
+        None,
+        description=(
+            "Refuse a password/OTP grant answered without an id_token. Default: required when "
+            "scopes include openid; false lets UserInfo alone identify the user."
+        ),
+    )
     fetch_userinfo: bool = Field(True, description="Merge the UserInfo claims into the identity.")
     claim_mapping: dict[str, str | bool | None] = Field(
         default_factory=dict, description="Identity field -> claim name (dotted paths reach into objects)."
@@ -83,7 +110,16 @@ class OIDCConfig(ConnectorConfig):
             self.client_secret and self.client_secret.get_secret_value()
         ):
             raise ValueError(f"client_secret: required by {self.token_endpoint_auth_method}")
+        if self.require_id_token and "openid" not in self.scopes:
+            raise ValueError("require_id_token: needs 'openid' in scopes (no ID token is asked for)")
         return self
+
+    @property
+    def id_token_expected(self) -> bool:
+        """Whether a password or OTP grant must return an ID token (``require_id_token`` resolved)."""
+        if self.require_id_token is not None:
+            return self.require_id_token
+        return "openid" in self.scopes
 
     @property
     def enabled_methods(self) -> frozenset[Method]:

@@ -79,7 +79,7 @@ class OIDCConnector(Connector[OIDCConfig]):
         self.validator = TokenValidator(self.jwks, clock=self.clock)
         self.claims = self.claim_map.with_overrides(self.config.claim_mapping)
         self._oauth: OAuthClient | None = None
-        self._policies: dict[tuple[ProviderMetadata, str | None], TokenPolicy] = {}
+        self._policies: dict[tuple[ProviderMetadata, str | None, bool], TokenPolicy] = {}
         self._issuer: IssuerPolicy | None = None
         self._overrides = self.endpoint_overrides()
 
@@ -219,18 +219,24 @@ class OIDCConnector(Connector[OIDCConfig]):
             self._oauth = OAuthClient(self.http, creds, rules=self.error_rules, error_parser=self.parse_error)
         return self._oauth
 
-    def token_policy(self, metadata: ProviderMetadata, *, audience: str | None = None) -> TokenPolicy:
-        """How ID tokens from this IdP are validated (memoized per metadata and audience)."""
-        key = (metadata, audience)
+    def token_policy(
+        self, metadata: ProviderMetadata, *, audience: str | None = None, external: bool = False
+    ) -> TokenPolicy:
+        """How tokens are validated (memoized): ``iat`` within ``max_token_age`` for token-endpoint
+        ID tokens, or ``max_external_token_age`` with ``external=True`` (an ExternalToken)."""
+        key = (metadata, audience, external)
         cached = self._policies.get(key)
         if cached is None:
-            cached = self._policies[key] = self.build_token_policy(metadata, audience=audience)
+            cached = self.build_token_policy(metadata, audience=audience)
+            if external:
+                cached = dataclasses.replace(cached, max_iat_age=self.config.max_external_token_age)
+            self._policies[key] = cached
             if len(self._policies) > 8:
                 self._policies.pop(next(iter(self._policies)))
         return cached
 
     def build_token_policy(self, metadata: ProviderMetadata, *, audience: str | None = None) -> TokenPolicy:
-        """Build the :class:`TokenPolicy` (override to change algorithms, leeway, checks)."""
+        """Build the token-endpoint :class:`TokenPolicy` (override to change algorithms, checks)."""
         cfg = self.config
         algorithms = cfg.id_token_algorithms or metadata.id_token_signing_alg_values_supported or ("RS256",)
         return TokenPolicy(

@@ -37,6 +37,8 @@ from .issuer import IssuerPolicy
 from .jwks import JWKSManager, VerificationKey
 
 __all__ = [
+    "EXTERNAL_MAX_IAT_AGE",
+    "FLOW_MAX_IAT_AGE",
     "ID_TOKEN_TYPES",
     "ClaimCheck",
     "TokenPolicy",
@@ -54,6 +56,12 @@ log = logging.getLogger("idpbridge.oidc.idtoken")
 ClaimCheck = Callable[[Mapping[str, Any], Mapping[str, Any]], None]
 
 _HEADER_CACHE_SIZE = 64
+#: Default ``iat`` age limit (seconds, before the leeway) for a token just received from the token
+#: endpoint: it was minted during our own request, so minutes are plenty.
+FLOW_MAX_IAT_AGE = 300
+#: Default ``iat`` age limit for an :class:`~idpbridge.ExternalToken`, issued earlier elsewhere:
+#: one hour, the usual ID-token lifetime and oauth4webapi's limit for front-channel ID tokens.
+EXTERNAL_MAX_IAT_AGE = 3600
 ID_TOKEN_TYPES = frozenset({"jwt", "application/jwt"})
 _HASH_BY_SUFFIX: Mapping[str, Callable[[bytes], bytes]] = {
     "256": lambda b: hashlib.sha256(b).digest(),
@@ -76,7 +84,9 @@ class TokenPolicy:
     verified only with ``hmac_secret`` (the client secret, OIDC Core §10.1). ``trusted_azp`` names
     other client ids that may appear as ``azp`` (Google cross-client tokens). ``header_types``
     are the accepted header ``typ`` values (case-insensitive; an absent ``typ`` is accepted):
-    ``JWT`` for ID tokens, ``at+jwt`` for RFC 9068 access tokens.
+    ``JWT`` for ID tokens, ``at+jwt`` for RFC 9068 access tokens. ``max_iat_age`` bounds how old
+    ``iat`` may be (plus ``leeway``): :data:`FLOW_MAX_IAT_AGE` by default, for tokens fresh from
+    the token endpoint; connectors use :data:`EXTERNAL_MAX_IAT_AGE` for external tokens.
     """
 
     audience: str
@@ -85,7 +95,7 @@ class TokenPolicy:
     allow_symmetric: bool = False
     hmac_secret: SecretStr | None = None
     leeway: float = 60
-    max_iat_age: float | None = 86400
+    max_iat_age: float | None = FLOW_MAX_IAT_AGE
     max_size: int = 16384
     require_azp_when_multi_aud: bool = True
     claim_checks: tuple[ClaimCheck, ...] = ()

@@ -188,16 +188,6 @@ async def test_password_grant_sends_no_nonce_and_refuses_one(
     assert info.value.code == "token.nonce"
 
 
-async def test_password_grant_without_id_token_uses_userinfo(
-    connector: OIDCConnector, fake_op: FakeOP
-) -> None:
-    fake_op.issue_id_token = False
-    result = await connector.authenticate(Password("jane", "pw"))
-    assert isinstance(result, Authenticated)
-    assert result.identity.subject == "user-1"
-    assert set(result.identity.sources.values()) == {ClaimSource.USERINFO}
-
-
 async def test_empty_password_is_refused_locally(connector: OIDCConnector, fake_op: FakeOP) -> None:
     with pytest.raises(InvalidCredentials):
         await connector.authenticate(Password("jane", ""))

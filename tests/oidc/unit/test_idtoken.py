@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -11,9 +12,9 @@ import pytest
 from joserfc.jwk import OctKey
 from pydantic import SecretStr
 
-from idpbridge.errors import TokenValidationError
+from idpbridge.errors import ConfigurationError, TokenValidationError
 from idpbridge.oidc import ExactIssuer, TokenPolicy, TokenValidator
-from idpbridge.oidc.idtoken import at_hash, claim_equals
+from idpbridge.oidc.idtoken import EXTERNAL_MAX_IAT_AGE, FLOW_MAX_IAT_AGE, at_hash, claim_equals
 
 from .conftest import (
     CLIENT_ID,
@@ -324,6 +325,26 @@ async def test_expired(validator: TokenValidator, policy: TokenPolicy, keys: Key
 async def test_old_iat(validator: TokenValidator, policy: TokenPolicy, keys: Keys) -> None:
     week = 7 * 86400
     await refused(validator, mint(keys.rsa, claims(iat=int(NOW) - week)), policy, "token.issued_at")
+
+
+async def test_iat_age_edges_of_the_default_policy(
+    validator: TokenValidator, policy: TokenPolicy, keys: Keys
+) -> None:
+    """Default max_iat_age is the token-endpoint one (300 s); L = 60 s: iat may be 360 s old."""
+    assert policy.max_iat_age == FLOW_MAX_IAT_AGE == 300
+    old = claims(iat=int(NOW) - 360, exp=int(NOW) + 600)
+    await validator.validate(mint(keys.rsa, old), policy, jwks_uri=JWKS_URI, nonce=NONCE)
+    older = claims(iat=int(NOW) - 361, exp=int(NOW) + 600)
+    await refused(validator, mint(keys.rsa, older), policy, "token.issued_at")
+    external = dataclasses.replace(policy, max_iat_age=EXTERNAL_MAX_IAT_AGE)
+    await validator.validate(mint(keys.rsa, older), external, jwks_uri=JWKS_URI, nonce=NONCE)
+
+
+@pytest.mark.parametrize("age", [0, -1, float("nan"), float("inf")])
+def test_max_iat_age_must_be_positive_and_finite(age: float) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        TokenPolicy(audience=CLIENT_ID, issuer=ExactIssuer(ISSUER), max_iat_age=age)
+    assert info.value.field == "max_iat_age"
 
 
 async def test_future_iat_beyond_leeway(validator: TokenValidator, policy: TokenPolicy, keys: Keys) -> None:

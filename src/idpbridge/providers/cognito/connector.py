@@ -40,6 +40,7 @@ from ...errors import (
 from ...identity import ClaimSource, Identity, TokenSet
 from ...methods import Answer, Method, Password, StartOTP, VerifyOTP
 from ...oidc.claims import merge_claims
+from ...oidc.client import check_token_type
 from ...oidc.connector import OIDCConnector
 from ...oidc.issuer import ExactIssuer, IssuerPolicy
 from ...oidc.metadata import ProviderMetadata
@@ -302,6 +303,7 @@ class CognitoConnector(OIDCConnector):
 
     async def _authenticated_api(self, result: Mapping[str, Any], method: Method) -> Authenticated:
         metadata = self.api_metadata()
+        check_token_type(result.get("TokenType"), source="Cognito's AuthenticationResult")
         id_token, access_token = str(result["IdToken"]), result.get("AccessToken")
         validated = await self.validator.validate(
             id_token,

@@ -24,6 +24,8 @@ __all__ = ["EntraConfig"]
 
 #: What MSAL and Microsoft's samples send; Entra also lists client_secret_basic.
 DEFAULT_AUTH_METHOD = "client_secret_post"
+#: Entra access tokens live a random 60-90 minutes; ID tokens one hour.
+ENTRA_MAX_EXTERNAL_TOKEN_AGE = 5400
 #: Stands in for the issuer while tenant/instance are invalid (their own errors are reported).
 _UNSET_ISSUER = "https://entra.invalid"
 
@@ -56,6 +58,16 @@ class EntraConfig(DerivedIssuerConfig):
         False, description="The app has its own signing keys (claims-mapping policy): JWKS ?appid=."
     )
     fetch_userinfo: bool = Field(False, description="Graph UserInfo needs a Graph access token.")
+    # Entra gives each access token a random lifetime of 60 to 90 minutes (Microsoft identity
+    # platform docs, "Access tokens", Token lifetime): 90 minutes, not the generic hour, so a valid
+    # access token handed in with the token method is not refused before it expires.
+    max_external_token_age: float = Field(
+        ENTRA_MAX_EXTERNAL_TOKEN_AGE,
+        ge=60,
+        le=86400,
+        allow_inf_nan=False,
+        description="Maximum iat age (s) of an ExternalToken; Entra access tokens live 60-90 min.",
+    )
 
     issuer_source: ClassVar[str] = "tenant and instance"
 
