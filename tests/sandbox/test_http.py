@@ -107,3 +107,19 @@ def test_each_response_is_one_write_on_a_nodelay_socket(monkeypatch: pytest.Monk
             conn.close()
     assert nodelay
     assert all(nodelay)
+
+
+def test_a_header_value_with_a_line_break_never_splits_the_response() -> None:
+    """A ``Location`` built from a decoded ``%0d%0a`` must not inject a header (response splitting)."""
+
+    def app(request: Request) -> HttpAnswer:
+        return HttpAnswer.redirect(request.query["to"])
+
+    with LoopbackServer(app) as server, httpx.Client(follow_redirects=False) as client:
+        url = f"http://127.0.0.1:{server.port}/"
+        response = client.get(url, params={"to": "http://127.0.0.1/x\r\nSet-Cookie: injected=1"})
+        assert response.status_code == 500
+        assert "set-cookie" not in response.headers
+        assert (
+            client.get(url, params={"to": "http://127.0.0.1/ok"}).headers["location"] == "http://127.0.0.1/ok"
+        )
