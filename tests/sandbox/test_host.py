@@ -18,6 +18,7 @@ import pytest
 
 from idpbridge.providers.cognito.fake import FakeCognito
 from idpbridge.sandbox import Sandbox
+from idpbridge.sandbox._http import HttpAnswer, LoopbackServer, Request
 
 from .conftest import CLIENT_ID, KEYCLOAK_SECRET, seed_password
 
@@ -131,3 +132,19 @@ def test_the_cognito_emulator_checks_the_host_too() -> None:
         port = int(fake.endpoint_url.rsplit(":", 1)[1])
         assert client.get("/oauth2/userInfo", headers={"Host": f"evil.example:{port}"}).status_code == 421
         assert client.get("/oauth2/userInfo").status_code != 421
+
+
+def echo_base(request: Request) -> HttpAnswer:
+    return HttpAnswer.json(200, {"base": request.base_url})
+
+
+def test_an_ipv6_loopback_server_answers_its_own_names_only() -> None:
+    with (
+        LoopbackServer(echo_base, host="::1") as v6,
+        httpx.Client(base_url=v6.base_url, timeout=10) as client,
+    ):
+        assert client.get("/").json() == {"base": f"http://[::1]:{v6.port}"}
+        named = client.get("/", headers={"Host": f"localhost:{v6.port}"})
+        assert named.json() == {"base": f"http://localhost:{v6.port}"}
+        for host in (f"evil.example:{v6.port}", f"[::1]:{v6.port + 1}", f"[::2]:{v6.port}"):
+            assert client.get("/", headers={"Host": host}).status_code == 421

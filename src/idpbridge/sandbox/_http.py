@@ -226,9 +226,10 @@ class _Handler(BaseHTTPRequestHandler):
             if key.lower() == "connection" and value.lower() == "close":
                 self.close_connection = True
             lines.append(f"{key}: {value}")
-        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace") + answer.body
+        body = b"" if self.command == "HEAD" else answer.body  # HEAD: the headers of the answer only
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace") + body
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _handle
+    do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _handle
 
 
 class _Server(ThreadingHTTPServer):
