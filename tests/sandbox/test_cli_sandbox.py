@@ -28,7 +28,8 @@ def running(peer_logs: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     """``idpbridge sandbox`` in the background, its connectors file written to a temp dir."""
     config = tmp_path_factory.mktemp("sandbox-cli") / "idpbridge.toml"
     port = free_port()
-    cmd = [str(IDP_BIN), "sandbox", "--port", str(port), "--write-config", str(config)]
+    cmd = [str(IDP_BIN), "sandbox", "--port", str(port), "--write-config", str(config),
+           "--write-token", str(config.with_name("admin-token"))]  # fmt: skip
     peer = start_peer(
         "idpbridge-sandbox",
         cmd,
@@ -92,11 +93,22 @@ async def test_printed_codes_are_the_ones_sent(running: tuple[Peer, Path]) -> No
 
 
 def test_admin_routes_and_stop(running: tuple[Peer, Path]) -> None:
-    peer, _ = running
+    peer, config = running
     info = httpx.get(f"{peer.base_url}/_sandbox").json()
     assert info["keycloak"]["issuer"] == f"{peer.base_url}/realms/acme"
     assert "password" not in json.dumps(info).lower()
-    rotated = httpx.post(f"{peer.base_url}/_sandbox/rotate-keys").json()
+    rotate = f"{peer.base_url}/_sandbox/rotate-keys"
+    before = httpx.get(f"{peer.base_url}/realms/acme/protocol/openid-connect/certs").json()
+    assert httpx.post(rotate).status_code == 401  # the admin token is required
+    assert httpx.get(f"{peer.base_url}/realms/acme/protocol/openid-connect/certs").json() == before
+    token_file = config.with_name("admin-token")
+    token = token_file.read_text().strip()
+    assert token_file.stat().st_mode & 0o777 == 0o600
+    printed = re.search(r"admin token \(this run only\): (\S+)", peer.log_path.read_text())
+    assert printed is not None
+    assert printed.group(1) == token
+    assert f"-H 'Authorization: Bearer {token}'" in peer.log_path.read_text()
+    rotated = httpx.post(rotate, headers={"Authorization": f"Bearer {token}"}).json()
     certs = httpx.get(f"{peer.base_url}/realms/acme/protocol/openid-connect/certs").json()
     assert certs["keys"][0]["kid"] == rotated["keycloak"]["acme"]
 

@@ -2,11 +2,13 @@
 
 Prints where it listens, the seeded users, and a ready-to-use connectors file (or writes it with
 ``--write-config``) so ``idpbridge check`` and ``idpbridge login`` can be tried by hand; then
-prints every one-time code the sandbox "sends" by e-mail or SMS as it happens.
+prints every one-time code the sandbox "sends" by e-mail or SMS as it happens. The admin routes'
+token (new at every start) is printed too, and written with ``--write-token``.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -67,6 +69,10 @@ def sandbox(
     duration: Annotated[
         float | None, typer.Option("--for", help="Stop after this many seconds (default: run until Ctrl-C).")
     ] = None,
+    write_token: Annotated[
+        Path | None,
+        typer.Option("--write-token", help="Also write this run's admin token to this file (mode 0600)."),
+    ] = None,
 ) -> None:
     """Run a local IdP (Keycloak and Cognito dialects) for trying idpbridge without an IdP account."""
     from ..sandbox import Sandbox, load_seed
@@ -106,13 +112,25 @@ def sandbox(
             f"try: idpbridge check sandbox-keycloak -c {name}\n"
             f"     idpbridge login sandbox-keycloak -c {name} --method oidc --open\n"
             f"     idpbridge login sandbox-cognito -c {name} --method password -u dave@acme.example\n"
-            f"rotate keys: curl -X POST {server.base_url}/_sandbox/rotate-keys"
+            f"admin token (this run only): {server.admin_token}\n"
+            f"rotate keys: curl -X POST -H 'Authorization: Bearer {server.admin_token}' "
+            f"{server.base_url}/_sandbox/rotate-keys"
         )
+        if write_token is not None:
+            _write_private(write_token, server.admin_token + "\n")
         typer.echo(f"sandbox ready on {server.base_url} (Ctrl-C to stop)")
         sys.stdout.flush()
         _serve(server, duration, done)
     finally:
         server.stop()
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path``, readable by its owner only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        os.fchmod(out.fileno(), 0o600)
+        out.write(text)
 
 
 def _serve(server: Any, duration: float | None, done: threading.Event) -> None:

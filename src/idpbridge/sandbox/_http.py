@@ -5,11 +5,17 @@ An *app* is a callable taking a :class:`Request` and returning an :class:`HttpAn
 Cognito emulator (:mod:`idpbridge.providers.cognito.fake`) and the Keycloak face
 (:mod:`idpbridge.sandbox.keycloak`) are both apps; :class:`~idpbridge.sandbox.Sandbox` mounts them
 side by side on one server.
+
+Every request must name the server in its ``Host`` header (``127.0.0.1:PORT``, ``localhost:PORT``
+or ``[::1]:PORT``, :func:`loopback_authorities`); any other ``Host`` gets ``421 Misdirected
+Request`` before an app sees it, which shuts out DNS rebinding. Each response goes out in one
+write on a ``TCP_NODELAY`` socket.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import socket
 import threading
@@ -20,10 +26,17 @@ from types import MappingProxyType, TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlencode
 
-__all__ = ["App", "HttpAnswer", "Lifecycle", "LoopbackServer", "Request", "with_query"]
+__all__ = [
+    "App",
+    "HttpAnswer",
+    "Lifecycle",
+    "LoopbackServer",
+    "Request",
+    "loopback_authorities",
+    "with_query",
+]
 
 _LOOPBACK = frozenset({"127.0.0.1", "::1"})
-_LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
 MAX_BODY = 256 * 1024
 
 
@@ -38,9 +51,9 @@ def _first(pairs: list[tuple[str, str]]) -> Mapping[str, str]:
 class Request:
     """One HTTP request as an app sees it. ``query`` keeps the first value of each parameter.
 
-    ``base_url`` is the origin the client addressed (``http://{Host}``) when the ``Host`` header
-    names a loopback address, else the server's own address: Keycloak derives its issuer from
-    the request host the same way.
+    ``base_url`` is the origin the client addressed (``http://{Host}``, lower-case): the server
+    only passes on requests whose ``Host`` names its own loopback address and port (see
+    :func:`loopback_authorities`). Keycloak derives its issuer from the request host the same way.
     """
 
     method: str
@@ -111,21 +124,54 @@ def with_query(uri: str, params: Mapping[str, str], *, fragment: bool = False) -
     return uri + ("&" if "?" in uri else "?") + urlencode(params)
 
 
+def loopback_authorities(host: str, port: int) -> frozenset[str]:
+    """The ``Host`` values (lower-case) that name a server bound to loopback ``host``:``port``.
+
+    ``127.0.0.1:PORT``, ``localhost:PORT`` and ``[::1]:PORT`` — whatever loopback address it is
+    bound to, since ``localhost`` may resolve to either; a port-less name only for port 80.
+    Everything else — another port, another name resolving to ``127.0.0.1`` — is refused (DNS
+    rebinding: a page of ``evil.example`` re-pointed at loopback sends ``Host: evil.example``).
+    """
+    names = ("127.0.0.1", "localhost", "[::1]")
+    if host not in _LOOPBACK:
+        raise ValueError("not a loopback address")
+    out = {f"{name}:{port}" for name in names}
+    if port == 80:
+        out.update(names)
+    return frozenset(out)
+
+
+def _refusal(status: int, error: str, description: str) -> HttpAnswer:
+    return HttpAnswer.json(status, {"error": error, "error_description": description}, Connection="close")
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
 
+    def setup(self) -> None:
+        """Disable Nagle: a response is one write anyway, and nothing should wait for an ACK."""
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, format: str, *args: Any) -> None:
         """Silence per-request logging (it would print to stderr)."""
 
-    def _base_url(self) -> str:
-        host = self.headers.get("Host") or ""
-        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-        if name in _LOOPBACK_NAMES:
-            return f"http://{host}"
-        return self.server.base_url
+    def _host(self) -> str | HttpAnswer:
+        """The request's ``Host`` (lower-case) when it names this server, else the refusal."""
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) != 1:
+            return _refusal(400, "invalid_request", "exactly one Host header is required")
+        host = hosts[0].strip().lower()
+        if host not in self.server.authorities:
+            return _refusal(421, "misdirected_request", "this server answers only its loopback address")
+        return host
 
     def _handle(self) -> None:
+        host = self._host()
+        if isinstance(host, HttpAnswer):
+            self.close_connection = True
+            return self._write(host)
         length_text = self.headers.get("Content-Length") or "0"
         try:
             length = int(length_text)
@@ -142,7 +188,7 @@ class _Handler(BaseHTTPRequestHandler):
             query=_first(parse_qsl(query, keep_blank_values=True)),
             headers=MappingProxyType({k.lower(): v for k, v in self.headers.items()}),
             body=body,
-            base_url=self._base_url(),
+            base_url=f"http://{host}",
         )
         try:
             answer = self.server.app(request)
@@ -151,23 +197,45 @@ class _Handler(BaseHTTPRequestHandler):
         return self._write(answer)
 
     def _write(self, answer: HttpAnswer) -> None:
-        self.send_response(answer.status)
-        for key, value in answer.headers.items():
-            self.send_header(key, value)
-        for cookie in answer.cookies:
-            self.send_header("Set-Cookie", cookie)
-        if "Content-Length" not in answer.headers:
-            self.send_header("Content-Length", str(len(answer.body)))
-        self.end_headers()
-        self.wfile.write(answer.body)
+        """Send status line, headers and body in **one** write.
 
-    do_GET = do_POST = do_PUT = do_DELETE = _handle
+        ``BaseHTTPRequestHandler`` flushes the headers, then the body goes out as a second small
+        write: with Nagle's algorithm the second waits for the client's delayed ACK (~40 ms per
+        response on Linux). One buffer per response (and ``TCP_NODELAY``) avoids the stall.
+        """
+        try:
+            data = self._serialize(answer)
+        except ValueError:  # a CR/LF in a header value: never split the response
+            data = self._serialize(HttpAnswer.json(500, {"error": "server_error"}))
+        self.wfile.write(data)
+
+    def _serialize(self, answer: HttpAnswer) -> bytes:
+        phrase = self.responses.get(answer.status, ("",))[0]
+        fields = [
+            ("Server", self.version_string()),
+            ("Date", self.date_time_string()),
+            *answer.headers.items(),
+            *(("Set-Cookie", cookie) for cookie in answer.cookies),
+        ]
+        if "Content-Length" not in answer.headers:
+            fields.append(("Content-Length", str(len(answer.body))))
+        lines = [f"{self.protocol_version} {answer.status} {phrase}"]
+        for key, value in fields:
+            if any(c in f"{key}{value}" for c in "\r\n\0"):
+                raise ValueError("control character in a header")
+            if key.lower() == "connection" and value.lower() == "close":
+                self.close_connection = True
+            lines.append(f"{key}: {value}")
+        body = b"" if self.command == "HEAD" else answer.body  # HEAD: the headers of the answer only
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace") + body
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _handle
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     app: App
-    base_url: str
+    authorities: frozenset[str]
     max_body: int
 
 
@@ -219,6 +287,11 @@ class LoopbackServer(Lifecycle):
         return f"http://{host}:{self.port}"
 
     @property
+    def authorities(self) -> frozenset[str]:
+        """The ``Host`` values this server answers (valid once started)."""
+        return loopback_authorities(self.host, self.port)
+
+    @property
     def running(self) -> bool:
         """Whether the server is serving."""
         return self._server is not None
@@ -229,8 +302,10 @@ class LoopbackServer(Lifecycle):
         server = cls((self.host, self._port), _Handler)
         server.app, server.max_body = self.app, MAX_BODY
         self._server = server
-        server.base_url = self.base_url
-        self._thread = threading.Thread(target=server.serve_forever, name=self.name, daemon=True)
+        server.authorities = self.authorities
+        # A short poll interval: stop() waits for the loop to notice (0.5 s by default, per stop).
+        serve = functools.partial(server.serve_forever, poll_interval=0.05)
+        self._thread = threading.Thread(target=serve, name=self.name, daemon=True)
         self._thread.start()
         return self
 

@@ -4,18 +4,22 @@ Paths under ``{rel}/realms/`` go to the Keycloak face, ``/_sandbox/…`` to the 
 routes, everything else to the Cognito emulator (its API is ``POST /``, its Hosted UI
 ``/oauth2/*`` and ``/login``, its key documents ``/{pool}/.well-known/…``).
 
-Admin routes (loopback only, like the whole sandbox): ``GET /_sandbox`` describes what is served;
-``POST /_sandbox/rotate-keys`` rotates every signing key (the old keys stay published).
+Admin routes (:mod:`._admin`): ``GET /_sandbox`` describes what is served; ``POST
+/_sandbox/rotate-keys`` rotates every signing key (the old keys stay published) and needs the
+per-start :attr:`Sandbox.admin_token`. Every route answers only requests addressed to the
+sandbox's own loopback address and port (:mod:`._http`).
 """
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any, Self
 
 from ..providers.cognito.fake import Client, CognitoApp, CognitoState, Message, Pool, User
 from ..registry import Registry
+from ._admin import AdminRoutes
 from ._http import HttpAnswer, Lifecycle, LoopbackServer, Request
 from .connectors import connector_tables, connectors_toml
 from .keycloak import KeycloakApp, KeycloakState, Realm, RealmClient, RealmUser
@@ -132,12 +136,20 @@ class Sandbox(Lifecycle):
             self.cognito.pools[pool.pool_id] = pool
         self._keycloak_app = KeycloakApp(self.keycloak)
         self._cognito_app = CognitoApp(self.cognito)
+        self._admin_token = secrets.token_urlsafe(32)
+        self._admin = AdminRoutes(
+            describe=self.describe,
+            actions={"/_sandbox/rotate-keys": self.rotate_keys},
+            token=lambda: self._admin_token,
+            origins=lambda: frozenset(f"http://{a}" for a in self._server.authorities),
+        )
         self._server = LoopbackServer(self._route, host=host, port=port, name="idpbridge-sandbox")
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
     def start(self) -> Self:
-        """Bind and serve (``OSError`` when the port is taken)."""
+        """Bind and serve (``OSError`` when the port is taken); a new :attr:`admin_token` each time."""
+        self._admin_token = secrets.token_urlsafe(32)
         self._server.start()
         self.cognito.base_url = self.base_url
         return self
@@ -155,7 +167,18 @@ class Sandbox(Lifecycle):
 
     @property
     def port(self) -> int:
+        """The bound port."""
         return self._server.port
+
+    @property
+    def admin_token(self) -> str:
+        """The secret the admin routes require (``Authorization: Bearer …``); new at every start."""
+        return self._admin_token
+
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """The headers an admin request sends: ``{"Authorization": "Bearer <admin_token>"}``."""
+        return {"Authorization": f"Bearer {self._admin_token}"}
 
     @property
     def keycloak_server_url(self) -> str:
@@ -211,8 +234,6 @@ class Sandbox(Lifecycle):
     def _route(self, request: Request) -> HttpAnswer:
         if self._keycloak_app.handles(request.path):
             return self._keycloak_app(request)
-        if request.path in ("/_sandbox", "/_sandbox/") and request.method == "GET":
-            return HttpAnswer.json(200, self.describe())
-        if request.path == "/_sandbox/rotate-keys" and request.method == "POST":
-            return HttpAnswer.json(200, self.rotate_keys())
+        if self._admin.handles(request.path):
+            return self._admin(request)
         return self._cognito_app(request)

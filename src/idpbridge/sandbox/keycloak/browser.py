@@ -21,7 +21,6 @@ from collections.abc import Mapping
 from urllib.parse import urlencode
 
 from .._http import HttpAnswer, Request, with_query
-from .._otp import verify_totp
 from .pages import error_page, form_post_page, login_page, otp_page
 from .realm import Realm, RealmClient, RealmUser
 from .state import AuthSession, CodeGrant, KeycloakState, SsoSession
@@ -176,7 +175,7 @@ class BrowserFlow:
 
     def _otp(self, request: Request, session: AuthSession, user: RealmUser, code: str | None) -> HttpAnswer:
         realm, now = session.realm, self.state.clock()
-        if realm.locked(user, now) or not verify_totp(user.totp_secret or "", code, now):
+        if realm.locked(user, now) or not self.state.accept_totp(realm, user, code):  # spent = wrong
             with self.state.lock:
                 realm.record_failure(user, now)
             return self._page(request, session, error=INVALID_OTP)

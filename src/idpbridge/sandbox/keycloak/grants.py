@@ -9,7 +9,8 @@ the grant:
 * ``authorization_code`` — ``AuthorizationCodeGrantType`` and ``PkceUtils`` messages ("Code not
   valid", "Incorrect redirect_uri", "PKCE verification failed: Code mismatch", …);
 * ``password`` — the built-in "direct grant" flow: validate username (disabled → 400
-  "Account disabled"), password, then the conditional OTP (``otp``, falling back to ``totp``);
+  "Account disabled"), password, then the conditional OTP (``otp``, falling back to ``totp``;
+  a code is good once, :meth:`~.state.KeycloakState.accept_totp`);
   every credential failure is ``invalid_grant`` "Invalid user credentials" (status per realm:
   401, or 400 as in Keycloak 26.6+); pending required actions → 400 "Account is not fully set up";
 * ``refresh_token``.
@@ -25,7 +26,6 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from .._http import HttpAnswer, Request, with_query
-from .._otp import verify_totp
 from .pages import error_page
 from .realm import Realm, RealmClient
 from .state import KeycloakState
@@ -182,7 +182,7 @@ class BackChannel:
             raise _OAuthError(bad, "invalid_grant", _BAD_USER)
         if user.totp_secret is not None:
             code = form.get("otp") or form.get("totp")
-            if not verify_totp(user.totp_secret, code, now):
+            if not self.state.accept_totp(realm, user, code):  # a reused code is a wrong one
                 with self.state.lock:
                     realm.record_failure(user, now)
                 raise _OAuthError(401, "invalid_grant", _BAD_USER)

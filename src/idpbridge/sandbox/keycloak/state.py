@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from joserfc.jwk import RSAKey
 
+from .._otp import verify_totp
 from .._tokens import KeyRing
 from .realm import Realm, RealmClient, RealmUser
 
@@ -86,6 +87,8 @@ class KeycloakState:
 
     CODE_LIFESPAN = 60.0  # "Client login timeout"
     LOGIN_LIFESPAN = 1800.0  # "Login timeout" of an authentication session
+    #: The realm OTP policy's defaults: 30 s period, look-ahead window 1 (one step either side).
+    OTP_PERIOD, OTP_WINDOW = 30, 1
 
     def __init__(self, *, relative_path: str = "", clock: Callable[[], float] = time.time) -> None:
         if relative_path and (not relative_path.startswith("/") or relative_path.endswith("/")):
@@ -100,6 +103,8 @@ class KeycloakState:
         self.codes: dict[str, CodeGrant] = {}
         self.access_tokens: dict[str, Issued] = {}
         self.refresh_tokens: dict[str, Issued] = {}
+        #: Spent TOTP codes: ``(realm, user id, code)`` -> until when a reuse is refused.
+        self.used_otps: dict[tuple[str, str, str], float] = {}
         self.lock = threading.RLock()
 
     def add_realm(self, realm: Realm) -> Realm:
@@ -146,6 +151,32 @@ class KeycloakState:
                 for token in [t for t, i in table.items() if i.sid == sid]:
                     del table[token]
 
+    def accept_totp(self, realm: Realm, user: RealmUser, code: str | None) -> bool:
+        """Whether ``code`` is ``user``'s valid TOTP code, **spending** it: a code is good once.
+
+        Keycloak's ``OTPCredentialProvider.isValid`` (keycloak/keycloak,
+        ``services/src/main/java/org/keycloak/credential/OTPCredentialProvider.java``, read at
+        commit 4400f3c1ada448d43d696d09871fb7ab697aa049): when the realm's OTP policy is not
+        "reusable" (``OTPPolicy.DEFAULT_IS_REUSABLE = false``), a valid TOTP is accepted only if
+        ``singleUseObjects().putIfAbsent(credentialId + "." + code, period * (2 * lookAhead + 1))``
+        succeeds — the same user's same code is refused for as long as it could be valid
+        (90 s by default), whatever step it belongs to. The caller answers a reused code exactly
+        as a wrong one (direct grant ``ValidateOTP``: 401 ``invalid_grant`` "Invalid user
+        credentials"; login page ``OTPFormAuthenticator``: "Invalid authenticator code.").
+        """
+        if user.totp_secret is None:
+            return False
+        now = self.clock()
+        if not verify_totp(user.totp_secret, code, now, window=self.OTP_WINDOW, step=self.OTP_PERIOD):
+            return False
+        key = (realm.name, user.id, str(code))
+        with self.lock:
+            until = self.used_otps.get(key)
+            if until is not None and now < until:
+                return False
+            self.used_otps[key] = now + self.OTP_PERIOD * (2 * self.OTP_WINDOW + 1)
+        return True
+
     def prune(self) -> None:
         """Forget what has expired (called on every request; keeps memory flat)."""
         now = self.clock()
@@ -153,3 +184,5 @@ class KeycloakState:
             for table in (self.auth_sessions, self.sso_sessions, self.codes, self.access_tokens):
                 for key in [k for k, v in table.items() if now >= v.expires_at]:
                     del table[key]
+            for spent in [k for k, until in self.used_otps.items() if now >= until]:
+                del self.used_otps[spent]
