@@ -59,13 +59,14 @@ def check_ttl(ttl: float) -> float:
 class MemoryReplayStore:
     """An in-process :class:`ReplayStore`: correct for ONE worker process only.
 
-    Markers are dropped only once expired. When ``max_entries`` live markers are held, a new
-    claim raises :class:`ReplayStoreError` (``flow.replay_store_full``) — a flood of flow steps
-    can deny new ones, never make a used one usable again. Safe to share between connectors and
-    threads of one process.
+    Markers are dropped only once expired. When ``max_entries`` live markers are held (100,000
+    by default: about 25 MB, or 160 flow steps a second for 10 minutes), a new claim raises
+    :class:`ReplayStoreError` (``flow.replay_store_full``) — a flood of flow steps can deny new
+    ones, never make a used one usable again. Safe to share between connectors and threads of
+    one process.
     """
 
-    def __init__(self, max_entries: int = 1_000_000, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, max_entries: int = 100_000, *, clock: Callable[[], float] = time.monotonic) -> None:
         if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 1:
             raise ValueError("max_entries must be a positive integer")
         self._max = max_entries
