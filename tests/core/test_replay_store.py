@@ -16,8 +16,10 @@ import pytest
 import idpbridge
 from idpbridge import ContinuationKeys, FlowError, Method
 from idpbridge.connector import Connector
+from idpbridge.redis_cache import RedisCache, RedisReplayStore
 from idpbridge.registry import Registry
 from idpbridge.replay import MemoryReplayStore, ReplayStore, ReplayStoreError
+from tests.peers._proc import free_port
 from tests.support.clock import FixedClock
 
 
@@ -209,3 +211,58 @@ async def test_an_explicit_in_memory_store_is_a_choice(
         )
     assert not [r for r in caplog.records if "replay" in r.getMessage()]
     assert (await conn.check()).ok
+
+
+# -- Redis -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.peer("redis")
+async def test_redis_replay_store(redis_cache: RedisCache) -> None:
+    store = redis_cache.replay_store()
+    assert isinstance(store, ReplayStore)
+    assert await store.claim("k", 30)
+    assert not await store.claim("k", 30)
+    results = await asyncio.gather(*(store.claim("race", 30) for _ in range(50)))
+    assert results.count(True) == 1
+    # apart from the cache: the same key in the cache is another entry, and deleting it is harmless
+    assert await redis_cache.get("k") is None
+    await redis_cache.set("k", b"x", 30)
+    await redis_cache.delete("k")
+    assert not await store.claim("k", 30)
+
+
+@pytest.mark.peer("redis")
+async def test_redis_markers_expire(redis_cache: RedisCache) -> None:
+    store = redis_cache.replay_store()
+    assert await store.claim("short", 0.05)
+    await asyncio.sleep(0.2)
+    assert await store.claim("short", 30)
+
+
+@pytest.mark.peer("redis")
+async def test_a_redis_cache_brings_its_replay_store(
+    registry: Registry, demo_fields: dict[str, Any], redis_cache: RedisCache
+) -> None:
+    """``cache=RedisCache`` alone (as before) still shares single use between workers."""
+    keys = ContinuationKeys([ContinuationKeys.new_key()])
+    a = _demo(registry, demo_fields, continuation_keys=keys, cache=redis_cache)
+    b = _demo(registry, demo_fields, continuation_keys=keys, cache=redis_cache, replay_store=None)
+    assert isinstance(a.replay_store, RedisReplayStore)
+    token, _ = a.seal(Method.OIDC, {})
+    await a.consume_continuation(a.continuations.open(token))
+    assert await _reused(b, b.continuations.open(token)) == "flow.reused"
+    assert (await a.check()).ok
+
+
+async def test_an_unreachable_redis_refuses_the_step(registry: Registry, demo_fields: dict[str, Any]) -> None:
+    cache = RedisCache.from_url(f"redis://:hunter2-pw@127.0.0.1:{free_port()}/0")
+    async with cache:
+        conn = _demo(registry, demo_fields, cache=cache)
+        with pytest.raises(ReplayStoreError) as caught:
+            await conn.consume_continuation(_fresh(conn))
+        assert caught.value.code == "flow.replay_store_unavailable"
+        assert caught.value.retryable
+        assert "hunter2" not in str(caught.value) + repr(caught.value)
+        report = await conn.check()
+        assert not report.ok
+        assert "hunter2" not in str(report.as_dict())

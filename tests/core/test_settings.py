@@ -69,6 +69,13 @@ def test_bad_settings_are_typed_errors(tmp_path: Path, registry: Registry, line:
     assert "hunter2" not in str(exc)
 
 
+def test_store_url_is_a_secret() -> None:
+    settings = build_settings({"store": "redis://:hunter2-redis-pw@127.0.0.1:6379/0"})
+    assert "hunter2" not in repr(settings) + str(settings)
+    assert settings.store_url == "redis://:hunter2-redis-pw@127.0.0.1:6379/0"
+    assert build_settings({"store": "memory"}).store_url is None
+
+
 def test_store_url_password_is_never_echoed(tmp_path: Path, registry: Registry) -> None:
     exc = _load_error(tmp_path, registry, "store = 'redis://:${PW}@127.0.0.1:6379/0 junk'")
     assert exc.field == "store"
