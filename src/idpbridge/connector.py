@@ -6,7 +6,6 @@ import asyncio
 import dataclasses
 import datetime as dt
 import logging
-import secrets
 import threading
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
@@ -37,32 +36,11 @@ from .methods import (
 )
 from .outcomes import Outcome
 from .redis_cache import RedisCache
-from .replay import MemoryReplayStore, ReplayStore, ReplayStoreError, default_replay_store
+from .replay import ReplayStore, claim_step, default_replay_store, probe_store, warn_no_shared_store
 
 __all__ = ["CheckReport", "CheckResult", "Connector", "SyncConnector"]
 
 log = logging.getLogger("idpbridge")
-
-#: What to do when continuation keys are shared but replay markers are not (warning, check()).
-SHARED_STORE_FIX = (
-    "continuation keys are configured, so a flow may resume on any worker, but replay markers "
-    "are kept in this process only: a callback or code replayed on another worker is accepted "
-    'again. Set [settings] store = "redis://…" in the connectors file, or pass replay_store= '
-    "(RedisCache.from_url(url).replay_store()); if one process serves every flow, say so with "
-    'store = "memory" or replay_store=MemoryReplayStore()'
-)
-_warned_no_shared_store = False
-_warn_lock = threading.Lock()
-
-
-def _warn_no_shared_store() -> None:
-    global _warned_no_shared_store  # noqa: PLW0603 - one warning per process, by design
-    with _warn_lock:
-        if _warned_no_shared_store:
-            return
-        _warned_no_shared_store = True
-    log.warning("idpbridge: %s.", SHARED_STORE_FIX)
-
 
 ConfigT = TypeVar("ConfigT", bound=ConnectorConfig)
 T = TypeVar("T")
@@ -121,7 +99,8 @@ class Connector(Generic[ConfigT]):
         replay_store: a :class:`~idpbridge.replay.ReplayStore` keeping flow steps single-use;
             defaults to the store of a :class:`~idpbridge.redis_cache.RedisCache` given as
             ``cache``, else the process-wide in-memory store (then configured continuation keys
-            log a one-time warning and fail :meth:`check`: see ``SHARED_STORE_FIX``).
+            log a one-time warning and fail :meth:`check`: see
+            :data:`~idpbridge.replay.SHARED_STORE_FIX`).
     """
 
     name: ClassVar[str]
@@ -191,7 +170,7 @@ class Connector(Generic[ConfigT]):
         # configuration can, so their "used" markers must be shared too (or one process declared).
         self._needs_shared_store = not continuation_keys.ephemeral and not chosen
         if self._needs_shared_store:
-            _warn_no_shared_store()
+            warn_no_shared_store()
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -228,18 +207,10 @@ class Connector(Generic[ConfigT]):
 
     async def _replay_probe(self) -> CheckResult | None:
         """Whether flow steps stay single-use across workers (``None``: nothing to say)."""
-        if self._needs_shared_store:
-            return CheckResult("replay_store", False, SHARED_STORE_FIX)
-        if isinstance(self.replay_store, MemoryReplayStore):
-            return None
-        started = time.perf_counter()
-        try:
-            await self.replay_store.claim(f"probe:{self.instance_name}:{secrets.token_hex(8)}", 1.0)
-        except Exception as exc:  # the report says what failed; never the error text (URLs)
-            ok, detail = False, f"the shared replay store failed: {type(exc).__name__}"
-        else:
-            ok, detail = True, f"shared replay store answered ({type(self.replay_store).__name__})"
-        return CheckResult("replay_store", ok, detail, (time.perf_counter() - started) * 1000)
+        found = await probe_store(
+            self.replay_store, self.instance_name, needs_shared=self._needs_shared_store
+        )
+        return None if found is None else CheckResult("replay_store", *found)
 
     async def aclose(self) -> None:
         """Release network resources."""
@@ -321,19 +292,7 @@ class Connector(Generic[ConfigT]):
         """
         ttl = max(1.0, continuation.expires_at - self.clock() + 1)
         key = f"flow-used:{self.instance_name}:{continuation.id}"
-        try:
-            fresh = await self.replay_store.claim(key, ttl)
-        except ReplayStoreError as exc:
-            exc.connector = exc.connector or self.instance_name
-            raise
-        except Exception as exc:  # fail closed; the store's own text may hold its URL
-            log.warning("idpbridge: the replay store failed (%s); refusing the flow step", type(exc).__name__)
-            raise ReplayStoreError(
-                "could not record this flow step as used; refusing it",
-                code="flow.replay_store_unavailable",
-                connector=self.instance_name,
-            ) from None
-        if not fresh:
+        if not await claim_step(self.replay_store, key, ttl, connector=self.instance_name):
             raise FlowError(message, code="flow.reused")
 
     def require(self, method: Method) -> None:

@@ -14,7 +14,9 @@ connectors file).
 from __future__ import annotations
 
 import heapq
+import logging
 import math
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -22,7 +24,28 @@ from typing import Protocol, runtime_checkable
 
 from .errors import FlowError
 
-__all__ = ["MemoryReplayStore", "ReplayStore", "ReplayStoreError", "check_ttl", "default_replay_store"]
+__all__ = [
+    "SHARED_STORE_FIX",
+    "MemoryReplayStore",
+    "ReplayStore",
+    "ReplayStoreError",
+    "check_ttl",
+    "claim_step",
+    "default_replay_store",
+    "probe_store",
+    "warn_no_shared_store",
+]
+
+log = logging.getLogger("idpbridge")
+
+#: What to do when continuation keys are shared but replay markers are not (warning, check()).
+SHARED_STORE_FIX = (
+    "continuation keys are configured, so a flow may resume on any worker, but replay markers "
+    "are kept in this process only: a callback or code replayed on another worker is accepted "
+    'again. Set [settings] store = "redis://…" in the connectors file, or pass replay_store= '
+    "(RedisCache.from_url(url).replay_store()); if one process serves every flow, say so with "
+    'store = "memory" or replay_store=MemoryReplayStore()'
+)
 
 
 @runtime_checkable
@@ -122,3 +145,54 @@ def default_replay_store() -> MemoryReplayStore:
         if _default is None:
             _default = MemoryReplayStore()
         return _default
+
+
+_warned_no_shared_store = False
+
+
+def warn_no_shared_store() -> None:
+    """Log :data:`SHARED_STORE_FIX` as a warning, once per process."""
+    global _warned_no_shared_store  # noqa: PLW0603 - one warning per process, by design
+    with _default_lock:
+        if _warned_no_shared_store:
+            return
+        _warned_no_shared_store = True
+    log.warning("idpbridge: %s.", SHARED_STORE_FIX)
+
+
+async def claim_step(store: ReplayStore, key: str, ttl: float, *, connector: str) -> bool:
+    """:meth:`ReplayStore.claim`, failing closed: any store failure is a :class:`ReplayStoreError`."""
+    try:
+        return await store.claim(key, ttl)
+    except ReplayStoreError as exc:
+        exc.connector = exc.connector or connector
+        raise
+    except Exception as exc:  # the store's own text may hold its URL: only the type is shown
+        log.warning("idpbridge: the replay store failed (%s); refusing the flow step", type(exc).__name__)
+        raise ReplayStoreError(
+            "could not record this flow step as used; refusing it",
+            code="flow.replay_store_unavailable",
+            connector=connector,
+        ) from None
+
+
+async def probe_store(
+    store: ReplayStore, connector: str, *, needs_shared: bool
+) -> tuple[bool, str, float] | None:
+    """``(ok, detail, ms)`` of the ``replay_store`` check, or ``None`` when there is nothing to say.
+
+    Fails when keys are shared but the store is not (``needs_shared``); claims a throwaway key
+    in a shared store to show it answers; says nothing about an in-memory store chosen on purpose.
+    """
+    if needs_shared:
+        return False, SHARED_STORE_FIX, 0.0
+    if isinstance(store, MemoryReplayStore):
+        return None
+    started = time.perf_counter()
+    try:
+        await store.claim(f"probe:{connector}:{secrets.token_hex(8)}", 1.0)
+    except Exception as exc:  # never the error text (it may hold the URL)
+        ok, detail = False, f"the shared replay store failed: {type(exc).__name__}"
+    else:
+        ok, detail = True, f"shared replay store answered ({type(store).__name__})"
+    return ok, detail, (time.perf_counter() - started) * 1000

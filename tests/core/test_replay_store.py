@@ -162,9 +162,9 @@ async def test_a_replay_store_error_refuses_the_step(registry: Registry, demo_fi
 
 @pytest.fixture
 def fresh_warning(monkeypatch: pytest.MonkeyPatch) -> None:
-    from idpbridge import connector as connector_module
+    from idpbridge import replay
 
-    monkeypatch.setattr(connector_module, "_warned_no_shared_store", False)
+    monkeypatch.setattr(replay, "_warned_no_shared_store", False)
 
 
 async def test_configured_keys_without_a_shared_store_fail_check(
