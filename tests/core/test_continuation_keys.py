@@ -136,7 +136,9 @@ def test_generated_keys_always_pass() -> None:
 
 
 @pytest.mark.parametrize(
-    "value", [[32], 32, [b64(bytes(32))], [b64(WEAK_RAW["ramp"])], ["short"], [[0] * 32], [GOOD], b64(GOOD)]
+    "value",
+    [[32], 32, [b64(bytes(32))], [b64(WEAK_RAW["ramp"])], ["short"], [[0] * 32], [GOOD], b64(GOOD)],
+    ids=["list-of-int", "int", "zero-key", "ramp-key", "short", "list-of-list", "raw-bytes", "bare-string"],
 )
 def test_config_field_refuses(registry: Registry, demo_fields: dict[str, Any], value: Any) -> None:
     cls = registry.get("demo")
@@ -154,7 +156,11 @@ def test_config_field_accepts_text(registry: Registry, demo_fields: dict[str, An
 # -- connect(continuation_keys=...) -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", [[32], 32, [bytes(32)], [b64(bytes(32))], [bytearray(GOOD)], "x" * 43])
+@pytest.mark.parametrize(
+    "value",
+    [[32], 32, [bytes(32)], [b64(bytes(32))], [bytearray(GOOD)], "x" * 43],
+    ids=["list-of-int", "int", "zero-bytes", "zero-key", "bytearray", "patterned-string"],
+)
 def test_connect_refuses(registry: Registry, demo_fields: dict[str, Any], value: Any) -> None:
     exc = _error(idpbridge.connect, "demo", registry=registry, continuation_keys=value, **demo_fields)
     assert exc.field == "continuation_keys"
@@ -192,6 +198,7 @@ def _file(tmp_path: Path, settings: str) -> Path:
         f"continuation_keys = '{b64(GOOD)}'",
         "continuation_keys = [{ key = 'x' }]",
     ],
+    ids=["list-of-int", "int", "int-5", "list-of-ints", "zero-key", "periodic-key", "bare-string", "table"],
 )
 def test_settings_refuse(tmp_path: Path, registry: Registry, line: str) -> None:
     exc = _error(idpbridge.load, _file(tmp_path, line), registry=registry)
