@@ -10,11 +10,11 @@ from typing import Any, Literal, Self, overload
 import httpx
 
 from .cache import Cache
-from .config import read_toml
+from .config import build_settings, read_toml
 from .connector import Connector, SyncConnector
 from .continuation import ContinuationKeys
-from .errors import ConfigurationError
 from .registry import Registry, default_registry
+from .replay import ReplayStore, default_replay_store
 
 __all__ = ["Connectors", "connect", "load"]
 
@@ -26,8 +26,9 @@ def connect(
     name: str | None = ...,
     sync: Literal[False] = ...,
     http_client: httpx.AsyncClient | None = ...,
-    continuation_keys: ContinuationKeys | Sequence[str] | None = ...,
+    continuation_keys: ContinuationKeys | Sequence[str | bytes] | None = ...,
     cache: Cache | None = ...,
+    replay_store: ReplayStore | None = ...,
     registry: Registry | None = ...,
     **fields: Any,
 ) -> Connector[Any]: ...
@@ -38,8 +39,9 @@ def connect(
     name: str | None = ...,
     sync: Literal[True],
     http_client: httpx.AsyncClient | None = ...,
-    continuation_keys: ContinuationKeys | Sequence[str] | None = ...,
+    continuation_keys: ContinuationKeys | Sequence[str | bytes] | None = ...,
     cache: Cache | None = ...,
+    replay_store: ReplayStore | None = ...,
     registry: Registry | None = ...,
     **fields: Any,
 ) -> SyncConnector: ...
@@ -49,8 +51,9 @@ def connect(
     name: str | None = None,
     sync: bool = False,
     http_client: httpx.AsyncClient | None = None,
-    continuation_keys: ContinuationKeys | Sequence[str] | None = None,
+    continuation_keys: ContinuationKeys | Sequence[str | bytes] | None = None,
     cache: Cache | None = None,
+    replay_store: ReplayStore | None = None,
     registry: Registry | None = None,
     **fields: Any,
 ) -> Connector[Any] | SyncConnector:
@@ -60,20 +63,25 @@ def connect(
     ...                          client_secret="…", methods=["password", "oidc"])
 
     ``continuation_keys`` is a :class:`~idpbridge.ContinuationKeys` or, as in a configuration file,
-    a list of base64url keys. ``sync=True`` returns a blocking :class:`~idpbridge.SyncConnector`. Raises
-    :class:`~idpbridge.PluginError` for an unknown or unavailable provider and
-    :class:`~idpbridge.ConfigurationError` for invalid fields.
+    a list of base64url keys (raw 32-byte ``bytes`` keys are accepted too). ``replay_store`` keeps
+    flow steps single-use across workers (see :mod:`idpbridge.replay`). ``sync=True`` returns a
+    blocking :class:`~idpbridge.SyncConnector`. Raises :class:`~idpbridge.PluginError` for an
+    unknown or unavailable provider and :class:`~idpbridge.ConfigurationError` for invalid fields.
     """
     cls = (registry or default_registry()).get(provider)
     if continuation_keys is not None and not isinstance(continuation_keys, ContinuationKeys):
-        # Key text (as in a config file) is the config field of the same name: validate it there.
-        fields["continuation_keys"] = continuation_keys
-        continuation_keys = None
+        if isinstance(continuation_keys, list | tuple) and all(isinstance(k, str) for k in continuation_keys):
+            # Key text (as in a config file) is the config field of the same name: validated there.
+            fields["continuation_keys"] = continuation_keys
+            continuation_keys = None
+        else:  # raw bytes, or not keys at all: ContinuationKeys refuses anything but real keys
+            continuation_keys = ContinuationKeys(continuation_keys)
     kwargs: dict[str, Any] = {
         "instance_name": name or provider,
         "http_client": http_client,
         "continuation_keys": continuation_keys,
         "cache": cache,
+        "replay_store": replay_store,
     }
     connector = cls(fields, **kwargs)
     return connector.sync() if sync else connector
@@ -82,8 +90,9 @@ def connect(
 class Connectors(Mapping[str, Connector[Any]]):
     """The named connectors of a configuration file; closes them all on exit."""
 
-    def __init__(self, connectors: Mapping[str, Connector[Any]]) -> None:
+    def __init__(self, connectors: Mapping[str, Connector[Any]], *, resources: Sequence[Any] = ()) -> None:
         self._connectors = dict(connectors)
+        self._resources = list(resources)  # things load() created for them (a Redis pool)
 
     def __getitem__(self, name: str) -> Connector[Any]:
         try:
@@ -99,9 +108,12 @@ class Connectors(Mapping[str, Connector[Any]]):
         return len(self._connectors)
 
     async def aclose(self) -> None:
-        """Close every connector."""
+        """Close every connector (and the shared store connection ``load()`` opened)."""
         for c in self._connectors.values():
             await c.aclose()
+        resources, self._resources = self._resources, []
+        for r in resources:
+            await r.aclose()
 
     async def __aenter__(self) -> Self:
         return self
@@ -118,6 +130,7 @@ def load(
     env: Mapping[str, str] | None = None,
     http_client: httpx.AsyncClient | None = None,
     cache: Cache | None = None,
+    replay_store: ReplayStore | None = None,
     registry: Registry | None = None,
 ) -> Connectors:
     """Load the named connectors of a TOML file.
@@ -126,6 +139,7 @@ def load(
 
         [settings]
         continuation_keys = ["${IDPBRIDGE_CONTINUATION_KEY}"]
+        store = "${IDPBRIDGE_STORE}"        # redis://…: shared by every worker
 
         [connectors.okta-prod]
         provider = "okta"
@@ -135,24 +149,37 @@ def load(
         methods = ["password", "oidc"]
 
     ``${NAME}`` is replaced by the environment variable ``NAME`` (``env`` overrides
-    ``os.environ``). Every connector is validated before any is returned.
+    ``os.environ``). Every connector is validated before any is returned. ``[settings] store``
+    gives every connector a shared cache and replay store (``cache`` and ``replay_store``
+    arguments, when given, take precedence); ``store = "memory"`` states that one process
+    serves every flow.
     """
-    settings, tables = read_toml(path, env)
+    raw_settings, tables = read_toml(path, env)
+    settings = build_settings(raw_settings)
     reg = registry or default_registry()
-    keys = None
-    unknown = set(settings) - {"continuation_keys"}
-    if unknown:
-        raise ConfigurationError(
-            f"[settings]: unknown field(s): {', '.join(sorted(unknown))}", field=sorted(unknown)[0]
-        )
-    if settings.get("continuation_keys"):
-        keys = ContinuationKeys(list(settings["continuation_keys"]))
+    keys = ContinuationKeys(list(settings.continuation_keys)) if settings.continuation_keys else None
+    resources: list[Any] = []
+    url = settings.store_url
+    if url is not None and (cache is None or replay_store is None):
+        from .redis_cache import RedisCache
+
+        shared = RedisCache.from_url(url, prefix=settings.store_prefix or "idpbridge:")
+        resources.append(shared)
+        cache = cache if cache is not None else shared
+        replay_store = replay_store if replay_store is not None else shared.replay_store()
+    elif settings.store is not None and url is None and replay_store is None:
+        replay_store = default_replay_store()  # "memory": one process, chosen on purpose
     built: dict[str, Connector[Any]] = {}
     for name, table in tables.items():
         fields = dict(table)
         provider = fields.pop("provider")
         cls = reg.get(provider)
         built[name] = cls(
-            fields, instance_name=name, http_client=http_client, continuation_keys=keys, cache=cache
+            fields,
+            instance_name=name,
+            http_client=http_client,
+            continuation_keys=keys,
+            cache=cache,
+            replay_store=replay_store,
         )
-    return Connectors(built)
+    return Connectors(built, resources=resources)

@@ -1,8 +1,10 @@
-"""Cache backends for discovery documents, key sets and replay markers.
+"""Cache backends for discovery documents, key sets, refetch cooldowns and fetch locks.
 
 A backend stores opaque bytes under string keys with a time to live. The in-memory
 :class:`MemoryCache` is the default; :mod:`idpbridge.redis_cache` offers a shared one for
-many workers. Values never include secrets.
+many workers. Values never include secrets. A cache may forget anything at any time (the
+memory one is an LRU), so "flow step used" markers do not live here but in a
+:class:`~idpbridge.replay.ReplayStore`.
 """
 
 from __future__ import annotations

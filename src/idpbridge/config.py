@@ -30,8 +30,10 @@ from .methods import Method
 
 __all__ = [
     "ConnectorConfig",
+    "Settings",
     "TimeoutSettings",
     "build_config",
+    "build_settings",
     "expand_env",
     "read_toml",
     "read_toml_file",
@@ -84,17 +86,15 @@ class ConnectorConfig(BaseModel):
             value = [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("continuation_keys", mode="before")
+    @classmethod
+    def _keys_are_text(cls, value: Any) -> Any:
+        return _keys_are_text(value)
+
     @field_validator("continuation_keys")
     @classmethod
     def _check_keys(cls, value: tuple[SecretStr, ...]) -> tuple[SecretStr, ...]:
-        if value:
-            from .continuation import ContinuationKeys
-
-            try:
-                ContinuationKeys(list(value))
-            except ConfigurationError as exc:
-                raise ValueError(exc.message) from None
-        return value
+        return _check_keys(value)
 
     @field_validator("endpoints")
     @classmethod
@@ -143,6 +143,101 @@ class ConnectorConfig(BaseModel):
                 yield name, value
 
 
+def _keys_are_text(value: Any) -> Any:
+    """Configuration keys are base64url text: refuse numbers, bytes, tables before pydantic
+    coerces them (and before its error could quote them)."""
+    if not isinstance(value, list | tuple):
+        raise ValueError("continuation_keys must be a list of base64url keys")
+    if not all(isinstance(k, str | SecretStr) for k in value):
+        raise ValueError("every continuation key must be base64url text (a string)")
+    return value
+
+
+def _check_keys(value: tuple[SecretStr, ...]) -> tuple[SecretStr, ...]:
+    if value:
+        from .continuation import ContinuationKeys
+
+        try:
+            ContinuationKeys(list(value))
+        except ConfigurationError as exc:
+            raise ValueError(exc.message) from None
+    return value
+
+
+_STORE_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+class Settings(BaseModel):
+    """The ``[settings]`` table of a connectors file, shared by every connector in it.
+
+    Attributes:
+        continuation_keys: AES-256 keys (base64url) sealing continuations; the first one seals.
+        store: the shared store of a deployment with several workers: ``redis://…``,
+            ``rediss://…`` or ``unix://…`` (replay markers and the discovery/JWKS cache), or
+            ``"memory"`` to state that one process serves every flow.
+        store_prefix: key prefix in that Redis (one Redis can serve several apps).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    continuation_keys: tuple[SecretStr, ...] = ()
+    store: SecretStr | None = None
+    store_prefix: str | None = Field(None, min_length=1, max_length=100, pattern=r"^[\w:.\-]+$")
+
+    @field_validator("continuation_keys", mode="before")
+    @classmethod
+    def _keys_are_text(cls, value: Any) -> Any:
+        return _keys_are_text(value)
+
+    @field_validator("continuation_keys")
+    @classmethod
+    def _check_keys(cls, value: tuple[SecretStr, ...]) -> tuple[SecretStr, ...]:
+        return _check_keys(value)
+
+    @field_validator("store", mode="before")
+    @classmethod
+    def _check_store(cls, value: Any) -> Any:
+        # A Redis URL may carry a password: held as a SecretStr, never quoted in an error.
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if not isinstance(text, str):
+            raise ValueError("store must be a string: a redis://, rediss:// or unix:// URL, or 'memory'")
+        if text != "memory" and not (
+            text.startswith(_STORE_SCHEMES) and text.isprintable() and " " not in text
+        ):
+            raise ValueError("store must be a redis://, rediss:// or unix:// URL, or 'memory'")
+        return value
+
+    @field_validator("store_prefix")
+    @classmethod
+    def _prefix_needs_store(cls, value: str | None, info: Any) -> str | None:
+        store = info.data.get("store")
+        if value is not None and (store is None or store.get_secret_value() == "memory"):
+            raise ValueError("store_prefix needs a redis store")
+        return value
+
+    @property
+    def store_url(self) -> str | None:
+        """The shared store's URL, or ``None`` (no store, or ``"memory"``)."""
+        if self.store is None or self.store.get_secret_value() == "memory":
+            return None
+        return self.store.get_secret_value()
+
+
+def build_settings(data: Mapping[str, Any]) -> Settings:
+    """Validate a ``[settings]`` table; failures become one :class:`ConfigurationError`.
+
+    The error names every offending field (``exc.field`` is the first), never a value.
+    """
+    if not isinstance(data, Mapping):
+        raise ConfigurationError("[settings]: invalid configuration: [settings] must be a table")
+    try:
+        return Settings.model_validate(dict(data))
+    except ValidationError as exc:
+        errors = exc.errors(include_input=False, include_url=False, include_context=False)
+    problems, first = _problems(errors)
+    raise ConfigurationError("[settings]: invalid configuration: " + "; ".join(problems), field=first)
+
+
 def _format_loc(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(p) for p in loc if not (isinstance(p, str) and p.startswith("function-")))
 
@@ -158,6 +253,13 @@ def build_config(cls: type[C], data: Mapping[str, Any], *, connector: str) -> C:
         errors = exc.errors(include_input=False, include_url=False, include_context=False)
     # Raised outside the ``except`` block so the pydantic error (which may quote the offending
     # value) is not even kept as ``__context__``.
+    problems, first_field = _problems(errors)
+    text = f"connector {connector!r}: invalid configuration: " + "; ".join(problems)
+    raise ConfigurationError(text, field=first_field, connector=connector)
+
+
+def _problems(errors: Iterable[Any]) -> tuple[list[str], str | None]:
+    """One phrase per pydantic error (never its input), and the first offending field."""
     problems = []
     first_field: str | None = None
     for err in errors:
@@ -171,8 +273,7 @@ def build_config(cls: type[C], data: Mapping[str, Any], *, connector: str) -> C:
             problems.append(f"{field} is required")
         else:
             problems.append(f"{field} is invalid ({err['msg'].removeprefix('Value error, ')})")
-    text = f"connector {connector!r}: invalid configuration: " + "; ".join(problems)
-    raise ConfigurationError(text, field=first_field, connector=connector)
+    return problems, first_field
 
 
 _ENV_REF = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -228,8 +329,9 @@ def read_toml(
 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """Read a connectors file: ``(settings, {name: fields})`` with ``${ENV}`` expanded.
 
-    The file has an optional ``[settings]`` table (``continuation_keys`` shared by every
-    connector) and one ``[connectors.<name>]`` table each, with ``provider = "..."``.
+    The file has an optional ``[settings]`` table (see :class:`Settings`; validate it with
+    :func:`build_settings`) and one ``[connectors.<name>]`` table each, with
+    ``provider = "..."``.
     """
     env = os.environ if env is None else env
     p = Path(path)

@@ -8,7 +8,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import Future
 from types import TracebackType
 from typing import Any, ClassVar, Generic, Self, TypeVar
@@ -35,6 +35,8 @@ from .methods import (
     VerifyOTP,
 )
 from .outcomes import Outcome
+from .redis_cache import RedisCache
+from .replay import ReplayStore, claim_step, default_replay_store, probe_store, warn_no_shared_store
 
 __all__ = ["CheckReport", "CheckResult", "Connector", "SyncConnector"]
 
@@ -93,7 +95,12 @@ class Connector(Generic[ConfigT]):
         continuation_keys: keys sealing multi-step state; defaults to the config's keys, else an
             ephemeral per-process key (with a one-time warning).
         clock: a ``() -> float`` returning POSIX seconds (tests inject one).
-        cache: a :class:`~idpbridge.cache.Cache` backend for discovery/JWKS/replay state.
+        cache: a :class:`~idpbridge.cache.Cache` backend for discovery and JWKS documents.
+        replay_store: a :class:`~idpbridge.replay.ReplayStore` keeping flow steps single-use;
+            defaults to the store of a :class:`~idpbridge.redis_cache.RedisCache` given as
+            ``cache``, else the process-wide in-memory store (then configured continuation keys
+            log a one-time warning and fail :meth:`check`: see
+            :data:`~idpbridge.replay.SHARED_STORE_FIX`).
     """
 
     name: ClassVar[str]
@@ -112,9 +119,10 @@ class Connector(Generic[ConfigT]):
         *,
         instance_name: str | None = None,
         http_client: httpx.AsyncClient | None = None,
-        continuation_keys: ContinuationKeys | None = None,
+        continuation_keys: ContinuationKeys | Sequence[str | bytes] | None = None,
         clock: Callable[[], float] = time.time,
         cache: Cache | None = None,
+        replay_store: ReplayStore | None = None,
         **fields: Any,
     ) -> None:
         self.instance_name = instance_name or self.name
@@ -151,7 +159,18 @@ class Connector(Generic[ConfigT]):
                 if self.config.continuation_keys
                 else process_keys()
             )
+        elif not isinstance(continuation_keys, ContinuationKeys):  # validated like any key input
+            continuation_keys = ContinuationKeys(continuation_keys)
         self.continuations = Continuations(continuation_keys, connector=self.instance_name, clock=clock)
+        chosen = replay_store is not None or isinstance(cache, RedisCache)
+        if replay_store is None:
+            replay_store = cache.replay_store() if isinstance(cache, RedisCache) else default_replay_store()
+        self.replay_store: ReplayStore = replay_store
+        # Keys this process generated cannot be held elsewhere: flows resume only here. Keys from
+        # configuration can, so their "used" markers must be shared too (or one process declared).
+        self._needs_shared_store = not continuation_keys.ephemeral and not chosen
+        if self._needs_shared_store:
+            warn_no_shared_store()
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -181,7 +200,17 @@ class Connector(Generic[ConfigT]):
         Never raises for a failed probe: the report says what failed.
         """
         results = await self.probes()
+        replay = await self._replay_probe()
+        if replay is not None:
+            results = [*results, replay]
         return CheckReport(connector=self.instance_name, provider=self.name, results=tuple(results))
+
+    async def _replay_probe(self) -> CheckResult | None:
+        """Whether flow steps stay single-use across workers (``None``: nothing to say)."""
+        found = await probe_store(
+            self.replay_store, self.instance_name, needs_shared=self._needs_shared_store
+        )
+        return None if found is None else CheckResult("replay_store", *found)
 
     async def aclose(self) -> None:
         """Release network resources."""
@@ -253,13 +282,17 @@ class Connector(Generic[ConfigT]):
     ) -> None:
         """Mark ``continuation`` as used; a second use raises ``FlowError(code="flow.reused")``.
 
-        One atomic :meth:`Cache.add <idpbridge.cache.Cache.add>` on the connector's cache (in-memory
-        by default; shared across workers with :mod:`idpbridge.redis_cache`), keyed by instance name
-        and continuation id, kept until the continuation expires. Call it before acting on a
-        continuation that must resume a flow only once (a callback, a code answer).
+        One atomic :meth:`ReplayStore.claim <idpbridge.replay.ReplayStore.claim>` on the
+        connector's :attr:`replay_store`, keyed by instance name and continuation id, kept until the
+        continuation expires. Single use holds across every worker sharing that store (all
+        connectors of this process share the default in-memory one). When the store cannot
+        record the step, it is refused: :class:`~idpbridge.replay.ReplayStoreError`
+        (``flow.replay_store_full`` / ``flow.replay_store_unavailable``). Call it before acting on
+        a continuation that must resume a flow only once (a callback, a code answer).
         """
         ttl = max(1.0, continuation.expires_at - self.clock() + 1)
-        if not await self.cache.add(f"idpbridge:flow-used:{self.instance_name}:{continuation.id}", b"1", ttl):
+        key = f"flow-used:{self.instance_name}:{continuation.id}"
+        if not await claim_step(self.replay_store, key, ttl, connector=self.instance_name):
             raise FlowError(message, code="flow.reused")
 
     def require(self, method: Method) -> None:

@@ -16,6 +16,7 @@ import binascii
 import dataclasses
 import datetime as dt
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -58,52 +59,106 @@ def _b64e(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def _coerce_key(key: bytes | str | SecretStr) -> bytes:
+_KEY_TEXT = re.compile(r"[A-Za-z0-9_-]{43}=?")
+_KEY_HELP = "generate one with `python -c 'import idpbridge; print(idpbridge.ContinuationKeys.new_key())'`"
+
+
+def _key_error(problem: str) -> ConfigurationError:
+    # Never the value: a key is a secret, and so may be whatever was passed instead of one.
+    return ConfigurationError(f"{problem}; {_KEY_HELP}", field="continuation_keys")
+
+
+def weak_key_reason(raw: bytes) -> str | None:
+    """Why 32 key bytes do not look random, or ``None``.
+
+    A key from a CSPRNG fails one of these with a probability below 1e-12: fewer than 16
+    distinct byte values; a repeated pattern (period of 16 bytes or less); fewer than 8
+    distinct steps between neighbouring bytes (ramps such as ``bytes(range(32))``); all
+    printable ASCII (a passphrase or a text key used as raw bytes).
+    """
+    if len(set(raw)) < 16:
+        return "too few distinct byte values"
+    if any(raw[p:] == raw[:-p] for p in range(1, 17)):
+        return "a repeated pattern"
+    if len({(b - a) % 256 for a, b in itertools.pairwise(raw)}) < 8:
+        return "a regular sequence"
+    if all(0x20 <= b < 0x7F for b in raw):
+        return "printable text, not random bytes"
+    return None
+
+
+def _coerce_key(key: object) -> bytes:
     if isinstance(key, SecretStr):
         key = key.get_secret_value()
     if isinstance(key, str):
-        try:
-            raw = _b64d(key.strip())
-        except (binascii.Error, ValueError) as exc:
-            raise ConfigurationError(
-                "a continuation key must be 32 bytes, base64url-encoded", field="continuation_keys"
-            ) from exc
-    else:
-        raw = bytes(key)
-    if len(raw) != 32:
-        raise ConfigurationError(
-            "a continuation key must be exactly 32 bytes (AES-256)", field="continuation_keys"
+        text = key.strip()
+        if not _KEY_TEXT.fullmatch(text):
+            raise _key_error("a continuation key must be 32 random bytes, base64url-encoded (43 characters)")
+        raw = _b64d(text.rstrip("="))
+        if _b64e(raw) != text.rstrip("="):  # spare bits set: not the canonical encoding of a key
+            raise _key_error("a continuation key must be 32 random bytes, base64url-encoded (43 characters)")
+    elif type(key) is bytes:
+        raw = key
+    else:  # never coerce: bytes(32) is 32 zero bytes, bytes([..]) whatever a list holds
+        raise _key_error(
+            "a continuation key must be base64url text (or, in Python, exactly 32 bytes); "
+            f"got {type(key).__name__}"
         )
+    if len(raw) != 32:
+        raise _key_error("a continuation key must be exactly 32 bytes (AES-256)")
+    reason = weak_key_reason(raw)
+    if reason is not None:
+        raise _key_error(f"a continuation key must be 32 random bytes; this one is {reason}")
     return raw
 
 
 class ContinuationKeys:
     """An ordered set of AES-256 keys: seal with the first, open with any.
 
-    Keys are 32 raw bytes or their base64url text (``ContinuationKeys.new_key()`` makes one).
-    To rotate, put the new key first and keep the old one until the longest flow has expired.
+    Keys are base64url text (``ContinuationKeys.new_key()`` makes one), a ``SecretStr`` of it, or
+    exactly 32 random ``bytes``; pass a list (or one key). Anything else — numbers, lists of
+    numbers, ``bytearray``, all-zero or patterned keys — is a
+    :class:`~idpbridge.ConfigurationError` (``field="continuation_keys"``) that never shows the
+    value. To rotate, put the new key first and keep the old one until the longest flow has
+    expired.
     """
 
-    __slots__ = ("_keys",)
+    __slots__ = ("_ephemeral", "_keys")
 
-    def __init__(self, keys: Sequence[bytes | str | SecretStr]) -> None:
+    def __init__(self, keys: Sequence[bytes | str | SecretStr] | bytes | str | SecretStr) -> None:
         if isinstance(keys, bytes | str | SecretStr):
             keys = [keys]
+        if not isinstance(keys, list | tuple):
+            raise _key_error(f"continuation keys must be a list of keys; got {type(keys).__name__}")
         if not keys:
             raise ConfigurationError("at least one continuation key is required", field="continuation_keys")
         self._keys: tuple[tuple[bytes, AESGCM], ...] = tuple(
             (hashlib.sha256(k).digest()[:_KID_LEN], AESGCM(k)) for k in map(_coerce_key, keys)
         )
+        self._ephemeral = False
 
     @staticmethod
     def new_key() -> str:
         """Generate a new random key as base64url text (for configuration files)."""
-        return _b64e(secrets.token_bytes(32))
+        while True:  # a CSPRNG key fails weak_key_reason() with a probability below 1e-12
+            raw = secrets.token_bytes(32)
+            if weak_key_reason(raw) is None:
+                return _b64e(raw)
 
     @classmethod
     def generate(cls) -> ContinuationKeys:
-        """A set with one fresh random key (lives as long as the process)."""
-        return cls([secrets.token_bytes(32)])
+        """A set with one fresh random key that only this process knows (see :attr:`ephemeral`)."""
+        keys = cls([new_raw_key()])
+        keys._ephemeral = True
+        return keys
+
+    @property
+    def ephemeral(self) -> bool:
+        """Whether the keys were generated by this process (no other worker can hold them).
+
+        Flows sealed with them resume only here, so an in-process replay store suffices.
+        """
+        return self._ephemeral
 
     @property
     def primary(self) -> tuple[bytes, AESGCM]:
@@ -119,6 +174,11 @@ class ContinuationKeys:
 
     def __repr__(self) -> str:
         return f"ContinuationKeys(<{len(self._keys)} keys>)"
+
+
+def new_raw_key() -> bytes:
+    """32 random bytes that pass :func:`weak_key_reason`."""
+    return _b64d(ContinuationKeys.new_key())
 
 
 _process_keys: ContinuationKeys | None = None

@@ -1,15 +1,18 @@
-"""A Redis-backed :class:`~idpbridge.cache.Cache`, shared by every worker (extra ``idpbridge[redis]``).
+"""Redis-backed cache and replay store, shared by every worker (extra ``idpbridge[redis]``).
 
-Discovery documents, key sets, refetch cooldown markers and replay markers then live once per
-deployment instead of once per process::
+Discovery documents, key sets and refetch cooldown markers (:class:`RedisCache`), and "flow step
+used" markers (:class:`RedisReplayStore`) then live once per deployment instead of once per
+process::
 
     from idpbridge.redis_cache import RedisCache
 
     cache = RedisCache.from_url("redis://127.0.0.1:6379/0")
-    okta = idpbridge.connect("okta", ..., cache=cache)
+    okta = idpbridge.connect("okta", ..., cache=cache, replay_store=cache.replay_store())
 
-``add`` is atomic (``SET key value NX PX ttl``), so it works as a cross-worker lock or replay
-guard. Values are opaque bytes and never secrets.
+In a connectors file, ``[settings] store = "redis://…"`` does the same. ``add`` and ``claim`` are
+atomic (``SET key value NX PX ttl``). Values are opaque bytes and never secrets. Run the Redis
+that holds replay markers with ``maxmemory-policy noeviction``: an evicting policy could drop a
+live marker (with ``noeviction`` a full Redis refuses the write, and idpbridge refuses the step).
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigurationError, PluginError
+from .replay import check_ttl
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
-__all__ = ["RedisCache"]
+__all__ = ["RedisCache", "RedisReplayStore"]
 
 _INSTALL_HINT = 'pip install "idpbridge[redis]"'
 
@@ -38,9 +42,7 @@ def _import_redis() -> Any:
 
 
 def _ttl_ms(ttl: float) -> int:
-    if not (isinstance(ttl, int | float) and math.isfinite(ttl) and ttl > 0):
-        raise ValueError("ttl must be a positive number of seconds")
-    return max(1, math.ceil(ttl * 1000))
+    return max(1, math.ceil(check_ttl(ttl) * 1000))
 
 
 class RedisCache:
@@ -81,6 +83,10 @@ class RedisCache:
     async def delete(self, key: str) -> None:
         await self._redis.delete(self._key(key))
 
+    def replay_store(self) -> RedisReplayStore:
+        """A :class:`RedisReplayStore` on the same client, under ``<prefix>replay:``."""
+        return RedisReplayStore(self._redis, prefix=self._prefix + "replay:")
+
     async def aclose(self) -> None:
         """Close the connection pool if this cache created it."""
         if self._owns:
@@ -94,3 +100,23 @@ class RedisCache:
 
     def __repr__(self) -> str:
         return f"RedisCache(prefix={self._prefix!r})"
+
+
+class RedisReplayStore:
+    """:class:`~idpbridge.replay.ReplayStore` on ``redis.asyncio``: ``SET key 1 NX PX ttl``.
+
+    Shared by every worker using the same Redis and prefix. Errors propagate, so a step is
+    refused (never accepted) when Redis cannot record it. The client is never closed here
+    (:meth:`RedisCache.replay_store` shares the cache's client).
+    """
+
+    def __init__(self, client: Redis, *, prefix: str = "idpbridge:replay:") -> None:
+        self._redis = client
+        self._prefix = prefix
+
+    async def claim(self, key: str, ttl: float) -> bool:
+        """Record ``key`` for ``ttl`` seconds; ``False`` if another worker already did."""
+        return bool(await self._redis.set(self._prefix + key, b"1", px=_ttl_ms(ttl), nx=True))
+
+    def __repr__(self) -> str:
+        return f"RedisReplayStore(prefix={self._prefix!r})"

@@ -322,8 +322,8 @@ def test_load_invalid_table(
     [
         ('[connectors.a]\ndomain = "x"\n', "'provider' is required"),
         ('[connector.a]\nprovider = "demo"\n', "unknown top-level table"),
-        ("[settings]\ncontinuation_key = []\n", "unknown field"),
-        ("[settings]\ncontinuation_keys = ['not-a-key']\n", "32 bytes"),
+        ("[settings]\ncontinuation_key = []\n", "continuation_key is not a known field"),
+        ("[settings]\ncontinuation_keys = ['not-a-key']\n", "32 random bytes, base64url"),
         ("[connectors\n", "not valid TOML"),
         ("connectors = 3\n", "tables expected"),
     ],

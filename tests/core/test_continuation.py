@@ -104,7 +104,7 @@ def test_key_rotation(clock: FakeClock) -> None:
 
 def test_keys_accept_raw_bytes_text_and_secretstr() -> None:
     raw = secrets.token_bytes(32)
-    for form in (raw, b64(raw), SecretStr(b64(raw)), b64(raw) + "=="):
+    for form in (raw, b64(raw), SecretStr(b64(raw)), b64(raw) + "="):  # the one padded form
         a = Continuations(ContinuationKeys([form]), connector="c")
         b = Continuations(ContinuationKeys(raw), connector="c")
         token, _ = a.seal("oidc", {}, ttl=60)

@@ -75,7 +75,7 @@ def http(sandbox: Sandbox) -> Iterator[httpx.Client]:
 async def make_connector() -> AsyncIterator[Callable[..., Connector[Any]]]:
     """Build a connector from a sandbox's connector table (closed after the test)."""
     made: list[Connector[Any]] = []
-    keys = ContinuationKeys([ContinuationKeys.new_key()])
+    keys = ContinuationKeys.generate()  # this process only: no shared replay store needed
 
     def make(server: Sandbox, name: str, **overrides: Any) -> Connector[Any]:
         table = {**server.connector_tables()[name], **overrides}

@@ -161,7 +161,13 @@ def connectors_file(directory: Path, name: str, table: Mapping[str, Any]) -> Pat
     """``directory/idpbridge.toml``: a fresh continuation key and one ``[connectors.<name>]``
     table (a mapping value such as ``endpoints`` becomes a sub-table). Secrets go in as
     ``"${ENV_VAR}"`` references."""
-    lines = ["[settings]", f"continuation_keys = [{_toml(ContinuationKeys.new_key())}]", ""]
+    # one CLI process per test: an in-process replay store is the right one (else check() fails)
+    lines = [
+        "[settings]",
+        f"continuation_keys = [{_toml(ContinuationKeys.new_key())}]",
+        'store = "memory"',
+        "",
+    ]
     lines.append(f"[connectors.{name}]")
     lines += [f"{key} = {_toml(value)}" for key, value in table.items() if not isinstance(value, Mapping)]
     for key, sub in table.items():

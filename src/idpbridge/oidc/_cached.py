@@ -1,7 +1,10 @@
 """Cached, single-flight fetching of JSON documents (discovery metadata, key sets).
 
 Shared by :mod:`.discovery` and :mod:`.jwks`. A document is fetched once per URL no matter how
-many callers ask at the same time, stored in the :class:`~idpbridge.cache.Cache` backend as the
+many callers ask at the same time — in this process (:class:`SingleFlight`) and across every
+worker sharing the cache backend (a short lock taken with the backend's atomic ``add``; the other
+workers poll the backend for the copy, and fetch themselves if the lock holder dies or the lock
+does not clear in time) — stored in the :class:`~idpbridge.cache.Cache` backend as the
 response's JSON bytes behind a one-line header with its freshness, kept fresh for the
 ``Cache-Control: max-age`` the server sent (bounded by a floor and a ceiling), and served stale
 when a refetch fails (stale-if-error) until a longer stale window ends.
@@ -108,6 +111,7 @@ class CachedFetcher:
         stale_ttl: float = 86400.0,
         error_backoff: float = 30.0,
         validate: Callable[[dict[str, Any]], None] | None = None,
+        lock_ttl: float | None = None,
     ) -> None:
         if not (0 <= min_ttl <= max_ttl) or not math.isfinite(max_ttl):
             raise ValueError("need 0 <= min_ttl <= max_ttl < inf")
@@ -121,6 +125,9 @@ class CachedFetcher:
         self.stale_ttl = stale_ttl
         self.error_backoff = error_backoff
         self._validate = validate
+        #: How long a worker's fetch lock lives (covers a whole fetch with retries); waiters poll
+        #: at most twice this long before fetching themselves.
+        self.lock_ttl = lock_ttl if lock_ttl is not None else http.policy.timeouts.total + 1.0
         self._local: dict[str, Entry] = {}
         self._flight: SingleFlight[Entry] = SingleFlight()
 
@@ -164,11 +171,44 @@ class CachedFetcher:
         return await self._fetch(url, fallback=shared or self._local.get(url))
 
     async def _load(self, url: str) -> Entry:
+        shared = await self._fresh_backend(url)
+        if shared is not None:
+            return shared
+        lock = f"{self.namespace}fetch-lock:{url}"
+        if await self._try_add(lock, self.lock_ttl):
+            return await self._fetch_locked(url, lock)
+        # Another worker is fetching: wait for its copy in the backend. If the lock clears without
+        # one (its fetch failed) or expires (it died), take the lock and fetch here.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 2 * self.lock_ttl
+        delay = 0.01
+        while loop.time() < deadline:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.2)
+            shared = await self._fresh_backend(url)
+            if shared is not None:
+                return shared
+            if await self._try_add(lock, self.lock_ttl):
+                return await self._fetch_locked(url, lock)
+        log.warning("no worker finished fetching %s in time; fetching it here", redact_url(url))
+        return await self._fetch(url, fallback=await self._read_backend(url) or self._local.get(url))
+
+    async def _fetch_locked(self, url: str, lock: str) -> Entry:
+        try:
+            shared = await self._read_backend(url)  # a worker may have stored it since we looked
+            if shared is not None and self.clock() < shared.fresh_until:
+                self._local[url] = shared
+                return shared
+            return await self._fetch(url, fallback=shared or self._local.get(url))
+        finally:
+            await self._release(lock)
+
+    async def _fresh_backend(self, url: str) -> Entry | None:
         shared = await self._read_backend(url)
         if shared is not None and self.clock() < shared.fresh_until:
             self._local[url] = shared
             return shared
-        return await self._fetch(url, fallback=shared or self._local.get(url))
+        return None
 
     async def _fetch(self, url: str, *, fallback: Entry | None) -> Entry:
         now = self.clock()
@@ -229,6 +269,12 @@ class CachedFetcher:
             await self.cache.set(self.key(url), value, ttl)
         except Exception as exc:
             log.warning("cache write failed for %s: %s", redact_url(url), type(exc).__name__)
+
+    async def _release(self, key: str) -> None:
+        try:
+            await self.cache.delete(key)
+        except Exception as exc:  # it expires on its own
+            log.warning("cache delete failed: %s", type(exc).__name__)
 
     async def _try_add(self, key: str, ttl: float) -> bool:
         try:

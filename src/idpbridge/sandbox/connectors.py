@@ -105,7 +105,8 @@ def connectors_toml(tables: Mapping[str, Mapping[str, Any]], *, continuation_key
         "# idpbridge connectors for the local sandbox (every secret here only unlocks the sandbox).",
     ]
     if continuation_key is not None:
-        lines += ["[settings]", f"continuation_keys = [{_value(continuation_key)}]", ""]
+        # One local process serves every flow: say so, or check() asks for a shared store.
+        lines += ["[settings]", f"continuation_keys = [{_value(continuation_key)}]", 'store = "memory"', ""]
     for name, fields in tables.items():
         lines.append(f"[connectors.{name}]")
         lines += [f"{key} = {_value(value)}" for key, value in fields.items()]

@@ -22,6 +22,7 @@ from idpbridge import (
     UserCancelled,
 )
 from idpbridge.oidc import OIDCConnector
+from idpbridge.replay import MemoryReplayStore
 from tests.peers import oidc_provider as op
 
 from ._drive import Callback, LoginFailed, oidc_provider_login
@@ -201,9 +202,10 @@ async def test_bad_callback_rejected_before_token_request(
     with pytest.raises(FlowError) as info:
         await conn.authenticate(FinishOIDC(tamper(callback.params), start.continuation))
     assert info.value.code == code
-    # The code was never sent to the token endpoint: a fresh worker (same keys, its own replay
-    # cache) can still redeem it. oidc-provider would have burnt it otherwise.
-    other = make_connector(**op_fields)
+    # The code was never sent to the token endpoint: a worker with the same keys but a replay
+    # store of its own (this process's default one has the step as used) can still redeem it.
+    # oidc-provider would have burnt it otherwise.
+    other = make_connector(**op_fields, replay_store=MemoryReplayStore())
     result = await other.authenticate(FinishOIDC(callback.params, start.continuation))
     assert isinstance(result, Authenticated)
 

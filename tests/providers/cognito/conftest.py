@@ -65,7 +65,7 @@ def fake(fake_server: FakeCognito, fake_clock: Clock) -> Iterator[FakeCognito]:
 
 @pytest.fixture
 def keys() -> ContinuationKeys:
-    return ContinuationKeys([ContinuationKeys.new_key()])
+    return ContinuationKeys.generate()  # this process only: no shared replay store needed
 
 
 @pytest.fixture
