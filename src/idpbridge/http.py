@@ -5,7 +5,8 @@ rules that are defaults, not options:
 
 * TLS always; plain ``http`` only for loopback addresses (tests and local sandboxes).
 * Connect and read timeouts, plus a total deadline per call that includes retries.
-* A streamed body cap (1 MiB by default) counted on decompressed bytes.
+* A streamed body cap (1 MiB by default) counted on decompressed bytes, inflated by us in bounded
+  steps from the raw bytes (gzip and deflate only; stacked or other codings are refused).
 * No redirects on POST; GET redirects only to the same origin over https.
 * JSON bodies must be objects; NaN/Infinity, huge numbers and duplicate keys are refused.
 * No cookie jar: a request carries only the ``Cookie`` header its caller passes, never cookies an
@@ -39,6 +40,7 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from . import _json, _retry
+from ._inflate import ACCEPT_ENCODING, BadEncoding, BodyTooLarge, CappedBody, content_coding
 from ._policy import HttpPolicy, Timeouts
 from ._retry import NO_RETRY, RetryPolicy, parse_retry_after
 from .errors import (
@@ -230,10 +232,6 @@ def _transport_failure(failure: BaseException) -> Literal["unsent", "transport"]
     return "transport" if isinstance(failure, httpx.TransportError) else None
 
 
-class _TooLarge(Exception):
-    pass
-
-
 # ---------------------------------------------------------------------------------------------
 # The client
 
@@ -359,6 +357,9 @@ class HttpClient:
         policy = self.policy
         hdrs = {"user-agent": policy.user_agent, "accept": "application/json"}
         hdrs.update(headers or {})
+        for name in [k for k in hdrs if k.lower() == "accept-encoding"]:
+            del hdrs[name]
+        hdrs["accept-encoding"] = ACCEPT_ENCODING  # exactly what _read_capped decodes
         request = self.client.build_request(
             method,
             url,
@@ -483,23 +484,38 @@ class HttpClient:
         raise ProviderError(f"{redact_url(url)} redirected too many times", code="provider.redirect")
 
     async def _read_capped(self, resp: httpx.Response) -> bytes:
+        """The body, decoded by us in bounded steps from the raw bytes (httpx never inflates it)."""
         cap = self.policy.max_body
         declared = resp.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > cap:
+        try:
+            if declared and declared.isdigit() and int(declared) > cap:
+                raise BodyTooLarge
+            coding = content_coding(resp.headers.get_list("content-encoding", split_commas=True))
+            if resp.is_stream_consumed:
+                # An injected transport built this response in memory (MockTransport, respx): httpx
+                # decoded it there, in the caller's own process, before we ever saw it.
+                in_memory = CappedBody("identity", cap)
+                for _ in in_memory.feed(resp.content):
+                    pass
+                return in_memory.value()
+            body = CappedBody(coding, cap)
+            async for chunk in resp.aiter_raw():
+                for _ in body.feed(chunk):
+                    await asyncio.sleep(0)  # let the event loop run between inflation steps
+                if body.done:
+                    break  # the compressed stream ended; anything after it is not read
+            for _ in body.finish():
+                await asyncio.sleep(0)
+            return body.value()
+        except BodyTooLarge:
             raise MalformedResponse(
                 f"{redact_url(resp.url)} sent more than {cap} bytes",
                 code="provider.response_too_large",
                 status=resp.status_code,
-            )
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in resp.aiter_bytes():  # decoded: counts decompressed bytes
-            size += len(chunk)
-            if size > cap:
-                raise MalformedResponse(
-                    f"{redact_url(resp.url)} sent more than {cap} bytes",
-                    code="provider.response_too_large",
-                    status=resp.status_code,
-                )
-            chunks.append(chunk)
-        return b"".join(chunks)
+            ) from None
+        except BadEncoding as exc:
+            raise MalformedResponse(
+                f"{redact_url(resp.url)} sent a body with {exc.reason}",
+                code="provider.bad_encoding",
+                status=resp.status_code,
+            ) from None
