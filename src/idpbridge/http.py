@@ -31,7 +31,9 @@ import functools
 import http.cookiejar
 import ipaddress
 import logging
+import re
 import time
+import unicodedata
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal, NoReturn
 from urllib.parse import quote_plus
@@ -96,33 +98,47 @@ def is_loopback_url(url: str | httpx.URL) -> bool:
 
 
 def require_secure_url(url: str, *, what: str = "URL") -> str:
-    """Return ``url`` if it is ``https``, or ``http`` to a loopback address; else raise.
+    """Return ``url`` if idpbridge may call it (or trust it as a base); else raise.
 
-    Raises :class:`~idpbridge.ConfigurationError`.
+    The URL must be ``https``, or ``http`` to a loopback address, with a host, and without user
+    info (``user:password@``, which the HTTP client would turn into an ``Authorization`` header),
+    backslashes, spaces or control characters. Raises :class:`~idpbridge.ConfigurationError`
+    (whose message never shows the URL).
     """
-    if isinstance(url, str) and _secure_url_cached(url):
-        return url
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise ConfigurationError(f"{what} is not a valid URL") from exc
-    if parsed.scheme == "https" and parsed.host:
-        return url
-    if parsed.scheme == "http" and parsed.host and is_loopback_url(parsed):
-        return url
-    raise ConfigurationError(f"{what} must use https (plain http is allowed only for loopback)")
+    problem = _url_problem(url) if isinstance(url, str) else "is not a valid URL"
+    if problem is not None:
+        raise ConfigurationError(f"{what} {problem}")
+    return url
+
+
+#: Characters no URL we call may contain: controls, space, DEL and the backslash that some
+#: parsers read as "/" (so a URL means one host to us and another to the next parser).
+_URL_ODD = re.compile(r"[\x00-\x20\x7f\\]")
+_AUTHORITY_END = re.compile(r"[/?#]")
+
+
+def _authority(url: str) -> str:
+    """The raw ``host[:port]`` part (with any user info) of an absolute or scheme-relative URL."""
+    rest = url.partition("//")[2] if url.startswith("//") or "://" in url else ""
+    return _AUTHORITY_END.split(rest, maxsplit=1)[0]
 
 
 @functools.lru_cache(maxsize=512)
-def _secure_url_cached(url: str) -> bool:
-    """Memo of the check above for the few endpoint URLs a process talks to (hot path)."""
+def _url_problem(url: str) -> str | None:
+    """Why ``url`` is refused, or ``None``; memoized for the few endpoint URLs a process calls."""
+    if _URL_ODD.search(url) or any(not c.isascii() and unicodedata.category(c)[0] in "CZ" for c in url):
+        return "must not contain spaces, control characters or backslashes"
     try:
         parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError):
-        return False
-    if parsed.scheme == "https":
-        return bool(parsed.host)
-    return parsed.scheme == "http" and bool(parsed.host) and is_loopback_url(parsed)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return "is not a valid URL"
+    if parsed.userinfo or "@" in _authority(url):
+        return "must not carry user info (user:password@)"
+    if not parsed.host:
+        return "is not a valid URL (no host)"
+    if parsed.scheme == "https" or (parsed.scheme == "http" and is_loopback_url(parsed)):
+        return None
+    return "must use https (plain http is allowed only for loopback)"
 
 
 #: What logs and errors show instead of the URL while a request made with
@@ -445,13 +461,15 @@ class HttpClient:
     async def _send_once(self, request: httpx.Request, *, idempotent: bool) -> Response:
         url = request.url
         for _ in range(self.policy.max_redirects + 1):
+            if request.url.userinfo:  # never an Authorization header made from a URL
+                raise ConfigurationError("endpoint URL must not carry user info (user:password@)")
             t0 = time.monotonic()
             resp = await self.client.send(request, stream=True, follow_redirects=False)
             try:
                 if resp.is_redirect:
                     location = resp.headers.get("location")
                     target = url.join(location) if location else None
-                    if request.method != "GET" or target is None:
+                    if request.method != "GET" or target is None or location is None:
                         raise ProviderError(
                             f"{redact_url(url)} answered a {request.method} with a redirect",
                             code="provider.redirect",
@@ -462,6 +480,17 @@ class HttpClient:
                     ):
                         raise ProviderError(
                             f"{redact_url(url)} redirected to another origin; not followed",
+                            code="provider.redirect",
+                            status=resp.status_code,
+                        )
+                    problem = _url_problem(str(target))
+                    if _URL_ODD.search(location):
+                        problem = "must not contain spaces, control characters or backslashes"
+                    elif "@" in _authority(location):
+                        problem = "must not carry user info (user:password@)"
+                    if problem is not None:
+                        raise ProviderError(
+                            f"{redact_url(url)} redirected to a URL that {problem}; not followed",
                             code="provider.redirect",
                             status=resp.status_code,
                         )
