@@ -4,7 +4,8 @@ Every request a connector makes goes through :class:`HttpClient`, which enforces
 rules that are defaults, not options:
 
 * TLS always; plain ``http`` only for loopback addresses (tests and local sandboxes).
-* Connect and read timeouts, plus a total deadline per call that includes retries.
+* Connect and read timeouts, plus a total deadline per call that includes retries, never past
+  the deadline of the ``authenticate()`` call the request is part of (``_deadline``).
 * A streamed body cap (1 MiB by default) counted on decompressed bytes, inflated by us in bounded
   steps from the raw bytes (gzip and deflate only; stacked or other codings are refused).
 * No redirects on POST; GET redirects only to the same origin over https.
@@ -41,7 +42,7 @@ from urllib.parse import quote_plus
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from . import _json, _retry
+from . import _deadline, _json, _retry
 from ._inflate import ACCEPT_ENCODING, BadEncoding, BodyTooLarge, CappedBody, content_coding
 from ._policy import HttpPolicy, Timeouts
 from ._retry import NO_RETRY, RetryPolicy, parse_retry_after
@@ -405,8 +406,11 @@ class HttpClient:
             sleep=self._sleep,
         )
         started = time.monotonic()
+        budget, left = policy.timeouts.total, _deadline.remaining()
+        if left is not None and left < budget:  # inside authenticate(): never outlive its deadline
+            budget = max(left, 0.0)
         try:
-            async with asyncio.timeout(policy.timeouts.total):
+            async with asyncio.timeout(budget):
                 async for attempt in retrying:
                     with attempt:
                         response = await self._send_once(request, idempotent=idempotent)
@@ -418,8 +422,9 @@ class HttpClient:
                 return failure.response
             self._raise_status(failure.response)
         except TimeoutError:
+            limit = "timeouts.total" if budget == policy.timeouts.total else "timeouts.authenticate"
             raise ProviderUnavailable(
-                f"{redact_url(url)} did not answer within {policy.timeouts.total:g} s",
+                f"{redact_url(url)} did not answer within {budget:.3g} s ({limit})",
                 code="provider.timeout",
             ) from None
         except httpx.TimeoutException as exc:
