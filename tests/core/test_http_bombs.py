@@ -10,7 +10,7 @@ import asyncio
 import gzip
 import tracemalloc
 import zlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -150,8 +150,10 @@ async def test_a_compressed_response_at_the_cap_is_accepted_within_twice_the_cap
 
 
 @pytest.fixture
-async def client() -> HttpClient:
-    return HttpClient(HttpPolicy(max_body=CAP, retry=NO_RETRY))
+async def client() -> AsyncIterator[HttpClient]:
+    http = HttpClient(HttpPolicy(max_body=CAP, retry=NO_RETRY))
+    yield http
+    await http.aclose()
 
 
 @pytest.mark.parametrize(
@@ -171,12 +173,10 @@ async def test_compressed_bodies_are_decoded(server: LoopbackServer, client: Htt
     resp = await client.get(server.url(path))
     assert resp.body == BODY
     assert resp.json()["keys"] == []
-    await client.aclose()
 
 
 async def test_an_empty_body_with_an_encoding_is_empty(server: LoopbackServer, client: HttpClient) -> None:
     assert (await client.get(server.url("/ok/empty-gzip"))).body == b""
-    await client.aclose()
 
 
 async def test_one_byte_over_the_cap_after_inflation_is_refused(
@@ -185,7 +185,6 @@ async def test_one_byte_over_the_cap_after_inflation_is_refused(
     with pytest.raises(MalformedResponse) as caught:
         await client.get(server.url("/too-large/gzip-cap-plus-one"))
     assert caught.value.code == "provider.response_too_large"
-    await client.aclose()
 
 
 @pytest.mark.parametrize(
@@ -208,7 +207,6 @@ async def test_broken_or_unsupported_encodings_are_typed_errors(
         await client.get(server.url(path) + "?token=secret-value")
     assert caught.value.code == "provider.bad_encoding"
     assert "secret-value" not in str(caught.value)
-    await client.aclose()
 
 
 async def test_accept_encoding_offers_only_what_is_decoded(
@@ -218,7 +216,6 @@ async def test_accept_encoding_offers_only_what_is_decoded(
     await client.get(server.url("/plain"))
     sent = [headers.get("accept-encoding") for _, path, headers in server.requests if path == "/plain"]
     assert sent[-2:] == ["gzip, deflate", "gzip, deflate"]
-    await client.aclose()
 
 
 async def _worst_turn(client: HttpClient, url: str) -> int:
@@ -256,5 +253,4 @@ async def test_inflating_yields_to_the_event_loop(server: LoopbackServer, client
     # turn still holds the copies httpcore and h11 make of a 64 KiB network read.
     await client.get(server.url("/plain"))  # warm connection
     worst = await _worst_turn(client, server.url("/bomb/gzip-small"))
-    await client.aclose()
     assert worst <= CAP // 2, f"{worst} bytes allocated in one event-loop turn"  # was 45 MiB
