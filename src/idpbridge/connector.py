@@ -171,7 +171,9 @@ class Connector(Generic[ConfigT]):
         :class:`~idpbridge.ProviderUnavailable` with code ``provider.timeout``).
         """
         try:  # one deadline for every request of the call (timeouts.authenticate)
-            async with deadline(self.config.timeouts.authenticate, what=f"connector {self.instance_name!r}"):
+            async with deadline(
+                self.config.timeouts.authenticate, what=f"connector {self.instance_name!r}: authenticate()"
+            ):
                 return await self._route(request)
         except IdpBridgeError as exc:
             if exc.connector is None:
