@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from idpbridge import MalformedResponse
+from idpbridge._inflate import STEP, BadEncoding, BodyTooLarge, CappedBody, Coding, content_coding
 from idpbridge.http import NO_RETRY, HttpClient, HttpPolicy
 
 from ._loopback import LoopbackServer, Route, serve
@@ -254,3 +255,55 @@ async def test_inflating_yields_to_the_event_loop(server: LoopbackServer, client
     await client.get(server.url("/plain"))  # warm connection
     worst = await _worst_turn(client, server.url("/bomb/gzip-small"))
     assert worst <= CAP // 2, f"{worst} bytes allocated in one event-loop turn"  # was 45 MiB
+
+
+@pytest.mark.parametrize(("coding", "wbits"), [("gzip", GZIP), ("deflate", ZLIB), ("deflate", RAW)])
+def test_a_body_fed_one_byte_at_a_time_decodes(coding: Coding, wbits: int) -> None:
+    # the zlib/raw deflate sniff needs two bytes; network reads may be split anywhere
+    body = CappedBody(coding, CAP)
+    data = deflate(BODY, wbits=wbits)
+    for i in range(len(data)):
+        for _ in body.feed(data[i : i + 1]):
+            pass
+    for _ in body.finish():
+        pass
+    assert body.value() == BODY
+
+
+@pytest.mark.parametrize(("coding", "wbits"), [("gzip", GZIP), ("deflate", ZLIB), ("deflate", RAW)])
+def test_inflation_steps_are_bounded(coding: Coding, wbits: int) -> None:
+    # each step yields after at most STEP bytes of output; the cap ends it one byte past the cap
+    body = CappedBody(coding, CAP)
+    steps = 0
+
+    def drain() -> None:
+        nonlocal steps
+        for _ in body.feed(deflate(None, wbits=wbits, size=4 * MiB)):
+            steps += 1
+
+    with pytest.raises(BodyTooLarge):
+        drain()
+    assert body.size == CAP + 1  # inflated exactly one byte past the cap, not a byte more
+    assert steps >= CAP // STEP - 1
+
+
+@pytest.mark.parametrize(
+    ("values", "coding"),
+    [
+        ([], "identity"),
+        (["identity"], "identity"),
+        (["GZIP"], "gzip"),
+        (["x-gzip"], "gzip"),
+        ([" deflate "], "deflate"),
+    ],
+)
+def test_content_coding(values: list[str], coding: str) -> None:
+    assert content_coding(values) == coding
+
+
+@pytest.mark.parametrize(
+    "values", [["gzip", "gzip"], ["gzip", "deflate"], ["br"], ["zstd"], ["compress"], ["x"]]
+)
+def test_content_coding_refused(values: list[str]) -> None:
+    with pytest.raises(BadEncoding):
+        content_coding(values)
