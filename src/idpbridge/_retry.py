@@ -8,6 +8,7 @@ of transport failure an exception is.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import email.utils
 import random
 import time
@@ -15,7 +16,10 @@ from typing import Any
 
 from .errors import ConfigurationError
 
-__all__ = ["NO_RETRY", "RetryPolicy", "RetryableStatus", "parse_retry_after"]
+__all__ = ["NO_RETRY", "RETRY_AFTER_CAP", "RetryPolicy", "RetryableStatus", "parse_retry_after"]
+
+#: The longest ``Retry-After`` believed, in seconds (a day), whichever form the IdP used.
+RETRY_AFTER_CAP = 86400.0
 
 
 class RetryableStatus(Exception):
@@ -85,14 +89,24 @@ NO_RETRY = RetryPolicy(attempts=1)
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Parse a ``Retry-After`` value (seconds or an HTTP date) into seconds from now."""
+    """Parse a ``Retry-After`` value (seconds or an HTTP date) into seconds from now.
+
+    Both forms are capped at :data:`RETRY_AFTER_CAP` (a day); a date in the past is ``0``; anything
+    else (negative, fractional, not a date) is ``None``.
+    """
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(min(int(value[:9]), 86400))
+    if value.isascii() and value.isdigit():
+        return float(min(int(value[:9]), RETRY_AFTER_CAP))
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return max(0.0, when.timestamp() - time.time())
+    if when.tzinfo is None:  # "-0000": UTC without a known zone (RFC 5322 §3.3)
+        when = when.replace(tzinfo=datetime.UTC)
+    try:
+        delta = when.timestamp() - time.time()
+    except (OverflowError, ValueError, OSError):
+        return None
+    return float(min(max(0.0, delta), RETRY_AFTER_CAP))

@@ -43,13 +43,15 @@ C = TypeVar("C", bound="ConnectorConfig")
 
 
 class TimeoutSettings(BaseModel):
-    """Seconds to connect, to wait for a read, and for a whole call including retries."""
+    """Seconds to connect, to wait for a read, for one call including retries, and for a whole
+    ``authenticate()`` (every request it makes; each request gets at most what is left)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     connect: float = Field(5.0, gt=0, le=120)
     read: float = Field(10.0, gt=0, le=300)
     total: float = Field(20.0, gt=0, le=600)
+    authenticate: float = Field(30.0, gt=0, le=600)
 
 
 class ConnectorConfig(BaseModel):

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Generic, Self, TypeVar
 import httpx
 from pydantic import SecretStr
 
+from ._deadline import deadline
 from ._version import PLUGIN_API_VERSION
 from .cache import Cache, MemoryCache
 from .config import ConnectorConfig, build_config
@@ -185,10 +186,14 @@ class Connector(Generic[ConfigT]):
         Returns an :data:`~idpbridge.Outcome`; raises :class:`~idpbridge.IdpBridgeError`
         subclasses on failure (a method that is not enabled is a
         :class:`~idpbridge.ConfigurationError`; a bad continuation a
-        :class:`~idpbridge.FlowError`).
+        :class:`~idpbridge.FlowError`; a call that outlives ``timeouts.authenticate`` a
+        :class:`~idpbridge.ProviderUnavailable` with code ``provider.timeout``).
         """
-        try:
-            return await self._route(request)
+        try:  # one deadline for every request of the call (timeouts.authenticate)
+            async with deadline(
+                self.config.timeouts.authenticate, what=f"connector {self.instance_name!r}: authenticate()"
+            ):
+                return await self._route(request)
         except IdpBridgeError as exc:
             if exc.connector is None:
                 exc.connector = self.instance_name

@@ -4,8 +4,10 @@ Every request a connector makes goes through :class:`HttpClient`, which enforces
 rules that are defaults, not options:
 
 * TLS always; plain ``http`` only for loopback addresses (tests and local sandboxes).
-* Connect and read timeouts, plus a total deadline per call that includes retries.
-* A streamed body cap (1 MiB by default) counted on decompressed bytes.
+* Connect and read timeouts, plus a total deadline per call that includes retries, never past
+  the deadline of the ``authenticate()`` call the request is part of (``_deadline``).
+* A streamed body cap (1 MiB by default) counted on decompressed bytes, inflated by us in bounded
+  steps from the raw bytes (gzip and deflate only; stacked or other codings are refused).
 * No redirects on POST; GET redirects only to the same origin over https.
 * JSON bodies must be objects; NaN/Infinity, huge numbers and duplicate keys are refused.
 * No cookie jar: a request carries only the ``Cookie`` header its caller passes, never cookies an
@@ -30,7 +32,9 @@ import functools
 import http.cookiejar
 import ipaddress
 import logging
+import re
 import time
+import unicodedata
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Literal, NoReturn
 from urllib.parse import quote_plus
@@ -38,7 +42,8 @@ from urllib.parse import quote_plus
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from . import _json, _retry
+from . import _deadline, _json, _retry
+from ._inflate import ACCEPT_ENCODING, BadEncoding, BodyTooLarge, CappedBody, content_coding
 from ._policy import HttpPolicy, Timeouts
 from ._retry import NO_RETRY, RetryPolicy, parse_retry_after
 from .errors import (
@@ -94,33 +99,47 @@ def is_loopback_url(url: str | httpx.URL) -> bool:
 
 
 def require_secure_url(url: str, *, what: str = "URL") -> str:
-    """Return ``url`` if it is ``https``, or ``http`` to a loopback address; else raise.
+    """Return ``url`` if idpbridge may call it (or trust it as a base); else raise.
 
-    Raises :class:`~idpbridge.ConfigurationError`.
+    The URL must be ``https``, or ``http`` to a loopback address, with a host, and without user
+    info (``user:password@``, which the HTTP client would turn into an ``Authorization`` header),
+    backslashes, spaces or control characters. Raises :class:`~idpbridge.ConfigurationError`
+    (whose message never shows the URL).
     """
-    if isinstance(url, str) and _secure_url_cached(url):
-        return url
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise ConfigurationError(f"{what} is not a valid URL") from exc
-    if parsed.scheme == "https" and parsed.host:
-        return url
-    if parsed.scheme == "http" and parsed.host and is_loopback_url(parsed):
-        return url
-    raise ConfigurationError(f"{what} must use https (plain http is allowed only for loopback)")
+    problem = _url_problem(url) if isinstance(url, str) else "is not a valid URL"
+    if problem is not None:
+        raise ConfigurationError(f"{what} {problem}")
+    return url
+
+
+#: Characters no URL we call may contain: controls, space, DEL and the backslash that some
+#: parsers read as "/" (so a URL means one host to us and another to the next parser).
+_URL_ODD = re.compile(r"[\x00-\x20\x7f\\]")
+_AUTHORITY_END = re.compile(r"[/?#]")
+
+
+def _authority(url: str) -> str:
+    """The raw ``host[:port]`` part (with any user info) of an absolute or scheme-relative URL."""
+    rest = url.partition("//")[2] if url.startswith("//") or "://" in url else ""
+    return _AUTHORITY_END.split(rest, maxsplit=1)[0]
 
 
 @functools.lru_cache(maxsize=512)
-def _secure_url_cached(url: str) -> bool:
-    """Memo of the check above for the few endpoint URLs a process talks to (hot path)."""
+def _url_problem(url: str) -> str | None:
+    """Why ``url`` is refused, or ``None``; memoized for the few endpoint URLs a process calls."""
+    if _URL_ODD.search(url) or any(not c.isascii() and unicodedata.category(c)[0] in "CZ" for c in url):
+        return "must not contain spaces, control characters or backslashes"
     try:
         parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError):
-        return False
-    if parsed.scheme == "https":
-        return bool(parsed.host)
-    return parsed.scheme == "http" and bool(parsed.host) and is_loopback_url(parsed)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return "is not a valid URL"
+    if parsed.userinfo or "@" in _authority(url):
+        return "must not carry user info (user:password@)"
+    if not parsed.host:
+        return "is not a valid URL (no host)"
+    if parsed.scheme == "https" or (parsed.scheme == "http" and is_loopback_url(parsed)):
+        return None
+    return "must use https (plain http is allowed only for loopback)"
 
 
 #: What logs and errors show instead of the URL while a request made with
@@ -228,10 +247,6 @@ def _transport_failure(failure: BaseException) -> Literal["unsent", "transport"]
     if isinstance(failure, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
         return "unsent"
     return "transport" if isinstance(failure, httpx.TransportError) else None
-
-
-class _TooLarge(Exception):
-    pass
 
 
 # ---------------------------------------------------------------------------------------------
@@ -359,6 +374,9 @@ class HttpClient:
         policy = self.policy
         hdrs = {"user-agent": policy.user_agent, "accept": "application/json"}
         hdrs.update(headers or {})
+        for name in [k for k in hdrs if k.lower() == "accept-encoding"]:
+            del hdrs[name]
+        hdrs["accept-encoding"] = ACCEPT_ENCODING  # exactly what _read_capped decodes
         request = self.client.build_request(
             method,
             url,
@@ -388,8 +406,11 @@ class HttpClient:
             sleep=self._sleep,
         )
         started = time.monotonic()
+        budget, left = policy.timeouts.total, _deadline.remaining()
+        if left is not None and left < budget:  # inside authenticate(): never outlive its deadline
+            budget = max(left, 0.0)
         try:
-            async with asyncio.timeout(policy.timeouts.total):
+            async with asyncio.timeout(budget):
                 async for attempt in retrying:
                     with attempt:
                         response = await self._send_once(request, idempotent=idempotent)
@@ -401,8 +422,9 @@ class HttpClient:
                 return failure.response
             self._raise_status(failure.response)
         except TimeoutError:
+            limit = "timeouts.total" if budget == policy.timeouts.total else "timeouts.authenticate"
             raise ProviderUnavailable(
-                f"{redact_url(url)} did not answer within {policy.timeouts.total:g} s",
+                f"{redact_url(url)} did not answer within {budget:.3g} s ({limit})",
                 code="provider.timeout",
             ) from None
         except httpx.TimeoutException as exc:
@@ -444,13 +466,15 @@ class HttpClient:
     async def _send_once(self, request: httpx.Request, *, idempotent: bool) -> Response:
         url = request.url
         for _ in range(self.policy.max_redirects + 1):
+            if request.url.userinfo:  # never an Authorization header made from a URL
+                raise ConfigurationError("endpoint URL must not carry user info (user:password@)")
             t0 = time.monotonic()
             resp = await self.client.send(request, stream=True, follow_redirects=False)
             try:
                 if resp.is_redirect:
                     location = resp.headers.get("location")
                     target = url.join(location) if location else None
-                    if request.method != "GET" or target is None:
+                    if request.method != "GET" or target is None or location is None:
                         raise ProviderError(
                             f"{redact_url(url)} answered a {request.method} with a redirect",
                             code="provider.redirect",
@@ -461,6 +485,17 @@ class HttpClient:
                     ):
                         raise ProviderError(
                             f"{redact_url(url)} redirected to another origin; not followed",
+                            code="provider.redirect",
+                            status=resp.status_code,
+                        )
+                    problem = _url_problem(str(target))
+                    if _URL_ODD.search(location):
+                        problem = "must not contain spaces, control characters or backslashes"
+                    elif "@" in _authority(location):
+                        problem = "must not carry user info (user:password@)"
+                    if problem is not None:
+                        raise ProviderError(
+                            f"{redact_url(url)} redirected to a URL that {problem}; not followed",
                             code="provider.redirect",
                             status=resp.status_code,
                         )
@@ -483,23 +518,38 @@ class HttpClient:
         raise ProviderError(f"{redact_url(url)} redirected too many times", code="provider.redirect")
 
     async def _read_capped(self, resp: httpx.Response) -> bytes:
+        """The body, decoded by us in bounded steps from the raw bytes (httpx never inflates it)."""
         cap = self.policy.max_body
         declared = resp.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > cap:
+        try:
+            if declared and declared.isdigit() and int(declared) > cap:
+                raise BodyTooLarge
+            coding = content_coding(resp.headers.get_list("content-encoding", split_commas=True))
+            if resp.is_stream_consumed:
+                # An injected transport built this response in memory (MockTransport, respx): httpx
+                # decoded it there, in the caller's own process, before we ever saw it.
+                in_memory = CappedBody("identity", cap)
+                for _ in in_memory.feed(resp.content):
+                    pass
+                return in_memory.value()
+            body = CappedBody(coding, cap)
+            async for chunk in resp.aiter_raw():
+                for _ in body.feed(chunk):
+                    await asyncio.sleep(0)  # let the event loop run between inflation steps
+                if body.done:
+                    break  # the compressed stream ended; anything after it is not read
+            for _ in body.finish():
+                await asyncio.sleep(0)
+            return body.value()
+        except BodyTooLarge:
             raise MalformedResponse(
                 f"{redact_url(resp.url)} sent more than {cap} bytes",
                 code="provider.response_too_large",
                 status=resp.status_code,
-            )
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in resp.aiter_bytes():  # decoded: counts decompressed bytes
-            size += len(chunk)
-            if size > cap:
-                raise MalformedResponse(
-                    f"{redact_url(resp.url)} sent more than {cap} bytes",
-                    code="provider.response_too_large",
-                    status=resp.status_code,
-                )
-            chunks.append(chunk)
-        return b"".join(chunks)
+            ) from None
+        except BadEncoding as exc:
+            raise MalformedResponse(
+                f"{redact_url(resp.url)} sent a body with {exc.reason}",
+                code="provider.bad_encoding",
+                status=resp.status_code,
+            ) from None

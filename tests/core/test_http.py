@@ -84,7 +84,7 @@ def test_require_secure_url(url: str, ok: bool) -> None:
     if ok:
         assert require_secure_url(url) == url
     else:
-        with pytest.raises(ConfigurationError, match=r"https|valid URL"):
+        with pytest.raises(ConfigurationError, match=r"https|valid URL|spaces"):
             require_secure_url(url)
 
 

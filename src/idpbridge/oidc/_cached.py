@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from .._deadline import detached
 from ..cache import Cache
 from ..errors import ProviderError
 from ..http import HttpClient, parse_json_object, redact_url
@@ -50,7 +51,9 @@ class SingleFlight(Generic[T]):
     async def run(self, key: str, fn: Callable[[], Awaitable[T]]) -> T:
         task = self._tasks.get(key)
         if task is None:
-            task = asyncio.ensure_future(fn())
+            # shared by callers with different deadlines: bounded by timeouts.total, not by the
+            # first caller's authenticate() deadline (each waiter is still bounded by its own)
+            task = detached(lambda: asyncio.ensure_future(fn()))
             self._tasks[key] = task
             task.add_done_callback(lambda t: self._done(key, t))
         return await asyncio.shield(task)

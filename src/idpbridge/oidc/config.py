@@ -13,12 +13,17 @@ from typing import Any, ClassVar, Literal, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from ..config import ConnectorConfig
+from ..errors import ConfigurationError
+from ..http import require_secure_url
 from ..methods import Method
 from .idtoken import EXTERNAL_MAX_IAT_AGE, FLOW_MAX_IAT_AGE
 from .metadata import ENDPOINT_FIELDS
 from .urls import secure_url
 
 __all__ = ["ENDPOINT_NAMES", "DerivedIssuerConfig", "FixedIssuerConfig", "OIDCConfig"]
+
+#: Stands in for a derived issuer made from invalid fields (an ``.invalid`` host never resolves).
+_PLACEHOLDER_ISSUER = "https://issuer.invalid"
 
 #: Keys of ``endpoints``: ``discovery`` (the document's URL) and any metadata endpoint.
 ENDPOINT_NAMES = frozenset({"discovery", *ENDPOINT_FIELDS})
@@ -143,7 +148,14 @@ class DerivedIssuerConfig(OIDCConfig):
             return data
         if "issuer" in data:
             raise ValueError(f"issuer is derived from {cls.issuer_source}; do not set it")
-        return cls.derive_issuer(data)
+        out = cls.derive_issuer(data)
+        issuer = out.get("issuer")
+        if isinstance(issuer, str):
+            try:
+                require_secure_url(issuer, what="issuer")
+            except ConfigurationError:  # made from a field whose own validator reports it
+                out["issuer"] = _PLACEHOLDER_ISSUER
+        return out
 
     @classmethod
     def derive_issuer(cls, data: Mapping[str, Any]) -> dict[str, Any]:

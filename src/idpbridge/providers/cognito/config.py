@@ -41,6 +41,7 @@ API_METHODS = frozenset({Method.PASSWORD, Method.EMAIL_OTP, Method.SMS_OTP})
 _REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}")
 # botocore: UserPoolIdType pattern [\w-]+_[0-9a-zA-Z]+ (max 55); ClientIdType [\w+]+ (max 128).
 _POOL_ID = re.compile(r"(?P<region>[\w-]+)_[0-9a-zA-Z]+")
+_ID = re.compile(r"[\w-]+")
 _CLIENT_ID = re.compile(r"[\w+]+")
 _DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))+")
 
@@ -85,7 +86,12 @@ class CognitoConfig(OIDCConfig):
     def _default_issuer(cls, data: Any) -> Any:
         if isinstance(data, dict) and data.get("issuer") is None:
             region, pool = data.get("region"), data.get("user_pool_id")
-            if isinstance(region, str) and isinstance(pool, str):
+            if (  # only well-formed parts make an issuer; else their own validators report them
+                isinstance(region, str)
+                and isinstance(pool, str)
+                and _POOL_ID.fullmatch(pool)
+                and _ID.fullmatch(region)
+            ):
                 data = {**data, "issuer": f"https://cognito-idp.{region}.amazonaws.com/{pool}"}
             else:  # region or pool is missing and will be reported; do not report issuer too
                 data = {**data, "issuer": "https://cognito-idp.invalid/"}

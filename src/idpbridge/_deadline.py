@@ -1,0 +1,69 @@
+"""One deadline for a whole operation (an ``authenticate()`` call), seen by every request in it.
+
+:func:`deadline` bounds the ``async with`` block and records the absolute deadline in a context
+variable, so :class:`~idpbridge.http.HttpClient` gives each request ``min(timeouts.total,
+time left)`` and no request outlives the operation. The variable is reset when the block ends
+(nothing leaks to the caller or to the next call), nested deadlines keep the earlier one, and
+work shared between callers (a single-flight discovery fetch) runs under :func:`detached`, with
+no caller's deadline: each waiter is still bounded by its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+from .errors import ProviderUnavailable
+
+__all__ = ["deadline", "detached", "remaining"]
+
+T = TypeVar("T")
+
+#: The ``time.monotonic()`` by which the current operation must end, if any.
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("idpbridge_deadline", default=None)
+
+
+def remaining() -> float | None:
+    """Seconds left before the current operation's deadline (may be negative), or ``None``."""
+    at = _DEADLINE.get()
+    return None if at is None else at - time.monotonic()
+
+
+@asynccontextmanager
+async def deadline(
+    seconds: float, *, what: str, setting: str = "timeouts.authenticate"
+) -> AsyncIterator[None]:
+    """Bound the block to ``seconds``; expiry raises :class:`~idpbridge.ProviderUnavailable`.
+
+    The error has code ``provider.timeout`` and a message naming ``what`` (the connector) and the
+    ``setting`` that sets the limit. A deadline already running that ends sooner still applies.
+    """
+    now = time.monotonic()
+    at = now + seconds
+    outer = _DEADLINE.get()
+    if outer is not None and outer < at:
+        at = outer
+    token = _DEADLINE.set(at)
+    loop = asyncio.get_running_loop()
+    try:
+        async with asyncio.timeout_at(loop.time() + (at - now)) as scope:
+            yield
+    except TimeoutError:
+        if not scope.expired():
+            raise  # somebody else's timeout
+        raise ProviderUnavailable(
+            f"{what} did not finish within {seconds:g} s ({setting})", code="provider.timeout"
+        ) from None
+    finally:
+        _DEADLINE.reset(token)
+
+
+def detached(fn: Callable[[], T]) -> T:
+    """Call ``fn`` (e.g. one that creates a shared task) in a context without any deadline."""
+    context = contextvars.copy_context()
+    context.run(_DEADLINE.set, None)
+    return context.run(fn)
