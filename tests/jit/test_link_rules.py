@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from idpbridge.jit import (
+    AttributeMapping,
     ConcurrentChange,
     EmailSnapshot,
     JITError,
@@ -26,6 +27,8 @@ from idpbridge.jit import (
     Migrator,
     SQLUserStore,
     StoreError,
+    SyncMode,
+    UnknownLocalUser,
 )
 from idpbridge.jit import _schema as schema
 
@@ -223,3 +226,55 @@ async def test_store_without_expect_still_works_and_is_warned_about(
 
 def test_concurrent_change_is_a_jit_error() -> None:
     assert issubclass(ConcurrentChange, JITError)
+
+
+class DeletedAfterRead:
+    """An administrator deletes the user between our read and our write (links cascade)."""
+
+    def __init__(self, inner: SQLUserStore) -> None:
+        self.inner = inner
+        self.deleted: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def get_linked(self, issuer: str, subject: str) -> LocalUser | None:
+        found = await self.inner.get_linked(issuer, subject)
+        if found is not None and not self.deleted:
+            async with self.inner.engine.begin() as conn:
+                await conn.execute(sa.delete(schema.users).where(schema.users.c.id == found.id))
+            self.deleted.append(found.id)
+        return found
+
+
+async def test_user_deleted_between_read_and_update_is_decided_again(store: SQLUserStore) -> None:
+    always = MigrationPolicy(
+        attributes=(AttributeMapping("email", "email"), AttributeMapping("name", "name", SyncMode.ALWAYS))
+    )
+    first = await Migrator(store, always).migrate(identity())
+    racy = DeletedAfterRead(store)
+    # The name changed, so this is an update - of a user that no longer exists by the write.
+    result = await Migrator(racy, always).migrate(identity(name="Jane Q. Doe"))  # type: ignore[arg-type]
+    assert racy.deleted == [first.user_id]
+    assert result.action is MigrationAction.CREATED  # what the same call one moment later does
+    assert result.user_id != first.user_id
+    assert any(step.startswith("race:") for step in result.decision_trace)
+
+
+async def test_confirm_link_to_a_user_deleted_meanwhile_is_unknown_user(store: SQLUserStore) -> None:
+    class DeletesOnLink:
+        def __init__(self, inner: SQLUserStore) -> None:
+            self.inner = inner
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.inner, name)
+
+        async def link_user(self, user_id: str, *args: Any, **kwargs: Any) -> None:
+            async with self.inner.engine.begin() as conn:
+                await conn.execute(sa.delete(schema.users).where(schema.users.c.id == user_id))
+            await self.inner.link_user(user_id, *args, **kwargs)
+
+    target = await local_user(store, "local-1")
+    with pytest.raises(UnknownLocalUser) as info:
+        await Migrator(DeletesOnLink(store)).confirm_link(identity(), target)  # type: ignore[arg-type]
+    assert info.value.user_id == target

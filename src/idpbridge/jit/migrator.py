@@ -21,11 +21,12 @@ identity, one link per (user, issuer), and one user created per email decision.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import inspect
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from ..identity import Identity
@@ -216,7 +217,8 @@ class Migrator:
         run.trace.append(f"updating {', '.join(c.field for c in changes)}")
         if not run.dry_run:
             event = self._event(run, MigrationAction.UPDATED, user.id, changes=changes)
-            await self.store.update_user(user.id, _values(changes), event)
+            with _vanished(user.id):
+                await self.store.update_user(user.id, _values(changes), event)
         return self._result(run, MigrationAction.UPDATED, user.id, changes)
 
     async def _link(
@@ -245,14 +247,15 @@ class Migrator:
         run.trace.append(f"linking to user {user.id}")
         if not run.dry_run:
             event = self._event(run, MigrationAction.LINKED, user.id, changes=changes)
-            await self.store.link_user(
-                user.id,
-                self._link_key(identity),
-                _values(changes),
-                event,
-                invalidate_credentials=invalidate,
-                **self._expect("link_user", expect),
-            )
+            with _vanished(user.id):
+                await self.store.link_user(
+                    user.id,
+                    self._link_key(identity),
+                    _values(changes),
+                    event,
+                    invalidate_credentials=invalidate,
+                    **self._expect("link_user", expect),
+                )
         return self._result(run, MigrationAction.LINKED, user.id, changes, invalidate=invalidate)
 
     async def _create(self, run: _Run, expect: EmailSnapshot | None = None) -> MigrationResult:
@@ -377,6 +380,17 @@ def _identity(value: Authenticated | Identity) -> Identity:
     if isinstance(value, Identity):
         return value
     raise TypeError(f"expected Authenticated or Identity, got {type(value).__name__}")
+
+
+@contextlib.contextmanager
+def _vanished(user_id: str) -> Iterator[None]:
+    """A user read a moment ago that is gone at write time is a concurrent change: decide again."""
+    try:
+        yield
+    except UnknownLocalUser as exc:
+        if exc.user_id != user_id:
+            raise
+        raise ConcurrentChange(f"local user {user_id} was deleted") from exc
 
 
 def _accepts_expect(method: Callable[..., Any]) -> bool:
