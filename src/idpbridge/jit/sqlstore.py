@@ -291,12 +291,13 @@ class SQLUserStore:
     @staticmethod
     async def _check_issuer(conn: AsyncConnection, user_id: str, link: Link) -> None:
         """With the user locked: the identity is not linked, and the user has no other subject here."""
-        key = (s.links.c.issuer == link.issuer) & (s.links.c.subject == link.subject)
-        owner = (await conn.execute(sa.select(s.links.c.user_id).where(key))).scalar()
-        if owner is not None:
-            raise AlreadyLinked(user_id=str(owner))
-        mine = (s.links.c.user_id == user_id) & (s.links.c.issuer == link.issuer)
-        if (await conn.execute(sa.select(s.links.c.subject).where(mine).limit(1))).first() is not None:
+        same = (s.links.c.subject == link.subject) | (s.links.c.user_id == user_id)
+        q = sa.select(s.links.c.user_id, s.links.c.subject).where(s.links.c.issuer == link.issuer, same)
+        rows = (await conn.execute(q)).all()
+        for owner, subject in rows:
+            if subject == link.subject:
+                raise AlreadyLinked(user_id=str(owner))
+        if rows:
             raise ConcurrentChange(f"local user {user_id} has a link for this issuer already")
 
     @staticmethod
