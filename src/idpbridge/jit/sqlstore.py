@@ -198,7 +198,7 @@ class SQLUserStore:
         *,
         expect: EmailSnapshot | None = None,
     ) -> str:
-        """Insert the user, its link and the event in one transaction; re-check ``expect`` first."""
+        """Insert the user, its link and the event in one transaction, if ``expect`` still holds."""
 
         async def op() -> str:
             user_id = uuid.uuid4().hex
