@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -278,3 +279,16 @@ async def test_confirm_link_to_a_user_deleted_meanwhile_is_unknown_user(store: S
     with pytest.raises(UnknownLocalUser) as info:
         await Migrator(DeletesOnLink(store)).confirm_link(identity(), target)  # type: ignore[arg-type]
     assert info.value.user_id == target
+
+
+async def test_opening_an_old_schema_without_create_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    async with await SQLUserStore.open(path) as store:
+        await downgrade_to_v1(store)
+    with pytest.raises(StoreError) as info:
+        await SQLUserStore.open(path, create_schema=False)
+    assert info.value.code == "jit.store.schema"
+    async with await SQLUserStore.open(path) as upgraded:  # the default upgrades it
+        assert await upgraded.schema_version() == schema.SCHEMA_VERSION
+    async with await SQLUserStore.open(path, create_schema=False) as current:
+        assert await current.schema_version() == schema.SCHEMA_VERSION

@@ -90,12 +90,14 @@ class SQLUserStore:
         ``engine_kwargs`` go to :func:`create_engine` (e.g. ``busy_timeout``, ``pool_size``).
         """
         store = cls(create_engine(url, **engine_kwargs), dispose_engine=True, busy_retries=busy_retries)
-        if create_schema:
-            try:
+        try:
+            if create_schema:
                 await store.ensure_schema()
-            except BaseException:
-                await store.aclose()
-                raise
+            else:
+                await store._check_version()
+        except BaseException:
+            await store.aclose()
+            raise
         return store
 
     async def aclose(self) -> None:
@@ -126,6 +128,16 @@ class SQLUserStore:
                 return None if version is None else int(version)
 
         return await self._retry(op)
+
+    async def _check_version(self) -> None:
+        """Without ``create_schema``: refuse a recorded schema version other than this code's."""
+        version = await self.schema_version()
+        if version is not None and version != s.SCHEMA_VERSION:
+            raise StoreError(
+                f"database schema version {version}, this idpbridge needs {s.SCHEMA_VERSION}: "
+                "open the store with create_schema=True (or call ensure_schema()) to upgrade it",
+                code="jit.store.schema",
+            )
 
     async def ensure_schema(self) -> None:
         """Create the tables and the schema-version row if missing; safe from many processes at once."""
