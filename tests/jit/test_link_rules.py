@@ -22,6 +22,7 @@ from idpbridge.jit import (
     EmailSnapshot,
     JITError,
     LinkConflict,
+    LinkRequiresReauthentication,
     LocalUser,
     MigrationAction,
     MigrationPolicy,
@@ -149,6 +150,17 @@ async def test_stale_empty_email_lookup_links_instead_of_creating_a_second_user(
     result = await Migrator(racy, TRUSTING).migrate(identity())  # type: ignore[arg-type]
     assert (result.action, result.user_id) == (MigrationAction.LINKED, winner)
     assert any(step.startswith("race:") for step in result.decision_trace)
+    assert await count(store, schema.users) == 1
+
+
+async def test_stale_empty_email_lookup_with_untrusted_email_asks_for_reauthentication(
+    store: SQLUserStore,
+) -> None:
+    winner = await local_user(store, "local-1")
+    racy = StaleReads(store, [])
+    with pytest.raises(LinkRequiresReauthentication) as info:  # default policy: email not trusted
+        await Migrator(racy).migrate(identity())  # type: ignore[arg-type]
+    assert info.value.user_id == winner
     assert await count(store, schema.users) == 1
 
 
