@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import types
 from collections.abc import AsyncIterator
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from idpbridge.jit import (
+    LinkConflict,
     LinkRequiresReauthentication,
     MigrationAction,
     Migrator,
@@ -36,10 +38,15 @@ def load_example() -> types.ModuleType:
     return module
 
 
-@pytest.fixture
-async def example(tmp_path: Path) -> AsyncIterator[tuple[Any, AsyncEngine]]:
+@pytest.fixture(params=["sqlite", "postgres"])
+async def example(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[tuple[Any, AsyncEngine]]:
+    """The example module and an engine with its tables, on SQLite and on a real PostgreSQL."""
     module = load_example()
-    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'app.db'}")
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'app.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engine = create_async_engine(url)
     async with engine.begin() as conn:
         await conn.run_sync(module.meta.create_all)
     try:
@@ -115,3 +122,47 @@ async def test_adapter_turns_a_lost_race_into_already_linked(example: tuple[Any,
     assert (result.action, result.user_id) == (MigrationAction.UNCHANGED, first.user_id)
     async with engine.connect() as conn:
         assert (await conn.execute(sa.select(sa.func.count()).select_from(module.app_users))).scalar() == 1
+
+
+async def test_adapter_rechecks_email_and_issuer_decisions(example: tuple[Any, AsyncEngine]) -> None:
+    """Reads that are stale by the time of the write (a rival committed in between) are caught."""
+    module, engine = example
+    store = module.AppUserStore(engine)
+    first = await Migrator(store, module.POLICY).migrate(identity())  # creates the user, links 00u1
+
+    class StaleEmail(module.AppUserStore):  # type: ignore[misc,name-defined]
+        """The first email lookup ran before the rival's user and link were committed."""
+
+        seen = 0
+
+        async def find_by_email(self, email: str) -> list[Any]:
+            self.seen += 1
+            if self.seen == 1:
+                return []  # "nobody has this email": would create a second user
+            return list(await module.AppUserStore.find_by_email(self, email))
+
+    other_idp = identity(issuer="https://second.example.com", subject="s2")
+    linked = await Migrator(StaleEmail(engine), module.POLICY).migrate(other_idp)
+    assert (linked.action, linked.user_id) == (MigrationAction.LINKED, first.user_id)
+    assert any(step.startswith("race:") for step in linked.decision_trace)
+
+    class StaleIssuers(module.AppUserStore):  # type: ignore[misc,name-defined]
+        """The first email lookup ran before the user's link for this issuer was committed."""
+
+        seen = 0
+
+        async def find_by_email(self, email: str) -> list[Any]:
+            self.seen += 1
+            found = list(await module.AppUserStore.find_by_email(self, email))
+            if self.seen == 1:
+                return [dataclasses.replace(u, linked_issuers=()) for u in found]
+            return found
+
+    with pytest.raises(LinkConflict) as info:
+        await Migrator(StaleIssuers(engine), module.POLICY).migrate(identity(subject="00u2"))
+    assert info.value.code == "jit.issuer_already_linked"
+    async with engine.connect() as conn:
+        assert (await conn.execute(sa.select(sa.func.count()).select_from(module.app_users))).scalar() == 1
+        assert (
+            await conn.execute(sa.select(sa.func.count()).select_from(module.app_identities))
+        ).scalar() == 2

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import (
     AlreadyLinked,
+    ConcurrentChange,
     JITError,
     LinkConflict,
     LinkRequiresReauthentication,
@@ -37,7 +38,7 @@ from .policy import (
     UnverifiedLocalEmail,
     email_verified_flag,
 )
-from .store import Change, Link, LocalUser, MigrationAction, MigrationEvent, UserStore
+from .store import Change, EmailSnapshot, Link, LocalUser, MigrationAction, MigrationEvent, UserStore
 
 if TYPE_CHECKING:
     from .sqlstore import SQLUserStore, StoreStats, create_engine, database_url
@@ -47,6 +48,8 @@ __all__ = [
     "AlreadyLinked",
     "AttributeMapping",
     "Change",
+    "ConcurrentChange",
+    "EmailSnapshot",
     "JITError",
     "Link",
     "LinkConflict",

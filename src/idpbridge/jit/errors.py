@@ -10,6 +10,7 @@
         ├── UserCreationDisabled         no local user matches and the policy does not create users
         ├── UnknownLocalUser             a user id given to the store does not exist
         ├── AlreadyLinked                (from a store) the identity was linked concurrently
+        ├── ConcurrentChange             (from a store) what the decision read changed before the write
         └── StoreError                   the user store failed (busy, unavailable, schema too new)
 
 Messages carry local user ids at most, never emails, claims or tokens.
@@ -23,6 +24,7 @@ from ..errors import IdpBridgeError
 
 __all__ = [
     "AlreadyLinked",
+    "ConcurrentChange",
     "JITError",
     "LinkConflict",
     "LinkRequiresReauthentication",
@@ -102,12 +104,28 @@ class AlreadyLinked(JITError):
         self.user_id = user_id
 
 
+class ConcurrentChange(JITError):
+    """Raised by a :class:`~idpbridge.jit.UserStore` write whose premise no longer holds.
+
+    The store re-checks, inside the write's transaction and under a lock, what the migrator's
+    decision was based on: the users that have the email (:class:`~idpbridge.jit.EmailSnapshot`)
+    and, when linking, that the user has no other link for the issuer. If another worker changed
+    either meanwhile, nothing is written and this is raised; the :class:`~idpbridge.jit.Migrator`
+    then decides again from fresh reads (as for :class:`AlreadyLinked`), so concurrent migrations
+    end exactly as the same migrations run one at a time.
+    """
+
+    default_code = "jit.concurrent_change"
+
+
 class StoreError(JITError):
     """The user store failed.
 
     Codes: ``jit.store.busy`` and ``jit.store.unavailable`` (retryable), ``jit.store.contention``
-    (retryable: the same identity kept changing under us), ``jit.store.schema`` (the database has a
-    newer schema than this idpbridge understands), ``jit.store.unsupported`` (database dialect).
+    (retryable: the same identity or email kept changing under us), ``jit.store.schema`` (the
+    database has a newer schema than this idpbridge understands, or an older one it cannot
+    upgrade because its data breaks a rule the new schema enforces), ``jit.store.unsupported``
+    (database dialect).
     """
 
     default_code = "jit.store.error"

@@ -11,23 +11,29 @@ Decision order for :meth:`Migrator.migrate`:
    user, refuse, or :class:`LinkRequiresReauthentication`.
 4. Nothing matches → create (``created``) or :class:`UserCreationDisabled`.
 
-A concurrent migration of the same identity surfaces as :class:`AlreadyLinked` from the store; the
-migrator then starts again from step 1, so N racing calls end with one user, one link, and the same
-``user_id`` everywhere.
+Every write carries its premise and the store re-checks it inside the write's transaction, under
+a lock: the identity key is still free (else :class:`AlreadyLinked`), the user still has no link
+for this issuer, and the users with the email are still the ones read (an :class:`EmailSnapshot`;
+else :class:`ConcurrentChange`). On either error nothing was written and the migrator starts again
+from step 1, so racing calls end as the same calls run one at a time: one user and one link per
+identity, one link per (user, issuer), and one user created per email decision.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import inspect
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from ..identity import Identity
 from ..outcomes import Authenticated
 from .errors import (
     AlreadyLinked,
+    ConcurrentChange,
     JITError,
     LinkConflict,
     LinkRequiresReauthentication,
@@ -36,7 +42,7 @@ from .errors import (
     UserCreationDisabled,
 )
 from .policy import MigrationPolicy, OnEmailMatch, SyncMode, UnverifiedLocalEmail
-from .store import Change, Link, LocalUser, MigrationAction, MigrationEvent, UserStore
+from .store import Change, EmailSnapshot, Link, LocalUser, MigrationAction, MigrationEvent, UserStore
 
 __all__ = ["MigrationResult", "Migrator"]
 
@@ -87,6 +93,7 @@ class Migrator:
         self.policy = policy or MigrationPolicy()
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._max_attempts = max(1, max_attempts)
+        self._takes_expect: dict[str, bool] = {}
 
     async def migrate(
         self, authenticated: Authenticated | Identity, *, dry_run: bool = False
@@ -121,9 +128,12 @@ class Migrator:
             except AlreadyLinked as race:
                 run.trace.append(f"race: identity linked concurrently to user {race.user_id}; re-reading")
                 continue
+            except ConcurrentChange as race:
+                run.trace.append(f"race: {race.message}; re-reading")
+                continue
             return result
         raise StoreError(
-            f"identity kept changing concurrently; gave up after {self._max_attempts} attempts",
+            f"identity or email kept changing concurrently; gave up after {self._max_attempts} attempts",
             code="jit.store.contention",
             retryable=True,
         )
@@ -142,7 +152,9 @@ class Migrator:
             candidates = await self.store.find_by_email(identity.email)
             run.trace.append(f"{len(candidates)} local user(s) have the identity's email")
         if not candidates:
-            return await self._create(run)
+            # The decision rests on "nobody has this email": the store re-checks it under a lock.
+            email = identity.email if self.policy.match_by_email else None
+            return await self._create(run, None if email is None else EmailSnapshot(email))
         # A concurrent migration of this same identity may have committed its user (which has this
         # email) between the two reads above: look again before treating the email as a match.
         linked = await self.store.get_linked(identity.issuer, identity.subject)
@@ -158,7 +170,8 @@ class Migrator:
                     "several local users have this email", user_ids=ids, code="jit.ambiguous_email"
                 )
                 raise await self._refusal(run, error)
-            return await self._link(run, candidates[0], by_email=True)
+            expect = EmailSnapshot(identity.email or "", ids)
+            return await self._link(run, candidates[0], by_email=True, expect=expect)
         mode = self.policy.on_email_match
         run.trace.append(f"policy on_email_match={mode.value}")
         if mode is OnEmailMatch.CREATE_SEPARATE:
@@ -204,10 +217,13 @@ class Migrator:
         run.trace.append(f"updating {', '.join(c.field for c in changes)}")
         if not run.dry_run:
             event = self._event(run, MigrationAction.UPDATED, user.id, changes=changes)
-            await self.store.update_user(user.id, _values(changes), event)
+            with _vanished(user.id):
+                await self.store.update_user(user.id, _values(changes), event)
         return self._result(run, MigrationAction.UPDATED, user.id, changes)
 
-    async def _link(self, run: _Run, user: LocalUser, *, by_email: bool) -> MigrationResult:
+    async def _link(
+        self, run: _Run, user: LocalUser, *, by_email: bool, expect: EmailSnapshot | None = None
+    ) -> MigrationResult:
         identity = run.identity
         if identity.issuer in user.linked_issuers:
             error = LinkConflict(
@@ -231,12 +247,18 @@ class Migrator:
         run.trace.append(f"linking to user {user.id}")
         if not run.dry_run:
             event = self._event(run, MigrationAction.LINKED, user.id, changes=changes)
-            await self.store.link_user(
-                user.id, self._link_key(identity), _values(changes), event, invalidate_credentials=invalidate
-            )
+            with _vanished(user.id):
+                await self.store.link_user(
+                    user.id,
+                    self._link_key(identity),
+                    _values(changes),
+                    event,
+                    invalidate_credentials=invalidate,
+                    **self._expect("link_user", expect),
+                )
         return self._result(run, MigrationAction.LINKED, user.id, changes, invalidate=invalidate)
 
-    async def _create(self, run: _Run) -> MigrationResult:
+    async def _create(self, run: _Run, expect: EmailSnapshot | None = None) -> MigrationResult:
         if not self.policy.create_users:
             raise await self._refusal(
                 run, UserCreationDisabled("no local user matches and creation is disabled")
@@ -246,7 +268,9 @@ class Migrator:
             run.trace.append("would create a local user")
             return self._result(run, MigrationAction.CREATED, None, changes)
         event = self._event(run, MigrationAction.CREATED, None, changes=changes)
-        user_id = await self.store.create_user(self._link_key(run.identity), _values(changes), event)
+        user_id = await self.store.create_user(
+            self._link_key(run.identity), _values(changes), event, **self._expect("create_user", expect)
+        )
         run.trace.append(f"created local user {user_id}")
         return self._result(run, MigrationAction.CREATED, str(user_id), changes)
 
@@ -264,6 +288,24 @@ class Migrator:
         return error
 
     # -- helpers --------------------------------------------------------------------------------
+
+    def _expect(self, method: str, expect: EmailSnapshot | None) -> dict[str, Any]:
+        """``{"expect": …}`` for the store write, unless the store predates the parameter.
+
+        Such a store still works, but cannot re-check email decisions: racing first logins that
+        share an email may then create several users (logged once per method).
+        """
+        takes = self._takes_expect.get(method)
+        if takes is None:
+            takes = self._takes_expect[method] = _accepts_expect(getattr(self.store, method))
+            if not takes:
+                log.warning(
+                    "%s.%s() takes no 'expect' argument: email decisions are not re-checked at write "
+                    "time, so concurrent first logins sharing an email can race (see docs/jit.md)",
+                    type(self.store).__name__,
+                    method,
+                )
+        return {"expect": expect} if takes else {}
 
     def _plan(self, identity: Identity, current: Any, *, create: bool, link: bool) -> tuple[Change, ...]:
         changes = []
@@ -338,6 +380,25 @@ def _identity(value: Authenticated | Identity) -> Identity:
     if isinstance(value, Identity):
         return value
     raise TypeError(f"expected Authenticated or Identity, got {type(value).__name__}")
+
+
+@contextlib.contextmanager
+def _vanished(user_id: str) -> Iterator[None]:
+    """A user read a moment ago that is gone at write time is a concurrent change: decide again."""
+    try:
+        yield
+    except UnknownLocalUser as exc:
+        if exc.user_id != user_id:
+            raise
+        raise ConcurrentChange(f"local user {user_id} was deleted") from exc
+
+
+def _accepts_expect(method: Callable[..., Any]) -> bool:
+    try:
+        params = inspect.signature(method).parameters.values()
+    except (TypeError, ValueError):  # no introspectable signature: assume the current protocol
+        return True
+    return any(p.name == "expect" or p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
 
 
 def _values(changes: tuple[Change, ...]) -> dict[str, Any]:

@@ -3,13 +3,22 @@
 ``pip install "idpbridge[jit]"`` (SQLite via aiosqlite) or ``"idpbridge[postgres]"`` (asyncpg).
 SQLite needs nothing but a file path and suits one host; use PostgreSQL for many workers.
 
-Race safety: every write is one transaction; the link insert is ``INSERT … ON CONFLICT (issuer,
-subject) DO NOTHING RETURNING`` and a conflict rolls the whole transaction back (the user row
-inserted just before it included) and raises :class:`~idpbridge.jit.AlreadyLinked`. On SQLite,
-write transactions start with ``BEGIN IMMEDIATE`` (the write lock is taken up front, so the busy
-timeout applies instead of a lock-upgrade deadlock), the database runs in WAL mode, and a
-residual ``database is locked`` is retried with jittered backoff. On PostgreSQL, deadlocks and
-serialization failures are retried the same way.
+Race safety: every write is one transaction that re-checks its premise after taking its locks.
+The link insert is ``INSERT … ON CONFLICT (issuer, subject) DO NOTHING RETURNING``: a conflict
+rolls the whole transaction back (the user row inserted just before it included) and raises
+:class:`~idpbridge.jit.AlreadyLinked`. ``link_user`` locks the user row (``FOR UPDATE``) and then
+refuses a second link for the same issuer (:class:`~idpbridge.jit.ConcurrentChange`; the unique
+index on ``(user_id, issuer)`` backs this up). A write given an
+:class:`~idpbridge.jit.EmailSnapshot`, and every write that stores an email, first takes a lock
+keyed by that email; the snapshot is then read again and a difference raises
+:class:`~idpbridge.jit.ConcurrentChange`.
+
+Locks: on SQLite, write transactions start with ``BEGIN IMMEDIATE``, so all writes are serialized
+(the write lock is taken up front, so the busy timeout applies instead of a lock-upgrade
+deadlock); the database runs in WAL mode and a residual ``database is locked`` is retried with
+jittered backoff. On PostgreSQL, the email lock is ``pg_advisory_xact_lock`` (released at commit,
+after the commit is visible), taken before any row lock, and deadlocks and serialization failures
+are retried the same way.
 """
 
 from __future__ import annotations
@@ -31,37 +40,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from . import _schema as s
 from ._engine import create_engine, database_url, is_busy, store_error, unavailable
-from .errors import AlreadyLinked, StoreError, UnknownLocalUser
-from .store import Link, LocalUser, MigrationEvent
+from ._stats import StoreStats, read_stats
+from .errors import AlreadyLinked, ConcurrentChange, StoreError, UnknownLocalUser
+from .store import EmailSnapshot, Link, LocalUser, MigrationEvent
 
 __all__ = ["SQLUserStore", "StoreStats", "create_engine", "database_url"]
 
 T = TypeVar("T")
 _COLUMNS = ("email", "email_verified")
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class StoreStats:
-    """Counts for ``idpbridge jit stats``: totals, events by (connector, action), recent events."""
-
-    users: int
-    links: int
-    by_connector_action: tuple[tuple[str, str, int], ...]
-    recent: tuple[MigrationEvent, ...]
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "users": self.users,
-            "links": self.links,
-            "by_connector_action": [
-                {"connector": c, "action": a, "count": n} for c, a, n in self.by_connector_action
-            ],
-            "recent": [
-                {**dataclasses.asdict(e), "at": e.at.isoformat(), "fields": list(e.fields)}
-                for e in self.recent
-            ],
-        }
 
 
 class SQLUserStore:
@@ -84,6 +70,11 @@ class SQLUserStore:
             .select_from(s.links.join(s.users, s.links.c.user_id == s.users.c.id))
             .where(s.links.c.issuer == sa.bindparam("issuer"), s.links.c.subject == sa.bindparam("subject"))
         )
+        self._q_email_lock = sa.select(
+            sa.func.pg_advisory_xact_lock(
+                sa.cast(s.PG_EMAIL_LOCK, sa.Integer), sa.cast(sa.bindparam("key"), sa.Integer)
+            )
+        )
 
     @classmethod
     async def open(
@@ -99,12 +90,14 @@ class SQLUserStore:
         ``engine_kwargs`` go to :func:`create_engine` (e.g. ``busy_timeout``, ``pool_size``).
         """
         store = cls(create_engine(url, **engine_kwargs), dispose_engine=True, busy_retries=busy_retries)
-        if create_schema:
-            try:
+        try:
+            if create_schema:
                 await store.ensure_schema()
-            except BaseException:
-                await store.aclose()
-                raise
+            else:
+                await store._check_version()
+        except BaseException:
+            await store.aclose()
+            raise
         return store
 
     async def aclose(self) -> None:
@@ -136,6 +129,16 @@ class SQLUserStore:
 
         return await self._retry(op)
 
+    async def _check_version(self) -> None:
+        """Without ``create_schema``: refuse a recorded schema version other than this code's."""
+        version = await self.schema_version()
+        if version is not None and version != s.SCHEMA_VERSION:
+            raise StoreError(
+                f"database schema version {version}, this idpbridge needs {s.SCHEMA_VERSION}: "
+                "open the store with create_schema=True (or call ensure_schema()) to upgrade it",
+                code="jit.store.schema",
+            )
+
     async def ensure_schema(self) -> None:
         """Create the tables and the schema-version row if missing; safe from many processes at once."""
         if await self.schema_version() == s.SCHEMA_VERSION:
@@ -145,20 +148,7 @@ class SQLUserStore:
             async with self._write() as conn:
                 if not self._sqlite:  # serialize concurrent DDL; SQLite's BEGIN IMMEDIATE already does
                     await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(s.PG_SCHEMA_LOCK)))
-                await conn.run_sync(s.metadata.create_all)
-                q = sa.select(s.schema_table.c.version).where(
-                    s.schema_table.c.component == s.SCHEMA_COMPONENT
-                )
-                version = (await conn.execute(q)).scalar()
-                if version is None:
-                    row = {"component": s.SCHEMA_COMPONENT, "version": s.SCHEMA_VERSION}
-                    await conn.execute(sa.insert(s.schema_table).values(row))
-                elif version > s.SCHEMA_VERSION:
-                    raise StoreError(
-                        f"database schema version {version} is newer than this idpbridge's "
-                        f"({s.SCHEMA_VERSION})",
-                        code="jit.store.schema",
-                    )
+                await conn.run_sync(s.install)
 
         await self._retry(op)
 
@@ -212,15 +202,23 @@ class SQLUserStore:
 
     # -- writes ---------------------------------------------------------------------------------
 
-    async def create_user(self, link: Link, values: Mapping[str, Any], event: MigrationEvent) -> str:
-        """Insert the user, its link and the event in one transaction."""
+    async def create_user(
+        self,
+        link: Link,
+        values: Mapping[str, Any],
+        event: MigrationEvent,
+        *,
+        expect: EmailSnapshot | None = None,
+    ) -> str:
+        """Insert the user, its link and the event in one transaction, if ``expect`` still holds."""
 
         async def op() -> str:
             user_id = uuid.uuid4().hex
-            async with self._write() as conn:
+            async with self._write(_email(values), expect) as conn:
                 row = {**_split(values, {}), "id": user_id, "created_at": event.at, "updated_at": event.at}
                 await conn.execute(sa.insert(s.users).values(row))
                 await self._insert_link(conn, link, user_id, event.at)
+                await self._check_email(conn, expect, exclude=user_id)
                 await self._insert_event(conn, dataclasses.replace(event, user_id=user_id))
             return user_id
 
@@ -234,13 +232,20 @@ class SQLUserStore:
         event: MigrationEvent,
         *,
         invalidate_credentials: bool = False,
+        expect: EmailSnapshot | None = None,
     ) -> None:
-        """Insert the link, write ``values`` and the event in one transaction."""
+        """Insert the link, write ``values`` and the event in one transaction.
+
+        With the user row locked, the identity must be unlinked, the user must have no link for
+        ``link.issuer``, and ``expect`` must still hold.
+        """
 
         async def op() -> None:
-            async with self._write() as conn:
+            async with self._write(_email(values), expect) as conn:
                 current = await self._lock_user(conn, user_id)
+                await self._check_issuer(conn, user_id, link)
                 await self._insert_link(conn, link, user_id, event.at)
+                await self._check_email(conn, expect)
                 await self._update(
                     conn, user_id, current, values, event.at, invalidate=invalidate_credentials
                 )
@@ -252,7 +257,7 @@ class SQLUserStore:
         """Merge ``values`` into the user (row locked) and append the event, in one transaction."""
 
         async def op() -> None:
-            async with self._write() as conn:
+            async with self._write(_email(values)) as conn:
                 current = await self._lock_user(conn, user_id)
                 await self._update(conn, user_id, current, values, event.at, invalidate=False)
                 await self._insert_event(conn, event)
@@ -295,6 +300,32 @@ class SQLUserStore:
             )
         raise AlreadyLinked(user_id=str(owner))
 
+    @staticmethod
+    async def _check_issuer(conn: AsyncConnection, user_id: str, link: Link) -> None:
+        """With the user locked: the identity is not linked, and the user has no other subject here."""
+        same = (s.links.c.subject == link.subject) | (s.links.c.user_id == user_id)
+        q = sa.select(s.links.c.user_id, s.links.c.subject).where(s.links.c.issuer == link.issuer, same)
+        rows = (await conn.execute(q)).all()
+        for owner, subject in rows:
+            if subject == link.subject:
+                raise AlreadyLinked(user_id=str(owner))
+        if rows:
+            raise ConcurrentChange(f"local user {user_id} has a link for this issuer already")
+
+    @staticmethod
+    async def _check_email(
+        conn: AsyncConnection, expect: EmailSnapshot | None, *, exclude: str | None = None
+    ) -> None:
+        """With the email locked: the users that have it are still ``expect.user_ids``."""
+        if expect is None:
+            return
+        q = sa.select(s.users.c.id).where(s.users.c.email == expect.email)
+        if exclude is not None:
+            q = q.where(s.users.c.id != exclude)
+        found = (await conn.execute(q.limit(len(expect.user_ids) + 1))).scalars().all()
+        if tuple(sorted(str(u) for u in found)) != expect.user_ids:
+            raise ConcurrentChange("the local users with this email changed")
+
     async def _lock_user(self, conn: AsyncConnection, user_id: str) -> Mapping[str, Any]:
         q = sa.select(s.users.c.attributes).where(s.users.c.id == user_id).with_for_update()
         row = (await conn.execute(q)).first()
@@ -323,10 +354,17 @@ class SQLUserStore:
         await conn.execute(sa.insert(s.events).values(row))
 
     @contextlib.asynccontextmanager
-    async def _write(self) -> AsyncIterator[AsyncConnection]:
+    async def _write(
+        self, email: str | None = None, expect: EmailSnapshot | None = None
+    ) -> AsyncIterator[AsyncConnection]:
+        """A write transaction holding the lock of every email it stores or re-checks."""
         async with self.engine.begin() as conn:
-            if self._sqlite:
+            if self._sqlite:  # the database's single write lock: every write is serialized
                 await conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:  # sorted, so two writes never wait for each other's email locks in a cycle
+                emails = {e for e in (email, expect.email if expect else None) if e is not None}
+                for key in sorted({s.email_lock_key(e) for e in emails}):
+                    await conn.execute(self._q_email_lock, {"key": key})
             yield conn
 
     async def _retry(self, op: Callable[[], Awaitable[T]]) -> T:
@@ -334,6 +372,10 @@ class SQLUserStore:
         for attempt in range(self._busy_retries):
             try:
                 return await op()
+            except sa.exc.IntegrityError as exc:
+                if s.is_issuer_conflict(str(exc.orig)):  # the unique index caught it: re-decide
+                    raise ConcurrentChange("the local user has a link for this issuer already") from None
+                raise store_error(exc) from exc
             except sa.exc.DBAPIError as exc:
                 if not is_busy(exc) or attempt == self._busy_retries - 1:
                     raise store_error(exc) from exc
@@ -347,33 +389,7 @@ class SQLUserStore:
 
     async def stats(self, *, recent: int = 20) -> StoreStats:
         """Totals, event counts by connector and action, and the ``recent`` newest events."""
-        async with self.engine.connect() as conn:
-            n_users = (await conn.execute(sa.select(sa.func.count()).select_from(s.users))).scalar_one()
-            n_links = (await conn.execute(sa.select(sa.func.count()).select_from(s.links))).scalar_one()
-            count = sa.func.count().label("n")
-            grouped = (
-                sa.select(s.events.c.connector, s.events.c.action, count)
-                .group_by(s.events.c.connector, s.events.c.action)
-                .order_by(s.events.c.connector, s.events.c.action)
-            )
-            groups = tuple((c, a, int(n)) for c, a, n in (await conn.execute(grouped)).all())
-            rq = sa.select(s.events).order_by(s.events.c.id.desc()).limit(max(0, recent))
-            rows = (await conn.execute(rq)).mappings().all()
-        events = tuple(
-            MigrationEvent(
-                at=_aware(r["at"]),
-                connector=r["connector"],
-                provider=r["provider"],
-                issuer=r["issuer"],
-                subject=r["subject"],
-                action=r["action"],
-                user_id=r["user_id"],
-                code=r["code"],
-                fields=tuple(f for f in r["fields"].split(",") if f),
-            )
-            for r in rows
-        )
-        return StoreStats(users=int(n_users), links=int(n_links), by_connector_action=groups, recent=events)
+        return await read_stats(self.engine, recent=recent)
 
 
 def _attributes(row: Sequence[Any]) -> dict[str, Any]:
@@ -393,5 +409,7 @@ def _split(values: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, A
     return row
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+def _email(values: Mapping[str, Any]) -> str | None:
+    """The email a write stores, if any (it takes that email's lock)."""
+    email = values.get("email")
+    return email if isinstance(email, str) else None

@@ -1,9 +1,15 @@
 """The :class:`UserStore` protocol: what the migrator needs from a local user table.
 
-Three reads and four writes. Each write is **atomic** (one transaction) and must be race-safe on
-the identity key: a store keeps ``(issuer, subject)`` unique (a unique constraint or primary key)
-and, when a write finds the key already linked, raises :class:`~idpbridge.jit.AlreadyLinked` with
-the owning user id instead of creating a second user or link. The migrator then re-reads.
+Three reads and four writes. Each write is **atomic** (one transaction) and race-safe:
+
+* the identity key ``(issuer, subject)`` is unique (a primary key or unique constraint); a write
+  that finds it linked raises :class:`~idpbridge.jit.AlreadyLinked` with the owning user id;
+* a user has at most one link per issuer: ``link_user`` re-checks it under a lock on the user and
+  raises :class:`~idpbridge.jit.ConcurrentChange` if another subject of the issuer got there first;
+* a write given an :class:`EmailSnapshot` re-checks it under a lock on the email (or with all
+  writes serialized) and raises :class:`~idpbridge.jit.ConcurrentChange` if it no longer holds.
+
+Nothing is written when they raise; the migrator then decides again from fresh reads.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any, Protocol, runtime_checkable
 
 __all__ = [
     "Change",
+    "EmailSnapshot",
     "Link",
     "LocalUser",
     "MigrationAction",
@@ -70,6 +77,27 @@ class Link:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class EmailSnapshot:
+    """What a decision read about an email: the ids of the local users that have it, exactly.
+
+    Given to ``create_user`` (no user had the email, so a new one is created) and to ``link_user``
+    (exactly one user had it, so the identity links to that user). The store takes a lock keyed by
+    ``email`` (PostgreSQL: a transaction-scoped advisory lock; SQLite: ``BEGIN IMMEDIATE``), reads
+    the users with that email again, and raises :class:`~idpbridge.jit.ConcurrentChange` unless
+    their ids are exactly ``user_ids``. Every write that stores an email takes the same lock.
+    """
+
+    email: str
+    user_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "user_ids", tuple(sorted(str(u) for u in self.user_ids)))
+
+    def __repr__(self) -> str:  # the address is personal data: keep it out of logs
+        return f"EmailSnapshot(email=<hidden>, user_ids={self.user_ids!r})"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Change:
     """One attribute written (or, with ``dry_run``, that would be written)."""
 
@@ -119,10 +147,18 @@ class UserStore(Protocol):
         """Users whose email equals ``email`` exactly (``linked_issuers`` filled); usually 0 or 1."""
         ...
 
-    async def create_user(self, link: Link, values: Mapping[str, Any], event: MigrationEvent) -> str:
+    async def create_user(
+        self,
+        link: Link,
+        values: Mapping[str, Any],
+        event: MigrationEvent,
+        *,
+        expect: EmailSnapshot | None = None,
+    ) -> str:
         """Atomically create a user with ``values`` and ``link``; return the new id.
 
-        Raises :class:`~idpbridge.jit.AlreadyLinked` (and creates nothing) if the key is linked.
+        Raises :class:`~idpbridge.jit.AlreadyLinked` (and creates nothing) if the key is linked,
+        and :class:`~idpbridge.jit.ConcurrentChange` if ``expect`` no longer holds.
         """
         ...
 
@@ -134,12 +170,15 @@ class UserStore(Protocol):
         event: MigrationEvent,
         *,
         invalidate_credentials: bool = False,
+        expect: EmailSnapshot | None = None,
     ) -> None:
         """Atomically link an existing user and write ``values``.
 
         With ``invalidate_credentials``, also make the user's local password unusable and end
         their sessions. Raises :class:`~idpbridge.jit.AlreadyLinked` if the key is linked (to
-        anyone) and :class:`~idpbridge.jit.UnknownLocalUser` if the user does not exist.
+        anyone), :class:`~idpbridge.jit.UnknownLocalUser` if the user does not exist, and
+        :class:`~idpbridge.jit.ConcurrentChange` if the user already has a link for
+        ``link.issuer`` (checked with the user locked) or ``expect`` no longer holds.
         """
         ...
 
