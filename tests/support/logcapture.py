@@ -59,7 +59,9 @@ def capture_all_logs() -> Iterator[LogCapture]:
     """The root logger at DEBUG with a :class:`LogCapture`; every logger enabled and propagating."""
     handler = LogCapture()
     root = logging.getLogger()
-    loggers = [root] + [lg for lg in logging.root.manager.loggerDict.values() if isinstance(lg, logging.Logger)]
+    loggers = [root] + [
+        lg for lg in logging.root.manager.loggerDict.values() if isinstance(lg, logging.Logger)
+    ]
     saved = [(lg, lg.level, lg.disabled) for lg in loggers]
     for lg in loggers:
         lg.setLevel(logging.DEBUG if lg is root else logging.NOTSET)

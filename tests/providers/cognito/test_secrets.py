@@ -123,7 +123,9 @@ def test_config_repr_hides_the_client_secret() -> None:
     assert "super-secret-value-123" not in str(cfg.model_dump())
 
 
-async def test_no_trace_of_a_hostile_password_in_any_log_record(fake: FakeCognito, make_connector: Make) -> None:
+async def test_no_trace_of_a_hostile_password_in_any_log_record(
+    fake: FakeCognito, make_connector: Make
+) -> None:
     """Every logger at DEBUG (botocore's bodies and headers, urllib3, idpbridge) across password +
     SMS MFA, a wrong password and a wrong code, with a password and a client secret full of quotes,
     backslashes and non-ASCII: no 6-character slice of any of their encodings is logged."""
