@@ -16,10 +16,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from urllib.parse import quote, quote_plus
 
-__all__ = ["PLANTED", "LogCapture", "capture_all_logs", "find_leaks", "traces"]
+__all__ = ["PLANTED", "PLANTED_ASCII", "LogCapture", "capture_all_logs", "find_leaks", "traces"]
 
 #: Secret characters that have broken redaction before: quotes, backslashes, non-ASCII, separators.
 PLANTED = "\"q'\\ü«ключ»,;&=%"
+#: The same without non-ASCII, for values that travel in HTTP headers.
+PLANTED_ASCII = "\"q'\\,;&=%"
 
 _SLICE = 6
 
