@@ -86,6 +86,7 @@ _SIMPLE_ESCAPES = {
     "f": "\f",
 }
 _MAX_DEPTH = 4
+_MAX_PASSES = 4
 
 
 class _NotALiteral(Exception):
@@ -141,6 +142,11 @@ def _literals(text: str, depth: int) -> str:
             search_from = start.end()
             continue
         end = body.end()
+        if "\\" not in body.group():
+            # Nothing escaped: the text inside is the same at this level, where the rules below
+            # see it anyway (and bounded by the same quotes). Skipping it keeps big bodies cheap.
+            search_from = end
+            continue
         try:
             inner = _unescape(body.group()[:-1], is_bytes=is_bytes)
         except _NotALiteral:
@@ -181,5 +187,14 @@ def _redact(text: str, depth: int) -> str:
 
 
 def redact(text: str) -> str:
-    """``text`` with every credential-shaped part replaced by ``[redacted]`` (see the module docs)."""
-    return _redact(text, 0)
+    """``text`` with every credential-shaped part replaced by ``[redacted]`` (see the module docs).
+
+    Idempotent: a redaction can change how the rest of the text reads (a removed quote closes a
+    literal elsewhere), so the rules run again until nothing changes (one pass when nothing did).
+    """
+    for _ in range(_MAX_PASSES):
+        clean = _redact(text, 0)
+        if clean == text:
+            break
+        text = clean
+    return text
