@@ -65,8 +65,12 @@ _URL = re.compile(
     r"(?i)\b(?P<scheme>[a-z][a-z0-9+.-]{0,15}://)(?:[^\s/?#@'\"<>\\]*@)?"
     r"(?P<rest>[^\s?#'\"<>\\]*)(?P<query>[?#]\S*)?"
 )
-# The query of an HTTP request line as libraries log it: ``"GET /path?query HTTP/1.1"``.
-_REQUEST_LINE = re.compile(r"\b(?P<head>(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+/[^\s?#]*)[?#]\S*")
+# The query of an HTTP request line as libraries log it: ``"GET /path?query HTTP/1.1"``, or of
+# an HTTP/2 ``:path`` pseudo-header as hpack logs it: ``(b':path', b'/path?query')``.
+_REQUEST_LINE = re.compile(
+    r"\b(?P<head>(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+/[^\s?#]*)[?#]\S*"
+    r"|(?P<h2>b?[\"']:path[\"']\s*[:,]\s*b?[\"']/[^\s?#'\"]*)[?#]\S*"
+)
 # The start of a string literal: a quote not preceded by a word character or a backslash.
 _LITERAL_START = re.compile(r"(?<![\w\\])(?:b(?=['\"]))?['\"]")
 _LITERAL_BODY = {
@@ -181,7 +185,7 @@ def _redact(text: str, depth: int) -> str:
     text = _HEADER_QUOTED.sub(lambda m: m.group("head") + REDACTED, text)
     text = _HEADER_LINE.sub(lambda m: m.group("head") + REDACTED, text)
     text = _URL.sub(_url, text)
-    text = _REQUEST_LINE.sub(r"\g<head>?" + REDACTED, text)
+    text = _REQUEST_LINE.sub(lambda m: (m.group("head") or m.group("h2")) + "?" + REDACTED, text)
     text = _TOKENISH.sub(REDACTED, text)
     return _SECRET_PAIR.sub(_redact_pair, text)
 

@@ -47,6 +47,7 @@ def _shapes(key: str, value: str) -> list[str]:
         "receive_response_headers.complete return_value="
         + repr((b"HTTP/1.1", 200, b"OK", [(b"Set-Cookie", f"ST={value}; Path=/".encode()), (b"X-A", b"b")])),
         f"Set-Cookie: ST={value.replace(chr(10), '')}; Path=/",
+        "Encoding " + repr((b":path", f"/debug_token?input_token={quote(value, safe='')}".encode())),
         repr({"Authorization": f"SSWS {value}", "Cookie": f"sid={value}"}),
     ]
 
