@@ -75,9 +75,10 @@ def sanitize(text: object, *, limit: int = _MAX_MESSAGE) -> str:
     """Return ``text`` made safe for an exception message or a log line.
 
     Control characters (newlines included) become spaces, anything shaped like a token, a
-    credential assignment (``password=…``, ``"client_secret": "…"``) or an authorization header
-    value is replaced by ``[redacted]``, and the result is cut to ``limit`` characters (after
-    redaction, so a token is never half-kept).
+    credential assignment (``password=…``, ``"client_secret": "…"``), an authorization or cookie
+    header value, or a URL's query, fragment or user info is replaced by ``[redacted]`` (quoted
+    values are decoded first, at any depth, so escaped quotes never cut a value short), and the
+    result is cut to ``limit`` characters (after redaction, so a token is never half-kept).
     """
     s = redact(_CONTROL.sub(" ", str(text)))
     if len(s) > limit:
