@@ -39,6 +39,8 @@ from typing import Any, ClassVar
 
 from pydantic import SecretStr
 
+from ._redact import redact
+
 __all__ = [
     "AccountDisabled",
     "AccountLocked",
@@ -66,45 +68,19 @@ __all__ = [
 ]
 
 _MAX_MESSAGE = 300
-_SECRET_WORDS = (
-    r"password|passwd|secret|token|code|otp|assertion|session|statehandle|verifier"
-    r"|api_?key|private_?key|cookie"
-)
-# Bare tokens anywhere in free text: compact JWS/JWE (also when cut short) and auth header values.
-_TOKENISH = re.compile(r"(?i)eyJ[\w-]{8,}(?:\.[\w-]*){0,4}|\b(?:bearer|basic)\s+[\w\-.~+/=]{4,}")
-# ``key=value``, ``"key": "value"``, ``key: value`` where the key names a credential. The key is
-# anchored at a word start and the keyword found by a bounded lookahead, so matching stays linear
-# on hostile input (no backtracking over long runs of word characters).
-_SECRET_PAIR = re.compile(
-    r"(?i)(?<![\w./-])(?=[\w.-]{0,64}?(?:" + _SECRET_WORDS + r"))"  # "/token: x" is a path, not a key
-    r"(?P<name>[\w.-]{1,128})(?P<sep>[\"']?\s*[:=]\s*)"
-    r"(?!\[redacted\])"  # already redacted: leave alone, so sanitize() is idempotent
-    r"(?P<value>\"(?:[^\"\\]|\\.)*\"?|'[^']*'?|[^\s\"'&,;}\]]+)"  # quoted (spaces too) or bare
-)
-# Keys that contain the words above but name harmless, useful diagnostics.
-_HARMLESS_KEYS = frozenset(
-    {"error_code", "errorcode", "status_code", "statuscode", "token_type", "code_challenge_method"}
-)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def _redact_pair(m: re.Match[str]) -> str:
-    if m.group("name").lower() in _HARMLESS_KEYS:
-        return m.group(0)
-    return m.group("name") + m.group("sep") + "[redacted]"
 
 
 def sanitize(text: object, *, limit: int = _MAX_MESSAGE) -> str:
     """Return ``text`` made safe for an exception message or a log line.
 
     Control characters (newlines included) become spaces, anything shaped like a token, a
-    credential assignment (``password=…``, ``"client_secret": "…"``) or an authorization header
-    value is replaced by ``[redacted]``, and the result is cut to ``limit`` characters (after
-    redaction, so a token is never half-kept).
+    credential assignment (``password=…``, ``"client_secret": "…"``), an authorization or cookie
+    header value, or a URL's query, fragment or user info is replaced by ``[redacted]`` (quoted
+    values are decoded first, at any depth, so escaped quotes never cut a value short), and the
+    result is cut to ``limit`` characters (after redaction, so a token is never half-kept).
     """
-    s = _CONTROL.sub(" ", str(text))
-    s = _TOKENISH.sub("[redacted]", s)
-    s = _SECRET_PAIR.sub(_redact_pair, s)
+    s = redact(_CONTROL.sub(" ", str(text)))
     if len(s) > limit:
         s = s[: limit - 1] + "…"
     return s

@@ -42,7 +42,7 @@ from urllib.parse import quote_plus
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from . import _deadline, _json, _retry
+from . import _deadline, _json, _logging, _retry
 from ._inflate import ACCEPT_ENCODING, BadEncoding, BodyTooLarge, CappedBody, content_coding
 from ._policy import HttpPolicy, Timeouts
 from ._retry import NO_RETRY, RetryPolicy, parse_retry_after
@@ -267,6 +267,7 @@ class HttpClient:
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        _logging.install_log_redaction()  # httpx/httpcore log URLs and headers: redact at the source
         self.policy = policy or HttpPolicy()
         self._owns_client = client is None
         self._client = client

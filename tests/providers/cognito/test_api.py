@@ -96,21 +96,6 @@ async def test_idempotent_reads_are_retried(silent: SilentServer, make_connector
     assert silent.accepted == 3
 
 
-async def test_a_call_that_gave_up_waiting_for_a_worker_is_never_sent(
-    silent: SilentServer, make_connector: Make
-) -> None:
-    conn = make_connector(
-        **_config(f"http://127.0.0.1:{silent.port}", max_concurrency=1, timeouts={"read": 30, "total": 0.3})
-    )
-    with pytest.raises(ProviderUnavailable):  # stuck on the silent server past the deadline
-        await conn.authenticate(Password("alice", "s3cret-pw"))
-    with pytest.raises(ProviderUnavailable):  # waits for the only worker, then gives up
-        await conn.authenticate(Password("bob", "s3cret-pw"))
-    silent.hang_up()  # let the first worker finish
-    await conn.api.aclose()  # waits for the worker thread
-    assert silent.accepted == 1
-
-
 async def test_event_loop_keeps_running_during_a_call(silent: SilentServer, make_connector: Make) -> None:
     conn = make_connector(**_config(f"http://127.0.0.1:{silent.port}", timeouts={"read": 0.5, "total": 10}))
     ticks = 0

@@ -4,6 +4,7 @@ logs (botocore's DEBUG body dumps included), reprs, error texts or continuations
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 
 import pytest
@@ -25,6 +26,7 @@ from idpbridge.providers.cognito.config import CognitoConfig
 from idpbridge.providers.cognito.connector import CognitoConnector
 from idpbridge.providers.cognito.fake import FakeCognito
 from idpbridge.providers.cognito.secret_hash import secret_hash
+from tests.support.logcapture import PLANTED, capture_all_logs, find_leaks
 
 Make = Callable[..., CognitoConnector]
 USER, PASSWORD = "jane@example.com", "Very-S3cret-Passw0rd"
@@ -119,3 +121,41 @@ def test_config_repr_hides_the_client_secret() -> None:
     )
     assert "super-secret-value-123" not in repr(cfg)
     assert "super-secret-value-123" not in str(cfg.model_dump())
+
+
+async def test_no_trace_of_a_hostile_password_in_any_log_record(
+    fake: FakeCognito, make_connector: Make
+) -> None:
+    """Every logger at DEBUG (botocore's bodies and headers, urllib3, idpbridge) across password +
+    SMS MFA, a wrong password and a wrong code, with a password and a client secret full of quotes,
+    backslashes and non-ASCII: no 6-character slice of any of their encodings is logged."""
+    password = f"Pw-{secrets.token_hex(4)}-{PLANTED}-end"
+    state = fake.state
+    pool = state.add_pool()
+    client = state.add_client(pool)
+    client.secret = f"cs-{secrets.token_hex(6)}{PLANTED}"
+    attributes = {"phone_number": "+15555550100", "phone_number_verified": "true"}
+    state.add_user(pool, "jane", password=password, mfa="SMS_MFA", attributes=attributes)
+    conn = make_connector(
+        region="us-east-1",
+        user_pool_id=pool.pool_id,
+        client_id=client.client_id,
+        client_secret=client.secret,
+        endpoint_url=fake.endpoint_url,
+        methods=["password"],
+    )
+    with capture_all_logs() as logs:
+        step = await conn.authenticate(Password("jane", password))
+        assert isinstance(step, InputRequired)
+        with pytest.raises(InvalidCode) as wrong:
+            await conn.authenticate(Answer(step.continuation, {"code": "000001"}))
+        code = fake.outbox[-1].code
+        done = await conn.authenticate(Answer(wrong.value.continuation or "", {"code": code}))
+        assert isinstance(done, Authenticated)
+        with pytest.raises(InvalidCredentials):
+            await conn.authenticate(Password("jane", password + "x"))
+    assert {"botocore.endpoint", "botocore.parsers", "urllib3.connectionpool"} <= logs.names
+    assert any('"PASSWORD": [redacted]' in t for t in logs.texts)  # the body was logged, redacted
+    tokens = [t.get_secret_value() for t in (done.tokens.access_token, done.tokens.refresh_token) if t]
+    planted = [password, client.secret, *state.issued_sessions, *tokens]
+    assert find_leaks(planted, logs.texts) == []

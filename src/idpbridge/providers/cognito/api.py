@@ -5,7 +5,13 @@
   session per process that caches the service model.
 * Calls run on a private, bounded thread pool. A semaphore admits a call to the pool only when a
   worker is free, so a call that times out while waiting was never sent: a queued credential
-  submission cannot reach Cognito after its caller has given up.
+  submission cannot reach Cognito after its caller has given up. A caller that gives up on a
+  running call frees its slot at once (the pool keeps spare workers for such threads, see
+  :meth:`CognitoAPI._submit`); botocore's connect and read timeouts (never longer than the whole
+  call's) end the thread itself.
+* Response bodies are read under ``max_response_bytes`` and the call's deadline
+  (:mod:`._transport`): a larger one is :class:`~idpbridge.MalformedResponse`
+  ``provider.response_too_large``, never read into memory.
 * botocore's own retries are off (``total_max_attempts: 1``) because its standard mode retries
   read timeouts and dropped connections, which may replay a password or an OTP that reached
   Cognito. We retry only failures that happened before anything was sent (connect errors and
@@ -14,9 +20,9 @@
   ``authtype: none``), so no AWS credentials are looked up (no instance-metadata probe), and
   endpoint settings from the environment (``AWS_ENDPOINT_URL*``) are ignored: ``endpoint_url``
   is the only override.
-* botocore logs request and response bodies at DEBUG. A filter on its body-logging loggers runs
-  every such record through :func:`idpbridge.errors.sanitize`, so passwords, SECRET_HASH,
-  Sessions, codes and tokens never reach the application's logs.
+* botocore and urllib3 log request and response bodies and headers at DEBUG. Creating the client
+  installs :func:`idpbridge._logging.install_log_redaction` on their loggers, so passwords,
+  SECRET_HASH, Sessions, codes and tokens never reach the application's logs.
 """
 
 from __future__ import annotations
@@ -25,51 +31,24 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from ..._logging import install_log_redaction
 from ..._version import __version__
-from ...errors import ConfigurationError, IdpBridgeError, ProviderError, ProviderUnavailable, sanitize
+from ...errors import ConfigurationError, IdpBridgeError, ProviderError, ProviderUnavailable
 from ...http import RetryPolicy, Timeouts
+from ._transport import cap_responses, deadline
 from .errors import classify_cognito
 
 __all__ = ["CognitoAPI", "install_log_redaction"]
 
 log = logging.getLogger("idpbridge.cognito")
 
-#: botocore loggers whose DEBUG records carry request or response bodies.
-_BODY_LOGGERS = ("botocore.endpoint", "botocore.parsers", "botocore.hooks", "botocore.retryhandler")
-_LOG_LIMIT = 20_000
-
-
-class _RedactFilter(logging.Filter):
-    """Rewrites a record whose text holds something credential-shaped; never drops records."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            text = record.getMessage()
-        except Exception:  # a broken record is the logging system's problem, not ours
-            return True
-        clean = sanitize(text, limit=_LOG_LIMIT)
-        if clean != text:
-            record.msg, record.args = clean, None
-        return True
-
-
 _session: Any = None
 _session_lock = threading.Lock()
-_filter = _RedactFilter("idpbridge.cognito")
-_filter_lock = threading.Lock()
-
-
-def install_log_redaction() -> None:
-    """Attach the redaction filter to botocore's body-logging loggers (idempotent)."""
-    with _filter_lock:
-        for name in _BODY_LOGGERS:
-            logger = logging.getLogger(name)
-            if _filter not in logger.filters:
-                logger.addFilter(_filter)
 
 
 class CognitoAPI:
@@ -80,7 +59,8 @@ class CognitoAPI:
         endpoint_url: API endpoint override (``None``: botocore's regional endpoint).
         timeouts: connect/read timeouts per request and a total deadline per call.
         retry: attempts and backoff for retryable failures (see the module docstring).
-        max_concurrency: worker threads and pooled connections.
+        max_concurrency: calls in flight at once (and pooled connections).
+        max_body: largest response body read, in bytes (``max_response_bytes``).
         use_fips_endpoint: use the FIPS endpoint.
         prevent_user_existence_errors: passed to :func:`~.errors.classify`.
     """
@@ -93,6 +73,7 @@ class CognitoAPI:
         timeouts: Timeouts,
         retry: RetryPolicy,
         max_concurrency: int = 10,
+        max_body: int = 1024 * 1024,
         use_fips_endpoint: bool = False,
         prevent_user_existence_errors: bool = True,
     ) -> None:
@@ -101,6 +82,9 @@ class CognitoAPI:
         self._timeouts = timeouts
         self._retry = retry
         self._max = max_concurrency
+        self._max_body = max_body
+        #: Threads still running calls whose callers gave up (see :meth:`_submit`).
+        self._abandoned = 0
         self._fips = use_fips_endpoint
         self._hide_users = prevent_user_existence_errors
         self._client: Any = None
@@ -129,7 +113,8 @@ class CognitoAPI:
         self._closed = True
         executor, self._executor = self._executor, None
         if executor is not None:
-            await asyncio.get_running_loop().run_in_executor(None, executor.shutdown)
+            # Not waiting: a thread a caller gave up on ends at botocore's read timeout by itself.
+            executor.shutdown(wait=False, cancel_futures=True)
         with self._client_lock:
             client, self._client = self._client, None
         if client is not None:
@@ -149,8 +134,9 @@ class CognitoAPI:
                 config = botocore.config.Config(
                     region_name=self._region,
                     signature_version=botocore.UNSIGNED,
-                    connect_timeout=t.connect,
-                    read_timeout=t.read,
+                    # never longer than a whole call may take: a silent Cognito frees the thread
+                    connect_timeout=min(t.connect, t.total),
+                    read_timeout=min(t.read, t.total),
                     retries={"total_max_attempts": 1, "mode": "standard"},
                     max_pool_connections=self._max,
                     use_fips_endpoint=self._fips,
@@ -164,17 +150,21 @@ class CognitoAPI:
                 with _session_lock:
                     if _session is None:
                         _session = boto3.session.Session()
-                    self._client = _session.client(
+                    client = _session.client(
                         "cognito-idp",
                         region_name=self._region,
                         endpoint_url=self._endpoint_url,
                         config=config,
                     )
+                cap_responses(client, self._max_body)
+                install_log_redaction()  # again: creating the client imported more botocore modules
+                self._client = client
             return self._client
 
-    def _run(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    def _run(self, operation: str, params: Mapping[str, Any], until: float) -> dict[str, Any]:
         client = self._make_client()
-        result: dict[str, Any] = getattr(client, operation)(**params)
+        with deadline(until):
+            result: dict[str, Any] = getattr(client, operation)(**params)
         result.pop("ResponseMetadata", None)
         return result
 
@@ -183,17 +173,19 @@ class CognitoAPI:
         if self._closed:
             raise ProviderUnavailable("the Cognito connector is closed", code="provider.closed")
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(self._max, thread_name_prefix="idpbridge-cognito")
+            # max calls in flight plus as many threads their callers gave up on (see _submit)
+            self._executor = ThreadPoolExecutor(2 * self._max, thread_name_prefix="idpbridge-cognito")
         loop = asyncio.get_running_loop()
         if self._slots is None or self._slots_loop is not loop:  # asyncio primitives belong to one loop
             self._slots, self._slots_loop = asyncio.Semaphore(self._max), loop
         attempt = 0
+        until = time.monotonic() + self._timeouts.total
         try:
             async with asyncio.timeout(self._timeouts.total):
                 while True:
                     attempt += 1
                     try:
-                        return await self._submit(operation, dict(params))
+                        return await self._submit(operation, dict(params), until)
                     except Exception as exc:
                         if attempt >= self._retry.attempts or not _retryable(exc, idempotent=idempotent):
                             raise self._translate(exc) from None
@@ -203,12 +195,16 @@ class CognitoAPI:
                 f"Cognito did not answer within {self._timeouts.total:g} s", code="provider.timeout"
             ) from None
 
-    async def _submit(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+    async def _submit(self, operation: str, params: dict[str, Any], until: float) -> dict[str, Any]:
         """Run one attempt on a worker thread.
 
-        The slot is taken before submitting and given back only when the thread is done, so
-        there is always an idle worker for a submitted call: a caller that gives up while waiting
-        for a slot has sent nothing, and nothing it asked for is sent later.
+        A slot is taken before submitting, so there is always an idle worker for a submitted
+        call: a caller that gives up while waiting for a slot has sent nothing, and nothing it
+        asked for is sent later. The slot is given back when the thread is done or, if the caller
+        gives up (timeout, cancellation) while the thread still runs, at once, as long as fewer
+        than ``max_concurrency`` such abandoned threads are running: the pool has that many
+        spare workers, so a hung call never starves later ones, and the number of threads stays
+        bounded. Beyond that, slots are held until threads end (at botocore's read timeout).
         """
         executor, slots = self._executor, self._slots
         if executor is None or slots is None:  # pragma: no cover - created by call()
@@ -216,17 +212,31 @@ class CognitoAPI:
         loop = asyncio.get_running_loop()
         await slots.acquire()
         try:
-            future = executor.submit(self._run, operation, params)
+            future = executor.submit(self._run, operation, params, until)
         except BaseException:
             slots.release()
             raise
+        holds_slot = [True]
 
-        def give_back(_: object) -> None:
+        def finished() -> None:  # on the loop, once the thread is done
+            if holds_slot[0]:
+                slots.release()
+            else:
+                self._abandoned -= 1
+
+        def give_back(_: Future[dict[str, Any]]) -> None:
             with contextlib.suppress(RuntimeError):  # the loop is gone (process shutting down)
-                loop.call_soon_threadsafe(slots.release)
+                loop.call_soon_threadsafe(finished)
 
         future.add_done_callback(give_back)
-        return await asyncio.wrap_future(future, loop=loop)
+        try:
+            return await asyncio.wrap_future(future, loop=loop)
+        except asyncio.CancelledError:
+            if not future.done() and self._abandoned < self._max:
+                holds_slot[0] = False
+                self._abandoned += 1
+                slots.release()
+            raise
 
     def _translate(self, exc: BaseException) -> IdpBridgeError:
         if isinstance(exc, IdpBridgeError):

@@ -84,6 +84,7 @@ class CognitoConnector(OIDCConnector):
             timeouts=policy.timeouts,
             retry=policy.retry,
             max_concurrency=cfg.max_concurrency,
+            max_body=policy.max_body,
             use_fips_endpoint=cfg.use_fips_endpoint,
             prevent_user_existence_errors=cfg.prevent_user_existence_errors,
         )

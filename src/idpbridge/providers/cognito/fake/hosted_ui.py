@@ -108,7 +108,11 @@ class HostedUI:
         pool, client = checked
         user = pool.find(form.get("username", ""))
         password = form.get("password", "")
-        if user is None or user.password is None or not hmac.compare_digest(password, user.password):
+        if (
+            user is None
+            or user.password is None
+            or not hmac.compare_digest(password.encode(), user.password.encode())
+        ):
             return self.login_form(q, "Incorrect username or password.")
         if not user.enabled or user.status != "CONFIRMED":
             return self.login_form(q, "User cannot sign in.")
@@ -138,7 +142,7 @@ class HostedUI:
         if found is None:
             return None
         expected = found[1].secret
-        if expected is not None and not (secret and hmac.compare_digest(secret, expected)):
+        if expected is not None and not (secret and hmac.compare_digest(secret.encode(), expected.encode())):
             return None
         return found
 

@@ -63,6 +63,11 @@ _CODE_CHALLENGES = {
 _MAX_CODE_FAILURES = 3
 
 
+def _b(text: str) -> bytes:
+    """``text`` as bytes for a constant-time comparison (non-ASCII and lone surrogates allowed)."""
+    return text.encode("utf-8", "surrogatepass")
+
+
 def _mask(channel: str, value: str) -> str:
     if channel == "EMAIL":
         local, _, domain = value.partition("@")
@@ -202,7 +207,7 @@ class CognitoState:
                 f"Client {client.client_id} is configured with secret but SECRET_HASH was not received",
             )
         mac = hmac.new(client.secret.encode(), (username + client.client_id).encode(), hashlib.sha256)
-        if not hmac.compare_digest(base64.b64encode(mac.digest()).decode(), given):
+        if not hmac.compare_digest(base64.b64encode(mac.digest()), _b(given)):
             raise CognitoFault(
                 "NotAuthorizedException", f"Unable to verify secret hash for client {client.client_id}"
             )
@@ -273,7 +278,7 @@ class CognitoState:
             if flow.client.prevent_user_existence_errors == "LEGACY":
                 raise CognitoFault("UserNotFoundException", "User does not exist.")
             raise CognitoFault("NotAuthorizedException", "Incorrect username or password.")
-        if not isinstance(password, str) or not hmac.compare_digest(password, user.password or "\0"):
+        if not isinstance(password, str) or not hmac.compare_digest(_b(password), _b(user.password or "\0")):
             raise CognitoFault("NotAuthorizedException", "Incorrect username or password.")
         self._check_status(user)
         internal = {"USER_ID_FOR_SRP": user.username}
@@ -306,7 +311,7 @@ class CognitoState:
             ok = secret is not None and verify_totp(secret, given, self.clock())
         else:
             code = session.code
-            ok = isinstance(given, str) and code is not None and hmac.compare_digest(given, code)
+            ok = isinstance(given, str) and code is not None and hmac.compare_digest(_b(given), _b(code))
         if not ok:
             session.failures += 1
             if session.failures >= _MAX_CODE_FAILURES:
