@@ -11,7 +11,15 @@ Rules:
   ``pip install`` line; loading it raises :class:`~idpbridge.PluginError` with that hint.
 * A plugin declares the plugin API version it was built for; a different major version or a newer
   minor version than this SDK speaks is refused.
-* A plugin that fails to import is listed as broken; the others are unaffected.
+* A plugin that fails to import is listed as broken; the others are unaffected. Its import runs
+  in a daemon worker thread: any exception (``SystemExit`` and ``KeyboardInterrupt`` raised by the
+  plugin included) is ``plugin.broken``, and an import still running after
+  ``$IDPBRIDGE_PLUGIN_IMPORT_TIMEOUT`` seconds (default 10) is ``plugin.timeout`` while listing.
+  A real Ctrl-C reaches the main thread, which is only waiting, and stops the program as usual.
+* Every descriptor field is checked (``plugin.invalid``): ``api_version`` two ints, ``methods``
+  known :class:`~idpbridge.Method` values, names and titles strings of sane length.
+* Everything a plugin supplies (names, titles, versions, error text) is made terminal-safe in
+  :class:`ConnectorInfo`: escape sequences, control characters and bidi overrides are removed.
 * Name conflicts: a connector shipped with idpbridge itself wins over a third-party one of the
   same name (a warning names both distributions). Two third-party distributions claiming one
   name are a conflict: neither loads until one is uninstalled.
@@ -28,8 +36,17 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from ._plugins import (
+    check_api_version,
+    check_fields,
+    check_methods,
+    check_name,
+    contained,
+    import_timeout,
+)
+from ._terminal import terminal_safe
 from ._version import PLUGIN_API_VERSION
-from .errors import PluginError, sanitize
+from .errors import PluginError
 from .methods import Method
 
 if TYPE_CHECKING:
@@ -74,9 +91,8 @@ class ConnectorPlugin:
     description: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "methods", frozenset(Method(m) for m in self.methods))
-        object.__setattr__(self, "api_version", tuple(self.api_version))
-        object.__setattr__(self, "requires", tuple(self.requires))
+        """Check every field; a wrong type or shape raises ``PluginError(code="plugin.invalid")``."""
+        check_fields(self)
 
     def missing(self) -> list[str]:
         """Required modules that cannot be found (nothing is imported to find out)."""
@@ -105,7 +121,11 @@ class ConnectorPlugin:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ConnectorInfo:
-    """A connector as listed by the registry (JSON-ready through :meth:`as_dict`)."""
+    """A connector as listed by the registry (JSON-ready through :meth:`as_dict`).
+
+    Every text field is terminal-safe (no escape sequences, control or bidi characters). ``code``
+    is the :class:`~idpbridge.PluginError` code when the connector is not available.
+    """
 
     name: str
     title: str
@@ -117,6 +137,7 @@ class ConnectorInfo:
     api_version: tuple[int, int] | None = None
     error: str | None = None
     builtin: bool = False
+    code: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The listing as plain JSON types."""
@@ -131,12 +152,17 @@ class ConnectorInfo:
             "api_version": ".".join(map(str, self.api_version)) if self.api_version else None,
             "builtin": self.builtin,
             "error": self.error,
+            "code": self.code,
         }
 
 
 def api_compatible(version: tuple[int, int]) -> bool:
-    """Whether a plugin built for ``version`` can run on this SDK."""
-    return version[0] == PLUGIN_API_VERSION[0] and version[1] <= PLUGIN_API_VERSION[1]
+    """Whether a plugin built for ``version`` can run on this SDK (``False`` for a malformed one)."""
+    try:
+        major, minor = check_api_version(version)
+    except PluginError:
+        return False
+    return major == PLUGIN_API_VERSION[0] and minor <= PLUGIN_API_VERSION[1]
 
 
 @dataclasses.dataclass(slots=True)
@@ -156,16 +182,98 @@ class _Entry:
 
 def _hint(entry: _Entry, plugin: ConnectorPlugin) -> str:
     if plugin.install_hint:
-        return plugin.install_hint
-    dist = entry.distribution or plugin.name
+        return terminal_safe(plugin.install_hint)
+    dist = terminal_safe(entry.distribution or plugin.name, limit=100)
     return f'pip install "{dist}[{plugin.extra}]"' if plugin.extra else f'pip install "{dist}"'
 
 
-class Registry:
-    """Discovers connectors lazily; thread-safe. ``entry_points`` is injectable for tests."""
+def _label(entry: _Entry) -> str:
+    """``'name' from dist`` for messages, terminal-safe."""
+    return f"{terminal_safe(entry.name, limit=64)!r} from {terminal_safe(entry.distribution, limit=100)}"
 
-    def __init__(self, entry_points: Callable[[], Iterable[md.EntryPoint]] | None = None) -> None:
+
+def _dist_of(ep: md.EntryPoint) -> tuple[str | None, str | None]:
+    try:
+        dist = getattr(ep, "dist", None)
+        if dist is None:
+            return None, None
+        name, version = dist.name, dist.version
+        return (name if isinstance(name, str) else None), (version if isinstance(version, str) else None)
+    except Exception:  # unreadable metadata: list the entry point without a distribution
+        return None, None
+
+
+def _describe_object(entry: _Entry, obj: Any) -> tuple[ConnectorPlugin, type[Connector[Any]] | None]:
+    """The descriptor of an entry point's object (runs inside :func:`contained`: it may touch
+    plugin code through attribute access)."""
+    from .connector import Connector
+
+    if isinstance(obj, ConnectorPlugin):
+        check_fields(obj)  # again: a frozen dataclass can still be changed with object.__setattr__
+        return obj, None
+    if isinstance(obj, type) and issubclass(obj, Connector):
+        plugin = ConnectorPlugin(
+            name=getattr(obj, "name", entry.name),
+            title=getattr(obj, "title", entry.name),
+            methods=getattr(obj, "methods", frozenset()),
+            connector=f"{obj.__module__}:{obj.__qualname__}",
+            api_version=getattr(obj, "api_version", (0, 0)),
+        )
+        return plugin, obj
+    raise PluginError(
+        f"entry point {_label(entry)} is neither a ConnectorPlugin nor a Connector subclass",
+        code="plugin.broken",
+    )
+
+
+def _load_checked(entry: _Entry, plugin: ConnectorPlugin) -> type[Connector[Any]]:
+    """Import the connector class and check it against its descriptor (inside :func:`contained`)."""
+    name = entry.name
+    try:
+        cls = plugin.load()
+    except (ImportError, AttributeError, TypeError) as exc:
+        from ._plugins import reason
+
+        raise PluginError(
+            f"connector {_label(entry)} failed to load: {reason(exc)}", code="plugin.broken"
+        ) from exc
+    cls_version = check_api_version(getattr(cls, "api_version", plugin.api_version))
+    if not api_compatible(cls_version):
+        raise PluginError(
+            f"connector {terminal_safe(name)!r} was built for plugin API {'.'.join(map(str, cls_version))}",
+            code="plugin.incompatible",
+        )
+    cls_name = getattr(cls, "name", None)
+    if cls_name != name:
+        shown = terminal_safe(cls_name, limit=64) if isinstance(cls_name, str) else cls_name
+        raise PluginError(f"connector {_label(entry)} loads a class named {shown!r}", code="plugin.broken")
+    implemented = check_methods(getattr(cls, "methods", ()))
+    if implemented != plugin.methods:
+        # The listing (descriptor) must not promise what the connector does not do.
+        listed = ", ".join(sorted(m.value for m in plugin.methods)) or "none"
+        does = ", ".join(sorted(m.value for m in implemented)) or "none"
+        raise PluginError(
+            f"connector {_label(entry)} lists methods {listed} but its class implements {does}",
+            code="plugin.broken",
+        )
+    return cls
+
+
+class Registry:
+    """Discovers connectors lazily; thread-safe. ``entry_points`` is injectable for tests.
+
+    ``import_timeout`` bounds each plugin's import while listing (seconds; default
+    ``$IDPBRIDGE_PLUGIN_IMPORT_TIMEOUT`` or 10).
+    """
+
+    def __init__(
+        self,
+        entry_points: Callable[[], Iterable[md.EntryPoint]] | None = None,
+        *,
+        import_timeout: float | None = None,
+    ) -> None:
         self._source = entry_points or (lambda: md.entry_points(group=ENTRY_POINT_GROUP))
+        self._timeout = import_timeout
         self._entries: dict[str, _Entry] | None = None
         self._conflicts: dict[str, list[_Entry]] = {}
         self._lock = threading.RLock()
@@ -182,8 +290,7 @@ class Registry:
                 return self._entries
             by_name: dict[str, list[_Entry]] = {}
             for ep in self._source():
-                dist = getattr(ep, "dist", None)
-                entry = _Entry(ep.name, ep, dist.name if dist else None, dist.version if dist else None)
+                entry = _Entry(ep.name, ep, *_dist_of(ep))
                 by_name.setdefault(ep.name, []).append(entry)
             entries: dict[str, _Entry] = {}
             for name, candidates in by_name.items():
@@ -192,21 +299,21 @@ class Registry:
                     entries[name] = candidates[0]
                     continue
                 builtin = [c for c in candidates if c.builtin]
-                others = sorted(str(c.distribution) for c in candidates if not c.builtin)
+                others = sorted(terminal_safe(c.distribution, limit=100) for c in candidates if not c.builtin)
                 if builtin:
                     log.warning(
                         "idpbridge: connector %r is provided by idpbridge and by %s; "
                         "the built-in one is used",
-                        name,
+                        terminal_safe(name, limit=64),
                         ", ".join(others),
                     )
                     entries[name] = builtin[0]
                 else:
-                    names = ", ".join(sorted(str(c.distribution) for c in candidates))
+                    names = ", ".join(sorted(terminal_safe(c.distribution, limit=100) for c in candidates))
                     first = candidates[0]
                     first.error = PluginError(
-                        f"connector {name!r} is provided by several distributions ({names}); "
-                        "uninstall all but one",
+                        f"connector {terminal_safe(name, limit=64)!r} is provided by several "
+                        f"distributions ({names}); uninstall all but one",
                         code="plugin.conflict",
                     )
                     entries[name] = first
@@ -214,57 +321,52 @@ class Registry:
             self._entries = entries
             return entries
 
+    def _import_timeout(self) -> float:
+        return self._timeout if self._timeout is not None else import_timeout()
+
     def _describe(self, entry: _Entry) -> ConnectorPlugin | None:
         """Load the entry point object (a descriptor or a class); record errors on ``entry``."""
         if entry.plugin is not None or entry.error is not None:
             return entry.plugin
-        from .connector import Connector
-
+        label = _label(entry)
         try:
-            obj = entry.ep.load()
-        except Exception as exc:  # a broken plugin must not break listing
-            entry.error = PluginError(
-                f"connector {entry.name!r} from {entry.distribution} failed to import: "
-                f"{type(exc).__name__}: {sanitize(exc, limit=150)}",
-                code="plugin.broken",
+            check_name(entry.name, "entry point name")
+            plugin, cls = contained(
+                lambda: _describe_object(entry, entry.ep.load()),
+                timeout=self._import_timeout(),
+                what=f"connector {label}",
             )
-            log.warning("idpbridge: %s", entry.error.message)
-            return None
-        if isinstance(obj, ConnectorPlugin):
-            plugin = obj
-        elif isinstance(obj, type) and issubclass(obj, Connector):
-            entry.cls = obj
-            plugin = ConnectorPlugin(
-                name=getattr(obj, "name", entry.name),
-                title=getattr(obj, "title", entry.name),
-                methods=frozenset(getattr(obj, "methods", ())),
-                connector=f"{obj.__module__}:{obj.__qualname__}",
-                api_version=tuple(getattr(obj, "api_version", (0, 0))),
-            )
-        else:
-            entry.error = PluginError(
-                f"entry point {entry.name!r} from {entry.distribution} is neither a ConnectorPlugin "
-                "nor a Connector subclass",
-                code="plugin.broken",
-            )
+        except PluginError as exc:
+            entry.error = exc
+            log.warning("idpbridge: %s", exc.message)
             return None
         if plugin.name != entry.name:
             entry.error = PluginError(
-                f"entry point {entry.name!r} from {entry.distribution} describes a connector named "
-                f"{plugin.name!r}",
+                f"entry point {label} describes a connector named {terminal_safe(plugin.name)!r}",
                 code="plugin.broken",
             )
             return None
+        entry.cls = cls
         if not api_compatible(plugin.api_version):
             want = ".".join(map(str, plugin.api_version))
             have = ".".join(map(str, PLUGIN_API_VERSION))
             entry.error = PluginError(
-                f"connector {entry.name!r} from {entry.distribution} was built for plugin API {want}; "
+                f"connector {label} was built for plugin API {want}; "
                 f"this idpbridge speaks {have}. Upgrade the plugin or idpbridge.",
                 code="plugin.incompatible",
             )
         entry.plugin = plugin
         return plugin
+
+    def _missing(self, entry: _Entry, plugin: ConnectorPlugin) -> list[str]:
+        """``plugin.missing()``, contained: finding a dotted module imports its parent packages."""
+        try:
+            return contained(
+                plugin.missing, timeout=self._import_timeout(), what=f"connector {_label(entry)}"
+            )
+        except PluginError as exc:
+            entry.error = exc
+            return []
 
     def names(self) -> list[str]:
         """Names of every registered connector, sorted (nothing is imported)."""
@@ -279,92 +381,67 @@ class Registry:
         entry = self._entry(name)
         with self._lock:
             plugin = self._describe(entry)
+            missing = self._missing(entry, plugin) if plugin is not None else []
+        shown = terminal_safe(name, limit=64)
+        common: dict[str, Any] = {
+            "name": shown,
+            "distribution": terminal_safe(entry.distribution, limit=100) if entry.distribution else None,
+            "version": terminal_safe(entry.version, limit=40) if entry.version else None,
+            "builtin": entry.builtin,
+        }
         if plugin is None:
+            failure = entry.error or PluginError("unusable plugin", code="plugin.broken")
             return ConnectorInfo(
-                name=name,
-                title=name,
-                methods=(),
-                available=False,
-                distribution=entry.distribution,
-                version=entry.version,
-                error=entry.error.message if entry.error else "unusable plugin",
-                builtin=entry.builtin,
+                title=shown, methods=(), available=False, error=failure.message, code=failure.code, **common
             )
-        missing = plugin.missing()
         hint = _hint(entry, plugin) if missing else None
+        code = entry.error.code if entry.error else ("plugin.unavailable" if missing else None)
         error = (
             entry.error.message if entry.error else (f"missing: {', '.join(missing)}" if missing else None)
         )
         return ConnectorInfo(
-            name=name,
-            title=plugin.title,
+            title=terminal_safe(plugin.title, limit=100),
             methods=tuple(sorted(plugin.methods, key=list(Method).index)),
             available=error is None,
-            distribution=entry.distribution,
-            version=entry.version,
             install_hint=hint,
             api_version=plugin.api_version,
             error=error,
-            builtin=entry.builtin,
+            code=code,
+            **common,
         )
 
     def get(self, name: str) -> type[Connector[Any]]:
         """The connector class for ``name``, imported on first use.
 
         Raises :class:`PluginError` (``plugin.unknown``, ``plugin.unavailable``,
-        ``plugin.incompatible``, ``plugin.broken`` or ``plugin.conflict``).
+        ``plugin.incompatible``, ``plugin.invalid``, ``plugin.broken``, ``plugin.timeout`` or
+        ``plugin.conflict``). The connector module is imported in a worker thread and waited for
+        without a time bound (a real Ctrl-C still interrupts the wait).
         """
         entry = self._entry(name)
         with self._lock:
             plugin = self._describe(entry)
             if entry.error is not None or plugin is None:
                 raise entry.error or PluginError(f"connector {name!r} is unusable", code="plugin.broken")
-            missing = plugin.missing()
+            missing = self._missing(entry, plugin)
+            if entry.error is not None:
+                raise entry.error
             if missing:
                 hint = _hint(entry, plugin)
                 raise PluginError(
-                    f"connector {name!r} needs {', '.join(missing)}, which is not installed: run {hint}",
+                    f"connector {terminal_safe(name)!r} needs {', '.join(missing)}, which is not "
+                    f"installed: run {hint}",
                     code="plugin.unavailable",
                     install_hint=hint,
                 )
             if entry.cls is None:
                 try:
-                    entry.cls = plugin.load()
-                except Exception as exc:
-                    entry.error = PluginError(
-                        f"connector {name!r} from {entry.distribution} failed to load: "
-                        f"{type(exc).__name__}: {sanitize(exc, limit=150)}",
-                        code="plugin.broken",
+                    entry.cls = contained(
+                        lambda: _load_checked(entry, plugin), timeout=None, what=f"connector {_label(entry)}"
                     )
-                    raise entry.error from exc
-                cls_version = tuple(getattr(entry.cls, "api_version", plugin.api_version))
-                if not api_compatible(cls_version):
-                    entry.error = PluginError(
-                        f"connector {name!r} was built for plugin API {'.'.join(map(str, cls_version))}",
-                        code="plugin.incompatible",
-                    )
-                    entry.cls = None
-                    raise entry.error
-                if getattr(entry.cls, "name", None) != name:
-                    entry.error = PluginError(
-                        f"connector {name!r} from {entry.distribution} loads a class named "
-                        f"{getattr(entry.cls, 'name', None)!r}",
-                        code="plugin.broken",
-                    )
-                    entry.cls = None
-                    raise entry.error
-                implemented = frozenset(getattr(entry.cls, "methods", ()))
-                if implemented != plugin.methods:
-                    # The listing (descriptor) must not promise what the connector does not do.
-                    listed = ", ".join(sorted(m.value for m in plugin.methods)) or "none"
-                    does = ", ".join(sorted(Method(m).value for m in implemented)) or "none"
-                    entry.error = PluginError(
-                        f"connector {name!r} from {entry.distribution} lists methods {listed} but its "
-                        f"class implements {does}",
-                        code="plugin.broken",
-                    )
-                    entry.cls = None
-                    raise entry.error
+                except PluginError as exc:
+                    entry.error = exc
+                    raise
             return entry.cls
 
     def _entry(self, name: str) -> _Entry:

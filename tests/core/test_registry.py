@@ -357,6 +357,7 @@ def test_connector_info_as_dict_is_json(root: Path) -> None:
         "api_version": f"{MAJOR}.{MINOR}",
         "builtin": True,
         "error": "missing: idpbridge_test_no_such_module",
+        "code": "plugin.unavailable",
     }
 
 
