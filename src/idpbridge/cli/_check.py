@@ -25,7 +25,17 @@ async def _run(config: Path, name: str) -> CheckReport:
 @app.command()
 def check(
     connector: Annotated[str, typer.Argument(help="Connector name in the configuration file.")],
-    config: Annotated[Path, typer.Option("--config", "-c", help="TOML file of named connectors.")],
+    config: Annotated[
+        Path,
+        typer.Option(
+            "--config",
+            "-c",
+            help="TOML file of named connectors.",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Probe a connector's IdP and print the report; exit status 1 when a probe failed."""

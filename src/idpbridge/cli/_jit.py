@@ -34,7 +34,7 @@ def stats(
     db: str = typer.Option(
         ..., "--db", help="Database URL (postgresql://…, sqlite:///…) or an SQLite file path."
     ),
-    recent: int = typer.Option(10, "--recent", min=0, help="How many recent events to show."),
+    recent: int = typer.Option(10, "--recent", min=0, max=1000, help="How many recent events to show."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
     """Counts of migrations by connector and action, and the most recent events."""

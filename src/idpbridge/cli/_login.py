@@ -21,6 +21,7 @@ from ..methods import TOTP, Answer, FinishOIDC, OTPChannel, Password, StartOIDC,
 from ..outcomes import Authenticated, CodeSent, InputRequired, Outcome, RedirectRequired
 from ._app import app
 from ._common import fail, open_connector
+from ._guard import callback_path, positive_seconds
 from ._loopback import LoopbackReceiver
 
 
@@ -174,7 +175,17 @@ async def _oidc(
 def login(
     connector: Annotated[str, typer.Argument(help="Connector name in the configuration file.")],
     *,
-    config: Annotated[Path, typer.Option("--config", "-c", help="TOML file of named connectors.")],
+    config: Annotated[
+        Path,
+        typer.Option(
+            "--config",
+            "-c",
+            help="TOML file of named connectors.",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
     method: Annotated[LoginMethod, typer.Option("--method", "-m", help="How to sign in.")] = LoginMethod.oidc,
     username: Annotated[
         str | None, typer.Option("--username", "-u", help="Username (prompted if omitted).")
@@ -183,12 +194,18 @@ def login(
         bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
     ] = False,
     open_browser: Annotated[bool, typer.Option("--open", help="Open the sign-in URL in a browser.")] = False,
-    port: Annotated[int, typer.Option("--port", help="Loopback port for the redirect (0: any free).")] = 0,
-    path: Annotated[str, typer.Option("--path", help="Path of the loopback redirect URI.")] = "/callback",
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="Loopback port for the redirect (0: any free).")
+    ] = 0,
+    path: Annotated[
+        str, typer.Option("--path", callback=callback_path, help="Path of the loopback redirect URI.")
+    ] = "/callback",
     response_mode: Annotated[
         ResponseMode | None, typer.Option("--response-mode", help="query or form_post.")
     ] = None,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the browser.")] = 300.0,
+    timeout: Annotated[
+        float, typer.Option("--timeout", callback=positive_seconds, help="Seconds to wait for the browser.")
+    ] = 300.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the identity as JSON.")] = False,
 ) -> None:
     """Sign in through a connector and print the identity it returns."""
