@@ -27,6 +27,7 @@ __all__ = [
     "contained",
     "import_timeout",
     "invalid",
+    "labelled",
     "reason",
 ]
 
@@ -40,6 +41,7 @@ TIMEOUT_ENV = "IDPBRIDGE_PLUGIN_IMPORT_TIMEOUT"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _TARGET = re.compile(r"[A-Za-z_][\w.]{0,199}(?::[A-Za-z_][\w.]{0,99})?")
 _MODULE = re.compile(r"[A-Za-z_][\w.]{0,99}")
+_CODE = re.compile(r"plugin\.[a-z_]{1,30}")
 _EXTRA = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _MAX_TITLE, _MAX_HINT, _MAX_DESCRIPTION, _MAX_REQUIRES = 100, 300, 2000, 32
 
@@ -132,7 +134,7 @@ def import_timeout() -> float:
 def reason(exc: BaseException) -> str:
     """``"ExcType: message"`` of a plugin's exception, sanitized and terminal-safe."""
     name = terminal_safe(type(exc).__name__, limit=60)
-    text = terminal_safe(sanitize(exc, limit=200), limit=150)
+    text = sanitize(terminal_safe(exc, limit=400), limit=150)
     return f"{name}: {text}" if text else name
 
 
@@ -164,6 +166,19 @@ def contained(call: Callable[[], T], *, timeout: float | None, what: str) -> T:
     if "error" in box:
         error = box["error"]
         if isinstance(error, PluginError):
-            raise error
+            raise labelled(error, what) from error
         raise PluginError(f"{what} failed to import: {reason(error)}", code="plugin.broken") from error
     return box["value"]  # type: ignore[no-any-return]
+
+
+def labelled(error: PluginError, what: str) -> PluginError:
+    """``error`` with ``what`` (``connector 'x' from dist``) in front, when it is a field error.
+
+    Any other :class:`PluginError` is kept, with its code checked: a plugin raising one of its
+    own cannot make up codes outside ``plugin.*``.
+    """
+    if error.code == "plugin.invalid":
+        return PluginError(f"{what} is invalid: {error.message}", code="plugin.invalid")
+    if not _CODE.fullmatch(error.code):
+        return PluginError(f"{what} failed to import: {reason(error)}", code="plugin.broken")
+    return error

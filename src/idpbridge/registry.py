@@ -43,6 +43,7 @@ from ._plugins import (
     check_name,
     contained,
     import_timeout,
+    labelled,
 )
 from ._terminal import terminal_safe
 from ._version import PLUGIN_API_VERSION
@@ -330,7 +331,10 @@ class Registry:
             return entry.plugin
         label = _label(entry)
         try:
-            check_name(entry.name, "entry point name")
+            try:
+                check_name(entry.name, "its entry point name")
+            except PluginError as exc:
+                raise labelled(exc, f"connector {label}") from None
             plugin, cls = contained(
                 lambda: _describe_object(entry, entry.ep.load()),
                 timeout=self._import_timeout(),

@@ -49,7 +49,7 @@ def error_line(exc: BaseException) -> tuple[str, int]:
         what = exc.strerror or sanitize(exc, limit=200) or type(exc).__name__
         where = f": {exc.filename}" if exc.filename is not None else ""
         return terminal_safe(f"error: {what}{where}", limit=_LIMIT), 1
-    text = terminal_safe(sanitize(exc, limit=200), limit=200)
+    text = sanitize(terminal_safe(exc, limit=400), limit=200)
     message = f"error: unexpected {type(exc).__name__}" + (f": {text}" if text else "")
     return f"{message} (rerun with {DEBUG_ENV}=1 for a traceback)", 1
 
