@@ -36,10 +36,10 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from ._plugin_load import describe_object, dist_of, label, load_checked
 from ._plugins import (
     check_api_version,
     check_fields,
-    check_methods,
     check_name,
     contained,
     import_timeout,
@@ -188,78 +188,6 @@ def _hint(entry: _Entry, plugin: ConnectorPlugin) -> str:
     return f'pip install "{dist}[{plugin.extra}]"' if plugin.extra else f'pip install "{dist}"'
 
 
-def _label(entry: _Entry) -> str:
-    """``'name' from dist`` for messages, terminal-safe."""
-    return f"{terminal_safe(entry.name, limit=64)!r} from {terminal_safe(entry.distribution, limit=100)}"
-
-
-def _dist_of(ep: md.EntryPoint) -> tuple[str | None, str | None]:
-    try:
-        dist = getattr(ep, "dist", None)
-        if dist is None:
-            return None, None
-        name, version = dist.name, dist.version
-        return (name if isinstance(name, str) else None), (version if isinstance(version, str) else None)
-    except Exception:  # unreadable metadata: list the entry point without a distribution
-        return None, None
-
-
-def _describe_object(entry: _Entry, obj: Any) -> tuple[ConnectorPlugin, type[Connector[Any]] | None]:
-    """The descriptor of an entry point's object (runs inside :func:`contained`: it may touch
-    plugin code through attribute access)."""
-    from .connector import Connector
-
-    if isinstance(obj, ConnectorPlugin):
-        check_fields(obj)  # again: a frozen dataclass can still be changed with object.__setattr__
-        return obj, None
-    if isinstance(obj, type) and issubclass(obj, Connector):
-        plugin = ConnectorPlugin(
-            name=getattr(obj, "name", entry.name),
-            title=getattr(obj, "title", entry.name),
-            methods=getattr(obj, "methods", frozenset()),
-            connector=f"{obj.__module__}:{obj.__qualname__}",
-            api_version=getattr(obj, "api_version", (0, 0)),
-        )
-        return plugin, obj
-    raise PluginError(
-        f"entry point {_label(entry)} is neither a ConnectorPlugin nor a Connector subclass",
-        code="plugin.broken",
-    )
-
-
-def _load_checked(entry: _Entry, plugin: ConnectorPlugin) -> type[Connector[Any]]:
-    """Import the connector class and check it against its descriptor (inside :func:`contained`)."""
-    name = entry.name
-    try:
-        cls = plugin.load()
-    except (ImportError, AttributeError, TypeError) as exc:
-        from ._plugins import reason
-
-        raise PluginError(
-            f"connector {_label(entry)} failed to load: {reason(exc)}", code="plugin.broken"
-        ) from exc
-    cls_version = check_api_version(getattr(cls, "api_version", plugin.api_version))
-    if not api_compatible(cls_version):
-        raise PluginError(
-            f"connector {terminal_safe(name)!r} was built for plugin API {'.'.join(map(str, cls_version))}",
-            code="plugin.incompatible",
-        )
-    cls_name = getattr(cls, "name", None)
-    if cls_name != name:
-        shown = terminal_safe(cls_name, limit=64) if isinstance(cls_name, str) else cls_name
-        raise PluginError(f"connector {_label(entry)} loads a class named {shown!r}", code="plugin.broken")
-    implemented = check_methods(getattr(cls, "methods", ()))
-    if implemented != plugin.methods:
-        # The listing (descriptor) must not promise what the connector does not do.
-        listed = ", ".join(sorted(m.value for m in plugin.methods)) or "none"
-        does = ", ".join(sorted(m.value for m in implemented)) or "none"
-        raise PluginError(
-            f"connector {_label(entry)} lists methods {listed} but its class implements {does}",
-            code="plugin.broken",
-        )
-    return cls
-
-
 class Registry:
     """Discovers connectors lazily; thread-safe. ``entry_points`` is injectable for tests.
 
@@ -291,7 +219,7 @@ class Registry:
                 return self._entries
             by_name: dict[str, list[_Entry]] = {}
             for ep in self._source():
-                entry = _Entry(ep.name, ep, *_dist_of(ep))
+                entry = _Entry(ep.name, ep, *dist_of(ep))
                 by_name.setdefault(ep.name, []).append(entry)
             entries: dict[str, _Entry] = {}
             for name, candidates in by_name.items():
@@ -329,16 +257,16 @@ class Registry:
         """Load the entry point object (a descriptor or a class); record errors on ``entry``."""
         if entry.plugin is not None or entry.error is not None:
             return entry.plugin
-        label = _label(entry)
+        shown = label(entry)
         try:
             try:
                 check_name(entry.name, "its entry point name")
             except PluginError as exc:
-                raise labelled(exc, f"connector {label}") from None
+                raise labelled(exc, f"connector {shown}") from None
             plugin, cls = contained(
-                lambda: _describe_object(entry, entry.ep.load()),
+                lambda: describe_object(entry, entry.ep.load()),
                 timeout=self._import_timeout(),
-                what=f"connector {label}",
+                what=f"connector {shown}",
             )
         except PluginError as exc:
             entry.error = exc
@@ -346,7 +274,7 @@ class Registry:
             return None
         if plugin.name != entry.name:
             entry.error = PluginError(
-                f"entry point {label} describes a connector named {terminal_safe(plugin.name)!r}",
+                f"entry point {shown} describes a connector named {terminal_safe(plugin.name)!r}",
                 code="plugin.broken",
             )
             return None
@@ -355,7 +283,7 @@ class Registry:
             want = ".".join(map(str, plugin.api_version))
             have = ".".join(map(str, PLUGIN_API_VERSION))
             entry.error = PluginError(
-                f"connector {label} was built for plugin API {want}; "
+                f"connector {shown} was built for plugin API {want}; "
                 f"this idpbridge speaks {have}. Upgrade the plugin or idpbridge.",
                 code="plugin.incompatible",
             )
@@ -363,11 +291,11 @@ class Registry:
         return plugin
 
     def _missing(self, entry: _Entry, plugin: ConnectorPlugin) -> list[str]:
-        """``plugin.missing()``, contained: finding a dotted module imports its parent packages."""
+        """``plugin.missing()``; contained when a name is dotted (finding it imports its parents)."""
+        if not any("." in module for module in plugin.requires):
+            return plugin.missing()
         try:
-            return contained(
-                plugin.missing, timeout=self._import_timeout(), what=f"connector {_label(entry)}"
-            )
+            return contained(plugin.missing, timeout=self._import_timeout(), what=f"connector {label(entry)}")
         except PluginError as exc:
             entry.error = exc
             return []
@@ -441,7 +369,7 @@ class Registry:
             if entry.cls is None:
                 try:
                     entry.cls = contained(
-                        lambda: _load_checked(entry, plugin), timeout=None, what=f"connector {_label(entry)}"
+                        lambda: load_checked(entry, plugin), timeout=None, what=f"connector {label(entry)}"
                     )
                 except PluginError as exc:
                     entry.error = exc

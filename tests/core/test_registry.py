@@ -544,3 +544,20 @@ def test_terminal_safe(text: str, clean: str) -> None:
 
     assert terminal_safe(text) == clean
     assert terminal_safe("x" * 500, limit=10) == "x" * 9 + "…"
+
+
+def test_finding_a_dotted_requirement_is_contained(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``requires=("pkg.sub",)`` imports ``pkg`` to look for ``sub``: that import is plugin code too."""
+    source = (
+        "from idpbridge import ConnectorPlugin\n"
+        "PLUGIN = ConnectorPlugin(name='dotted', title='T', methods={'password'}, connector='x:y',\n"
+        "                         requires=('idpbridge_test_exits_pkg.sub',))\n"
+    )
+    eps = module_plugins(root, monkeypatch, {"dotted": source})
+    pkg = root / "mods" / "idpbridge_test_exits_pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("raise SystemExit(4)\n", encoding="utf-8")
+    info = Registry(entry_points=lambda: eps).info("dotted")
+    assert not info.available
+    assert info.code == "plugin.broken"
+    assert "SystemExit: 4" in (info.error or "")
