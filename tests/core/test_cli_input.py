@@ -179,3 +179,32 @@ def test_error_line_of_an_os_error_without_a_file() -> None:
         "error: Connection reset by peer",
         1,
     )
+
+
+# -- text from an IdP or a database is printed terminal-safe ----------------------------------------
+
+
+def test_identity_table_prints_idp_claims_terminal_safe(capsys: pytest.CaptureFixture[str]) -> None:
+    from idpbridge import Authenticated, Identity, Method, TokenSet
+    from idpbridge.cli._login import _print
+
+    hostile = "\x1b]0;pwned\x07\x1b[31mJane\x1b[0m [bold]Doe[/bold] \u202eevil"
+    identity = Identity(
+        provider="oidc", connector="demo", issuer="https://idp", subject="s", name=hostile, groups=(hostile,)
+    )
+    _print(Authenticated(identity=identity, tokens=TokenSet(), method=Method.OIDC), as_json=False)
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert "\u202e" not in out
+    assert "pwned" not in out
+    assert "Jane [bold]Doe[/bold] evil" in out  # markup in a claim is shown, not rendered
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("\x1b[31mred\x1b[0m", "red"), ("[link=https://x]a[/link]", "\\[link=https://x]a\\[/link]"), (None, "")],
+)
+def test_cells_are_terminal_safe_and_not_markup(value: object, shown: str) -> None:
+    from idpbridge.cli._common import cell
+
+    assert cell(value) == shown

@@ -27,6 +27,7 @@ from .._api import load
 from ..continuation import ContinuationKeys
 from ..errors import IdpBridgeError
 from ._app import app
+from ._common import plain
 
 _STYLE = {"created": "green", "linked": "cyan", "updated": "yellow", "unchanged": "dim"}
 
@@ -150,7 +151,7 @@ def demo(
         finally:
             sandbox.stop()
     except IdpBridgeError as exc:
-        typer.echo(f"error: {type(exc).__name__} [{exc.code}]: {exc}", err=True)
+        typer.echo(f"error: {type(exc).__name__} [{exc.code}]: {plain(exc)}", err=True)
         hint = getattr(exc, "install_hint", None)
         if hint:
             typer.echo(f"hint: {hint}", err=True)

@@ -20,7 +20,7 @@ from ..errors import IdpBridgeError, InvalidCode
 from ..methods import TOTP, Answer, FinishOIDC, OTPChannel, Password, StartOIDC, StartOTP, VerifyOTP
 from ..outcomes import Authenticated, CodeSent, InputRequired, Outcome, RedirectRequired
 from ._app import app
-from ._common import fail, open_connector
+from ._common import cell, fail, open_connector, plain
 from ._guard import callback_path, positive_seconds
 from ._loopback import LoopbackReceiver
 
@@ -88,7 +88,7 @@ def _print(result: Authenticated, as_json: bool) -> None:
             shown = ", ".join(map(str, value))
         else:
             shown = "" if value is None else str(value)
-        table.add_row(key, shown)
+        table.add_row(key, cell(shown))
     Console().print(table)
     typer.echo("(tokens are not shown)")
 
@@ -108,13 +108,13 @@ async def _next_steps(connector: Connector[Any], outcome: Outcome) -> Outcome:
         try:
             if isinstance(outcome, InputRequired):
                 values = {
-                    f.name: SecretStr(typer.prompt(f.label or f.name, hide_input=f.secret))
+                    f.name: SecretStr(typer.prompt(plain(f.label or f.name, limit=100), hide_input=f.secret))
                     for f in outcome.fields
                 }
                 outcome = await connector.authenticate(Answer(outcome.continuation, values))
             elif isinstance(outcome, CodeSent):
-                where = f" to {outcome.destination}" if outcome.destination else ""
-                typer.echo(f"A one-time code was sent by {outcome.channel}{where}.")
+                where = f" to {plain(outcome.destination, limit=100)}" if outcome.destination else ""
+                typer.echo(f"A one-time code was sent by {plain(outcome.channel, limit=20)}{where}.")
                 code = SecretStr(typer.prompt("Code", hide_input=True))
                 outcome = await connector.authenticate(VerifyOTP(code, outcome.continuation))
             else:

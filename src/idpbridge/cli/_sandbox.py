@@ -23,6 +23,7 @@ from rich.table import Table
 from ..continuation import ContinuationKeys
 from ..errors import IdpBridgeError
 from ._app import app
+from ._common import plain
 from ._guard import positive_seconds
 
 
@@ -92,7 +93,7 @@ def sandbox(
     try:
         server = Sandbox(load_seed(seed), port=port).start()
     except IdpBridgeError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {plain(exc)}", err=True)
         raise typer.Exit(2) from None
     except OSError as exc:
         typer.echo(f"error: cannot listen on 127.0.0.1:{port}: {exc.strerror}", err=True)
