@@ -34,7 +34,7 @@ import importlib.util
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._plugin_load import describe_object, dist_of, label, load_checked
 from ._plugins import (
@@ -64,6 +64,7 @@ __all__ = [
 ENTRY_POINT_GROUP = "idpbridge.connectors"
 _BUILTIN_DIST = "idpbridge"
 log = logging.getLogger("idpbridge")
+T = TypeVar("T")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -175,10 +176,34 @@ class _Entry:
     plugin: ConnectorPlugin | None = None
     cls: type[Connector[Any]] | None = None
     error: PluginError | None = None
+    # Held while this entry is described or loaded (plugin code runs meanwhile in a worker thread,
+    # which may itself use the registry for other connectors: no registry-wide lock is held).
+    lock: threading.RLock = dataclasses.field(default_factory=threading.RLock, repr=False)
+    importing: int | None = None  # the worker thread running this entry's plugin code
 
     @property
     def builtin(self) -> bool:
         return self.distribution == _BUILTIN_DIST
+
+    def hold(self) -> threading.RLock:
+        """This entry's lock; a plugin using itself while it is imported is refused, not hung."""
+        if self.importing == threading.get_ident():
+            raise PluginError(
+                f"connector {label(self)} uses itself while being imported", code="plugin.broken"
+            )
+        return self.lock
+
+    def run(self, call: Callable[[], T]) -> Callable[[], T]:
+        """``call``, marking this entry as being imported by the thread that runs it."""
+
+        def run() -> T:
+            self.importing = threading.get_ident()
+            try:
+                return call()
+            finally:
+                self.importing = None
+
+        return run
 
 
 def _hint(entry: _Entry, plugin: ConnectorPlugin) -> str:
@@ -264,7 +289,7 @@ class Registry:
             except PluginError as exc:
                 raise labelled(exc, f"connector {shown}") from None
             plugin, cls = contained(
-                lambda: describe_object(entry, entry.ep.load()),
+                entry.run(lambda: describe_object(entry, entry.ep.load())),
                 timeout=self._import_timeout(),
                 what=f"connector {shown}",
             )
@@ -295,7 +320,8 @@ class Registry:
         if not any("." in module for module in plugin.requires):
             return plugin.missing()
         try:
-            return contained(plugin.missing, timeout=self._import_timeout(), what=f"connector {label(entry)}")
+            what = f"connector {label(entry)}"
+            return contained(entry.run(plugin.missing), timeout=self._import_timeout(), what=what)
         except PluginError as exc:
             entry.error = exc
             return []
@@ -311,7 +337,7 @@ class Registry:
     def info(self, name: str) -> ConnectorInfo:
         """Describe one connector. Raises :class:`PluginError` if no such connector exists."""
         entry = self._entry(name)
-        with self._lock:
+        with entry.hold():
             plugin = self._describe(entry)
             missing = self._missing(entry, plugin) if plugin is not None else []
         shown = terminal_safe(name, limit=64)
@@ -351,7 +377,7 @@ class Registry:
         without a time bound (a real Ctrl-C still interrupts the wait).
         """
         entry = self._entry(name)
-        with self._lock:
+        with entry.hold():
             plugin = self._describe(entry)
             if entry.error is not None or plugin is None:
                 raise entry.error or PluginError(f"connector {name!r} is unusable", code="plugin.broken")
@@ -369,7 +395,9 @@ class Registry:
             if entry.cls is None:
                 try:
                     entry.cls = contained(
-                        lambda: load_checked(entry, plugin), timeout=None, what=f"connector {label(entry)}"
+                        entry.run(lambda: load_checked(entry, plugin)),
+                        timeout=None,
+                        what=f"connector {label(entry)}",
                     )
                 except PluginError as exc:
                     entry.error = exc

@@ -561,3 +561,47 @@ def test_finding_a_dotted_requirement_is_contained(root: Path, monkeypatch: pyte
     assert not info.available
     assert info.code == "plugin.broken"
     assert "SystemExit: 4" in (info.error or "")
+
+
+#: The registry a plugin module under test reaches back into while it is imported.
+CURRENT: list[Registry] = []
+
+
+def test_plugin_code_may_use_the_registry_for_other_connectors(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No registry-wide lock is held while plugin code runs: it may look up another connector."""
+    source = "import tests.core.test_registry as t\nBASE = t.CURRENT[0].get('demo')\n" + GOOD.format(
+        name="usesother"
+    )
+    eps = module_plugins(root, monkeypatch, {"usesother": source})
+    eps += _support.entry_points_of(make_dist(root, "acme-demo", {"demo": "tests.core._support:DEMO_PLUGIN"}))
+    reg = Registry(entry_points=lambda: eps, import_timeout=60)
+    monkeypatch.setattr(sys.modules[__name__], "CURRENT", [reg])
+    assert reg.info("usesother").available
+    assert sys.modules["idpbridge_test_usesother"].BASE is _support.DemoConnector
+
+
+def test_a_plugin_using_itself_while_imported_is_refused_not_hung(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (root / "mods").mkdir()
+    (root / "mods" / "idpbridge_test_selfload.py").write_text(
+        "import tests.core.test_registry as t\nt.CURRENT[0].get('selfload')\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(root / "mods"))
+    plugin = (
+        "from idpbridge import ConnectorPlugin\n"
+        "PLUGIN = ConnectorPlugin(name='selfload', title='T', methods={'password'},\n"
+        "                         connector='idpbridge_test_selfload:Connector')\n"
+    )
+    (root / "mods" / "idpbridge_test_selfload_plugin.py").write_text(plugin, encoding="utf-8")
+    eps = _support.entry_points_of(
+        make_dist(root, "acme", {"selfload": "idpbridge_test_selfload_plugin:PLUGIN"})
+    )
+    reg = Registry(entry_points=lambda: eps)
+    monkeypatch.setattr(sys.modules[__name__], "CURRENT", [reg])
+    with pytest.raises(PluginError) as caught:
+        reg.get("selfload")  # its connector module calls get('selfload') while being imported
+    assert caught.value.code == "plugin.broken"
+    assert "uses itself while being imported" in caught.value.message
