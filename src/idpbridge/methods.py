@@ -106,9 +106,9 @@ def _checked(cls: R) -> R:
     return cls
 
 
-def _invalid(cls: object, name: str, expected: str, value: object) -> InvalidRequest:
+def _invalid(obj: object, name: str, expected: str, value: object) -> InvalidRequest:
     return InvalidRequest(
-        f"{type(cls).__name__}.{name} must be {expected}, got {type(value).__name__}", field=name
+        f"{type(obj).__name__}.{name} must be {expected}, got {type(value).__name__}", field=name
     )
 
 
