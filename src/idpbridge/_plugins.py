@@ -3,7 +3,7 @@
 Everything a plugin supplies is untrusted: its descriptor's fields are checked for type and shape
 (:func:`check_fields`), and its import runs in a daemon worker thread (:func:`contained`) so that
 an exception of any kind, ``SystemExit`` and ``KeyboardInterrupt`` included, or an import that
-never finishes, becomes a :class:`~idpbridge.PluginError` on that plugin alone.
+does not finish in time, becomes a :class:`~idpbridge.PluginError` on that plugin alone.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ._terminal import terminal_safe
 from .errors import PluginError, sanitize
@@ -21,6 +21,8 @@ from .methods import Method
 __all__ = [
     "DEFAULT_IMPORT_TIMEOUT",
     "TIMEOUT_ENV",
+    "ImportTimeout",
+    "Job",
     "check_api_version",
     "check_methods",
     "check_name",
@@ -138,37 +140,54 @@ def reason(exc: BaseException) -> str:
     return f"{name}: {text}" if text else name
 
 
-def contained(call: Callable[[], T], *, timeout: float | None, what: str) -> T:
-    """Run plugin code ``call`` in a daemon thread; its failures become :class:`PluginError`.
+class ImportTimeout(PluginError):
+    """Plugin code still running after the bound (code ``plugin.timeout``); it goes on running."""
 
-    Any exception it raises, ``SystemExit`` and ``KeyboardInterrupt`` included, is
-    ``plugin.broken``; still running after ``timeout`` seconds is ``plugin.timeout`` (the thread is
-    left behind as a daemon and never waited for again). The caller waits on an event, so a real
-    Ctrl-C (delivered to the main thread) still interrupts it.
+    default_code = "plugin.timeout"
+
+
+class Job(Generic[T]):
+    """Plugin code ``call`` running in a daemon worker thread; wait for it with :meth:`result`.
+
+    Any exception it raises, ``SystemExit`` and ``KeyboardInterrupt`` included, becomes a
+    :class:`~idpbridge.PluginError` (``plugin.broken``). The waiting thread only waits on an
+    event, so a real Ctrl-C (delivered to the main thread) still interrupts it.
     """
-    done = threading.Event()
-    box: dict[str, Any] = {}
 
-    def run() -> None:
+    def __init__(self, call: Callable[[], T], what: str) -> None:
+        self.what = what
+        self._done = threading.Event()
+        self._box: dict[str, Any] = {}
+        name = f"idpbridge-plugin-{terminal_safe(what, limit=40)}"
+        threading.Thread(target=self._run, args=(call,), name=name, daemon=True).start()
+
+    def _run(self, call: Callable[[], T]) -> None:
         try:
-            box["value"] = call()
+            self._box["value"] = call()
         except BaseException as exc:  # a plugin must not end or hang the host
-            box["error"] = exc
+            self._box["error"] = exc
         finally:
-            done.set()
+            self._done.set()
 
-    threading.Thread(target=run, name=f"idpbridge-plugin-{what[:40]}", daemon=True).start()
-    if not done.wait(timeout):
-        raise PluginError(
-            f"{what} did not finish importing within {timeout:g} s (bound: ${TIMEOUT_ENV})",
-            code="plugin.timeout",
-        )
-    if "error" in box:
-        error = box["error"]
-        if isinstance(error, PluginError):
-            raise labelled(error, what) from error
-        raise PluginError(f"{what} failed to import: {reason(error)}", code="plugin.broken") from error
-    return box["value"]  # type: ignore[no-any-return]
+    def result(self, timeout: float | None) -> T:
+        """The value; :class:`ImportTimeout` when still running after ``timeout`` seconds."""
+        if not self._done.wait(timeout):
+            raise ImportTimeout(
+                f"{self.what} did not finish importing within {timeout:g} s (bound: ${TIMEOUT_ENV})"
+            )
+        if "error" in self._box:
+            error = self._box["error"]
+            if isinstance(error, PluginError):
+                raise labelled(error, self.what) from error
+            raise PluginError(
+                f"{self.what} failed to import: {reason(error)}", code="plugin.broken"
+            ) from error
+        return self._box["value"]  # type: ignore[no-any-return]
+
+
+def contained(call: Callable[[], T], *, timeout: float | None, what: str) -> T:
+    """Run plugin code ``call`` in a daemon thread and wait up to ``timeout`` seconds (see :class:`Job`)."""
+    return Job(call, what).result(timeout)
 
 
 def labelled(error: PluginError, what: str) -> PluginError:

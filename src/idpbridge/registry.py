@@ -14,8 +14,9 @@ Rules:
 * A plugin that fails to import is listed as broken; the others are unaffected. Its import runs
   in a daemon worker thread: any exception (``SystemExit`` and ``KeyboardInterrupt`` raised by the
   plugin included) is ``plugin.broken``, and an import still running after
-  ``$IDPBRIDGE_PLUGIN_IMPORT_TIMEOUT`` seconds (default 10) is ``plugin.timeout`` while listing.
-  A real Ctrl-C reaches the main thread, which is only waiting, and stops the program as usual.
+  ``$IDPBRIDGE_PLUGIN_IMPORT_TIMEOUT`` seconds (default 10) is ``plugin.timeout`` while listing
+  (:meth:`Registry.get` waits for the same import without a bound). A real Ctrl-C reaches the
+  main thread, which is only waiting, and stops the program as usual.
 * Every descriptor field is checked (``plugin.invalid``): ``api_version`` two ints, ``methods``
   known :class:`~idpbridge.Method` values, names and titles strings of sane length.
 * Everything a plugin supplies (names, titles, versions, error text) is made terminal-safe in
@@ -38,6 +39,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._plugin_load import describe_object, dist_of, label, load_checked
 from ._plugins import (
+    ImportTimeout,
+    Job,
     check_api_version,
     check_fields,
     check_name,
@@ -180,6 +183,8 @@ class _Entry:
     # which may itself use the registry for other connectors: no registry-wide lock is held).
     lock: threading.RLock = dataclasses.field(default_factory=threading.RLock, repr=False)
     importing: int | None = None  # the worker thread running this entry's plugin code
+    describing: Job[tuple[ConnectorPlugin, type[Connector[Any]] | None]] | None = None
+    loading: Job[type[Connector[Any]]] | None = None
 
     @property
     def builtin(self) -> bool:
@@ -278,31 +283,57 @@ class Registry:
     def _import_timeout(self) -> float:
         return self._timeout if self._timeout is not None else import_timeout()
 
-    def _describe(self, entry: _Entry) -> ConnectorPlugin | None:
-        """Load the entry point object (a descriptor or a class); record errors on ``entry``."""
-        if entry.plugin is not None or entry.error is not None:
-            return entry.plugin
-        shown = label(entry)
+    def _describe(self, entry: _Entry, timeout: float | None) -> ConnectorPlugin | None:
+        """Load the entry point object (a descriptor or a class); record errors on ``entry``.
+
+        Waits for the import up to ``timeout`` seconds, without holding the entry's lock. Past it,
+        :class:`ImportTimeout` is raised and the import goes on: a later call waits for the same
+        import again (``get()`` without a bound), so a slow import is never cut short for good.
+        """
+        with entry.hold():
+            if entry.plugin is not None or entry.error is not None:
+                return entry.plugin
+            shown = label(entry)
+            job = entry.describing
+            if job is None:
+                try:
+                    check_name(entry.name, "its entry point name")
+                except PluginError as exc:
+                    self._fail(entry, labelled(exc, f"connector {shown}"))
+                    return None
+                load = entry.run(lambda: describe_object(entry, entry.ep.load()))
+                job = entry.describing = Job(load, f"connector {shown}")
+        failure: PluginError | None = None
         try:
-            try:
-                check_name(entry.name, "its entry point name")
-            except PluginError as exc:
-                raise labelled(exc, f"connector {shown}") from None
-            plugin, cls = contained(
-                entry.run(lambda: describe_object(entry, entry.ep.load())),
-                timeout=self._import_timeout(),
-                what=f"connector {shown}",
-            )
-        except PluginError as exc:
-            entry.error = exc
+            plugin, cls = job.result(timeout)
+        except ImportTimeout as exc:
             log.warning("idpbridge: %s", exc.message)
-            return None
+            raise
+        except PluginError as exc:
+            failure = exc
+        with entry.hold():
+            if entry.describing is job:  # the first waiter to get here records the outcome
+                entry.describing = None
+                if failure is not None:
+                    self._fail(entry, failure)
+                else:
+                    self._accept(entry, plugin, cls)
+            return entry.plugin
+
+    @staticmethod
+    def _fail(entry: _Entry, error: PluginError) -> None:
+        entry.error = error
+        log.warning("idpbridge: %s", error.message)
+
+    @staticmethod
+    def _accept(entry: _Entry, plugin: ConnectorPlugin, cls: type[Connector[Any]] | None) -> None:
+        shown = label(entry)
         if plugin.name != entry.name:
             entry.error = PluginError(
                 f"entry point {shown} describes a connector named {terminal_safe(plugin.name)!r}",
                 code="plugin.broken",
             )
-            return None
+            return
         entry.cls = cls
         if not api_compatible(plugin.api_version):
             want = ".".join(map(str, plugin.api_version))
@@ -313,17 +344,19 @@ class Registry:
                 code="plugin.incompatible",
             )
         entry.plugin = plugin
-        return plugin
 
-    def _missing(self, entry: _Entry, plugin: ConnectorPlugin) -> list[str]:
+    def _missing(self, entry: _Entry, plugin: ConnectorPlugin, timeout: float | None) -> list[str]:
         """``plugin.missing()``; contained when a name is dotted (finding it imports its parents)."""
         if not any("." in module for module in plugin.requires):
             return plugin.missing()
         try:
             what = f"connector {label(entry)}"
-            return contained(entry.run(plugin.missing), timeout=self._import_timeout(), what=what)
+            return contained(entry.run(plugin.missing), timeout=timeout, what=what)
+        except ImportTimeout:
+            raise
         except PluginError as exc:
-            entry.error = exc
+            with entry.hold():
+                entry.error = exc
             return []
 
     def names(self) -> list[str]:
@@ -335,11 +368,12 @@ class Registry:
         return [self.info(name) for name in self.names()]
 
     def info(self, name: str) -> ConnectorInfo:
-        """Describe one connector. Raises :class:`PluginError` if no such connector exists."""
+        """Describe one connector. Raises :class:`PluginError` if no such connector exists.
+
+        Each plugin import is bounded by ``import_timeout`` here: one still running after it is
+        listed as ``plugin.timeout`` (and is still waited for by a later :meth:`get`).
+        """
         entry = self._entry(name)
-        with entry.hold():
-            plugin = self._describe(entry)
-            missing = self._missing(entry, plugin) if plugin is not None else []
         shown = terminal_safe(name, limit=64)
         common: dict[str, Any] = {
             "name": shown,
@@ -347,8 +381,15 @@ class Registry:
             "version": terminal_safe(entry.version, limit=40) if entry.version else None,
             "builtin": entry.builtin,
         }
+        timeout = self._import_timeout()
+        pending: ImportTimeout | None = None
+        try:
+            plugin = self._describe(entry, timeout)
+            missing = self._missing(entry, plugin, timeout) if plugin is not None else []
+        except ImportTimeout as exc:
+            plugin, missing, pending = None, [], exc
         if plugin is None:
-            failure = entry.error or PluginError("unusable plugin", code="plugin.broken")
+            failure = pending or entry.error or PluginError("unusable plugin", code="plugin.broken")
             return ConnectorInfo(
                 title=shown, methods=(), available=False, error=failure.message, code=failure.code, **common
             )
@@ -372,16 +413,16 @@ class Registry:
         """The connector class for ``name``, imported on first use.
 
         Raises :class:`PluginError` (``plugin.unknown``, ``plugin.unavailable``,
-        ``plugin.incompatible``, ``plugin.invalid``, ``plugin.broken``, ``plugin.timeout`` or
-        ``plugin.conflict``). The connector module is imported in a worker thread and waited for
-        without a time bound (a real Ctrl-C still interrupts the wait).
+        ``plugin.incompatible``, ``plugin.invalid``, ``plugin.broken`` or ``plugin.conflict``).
+        Plugin code is imported in a worker thread and waited for without a time bound (a real
+        Ctrl-C still interrupts the wait).
         """
         entry = self._entry(name)
+        plugin = self._describe(entry, None)
+        if entry.error is not None or plugin is None:
+            raise entry.error or PluginError(f"connector {name!r} is unusable", code="plugin.broken")
+        missing = self._missing(entry, plugin, None)
         with entry.hold():
-            plugin = self._describe(entry)
-            if entry.error is not None or plugin is None:
-                raise entry.error or PluginError(f"connector {name!r} is unusable", code="plugin.broken")
-            missing = self._missing(entry, plugin)
             if entry.error is not None:
                 raise entry.error
             if missing:
@@ -392,16 +433,29 @@ class Registry:
                     code="plugin.unavailable",
                     install_hint=hint,
                 )
-            if entry.cls is None:
-                try:
-                    entry.cls = contained(
-                        entry.run(lambda: load_checked(entry, plugin)),
-                        timeout=None,
-                        what=f"connector {label(entry)}",
-                    )
-                except PluginError as exc:
-                    entry.error = exc
-                    raise
+            if entry.cls is not None:
+                return entry.cls
+            job = entry.loading
+            if job is None:
+                job = entry.loading = Job(
+                    entry.run(lambda: load_checked(entry, plugin)), f"connector {label(entry)}"
+                )
+        failure: PluginError | None = None
+        try:
+            cls = job.result(None)
+        except PluginError as exc:
+            failure = exc
+        with entry.hold():
+            if entry.loading is job:
+                entry.loading = None
+                if failure is not None:
+                    entry.error = failure
+                else:
+                    entry.cls = cls
+            if entry.error is not None:
+                raise entry.error
+            if entry.cls is None:  # pragma: no cover - set above, by this waiter or the first one
+                raise PluginError(f"connector {name!r} is unusable", code="plugin.broken")
             return entry.cls
 
     def _entry(self, name: str) -> _Entry:
