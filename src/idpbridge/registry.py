@@ -35,9 +35,9 @@ import importlib.util
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from ._plugin_load import describe_object, dist_of, label, load_checked
+from ._plugin_load import Entry, accept, describe_object, dist_of, install_hint, label, load_checked
 from ._plugins import (
     ImportTimeout,
     Job,
@@ -65,9 +65,7 @@ __all__ = [
 ]
 
 ENTRY_POINT_GROUP = "idpbridge.connectors"
-_BUILTIN_DIST = "idpbridge"
 log = logging.getLogger("idpbridge")
-T = TypeVar("T")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -170,54 +168,6 @@ def api_compatible(version: tuple[int, int]) -> bool:
     return major == PLUGIN_API_VERSION[0] and minor <= PLUGIN_API_VERSION[1]
 
 
-@dataclasses.dataclass(slots=True)
-class _Entry:
-    name: str
-    ep: md.EntryPoint
-    distribution: str | None
-    version: str | None
-    plugin: ConnectorPlugin | None = None
-    cls: type[Connector[Any]] | None = None
-    error: PluginError | None = None
-    # Held while this entry is described or loaded (plugin code runs meanwhile in a worker thread,
-    # which may itself use the registry for other connectors: no registry-wide lock is held).
-    lock: threading.RLock = dataclasses.field(default_factory=threading.RLock, repr=False)
-    importing: int | None = None  # the worker thread running this entry's plugin code
-    describing: Job[tuple[ConnectorPlugin, type[Connector[Any]] | None]] | None = None
-    loading: Job[type[Connector[Any]]] | None = None
-
-    @property
-    def builtin(self) -> bool:
-        return self.distribution == _BUILTIN_DIST
-
-    def hold(self) -> threading.RLock:
-        """This entry's lock; a plugin using itself while it is imported is refused, not hung."""
-        if self.importing == threading.get_ident():
-            raise PluginError(
-                f"connector {label(self)} uses itself while being imported", code="plugin.broken"
-            )
-        return self.lock
-
-    def run(self, call: Callable[[], T]) -> Callable[[], T]:
-        """``call``, marking this entry as being imported by the thread that runs it."""
-
-        def run() -> T:
-            self.importing = threading.get_ident()
-            try:
-                return call()
-            finally:
-                self.importing = None
-
-        return run
-
-
-def _hint(entry: _Entry, plugin: ConnectorPlugin) -> str:
-    if plugin.install_hint:
-        return terminal_safe(plugin.install_hint)
-    dist = terminal_safe(entry.distribution or plugin.name, limit=100)
-    return f'pip install "{dist}[{plugin.extra}]"' if plugin.extra else f'pip install "{dist}"'
-
-
 class Registry:
     """Discovers connectors lazily; thread-safe. ``entry_points`` is injectable for tests.
 
@@ -233,8 +183,8 @@ class Registry:
     ) -> None:
         self._source = entry_points or (lambda: md.entry_points(group=ENTRY_POINT_GROUP))
         self._timeout = import_timeout
-        self._entries: dict[str, _Entry] | None = None
-        self._conflicts: dict[str, list[_Entry]] = {}
+        self._entries: dict[str, Entry] | None = None
+        self._conflicts: dict[str, list[Entry]] = {}
         self._lock = threading.RLock()
 
     def refresh(self) -> None:
@@ -243,15 +193,15 @@ class Registry:
             self._entries = None
             self._conflicts = {}
 
-    def _discover(self) -> dict[str, _Entry]:
+    def _discover(self) -> dict[str, Entry]:
         with self._lock:
             if self._entries is not None:
                 return self._entries
-            by_name: dict[str, list[_Entry]] = {}
+            by_name: dict[str, list[Entry]] = {}
             for ep in self._source():
-                entry = _Entry(ep.name, ep, *dist_of(ep))
+                entry = Entry(ep.name, ep, *dist_of(ep))
                 by_name.setdefault(ep.name, []).append(entry)
-            entries: dict[str, _Entry] = {}
+            entries: dict[str, Entry] = {}
             for name, candidates in by_name.items():
                 dists = {c.distribution for c in candidates}
                 if len(candidates) == 1 or len(dists) == 1:
@@ -283,7 +233,7 @@ class Registry:
     def _import_timeout(self) -> float:
         return self._timeout if self._timeout is not None else import_timeout()
 
-    def _describe(self, entry: _Entry, timeout: float | None) -> ConnectorPlugin | None:
+    def _describe(self, entry: Entry, timeout: float | None) -> ConnectorPlugin | None:
         """Load the entry point object (a descriptor or a class); record errors on ``entry``.
 
         Waits for the import up to ``timeout`` seconds, without holding the entry's lock. Past it,
@@ -317,35 +267,15 @@ class Registry:
                 if failure is not None:
                     self._fail(entry, failure)
                 else:
-                    self._accept(entry, plugin, cls)
+                    accept(entry, plugin, cls)
             return entry.plugin
 
     @staticmethod
-    def _fail(entry: _Entry, error: PluginError) -> None:
+    def _fail(entry: Entry, error: PluginError) -> None:
         entry.error = error
         log.warning("idpbridge: %s", error.message)
 
-    @staticmethod
-    def _accept(entry: _Entry, plugin: ConnectorPlugin, cls: type[Connector[Any]] | None) -> None:
-        shown = label(entry)
-        if plugin.name != entry.name:
-            entry.error = PluginError(
-                f"entry point {shown} describes a connector named {terminal_safe(plugin.name)!r}",
-                code="plugin.broken",
-            )
-            return
-        entry.cls = cls
-        if not api_compatible(plugin.api_version):
-            want = ".".join(map(str, plugin.api_version))
-            have = ".".join(map(str, PLUGIN_API_VERSION))
-            entry.error = PluginError(
-                f"connector {shown} was built for plugin API {want}; "
-                f"this idpbridge speaks {have}. Upgrade the plugin or idpbridge.",
-                code="plugin.incompatible",
-            )
-        entry.plugin = plugin
-
-    def _missing(self, entry: _Entry, plugin: ConnectorPlugin, timeout: float | None) -> list[str]:
+    def _missing(self, entry: Entry, plugin: ConnectorPlugin, timeout: float | None) -> list[str]:
         """``plugin.missing()``; contained when a name is dotted (finding it imports its parents)."""
         if not any("." in module for module in plugin.requires):
             return plugin.missing()
@@ -393,7 +323,7 @@ class Registry:
             return ConnectorInfo(
                 title=shown, methods=(), available=False, error=failure.message, code=failure.code, **common
             )
-        hint = _hint(entry, plugin) if missing else None
+        hint = install_hint(entry, plugin) if missing else None
         code = entry.error.code if entry.error else ("plugin.unavailable" if missing else None)
         error = (
             entry.error.message if entry.error else (f"missing: {', '.join(missing)}" if missing else None)
@@ -426,7 +356,7 @@ class Registry:
             if entry.error is not None:
                 raise entry.error
             if missing:
-                hint = _hint(entry, plugin)
+                hint = install_hint(entry, plugin)
                 raise PluginError(
                     f"connector {terminal_safe(name)!r} needs {', '.join(missing)}, which is not "
                     f"installed: run {hint}",
@@ -458,7 +388,7 @@ class Registry:
                 raise PluginError(f"connector {name!r} is unusable", code="plugin.broken")
             return entry.cls
 
-    def _entry(self, name: str) -> _Entry:
+    def _entry(self, name: str) -> Entry:
         entries = self._discover()
         if name not in entries:
             known = ", ".join(sorted(entries)) or "none installed"
