@@ -391,8 +391,9 @@ class Registry:
     def _entry(self, name: str) -> Entry:
         entries = self._discover()
         if name not in entries:
-            known = ", ".join(sorted(entries)) or "none installed"
-            raise PluginError(f"unknown connector {name!r} (known: {known})", code="plugin.unknown")
+            known = ", ".join(sorted(terminal_safe(n, limit=64) for n in entries)) or "none installed"
+            shown = terminal_safe(name, limit=64) if isinstance(name, str) else type(name).__name__
+            raise PluginError(f"unknown connector {shown!r} (known: {known})", code="plugin.unknown")
         return entries[name]
 
 

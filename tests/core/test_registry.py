@@ -613,3 +613,13 @@ def test_a_plugin_using_itself_while_imported_is_refused_not_hung(
         reg.get("selfload")  # its connector module calls get('selfload') while being imported
     assert caught.value.code == "plugin.broken"
     assert "uses itself while being imported" in caught.value.message
+
+
+def test_unknown_connector_message_is_terminal_safe(root: Path) -> None:
+    reg = registry_of(make_dist(root, "acme", {"ok": f"{HERE}:HINTED", "esc\x1b[31mname": f"{HERE}:HINTED"}))
+    with pytest.raises(PluginError) as caught:
+        reg.get("\x1b]0;pwned\x07nope")
+    assert caught.value.code == "plugin.unknown"
+    assert "\x1b" not in caught.value.message
+    assert "pwned" not in caught.value.message
+    assert "escname" in caught.value.message
