@@ -97,10 +97,13 @@ def _checked(cls: R) -> R:
     @functools.wraps(init)
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         try:
-            signature.bind(self, *args, **kwargs)
-        except TypeError as exc:
-            raise InvalidRequest(f"{cls.__name__}() {exc}") from None
-        init(self, *args, **kwargs)
+            init(self, *args, **kwargs)
+        except TypeError:
+            try:  # only now, off the fast path: was it the arguments themselves?
+                signature.bind(self, *args, **kwargs)
+            except TypeError as exc:
+                raise InvalidRequest(f"{cls.__name__}() {exc}") from None
+            raise
 
     cls.__init__ = __init__  # type: ignore[misc]
     return cls
