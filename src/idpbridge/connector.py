@@ -319,6 +319,10 @@ class Connector(Generic[ConfigT]):
         )
 
     async def _route(self, request: Request) -> Outcome:
+        # Which continuations each resuming request may open (any other is ``flow.wrong_method``):
+        # VerifyOTP answers CodeSent (e-mail/SMS OTP); Answer answers InputRequired/MFARequired steps.
+        code_sent = (Method.EMAIL_OTP.value, Method.SMS_OTP.value)
+        asks_input = (Method.PASSWORD.value, Method.TOTP.value, *code_sent)
         if isinstance(request, Password):
             self.require(Method.PASSWORD)
             return await self.password(request)
@@ -333,22 +337,24 @@ class Connector(Generic[ConfigT]):
             self.require(request.otp_method)
             return await self.start_otp(request)
         if isinstance(request, VerifyOTP):
-            cont = self.continuations.open(
-                request.continuation, method=(Method.EMAIL_OTP.value, Method.SMS_OTP.value)
-            )
+            cont = self.continuations.open(request.continuation, method=code_sent)
             self.require(Method(cont.method))
             return await self.verify_otp(request, cont)
         if isinstance(request, TOTP):
             self.require(Method.TOTP)
             return await self.totp(request)
         if isinstance(request, Answer):
-            cont = self.continuations.open(request.continuation)
+            # Only methods whose flows ask for input (InputRequired / MFARequired) resume through
+            # Answer; an OIDC continuation (or any other) is refused before any hook runs.
+            cont = self.continuations.open(request.continuation, method=asks_input)
             self.require(Method(cont.method))
             return await self.answer(request, cont)
         if isinstance(request, ExternalToken):
             self.require(Method.TOKEN)
             return await self.validate_token(request)
-        raise TypeError(f"not an idpbridge request: {type(request).__name__}")
+        from .methods import InvalidRequest  # local import: this change stays inside _route
+
+        raise InvalidRequest(f"not an idpbridge request: {type(request).__name__}", field="request")
 
 
 class _LoopThread:

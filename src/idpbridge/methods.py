@@ -3,23 +3,34 @@
 Every request is a frozen dataclass. Secret fields (passwords, codes, tokens, continuations) are
 held as :class:`pydantic.SecretStr`, so they never show up in ``repr``, ``str`` or logs; a plain
 ``str`` passed in is wrapped for you.
+
+Requests are checked when they are built: a field of the wrong type or shape (a missing argument
+included) raises :class:`InvalidRequest` (``request.invalid``), and a continuation that is not a
+string raises :class:`MalformedContinuation` (``flow.malformed``). Both are also ``TypeError`` and
+``ValueError``, so code written against plain Python errors keeps working.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Mapping
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import SecretStr
+
+from .errors import ConfigurationError, FlowError
 
 __all__ = [
     "TOTP",
     "Answer",
     "ExternalToken",
     "FinishOIDC",
+    "InvalidRequest",
+    "MalformedContinuation",
     "Method",
     "OTPChannel",
     "Password",
@@ -59,18 +70,109 @@ class OTPChannel(enum.StrEnum):
         return Method.EMAIL_OTP if self is OTPChannel.EMAIL else Method.SMS_OTP
 
 
+class InvalidRequest(ConfigurationError, TypeError, ValueError):
+    """A request was built with a field of the wrong type or shape (code ``request.invalid``).
+
+    ``field`` names the offending field. It is a :class:`~idpbridge.ConfigurationError` (a bug in
+    the calling code, not a failed sign-in) and also a ``TypeError``/``ValueError``.
+    """
+
+    default_code = "request.invalid"
+
+
+class MalformedContinuation(FlowError, TypeError, ValueError):
+    """A continuation that is not a string at all (code ``flow.malformed``)."""
+
+    default_code = "flow.malformed"
+
+
+R = TypeVar("R", bound=type)
+
+
+def _checked(cls: R) -> R:
+    """Make a missing or unexpected constructor argument an :class:`InvalidRequest`."""
+    init: Callable[..., None] = cls.__init__  # type: ignore[misc]
+    signature = inspect.signature(init)
+
+    @functools.wraps(init)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        try:
+            init(self, *args, **kwargs)
+        except TypeError:
+            try:  # only now, off the fast path: was it the arguments themselves?
+                signature.bind(self, *args, **kwargs)
+            except TypeError as exc:
+                raise InvalidRequest(f"{cls.__name__}() {exc}") from None
+            raise
+
+    cls.__init__ = __init__  # type: ignore[misc]
+    return cls
+
+
+def _invalid(obj: object, name: str, expected: str, value: object) -> InvalidRequest:
+    return InvalidRequest(
+        f"{type(obj).__name__}.{name} must be {expected}, got {type(value).__name__}", field=name
+    )
+
+
 def _secret(value: SecretStr | str | None) -> SecretStr | None:
     if value is None or isinstance(value, SecretStr):
         return value
     if not isinstance(value, str):
-        raise TypeError(f"expected str or SecretStr, got {type(value).__name__}")
+        raise InvalidRequest(f"expected str or SecretStr, got {type(value).__name__}")
     return SecretStr(value)
 
 
-def _freeze(obj: object, *names: str) -> None:
+def _freeze(obj: object, *names: str, optional: tuple[str, ...] = ()) -> None:
+    """Wrap secret fields in :class:`SecretStr`; ``continuation`` fields get the flow error."""
     for name in names:
         value = getattr(obj, name)
-        object.__setattr__(obj, name, _secret(value))
+        if isinstance(value, str | SecretStr) or (value is None and name in optional):
+            object.__setattr__(obj, name, _secret(value))
+        elif name == "continuation":
+            raise MalformedContinuation(
+                f"continuation is malformed: expected str or SecretStr, got {type(value).__name__}"
+            )
+        else:
+            raise _invalid(obj, name, "a str or SecretStr", value)
+
+
+def _text(obj: object, *names: str, optional: bool = False) -> None:
+    for name in names:
+        value = getattr(obj, name)
+        if not (isinstance(value, str) or (optional and value is None)):
+            raise _invalid(obj, name, "a str" + (" or None" if optional else ""), value)
+
+
+def _words(obj: object, name: str) -> None:
+    """``None``, a space-separated string, or an iterable of strings -> ``None`` or a tuple."""
+    value = getattr(obj, name)
+    if value is None:
+        return
+    items: Iterable[Any] = value.split() if isinstance(value, str) else value
+    if isinstance(value, bytes | Mapping) or not isinstance(value, Iterable):
+        raise _invalid(obj, name, "a str or an iterable of str", value)
+    out = tuple(items)
+    if not all(isinstance(v, str) for v in out):
+        raise InvalidRequest(f"{type(obj).__name__}.{name} must hold only str values", field=name)
+    object.__setattr__(obj, name, out)
+
+
+def _mapping(obj: object, name: str, check: Callable[[Any], bool], expected: str) -> dict[str, Any]:
+    value = getattr(obj, name)
+    if not isinstance(value, Mapping):
+        raise _invalid(obj, name, "a mapping", value)
+    out = dict(value)
+    for key, item in out.items():
+        if not isinstance(key, str) or not check(item):
+            raise InvalidRequest(f"{type(obj).__name__}.{name} must map str to {expected}", field=name)
+    return out
+
+
+def _callback_value(value: Any) -> bool:
+    if isinstance(value, str):
+        return True
+    return isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
 
 
 class Request:
@@ -81,6 +183,7 @@ class Request:
     method: ClassVar[Method | None] = None
 
 
+@_checked
 @dataclasses.dataclass(frozen=True, slots=True)
 class Password(Request):
     """Check a username and password with the IdP."""
@@ -91,9 +194,11 @@ class Password(Request):
     method: ClassVar[Method | None] = Method.PASSWORD
 
     def __post_init__(self) -> None:
+        _text(self, "username")
         _freeze(self, "password")
 
 
+@_checked
 @dataclasses.dataclass(frozen=True, slots=True)
 class StartOIDC(Request):
     """Start an authorization-code flow; the answer is a :class:`~idpbridge.RedirectRequired`."""
@@ -110,17 +215,17 @@ class StartOIDC(Request):
     method: ClassVar[Method | None] = Method.OIDC
 
     def __post_init__(self) -> None:
-        if isinstance(self.scopes, str):
-            object.__setattr__(self, "scopes", tuple(self.scopes.split()))
-        elif self.scopes is not None:
-            object.__setattr__(self, "scopes", tuple(self.scopes))
-        if isinstance(self.acr_values, str):
-            object.__setattr__(self, "acr_values", tuple(self.acr_values.split()))
-        elif self.acr_values is not None:
-            object.__setattr__(self, "acr_values", tuple(self.acr_values))
-        object.__setattr__(self, "extra_params", MappingProxyType(dict(self.extra_params)))
+        _text(self, "redirect_uri")
+        _text(self, "prompt", "login_hint", "response_mode", optional=True)
+        _words(self, "scopes")
+        _words(self, "acr_values")
+        if self.claims is not None and not isinstance(self.claims, Mapping):
+            raise _invalid(self, "claims", "a mapping or None", self.claims)
+        extra = _mapping(self, "extra_params", lambda v: isinstance(v, str), "str")
+        object.__setattr__(self, "extra_params", MappingProxyType(extra))
 
 
+@_checked
 @dataclasses.dataclass(frozen=True, slots=True)
 class FinishOIDC(Request):
     """Finish an authorization-code flow with what the IdP sent to the redirect URI.
@@ -135,14 +240,16 @@ class FinishOIDC(Request):
     method: ClassVar[Method | None] = Method.OIDC
 
     def __post_init__(self) -> None:
+        params = _mapping(self, "callback_params", _callback_value, "a str or a list of str")
         _freeze(self, "continuation")
-        object.__setattr__(self, "callback_params", MappingProxyType(dict(self.callback_params)))
+        object.__setattr__(self, "callback_params", MappingProxyType(params))
 
     def __repr__(self) -> str:
         keys = sorted(self.callback_params)
         return f"FinishOIDC(callback_params=<{', '.join(keys)}>, continuation=SecretStr('**********'))"
 
 
+@_checked
 @dataclasses.dataclass(frozen=True, slots=True)
 class StartOTP(Request):
     """Ask the IdP to send a one-time code over ``channel``."""
@@ -151,6 +258,10 @@ class StartOTP(Request):
     channel: OTPChannel
 
     def __post_init__(self) -> None:
+        _text(self, "username")
+        if not isinstance(self.channel, str) or self.channel not in set(OTPChannel):
+            known = ", ".join(c.value for c in OTPChannel)
+            raise InvalidRequest(f"StartOTP.channel must be one of: {known}", field="channel")
         object.__setattr__(self, "channel", OTPChannel(self.channel))
 
     @property
@@ -159,6 +270,7 @@ class StartOTP(Request):
         return self.channel.method
 
 
+@_checked
 @dataclasses.dataclass(frozen=True, slots=True)
 class VerifyOTP(Request):
     """Answer a :class:`~idpbridge.CodeSent` with the code the user received."""
@@ -170,6 +282,7 @@ class VerifyOTP(Request):
         _freeze(self, "code", "continuation")
 
 
+@_checked
 @dataclasses.dataclass(frozen=True, slots=True)
 class TOTP(Request):
     """Authenticate with a TOTP code (and the password, where the IdP needs both)."""
@@ -181,9 +294,12 @@ class TOTP(Request):
     method: ClassVar[Method | None] = Method.TOTP
 
     def __post_init__(self) -> None:
-        _freeze(self, "code", "password")
+        _text(self, "username")
+        _freeze(self, "code")
+        _freeze(self, "password", optional=("password",))
 
 
+@_checked
 @dataclasses.dataclass(frozen=True, slots=True)
 class Answer(Request):
     """Answer an :class:`~idpbridge.InputRequired` step with the requested ``values``."""
@@ -193,13 +309,14 @@ class Answer(Request):
 
     def __post_init__(self) -> None:
         _freeze(self, "continuation")
-        frozen = {k: _secret(v) for k, v in dict(self.values).items()}
-        object.__setattr__(self, "values", MappingProxyType(frozen))
+        values = _mapping(self, "values", lambda v: isinstance(v, str | SecretStr), "str or SecretStr")
+        object.__setattr__(self, "values", MappingProxyType({k: _secret(v) for k, v in values.items()}))
 
     def __repr__(self) -> str:
         return f"Answer(continuation=SecretStr('**********'), values=<{', '.join(sorted(self.values))}>)"
 
 
+@_checked
 @dataclasses.dataclass(frozen=True, slots=True)
 class ExternalToken(Request):
     """Validate a token the legacy IdP already issued (ID token or JWT access token).
@@ -214,3 +331,4 @@ class ExternalToken(Request):
 
     def __post_init__(self) -> None:
         _freeze(self, "token")
+        _text(self, "username", optional=True)

@@ -11,7 +11,16 @@ Rules:
   ``pip install`` line; loading it raises :class:`~idpbridge.PluginError` with that hint.
 * A plugin declares the plugin API version it was built for; a different major version or a newer
   minor version than this SDK speaks is refused.
-* A plugin that fails to import is listed as broken; the others are unaffected.
+* A plugin that fails to import is listed as broken; the others are unaffected. Its import runs
+  in a daemon worker thread: any exception (``SystemExit`` and ``KeyboardInterrupt`` raised by the
+  plugin included) is ``plugin.broken``, and an import still running after
+  ``$IDPBRIDGE_PLUGIN_IMPORT_TIMEOUT`` seconds (default 10) is ``plugin.timeout`` while listing
+  (:meth:`Registry.get` waits for the same import without a bound). A real Ctrl-C reaches the
+  main thread, which is only waiting, and stops the program as usual.
+* Every descriptor field is checked (``plugin.invalid``): ``api_version`` two ints, ``methods``
+  known :class:`~idpbridge.Method` values, names and titles strings of sane length.
+* Everything a plugin supplies (names, titles, versions, error text) is made terminal-safe in
+  :class:`ConnectorInfo`: escape sequences, control characters and bidi overrides are removed.
 * Name conflicts: a connector shipped with idpbridge itself wins over a third-party one of the
   same name (a warning names both distributions). Two third-party distributions claiming one
   name are a conflict: neither loads until one is uninstalled.
@@ -28,8 +37,20 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from ._plugin_load import Entry, accept, describe_object, dist_of, install_hint, label, load_checked
+from ._plugins import (
+    ImportTimeout,
+    Job,
+    check_api_version,
+    check_fields,
+    check_name,
+    contained,
+    import_timeout,
+    labelled,
+)
+from ._terminal import terminal_safe
 from ._version import PLUGIN_API_VERSION
-from .errors import PluginError, sanitize
+from .errors import PluginError
 from .methods import Method
 
 if TYPE_CHECKING:
@@ -44,7 +65,6 @@ __all__ = [
 ]
 
 ENTRY_POINT_GROUP = "idpbridge.connectors"
-_BUILTIN_DIST = "idpbridge"
 log = logging.getLogger("idpbridge")
 
 
@@ -74,9 +94,8 @@ class ConnectorPlugin:
     description: str = ""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "methods", frozenset(Method(m) for m in self.methods))
-        object.__setattr__(self, "api_version", tuple(self.api_version))
-        object.__setattr__(self, "requires", tuple(self.requires))
+        """Check every field; a wrong type or shape raises ``PluginError(code="plugin.invalid")``."""
+        check_fields(self)
 
     def missing(self) -> list[str]:
         """Required modules that cannot be found (nothing is imported to find out)."""
@@ -105,7 +124,11 @@ class ConnectorPlugin:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ConnectorInfo:
-    """A connector as listed by the registry (JSON-ready through :meth:`as_dict`)."""
+    """A connector as listed by the registry (JSON-ready through :meth:`as_dict`).
+
+    Every text field is terminal-safe (no escape sequences, control or bidi characters). ``code``
+    is the :class:`~idpbridge.PluginError` code when the connector is not available.
+    """
 
     name: str
     title: str
@@ -117,6 +140,7 @@ class ConnectorInfo:
     api_version: tuple[int, int] | None = None
     error: str | None = None
     builtin: bool = False
+    code: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The listing as plain JSON types."""
@@ -131,43 +155,36 @@ class ConnectorInfo:
             "api_version": ".".join(map(str, self.api_version)) if self.api_version else None,
             "builtin": self.builtin,
             "error": self.error,
+            "code": self.code,
         }
 
 
 def api_compatible(version: tuple[int, int]) -> bool:
-    """Whether a plugin built for ``version`` can run on this SDK."""
-    return version[0] == PLUGIN_API_VERSION[0] and version[1] <= PLUGIN_API_VERSION[1]
-
-
-@dataclasses.dataclass(slots=True)
-class _Entry:
-    name: str
-    ep: md.EntryPoint
-    distribution: str | None
-    version: str | None
-    plugin: ConnectorPlugin | None = None
-    cls: type[Connector[Any]] | None = None
-    error: PluginError | None = None
-
-    @property
-    def builtin(self) -> bool:
-        return self.distribution == _BUILTIN_DIST
-
-
-def _hint(entry: _Entry, plugin: ConnectorPlugin) -> str:
-    if plugin.install_hint:
-        return plugin.install_hint
-    dist = entry.distribution or plugin.name
-    return f'pip install "{dist}[{plugin.extra}]"' if plugin.extra else f'pip install "{dist}"'
+    """Whether a plugin built for ``version`` can run on this SDK (``False`` for a malformed one)."""
+    try:
+        major, minor = check_api_version(version)
+    except PluginError:
+        return False
+    return major == PLUGIN_API_VERSION[0] and minor <= PLUGIN_API_VERSION[1]
 
 
 class Registry:
-    """Discovers connectors lazily; thread-safe. ``entry_points`` is injectable for tests."""
+    """Discovers connectors lazily; thread-safe. ``entry_points`` is injectable for tests.
 
-    def __init__(self, entry_points: Callable[[], Iterable[md.EntryPoint]] | None = None) -> None:
+    ``import_timeout`` bounds each plugin's import while listing (seconds; default
+    ``$IDPBRIDGE_PLUGIN_IMPORT_TIMEOUT`` or 10).
+    """
+
+    def __init__(
+        self,
+        entry_points: Callable[[], Iterable[md.EntryPoint]] | None = None,
+        *,
+        import_timeout: float | None = None,
+    ) -> None:
         self._source = entry_points or (lambda: md.entry_points(group=ENTRY_POINT_GROUP))
-        self._entries: dict[str, _Entry] | None = None
-        self._conflicts: dict[str, list[_Entry]] = {}
+        self._timeout = import_timeout
+        self._entries: dict[str, Entry] | None = None
+        self._conflicts: dict[str, list[Entry]] = {}
         self._lock = threading.RLock()
 
     def refresh(self) -> None:
@@ -176,37 +193,36 @@ class Registry:
             self._entries = None
             self._conflicts = {}
 
-    def _discover(self) -> dict[str, _Entry]:
+    def _discover(self) -> dict[str, Entry]:
         with self._lock:
             if self._entries is not None:
                 return self._entries
-            by_name: dict[str, list[_Entry]] = {}
+            by_name: dict[str, list[Entry]] = {}
             for ep in self._source():
-                dist = getattr(ep, "dist", None)
-                entry = _Entry(ep.name, ep, dist.name if dist else None, dist.version if dist else None)
+                entry = Entry(ep.name, ep, *dist_of(ep))
                 by_name.setdefault(ep.name, []).append(entry)
-            entries: dict[str, _Entry] = {}
+            entries: dict[str, Entry] = {}
             for name, candidates in by_name.items():
                 dists = {c.distribution for c in candidates}
                 if len(candidates) == 1 or len(dists) == 1:
                     entries[name] = candidates[0]
                     continue
                 builtin = [c for c in candidates if c.builtin]
-                others = sorted(str(c.distribution) for c in candidates if not c.builtin)
+                others = sorted(terminal_safe(c.distribution, limit=100) for c in candidates if not c.builtin)
                 if builtin:
                     log.warning(
                         "idpbridge: connector %r is provided by idpbridge and by %s; "
                         "the built-in one is used",
-                        name,
+                        terminal_safe(name, limit=64),
                         ", ".join(others),
                     )
                     entries[name] = builtin[0]
                 else:
-                    names = ", ".join(sorted(str(c.distribution) for c in candidates))
+                    names = ", ".join(sorted(terminal_safe(c.distribution, limit=100) for c in candidates))
                     first = candidates[0]
                     first.error = PluginError(
-                        f"connector {name!r} is provided by several distributions ({names}); "
-                        "uninstall all but one",
+                        f"connector {terminal_safe(name, limit=64)!r} is provided by several "
+                        f"distributions ({names}); uninstall all but one",
                         code="plugin.conflict",
                     )
                     entries[name] = first
@@ -214,57 +230,64 @@ class Registry:
             self._entries = entries
             return entries
 
-    def _describe(self, entry: _Entry) -> ConnectorPlugin | None:
-        """Load the entry point object (a descriptor or a class); record errors on ``entry``."""
-        if entry.plugin is not None or entry.error is not None:
-            return entry.plugin
-        from .connector import Connector
+    def _import_timeout(self) -> float:
+        return self._timeout if self._timeout is not None else import_timeout()
 
+    def _describe(self, entry: Entry, timeout: float | None) -> ConnectorPlugin | None:
+        """Load the entry point object (a descriptor or a class); record errors on ``entry``.
+
+        Waits for the import up to ``timeout`` seconds, without holding the entry's lock. Past it,
+        :class:`ImportTimeout` is raised and the import goes on: a later call waits for the same
+        import again (``get()`` without a bound), so a slow import is never cut short for good.
+        """
+        with entry.hold():
+            if entry.plugin is not None or entry.error is not None:
+                return entry.plugin
+            shown = label(entry)
+            job = entry.describing
+            if job is None:
+                try:
+                    check_name(entry.name, "its entry point name")
+                except PluginError as exc:
+                    self._fail(entry, labelled(exc, f"connector {shown}"))
+                    return None
+                load = entry.run(lambda: describe_object(entry, entry.ep.load()))
+                job = entry.describing = Job(load, f"connector {shown}")
+        failure: PluginError | None = None
         try:
-            obj = entry.ep.load()
-        except Exception as exc:  # a broken plugin must not break listing
-            entry.error = PluginError(
-                f"connector {entry.name!r} from {entry.distribution} failed to import: "
-                f"{type(exc).__name__}: {sanitize(exc, limit=150)}",
-                code="plugin.broken",
-            )
-            log.warning("idpbridge: %s", entry.error.message)
-            return None
-        if isinstance(obj, ConnectorPlugin):
-            plugin = obj
-        elif isinstance(obj, type) and issubclass(obj, Connector):
-            entry.cls = obj
-            plugin = ConnectorPlugin(
-                name=getattr(obj, "name", entry.name),
-                title=getattr(obj, "title", entry.name),
-                methods=frozenset(getattr(obj, "methods", ())),
-                connector=f"{obj.__module__}:{obj.__qualname__}",
-                api_version=tuple(getattr(obj, "api_version", (0, 0))),
-            )
-        else:
-            entry.error = PluginError(
-                f"entry point {entry.name!r} from {entry.distribution} is neither a ConnectorPlugin "
-                "nor a Connector subclass",
-                code="plugin.broken",
-            )
-            return None
-        if plugin.name != entry.name:
-            entry.error = PluginError(
-                f"entry point {entry.name!r} from {entry.distribution} describes a connector named "
-                f"{plugin.name!r}",
-                code="plugin.broken",
-            )
-            return None
-        if not api_compatible(plugin.api_version):
-            want = ".".join(map(str, plugin.api_version))
-            have = ".".join(map(str, PLUGIN_API_VERSION))
-            entry.error = PluginError(
-                f"connector {entry.name!r} from {entry.distribution} was built for plugin API {want}; "
-                f"this idpbridge speaks {have}. Upgrade the plugin or idpbridge.",
-                code="plugin.incompatible",
-            )
-        entry.plugin = plugin
-        return plugin
+            plugin, cls = job.result(timeout)
+        except ImportTimeout as exc:
+            log.warning("idpbridge: %s", exc.message)
+            raise
+        except PluginError as exc:
+            failure = exc
+        with entry.hold():
+            if entry.describing is job:  # the first waiter to get here records the outcome
+                entry.describing = None
+                if failure is not None:
+                    self._fail(entry, failure)
+                else:
+                    accept(entry, plugin, cls)
+            return entry.plugin
+
+    @staticmethod
+    def _fail(entry: Entry, error: PluginError) -> None:
+        entry.error = error
+        log.warning("idpbridge: %s", error.message)
+
+    def _missing(self, entry: Entry, plugin: ConnectorPlugin, timeout: float | None) -> list[str]:
+        """``plugin.missing()``; contained when a name is dotted (finding it imports its parents)."""
+        if not any("." in module for module in plugin.requires):
+            return plugin.missing()
+        try:
+            what = f"connector {label(entry)}"
+            return contained(entry.run(plugin.missing), timeout=timeout, what=what)
+        except ImportTimeout:
+            raise
+        except PluginError as exc:
+            with entry.hold():
+                entry.error = exc
+            return []
 
     def names(self) -> list[str]:
         """Names of every registered connector, sorted (nothing is imported)."""
@@ -275,103 +298,102 @@ class Registry:
         return [self.info(name) for name in self.names()]
 
     def info(self, name: str) -> ConnectorInfo:
-        """Describe one connector. Raises :class:`PluginError` if no such connector exists."""
+        """Describe one connector. Raises :class:`PluginError` if no such connector exists.
+
+        Each plugin import is bounded by ``import_timeout`` here: one still running after it is
+        listed as ``plugin.timeout`` (and is still waited for by a later :meth:`get`).
+        """
         entry = self._entry(name)
-        with self._lock:
-            plugin = self._describe(entry)
+        shown = terminal_safe(name, limit=64)
+        common: dict[str, Any] = {
+            "name": shown,
+            "distribution": terminal_safe(entry.distribution, limit=100) if entry.distribution else None,
+            "version": terminal_safe(entry.version, limit=40) if entry.version else None,
+            "builtin": entry.builtin,
+        }
+        timeout = self._import_timeout()
+        pending: ImportTimeout | None = None
+        try:
+            plugin = self._describe(entry, timeout)
+            missing = self._missing(entry, plugin, timeout) if plugin is not None else []
+        except ImportTimeout as exc:
+            plugin, missing, pending = None, [], exc
         if plugin is None:
+            failure = pending or entry.error or PluginError("unusable plugin", code="plugin.broken")
             return ConnectorInfo(
-                name=name,
-                title=name,
-                methods=(),
-                available=False,
-                distribution=entry.distribution,
-                version=entry.version,
-                error=entry.error.message if entry.error else "unusable plugin",
-                builtin=entry.builtin,
+                title=shown, methods=(), available=False, error=failure.message, code=failure.code, **common
             )
-        missing = plugin.missing()
-        hint = _hint(entry, plugin) if missing else None
+        hint = install_hint(entry, plugin) if missing else None
+        code = entry.error.code if entry.error else ("plugin.unavailable" if missing else None)
         error = (
             entry.error.message if entry.error else (f"missing: {', '.join(missing)}" if missing else None)
         )
         return ConnectorInfo(
-            name=name,
-            title=plugin.title,
+            title=terminal_safe(plugin.title, limit=100),
             methods=tuple(sorted(plugin.methods, key=list(Method).index)),
             available=error is None,
-            distribution=entry.distribution,
-            version=entry.version,
             install_hint=hint,
             api_version=plugin.api_version,
             error=error,
-            builtin=entry.builtin,
+            code=code,
+            **common,
         )
 
     def get(self, name: str) -> type[Connector[Any]]:
         """The connector class for ``name``, imported on first use.
 
         Raises :class:`PluginError` (``plugin.unknown``, ``plugin.unavailable``,
-        ``plugin.incompatible``, ``plugin.broken`` or ``plugin.conflict``).
+        ``plugin.incompatible``, ``plugin.invalid``, ``plugin.broken`` or ``plugin.conflict``).
+        Plugin code is imported in a worker thread and waited for without a time bound (a real
+        Ctrl-C still interrupts the wait).
         """
         entry = self._entry(name)
-        with self._lock:
-            plugin = self._describe(entry)
-            if entry.error is not None or plugin is None:
-                raise entry.error or PluginError(f"connector {name!r} is unusable", code="plugin.broken")
-            missing = plugin.missing()
+        plugin = self._describe(entry, None)
+        if entry.error is not None or plugin is None:
+            raise entry.error or PluginError(f"connector {name!r} is unusable", code="plugin.broken")
+        missing = self._missing(entry, plugin, None)
+        with entry.hold():
+            if entry.error is not None:
+                raise entry.error
             if missing:
-                hint = _hint(entry, plugin)
+                hint = install_hint(entry, plugin)
                 raise PluginError(
-                    f"connector {name!r} needs {', '.join(missing)}, which is not installed: run {hint}",
+                    f"connector {terminal_safe(name)!r} needs {', '.join(missing)}, which is not "
+                    f"installed: run {hint}",
                     code="plugin.unavailable",
                     install_hint=hint,
                 )
-            if entry.cls is None:
-                try:
-                    entry.cls = plugin.load()
-                except Exception as exc:
-                    entry.error = PluginError(
-                        f"connector {name!r} from {entry.distribution} failed to load: "
-                        f"{type(exc).__name__}: {sanitize(exc, limit=150)}",
-                        code="plugin.broken",
-                    )
-                    raise entry.error from exc
-                cls_version = tuple(getattr(entry.cls, "api_version", plugin.api_version))
-                if not api_compatible(cls_version):
-                    entry.error = PluginError(
-                        f"connector {name!r} was built for plugin API {'.'.join(map(str, cls_version))}",
-                        code="plugin.incompatible",
-                    )
-                    entry.cls = None
-                    raise entry.error
-                if getattr(entry.cls, "name", None) != name:
-                    entry.error = PluginError(
-                        f"connector {name!r} from {entry.distribution} loads a class named "
-                        f"{getattr(entry.cls, 'name', None)!r}",
-                        code="plugin.broken",
-                    )
-                    entry.cls = None
-                    raise entry.error
-                implemented = frozenset(getattr(entry.cls, "methods", ()))
-                if implemented != plugin.methods:
-                    # The listing (descriptor) must not promise what the connector does not do.
-                    listed = ", ".join(sorted(m.value for m in plugin.methods)) or "none"
-                    does = ", ".join(sorted(Method(m).value for m in implemented)) or "none"
-                    entry.error = PluginError(
-                        f"connector {name!r} from {entry.distribution} lists methods {listed} but its "
-                        f"class implements {does}",
-                        code="plugin.broken",
-                    )
-                    entry.cls = None
-                    raise entry.error
+            if entry.cls is not None:
+                return entry.cls
+            job = entry.loading
+            if job is None:
+                job = entry.loading = Job(
+                    entry.run(lambda: load_checked(entry, plugin)), f"connector {label(entry)}"
+                )
+        failure: PluginError | None = None
+        try:
+            cls = job.result(None)
+        except PluginError as exc:
+            failure = exc
+        with entry.hold():
+            if entry.loading is job:
+                entry.loading = None
+                if failure is not None:
+                    entry.error = failure
+                else:
+                    entry.cls = cls
+            if entry.error is not None:
+                raise entry.error
+            if entry.cls is None:  # pragma: no cover - set above, by this waiter or the first one
+                raise PluginError(f"connector {name!r} is unusable", code="plugin.broken")
             return entry.cls
 
-    def _entry(self, name: str) -> _Entry:
+    def _entry(self, name: str) -> Entry:
         entries = self._discover()
         if name not in entries:
-            known = ", ".join(sorted(entries)) or "none installed"
-            raise PluginError(f"unknown connector {name!r} (known: {known})", code="plugin.unknown")
+            known = ", ".join(sorted(terminal_safe(n, limit=64) for n in entries)) or "none installed"
+            shown = terminal_safe(name, limit=64) if isinstance(name, str) else type(name).__name__
+            raise PluginError(f"unknown connector {shown!r} (known: {known})", code="plugin.unknown")
         return entries[name]
 
 

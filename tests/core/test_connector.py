@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 import idpbridge
 from idpbridge import (
@@ -14,18 +15,24 @@ from idpbridge import (
     Authenticated,
     CheckReport,
     ConfigurationError,
+    Connector,
+    ConnectorConfig,
     ContinuationKeys,
     ExternalToken,
     FinishOIDC,
     FlowError,
     InvalidCredentials,
     Method,
+    OTPChannel,
+    Outcome,
     Password,
     RedirectRequired,
     StartOIDC,
     StartOTP,
     VerifyOTP,
 )
+from idpbridge.continuation import Continuation
+from idpbridge.methods import InvalidRequest
 from idpbridge.registry import Registry
 
 from ._support import CLIENT_SECRET, DemoConnector, token_handler
@@ -143,9 +150,80 @@ async def test_hooks_the_subclass_did_not_implement(registry: Registry) -> None:
     assert caught.value.connector == "narrow"
 
 
-async def test_not_a_request(registry: Registry) -> None:
-    with pytest.raises(TypeError, match="not an idpbridge request"):
-        await demo(registry).authenticate("jane:pw")  # type: ignore[arg-type]
+@pytest.mark.parametrize("not_a_request", ["jane:pw", None, 42, {"username": "jane"}, Method.PASSWORD])
+async def test_not_a_request(registry: Registry, not_a_request: Any) -> None:
+    with pytest.raises(InvalidRequest, match="not an idpbridge request") as caught:
+        await demo(registry).authenticate(not_a_request)
+    assert caught.value.code == "request.invalid"
+    assert isinstance(caught.value, ConfigurationError)
+    assert isinstance(caught.value, TypeError)  # what it raised before: callers catching that still work
+    assert caught.value.connector == "demo"
+
+
+class AllConfig(ConnectorConfig):
+    supported_methods: ClassVar[frozenset[Method]] = frozenset(Method)
+
+
+class AllMethods(Connector[AllConfig]):
+    """Offers every method; each resuming hook records that it was reached."""
+
+    name = "all"
+    title = "All methods"
+    methods = frozenset(Method)
+    Config = AllConfig
+
+    async def finish_oidc(self, request: FinishOIDC, continuation: Continuation) -> Outcome:
+        raise Reached(f"finish_oidc:{continuation.method}")
+
+    async def verify_otp(self, request: VerifyOTP, continuation: Continuation) -> Outcome:
+        raise Reached(f"verify_otp:{continuation.method}")
+
+    async def answer(self, request: Answer, continuation: Continuation) -> Outcome:
+        raise Reached(f"answer:{continuation.method}")
+
+
+class Reached(Exception):
+    pass
+
+
+RESUMING: dict[str, Any] = {
+    "finish_oidc": lambda cont: FinishOIDC({"state": "s", "code": "c"}, cont),
+    "verify_otp": lambda cont: VerifyOTP("123456", cont),
+    "answer": lambda cont: Answer(cont, {"totp": "123456"}),
+}
+# Which continuations each resuming request accepts; every other pairing is flow.wrong_method.
+ACCEPTS = {
+    "finish_oidc": {Method.OIDC},
+    "verify_otp": {Method.EMAIL_OTP, Method.SMS_OTP},
+    "answer": {Method.PASSWORD, Method.TOTP, Method.EMAIL_OTP, Method.SMS_OTP},
+}
+
+
+@pytest.mark.parametrize("sealed_for", list(Method), ids=str)
+@pytest.mark.parametrize("request_kind", sorted(RESUMING))
+async def test_each_resuming_request_opens_only_its_own_methods_continuations(
+    request_kind: str, sealed_for: Method
+) -> None:
+    connector = AllMethods()
+    token, _ = connector.seal(sealed_for, {"step": 1})
+    request_obj = RESUMING[request_kind](token)
+    if sealed_for in ACCEPTS[request_kind]:
+        with pytest.raises(Reached, match=f"^{request_kind}:{sealed_for.value}$"):
+            await connector.authenticate(request_obj)
+    else:
+        with pytest.raises(FlowError) as caught:
+            await connector.authenticate(request_obj)
+        assert caught.value.code == "flow.wrong_method"
+        assert caught.value.connector == "all"
+
+
+async def test_an_oidc_continuation_given_to_answer_is_refused(registry: Registry) -> None:
+    connector = demo(registry)
+    redirect = await connector.authenticate(StartOIDC("https://app.example/cb"))
+    assert isinstance(redirect, RedirectRequired)
+    with pytest.raises(FlowError) as caught:
+        await connector.authenticate(Answer(redirect.continuation, {"code": "x"}))
+    assert caught.value.code == "flow.wrong_method"
 
 
 async def test_check_report(registry: Registry) -> None:
@@ -188,3 +266,99 @@ async def test_config_continuation_keys_are_used(registry: Registry) -> None:
     redirect = await a.authenticate(StartOIDC("https://app.example/cb"))
     assert b.continuations.open(redirect.continuation).method == "oidc"
     assert key not in repr(a.config)
+
+
+# -- requests are checked when they are built ------------------------------------------------------
+
+BAD_CONTINUATIONS = [42, b"v1.bytes", {"c": "x"}, None, ["v1.x"], 3.5]
+
+
+@pytest.mark.parametrize("bad", BAD_CONTINUATIONS, ids=lambda v: type(v).__name__)
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda c: FinishOIDC({"state": "s"}, c),
+        lambda c: VerifyOTP("123456", c),
+        lambda c: Answer(c, {"totp": "1"}),
+    ],
+    ids=["FinishOIDC", "VerifyOTP", "Answer"],
+)
+def test_a_continuation_that_is_not_a_string_is_malformed(build: Any, bad: Any) -> None:
+    with pytest.raises(FlowError) as caught:
+        build(bad)
+    assert caught.value.code == "flow.malformed"
+    assert isinstance(caught.value, TypeError)
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda: FinishOIDC(None, "v1.x"), "callback_params"),  # type: ignore[arg-type]
+        (lambda: FinishOIDC("code=c&state=s", "v1.x"), "callback_params"),  # type: ignore[arg-type]
+        (lambda: FinishOIDC({"code": 123}, "v1.x"), "callback_params"),
+        (lambda: FinishOIDC({1: "c"}, "v1.x"), "callback_params"),
+        (lambda: Password(None, "pw"), "username"),  # type: ignore[arg-type]
+        (lambda: Password(b"jane", "pw"), "username"),  # type: ignore[arg-type]
+        (lambda: Password("jane", 12345), "password"),  # type: ignore[arg-type]
+        (lambda: Password("jane", None), "password"),  # type: ignore[arg-type]
+        (lambda: TOTP("jane", 123456), "code"),  # type: ignore[arg-type]
+        (lambda: TOTP(["jane"], "123456"), "username"),  # type: ignore[arg-type]
+        (lambda: TOTP("jane", "123456", password=1), "password"),  # type: ignore[arg-type]
+        (lambda: StartOTP("jane", "fax"), "channel"),  # type: ignore[arg-type]
+        (lambda: StartOTP("jane", Method.EMAIL_OTP), "channel"),
+        (lambda: StartOTP("jane", None), "channel"),  # type: ignore[arg-type]
+        (lambda: StartOTP(7, "email"), "username"),  # type: ignore[arg-type]
+        (lambda: VerifyOTP(None, "v1.x"), "code"),  # type: ignore[arg-type]
+        (lambda: Answer("v1.x", None), "values"),  # type: ignore[arg-type]
+        (lambda: Answer("v1.x", {"totp": 123456}), "values"),
+        (lambda: Answer("v1.x", ["totp"]), "values"),  # type: ignore[arg-type]
+        (lambda: StartOIDC(None), "redirect_uri"),  # type: ignore[arg-type]
+        (lambda: StartOIDC("https://app/cb", scopes=5), "scopes"),  # type: ignore[arg-type]
+        (lambda: StartOIDC("https://app/cb", scopes=["openid", 5]), "scopes"),  # type: ignore[list-item]
+        (lambda: StartOIDC("https://app/cb", acr_values={"a": 1}), "acr_values"),  # type: ignore[arg-type]
+        (lambda: StartOIDC("https://app/cb", prompt=1), "prompt"),  # type: ignore[arg-type]
+        (lambda: StartOIDC("https://app/cb", claims=["x"]), "claims"),  # type: ignore[arg-type]
+        (lambda: StartOIDC("https://app/cb", extra_params={"x": 1}), "extra_params"),
+        (lambda: StartOIDC("https://app/cb", extra_params=None), "extra_params"),  # type: ignore[arg-type]
+        (lambda: ExternalToken(None), "token"),  # type: ignore[arg-type]
+        (lambda: ExternalToken("eyJ.e30.", username=5), "username"),  # type: ignore[arg-type]
+    ],
+)
+def test_request_fields_of_the_wrong_type_are_invalid_requests(build: Any, field: str) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        build()
+    assert caught.value.code == "request.invalid"
+    assert caught.value.field == field
+    assert isinstance(caught.value, ConfigurationError)
+    assert isinstance(caught.value, TypeError)
+    assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: Answer("v1.x"),  # type: ignore[call-arg]
+        lambda: Answer(values={"totp": "1"}),  # type: ignore[call-arg]
+        lambda: Password("jane"),  # type: ignore[call-arg]
+        lambda: Password("jane", "pw", "extra"),  # type: ignore[call-arg]
+        lambda: TOTP(username="jane", cod="1"),  # type: ignore[call-arg]
+        lambda: FinishOIDC({"state": "s"}),  # type: ignore[call-arg]
+        VerifyOTP,
+        lambda: StartOTP("jane"),  # type: ignore[call-arg]
+        StartOIDC,
+        ExternalToken,
+    ],
+)
+def test_missing_or_unexpected_arguments_are_invalid_requests(build: Any) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        build()
+    assert caught.value.code == "request.invalid"
+    assert "redacted" not in str(caught.value)
+
+
+def test_well_formed_requests_still_build() -> None:
+    assert FinishOIDC({"code": ["c"], "state": ("s",)}, SecretStr("v1.x")).callback_params["code"] == ["c"]
+    assert StartOTP("jane", "sms").channel is OTPChannel.SMS
+    assert StartOIDC("https://app/cb", scopes=("openid", "email")).scopes == ("openid", "email")
+    assert TOTP("jane", "123456", None).password is None
+    assert Answer("v1.x", {"totp": SecretStr("1")}).values["totp"].get_secret_value() == "1"

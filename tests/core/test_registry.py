@@ -357,9 +357,269 @@ def test_connector_info_as_dict_is_json(root: Path) -> None:
         "api_version": f"{MAJOR}.{MINOR}",
         "builtin": True,
         "error": "missing: idpbridge_test_no_such_module",
+        "code": "plugin.unavailable",
     }
 
 
 def test_connect_through_an_injected_registry(registry: Registry) -> None:
     demo = idpbridge.connect("demo", registry=registry, domain="d.example", client_id="c", client_secret="s")
     assert isinstance(demo, _support.DemoConnector)
+
+
+# -- hostile plugins: every failure stays inside the plugin's own row ---------------------------------
+
+
+class ShortApiClass(_support.DemoConnector):
+    name = "shortclass"
+    api_version = (1,)  # type: ignore[assignment]
+
+
+SHORT_API_CLASS = ConnectorPlugin(
+    name="shortclass", title="Class says (1,)", methods=frozenset({"password", "oidc"}),
+    connector=f"{HERE}:ShortApiClass",
+)  # fmt: skip
+
+
+def module_plugins(
+    root: Path, monkeypatch: pytest.MonkeyPatch, sources: dict[str, str]
+) -> list[md.EntryPoint]:
+    """Modules ``idpbridge_test_<name>`` written under ``root``, each one an entry point ``name``."""
+    mods = root / "mods"
+    mods.mkdir()
+    for name, source in sources.items():
+        (mods / f"idpbridge_test_{name}.py").write_text(source, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(mods))
+    dist = make_dist(root, "acme-hostile", {n: f"idpbridge_test_{n}:PLUGIN" for n in sources})
+    return _support.entry_points_of(dist)
+
+
+GOOD = (
+    "from idpbridge import ConnectorPlugin\n"
+    "PLUGIN = ConnectorPlugin(name='{name}', title='T', methods={{'password'}}, connector='x:y')\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("source", "code", "message"),
+    [
+        ("raise SystemExit(3)\n", "plugin.broken", "failed to import: SystemExit: 3"),
+        ("import sys\nsys.exit('bye')\n", "plugin.broken", "failed to import: SystemExit: bye"),
+        ("raise KeyboardInterrupt\n", "plugin.broken", "failed to import: KeyboardInterrupt"),
+        ("raise GeneratorExit\n", "plugin.broken", "failed to import: GeneratorExit"),
+        ("raise RecursionError('deep')\n", "plugin.broken", "RecursionError: deep"),
+        (
+            "from idpbridge import PluginError\nraise PluginError('mine', code='x\\x1b[31m')\n",
+            "plugin.broken",
+            "PluginError: mine",
+        ),
+        (GOOD.replace("'password'", "'telepathy'"), "plugin.invalid", "unknown method 'telepathy'"),
+        (GOOD.replace("connector=", "api_version=(1,), connector="), "plugin.invalid", "got (1,)"),
+        (GOOD.replace("title='T'", "title=7"), "plugin.invalid", "title must be a string"),
+    ],
+)
+def test_import_failures_of_any_kind_stay_in_the_row(
+    root: Path, monkeypatch: pytest.MonkeyPatch, source: str, code: str, message: str
+) -> None:
+    eps = module_plugins(
+        root, monkeypatch, {"hostile": source.format(name="hostile"), "fine": GOOD.format(name="fine")}
+    )
+    reg = Registry(entry_points=lambda: eps)
+    infos = {i.name: i for i in reg.list()}  # does not raise, does not exit
+    assert infos["fine"].available
+    assert not infos["hostile"].available
+    assert infos["hostile"].code == code
+    assert message in (infos["hostile"].error or "")
+    with pytest.raises(PluginError) as caught:
+        reg.get("hostile")
+    assert caught.value.code == code
+
+
+def test_a_slow_import_is_bounded_and_the_rest_is_listed(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    release = root / "release"
+    slow = (
+        f"import pathlib, time\nwhile not pathlib.Path({str(release)!r}).exists():\n    time.sleep(0.01)\n"
+        + GOOD.format(name="slow")
+    )
+    eps = module_plugins(root, monkeypatch, {"slow": slow, "fine": GOOD.format(name="fine")})
+    reg = Registry(entry_points=lambda: eps, import_timeout=0.2)
+    try:
+        infos = {i.name: i for i in reg.list()}
+        assert infos["fine"].available
+        assert infos["slow"].code == "plugin.timeout"
+        assert "did not finish importing within 0.2 s" in (infos["slow"].error or "")
+        assert reg.info("slow").code == "plugin.timeout"  # still running: waited for again, not restarted
+    finally:
+        release.write_text("go")  # the import may now finish
+    # get() waits for that same import without a bound: it finishes, and the connector it names
+    # ('x:y') is what fails now; a timeout is never remembered as the plugin's final state.
+    with pytest.raises(PluginError) as caught:
+        reg.get("slow")
+    assert caught.value.code == "plugin.broken"
+    assert "failed to load" in caught.value.message
+    assert sys.modules["idpbridge_test_slow"].PLUGIN.name == "slow"
+
+
+def test_the_import_timeout_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from idpbridge._plugins import DEFAULT_IMPORT_TIMEOUT, TIMEOUT_ENV, import_timeout
+
+    monkeypatch.setenv(TIMEOUT_ENV, "2.5")
+    assert import_timeout() == 2.5
+    for bad in ("0", "-1", "nan", "inf", "soon", ""):
+        monkeypatch.setenv(TIMEOUT_ENV, bad)
+        assert import_timeout() == DEFAULT_IMPORT_TIMEOUT
+
+
+def test_a_class_with_a_malformed_api_version_is_refused_on_load(root: Path) -> None:
+    reg = one(root, "acme", "shortclass", f"{HERE}:SHORT_API_CLASS")
+    with pytest.raises(PluginError) as caught:
+        reg.get("shortclass")
+    assert caught.value.code == "plugin.invalid"
+    assert "got (1,)" in caught.value.message
+    assert reg.info("shortclass").code == "plugin.invalid"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"api_version": (1,)},
+        {"api_version": (1, 0, 0)},
+        {"api_version": ("1", "0")},
+        {"api_version": (True, 0)},
+        {"api_version": (1, -1)},
+        {"api_version": None},
+        {"api_version": "1.0"},
+        {"methods": frozenset({"telepathy"})},
+        {"methods": "password"},
+        {"methods": None},
+        {"methods": frozenset({5})},
+        {"name": ""},
+        {"name": "a b"},
+        {"name": "x" * 65},
+        {"name": 5},
+        {"name": "\x1b[31mred"},
+        {"title": ""},
+        {"title": 5},
+        {"title": "x" * 101},
+        {"connector": 5},
+        {"connector": "not a target"},
+        {"connector": ""},
+        {"requires": "boto3"},
+        {"requires": (5,)},
+        {"requires": ("a b",)},
+        {"extra": "a b"},
+        {"extra": 5},
+        {"install_hint": 5},
+        {"install_hint": "x" * 301},
+        {"description": None},
+    ],
+    ids=repr,
+)
+def test_descriptor_fields_are_checked(changes: dict[str, object]) -> None:
+    fields: dict[str, object] = {
+        "name": "ok", "title": "OK", "methods": frozenset({"password"}), "connector": "pkg.mod:Cls",
+    }  # fmt: skip
+    ConnectorPlugin(**fields)  # type: ignore[arg-type]
+    with pytest.raises(PluginError) as caught:
+        ConnectorPlugin(**{**fields, **changes})  # type: ignore[arg-type]
+    assert caught.value.code == "plugin.invalid"
+    assert "\x1b" not in caught.value.message
+
+
+@pytest.mark.parametrize("version", [(1,), (), "10", None, (1, "0"), (1.0, 0)])
+def test_api_compatibility_of_malformed_versions(version: object) -> None:
+    assert api_compatible(version) is False  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "clean"),
+    [
+        ("\x1b[31mred\x1b[0m", "red"),
+        ("a\x1b]8;;https://evil.example/\x07link\x1b]8;;\x07 z", "alink z"),
+        ("x\x1b]0;title\x1b\\y", "xy"),
+        ("\x1b]0;unterminated", ""),
+        ("\x1bP1;2|payload\x1b\\ok", "ok"),
+        ("\x9b31mc1\x9d0;t\x9cok", "c1ok"),
+        ("\x1bcreset", "reset"),
+        ("ab\u202ecba\u2066x\u2069\u200f", "abcbax"),
+        ("line1\nline2\ttab\r\u2028", "line1 line2 tab  "),
+        ("nul\x00del\x7fnel\x85", "nuldelnel "),
+        ("zero\u200bwidth\ufeff", "zerowidth"),
+        ("naïve 👍🏽 日本", "naïve 👍🏽 日本"),
+    ],
+)
+def test_terminal_safe(text: str, clean: str) -> None:
+    from idpbridge._terminal import terminal_safe
+
+    assert terminal_safe(text) == clean
+    assert terminal_safe("x" * 500, limit=10) == "x" * 9 + "…"
+
+
+def test_finding_a_dotted_requirement_is_contained(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``requires=("pkg.sub",)`` imports ``pkg`` to look for ``sub``: that import is plugin code too."""
+    source = (
+        "from idpbridge import ConnectorPlugin\n"
+        "PLUGIN = ConnectorPlugin(name='dotted', title='T', methods={'password'}, connector='x:y',\n"
+        "                         requires=('idpbridge_test_exits_pkg.sub',))\n"
+    )
+    eps = module_plugins(root, monkeypatch, {"dotted": source})
+    pkg = root / "mods" / "idpbridge_test_exits_pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("raise SystemExit(4)\n", encoding="utf-8")
+    info = Registry(entry_points=lambda: eps).info("dotted")
+    assert not info.available
+    assert info.code == "plugin.broken"
+    assert "SystemExit: 4" in (info.error or "")
+
+
+#: The registry a plugin module under test reaches back into while it is imported.
+CURRENT: list[Registry] = []
+
+
+def test_plugin_code_may_use_the_registry_for_other_connectors(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No registry-wide lock is held while plugin code runs: it may look up another connector."""
+    source = "import tests.core.test_registry as t\nBASE = t.CURRENT[0].get('demo')\n" + GOOD.format(
+        name="usesother"
+    )
+    eps = module_plugins(root, monkeypatch, {"usesother": source})
+    eps += _support.entry_points_of(make_dist(root, "acme-demo", {"demo": "tests.core._support:DEMO_PLUGIN"}))
+    reg = Registry(entry_points=lambda: eps, import_timeout=60)
+    monkeypatch.setattr(sys.modules[__name__], "CURRENT", [reg])
+    assert reg.info("usesother").available
+    assert sys.modules["idpbridge_test_usesother"].BASE is _support.DemoConnector
+
+
+def test_a_plugin_using_itself_while_imported_is_refused_not_hung(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (root / "mods").mkdir()
+    (root / "mods" / "idpbridge_test_selfload.py").write_text(
+        "import tests.core.test_registry as t\nt.CURRENT[0].get('selfload')\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(root / "mods"))
+    plugin = (
+        "from idpbridge import ConnectorPlugin\n"
+        "PLUGIN = ConnectorPlugin(name='selfload', title='T', methods={'password'},\n"
+        "                         connector='idpbridge_test_selfload:Connector')\n"
+    )
+    (root / "mods" / "idpbridge_test_selfload_plugin.py").write_text(plugin, encoding="utf-8")
+    eps = _support.entry_points_of(
+        make_dist(root, "acme", {"selfload": "idpbridge_test_selfload_plugin:PLUGIN"})
+    )
+    reg = Registry(entry_points=lambda: eps)
+    monkeypatch.setattr(sys.modules[__name__], "CURRENT", [reg])
+    with pytest.raises(PluginError) as caught:
+        reg.get("selfload")  # its connector module calls get('selfload') while being imported
+    assert caught.value.code == "plugin.broken"
+    assert "uses itself while being imported" in caught.value.message
+
+
+def test_unknown_connector_message_is_terminal_safe(root: Path) -> None:
+    reg = registry_of(make_dist(root, "acme", {"ok": f"{HERE}:HINTED", "esc\x1b[31mname": f"{HERE}:HINTED"}))
+    with pytest.raises(PluginError) as caught:
+        reg.get("\x1b]0;pwned\x07nope")
+    assert caught.value.code == "plugin.unknown"
+    assert "\x1b" not in caught.value.message
+    assert "pwned" not in caught.value.message
+    assert "escname" in caught.value.message

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from .._version import __version__
 from ..registry import default_registry
+from ._guard import GuardedGroup
 from ._jit import jit_app
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ app = typer.Typer(
     help="Authenticate users against a legacy identity provider and migrate them.",
     no_args_is_help=True,
     add_completion=False,
+    cls=GuardedGroup,
 )
 app.add_typer(jit_app, name="jit")
 

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from ..connector import CheckReport
 from ._app import app
-from ._common import open_connector
+from ._common import cell, open_connector
 
 
 async def _run(config: Path, name: str) -> CheckReport:
@@ -25,7 +25,17 @@ async def _run(config: Path, name: str) -> CheckReport:
 @app.command()
 def check(
     connector: Annotated[str, typer.Argument(help="Connector name in the configuration file.")],
-    config: Annotated[Path, typer.Option("--config", "-c", help="TOML file of named connectors.")],
+    config: Annotated[
+        Path,
+        typer.Option(
+            "--config",
+            "-c",
+            help="TOML file of named connectors.",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Probe a connector's IdP and print the report; exit status 1 when a probe failed."""
@@ -33,15 +43,14 @@ def check(
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
     else:
-        table = Table(title=f"idpbridge check {report.connector} ({report.provider})")
+        table = Table(title=f"idpbridge check {cell(report.connector)} ({cell(report.provider)})")
         table.add_column("probe", style="bold")
         table.add_column("result")
         table.add_column("detail")
         table.add_column("ms", justify="right")
         for r in report.results:
-            table.add_row(
-                r.name, "[green]ok[/]" if r.ok else "[red]FAIL[/]", r.detail, f"{r.duration_ms:.0f}"
-            )
+            result = "[green]ok[/]" if r.ok else "[red]FAIL[/]"
+            table.add_row(cell(r.name), result, cell(r.detail), f"{r.duration_ms:.0f}")
         Console().print(table)
         typer.echo("all probes passed" if report.ok else "some probes failed")
     raise typer.Exit(0 if report.ok else 1)

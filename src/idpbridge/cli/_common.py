@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
+from rich.markup import escape
 
 from .._api import Connectors, load
+from .._terminal import terminal_safe
 from ..connector import Connector
 from ..errors import IdpBridgeError
 
@@ -25,7 +27,18 @@ def open_connector(config: Path, name: str) -> tuple[Connectors, Connector[Any]]
     return connectors, connectors[name]
 
 
+def cell(value: object, *, limit: int = 500) -> str:
+    """Text from outside (an IdP, a plugin, a database) for a rich table cell or markup string:
+    terminal-safe (no escape sequences, controls or bidi overrides) and never read as markup."""
+    return escape(terminal_safe("" if value is None else value, limit=limit))
+
+
+def plain(value: object, *, limit: int = 500) -> str:
+    """Text from outside for a plain ``typer.echo`` line or a prompt: terminal-safe."""
+    return terminal_safe("" if value is None else value, limit=limit)
+
+
 def fail(exc: IdpBridgeError, *, status: int = 1) -> NoReturn:
     """Print an idpbridge error (already sanitized) to stderr and exit."""
-    typer.echo(f"error: {type(exc).__name__} [{exc.code}]: {exc}", err=True)
+    typer.echo(f"error: {type(exc).__name__} [{exc.code}]: {plain(exc)}", err=True)
     raise typer.Exit(status)

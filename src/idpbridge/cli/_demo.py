@@ -27,6 +27,7 @@ from .._api import load
 from ..continuation import ContinuationKeys
 from ..errors import IdpBridgeError
 from ._app import app
+from ._common import plain
 
 _STYLE = {"created": "green", "linked": "cyan", "updated": "yellow", "unchanged": "dim"}
 
@@ -100,16 +101,27 @@ def _json(outcomes: list[Any]) -> str:
 
 @app.command()
 def demo(
-    db: Annotated[Path, typer.Option("--db", help="SQLite file of the local user store.")] = Path(
-        "idpbridge-demo.db"
-    ),
+    db: Annotated[
+        Path, typer.Option("--db", dir_okay=False, help="SQLite file of the local user store.")
+    ] = Path("idpbridge-demo.db"),
     config: Annotated[
-        Path, typer.Option("--config", "-c", help="Where to write the sandbox's connectors file.")
+        Path,
+        typer.Option("--config", "-c", dir_okay=False, help="Where to write the sandbox's connectors file."),
     ] = Path("idpbridge-demo.toml"),
-    seed: Annotated[Path | None, typer.Option("--seed", help="Seed file (default: the bundled one).")] = None,
+    seed: Annotated[
+        Path | None,
+        typer.Option(
+            "--seed", exists=True, dir_okay=False, readable=True, help="Seed file (default: the bundled one)."
+        ),
+    ] = None,
     port: Annotated[
         int | None,
-        typer.Option("--port", help="Sandbox port (default: the previous run's, else any free one)."),
+        typer.Option(
+            "--port",
+            min=0,
+            max=65535,
+            help="Sandbox port (default: the previous run's, else any free one).",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcomes as JSON for scripts.")] = False,
 ) -> None:
@@ -139,7 +151,7 @@ def demo(
         finally:
             sandbox.stop()
     except IdpBridgeError as exc:
-        typer.echo(f"error: {type(exc).__name__} [{exc.code}]: {exc}", err=True)
+        typer.echo(f"error: {type(exc).__name__} [{exc.code}]: {plain(exc)}", err=True)
         hint = getattr(exc, "install_hint", None)
         if hint:
             typer.echo(f"hint: {hint}", err=True)

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import IdpBridgeError
+from ._common import cell, plain
 
 jit_app = typer.Typer(
     name="jit", help="Just-in-time migration: inspect the reference user store.", no_args_is_help=True
@@ -34,7 +35,7 @@ def stats(
     db: str = typer.Option(
         ..., "--db", help="Database URL (postgresql://…, sqlite:///…) or an SQLite file path."
     ),
-    recent: int = typer.Option(10, "--recent", min=0, help="How many recent events to show."),
+    recent: int = typer.Option(10, "--recent", min=0, max=1000, help="How many recent events to show."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON for scripts."),
 ) -> None:
     """Counts of migrations by connector and action, and the most recent events."""
@@ -43,7 +44,7 @@ def stats(
     try:
         result = asyncio.run(_stats(db, recent))
     except IdpBridgeError as exc:
-        typer.echo(f"error: {exc} ({exc.code})", err=True)
+        typer.echo(f"error: {plain(exc)} ({exc.code})", err=True)
         raise typer.Exit(1) from None
     if as_json:
         typer.echo(json.dumps(result.as_dict(), indent=2))
@@ -54,7 +55,7 @@ def stats(
     for column in ("connector", "action", "count"):
         table.add_column(column, justify="right" if column == "count" else "left")
     for connector, action, count in result.by_connector_action:
-        table.add_row(connector, action, str(count))
+        table.add_row(cell(connector), cell(action), str(count))
     console.print(table)
     events = Table(title=f"recent events (newest first, up to {recent})")
     for column in ("at", "connector", "action", "code", "user", "fields"):
@@ -62,10 +63,10 @@ def stats(
     for e in result.recent:
         events.add_row(
             e.at.isoformat(timespec="seconds"),
-            e.connector,
-            e.action,
-            e.code or "",
-            e.user_id or "",
-            ", ".join(e.fields),
+            cell(e.connector),
+            cell(e.action),
+            cell(e.code),
+            cell(e.user_id),
+            cell(", ".join(e.fields)),
         )
     console.print(events)

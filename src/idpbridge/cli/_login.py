@@ -20,7 +20,8 @@ from ..errors import IdpBridgeError, InvalidCode
 from ..methods import TOTP, Answer, FinishOIDC, OTPChannel, Password, StartOIDC, StartOTP, VerifyOTP
 from ..outcomes import Authenticated, CodeSent, InputRequired, Outcome, RedirectRequired
 from ._app import app
-from ._common import fail, open_connector
+from ._common import cell, fail, open_connector, plain
+from ._guard import callback_path, positive_seconds
 from ._loopback import LoopbackReceiver
 
 
@@ -87,7 +88,7 @@ def _print(result: Authenticated, as_json: bool) -> None:
             shown = ", ".join(map(str, value))
         else:
             shown = "" if value is None else str(value)
-        table.add_row(key, shown)
+        table.add_row(key, cell(shown))
     Console().print(table)
     typer.echo("(tokens are not shown)")
 
@@ -107,13 +108,13 @@ async def _next_steps(connector: Connector[Any], outcome: Outcome) -> Outcome:
         try:
             if isinstance(outcome, InputRequired):
                 values = {
-                    f.name: SecretStr(typer.prompt(f.label or f.name, hide_input=f.secret))
+                    f.name: SecretStr(typer.prompt(plain(f.label or f.name, limit=100), hide_input=f.secret))
                     for f in outcome.fields
                 }
                 outcome = await connector.authenticate(Answer(outcome.continuation, values))
             elif isinstance(outcome, CodeSent):
-                where = f" to {outcome.destination}" if outcome.destination else ""
-                typer.echo(f"A one-time code was sent by {outcome.channel}{where}.")
+                where = f" to {plain(outcome.destination, limit=100)}" if outcome.destination else ""
+                typer.echo(f"A one-time code was sent by {plain(outcome.channel, limit=20)}{where}.")
                 code = SecretStr(typer.prompt("Code", hide_input=True))
                 outcome = await connector.authenticate(VerifyOTP(code, outcome.continuation))
             else:
@@ -174,7 +175,17 @@ async def _oidc(
 def login(
     connector: Annotated[str, typer.Argument(help="Connector name in the configuration file.")],
     *,
-    config: Annotated[Path, typer.Option("--config", "-c", help="TOML file of named connectors.")],
+    config: Annotated[
+        Path,
+        typer.Option(
+            "--config",
+            "-c",
+            help="TOML file of named connectors.",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
     method: Annotated[LoginMethod, typer.Option("--method", "-m", help="How to sign in.")] = LoginMethod.oidc,
     username: Annotated[
         str | None, typer.Option("--username", "-u", help="Username (prompted if omitted).")
@@ -183,12 +194,18 @@ def login(
         bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
     ] = False,
     open_browser: Annotated[bool, typer.Option("--open", help="Open the sign-in URL in a browser.")] = False,
-    port: Annotated[int, typer.Option("--port", help="Loopback port for the redirect (0: any free).")] = 0,
-    path: Annotated[str, typer.Option("--path", help="Path of the loopback redirect URI.")] = "/callback",
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="Loopback port for the redirect (0: any free).")
+    ] = 0,
+    path: Annotated[
+        str, typer.Option("--path", callback=callback_path, help="Path of the loopback redirect URI.")
+    ] = "/callback",
     response_mode: Annotated[
         ResponseMode | None, typer.Option("--response-mode", help="query or form_post.")
     ] = None,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for the browser.")] = 300.0,
+    timeout: Annotated[
+        float, typer.Option("--timeout", callback=positive_seconds, help="Seconds to wait for the browser.")
+    ] = 300.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the identity as JSON.")] = False,
 ) -> None:
     """Sign in through a connector and print the identity it returns."""

@@ -25,6 +25,8 @@ from rich.table import Table
 from ..continuation import ContinuationKeys
 from ..errors import IdpBridgeError
 from ._app import app
+from ._common import plain
+from ._guard import positive_seconds
 
 
 def _users(sandbox: Any) -> tuple[Table, list[str]]:
@@ -60,14 +62,28 @@ def _stop_on_sigterm(done: threading.Event) -> None:
 
 @app.command()
 def sandbox(
-    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0: any free port).")] = 0,
-    seed: Annotated[Path | None, typer.Option("--seed", help="Seed file (default: the bundled one).")] = None,
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")
+    ] = 0,
+    seed: Annotated[
+        Path | None,
+        typer.Option(
+            "--seed", exists=True, dir_okay=False, readable=True, help="Seed file (default: the bundled one)."
+        ),
+    ] = None,
     write_config: Annotated[
         Path | None,
-        typer.Option("--write-config", help="Write the connectors file here instead of printing it."),
+        typer.Option(
+            "--write-config", dir_okay=False, help="Write the connectors file here instead of printing it."
+        ),
     ] = None,
     duration: Annotated[
-        float | None, typer.Option("--for", help="Stop after this many seconds (default: run until Ctrl-C).")
+        float | None,
+        typer.Option(
+            "--for",
+            callback=positive_seconds,
+            help="Stop after this many seconds (default: run until Ctrl-C).",
+        ),
     ] = None,
     write_token: Annotated[
         Path | None,
@@ -83,7 +99,7 @@ def sandbox(
     try:
         server = Sandbox(load_seed(seed), port=port).start()
     except IdpBridgeError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {plain(exc)}", err=True)
         raise typer.Exit(2) from None
     except OSError as exc:
         typer.echo(f"error: cannot listen on 127.0.0.1:{port}: {exc.strerror}", err=True)

@@ -1,0 +1,5 @@
+"""Calls ``sys.exit`` while being imported: once ended ``idpbridge connectors`` silently."""
+
+import sys
+
+sys.exit(3)

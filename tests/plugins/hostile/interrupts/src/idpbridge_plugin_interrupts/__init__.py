@@ -1,0 +1,3 @@
+"""Raises ``KeyboardInterrupt`` from its own import code (no signal involved)."""
+
+raise KeyboardInterrupt
