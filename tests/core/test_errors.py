@@ -230,3 +230,19 @@ def test_sanitize_never_lets_a_keyed_secret_through(
     assume(secret not in prefix)
     text = prefix + " " + template.format(k=key, v=secret)
     assert secret not in sanitize(text, limit=10_000)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("bad \x1b[31mred\x1b[0m text", "bad red text"),
+        ("\x1b]8;;https://evil.example\x07click\x1b]8;;\x07 here", "click here"),
+        ("\x9b2Jcleared", "cleared"),
+        ("user \u202eevil\u202c name", "user evil name"),
+        ("zero\u200bwidth", "zerowidth"),
+    ],
+)
+def test_sanitize_removes_escape_sequences_whole(text: str, expected: str) -> None:
+    """IdP or plugin text in a message keeps no escape payload ("[31m") and no bidi override."""
+    assert sanitize(text) == expected
+    assert sanitize(sanitize(text)) == sanitize(text)
