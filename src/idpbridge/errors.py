@@ -83,11 +83,12 @@ def sanitize(text: object, *, limit: int = _MAX_MESSAGE) -> str:
     """Return ``text`` made safe for an exception message or a log line.
 
     Terminal escape sequences (``ESC [31m``, OSC hyperlinks) are removed whole, invisible bidi and
-    zero-width characters dropped, other control characters (newlines included) become spaces;
-    anything shaped like a token, a credential assignment (``password=…``,
-    ``"client_secret": "…"``), an authorization or cookie header value, or a URL's query, fragment or user info is replaced by ``[redacted]`` (quoted
-    values are decoded first, at any depth, so escaped quotes never cut a value short), and the
-    result is cut to ``limit`` characters (after redaction, so a token is never half-kept).
+    zero-width characters are dropped, and other control characters (newlines included) become
+    spaces. Anything shaped like a token, a credential assignment (``password=…``,
+    ``"client_secret": "…"``), an authorization or cookie header value, or a URL's query, fragment
+    or user info is replaced by ``[redacted]`` (quoted values are decoded first, at any depth, so
+    escaped quotes never cut a value short). The result is cut to ``limit`` characters (after
+    redaction, so a token is never half-kept).
     """
     s = redact(_CONTROL.sub(" ", _INVISIBLE.sub("", terminal_escapes.sub("", str(text)))))
     if len(s) > limit:
