@@ -90,7 +90,10 @@ def sanitize(text: object, *, limit: int = _MAX_MESSAGE) -> str:
     escaped quotes never cut a value short). The result is cut to ``limit`` characters (after
     redaction, so a token is never half-kept).
     """
-    s = redact(_CONTROL.sub(" ", _INVISIBLE.sub("", terminal_escapes.sub("", str(text)))))
+    # Redact before removing escape sequences too: a sequence's final byte may be the first letter
+    # of a key ("\x9b password=…" would lose its "p"), and removing a sequence may join a key
+    # ("pass\x1b[0mword=…"), which the second pass catches.
+    s = redact(_CONTROL.sub(" ", _INVISIBLE.sub("", terminal_escapes.sub("", redact(str(text))))))
     if len(s) > limit:
         s = s[: limit - 1] + "…"
     return s

@@ -233,6 +233,25 @@ def parse_json_object(
     return _json.parse_object(body, status=status, url=url, redact=redact_url)
 
 
+#: RFC 9110 §5.5 field values: visible ASCII, space and tab (no CR/LF, no obs-text).
+_FIELD_VALUE = re.compile(r"[\x20-\x7e\t]*")
+
+
+def _check_header_values(headers: Mapping[str, str]) -> None:
+    """Refuse a header value that cannot be sent as is (non-ASCII, CR/LF, other controls).
+
+    Such values come from an earlier IdP answer (an access token, a session cookie), so this is a
+    :class:`~idpbridge.MalformedResponse`, raised before anything is sent; the value is never shown.
+    """
+    for name, value in headers.items():
+        if not isinstance(value, str) or not _FIELD_VALUE.fullmatch(value):
+            raise MalformedResponse(
+                f"a value for the {sanitize(name, limit=40)!r} request header is not plain ASCII text "
+                "(a token or cookie the IdP sent earlier?); not sent",
+                code="provider.malformed_response",
+            )
+
+
 class _StatusFailure(_retry.RetryableStatus):
     """Internal: a response whose status the retry policy may act on."""
 
@@ -378,6 +397,7 @@ class HttpClient:
         for name in [k for k in hdrs if k.lower() == "accept-encoding"]:
             del hdrs[name]
         hdrs["accept-encoding"] = ACCEPT_ENCODING  # exactly what _read_capped decodes
+        _check_header_values(hdrs)
         request = self.client.build_request(
             method,
             url,

@@ -246,3 +246,11 @@ def test_sanitize_removes_escape_sequences_whole(text: str, expected: str) -> No
     """IdP or plugin text in a message keeps no escape payload ("[31m") and no bidi override."""
     assert sanitize(text) == expected
     assert sanitize(sanitize(text)) == sanitize(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\x9b password=000000000000", "\x1b[ password=000000000000", "pass\x1b[0mword=000000000000"],
+)
+def test_escape_sequences_never_split_or_join_a_secret_key(text: str) -> None:
+    assert "000000000000" not in sanitize(text)
