@@ -1,8 +1,10 @@
 """When a failed request may be tried again (:class:`RetryPolicy`), and ``Retry-After`` parsing.
 
-Re-exported by :mod:`idpbridge.http`, which runs the policy (with tenacity) and is the one module
-that knows the HTTP library's exception types: :meth:`RetryPolicy.should_retry` asks it what kind
-of transport failure an exception is.
+Re-exported by :mod:`idpbridge.http`, which runs the policy (with tenacity). This module knows no
+transport library: each transport registers a classifier (:func:`register_transport`) that says
+whether an exception is one of its failures and whether the request certainly never left
+(:mod:`idpbridge.http` for httpx, the Cognito API for botocore), and
+:meth:`RetryPolicy.should_retry` asks them.
 """
 
 from __future__ import annotations
@@ -12,11 +14,46 @@ import datetime
 import email.utils
 import random
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Literal
 
 from .errors import ConfigurationError
 
-__all__ = ["NO_RETRY", "RETRY_AFTER_CAP", "RetryPolicy", "RetryableStatus", "parse_retry_after"]
+__all__ = [
+    "NO_RETRY",
+    "RETRY_AFTER_CAP",
+    "RetryPolicy",
+    "RetryableStatus",
+    "TransportKind",
+    "parse_retry_after",
+    "register_transport",
+    "transport_kind",
+]
+
+#: What a transport failure was: ``"unsent"`` (the request certainly never reached the server: a
+#: connect failure) or ``"transport"`` (it may have: a read timeout, a dropped connection).
+TransportKind = Literal["unsent", "transport"]
+
+_classifiers: list[Callable[[BaseException], TransportKind | None]] = []
+
+
+def register_transport(classify: Callable[[BaseException], TransportKind | None]) -> None:
+    """Teach :meth:`RetryPolicy.should_retry` one transport library's failures (idempotent).
+
+    ``classify`` returns a :data:`TransportKind` for an exception of its library, else ``None``.
+    """
+    if classify not in _classifiers:
+        _classifiers.append(classify)
+
+
+def transport_kind(failure: BaseException) -> TransportKind | None:
+    """What kind of transport failure ``failure`` is, by the registered classifiers (``None``: none)."""
+    for classify in _classifiers:
+        kind = classify(failure)
+        if kind is not None:
+            return kind
+    return None
+
 
 #: The longest ``Retry-After`` believed, in seconds (a day), whichever form the IdP used.
 RETRY_AFTER_CAP = 86400.0
@@ -66,9 +103,7 @@ class RetryPolicy:
             if idempotent:
                 return failure.status in self.statuses
             return failure.status in self.credential_statuses and failure.retry_after is not None
-        from .http import _transport_failure  # the HTTP library's exception types live there only
-
-        kind = _transport_failure(failure)
+        kind = transport_kind(failure)
         if kind == "unsent":
             return True  # never reached the server
         return bool(idempotent and kind == "transport")

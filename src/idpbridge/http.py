@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextvars
 import dataclasses
 import email.utils
 import functools
@@ -36,7 +35,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Literal, NoReturn
+from typing import Any, NoReturn
 from urllib.parse import quote_plus
 
 import httpx
@@ -144,7 +143,7 @@ def _url_problem(url: str) -> str | None:
 
 #: What logs and errors show instead of the URL while a request made with
 #: ``HttpClient.request(shown_as=...)`` is in flight (its URL carries a session handle).
-_SHOWN_AS: contextvars.ContextVar[str | None] = contextvars.ContextVar("idpbridge_shown_as", default=None)
+_SHOWN_AS = _logging.SHOWN_AS
 
 
 def redact_url(url: str | httpx.URL) -> str:
@@ -241,12 +240,15 @@ class _StatusFailure(_retry.RetryableStatus):
         self.response = response
 
 
-def _transport_failure(failure: BaseException) -> Literal["unsent", "transport"] | None:
+def _transport_failure(failure: BaseException) -> _retry.TransportKind | None:
     """For :meth:`RetryPolicy.should_retry`: whether ``failure`` is an HTTP transport failure, and
     whether the request certainly never reached the server."""
     if isinstance(failure, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
         return "unsent"
     return "transport" if isinstance(failure, httpx.TransportError) else None
+
+
+_retry.register_transport(_transport_failure)
 
 
 # ---------------------------------------------------------------------------------------------
