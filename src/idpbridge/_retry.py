@@ -9,13 +9,16 @@ whether an exception is one of its failures and whether the request certainly ne
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime
 import email.utils
 import random
 import time
-from collections.abc import Callable
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal, TypeVar
+
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from .errors import ConfigurationError
 
@@ -33,6 +36,8 @@ __all__ = [
 #: What a transport failure was: ``"unsent"`` (the request certainly never reached the server: a
 #: connect failure) or ``"transport"`` (it may have: a read timeout, a dropped connection).
 TransportKind = Literal["unsent", "transport"]
+
+T = TypeVar("T")
 
 _classifiers: list[Callable[[BaseException], TransportKind | None]] = []
 
@@ -118,6 +123,36 @@ class RetryPolicy:
             return float(min(max(retry_after, 0.0), self.retry_after_max))
         base = min(self.backoff * (2 ** (attempt - 1)), self.backoff_max)
         return float(base * (1 + random.uniform(-self.jitter, self.jitter)))  # noqa: S311 - jitter
+
+    async def run(
+        self,
+        attempt: Callable[[], Awaitable[T]],
+        *,
+        idempotent: bool,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> T:
+        """Await ``attempt()`` until it succeeds, :meth:`should_retry` refuses, or attempts run out.
+
+        The one retry loop of idpbridge (HTTP and boto3 calls alike). An attempt signals a status
+        the policy may act on by raising :class:`RetryableStatus`; the last failure is re-raised.
+        """
+
+        def wait(state: RetryCallState) -> float:
+            failure = state.outcome.exception() if state.outcome else None
+            retry_after = failure.retry_after if isinstance(failure, RetryableStatus) else None
+            return self.delay(state.attempt_number, retry_after)
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.attempts),
+            wait=wait,
+            retry=retry_if_exception(lambda failure: self.should_retry(failure, idempotent=idempotent)),
+            reraise=True,
+            sleep=sleep,
+        )
+        async for step in retrying:
+            with step:
+                return await attempt()
+        raise AssertionError("unreachable")  # pragma: no cover - reraise=True
 
 
 NO_RETRY = RetryPolicy(attempts=1)

@@ -39,7 +39,6 @@ from typing import Any, NoReturn
 from urllib.parse import quote_plus
 
 import httpx
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from . import _deadline, _json, _logging, _retry
 from ._inflate import ACCEPT_ENCODING, BadEncoding, BodyTooLarge, CappedBody, content_coding
@@ -393,33 +392,19 @@ class HttpClient:
         if auth is not None:
             request = self._with_basic_auth(request, auth)
 
-        def _retry(failure: BaseException) -> bool:
-            return policy.retry.should_retry(failure, idempotent=idempotent)
+        async def once() -> Response:
+            response = await self._send_once(request, idempotent=idempotent)
+            if response.status == 429 or response.status >= 500:
+                raise _StatusFailure(response)
+            return response
 
-        def _wait(state: RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            retry_after = exc.retry_after if isinstance(exc, _StatusFailure) else None
-            return policy.retry.delay(state.attempt_number, retry_after)
-
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(policy.retry.attempts),
-            wait=_wait,
-            retry=retry_if_exception(_retry),
-            reraise=True,
-            sleep=self._sleep,
-        )
         started = time.monotonic()
         budget, left = policy.timeouts.total, _deadline.remaining()
         if left is not None and left < budget:  # inside authenticate(): never outlive its deadline
             budget = max(left, 0.0)
         try:
             async with asyncio.timeout(budget):
-                async for attempt in retrying:
-                    with attempt:
-                        response = await self._send_once(request, idempotent=idempotent)
-                        if response.status == 429 or response.status >= 500:
-                            raise _StatusFailure(response)
-                        return response
+                return await policy.retry.run(once, idempotent=idempotent, sleep=self._sleep)
         except _StatusFailure as failure:
             if return_errors:
                 return failure.response
