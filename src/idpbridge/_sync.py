@@ -51,8 +51,8 @@ class SyncConnector:
     """Blocking facade over a :class:`~idpbridge.connector.Connector`; the same code runs underneath.
 
     The async connector runs on a private event loop thread, so this is safe to call from any
-    thread of a WSGI app. Use as a context manager or call :meth:`close`. Every method blocks and
-    returns what the async method returns; the wrapped connector is :attr:`connector`.
+    thread of a WSGI app. Use as a context manager or call ``close()``. Every method blocks and
+    returns what the async method returns; the wrapped connector is ``connector``.
     """
 
     def __init__(self, connector: Connector[Any]) -> None:
