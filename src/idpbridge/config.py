@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    StrictBool,
     ValidationError,
     field_validator,
     model_validator,
@@ -398,6 +399,8 @@ _RESERVED_PARAMS = frozenset(
         "login_hint",
         "nonce",
         "redirect_uri",
+        "request",
+        "request_uri",
         "response_mode",
         "response_type",
         "scope",
@@ -455,8 +458,8 @@ class OrganizationConfig(BaseModel):
     name: str | None = Field(None, min_length=1, max_length=200)
     domains: tuple[str, ...] = ()
     verified_domains: tuple[str, ...] = ()
-    require_domain_verification: bool = True
-    login_hint: bool | str = True
+    require_domain_verification: StrictBool = True
+    login_hint: StrictBool | str = True
     extra_params: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("domains", "verified_domains", mode="before")
