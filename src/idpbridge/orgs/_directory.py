@@ -226,9 +226,9 @@ class Directory(Mapping[str, Organization]):
             cfg.login_hint if isinstance(cfg.login_hint, str) else (route.email if cfg.login_hint else None)
         )
         extra = {**cfg.extra_params, **(extra_params or {})}
-        if method == "saml":  # the saml connector's request (idpbridge.methods.StartSAML)
+        if method == "saml":  # idpbridge.methods.StartSAML, with the saml connector (no hint or params)
             start_saml: Any = getattr(_methods, "StartSAML")  # noqa: B009 - defined with the saml connector
-            return start_saml(login_hint=hint)  # type: ignore[no-any-return]
+            return start_saml()  # type: ignore[no-any-return]
         return StartOIDC(redirect_uri, scopes=scopes, prompt=prompt, login_hint=hint, extra_params=extra)
 
     async def complete(
@@ -273,7 +273,20 @@ class Directory(Mapping[str, Organization]):
 
     @staticmethod
     def _finish_request(method: str, params: Mapping[str, Any], inner: SecretStr) -> Request:
-        if method == "saml":  # POSTed SAMLResponse and RelayState (idpbridge.methods.FinishSAML)
+        if method == "saml":  # the POSTed form (idpbridge.methods.FinishSAML, with the saml connector)
+            response, relay_state = _form_value(params, "SAMLResponse"), _form_value(params, "RelayState")
+            if response is None:
+                raise FlowError("the callback carries no SAMLResponse", code="flow.malformed")
             finish_saml: Any = getattr(_methods, "FinishSAML")  # noqa: B009 - defined with the saml connector
-            return finish_saml(params, inner)  # type: ignore[no-any-return]
+            return finish_saml(  # type: ignore[no-any-return]
+                saml_response=response, relay_state=relay_state, continuation=inner
+            )
         return FinishOIDC(params, inner)
+
+
+def _form_value(params: Mapping[str, Any], name: str) -> str | None:
+    """One form field as a string (a single-item list, as ``parse_qs`` gives, counts)."""
+    value = params.get(name)
+    if isinstance(value, list | tuple) and len(value) == 1:
+        value = value[0]
+    return value if isinstance(value, str) else None
