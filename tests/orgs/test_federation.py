@@ -22,6 +22,8 @@ from ._files import KEY, ORGS, write
 
 REDIRECT_URI = op.REDIRECT_URI
 
+pytestmark = pytest.mark.peer("oidc-provider")
+
 
 @pytest.fixture
 async def conns(tmp_path: Path, oidc_provider: op.OIDCProviderPeer) -> AsyncIterator[idpbridge.Connectors]:
@@ -207,7 +209,10 @@ async def test_email_domain_owned(conns: idpbridge.Connectors) -> None:
         conns,
         continuation_keys=ContinuationKeys([KEY]),
     )
-    start = await directory.start("alice@example.test", redirect_uri=REDIRECT_URI)
+    route = directory.route(email="alice@Example.TEST")
+    start = await directory.start(route, redirect_uri=REDIRECT_URI, extra_params={"ui_locales": "fr"})
+    assert _query(start.url)["ui_locales"] == ["fr"]
+    assert _query(start.url)["login_hint"] == ["alice@example.test"]
     done = await directory.complete((await _login(start)).params, start.continuation)
     assert done.identity.email == "alice@example.test"
     assert done.email_domain_owned is True
