@@ -17,6 +17,7 @@ pytest_plugins: list[str] = [
     "tests.peers.moto",
     "tests.peers.chromium",
     "tests.peers.glewlwyd",
+    "tests.peers.lemonldap_saml",
 ]
 
 
