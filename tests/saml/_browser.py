@@ -40,7 +40,7 @@ def login(url: str, user_field: str, username: str, password_field: str, passwor
     with httpx.Client(follow_redirects=True, timeout=20) as client:
         page = client.get(url)
         for _ in range(4):
-            for fattrs, fields in forms(page.text):
+            for _attrs_of_form, fields in forms(page.text):
                 if "SAMLResponse" in fields:
                     return fields
             login_forms = [(a, f) for a, f in forms(page.text) if password_field in f]

@@ -254,6 +254,9 @@ def validate_response(saml_response: str, meta: IdPMetadata, exp: Expected) -> S
     """
     root, response_signed = _response_root(decode_response(saml_response), meta, exp)
     assertion, encrypted = _one_assertion(root, exp)
+    for name_id in assertion.iter(qn("saml", "NameID")):  # before any canonicalization drops comments
+        if len(name_id):
+            raise _bad("the NameID holds markup (comment injection?)", "saml.nameid_invalid")
     assertion_signed = bool(children(assertion, "ds", "Signature"))
     if assertion_signed:
         assertion = verify_enveloped(assertion, meta.signing_certs, allow_sha1=exp.allow_sha1, now=exp.now)
