@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 from lxml import etree
 
 from idpbridge.saml.config import SAMLConfig
@@ -64,3 +66,36 @@ def test_metadata_with_two_certificates_keeps_both() -> None:
     meta = parse_idp_metadata(xml)
     assert len(meta.signing_certs) == 2
     assert meta.want_authn_requests_signed
+
+
+def test_cli_prints_sp_metadata(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.metadata as md
+
+    from typer.testing import CliRunner
+
+    from idpbridge import registry
+    from idpbridge.cli import app
+
+    ep = md.EntryPoint(name="saml", value="idpbridge.saml.plugin:PLUGIN", group="idpbridge.connectors")
+    monkeypatch.setattr(registry, "_default", registry.Registry(entry_points=lambda: [ep]))
+    pair = make_keypair("sp-cli")
+    (tmp_path / "idp.xml").write_text(
+        f'<md:EntityDescriptor xmlns:md="{MD}" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" '
+        'entityID="https://idp"><md:IDPSSODescriptor '
+        'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing">'
+        f"<ds:KeyInfo><ds:X509Data><ds:X509Certificate>{pair.cert_b64}</ds:X509Certificate></ds:X509Data>"
+        '</ds:KeyInfo></md:KeyDescriptor><md:SingleSignOnService Location="https://idp/sso" '
+        'Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"/></md:IDPSSODescriptor></md:EntityDescriptor>'
+    )
+    conf = tmp_path / "connectors.toml"
+    conf.write_text(
+        '[settings]\nstore = "memory"\n\n[connectors.acme]\nprovider = "saml"\n'
+        f'idp_metadata_file = "{tmp_path / "idp.xml"}"\nsp_entity_id = "https://app.example/sp"\n'
+        'acs_url = "https://app.example/acs"\n'
+    )
+    result = CliRunner().invoke(app, ["saml", "metadata", "acme", "-c", str(conf)])
+    assert result.exit_code == 0, result.output
+    root = etree.fromstring(result.stdout.encode())
+    assert root.get("entityID") == "https://app.example/sp"
+    bad = CliRunner().invoke(app, ["saml", "metadata", "nope", "-c", str(conf)])
+    assert bad.exit_code == 2
