@@ -18,6 +18,7 @@ pytest_plugins: list[str] = [
     "tests.peers.chromium",
     "tests.peers.glewlwyd",
     "tests.peers.lemonldap_saml",
+    "tests.peers.simplesamlphp",
 ]
 
 

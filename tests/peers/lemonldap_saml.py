@@ -125,6 +125,7 @@ def start_llng_saml(
     idp: KeyPair | None = None,
     encrypt: bool = False,
     sign_response: bool = True,
+    check_request_signature: bool = False,
     port: int | None = None,
 ) -> LLNGSAMLPeer:
     """Start a LemonLDAP::NG SAML IdP under ``run`` (fails the test if it cannot come up)."""
@@ -152,7 +153,7 @@ def start_llng_saml(
                 "sp1": {
                     "samlSPMetaDataOptionsNameIDFormat": "persistent",
                     "samlSPMetaDataOptionsNameIDSessionKey": "uid",
-                    "samlSPMetaDataOptionsCheckSSOMessageSignature": 0,
+                    "samlSPMetaDataOptionsCheckSSOMessageSignature": 1 if check_request_signature else 0,
                     "samlSPMetaDataOptionsSignSSOMessage": 1 if sign_response else 0,
                     "samlSPMetaDataOptionsEncryptionMode": "assertion" if encrypt else "none",
                     "samlSPMetaDataOptionsSignatureMethod": "RSA_SHA256",

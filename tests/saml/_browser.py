@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 
 import httpx
 
@@ -24,30 +25,38 @@ def forms(page: str) -> list[tuple[dict[str, str], dict[str, str]]]:
     """``(form attributes, {input name: value})`` for every form of ``page``."""
     found = []
     for m in _FORM.finditer(page):
-        start = m.group(0)
-        fattrs = _attrs(start[: start.index(">") + 1])
+        text = m.group(0)
         fields = {}
-        for tag in _INPUT.findall(start):
+        for tag in _INPUT.findall(text):
             a = _attrs(tag)
             if "name" in a:
                 fields[a["name"]] = a.get("value", "")
-        found.append((fattrs, fields))
+        found.append((_attrs(text[: text.index(">") + 1]), fields))
     return found
 
 
-def login(url: str, user_field: str, username: str, password_field: str, password: str) -> dict[str, str]:
-    """Follow ``url`` to the IdP, sign in, return the fields of the auto-POST form to the ACS."""
+def login(url: str, creds: Mapping[str, str]) -> dict[str, str]:
+    """Follow ``url`` to the IdP, fill the form holding every field of ``creds``, return the
+    fields of the auto-POST form to the ACS (``SAMLResponse``, ``RelayState``)."""
     with httpx.Client(follow_redirects=True, timeout=20) as client:
-        page = client.get(url)
-        for _ in range(4):
-            for _attrs_of_form, fields in forms(page.text):
-                if "SAMLResponse" in fields:
-                    return fields
-            login_forms = [(a, f) for a, f in forms(page.text) if password_field in f]
-            if not login_forms:
-                raise AssertionError(f"no login form at {page.url}: {page.text[:400]}")
-            fattrs, fields = login_forms[0]
-            fields[user_field], fields[password_field] = username, password
-            action = str(page.url.join(fattrs.get("action") or str(page.url)))
-            page = client.post(action, data=fields)
-        raise AssertionError(f"no SAMLResponse after signing in: {page.text[:400]}")
+        return _sign_in(client, client.get(url), creds)
+
+
+def post_then_login(url: str, fields: Mapping[str, str], creds: Mapping[str, str]) -> dict[str, str]:
+    """Like :func:`login`, starting with an HTTP-POST binding form submission."""
+    with httpx.Client(follow_redirects=True, timeout=20) as client:
+        return _sign_in(client, client.post(url, data=dict(fields)), creds)
+
+
+def _sign_in(client: httpx.Client, page: httpx.Response, creds: Mapping[str, str]) -> dict[str, str]:
+    for _ in range(4):
+        for _form, fields in forms(page.text):
+            if "SAMLResponse" in fields:
+                return fields
+        candidates = [(a, f) for a, f in forms(page.text) if set(creds) <= set(f)]
+        if not candidates:
+            raise AssertionError(f"no login form at {page.url}: {page.text[:400]}")
+        form, fields = candidates[0]
+        fields.update(creds)
+        page = client.post(str(page.url.join(form.get("action") or str(page.url))), data=fields)
+    raise AssertionError(f"no SAMLResponse after signing in: {page.text[:400]}")

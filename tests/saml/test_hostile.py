@@ -68,7 +68,7 @@ class Capture:
         query = parse_qs(urlsplit(self.start.url).query)
         request = zlib.decompress(base64.b64decode(query["SAMLRequest"][0]), -15)
         self.request_id = etree.fromstring(request).get("ID")
-        self.fields = login(self.start.url, "user", "dwho", "password", "dwho")
+        self.fields = login(self.start.url, {"user": "dwho", "password": "dwho"})
         self.xml = base64.b64decode(self.fields["SAMLResponse"])
 
     def tree(self) -> etree._Element:
@@ -358,7 +358,7 @@ async def test_replayed_assertion_is_refused(lemonldap_saml: LLNGSAMLPeer) -> No
     first = make_connector(lemonldap_saml.metadata_url, lemonldap_saml.sp)
     first.replay_store = store
     start = await first.authenticate(StartSAML())
-    fields = await asyncio.to_thread(login, start.url, "user", "dwho", "password", "dwho")
+    fields = await asyncio.to_thread(login, start.url, {"user": "dwho", "password": "dwho"})
     finish = FinishSAML(fields["SAMLResponse"], fields["RelayState"], start.continuation)
     assert isinstance(await first.authenticate(finish), Authenticated)
     # another connector instance (another worker) sharing the continuation keys and the store

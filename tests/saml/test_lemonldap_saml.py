@@ -19,7 +19,7 @@ async def test_sign_in_signed_response_and_assertion(lemonldap_saml: LLNGSAMLPee
     async with make_connector(lemonldap_saml.metadata_url, lemonldap_saml.sp) as conn:
         start = await conn.authenticate(StartSAML())
         assert isinstance(start, RedirectRequired)
-        fields = login(start.url, "user", "dwho", "password", "dwho")
+        fields = login(start.url, {"user": "dwho", "password": "dwho"})
         finish = FinishSAML(fields["SAMLResponse"], fields.get("RelayState"), start.continuation)
         out = await conn.authenticate(finish)
         assert isinstance(out, Authenticated)
