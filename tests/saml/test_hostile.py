@@ -252,6 +252,26 @@ def test_signed_assertion_moved_under_another_parent(cap: Capture) -> None:
     _refused(cap, root)
 
 
+def test_plain_and_encrypted_assertion_together(cap: Capture) -> None:
+    root = _unsigned_response(cap)
+    enc = etree.SubElement(root, f"{{{NS['saml']}}}EncryptedAssertion")
+    etree.SubElement(enc, "{http://www.w3.org/2001/04/xmlenc#}EncryptedData")
+    assert _refused(cap, root).code == "saml.assertion_count"
+
+
+def test_assertion_without_signed_in_response_to(cap: Capture) -> None:
+    """The unsigned Response names this request, but the signed assertion answers another one."""
+    root = _unsigned_response(cap)
+    a = _assertion(root)
+    a.remove(a.find("ds:Signature", NS))
+    a.find("saml:Subject/saml:SubjectConfirmation/saml:SubjectConfirmationData", NS).set(
+        "InResponseTo", "_other"
+    )
+    root.replace(a, cap.sign(a))
+    root.set("InResponseTo", cap.request_id)
+    assert _refused(cap, root).code == "saml.subject_confirmation"
+
+
 # -- comment injection, signature policy, algorithms ---------------------------------------------
 
 
@@ -371,3 +391,27 @@ async def test_replayed_assertion_is_refused(lemonldap_saml: LLNGSAMLPeer) -> No
     assert info.value.code == "saml.replayed"
     await first.aclose()
     await second.aclose()
+
+
+async def test_wrapped_response_through_the_connector_authenticates_nobody(
+    lemonldap_saml: LLNGSAMLPeer,
+) -> None:
+    async with make_connector(lemonldap_saml.metadata_url, lemonldap_saml.sp) as conn:
+        start = await conn.authenticate(StartSAML())
+        fields = await asyncio.to_thread(login, start.url, {"user": "dwho", "password": "dwho"})
+        root = etree.fromstring(base64.b64decode(fields["SAMLResponse"]))
+        root.remove(root.find("ds:Signature", NS))
+        a = _assertion(root)
+        a.addprevious(_evil(a))  # XSW3
+        evil = base64.b64encode(etree.tostring(root)).decode()
+        with pytest.raises(TokenValidationError) as info:
+            await conn.authenticate(FinishSAML(evil, fields["RelayState"], start.continuation))
+        assert info.value.code.startswith("saml.")
+        with pytest.raises(FlowError):  # the flow step is spent: the genuine response cannot follow it
+            await conn.authenticate(
+                FinishSAML(fields["SAMLResponse"], fields["RelayState"], start.continuation)
+            )
+        start2 = await conn.authenticate(StartSAML())
+        with pytest.raises(FlowError) as info2:  # a RelayState of another flow is refused first
+            await conn.authenticate(FinishSAML(fields["SAMLResponse"], "forged", start2.continuation))
+        assert info2.value.code == "saml.relay_state"

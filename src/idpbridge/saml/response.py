@@ -177,7 +177,7 @@ def _bearer(subject: etree._Element, exp: Expected) -> None:
         data = child(sc, "saml", "SubjectConfirmationData")
         if data is None or data.get("Recipient") != exp.acs_url:
             continue
-        if data.get("InResponseTo") not in (None, exp.request_id):
+        if data.get("InResponseTo") != exp.request_id:  # signed binding to this request (SP-initiated only)
             continue
         not_after = parse_instant(data.get("NotOnOrAfter"), what="SubjectConfirmationData NotOnOrAfter")
         if exp.now - exp.skew >= not_after:
