@@ -1,4 +1,4 @@
-"""Hostile SAML responses, each built from a REAL signed response of LemonLDAP::NG.
+"""Hostile SAML responses, each built from a REAL signed response of LemonLDAP::NG and of SimpleSAMLphp.
 
 Every case is refused with a typed error carrying a ``saml.*`` code, and no identity comes out.
 The baseline (the untouched capture, and the capture with only the Response signature removed)
@@ -28,11 +28,12 @@ from idpbridge.replay import MemoryReplayStore
 from idpbridge.saml.metadata import IdPMetadata, parse_idp_metadata
 from idpbridge.saml.response import Expected, SAMLAssertion, validate_response
 from tests.peers.lemonldap_saml import ACS_URL, SP_ENTITY_ID, LLNGSAMLPeer
+from tests.peers.simplesamlphp import SSPPeer
 
 from ._browser import login
 from .conftest import make_connector
 
-pytestmark = pytest.mark.peer("lemonldap")
+pytestmark = [pytest.mark.peer("lemonldap"), pytest.mark.peer("simplesamlphp")]
 
 NS = {
     "samlp": "urn:oasis:names:tc:SAML:2.0:protocol",
@@ -52,10 +53,10 @@ class _LegacySigner(XMLSigner):
 class Capture:
     """One real sign-in: the raw response, the request it answers and the IdP metadata."""
 
-    def __init__(self, peer: LLNGSAMLPeer) -> None:
+    def __init__(self, peer: LLNGSAMLPeer | SSPPeer, creds: dict[str, str], user: str) -> None:
         import httpx
 
-        self.peer = peer
+        self.peer, self.user = peer, user
         self.meta: IdPMetadata = parse_idp_metadata(httpx.get(peer.metadata_url).content)
 
         async def start() -> RedirectRequired:
@@ -68,7 +69,7 @@ class Capture:
         query = parse_qs(urlsplit(self.start.url).query)
         request = zlib.decompress(base64.b64decode(query["SAMLRequest"][0]), -15)
         self.request_id = etree.fromstring(request).get("ID")
-        self.fields = login(self.start.url, {"user": "dwho", "password": "dwho"})
+        self.fields = login(self.start.url, creds)
         self.xml = base64.b64decode(self.fields["SAMLResponse"])
 
     def tree(self) -> etree._Element:
@@ -103,9 +104,14 @@ class Capture:
         return signed
 
 
-@pytest.fixture(scope="module")
-def cap(lemonldap_saml: LLNGSAMLPeer) -> Capture:
-    return Capture(lemonldap_saml)
+@pytest.fixture(scope="module", params=["lemonldap", "simplesamlphp"])
+def cap(request: pytest.FixtureRequest) -> Capture:
+    if request.param == "lemonldap":
+        return Capture(
+            request.getfixturevalue("lemonldap_saml"), {"user": "dwho", "password": "dwho"}, "dwho"
+        )
+    peer = request.getfixturevalue("simplesamlphp")
+    return Capture(peer, {"username": "alice", "password": "alicepass"}, "alice")
 
 
 def _refused(cap: Capture, doc: etree._Element | bytes, **overrides: object) -> BaseException:
@@ -134,8 +140,8 @@ def _evil(assertion: etree._Element, *, strip_signature: bool = True) -> etree._
 
 
 def test_baseline_is_accepted(cap: Capture) -> None:
-    assert cap.validate(cap.xml).name_id == "dwho"
-    assert cap.validate(_unsigned_response(cap)).name_id == "dwho"  # the signed assertion suffices
+    assert cap.validate(cap.xml).name_id == cap.user
+    assert cap.validate(_unsigned_response(cap)).name_id == cap.user  # the signed assertion suffices
 
 
 # -- the eight classic XML signature wrapping variants (Somorovsky et al., 2012) -----------------
@@ -292,12 +298,12 @@ def test_unsigned_assertion_in_signed_response(cap: Capture) -> None:
     a.remove(a.find("ds:Signature", NS))
     signed = cap.sign(root)
     assert _refused(cap, copy.deepcopy(signed)).code == "saml.assertion_unsigned"  # strict default
-    assert cap.validate(signed, want_assertions_signed=False).name_id == "dwho"  # the Response covers it
+    assert cap.validate(signed, want_assertions_signed=False).name_id == cap.user  # the Response covers it
 
 
 def test_signed_assertion_in_unsigned_response(cap: Capture) -> None:
     root = _unsigned_response(cap)
-    assert cap.validate(copy.deepcopy(root)).name_id == "dwho"
+    assert cap.validate(copy.deepcopy(root)).name_id == cap.user
     assert _refused(cap, root, want_response_signed=True).code == "saml.response_unsigned"
 
 
@@ -314,7 +320,7 @@ def test_sha1_signature_refused_unless_allowed(cap: Capture) -> None:
     a.remove(a.find("ds:Signature", NS))
     root.replace(a, cap.sign(a, sha1=True))
     assert _refused(cap, copy.deepcopy(root)).code == "saml.algorithm_not_allowed"
-    assert cap.validate(root, allow_sha1=True).name_id == "dwho"
+    assert cap.validate(root, allow_sha1=True).name_id == cap.user
 
 
 def test_altered_signed_content(cap: Capture) -> None:
