@@ -139,3 +139,19 @@ def test_request_types() -> None:
         FinishSAML(b"x", None, "c")  # type: ignore[arg-type]
     finish = FinishSAML("PHNhbWw+", "rs", "cont")
     assert "PHNhbWw" not in repr(finish)
+
+
+def test_utf16_doctype_is_refused() -> None:
+    xml = (
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        '<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">&x;</samlp:Response>'
+    ).encode("utf-16")
+    with pytest.raises(MalformedResponse) as info:
+        validate_response(base64.b64encode(xml).decode(), META, EXP)
+    assert info.value.code == "saml.xml_dtd"
+
+
+def test_huge_base64_is_refused_before_decoding() -> None:
+    with pytest.raises(MalformedResponse) as info:
+        validate_response("A" * (2 * 1024 * 1024), META, EXP)
+    assert info.value.code == "saml.xml_too_large"

@@ -28,7 +28,7 @@ from ..errors import (
     UserCancelled,
     UserNotFound,
 )
-from ._xml import NS, child, children, parse, parse_instant, qn, text_of
+from ._xml import MAX_BYTES, NS, child, children, parse, parse_instant, qn, text_of
 from .crypto import decrypt_assertion
 from .metadata import IdPMetadata
 from .signature import verify_enveloped
@@ -80,7 +80,9 @@ def _bad(message: str, code: str) -> TokenValidationError:
 
 
 def decode_response(saml_response: str) -> bytes:
-    """The XML bytes of a POSTed ``SAMLResponse`` (base64)."""
+    """The XML bytes of a POSTed ``SAMLResponse`` (base64), refused before decoding when too long."""
+    if len(saml_response) > (MAX_BYTES * 4) // 3 + 4096:
+        raise MalformedResponse("SAMLResponse is too large", code="saml.xml_too_large")
     try:
         return base64.b64decode("".join(saml_response.split()), validate=True)
     except (binascii.Error, ValueError):
