@@ -33,6 +33,9 @@ class SAMLConfig(ConnectorConfig):
     idp_metadata_file: str | None = None
     idp_metadata_xml: str | None = None
     idp_entity_id: str | None = Field(None, description="Pick the IdP in a metadata aggregate / pin it.")
+    idp_metadata_signing_cert: str | None = Field(
+        None, description="PEM certificate that must have signed the metadata (recommended for URLs)."
+    )
     metadata_ttl: int = Field(3600, ge=60, le=7 * 86_400, description="Seconds metadata is reused.")
     sp_entity_id: str = Field(min_length=1, max_length=1024)
     acs_url: str = Field(min_length=1, max_length=2048)

@@ -16,7 +16,7 @@ from ..outcomes import Authenticated, Outcome, PostRequired, RedirectRequired
 from ..replay import claim_step
 from .attributes import resolve_map
 from .config import SAMLConfig
-from .crypto import load_private_key
+from .crypto import load_certificate, load_private_key
 from .metadata import BINDING_POST, BINDING_REDIRECT, MetadataSource
 from .request import build_authn_request, new_request_id, post_fields, redirect_url
 from .response import Expected, SAMLAssertion, validate_response
@@ -42,6 +42,9 @@ class SAMLConnector(Connector[SAMLConfig]):
             path=c.idp_metadata_file,
             xml=c.idp_metadata_xml,
             entity_id=c.idp_entity_id,
+            signing_cert=load_certificate(c.idp_metadata_signing_cert, what="idp_metadata_signing_cert")
+            if c.idp_metadata_signing_cert
+            else None,
             ttl=c.metadata_ttl,
             clock=self.clock,
         )

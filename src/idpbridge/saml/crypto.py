@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 
+from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -18,7 +19,7 @@ from pydantic import SecretStr
 from ..errors import ConfigurationError, TokenValidationError
 from ._xml import NS, child, parse, qn
 
-__all__ = ["decrypt_assertion", "load_private_key", "sign_redirect"]
+__all__ = ["decrypt_assertion", "load_certificate", "load_private_key", "sign_redirect"]
 
 _XENC = NS["xenc"]
 _CBC = {f"{_XENC}aes128-cbc": 16, f"{_XENC}aes192-cbc": 24, f"{_XENC}aes256-cbc": 32}
@@ -41,6 +42,14 @@ _MGF = {
     "http://www.w3.org/2009/xmlenc11#mgf1sha512": hashes.SHA512,
 }
 RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+
+
+def load_certificate(pem: str, *, what: str) -> x509.Certificate:
+    """An X.509 certificate from PEM text."""
+    try:
+        return x509.load_pem_x509_certificate(pem.encode())
+    except ValueError:
+        raise ConfigurationError(f"{what} is not a PEM certificate", code="saml.key_invalid") from None
 
 
 def load_private_key(secret: SecretStr, *, what: str) -> rsa.RSAPrivateKey:

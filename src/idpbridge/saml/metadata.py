@@ -20,7 +20,7 @@ from cryptography import x509
 
 from ..errors import ConfigurationError, MalformedResponse, ProviderError
 from ..http import HttpClient, redact_url
-from ._xml import NS, children, parse, qn
+from ._xml import NS, children, parse, parse_instant, qn
 
 __all__ = ["BINDING_POST", "BINDING_REDIRECT", "IdPMetadata", "MetadataSource", "parse_idp_metadata"]
 
@@ -61,13 +61,31 @@ def _cert(text: str | None) -> x509.Certificate:
         ) from None
 
 
-def parse_idp_metadata(data: bytes | str, *, entity_id: str | None = None) -> IdPMetadata:
+def parse_idp_metadata(
+    data: bytes | str,
+    *,
+    entity_id: str | None = None,
+    signing_cert: x509.Certificate | None = None,
+    now: dt.datetime | None = None,
+) -> IdPMetadata:
     """Parse IdP metadata (an ``EntityDescriptor``, or an ``EntitiesDescriptor`` with ``entity_id``).
 
+    With ``signing_cert``, the document must carry a valid enveloped signature by that
+    certificate, and only the signed content is read. A ``validUntil`` in the past is refused.
+
     Raises:
-        MalformedResponse: ``saml.metadata_invalid`` (or an XML code) when it cannot be used.
+        MalformedResponse: ``saml.metadata_invalid`` / ``saml.metadata_expired`` (or an XML code);
+        TokenValidationError: ``saml.*`` signature codes when ``signing_cert`` does not verify it.
     """
     root = parse(data.encode() if isinstance(data, str) else data, what="IdP metadata", limit=4 * 1024 * 1024)
+    now = now or dt.datetime.now(dt.UTC)
+    if signing_cert is not None:
+        from .signature import verify_enveloped
+
+        root = verify_enveloped(root, (signing_cert,), allow_sha1=False, now=now)
+    valid_until = root.get("validUntil")
+    if valid_until is not None and parse_instant(valid_until, what="validUntil") <= now:
+        raise MalformedResponse("the IdP metadata has expired (validUntil)", code="saml.metadata_expired")
     if root.tag == qn("md", "EntitiesDescriptor"):
         found = [
             e
@@ -134,12 +152,13 @@ class MetadataSource:
         path: str | None = None,
         xml: str | None = None,
         entity_id: str | None = None,
+        signing_cert: x509.Certificate | None = None,
         ttl: float = 3600.0,
         min_refresh_interval: float = 10.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._http, self._url, self._path, self._xml = http, url, path, xml
-        self._entity_id = entity_id
+        self._entity_id, self._signing_cert = entity_id, signing_cert
         self._ttl, self._min_interval, self._clock = ttl, min_refresh_interval, clock
         self._current: tuple[IdPMetadata, float] | None = None
         self._task: asyncio.Task[tuple[IdPMetadata, float]] | None = None
@@ -192,7 +211,14 @@ class MetadataSource:
             data = resp.body
         else:
             raise ConfigurationError("no IdP metadata source", code="saml.metadata_unavailable")
-        return parse_idp_metadata(data, entity_id=self._entity_id), self._clock()
+        now = self._clock()
+        meta = parse_idp_metadata(
+            data,
+            entity_id=self._entity_id,
+            signing_cert=self._signing_cert,
+            now=dt.datetime.fromtimestamp(now, tz=dt.UTC),
+        )
+        return meta, now
 
 
 def certificate_expiry(cert: x509.Certificate) -> dt.datetime:
