@@ -105,3 +105,26 @@ def test_wrong_decryption_key_is_refused(llng: Capture) -> None:
     with pytest.raises(TokenValidationError) as info:
         llng.validate(doc, decryption_key=other)
     assert info.value.code == "saml.decrypt_failed"
+
+
+def test_decryption_failures_look_alike(llng: Capture) -> None:
+    """Bad padding, broken XML and a wrong key give one error: no decryption oracle."""
+    doc = etree.fromstring(_encrypt(llng, XENC + "aes128-cbc", XENC + "rsa-oaep-mgf1p"))
+    value = doc.find(f".//{{{XENC}}}EncryptedData/{{{XENC}}}CipherData/{{{XENC}}}CipherValue")
+    raw = bytearray(base64.b64decode(value.text))
+    seen = set()
+    for position in (len(raw) - 1, 40):  # the padding byte's block, then a block of the XML
+        broken = bytearray(raw)
+        broken[position - 16] ^= 0x41
+        value.text = base64.b64encode(bytes(broken)).decode()
+        with pytest.raises(TokenValidationError) as info:
+            llng.validate(etree.tostring(doc), decryption_key=_key(llng))
+        seen.add((info.value.code, info.value.message))
+    from tests.peers.lemonldap_saml import make_keypair
+
+    value.text = base64.b64encode(bytes(raw)).decode()
+    other = load_pem_private_key(make_keypair("x").key_pem.encode(), None)
+    with pytest.raises(TokenValidationError) as info:
+        llng.validate(etree.tostring(doc), decryption_key=other)
+    seen.add((info.value.code, info.value.message))
+    assert seen == {("saml.decrypt_failed", "could not decrypt the assertion")}

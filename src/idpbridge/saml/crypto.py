@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from lxml import etree
 from pydantic import SecretStr
 
-from ..errors import ConfigurationError, TokenValidationError
+from ..errors import ConfigurationError, MalformedResponse, TokenValidationError
 from ._xml import NS, child, parse, qn
 
 __all__ = ["decrypt_assertion", "load_certificate", "load_private_key", "sign_redirect"]
@@ -108,7 +108,7 @@ def _unwrap_key(key_el: etree._Element, private_key: rsa.RSAPrivateKey) -> bytes
             padding.OAEP(mgf=padding.MGF1(mgf()), algorithm=digest(), label=None),
         )
     except ValueError:
-        raise _fail("could not decrypt the assertion key (wrong SP decryption key?)") from None
+        raise _fail("could not decrypt the assertion") from None  # same text as a content failure
 
 
 def _decrypt_content(alg: str, key: bytes, data: bytes) -> bytes:
@@ -139,10 +139,15 @@ def decrypt_assertion(enc_assertion: etree._Element, private_key: rsa.RSAPrivate
     method = child(enc_data, "xenc", "EncryptionMethod")
     alg = (method.get("Algorithm") if method is not None else None) or ""
     key = _unwrap_key(_encrypted_key(enc_assertion, enc_data), private_key)
-    plain = _decrypt_content(alg, key, _b64(enc_data.find("xenc:CipherData/xenc:CipherValue", namespaces=NS)))
-    assertion = parse(plain, what="decrypted assertion")
-    if assertion.tag != qn("saml", "Assertion"):
-        raise _fail("the decrypted content is not an Assertion")
+    data = _b64(enc_data.find("xenc:CipherData/xenc:CipherValue", namespaces=NS))
+    # One error for every failure after the key is unwrapped (padding, XML, element): distinct
+    # errors would be a decryption oracle (Jager & Somorovsky, "How to break XML encryption").
+    try:
+        assertion = parse(_decrypt_content(alg, key, data), what="decrypted assertion")
+    except (TokenValidationError, MalformedResponse):
+        assertion = None
+    if assertion is None or assertion.tag != qn("saml", "Assertion"):
+        raise _fail("could not decrypt the assertion")
     return assertion
 
 
