@@ -323,6 +323,14 @@ def test_sha1_signature_refused_unless_allowed(cap: Capture) -> None:
     assert cap.validate(root, allow_sha1=True).name_id == cap.user
 
 
+def test_xpath_transform_is_refused(cap: Capture) -> None:
+    root = _unsigned_response(cap)
+    transforms = root.find("saml:Assertion/ds:Signature/ds:SignedInfo/ds:Reference/ds:Transforms", NS)
+    xpath = etree.SubElement(transforms, f"{{{NS['ds']}}}Transform")
+    xpath.set("Algorithm", "http://www.w3.org/TR/1999/REC-xpath-19991116")
+    assert _refused(cap, root).code == "saml.algorithm_not_allowed"
+
+
 def test_altered_signed_content(cap: Capture) -> None:
     root = _unsigned_response(cap)
     root.find("saml:Assertion/saml:Subject/saml:NameID", NS).text = "admin"

@@ -39,6 +39,18 @@ DIGEST_METHODS = {
 }
 
 
+#: Transforms a SAML signature may use: enveloped signature and the canonicalizations (no XPath, no XSLT).
+TRANSFORMS = {
+    "http://www.w3.org/2000/09/xmldsig#enveloped-signature",
+    "http://www.w3.org/2001/10/xml-exc-c14n#",
+    "http://www.w3.org/2001/10/xml-exc-c14n#WithComments",
+    "http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
+    "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments",
+    "http://www.w3.org/2006/12/xml-c14n11",
+    "http://www.w3.org/2006/12/xml-c14n11#WithComments",
+}
+
+
 class UnknownSigningKey(TokenValidationError):
     """No metadata certificate verifies the signature (``saml.signature_invalid``); the
     connector refreshes the metadata once (key rollover) before giving up."""
@@ -68,6 +80,11 @@ def _check_algorithms(signature: etree._Element, *, allow_sha1: bool) -> None:
     digest = refs[0].find("ds:DigestMethod", namespaces=NS)
     if digest is None or digest.get("Algorithm") not in digests:
         raise _refuse("digest algorithm not allowed", "saml.algorithm_not_allowed")
+    c14n = signature.find("ds:SignedInfo/ds:CanonicalizationMethod", namespaces=NS)
+    transforms = refs[0].findall("ds:Transforms/ds:Transform", namespaces=NS)
+    used = [c14n.get("Algorithm") if c14n is not None else None] + [t.get("Algorithm") for t in transforms]
+    if any(alg not in TRANSFORMS for alg in used):
+        raise _refuse("signature transform not allowed", "saml.algorithm_not_allowed")
     parent = signature.getparent()
     if parent is None or refs[0].get("URI") != "#" + (parent.get("ID") or "\0"):
         raise _refuse("the signature does not reference its parent element", "saml.signature_wrapping")
