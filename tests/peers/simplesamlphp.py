@@ -55,6 +55,7 @@ def start_ssp(
     sign_response: bool = True,
     sign_assertion: bool = True,
     encrypt: bool = False,
+    encrypt_name_id: bool = False,
     port: int | None = None,
 ) -> SSPPeer:
     """Start SimpleSAMLphp under ``run`` (``next_idp``: publish a second certificate for rollover)."""
@@ -83,6 +84,7 @@ def start_ssp(
         "SSP_SIGN_RESPONSE": "1" if sign_response else "0",
         "SSP_SIGN_ASSERTION": "1" if sign_assertion else "0",
         "SSP_ENCRYPT_ASSERTION": "1" if encrypt else "0",
+        "SSP_ENCRYPT_NAMEID": "1" if encrypt_name_id else "0",
         "SSP_NEW_CERT": "1" if next_idp is not None else "0",
         "PHP_CLI_SERVER_WORKERS": "2",
     }

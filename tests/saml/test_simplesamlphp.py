@@ -80,3 +80,18 @@ async def test_planned_rollover_with_two_published_certificates(tmp_path: Path, 
     finally:
         peer.stop()
         await conn.aclose()
+
+
+async def test_encrypted_name_id(tmp_path: Path, peer_logs: Path) -> None:
+    sp = make_keypair("sp-ssp-nameid")
+    peer = start_ssp(tmp_path / "nid", peer_logs, sp=sp, encrypt_name_id=True)
+    try:
+        async with make_connector(peer.metadata_url, sp) as conn:
+            out = await _sign_in(conn)
+        assert out.identity.subject == "alice"
+        async with make_connector(peer.metadata_url, sp, sp_decryption_key=None) as conn:
+            with pytest.raises(TokenValidationError) as info:
+                await _sign_in(conn)
+        assert info.value.code == "saml.nameid_invalid"
+    finally:
+        peer.stop()

@@ -19,7 +19,7 @@ from pydantic import SecretStr
 from ..errors import ConfigurationError, MalformedResponse, TokenValidationError
 from ._xml import NS, child, parse, qn
 
-__all__ = ["decrypt_assertion", "load_certificate", "load_private_key", "sign_redirect"]
+__all__ = ["decrypt_assertion", "decrypt_element", "load_certificate", "load_private_key", "sign_redirect"]
 
 _XENC = NS["xenc"]
 _CBC = {f"{_XENC}aes128-cbc": 16, f"{_XENC}aes192-cbc": 24, f"{_XENC}aes256-cbc": 32}
@@ -133,9 +133,16 @@ def _decrypt_content(alg: str, key: bytes, data: bytes) -> bytes:
 
 def decrypt_assertion(enc_assertion: etree._Element, private_key: rsa.RSAPrivateKey) -> etree._Element:
     """Decrypt ``<saml:EncryptedAssertion>`` into its ``<saml:Assertion>`` (parsed like any input)."""
+    return decrypt_element(enc_assertion, private_key, expected=qn("saml", "Assertion"))
+
+
+def decrypt_element(
+    enc_assertion: etree._Element, private_key: rsa.RSAPrivateKey, *, expected: str
+) -> etree._Element:
+    """Decrypt an ``EncryptedAssertion`` / ``EncryptedID`` wrapper into the element ``expected``."""
     enc_data = child(enc_assertion, "xenc", "EncryptedData")
     if enc_data is None:
-        raise _fail("EncryptedAssertion has no EncryptedData")
+        raise _fail("the encrypted element has no EncryptedData")
     method = child(enc_data, "xenc", "EncryptionMethod")
     alg = (method.get("Algorithm") if method is not None else None) or ""
     key = _unwrap_key(_encrypted_key(enc_assertion, enc_data), private_key)
@@ -146,7 +153,7 @@ def decrypt_assertion(enc_assertion: etree._Element, private_key: rsa.RSAPrivate
         assertion = parse(_decrypt_content(alg, key, data), what="decrypted assertion")
     except (TokenValidationError, MalformedResponse):
         assertion = None
-    if assertion is None or assertion.tag != qn("saml", "Assertion"):
+    if assertion is None or assertion.tag != expected:
         raise _fail("could not decrypt the assertion")
     return assertion
 

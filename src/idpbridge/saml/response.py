@@ -29,7 +29,7 @@ from ..errors import (
     UserNotFound,
 )
 from ._xml import MAX_BYTES, NS, child, children, parse, parse_instant, qn, text_of
-from .crypto import decrypt_assertion
+from .crypto import decrypt_assertion, decrypt_element
 from .metadata import IdPMetadata
 from .signature import verify_enveloped
 
@@ -214,10 +214,16 @@ def _conditions(assertion: etree._Element, exp: Expected) -> dt.datetime:
     return end
 
 
-def _name_id(subject: etree._Element) -> tuple[str, etree._Element]:
-    if children(subject, "saml", "EncryptedID"):
-        raise _bad("encrypted NameIDs are not supported", "saml.nameid_invalid")
-    el = child(subject, "saml", "NameID")
+def _name_id(subject: etree._Element, exp: Expected) -> tuple[str, etree._Element]:
+    encrypted = children(subject, "saml", "EncryptedID")
+    if encrypted:  # inside the signed assertion: the signature covers the ciphertext
+        if exp.decryption_key is None or len(encrypted) != 1 or child(subject, "saml", "NameID") is not None:
+            raise _bad("cannot use this encrypted NameID", "saml.nameid_invalid")
+        el: etree._Element | None = decrypt_element(
+            encrypted[0], exp.decryption_key, expected=qn("saml", "NameID")
+        )
+    else:
+        el = child(subject, "saml", "NameID")
     if el is None:
         raise _bad("the assertion has no NameID", "saml.nameid_invalid")
     if len(el):  # comments / PIs / elements inside NameID: refused, never truncated
@@ -272,7 +278,7 @@ def validate_response(saml_response: str, meta: IdPMetadata, exp: Expected) -> S
     subject = child(assertion, "saml", "Subject")
     if subject is None:
         raise _bad("the assertion has no Subject", "saml.subject_confirmation")
-    name_id, name_el = _name_id(subject)
+    name_id, name_el = _name_id(subject, exp)
     _bearer(subject, exp)
     end = _conditions(assertion, exp)
     authn = children(assertion, "saml", "AuthnStatement")
