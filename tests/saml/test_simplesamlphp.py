@@ -95,3 +95,24 @@ async def test_encrypted_name_id(tmp_path: Path, peer_logs: Path) -> None:
         assert info.value.code == "saml.nameid_invalid"
     finally:
         peer.stop()
+
+
+async def test_workers_share_fetched_metadata_through_the_cache(tmp_path: Path, peer_logs: Path) -> None:
+    from idpbridge.cache import MemoryCache
+    from idpbridge.errors import ProviderUnavailable
+
+    sp = make_keypair("sp-ssp-cache")
+    shared = MemoryCache()
+    peer = start_ssp(tmp_path / "cache", peer_logs, sp=sp)
+    first = make_connector(peer.metadata_url, sp, cache=shared, retries=1)
+    try:
+        meta = await first.metadata.get()
+    finally:
+        peer.stop()
+    second = make_connector(peer.metadata_url, sp, cache=shared, retries=1)
+    assert (await second.metadata.get()).entity_id == meta.entity_id  # the IdP is down: from the cache
+    lonely = make_connector(peer.metadata_url, sp, retries=1)
+    with pytest.raises(ProviderUnavailable):  # without the shared copy, the fetch fails
+        await lonely.metadata.get()
+    for conn in (first, second, lonely):
+        await conn.aclose()

@@ -45,6 +45,7 @@ class SAMLConnector(Connector[SAMLConfig]):
             signing_cert=load_certificate(c.idp_metadata_signing_cert, what="idp_metadata_signing_cert")
             if c.idp_metadata_signing_cert
             else None,
+            cache=self.cache,
             ttl=c.metadata_ttl,
             clock=self.clock,
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import dataclasses
 import datetime as dt
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from cryptography import x509
 
+from ..cache import Cache
 from ..errors import ConfigurationError, MalformedResponse, ProviderError
 from ..http import HttpClient, redact_url
 from ._xml import NS, children, parse, parse_instant, qn
@@ -153,12 +155,15 @@ class MetadataSource:
         xml: str | None = None,
         entity_id: str | None = None,
         signing_cert: x509.Certificate | None = None,
+        cache: Cache | None = None,
         ttl: float = 3600.0,
         min_refresh_interval: float = 10.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._http, self._url, self._path, self._xml = http, url, path, xml
         self._entity_id, self._signing_cert = entity_id, signing_cert
+        self._cache = cache
+        self._forced = False
         self._ttl, self._min_interval, self._clock = ttl, min_refresh_interval, clock
         self._current: tuple[IdPMetadata, float] | None = None
         self._task: asyncio.Task[tuple[IdPMetadata, float]] | None = None
@@ -181,7 +186,7 @@ class MetadataSource:
         if cur is not None and (cur[1] > newer_than or self._clock() - cur[1] < self._min_interval):
             return cur[0]
         if self._task is None or self._task.done():
-            self._task = asyncio.ensure_future(self._load())
+            self._task = asyncio.ensure_future(self._load(force=cur is not None))
         try:
             meta, when = await asyncio.shield(self._task)
         except ProviderError:
@@ -191,7 +196,8 @@ class MetadataSource:
         self._current = (meta, when)
         return meta
 
-    async def _load(self) -> tuple[IdPMetadata, float]:
+    async def _load(self, *, force: bool = False) -> tuple[IdPMetadata, float]:
+        fetched = False
         if self._xml is not None:
             data = self._xml.encode()
         elif self._path is not None:
@@ -203,12 +209,7 @@ class MetadataSource:
                     code="saml.metadata_unavailable",
                 ) from None
         elif self._url is not None:
-            resp = await self._http.get(self._url, headers={"Accept": "application/samlmetadata+xml, */*"})
-            if resp.status != 200:
-                raise ProviderError(
-                    f"{redact_url(self._url)} answered HTTP {resp.status}", code="saml.metadata_unavailable"
-                )
-            data = resp.body
+            data, fetched = await self._fetch_url(self._url, force=force)
         else:
             raise ConfigurationError("no IdP metadata source", code="saml.metadata_unavailable")
         now = self._clock()
@@ -218,7 +219,33 @@ class MetadataSource:
             signing_cert=self._signing_cert,
             now=dt.datetime.fromtimestamp(now, tz=dt.UTC),
         )
+        if fetched and self._cache is not None and self._url is not None:
+            # only a usable document is shared; a failing cache only costs other workers a fetch
+            with contextlib.suppress(Exception):
+                await self._cache.set("saml-metadata:" + self._url, data, self._ttl)
         return meta, now
+
+    async def _fetch_url(self, url: str, *, force: bool) -> tuple[bytes, bool]:
+        """``(document, fetched)``: from the shared cache (another worker's fetch) unless ``force``."""
+        if not force:
+            cached = await _cache_get(self._cache, "saml-metadata:" + url)
+            if cached is not None:
+                return cached, False
+        resp = await self._http.get(url, headers={"Accept": "application/samlmetadata+xml, */*"})
+        if resp.status != 200:
+            raise ProviderError(
+                f"{redact_url(url)} answered HTTP {resp.status}", code="saml.metadata_unavailable"
+            )
+        return resp.body, True
+
+
+async def _cache_get(cache: Cache | None, key: str) -> bytes | None:
+    if cache is None:
+        return None
+    try:
+        return await cache.get(key)
+    except Exception:  # a failing shared cache only costs a fetch
+        return None
 
 
 def certificate_expiry(cert: x509.Certificate) -> dt.datetime:
