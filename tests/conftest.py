@@ -17,6 +17,8 @@ pytest_plugins: list[str] = [
     "tests.peers.moto",
     "tests.peers.chromium",
     "tests.peers.glewlwyd",
+    "tests.peers.lemonldap_saml",
+    "tests.peers.simplesamlphp",
 ]
 
 

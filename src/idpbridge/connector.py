@@ -268,6 +268,14 @@ class Connector(Generic[ConfigT]):
         """Validate a token the IdP issued."""
         raise self._unsupported(Method.TOKEN)
 
+    async def start_saml(self, request: Any) -> Outcome:
+        """Build the SAML AuthnRequest (a :class:`~idpbridge.methods.StartSAML` request)."""
+        raise self._unsupported(Method.SAML)
+
+    async def finish_saml(self, request: Any, continuation: Continuation) -> Outcome:
+        """Validate the SAML response (a :class:`~idpbridge.methods.FinishSAML` request)."""
+        raise self._unsupported(Method.SAML)
+
     async def probes(self) -> list[CheckResult]:
         """Probes run by :meth:`check`; subclasses extend. Each returns a :class:`CheckResult`."""
         return [CheckResult("configuration", True, "configuration is valid")]
@@ -349,6 +357,14 @@ class Connector(Generic[ConfigT]):
         if isinstance(request, ExternalToken):
             self.require(Method.TOKEN)
             return await self.validate_token(request)
-        from .methods import InvalidRequest  # local import: this change stays inside _route
+        from .methods import FinishSAML, InvalidRequest, StartSAML  # local: this change stays in _route
+
+        if isinstance(request, StartSAML):
+            self.require(Method.SAML)
+            return await self.start_saml(request)
+        if isinstance(request, FinishSAML):
+            self.require(Method.SAML)
+            cont = self.continuations.open(request.continuation, method=Method.SAML.value)
+            return await self.finish_saml(request, cont)
 
         raise InvalidRequest(f"not an idpbridge request: {type(request).__name__}", field="request")

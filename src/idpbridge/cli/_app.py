@@ -72,7 +72,7 @@ def connectors(
     console.print(table)
 
 
-from . import _check, _demo, _login, _sandbox  # noqa: E402, F401 - command modules register themselves on `app`
+from . import _check, _demo, _login, _saml, _sandbox  # noqa: E402, F401 - command modules register themselves on `app`
 
 
 def main() -> None:
