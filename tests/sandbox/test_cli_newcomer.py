@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -144,3 +145,19 @@ def test_sandbox_write_config_keeps_that_files_port(tmp_path: Path) -> None:
     assert second.returncode == 0, second.stderr
     assert f"idpbridge sandbox on http://127.0.0.1:{port} " in second.stdout
     assert not (tmp_path / "idpbridge-demo.toml").exists()
+
+
+def test_sandbox_moves_off_a_taken_demo_port_and_rewrites_the_file(tmp_path: Path) -> None:
+    first = idpbridge("sandbox", "--write-config", "idpbridge-demo.toml", "--for", "0.2", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    config = tmp_path / "idpbridge-demo.toml"
+    port = previous_port(config)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", port))
+        busy.listen()
+        again = idpbridge("sandbox", "--for", "0.2", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert f"port {port} (from idpbridge-demo.toml) is taken" in again.stderr
+    moved = previous_port(config)
+    assert moved not in (0, port)
+    assert f"idpbridge sandbox on http://127.0.0.1:{moved} " in again.stdout  # file and output agree
