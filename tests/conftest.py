@@ -22,6 +22,13 @@ pytest_plugins: list[str] = [
 ]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Make the test plugin distributions importable when nox did not install them."""
+    from tests.support.plugin_dists import ensure_installed
+
+    ensure_installed()
+
+
 @pytest.fixture(scope="session")
 def peer_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Directory for the log files of peers started by this test session."""
