@@ -44,8 +44,9 @@ from .discovery import Discovery
 from .idtoken import ClaimCheck, TokenPolicy, TokenValidator
 from .issuer import ExactIssuer, IssuerPolicy
 from .jwks import JWKSManager
-from .metadata import ProviderMetadata
+from .metadata import ProviderMetadata, static_metadata
 from .ropc import password_grant
+from .scopes import openid_first
 from .userinfo import fetch_userinfo
 
 __all__ = ["OIDCConnector"]
@@ -72,6 +73,21 @@ class OIDCConnector(Connector[OIDCConfig]):
     #: How ``scope`` values are joined in the authorization request (Meta: ``","``).
     scope_separator: ClassVar[str] = " "
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        sheet = cls.__dict__.get("sheet")
+        if sheet is not None:  # the sheet's data replaces the class flags (declared once)
+            cls.error_rules, cls.claim_map, cls.token_checks = (
+                sheet.error_rules,
+                sheet.claims,
+                sheet.token_checks,
+            )
+            cls.probe_password_grant, cls.id_token_required = (
+                sheet.probe_password_grant,
+                sheet.id_token_required,
+            )
+            cls.scope_separator = sheet.scope_separator
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.discovery = Discovery(self.http, self.cache, clock=self.clock)
@@ -94,16 +110,19 @@ class OIDCConnector(Connector[OIDCConfig]):
         return {k: v for k, v in self.config.endpoints.items() if k != "discovery"}
 
     def issuer_policy(self) -> IssuerPolicy:
-        """Which ``iss`` values are acceptable (default: exactly the configured issuer)."""
-        return ExactIssuer(self.config.issuer)
+        """Which ``iss`` values are acceptable: the sheet's issuer rule, else exactly the issuer."""
+        rule = self.sheet.issuer if self.sheet is not None else None
+        return rule.policy(self.config.issuer) if rule is not None else ExactIssuer(self.config.issuer)
 
     def static_metadata(self) -> ProviderMetadata | None:
-        """Endpoints for an IdP without a discovery document (default: use discovery)."""
-        return None
+        """The sheet's static endpoints for an IdP without discovery (default: use discovery)."""
+        if self.sheet is None or not self.sheet.endpoints:
+            return None
+        return static_metadata(self.sheet, self.config.issuer)
 
     def parse_error(self, body: Mapping[str, Any]) -> ErrorInfo:
-        """The machine-readable fields of an error body (providers add their own codes)."""
-        return oauth_error(body)
+        """The machine-readable fields of an error body (the sheet's ``error_fields``)."""
+        return self.sheet.parse_error(body) if self.sheet is not None else oauth_error(body)
 
     def authorize_params(self, request: StartOIDC) -> dict[str, str]:
         """Extra authorization parameters: the config's, then the request's."""
@@ -111,8 +130,7 @@ class OIDCConnector(Connector[OIDCConfig]):
 
     def authorization_scopes(self, request: StartOIDC) -> tuple[str, ...]:
         """Scopes of the authorization request: the request's or the config's, ``openid`` first."""
-        scopes = tuple(request.scopes or self.config.scopes)
-        return scopes if "openid" in scopes else ("openid", *scopes)
+        return openid_first(request.scopes or self.config.scopes)
 
     async def fetch_profile(
         self, metadata: ProviderMetadata, access_token: str, *, subject: str | None
@@ -157,7 +175,12 @@ class OIDCConnector(Connector[OIDCConfig]):
     def make_identity(
         self, claims: Mapping[str, Any], sources: Mapping[str, ClaimSource], issuer: str
     ) -> Identity:
-        """Normalize merged claims (override for provider-specific subject keys)."""
+        """Normalize merged claims (override for provider-specific subject keys).
+
+        The sheet's issuer rule names the canonical issuer (one of Google's two spellings).
+        """
+        if self.sheet is not None and self.sheet.issuer is not None:
+            issuer = self.sheet.issuer.canonical(issuer)
         identity = build_identity(
             claims,
             sources,
