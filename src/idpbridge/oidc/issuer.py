@@ -73,6 +73,9 @@ class ExactIssuer(_Frozen):
     """
 
     __slots__ = ("discovery_issuer", "issuer", "metadata_issuer")
+    issuer: str
+    discovery_issuer: str
+    metadata_issuer: str
 
     def __init__(self, issuer: str, *, discovery_issuer: str | None = None) -> None:
         self._set("issuer", _issuer_string(issuer, "issuer"))
@@ -103,11 +106,13 @@ class OneOfIssuers(_Frozen):
     """Accept any of a fixed set of issuer strings (each compared exactly)."""
 
     __slots__ = ("discovery_issuer", "issuers", "metadata_issuer")
+    issuers: frozenset[str]
+    discovery_issuer: str
+    metadata_issuer: str
 
     def __init__(self, *issuers: str, discovery_issuer: str | None = None) -> None:
         if not issuers:
             raise ConfigurationError("OneOfIssuers needs at least one issuer", field="issuer")
-        self.issuers: frozenset[str]
         self._set("issuers", frozenset(_issuer_string(i, "issuer") for i in issuers))
         first = issuers[0]
         self._set("discovery_issuer", _issuer_string(discovery_issuer or first, "discovery issuer"))
@@ -143,6 +148,11 @@ class TenantIssuer(_Frozen):
     """
 
     __slots__ = ("allowed_tenants", "discovery_issuer", "metadata_issuer", "template", "tenant_claim")
+    allowed_tenants: frozenset[str] | None
+    discovery_issuer: str
+    metadata_issuer: str
+    template: str
+    tenant_claim: str
 
     def __init__(
         self,
@@ -163,7 +173,6 @@ class TenantIssuer(_Frozen):
         self._set("tenant_claim", tenant_claim)
         if isinstance(allowed_tenants, str):
             raise ConfigurationError("allowed_tenants must be a collection of strings", field="tenants")
-        self.allowed_tenants: frozenset[str] | None
         self._set("allowed_tenants", None if allowed_tenants is None else frozenset(allowed_tenants))
 
     def issuer_for(self, tenant: str) -> str:
