@@ -38,6 +38,7 @@ from .idtoken import ClaimCheck, TokenPolicy, TokenValidator
 from .issuer import IssuerPolicy
 from .jwks import JWKSManager
 from .metadata import ProviderMetadata
+from .plugin import SHEET
 from .scopes import openid_first
 
 __all__ = ["OIDCConnector"]
@@ -46,9 +47,7 @@ __all__ = ["OIDCConnector"]
 class OIDCConnector(Connector[OIDCConfig]):
     """Generic OpenID Connect: authorization code + PKCE, password grant, token validation."""
 
-    name: ClassVar[str] = "oidc"
-    title: ClassVar[str] = "Generic OpenID Connect"
-    methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN})
+    sheet = SHEET
     Config: ClassVar[type[OIDCConfig]] = OIDCConfig
 
     #: Error table: provider rules first, then the standard OAuth ones.
@@ -386,7 +385,9 @@ def _class_sheet(cls: type[OIDCConnector]) -> ProviderSheet:
 
 
 def _flags_sheet(cls: type[OIDCConnector]) -> ProviderSheet:
-    return ProviderSheet(
+    """The inherited sheet (issuer rule, endpoints, error fields kept) with the class's own flags."""
+    return dataclasses.replace(
+        cls.sheet if cls.sheet is not None else SHEET,
         name=cls.name,
         title=cls.title,
         methods=cls.methods,
