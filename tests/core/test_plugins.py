@@ -180,13 +180,14 @@ def test_example_from_a_toml_file(tmp_path: Path) -> None:
 # -- listing imports no heavy dependency --------------------------------------------------------
 
 FAKE_COGNITO_PLUGIN = """
-from idpbridge import ConnectorPlugin
+from idpbridge.kit import ConnectorPlugin
 PLUGIN = ConnectorPlugin(name="fakecognito", title="Cognito-like", methods=frozenset({"password"}),
                          connector="fake_cognito_impl:FakeCognito", requires=("boto3",), extra="cognito")
 """
 FAKE_COGNITO_IMPL = """
 import boto3  # the heavy dependency: must load only when the connector is used
-from idpbridge import Connector, ConnectorConfig, Method
+from idpbridge import Method
+from idpbridge.kit import Connector, ConnectorConfig
 
 class FakeCognito(Connector[ConnectorConfig]):
     name = "fakecognito"
@@ -217,7 +218,8 @@ def test_listing_connectors_imports_no_heavy_dependency(tmp_path: Path) -> None:
     (info / "entry_points.txt").write_text(
         "[idpbridge.connectors]\nfakecognito = fake_cognito_plugin:PLUGIN\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    paths = (str(tmp_path), os.environ.get("PYTHONPATH", ""))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
     out = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(PROBE)], capture_output=True, text=True, env=env, check=True
     )

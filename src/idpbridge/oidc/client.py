@@ -22,6 +22,7 @@ from pydantic import SecretStr
 from ..classify import ErrorRule, classify
 from ..errors import ConfigurationError, IdpBridgeError, MalformedResponse
 from ..http import HttpClient, Response, parse_json_object, redact_url
+from ..sheet import first_text
 
 __all__ = [
     "AUTH_METHODS",
@@ -115,12 +116,7 @@ ErrorHook = Callable[[IdpBridgeError, Mapping[str, Any]], IdpBridgeError]
 
 def oauth_error(body: Mapping[str, Any]) -> ErrorInfo:
     """RFC 6749 §5.2 fields of an error body (providers extend this for their own codes)."""
-    error = body.get("error")
-    description = body.get("error_description")
-    return ErrorInfo(
-        error=error if isinstance(error, str) and error else None,
-        description=description if isinstance(description, str) and description else None,
-    )
+    return ErrorInfo(error=first_text(body, ("error",)), description=first_text(body, ("error_description",)))
 
 
 class OAuthClient:

@@ -50,15 +50,37 @@ def _issuer_string(value: object, what: str) -> str:
     return value
 
 
-class ExactIssuer:
-    """Accept exactly one issuer string."""
+class _Frozen:
+    """Immutable after ``__init__`` (the policies are hashed and shared between token policies)."""
+
+    __slots__ = ()
+
+    def _set(self, name: str, value: object) -> None:
+        object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+
+class ExactIssuer(_Frozen):
+    """Accept exactly one issuer string.
+
+    ``discovery_issuer`` is where the discovery document is fetched from, when that differs from
+    the issuer (Cognito behind ``endpoint_url``); the document must still name ``issuer``.
+    """
 
     __slots__ = ("discovery_issuer", "issuer", "metadata_issuer")
+    issuer: str
+    discovery_issuer: str
+    metadata_issuer: str
 
-    def __init__(self, issuer: str) -> None:
-        self.issuer = _issuer_string(issuer, "issuer")
-        self.discovery_issuer = self.issuer
-        self.metadata_issuer = self.issuer
+    def __init__(self, issuer: str, *, discovery_issuer: str | None = None) -> None:
+        self._set("issuer", _issuer_string(issuer, "issuer"))
+        self._set("discovery_issuer", _issuer_string(discovery_issuer or self.issuer, "discovery issuer"))
+        self._set("metadata_issuer", self.issuer)
 
     def matches(self, iss: str, claims: Mapping[str, Any]) -> bool:
         return isinstance(iss, str) and iss == self.issuer
@@ -70,24 +92,31 @@ class ExactIssuer:
         return f"ExactIssuer({self.issuer!r})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, ExactIssuer) and other.issuer == self.issuer
+        return (
+            isinstance(other, ExactIssuer)
+            and other.issuer == self.issuer
+            and other.discovery_issuer == self.discovery_issuer
+        )
 
     def __hash__(self) -> int:
-        return hash((ExactIssuer, self.issuer))
+        return hash((ExactIssuer, self.issuer, self.discovery_issuer))
 
 
-class OneOfIssuers:
+class OneOfIssuers(_Frozen):
     """Accept any of a fixed set of issuer strings (each compared exactly)."""
 
     __slots__ = ("discovery_issuer", "issuers", "metadata_issuer")
+    issuers: frozenset[str]
+    discovery_issuer: str
+    metadata_issuer: str
 
     def __init__(self, *issuers: str, discovery_issuer: str | None = None) -> None:
         if not issuers:
             raise ConfigurationError("OneOfIssuers needs at least one issuer", field="issuer")
-        self.issuers: frozenset[str] = frozenset(_issuer_string(i, "issuer") for i in issuers)
+        self._set("issuers", frozenset(_issuer_string(i, "issuer") for i in issuers))
         first = issuers[0]
-        self.discovery_issuer = _issuer_string(discovery_issuer or first, "discovery issuer")
-        self.metadata_issuer = self.discovery_issuer
+        self._set("discovery_issuer", _issuer_string(discovery_issuer or first, "discovery issuer"))
+        self._set("metadata_issuer", self.discovery_issuer)
 
     def matches(self, iss: str, claims: Mapping[str, Any]) -> bool:
         return isinstance(iss, str) and iss in self.issuers
@@ -109,7 +138,7 @@ class OneOfIssuers:
         return hash((OneOfIssuers, self.issuers, self.discovery_issuer))
 
 
-class TenantIssuer:
+class TenantIssuer(_Frozen):
     """Multi-tenant issuer template, e.g. ``https://login.microsoftonline.com/{tenantid}/v2.0``.
 
     ``iss`` must equal the template with the token's ``tenant_claim`` substituted, and that
@@ -119,6 +148,11 @@ class TenantIssuer:
     """
 
     __slots__ = ("allowed_tenants", "discovery_issuer", "metadata_issuer", "template", "tenant_claim")
+    allowed_tenants: frozenset[str] | None
+    discovery_issuer: str
+    metadata_issuer: str
+    template: str
+    tenant_claim: str
 
     def __init__(
         self,
@@ -129,19 +163,17 @@ class TenantIssuer:
         allowed_tenants: Iterable[str] | None = None,
         metadata_issuer: str | None = None,
     ) -> None:
-        self.template = _issuer_string(template, "issuer template")
+        self._set("template", _issuer_string(template, "issuer template"))
         if self.template.count(_PLACEHOLDER) != 1:
             raise ConfigurationError(
                 f"issuer template must contain {_PLACEHOLDER} exactly once", field="issuer"
             )
-        self.discovery_issuer = _issuer_string(discovery_issuer, "discovery issuer")
-        self.metadata_issuer = _issuer_string(metadata_issuer or self.template, "metadata issuer")
-        self.tenant_claim = tenant_claim
+        self._set("discovery_issuer", _issuer_string(discovery_issuer, "discovery issuer"))
+        self._set("metadata_issuer", _issuer_string(metadata_issuer or self.template, "metadata issuer"))
+        self._set("tenant_claim", tenant_claim)
         if isinstance(allowed_tenants, str):
             raise ConfigurationError("allowed_tenants must be a collection of strings", field="tenants")
-        self.allowed_tenants: frozenset[str] | None = (
-            None if allowed_tenants is None else frozenset(allowed_tenants)
-        )
+        self._set("allowed_tenants", None if allowed_tenants is None else frozenset(allowed_tenants))
 
     def issuer_for(self, tenant: str) -> str:
         """The issuer string for ``tenant``."""
