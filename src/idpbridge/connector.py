@@ -8,9 +8,8 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
-import httpx
 from pydantic import SecretStr
 
 from ._deadline import deadline
@@ -37,6 +36,9 @@ from .outcomes import Outcome
 from .redis_cache import RedisCache
 from .replay import ReplayStore, claim_step, default_replay_store, probe_store, warn_no_shared_store
 from .sheet import ProviderSheet
+
+if TYPE_CHECKING:  # annotations only: idpbridge.http is the one module that uses httpx
+    import httpx
 
 __all__ = ["CheckReport", "CheckResult", "Connector", "SyncConnector"]
 
