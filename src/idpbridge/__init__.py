@@ -1,14 +1,20 @@
 """idpbridge — authenticate users against a legacy identity provider and migrate them.
 
-The public surface is everything in ``__all__``; modules whose names start with ``_`` are
-private.
+The application surface is everything in ``__all__``; connector authors use :mod:`idpbridge.kit`.
+Modules whose names start with ``_`` are private. The author names that used to be exported here
+(``Connector``, ``ConnectorPlugin``, …) still import from ``idpbridge`` with a
+:class:`DeprecationWarning` until the next minor version.
 """
 
+import importlib
+import warnings
+from typing import TYPE_CHECKING, Any
+
 from ._api import Connectors, connect, load
-from ._version import PLUGIN_API_VERSION, __version__
-from .config import ConnectorConfig, TimeoutSettings
-from .connector import CheckReport, CheckResult, Connector, SyncConnector
-from .continuation import Continuation, ContinuationKeys
+from ._version import __version__
+from .config import TimeoutSettings
+from .connector import CheckReport, SyncConnector
+from .continuation import ContinuationKeys
 from .errors import (
     AccountDisabled,
     AccountLocked,
@@ -48,10 +54,18 @@ from .methods import (
     VerifyOTP,
 )
 from .outcomes import Authenticated, CodeSent, InputField, InputRequired, Outcome, RedirectRequired
-from .registry import ConnectorInfo, ConnectorPlugin, Registry
+from .registry import ConnectorInfo
+
+if TYPE_CHECKING:  # the deprecated author names, for type checkers (see __getattr__)
+    from ._version import PLUGIN_API_VERSION as PLUGIN_API_VERSION
+    from .config import ConnectorConfig as ConnectorConfig
+    from .connector import CheckResult as CheckResult
+    from .connector import Connector as Connector
+    from .continuation import Continuation as Continuation
+    from .registry import ConnectorPlugin as ConnectorPlugin
+    from .registry import Registry as Registry
 
 __all__ = [
-    "PLUGIN_API_VERSION",
     "TOTP",
     "AccountDisabled",
     "AccountLocked",
@@ -59,17 +73,12 @@ __all__ = [
     "Authenticated",
     "AuthenticationFailed",
     "CheckReport",
-    "CheckResult",
     "ClaimSource",
     "CodeSent",
     "ConfigurationError",
-    "Connector",
-    "ConnectorConfig",
     "ConnectorInfo",
-    "ConnectorPlugin",
     "Connectors",
     "ConsentRequired",
-    "Continuation",
     "ContinuationKeys",
     "ExpiredCode",
     "ExternalToken",
@@ -94,7 +103,6 @@ __all__ = [
     "ProviderUnavailable",
     "RateLimited",
     "RedirectRequired",
-    "Registry",
     "Request",
     "StartOIDC",
     "StartOTP",
@@ -118,3 +126,29 @@ def list_connectors() -> list[ConnectorInfo]:
     from .registry import default_registry
 
     return default_registry().list()
+
+
+#: Author names moved to :mod:`idpbridge.kit` -> the module that defines them.
+_MOVED_TO_KIT: dict[str, str] = {
+    "PLUGIN_API_VERSION": "._version",
+    "CheckResult": ".connector",
+    "Connector": ".connector",
+    "ConnectorConfig": ".config",
+    "ConnectorPlugin": ".registry",
+    "Continuation": ".continuation",
+    "Registry": ".registry",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MOVED_TO_KIT.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    where = "idpbridge.registry" if name == "Registry" else "idpbridge.kit"
+    warnings.warn(
+        f"idpbridge.{name} is for connector authors and moved to {where}; importing it from "
+        "idpbridge is deprecated and stops working in the next minor version",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return getattr(importlib.import_module(module, __name__), name)

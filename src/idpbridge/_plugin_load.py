@@ -158,6 +158,8 @@ def load_checked(entry: Entry, plugin: ConnectorPlugin) -> type[Connector[Any]]:
             f"connector {terminal_safe(name)!r} was built for plugin API {'.'.join(map(str, cls_version))}",
             code="plugin.incompatible",
         )
+    if plugin.sheet is not None and getattr(cls, "sheet", None) is plugin.sheet and plugin.name == name:
+        return cls  # descriptor and class read one sheet: nothing can disagree
     cls_name = getattr(cls, "name", None)
     if cls_name != name:
         shown = terminal_safe(cls_name, limit=64) if isinstance(cls_name, str) else cls_name

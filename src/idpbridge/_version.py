@@ -4,4 +4,4 @@ __version__ = "0.1.0"
 
 #: The connector-plugin API this SDK speaks, as ``(major, minor)``. A plugin built for the
 #: same major and an equal or lower minor version loads; anything else is refused.
-PLUGIN_API_VERSION: tuple[int, int] = (1, 0)
+PLUGIN_API_VERSION: tuple[int, int] = (1, 1)

@@ -29,6 +29,7 @@ from pydantic import (
 from .errors import ConfigurationError
 from .http import HttpPolicy, RetryPolicy, Timeouts, require_secure_url
 from .methods import Method
+from .sheet import ProviderSheet
 
 __all__ = [
     "ConfigSections",
@@ -83,6 +84,14 @@ class ConnectorConfig(BaseModel):
 
     supported_methods: ClassVar[frozenset[Method]] = frozenset()
     endpoint_names: ClassVar[frozenset[str]] = frozenset()
+    #: The provider's data sheet; when a subclass sets it, ``supported_methods`` comes from it.
+    sheet: ClassVar[ProviderSheet | None] = None
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if "sheet" in cls.__dict__ and cls.sheet is not None:
+            cls.supported_methods = cls.sheet.methods
 
     methods: frozenset[Method] | None = Field(
         None, description="Methods to enable; defaults to every method the connector supports."

@@ -8,9 +8,8 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
-import httpx
 from pydantic import SecretStr
 
 from ._deadline import deadline
@@ -36,6 +35,10 @@ from .methods import (
 from .outcomes import Outcome
 from .redis_cache import RedisCache
 from .replay import ReplayStore, claim_step, default_replay_store, probe_store, warn_no_shared_store
+from .sheet import ProviderSheet
+
+if TYPE_CHECKING:  # annotations only: idpbridge.http is the one module that uses httpx
+    import httpx
 
 __all__ = ["CheckReport", "CheckResult", "Connector", "SyncConnector"]
 
@@ -107,8 +110,17 @@ class Connector(Generic[ConfigT]):
     Config: ClassVar[type[ConnectorConfig]] = ConnectorConfig
     #: The plugin API this connector was written against.
     api_version: ClassVar[tuple[int, int]] = PLUGIN_API_VERSION
+    #: The provider's data sheet; a subclass that sets it gets ``name``, ``title`` and ``methods``
+    #: from it (and should set ``Config.sheet`` to the same sheet).
+    sheet: ClassVar[ProviderSheet | None] = None
 
     config: ConfigT
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        sheet = cls.__dict__.get("sheet")
+        if sheet is not None:
+            cls.name, cls.title, cls.methods = sheet.name, sheet.title, sheet.methods
 
     def __init__(
         self,

@@ -55,6 +55,7 @@ from .methods import Method
 
 if TYPE_CHECKING:
     from .connector import Connector
+    from .sheet import ProviderSheet
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -92,6 +93,8 @@ class ConnectorPlugin:
     extra: str | None = None
     install_hint: str | None = None
     description: str = ""
+    #: The :class:`~idpbridge.kit.ProviderSheet` it was built from (:meth:`ProviderSheet.plugin`).
+    sheet: ProviderSheet | None = dataclasses.field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         """Check every field; a wrong type or shape raises ``PluginError(code="plugin.invalid")``."""

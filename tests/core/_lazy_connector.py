@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from idpbridge import Connector, ConnectorConfig, Method
+from idpbridge import Method
+from idpbridge.kit import Connector, ConnectorConfig
 
 IMPORTED = True
 

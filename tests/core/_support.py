@@ -13,9 +13,6 @@ from pydantic import Field, SecretStr
 
 from idpbridge import (
     Authenticated,
-    Connector,
-    ConnectorConfig,
-    ConnectorPlugin,
     FinishOIDC,
     FlowError,
     Identity,
@@ -29,6 +26,7 @@ from idpbridge import (
     TokenSet,
 )
 from idpbridge.continuation import Continuation
+from idpbridge.kit import Connector, ConnectorConfig, ConnectorPlugin
 from idpbridge.registry import ENTRY_POINT_GROUP, Registry
 
 CLIENT_SECRET = "demo-client-secret-9f8e7d6c5b4a"

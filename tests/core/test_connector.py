@@ -15,8 +15,6 @@ from idpbridge import (
     Authenticated,
     CheckReport,
     ConfigurationError,
-    Connector,
-    ConnectorConfig,
     ContinuationKeys,
     ExternalToken,
     FinishOIDC,
@@ -32,6 +30,7 @@ from idpbridge import (
     VerifyOTP,
 )
 from idpbridge.continuation import Continuation
+from idpbridge.kit import Connector, ConnectorConfig
 from idpbridge.methods import InvalidRequest
 from idpbridge.registry import Registry
 

@@ -180,13 +180,14 @@ def test_example_from_a_toml_file(tmp_path: Path) -> None:
 # -- listing imports no heavy dependency --------------------------------------------------------
 
 FAKE_COGNITO_PLUGIN = """
-from idpbridge import ConnectorPlugin
+from idpbridge.kit import ConnectorPlugin
 PLUGIN = ConnectorPlugin(name="fakecognito", title="Cognito-like", methods=frozenset({"password"}),
                          connector="fake_cognito_impl:FakeCognito", requires=("boto3",), extra="cognito")
 """
 FAKE_COGNITO_IMPL = """
 import boto3  # the heavy dependency: must load only when the connector is used
-from idpbridge import Connector, ConnectorConfig, Method
+from idpbridge import Method
+from idpbridge.kit import Connector, ConnectorConfig
 
 class FakeCognito(Connector[ConnectorConfig]):
     name = "fakecognito"

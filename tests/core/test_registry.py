@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 import idpbridge
-from idpbridge import ConnectorPlugin, Method, PluginError
+from idpbridge import Method, PluginError
 from idpbridge._version import PLUGIN_API_VERSION
+from idpbridge.kit import ConnectorPlugin
 from idpbridge.registry import Registry, api_compatible
 
 from . import _support

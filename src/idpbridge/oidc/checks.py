@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import functools
 import secrets
-import time
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
 from ..classify import AUTHORIZATION_CODE, PASSWORD
 from ..connector import CheckResult
-from ..errors import AuthenticationFailed, ConfigurationError, IdpBridgeError, ProviderUnavailable, sanitize
+from ..errors import AuthenticationFailed, ConfigurationError, IdpBridgeError, ProviderUnavailable
 from ..methods import Method, Password
+from ..probes import Probe, timed_probe
 from .discovery import discovery_url
 from .metadata import ProviderMetadata
 
@@ -33,19 +32,6 @@ __all__ = ["run_checks"]
 
 #: Where the client-credential probe claims to redirect; any syntactically valid URI will do.
 PROBE_REDIRECT_URI = "http://127.0.0.1/idpbridge-check"
-
-Probe = Callable[[], Awaitable[tuple[bool, str]]]
-
-
-async def _timed(name: str, probe: Probe) -> CheckResult:
-    started = time.perf_counter()
-    try:
-        ok, detail = await probe()
-    except IdpBridgeError as exc:
-        ok, detail = False, f"{type(exc).__name__}: {exc.message}"
-    except Exception as exc:  # a failed probe is a finding, never an exception
-        ok, detail = False, f"{type(exc).__name__}: {sanitize(exc, limit=150)}"
-    return CheckResult(name, ok, sanitize(detail), round((time.perf_counter() - started) * 1e3, 1))
 
 
 async def run_checks(conn: OIDCConnector) -> list[CheckResult]:
@@ -66,7 +52,7 @@ async def run_checks(conn: OIDCConnector) -> list[CheckResult]:
             return False, f"issuer {md.issuer}: PKCE S256 is not supported"
         return True, f"issuer {md.issuer}; token endpoint {md.token_endpoint}"
 
-    results = [await _timed("discovery", discovery)]
+    results = [await timed_probe("discovery", discovery)]
     if not found:
         return [
             *results,
@@ -143,7 +129,7 @@ async def run_checks(conn: OIDCConnector) -> list[CheckResult]:
         *((n, _optional_probe(conn, md, n)) for n in _optional_probes(conn)),
         ("clock", clock),
     ):
-        results.append(await _timed(name, probe))
+        results.append(await timed_probe(name, probe))
     return results
 
 

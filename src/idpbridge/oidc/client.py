@@ -19,9 +19,10 @@ from typing import Any, Literal
 
 from pydantic import SecretStr
 
-from ..classify import ErrorRule, classify
+from ..classify import ErrorInfo, ErrorRule, classify
 from ..errors import ConfigurationError, IdpBridgeError, MalformedResponse
 from ..http import HttpClient, Response, parse_json_object, redact_url
+from ..sheet import first_text
 
 __all__ = [
     "AUTH_METHODS",
@@ -99,15 +100,6 @@ def choose_auth_method(
     )
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class ErrorInfo:
-    """The machine-readable parts of an error answer."""
-
-    error: str | None = None
-    description: str | None = None
-    provider_code: str | None = None
-
-
 ErrorParser = Callable[[Mapping[str, Any]], ErrorInfo]
 #: Refines a classified error using the raw error body (e.g. seals an Auth0/Okta ``mfa_token``).
 ErrorHook = Callable[[IdpBridgeError, Mapping[str, Any]], IdpBridgeError]
@@ -115,12 +107,7 @@ ErrorHook = Callable[[IdpBridgeError, Mapping[str, Any]], IdpBridgeError]
 
 def oauth_error(body: Mapping[str, Any]) -> ErrorInfo:
     """RFC 6749 §5.2 fields of an error body (providers extend this for their own codes)."""
-    error = body.get("error")
-    description = body.get("error_description")
-    return ErrorInfo(
-        error=error if isinstance(error, str) and error else None,
-        description=description if isinstance(description, str) and description else None,
-    )
+    return ErrorInfo(error=first_text(body, ("error",)), description=first_text(body, ("error_description",)))
 
 
 class OAuthClient:

@@ -16,8 +16,10 @@ from ..config import ConnectorConfig
 from ..errors import ConfigurationError
 from ..http import require_secure_url
 from ..methods import Method
+from ..sheet import ProviderSheet
 from .idtoken import EXTERNAL_MAX_IAT_AGE, FLOW_MAX_IAT_AGE
 from .metadata import ENDPOINT_FIELDS
+from .plugin import SHEET as OIDC_SHEET
 from .urls import secure_url
 
 __all__ = ["ENDPOINT_NAMES", "DerivedIssuerConfig", "FixedIssuerConfig", "OIDCConfig"]
@@ -42,7 +44,7 @@ class OIDCConfig(ConnectorConfig):
     may yield an identity from UserInfo alone (the code flow always requires one).
     """
 
-    supported_methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN})
+    sheet: ClassVar[ProviderSheet | None] = OIDC_SHEET
     default_methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.TOKEN})
     endpoint_names: ClassVar[frozenset[str]] = ENDPOINT_NAMES
 
@@ -97,6 +99,29 @@ class OIDCConfig(ConnectorConfig):
         "preferred_username", description="Claim an ExternalToken username must equal exactly."
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_sheet(cls, data: Any) -> Any:
+        """The sheet's issuer rule and default client authentication, before field validation."""
+        sheet = cls.sheet
+        if sheet is None or not isinstance(data, Mapping):
+            return data
+        out = sheet.issuer.apply(data) if sheet.issuer is not None else dict(data)
+        if (
+            sheet.default_auth_method
+            and out.get("token_endpoint_auth_method") is None
+            and out.get("client_secret")
+        ):
+            out["token_endpoint_auth_method"] = sheet.default_auth_method
+        return out
+
+    @model_validator(mode="after")
+    def _check_sandbox_issuer(self) -> Self:
+        sheet = type(self).sheet
+        if sheet is not None and sheet.issuer is not None:
+            sheet.issuer.check_sandbox(self.issuer, self.endpoints)
+        return self
+
     @field_validator("issuer")
     @classmethod
     def _secure_issuer(cls, value: str) -> str:
@@ -133,7 +158,9 @@ class OIDCConfig(ConnectorConfig):
 
 
 class DerivedIssuerConfig(OIDCConfig):
-    """Base of provider configs whose ``issuer`` follows from other fields (Entra, OneLogin, PingOne).
+    """Base of provider configs whose ``issuer`` follows from other fields (Entra, PingOne).
+
+    Transitional: removed once every provider uses the sheet (:class:`~idpbridge.kit.IssuerRule`).
 
     Giving ``issuer`` is refused; :meth:`derive_issuer` fills it in before field validation.
     """
@@ -168,7 +195,9 @@ class DerivedIssuerConfig(OIDCConfig):
 
 
 class FixedIssuerConfig(OIDCConfig):
-    """Base of configs for an IdP with one well-known issuer (Google, Apple, Meta).
+    """Base of configs for an IdP with one well-known issuer (Apple, Meta).
+
+    Transitional: removed once every provider uses the sheet (``IssuerRule.fixed``).
 
     ``issuer`` defaults to :attr:`fixed_issuer`; another one is for sandboxes only and must come
     with :attr:`sandbox_endpoints` in ``endpoints`` (:meth:`check_sandbox_issuer`). Such IdPs

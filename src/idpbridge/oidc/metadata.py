@@ -11,12 +11,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigurationError, MalformedResponse
 from ..http import require_secure_url
 
-__all__ = ["ENDPOINT_FIELDS", "ProviderMetadata"]
+if TYPE_CHECKING:
+    from ..sheet import ProviderSheet
+
+__all__ = ["ENDPOINT_FIELDS", "ProviderMetadata", "static_metadata"]
 
 #: The endpoint URLs of :class:`ProviderMetadata` (and of a config's ``endpoints`` overrides).
 ENDPOINT_FIELDS = (
@@ -155,3 +158,17 @@ def _secure(url: str, name: str, error: type[ConfigurationError] | type[Malforme
         if error is ConfigurationError:
             raise ConfigurationError(exc.message, field=name) from None
         raise MalformedResponse(f"discovery field {exc.message}", code="provider.metadata") from None
+
+
+def static_metadata(sheet: ProviderSheet, issuer: str, **values: str) -> ProviderMetadata:
+    """Metadata from a sheet's endpoint templates (``{issuer}`` and ``values`` filled in).
+
+    For IdPs without a discovery document; ``endpoints.*`` in the config still override entries.
+    """
+    fields: dict[str, Any] = {
+        name: template.format_map({"issuer": issuer, **values}) for name, template in sheet.endpoints.items()
+    }
+    fields.update(sheet.endpoint_metadata)
+    for name in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
+        fields.setdefault(name, None)
+    return ProviderMetadata(issuer=issuer, **fields)

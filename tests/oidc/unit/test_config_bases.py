@@ -25,6 +25,21 @@ def build_config(cls: type[Any], fields: dict[str, Any]) -> Any:
     return _build(cls, fields, connector="c1")
 
 
+def is_derived(cls: type[Any]) -> bool:
+    rule = cls.sheet.issuer if cls.sheet is not None else None
+    return rule.kind == "derived" if rule is not None else issubclass(cls, DerivedIssuerConfig)
+
+
+def fixed_rule(cls: type[Any]) -> tuple[str, tuple[str, ...]]:
+    """``(issuer, sandbox endpoints)`` of a fixed-issuer config (sheet rule or transitional base)."""
+    rule = cls.sheet.issuer if cls.sheet is not None else None
+    if rule is not None:
+        assert rule.kind == "fixed"
+        return rule.template, rule.sandbox_endpoints
+    assert issubclass(cls, FixedIssuerConfig)
+    return cls.fixed_issuer, cls.sandbox_endpoints
+
+
 def refused(cls: type[Any], **fields: Any) -> ConfigurationError:
     with pytest.raises(ConfigurationError) as exc:
         build_config(cls, fields)
@@ -40,7 +55,7 @@ def refused(cls: type[Any], **fields: Any) -> ConfigurationError:
     ],
 )
 def test_a_derived_issuer_cannot_be_given(cls: type[Any], fields: dict[str, Any], source: str) -> None:
-    assert issubclass(cls, DerivedIssuerConfig)
+    assert is_derived(cls)
     config = build_config(cls, {**fields, "client_id": "c"})
     assert config.issuer.startswith("https://")
     err = refused(cls, **fields, client_id="c", issuer=config.issuer)
@@ -61,15 +76,15 @@ def test_a_derived_issuer_cannot_be_given(cls: type[Any], fields: dict[str, Any]
 def test_a_fixed_issuer_defaults_and_a_sandbox_needs_its_endpoints(
     cls: type[Any], extra: dict[str, Any], needed: str
 ) -> None:
-    assert issubclass(cls, FixedIssuerConfig)
+    issuer, sandbox_endpoints = fixed_rule(cls)
     fields = {"client_id": "c", **extra}
     config = build_config(cls, fields)
-    assert config.issuer == cls.fixed_issuer
+    assert config.issuer == issuer
     assert config.username_claim == "email"
     assert config.enabled_methods == {Method.OIDC, Method.TOKEN}
     err = refused(cls, **fields, issuer=SANDBOX)
     assert f"issuer: set only for a sandbox, together with {needed}" in err.message
-    endpoints = {name: f"{SANDBOX}/{name}" for name in cls.sandbox_endpoints}
+    endpoints = {name: f"{SANDBOX}/{name}" for name in sandbox_endpoints}
     assert build_config(cls, {**fields, "issuer": SANDBOX, "endpoints": endpoints}).issuer == SANDBOX
 
 

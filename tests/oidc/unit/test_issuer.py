@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from idpbridge.errors import ConfigurationError
@@ -89,3 +91,29 @@ def test_equality_and_repr() -> None:
     assert "https://a" in repr(ExactIssuer("https://a"))
     with pytest.raises(ConfigurationError):
         ExactIssuer("")
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        ExactIssuer("https://op.example.com"),
+        OneOfIssuers("https://a.example", "a.example"),
+        TenantIssuer(
+            "https://login.example/{tenantid}/v2.0", discovery_issuer="https://login.example/common/v2.0"
+        ),
+    ],
+)
+def test_issuer_policies_are_immutable_so_their_hash_holds(policy: Any) -> None:
+    before = hash(policy)
+    with pytest.raises(AttributeError, match="immutable"):
+        policy.discovery_issuer = "https://elsewhere.example"
+    assert hash(policy) == before
+
+
+def test_an_exact_issuer_can_be_discovered_elsewhere() -> None:
+    policy = ExactIssuer("https://issuer.example", discovery_issuer="http://127.0.0.1:9/pool")
+    assert (policy.discovery_issuer, policy.metadata_issuer) == (
+        "http://127.0.0.1:9/pool",
+        "https://issuer.example",
+    )
+    assert policy != ExactIssuer("https://issuer.example")

@@ -28,12 +28,14 @@ from idpbridge import (
 )
 from idpbridge.classify import AUTHORIZE, PASSWORD, classify
 from idpbridge.methods import Password
-from idpbridge.providers.auth0.errors import RULES, auth0_error
+from idpbridge.providers.auth0.errors import RULES
+from idpbridge.providers.auth0.sheet import SHEET
 from tests.support.mfa import sealed_mfa_required
 from tests.support.providers import Connectors
 
 from .conftest import ISSUER, REALM
 
+auth0_error = SHEET.parse_error
 REALM_GRANT = "http://auth0.com/oauth/grant-type/password-realm"
 
 

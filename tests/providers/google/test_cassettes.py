@@ -209,6 +209,8 @@ async def test_no_secret_in_logs_or_repr(
 
 
 def test_issuer_rule_is_exact_pair() -> None:
-    from idpbridge.providers.google.endpoints import ISSUERS
+    from idpbridge.providers.google.sheet import SHEET
 
-    assert ISSUERS == ("https://accounts.google.com", "accounts.google.com")
+    rule = SHEET.issuer
+    assert rule is not None
+    assert (rule.template, *rule.spellings) == ("https://accounts.google.com", "accounts.google.com")

@@ -12,8 +12,9 @@ from idpbridge import (
     InvalidCode,
     InvalidCredentials,
     Password,
-    Registry,
 )
+from idpbridge.registry import Registry
+from idpbridge.replay import MemoryReplayStore
 
 USERS = {"jane": "s3cret", "carol": "pa55word"}  # carol has TOTP enabled
 USER = {"id": "u-1", "login": "jane", "email": "jane@acme.test", "email_verified": True}
@@ -44,7 +45,12 @@ async def connector():
     async with (
         httpx.AsyncClient(transport=httpx.MockTransport(acme)) as client,
         idpbridge.connect(
-            "acme", domain="id.acme.test", api_key="test-key", http_client=client, continuation_keys=keys
+            "acme",
+            domain="id.acme.test",
+            api_key="test-key",
+            http_client=client,
+            continuation_keys=keys,
+            replay_store=MemoryReplayStore(),  # one process serves every flow in these tests
         ) as conn,
     ):
         yield conn

@@ -12,7 +12,8 @@ field                        meaning
                              ``Username-Password-Authentication``; without it the ``password``
                              grant uses the tenant's Default Directory
 ``audience``                 API identifier sent with authorization and password requests
-``issuer``                   derived: ``https://{domain}/`` (trailing slash included)
+``issuer``                   derived: ``https://{domain}/`` (trailing slash included; see
+                             :mod:`.sheet`)
 ===========================  ====================================================================
 
 Every field of :class:`~idpbridge.oidc.OIDCConfig` applies as well. Groups and roles are custom
@@ -22,14 +23,14 @@ Every field of :class:`~idpbridge.oidc.OIDCConfig` applies as well. Groups and r
 
 from __future__ import annotations
 
-from typing import Any
+from typing import ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator
 
-from ...oidc.config import OIDCConfig
+from ...kit import OIDCConfig, ProviderSheet
 from ...oidc.urls import base_url
-from .wire import DEFAULT_AUTH_METHOD, issuer_for
+from .sheet import SHEET
 
 __all__ = ["Auth0Config"]
 
@@ -45,6 +46,8 @@ def _plain(value: str | None, what: str) -> str | None:
 class Auth0Config(OIDCConfig):
     """Settings of one Auth0 application (see the module docstring)."""
 
+    sheet: ClassVar[ProviderSheet | None] = SHEET
+
     domain: str = Field(description="Tenant domain (acme.us.auth0.com) or custom domain.")
     realm: str | None = Field(
         None,
@@ -52,21 +55,6 @@ class Auth0Config(OIDCConfig):
         description="Database connection for the password-realm grant (alias: connection).",
     )
     audience: str | None = Field(None, description="API identifier (audience) to request tokens for.")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _derive(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        if data.get("issuer") is None:
-            try:
-                issuer = issuer_for(base_url(data["domain"], what="domain"))
-            except (KeyError, TypeError, ValueError):  # reported by the field validator
-                issuer = "https://auth0.invalid/"
-            data = {**data, "issuer": issuer}
-        if data.get("token_endpoint_auth_method") is None and data.get("client_secret"):
-            data = {**data, "token_endpoint_auth_method": DEFAULT_AUTH_METHOD}
-        return data
 
     @field_validator("domain")
     @classmethod

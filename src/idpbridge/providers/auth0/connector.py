@@ -1,18 +1,13 @@
-"""The Auth0 connector: the generic OIDC engine with Auth0's issuer, grants and error table."""
+"""The Auth0 connector: the OIDC engine with Auth0's sheet, plus its grant parameters."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from ...classify import ErrorRule
-from ...methods import Method, Password, StartOIDC
-from ...oidc.claims import ClaimMap
-from ...oidc.client import ErrorInfo
-from ...oidc.connector import OIDCConnector
+from ...kit import EngineHooks, OIDCConnector
+from ...methods import Password, StartOIDC
 from .config import Auth0Config
-from .errors import RULES, auth0_error
-from .wire import PASSWORD_GRANT, PASSWORD_REALM_GRANT
+from .sheet import PASSWORD_GRANT, PASSWORD_REALM_GRANT, SHEET
 
 __all__ = ["Auth0Connector"]
 
@@ -24,22 +19,9 @@ class Auth0Connector(OIDCConnector):
     whose ``continuation`` seals Auth0's ``mfa_token`` for the ``totp`` method.
     """
 
-    name: ClassVar[str] = "auth0"
-    title: ClassVar[str] = "Auth0"
-    methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN})
+    sheet = SHEET
     Config: ClassVar[type[Auth0Config]] = Auth0Config
-    error_rules: ClassVar[tuple[ErrorRule, ...]] = RULES
-    #: §3.6: ``sub`` is ``{connection strategy}|{id}``; ``nickname`` is the login name; Auth0
-    #: Organizations put ``org_id`` in tokens. Groups/roles are namespaced Action claims (map them
-    #: with ``claim_mapping``).
-    claim_map: ClassVar[ClaimMap] = ClaimMap(username="nickname", tenant="org_id")
-    probe_password_grant: ClassVar[bool] = True
-
     config: Auth0Config
-
-    def parse_error(self, body: Mapping[str, Any]) -> ErrorInfo:
-        """Auth0's error fields (``error``/``errorCode``/``code`` and their descriptions)."""
-        return auth0_error(body)
 
     def authorize_params(self, request: StartOIDC) -> dict[str, str]:
         """``audience`` (when configured), then the config's and the request's parameters."""
@@ -52,13 +34,9 @@ class Auth0Connector(OIDCConnector):
 
     def password_params(self, request: Password) -> dict[str, str]:
         """``realm`` and ``audience``, when configured."""
-        params: dict[str, str] = {}
-        if self.config.realm:
-            params["realm"] = self.config.realm
-        if self.config.audience:
-            params["audience"] = self.config.audience
-        return params
+        params = {"realm": self.config.realm, "audience": self.config.audience}
+        return {key: value for key, value in params.items() if value}
 
-    def default_tenant(self) -> str:
+    def engine_hooks(self) -> EngineHooks:
         """The tenant (or custom) domain, when the token names no Auth0 Organization."""
-        return self.config.tenant_host
+        return EngineHooks(default_tenant=self.config.tenant_host)

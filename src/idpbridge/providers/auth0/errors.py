@@ -1,10 +1,10 @@
-"""Auth0 error answers: field names and the classification table (``reference/providers.md`` §3.5, §12).
+"""Auth0 error answers: the classification table (https://auth0.com/docs/api/authentication#errors).
 
 Auth0 classifies by ``error`` plus ``error_description`` (its Swift SDK does the same); HTTP
 statuses are not reliable (wrong password is 403, not 400). Some endpoints use ``errorCode``/
-``message`` or ``code``/``description`` instead; :func:`auth0_error` reads them in
+``message`` or ``code``/``description`` instead; the sheet's ``error_fields`` read them in
 auth0-python's order. :data:`RULES` is tried first, then the standard OAuth rules. Rows marked
-UNCONFIRMED are best guesses to check against a live tenant (§15).
+UNCONFIRMED are best guesses to check against a live tenant.
 
 Where the reference files a refusal by a Rule/Action (``access_denied``, ``unauthorized``) under
 "provider error", idpbridge raises :class:`~idpbridge.AuthenticationFailed`: the IdP worked and
@@ -13,10 +13,6 @@ decided not to sign the user in, and its message (sanitized) says why.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from ...classify import PASSWORD, STANDARD_OAUTH_RULES, ErrorRule
 from ...errors import (
     AccountDisabled,
     AccountLocked,
@@ -30,27 +26,11 @@ from ...errors import (
     ProviderError,
     RateLimited,
 )
-from ...oidc.client import ErrorInfo
+from ...kit import PASSWORD, STANDARD_OAUTH_RULES, ErrorRule
 
-__all__ = ["RULES", "auth0_error"]
+__all__ = ["RULES"]
 
 _WRONG_PASSWORD = "Wrong email or password."
-
-
-def _first(body: Mapping[str, Any], *keys: str) -> str | None:
-    for key in keys:
-        value = body.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return None
-
-
-def auth0_error(body: Mapping[str, Any]) -> ErrorInfo:
-    """``error`` (or ``errorCode``/``code``) and ``error_description`` (or ``message``/``description``)."""
-    return ErrorInfo(
-        error=_first(body, "error", "errorCode", "code"),
-        description=_first(body, "error_description", "message", "description"),
-    )
 
 
 def _locked(error: str) -> ErrorRule:

@@ -106,9 +106,7 @@ class CognitoConnector(OIDCConnector):
     def issuer_policy(self) -> IssuerPolicy:
         """Exactly the pool issuer; its documents are fetched from :attr:`CognitoConfig.keys_base`
         (the issuer itself, unless ``endpoint_url`` points elsewhere)."""
-        policy = ExactIssuer(self.config.issuer)
-        policy.discovery_issuer = self.config.keys_base
-        return policy
+        return ExactIssuer(self.config.issuer, discovery_issuer=self.config.keys_base)
 
     async def metadata(self) -> ProviderMetadata:
         """Discovery at the pool issuer; OAuth endpoints on the Hosted UI domain; the pool JWKS."""

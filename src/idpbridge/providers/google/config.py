@@ -26,8 +26,8 @@ from typing import Any, ClassVar, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from ...oidc.config import FixedIssuerConfig
-from .endpoints import ISSUER
+from ...kit import OIDCConfig, ProviderSheet
+from .sheet import ISSUER, SHEET
 
 __all__ = ["GoogleConfig"]
 
@@ -36,12 +36,13 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _DOMAIN = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})+")
 
 
-class GoogleConfig(FixedIssuerConfig):
+class GoogleConfig(OIDCConfig):
     """Settings of one Google OAuth client. See the module docstring for the fields."""
 
-    fixed_issuer: ClassVar[str] = ISSUER
+    sheet: ClassVar[ProviderSheet | None] = SHEET
 
     issuer: str = Field(ISSUER, description="Leave unset; tests and sandboxes only.")
+    username_claim: str = Field("email", description="Claim an ExternalToken username must equal.")
     hosted_domain: tuple[str, ...] = Field(
         (), description="Google Workspace domain(s) allowed to sign in (checked on the hd claim)."
     )
@@ -73,5 +74,4 @@ class GoogleConfig(FixedIssuerConfig):
     def _check_google(self) -> Self:
         if self.allow_symmetric_id_tokens:
             raise ValueError("allow_symmetric_id_tokens: Google signs ID tokens with RS256 only")
-        self.check_sandbox_issuer()
         return self

@@ -1,15 +1,16 @@
 """Google error classification: Google's rows first, then the standard OAuth table.
 
-Sources: ``reference/providers.md`` §9.5 and §12 (googleworkspace/go-samples#85 for
-``Malformed auth code``; openshift/cluster-authentication-operator#248 for the password grant).
+Sources: https://developers.google.com/identity/protocols/oauth2/web-server#handlingresponse
+(googleworkspace/go-samples#85 for ``Malformed auth code``;
+openshift/cluster-authentication-operator#248 for the password grant).
 Google shows most authorization errors (bad redirect URI, unknown client) on its own page rather
 than redirecting; the callback rows below are the ones that do come back.
 """
 
 from __future__ import annotations
 
-from ...classify import AUTHORIZATION_CODE, AUTHORIZE, STANDARD_OAUTH_RULES, ErrorRule
 from ...errors import ConfigurationError, ConsentRequired, ExpiredCode, InvalidCode
+from ...kit import AUTHORIZATION_CODE, AUTHORIZE, STANDARD_OAUTH_RULES, ErrorRule
 
 __all__ = ["RULES"]
 
@@ -23,7 +24,7 @@ RULES: tuple[ErrorRule, ...] = (
         raises=InvalidCode,
         message="the authorization code is malformed",
     ),
-    # Spent or expired codes: "Bad Request" (UNCONFIRMED description, reference §15 item 28).
+    # Spent or expired codes: "Bad Request" (UNCONFIRMED description).
     ErrorRule(
         error="invalid_grant",
         context=AUTHORIZATION_CODE,

@@ -5,16 +5,8 @@ This module is only the plugin descriptor; the connector loads when a ``onelogin
 
 from __future__ import annotations
 
-from ...methods import Method
-from ...registry import ConnectorPlugin
+from .sheet import SHEET
 
 __all__ = ["PLUGIN"]
 
-PLUGIN = ConnectorPlugin(
-    name="onelogin",
-    title="OneLogin",
-    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN}),
-    connector="idpbridge.providers.onelogin.connector:OneLoginConnector",
-    extra="onelogin",
-    description="OneLogin OIDC v2: code + PKCE or the password grant (one connector per app).",
-)
+PLUGIN = SHEET.plugin(connector="idpbridge.providers.onelogin.connector:OneLoginConnector")

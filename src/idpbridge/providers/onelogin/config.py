@@ -1,9 +1,6 @@
-"""Configuration of the ``onelogin`` connector: hosts, the issuer rule, and the auth-method conflict.
+"""Configuration of the ``onelogin`` connector: account fields and the auth-method conflict.
 
-Issuer (exact): ``https://{subdomain}.onelogin.com/oidc/2``; with a custom domain,
-``{base_url}/oidc/2``. The legacy v1 hosts (``openid-connect[-eu].onelogin.com/oidc``) were
-removed on 2021-04-20. Source: ``reference/providers.md`` §7.1-7.3 (OneLogin provider-config,
-authorization-code and password-grant pages).
+The issuer follows from ``subdomain`` (or ``base_url``) by the rule in :mod:`.sheet`.
 
 A OneLogin app has **one** token-endpoint authentication method. The code flow uses *Basic*
 (or *None (PKCE)* for a public client); the password grant is documented with *POST*. One
@@ -21,21 +18,12 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from ...errors import ConfigurationError
-from ...http import require_secure_url
-from ...methods import Method
-from ...oidc.config import DerivedIssuerConfig
+from ...kit import Method, OIDCConfig, ProviderSheet
 from ...oidc.urls import secure_url
+from .sheet import LEGACY_V1_HOSTS, REGION_HOSTS, SHEET
 
-__all__ = ["ISSUER_PATH", "LEGACY_V1_HOSTS", "REGION_HOSTS", "OneLoginConfig"]
+__all__ = ["LEGACY_V1_HOSTS", "REGION_HOSTS", "OneLoginConfig"]
 
-#: Region -> parent domain of ``{subdomain}.<domain>``. UNCONFIRMED: that EU-hosted accounts use
-#: the same ``onelogin.com`` OIDC v2 host (only the removed v1 API had an ``-eu`` host).
-REGION_HOSTS: Mapping[str, str] = MappingProxyType({"us": "onelogin.com", "eu": "onelogin.com"})
-#: Path of the OIDC v2 issuer below the account's origin.
-ISSUER_PATH = "/oidc/2"
-#: Hosts of the removed OIDC v1 API; configurations copied from old docs point here.
-LEGACY_V1_HOSTS = frozenset({"openid-connect.onelogin.com", "openid-connect-eu.onelogin.com"})
 #: Default token-endpoint authentication per method (the app's "Token Endpoint" setting).
 AUTH_METHOD_FOR = MappingProxyType(
     {Method.OIDC: "client_secret_basic", Method.PASSWORD: "client_secret_post"}
@@ -44,20 +32,7 @@ AUTH_METHOD_FOR = MappingProxyType(
 _SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
-def _base_url(data: Mapping[str, Any]) -> str | None:
-    base, sub = data.get("base_url"), data.get("subdomain")
-    if isinstance(base, str) and base:
-        try:
-            return require_secure_url(base, what="base_url").rstrip("/")
-        except ConfigurationError:
-            return None
-    region = data.get("region", "us")
-    if isinstance(sub, str) and isinstance(region, str) and region in REGION_HOSTS:
-        return f"https://{sub.lower()}.{REGION_HOSTS[region]}"
-    return None
-
-
-class OneLoginConfig(DerivedIssuerConfig):
+class OneLoginConfig(OIDCConfig):
     """Settings of a OneLogin OpenID Connect app.
 
     Give ``subdomain`` (``acme`` for ``acme.onelogin.com``) or, for a custom domain, ``base_url``.
@@ -70,12 +45,14 @@ class OneLoginConfig(DerivedIssuerConfig):
         None, description="Custom domain origin (https://login.acme.com) instead of the subdomain."
     )
 
-    issuer_source: ClassVar[str] = "subdomain (or base_url)"
+    sheet: ClassVar[ProviderSheet | None] = SHEET
 
+    @model_validator(mode="before")
     @classmethod
-    def derive_issuer(cls, data: Mapping[str, Any]) -> dict[str, Any]:
-        base = _base_url(data) or "https://onelogin.invalid"  # else the field validators report it
-        out = {**data, "issuer": base + ISSUER_PATH}
+    def _auth_method_for_the_method(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        out = dict(data)
         methods = out.get("methods")
         if "token_endpoint_auth_method" not in out and out.get("client_secret") and methods:
             names = {m.strip() for m in methods.split(",")} if isinstance(methods, str) else set(methods)

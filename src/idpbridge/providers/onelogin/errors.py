@@ -1,6 +1,6 @@
 """OneLogin error classification table (provider rules first, then the standard OAuth ones).
 
-Documented answers (``reference/providers.md`` §7.5 from OneLogin's password-grant page):
+Documented answers (https://developers.onelogin.com/openid-connect/api/password-grant):
 ``400 invalid_request "Resource not found"`` (an unknown client_id), ``400
 unsupported_grant_type``, and a 401 when the authorization header is wrong. Bodies for a wrong
 password, an unknown, locked or MFA-enrolled user are not documented: they are expected as
@@ -9,7 +9,6 @@ password, an unknown, locked or MFA-enrolled user are not documented: they are e
 
 from __future__ import annotations
 
-from ...classify import PASSWORD, STANDARD_OAUTH_RULES, ErrorRule
 from ...errors import (
     AccountLocked,
     AuthenticationFailed,
@@ -18,6 +17,7 @@ from ...errors import (
     MFARequired,
     PasswordChangeRequired,
 )
+from ...kit import PASSWORD, STANDARD_OAUTH_RULES, ErrorRule
 
 __all__ = ["RULES"]
 

@@ -1,16 +1,18 @@
 """idpbridge connector for the Acme legacy directory.
 
 This module is what the entry point loads when someone lists connectors, so it stays light:
-it describes the connector and names the class, without importing it.
+it declares the connector's data sheet once and builds the descriptor from it, naming the class
+without importing it. The connector and its config read the same sheet.
 """
 
-from idpbridge import ConnectorPlugin, Method
+from idpbridge.kit import Method, ProviderSheet
 
-plugin = ConnectorPlugin(
+SHEET = ProviderSheet(
     name="acme",
     title="Acme Legacy Directory",
     methods=frozenset({Method.PASSWORD}),
-    connector="idpbridge_acme.connector:AcmeConnector",
-    api_version=(1, 0),
     description="Password logins against Acme's /api/login endpoint.",
 )
+
+# api_version: written against plugin API 1.1 (the first with idpbridge.kit and sheets).
+plugin = SHEET.plugin(connector="idpbridge_acme.connector:AcmeConnector", api_version=(1, 1))

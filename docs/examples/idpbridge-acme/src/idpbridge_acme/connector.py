@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from idpbridge import (
+from idpbridge.kit import (
     AccountDisabled,
     AccountLocked,
     Answer,
     Authenticated,
     AuthenticationFailed,
     CheckResult,
+    ClaimSource,
     Connector,
     ConnectorConfig,
     Continuation,
@@ -24,17 +25,23 @@ from idpbridge import (
     Password,
     PasswordChangeRequired,
     ProviderError,
+    ProviderSheet,
+    Response,
     TokenSet,
+    opt_str,
+    str_list,
+    strict_bool,
+    timed_probe,
 )
-from idpbridge.http import Response
-from idpbridge.identity import ClaimSource, opt_str, str_list, strict_bool
 from pydantic import SecretStr
+
+from . import SHEET
 
 
 class AcmeConfig(ConnectorConfig):
     """Settings of one Acme directory."""
 
-    supported_methods: ClassVar[frozenset[Method]] = frozenset({Method.PASSWORD})
+    sheet: ClassVar[ProviderSheet | None] = SHEET  # supported methods come from the sheet
     endpoint_names: ClassVar[frozenset[str]] = frozenset({"login", "mfa", "health"})
 
     domain: str
@@ -59,9 +66,7 @@ ERRORS: dict[str, type[AuthenticationFailed]] = {
 class AcmeConnector(Connector[AcmeConfig]):
     """Password logins against an Acme directory."""
 
-    name = "acme"
-    title = "Acme Legacy Directory"
-    methods = frozenset({Method.PASSWORD})
+    sheet = SHEET  # name, title and methods come from the sheet
     Config = AcmeConfig
 
     async def password(self, request: Password) -> Outcome:
@@ -131,10 +136,8 @@ class AcmeConnector(Connector[AcmeConfig]):
         return Authenticated(identity=identity, tokens=TokenSet(), method=Method.PASSWORD, userinfo=user)
 
     async def probes(self) -> list[CheckResult]:
-        results = await super().probes()
-        try:
+        async def health() -> tuple[bool, str]:
             resp = await self.http.get(self.config.url("health"))
-            results.append(CheckResult("health", resp.status == 200, f"HTTP {resp.status}"))
-        except ProviderError as exc:
-            results.append(CheckResult("health", False, exc.message))
-        return results
+            return resp.status == 200, f"HTTP {resp.status}"
+
+        return [*await super().probes(), await timed_probe("health", health)]

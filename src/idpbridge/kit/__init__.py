@@ -1,0 +1,340 @@
+"""The connector-author surface: everything a connector (built in or third-party) needs.
+
+Applications use :mod:`idpbridge`; connector authors use this package. Names resolve lazily from
+their modules, so importing ``idpbridge.kit`` in a plugin descriptor loads no JOSE machinery.
+
+* Declaring a provider: :class:`ProviderSheet`, :class:`IssuerRule`, :class:`ClaimMap`,
+  :class:`ErrorRule` (and the standard rules and contexts), :class:`ConnectorPlugin`,
+  :data:`PLUGIN_API_VERSION`.
+* Writing a connector: the requests, outcomes, errors, :class:`Identity` and :class:`TokenSet` (the
+  same objects applications see), :class:`Connector`, :class:`ConnectorConfig`, :class:`Continuation`,
+  :class:`CheckResult`, :class:`CheckReport`, :class:`HttpClient`; for OpenID Connect
+  :class:`OIDCConnector`, :class:`OIDCConfig`, :class:`ProviderMetadata`, :class:`TokenPolicy`.
+* Building blocks: :class:`CodeStep` / :class:`StepContext` / :func:`check_code` (input steps),
+  :func:`timed_probe` / :func:`run_probes` / :func:`skipped` (``check()`` probes),
+  :func:`openid_first` / :func:`scope_string` (scopes), :func:`first_text` (tolerant error bodies).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .._version import (
+        PLUGIN_API_VERSION,
+    )
+    from ..classify import (
+        AUTHORIZATION_CODE,
+        AUTHORIZE,
+        PASSWORD,
+        REFRESH_TOKEN,
+        STANDARD_OAUTH_RULES,
+        ErrorRule,
+    )
+    from ..config import (
+        ConnectorConfig,
+    )
+    from ..connector import (
+        CheckReport,
+        CheckResult,
+        Connector,
+    )
+    from ..continuation import (
+        Continuation,
+    )
+    from ..errors import (
+        AccountDisabled,
+        AccountLocked,
+        AuthenticationFailed,
+        ConfigurationError,
+        ConsentRequired,
+        ExpiredCode,
+        FlowError,
+        IdpBridgeError,
+        InvalidCode,
+        InvalidCredentials,
+        MalformedResponse,
+        MFARequired,
+        PasswordChangeRequired,
+        ProviderError,
+        ProviderUnavailable,
+        RateLimited,
+        TokenValidationError,
+        UserCancelled,
+        UserNotConfirmed,
+        UserNotFound,
+    )
+    from ..http import (
+        HttpClient,
+        Response,
+    )
+    from ..identity import (
+        ClaimSource,
+        Identity,
+        TokenSet,
+        opt_str,
+        str_list,
+        strict_bool,
+        timestamp,
+    )
+    from ..methods import (
+        TOTP,
+        Answer,
+        ExternalToken,
+        FinishOIDC,
+        Method,
+        OTPChannel,
+        Password,
+        Request,
+        StartOIDC,
+        StartOTP,
+        VerifyOTP,
+    )
+    from ..oidc.claims import (
+        ClaimMap,
+    )
+    from ..oidc.client import (
+        ErrorInfo,
+    )
+    from ..oidc.config import (
+        OIDCConfig,
+    )
+    from ..oidc.connector import (
+        OIDCConnector,
+    )
+    from ..oidc.idtoken import (
+        ClaimCheck,
+        TokenPolicy,
+        claim_equals,
+    )
+    from ..oidc.issuer import (
+        ExactIssuer,
+        IssuerPolicy,
+        OneOfIssuers,
+        TenantIssuer,
+    )
+    from ..oidc.metadata import (
+        ProviderMetadata,
+    )
+    from ..oidc.scopes import (
+        openid_first,
+        scope_string,
+    )
+    from ..outcomes import (
+        Authenticated,
+        CodeSent,
+        InputField,
+        InputRequired,
+        Outcome,
+        RedirectRequired,
+    )
+    from ..probes import (
+        Probe,
+        run_probes,
+        skipped,
+        timed_probe,
+    )
+    from ..registry import (
+        ConnectorPlugin,
+    )
+    from ..sheet import (
+        IssuerRule,
+        ProviderSheet,
+        first_text,
+    )
+    from ..steps import (
+        CodeStep,
+        StepContext,
+        check_code,
+    )
+
+#: public name -> module (relative to ``idpbridge``) that defines it.
+_EXPORTS: dict[str, str] = {
+    "PLUGIN_API_VERSION": "_version",
+    "AUTHORIZATION_CODE": "classify",
+    "AUTHORIZE": "classify",
+    "ErrorRule": "classify",
+    "PASSWORD": "classify",
+    "REFRESH_TOKEN": "classify",
+    "STANDARD_OAUTH_RULES": "classify",
+    "ConnectorConfig": "config",
+    "CheckReport": "connector",
+    "CheckResult": "connector",
+    "Connector": "connector",
+    "Continuation": "continuation",
+    "AccountDisabled": "errors",
+    "AccountLocked": "errors",
+    "AuthenticationFailed": "errors",
+    "ConfigurationError": "errors",
+    "ConsentRequired": "errors",
+    "ExpiredCode": "errors",
+    "FlowError": "errors",
+    "IdpBridgeError": "errors",
+    "InvalidCode": "errors",
+    "InvalidCredentials": "errors",
+    "MFARequired": "errors",
+    "MalformedResponse": "errors",
+    "PasswordChangeRequired": "errors",
+    "ProviderError": "errors",
+    "ProviderUnavailable": "errors",
+    "RateLimited": "errors",
+    "TokenValidationError": "errors",
+    "UserCancelled": "errors",
+    "UserNotConfirmed": "errors",
+    "UserNotFound": "errors",
+    "HttpClient": "http",
+    "Response": "http",
+    "ClaimSource": "identity",
+    "Identity": "identity",
+    "TokenSet": "identity",
+    "opt_str": "identity",
+    "str_list": "identity",
+    "strict_bool": "identity",
+    "timestamp": "identity",
+    "Answer": "methods",
+    "ExternalToken": "methods",
+    "FinishOIDC": "methods",
+    "Method": "methods",
+    "OTPChannel": "methods",
+    "Password": "methods",
+    "Request": "methods",
+    "StartOIDC": "methods",
+    "StartOTP": "methods",
+    "TOTP": "methods",
+    "VerifyOTP": "methods",
+    "ClaimMap": "oidc.claims",
+    "EngineHooks": "oidc.engine",
+    "OIDCEngine": "oidc.engine",
+    "ErrorInfo": "oidc.client",
+    "OIDCConfig": "oidc.config",
+    "OIDCConnector": "oidc.connector",
+    "ClaimCheck": "oidc.idtoken",
+    "TokenPolicy": "oidc.idtoken",
+    "claim_equals": "oidc.idtoken",
+    "ExactIssuer": "oidc.issuer",
+    "IssuerPolicy": "oidc.issuer",
+    "OneOfIssuers": "oidc.issuer",
+    "TenantIssuer": "oidc.issuer",
+    "ProviderMetadata": "oidc.metadata",
+    "openid_first": "oidc.scopes",
+    "scope_string": "oidc.scopes",
+    "Authenticated": "outcomes",
+    "CodeSent": "outcomes",
+    "InputField": "outcomes",
+    "InputRequired": "outcomes",
+    "Outcome": "outcomes",
+    "RedirectRequired": "outcomes",
+    "Probe": "probes",
+    "run_probes": "probes",
+    "skipped": "probes",
+    "timed_probe": "probes",
+    "ConnectorPlugin": "registry",
+    "IssuerRule": "sheet",
+    "ProviderSheet": "sheet",
+    "first_text": "sheet",
+    "CodeStep": "steps",
+    "StepContext": "steps",
+    "check_code": "steps",
+}
+
+__all__ = [
+    "AUTHORIZATION_CODE",
+    "AUTHORIZE",
+    "PASSWORD",
+    "PLUGIN_API_VERSION",
+    "REFRESH_TOKEN",
+    "STANDARD_OAUTH_RULES",
+    "TOTP",
+    "AccountDisabled",
+    "AccountLocked",
+    "Answer",
+    "Authenticated",
+    "AuthenticationFailed",
+    "CheckReport",
+    "CheckResult",
+    "ClaimCheck",
+    "ClaimMap",
+    "ClaimSource",
+    "CodeSent",
+    "CodeStep",
+    "ConfigurationError",
+    "Connector",
+    "ConnectorConfig",
+    "ConnectorPlugin",
+    "ConsentRequired",
+    "Continuation",
+    "EngineHooks",
+    "ErrorInfo",
+    "ErrorRule",
+    "ExactIssuer",
+    "ExpiredCode",
+    "ExternalToken",
+    "FinishOIDC",
+    "FlowError",
+    "HttpClient",
+    "Identity",
+    "IdpBridgeError",
+    "InputField",
+    "InputRequired",
+    "InvalidCode",
+    "InvalidCredentials",
+    "IssuerPolicy",
+    "IssuerRule",
+    "MFARequired",
+    "MalformedResponse",
+    "Method",
+    "OIDCConfig",
+    "OIDCConnector",
+    "OIDCEngine",
+    "OTPChannel",
+    "OneOfIssuers",
+    "Outcome",
+    "Password",
+    "PasswordChangeRequired",
+    "Probe",
+    "ProviderError",
+    "ProviderMetadata",
+    "ProviderSheet",
+    "ProviderUnavailable",
+    "RateLimited",
+    "RedirectRequired",
+    "Request",
+    "Response",
+    "StartOIDC",
+    "StartOTP",
+    "StepContext",
+    "TenantIssuer",
+    "TokenPolicy",
+    "TokenSet",
+    "TokenValidationError",
+    "UserCancelled",
+    "UserNotConfirmed",
+    "UserNotFound",
+    "VerifyOTP",
+    "check_code",
+    "claim_equals",
+    "first_text",
+    "openid_first",
+    "opt_str",
+    "run_probes",
+    "scope_string",
+    "skipped",
+    "str_list",
+    "strict_bool",
+    "timed_probe",
+    "timestamp",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"..{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})

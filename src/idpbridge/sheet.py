@@ -1,0 +1,245 @@
+"""Provider data sheets: one declaration of a provider's facts, read by descriptor, connector and config.
+
+A :class:`ProviderSheet` holds what a provider *is* (name, title, methods, issuer rule, static
+endpoints, claim map, error table, token checks, wire defaults). The plugin descriptor is built
+from it (:meth:`ProviderSheet.plugin`), the connector class reads ``name``/``title``/``methods``
+from its ``sheet`` attribute, and the config class derives ``supported_methods`` and its issuer
+from the same object. Importing this module is cheap (no HTTP, no JOSE).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import string
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Literal
+
+from .claimmap import ClaimMap
+from .classify import STANDARD_OAUTH_RULES, ErrorInfo, ErrorRule
+from .methods import Method
+
+if TYPE_CHECKING:
+    from .issuer import IssuerPolicy
+    from .oidc.idtoken import ClaimCheck
+    from .registry import ConnectorPlugin
+
+__all__ = ["IssuerRule", "ProviderSheet"]
+
+#: Placeholder values (an ``.invalid`` host never resolves) for an issuer made from invalid fields;
+#: the fields' own validators then report the real problem.
+PLACEHOLDER_HOST = "issuer.invalid"
+
+Inputs = Callable[[Mapping[str, Any]], Mapping[str, str] | None]
+AuthMethod = Literal["client_secret_basic", "client_secret_post", "none"]
+
+
+def _fields_of(template: str) -> tuple[str, ...]:
+    return tuple(name for _, name, _, _ in string.Formatter().parse(template) if name)
+
+
+def _listed(names: tuple[str, ...]) -> str:
+    return f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else names[0]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class IssuerRule:
+    """How a provider's issuer is found: one representation for the three forms.
+
+    * ``fixed``: one well-known issuer (Google, Apple, Meta). ``issuer`` defaults to it; another
+      issuer is for sandboxes only and must come with ``sandbox_endpoints``. ``spellings`` are
+      further ``iss`` values accepted, each exactly; the identity always carries the fixed one.
+    * ``derived``: a ``template`` filled from config fields (Okta, Auth0, Keycloak, OneLogin,
+      PingOne, Cognito). ``inputs`` turns the raw config data into the template's values (default:
+      the fields the template names); ``settable`` says whether an explicit ``issuer`` wins.
+    * ``tenant``: a template with a ``{tenant}`` slot, accepted for the tenants in the config field
+      ``tenants_field`` (Entra's multi-tenant apps).
+
+    Build one with :meth:`fixed`, :meth:`derived` or :meth:`tenant`.
+    """
+
+    kind: Literal["fixed", "derived", "tenant"]
+    template: str
+    source: str = ""
+    settable: bool = False
+    inputs: Inputs | None = None
+    spellings: tuple[str, ...] = ()
+    sandbox_endpoints: tuple[str, ...] = ()
+    tenants_field: str | None = None
+
+    @classmethod
+    def fixed(
+        cls,
+        issuer: str,
+        *,
+        spellings: tuple[str, ...] = (),
+        sandbox_endpoints: tuple[str, ...] = ("authorization_endpoint", "token_endpoint", "jwks_uri"),
+    ) -> IssuerRule:
+        """One well-known issuer (``spellings``: other exact ``iss`` values the IdP uses)."""
+        return cls("fixed", issuer, spellings=spellings, sandbox_endpoints=sandbox_endpoints)
+
+    @classmethod
+    def derived(
+        cls, template: str, *, source: str = "", inputs: Inputs | None = None, settable: bool = False
+    ) -> IssuerRule:
+        """An issuer made from config fields, e.g. ``"https://{domain}/"``.
+
+        ``source`` names the fields in the refusal when ``issuer`` is given and not ``settable``.
+        """
+        return cls(
+            "derived",
+            template,
+            source=source or _listed(_fields_of(template)),
+            settable=settable,
+            inputs=inputs,
+        )
+
+    @classmethod
+    def tenant(cls, template: str, *, tenants_field: str, source: str = "") -> IssuerRule:
+        """A ``{tenant}`` template accepted for the tenants listed in the config's ``tenants_field``."""
+        return cls("tenant", template, source=source or "tenant", tenants_field=tenants_field)
+
+    def apply(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Raw config ``data`` with ``issuer`` filled in (runs before field validation).
+
+        Raises ``ValueError`` when ``issuer`` is given but derived and not settable.
+        """
+        out = dict(data)
+        if self.kind == "fixed":
+            if out.get("issuer") is None:
+                out["issuer"] = self.template
+            return out
+        if "issuer" in out:
+            if not self.settable:
+                raise ValueError(f"issuer is derived from {self.source}; do not set it")
+            if out["issuer"] is not None:
+                return out
+        values = self._values(out)
+        out["issuer"] = (
+            self._secure(self.template.format_map(values)) if values is not None else self._placeholder()
+        )
+        return out
+
+    def _secure(self, issuer: str) -> str:
+        from .errors import ConfigurationError
+        from .http import require_secure_url
+
+        try:
+            return require_secure_url(issuer, what="issuer")
+        except ConfigurationError:  # made from a field whose own validator reports it
+            return self._placeholder()
+
+    def _values(self, data: Mapping[str, Any]) -> Mapping[str, str] | None:
+        try:
+            if self.inputs is not None:
+                return self.inputs(data)
+            values = {name: data[name] for name in _fields_of(self.template) if name != "tenant"}
+        except (KeyError, TypeError, ValueError):
+            return None
+        return values if all(isinstance(v, str) and v for v in values.values()) else None
+
+    def _placeholder(self) -> str:
+        return f"https://{PLACEHOLDER_HOST}"
+
+    def check_sandbox(self, issuer: str, endpoints: Mapping[str, str]) -> None:
+        """Raise ``ValueError`` for a fixed rule given another issuer without the sandbox's endpoints."""
+        needed = self.sandbox_endpoints
+        if self.kind == "fixed" and issuer != self.template and not set(needed) <= set(endpoints):
+            raise ValueError(f"issuer: set only for a sandbox, together with endpoints.{_listed(needed)}")
+
+    def policy(self, issuer: str) -> IssuerPolicy:
+        """The ``iss`` policy for a configured ``issuer`` (tenant rules build theirs in the connector)."""
+        from .issuer import ExactIssuer, OneOfIssuers
+
+        if self.kind == "fixed" and self.spellings and issuer == self.template:
+            return OneOfIssuers(self.template, *self.spellings, discovery_issuer=self.template)
+        return ExactIssuer(issuer)
+
+    def canonical(self, issuer: str) -> str:
+        """The issuer an identity carries: the fixed one for any of its spellings."""
+        return self.template if self.kind == "fixed" and issuer in self.spellings else issuer
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ProviderSheet:
+    """Everything a provider *is*, declared once (see the module docstring).
+
+    Args:
+        name: registry name (``"auth0"``).
+        title: human title (``"Auth0"``).
+        methods: methods the connector implements.
+        description: one line for listings.
+        extra: the pip extra that installs ``requires``.
+        requires: top-level modules that must be importable.
+        issuer: the :class:`IssuerRule` (``None``: ``issuer`` is a plain config field).
+        endpoints: static endpoints (metadata field -> URL template) for an IdP without discovery.
+        endpoint_metadata: other static metadata fields (``code_challenge_methods_supported``, …).
+        claims: which claims feed which identity fields (a ``ClaimMap``; default: the standard one).
+        error_rules: the error table, provider rows first (default: the standard OAuth rules).
+        error_fields: ``(error keys, description keys)`` read from error bodies, in order.
+        token_checks: extra ``(header, claims)`` checks on every ID token.
+        scope_separator: how ``scope`` values are joined in the authorization request.
+        default_auth_method: token-endpoint authentication when a secret is set and none chosen.
+        probe_password_grant: ``check()`` probes the password grant with an empty request.
+        id_token_required: whether the code flow must yield an ID token.
+    """
+
+    name: str
+    title: str
+    methods: frozenset[Method]
+    description: str = ""
+    extra: str | None = None
+    requires: tuple[str, ...] = ()
+    issuer: IssuerRule | None = None
+    endpoints: Mapping[str, str] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
+    endpoint_metadata: Mapping[str, Any] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
+    claims: ClaimMap = dataclasses.field(default_factory=ClaimMap)
+    error_rules: tuple[ErrorRule, ...] = STANDARD_OAUTH_RULES
+    error_fields: tuple[tuple[str, ...], tuple[str, ...]] = (("error",), ("error_description",))
+    token_checks: tuple[ClaimCheck, ...] = ()
+    scope_separator: str = " "
+    default_auth_method: AuthMethod | None = None
+    probe_password_grant: bool = False
+    id_token_required: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "methods", frozenset(self.methods))
+        object.__setattr__(self, "endpoints", MappingProxyType(dict(self.endpoints)))
+        object.__setattr__(self, "endpoint_metadata", MappingProxyType(dict(self.endpoint_metadata)))
+
+    def plugin(
+        self, *, connector: str, api_version: tuple[int, int] | None = None, install_hint: str | None = None
+    ) -> ConnectorPlugin:
+        """The entry-point descriptor (``connector`` is ``"package.module:ClassName"``).
+
+        ``api_version`` is the plugin API the connector was written against (default: this SDK's).
+        """
+        from ._version import PLUGIN_API_VERSION
+        from .registry import ConnectorPlugin
+
+        return ConnectorPlugin(
+            api_version=api_version or PLUGIN_API_VERSION,
+            name=self.name,
+            title=self.title,
+            methods=self.methods,
+            connector=connector,
+            requires=self.requires,
+            extra=self.extra,
+            install_hint=install_hint,
+            description=self.description,
+            sheet=self,
+        )
+
+    def parse_error(self, body: Mapping[str, Any]) -> ErrorInfo:
+        """The machine-readable fields of an error body, read tolerantly (see :attr:`error_fields`)."""
+        errors, descriptions = self.error_fields
+        return ErrorInfo(error=first_text(body, errors), description=first_text(body, descriptions))
+
+
+def first_text(body: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
+    """The first non-empty string among ``body[key]`` for ``keys`` (tolerant of odd shapes)."""
+    for key in keys:
+        value = body.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None

@@ -1,0 +1,82 @@
+"""Input steps: ask for a code, then open, check and use the answer once.
+
+The shape shared by every "one more code" step (Okta direct/IDX MFA, Keycloak's TOTP after the
+password, Cognito's challenges): :meth:`CodeStep.ask` seals the step's state under a sub-flow
+marker and returns :class:`~idpbridge.InputRequired`; :meth:`CodeStep.open` checks that an
+:class:`~idpbridge.Answer`'s continuation belongs to this step, marks it used (single use, through
+the replay store) and returns its state and the well-formed code. Quirk code receives a
+:class:`StepContext` (sealing and single use), never the connector.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from pydantic import SecretStr
+
+from .continuation import Continuation
+from .errors import FlowError, InvalidCode
+from .methods import Method
+from .outcomes import InputField, InputRequired
+
+__all__ = ["CodeStep", "StepContext", "check_code"]
+
+#: Longest one-time code accepted (anything longer is malformed input, not a code).
+MAX_CODE = 64
+
+
+class StepContext(Protocol):
+    """What a step needs from its connector: sealing state and claiming a continuation once."""
+
+    def seal(self, method: Method, data: Mapping[str, Any]) -> tuple[SecretStr, dt.datetime]: ...
+
+    async def consume_continuation(self, continuation: Continuation, *, message: str = ...) -> None: ...
+
+
+def check_code(code: str, *, max_length: int = MAX_CODE) -> str:
+    """``code`` if non-empty, printable and of sane length; else :class:`~idpbridge.InvalidCode`."""
+    if not 0 < len(code) <= max_length or not code.isprintable():
+        raise InvalidCode("the one-time code is empty or not well formed")
+    return code
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class CodeStep:
+    """One "enter a code" step.
+
+    Args:
+        flow: the sub-flow marker sealed with the state (``"kc-direct-otp"``).
+        field: the one field asked for.
+        method: the continuation's method (``totp`` by default).
+        what: how the refusal names this step (``"a Keycloak TOTP step"``).
+    """
+
+    flow: str
+    field: InputField
+    method: Method = Method.TOTP
+    what: str = "this step"
+
+    def ask(self, ctx: StepContext, state: Mapping[str, Any]) -> InputRequired:
+        """Seal ``state`` under this step's marker and ask for the code."""
+        token, expires_at = ctx.seal(self.method, {**state, "f": self.flow})
+        return InputRequired(fields=(self.field,), continuation=token, expires_at=expires_at)
+
+    def state(self, data: Mapping[str, Any], values: Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:
+        """``(state, code)`` from an answer, checking the marker and that the field is there."""
+        if data.get("f") != self.flow:
+            raise FlowError(f"this continuation is not {self.what}", code="flow.wrong_method")
+        code = values.get(self.field.name)
+        if code is None:
+            raise FlowError(f"this step needs a value for {self.field.name!r}", code="flow.bad_answer")
+        return data, code.get_secret_value() if isinstance(code, SecretStr) else str(code)
+
+    async def open(
+        self, ctx: StepContext, continuation: Continuation, values: Mapping[str, Any]
+    ) -> tuple[Mapping[str, Any], str]:
+        """:meth:`state`, then claim the continuation (single use) and check the code's shape."""
+        data, code = self.state(continuation.data, values)
+        await ctx.consume_continuation(continuation)
+        return data, check_code(code)
