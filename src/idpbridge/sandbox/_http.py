@@ -179,6 +179,14 @@ class _Handler(BaseHTTPRequestHandler):
             length = -1
         if not 0 <= length <= self.server.max_body:
             self.close_connection = True
+            # Read (and drop) a moderately oversized body first: closing with unread bytes makes the
+            # kernel send a reset, which can destroy the 413 before the client reads it.
+            if 0 < length <= 8 * self.server.max_body:
+                while length > 0:
+                    chunk = self.rfile.read(min(length, 64 * 1024))
+                    if not chunk:
+                        break
+                    length -= len(chunk)
             return self._write(HttpAnswer(413, {"Content-Type": "text/plain"}, b"request too large"))
         body = self.rfile.read(length) if length else b""
         path, _, query = self.path.partition("?")
