@@ -57,7 +57,6 @@ class EngineHooks:
         profile: claims read with the access token (default: UserInfo when enabled and advertised).
         identity: builds the identity from merged claims (default: the claim map).
         default_tenant: the tenant reported when no claim names one (Okta org, Auth0 domain).
-        password_error: refines a password-grant error from its raw body.
     """
 
     issuer_policy: Callable[[], IssuerPolicy] | None = None
@@ -75,9 +74,12 @@ class OIDCEngine:
     Args:
         config: the connector's settings.
         sheet: the provider's data (``None``: generic OpenID Connect).
-        http, cache, clock: the connector's HTTP client, cache and clock.
+        http: the connector's HTTP client.
+        cache: the connector's cache (discovery, keys).
+        clock: the connector's clock.
         seal: seals flow state into a continuation.
-        provider, instance: names stamped on identities.
+        provider: the provider name stamped on identities.
+        instance: the connector instance name stamped on identities.
         hooks: the provider's quirks.
         overrides: endpoints that replace discovered ones (default: the config's, minus ``discovery``).
         id_token_required: whether the code flow must yield an ID token (default: the sheet's).
