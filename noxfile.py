@@ -16,10 +16,12 @@ PYTHON = None
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff lint and format check."""
-    session.install("ruff==0.17.6")
+    """ruff lint and format check; import layering ([tool.importlinter] in pyproject.toml)."""
+    session.install("ruff==0.17.6", "import-linter==2.16")
     session.run("ruff", "check", "src", "tests", "bench", "noxfile.py")
     session.run("ruff", "format", "--check", "src", "tests", "bench", "noxfile.py")
+    # lint-imports reads the source tree; it needs no dependency of idpbridge installed.
+    session.run("lint-imports", "--no-cache", env={"PYTHONPATH": "src"})
 
 
 @nox.session(python=PYTHON)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Literal, Self, overload
-
-import httpx
+from typing import TYPE_CHECKING, Any, Literal, Self, overload
 
 from .cache import Cache
 from .config import build_settings, read_toml
@@ -15,6 +13,9 @@ from .connector import Connector, SyncConnector
 from .continuation import ContinuationKeys
 from .registry import Registry, default_registry
 from .replay import ReplayStore, default_replay_store
+
+if TYPE_CHECKING:  # annotations only: idpbridge.http is the one module that uses httpx
+    import httpx
 
 __all__ = ["Connectors", "connect", "load"]
 

@@ -21,14 +21,19 @@ a URL that ``HttpClient.request(shown_as=...)`` hides is hidden in httpx's own l
 
 from __future__ import annotations
 
+import contextvars
 import importlib.util
 import logging
 import os
 import threading
+from typing import Any
 
 from ._redact import redact
 
-__all__ = ["RedactingFilter", "install_log_redaction"]
+__all__ = ["SHOWN_AS", "RedactingFilter", "install_log_redaction"]
+
+#: The URL text to show for the request in flight (``HttpClient.request(shown_as=...)``), if any.
+SHOWN_AS: contextvars.ContextVar[str | None] = contextvars.ContextVar("idpbridge_shown_as", default=None)
 
 #: Libraries whose loggers see idpbridge's requests (top-level logger names).
 LIBRARIES = ("httpx", "httpcore", "h11", "h2", "hpack", "botocore", "boto3", "urllib3", "idpbridge")
@@ -50,9 +55,7 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             if isinstance(record.args, tuple) and any(_is_httpx_url(a) for a in record.args):
-                from .http import redact_url  # honours HttpClient.request(shown_as=...)
-
-                record.args = tuple(redact_url(a) if _is_httpx_url(a) else a for a in record.args)  # type: ignore[arg-type]
+                record.args = tuple(_redact_url(a) if _is_httpx_url(a) else a for a in record.args)
             text = record.getMessage()
         except Exception:  # a broken record is the logging system's to report, not ours
             return True
@@ -68,6 +71,14 @@ class RedactingFilter(logging.Filter):
                 # Formatters print exc_text as it is; drop exc_info so none formats the original.
                 record.exc_text, record.exc_info = clean_exc, None
         return True
+
+
+def _redact_url(url: Any) -> str:
+    """An httpx ``URL`` as :func:`idpbridge.http.redact_url` shows it (duck-typed: no httpx here)."""
+    shown = SHOWN_AS.get()
+    if shown is not None:
+        return shown
+    return str(url.copy_with(query=None, fragment=None, userinfo=b""))
 
 
 def _is_httpx_url(value: object) -> bool:

@@ -1,22 +1,64 @@
 """When a failed request may be tried again (:class:`RetryPolicy`), and ``Retry-After`` parsing.
 
-Re-exported by :mod:`idpbridge.http`, which runs the policy (with tenacity) and is the one module
-that knows the HTTP library's exception types: :meth:`RetryPolicy.should_retry` asks it what kind
-of transport failure an exception is.
+Re-exported by :mod:`idpbridge.http`, which runs the policy (with tenacity). This module knows no
+transport library: each transport registers a classifier (:func:`register_transport`) that says
+whether an exception is one of its failures and whether the request certainly never left
+(:mod:`idpbridge.http` for httpx, the Cognito API for botocore), and
+:meth:`RetryPolicy.should_retry` asks them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime
 import email.utils
 import random
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal, TypeVar
+
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from .errors import ConfigurationError
 
-__all__ = ["NO_RETRY", "RETRY_AFTER_CAP", "RetryPolicy", "RetryableStatus", "parse_retry_after"]
+__all__ = [
+    "NO_RETRY",
+    "RETRY_AFTER_CAP",
+    "RetryPolicy",
+    "RetryableStatus",
+    "TransportKind",
+    "parse_retry_after",
+    "register_transport",
+    "transport_kind",
+]
+
+#: What a transport failure was: ``"unsent"`` (the request certainly never reached the server: a
+#: connect failure) or ``"transport"`` (it may have: a read timeout, a dropped connection).
+TransportKind = Literal["unsent", "transport"]
+
+T = TypeVar("T")
+
+_classifiers: list[Callable[[BaseException], TransportKind | None]] = []
+
+
+def register_transport(classify: Callable[[BaseException], TransportKind | None]) -> None:
+    """Teach :meth:`RetryPolicy.should_retry` one transport library's failures (idempotent).
+
+    ``classify`` returns a :data:`TransportKind` for an exception of its library, else ``None``.
+    """
+    if classify not in _classifiers:
+        _classifiers.append(classify)
+
+
+def transport_kind(failure: BaseException) -> TransportKind | None:
+    """What kind of transport failure ``failure`` is, by the registered classifiers (``None``: none)."""
+    for classify in _classifiers:
+        kind = classify(failure)
+        if kind is not None:
+            return kind
+    return None
+
 
 #: The longest ``Retry-After`` believed, in seconds (a day), whichever form the IdP used.
 RETRY_AFTER_CAP = 86400.0
@@ -66,9 +108,7 @@ class RetryPolicy:
             if idempotent:
                 return failure.status in self.statuses
             return failure.status in self.credential_statuses and failure.retry_after is not None
-        from .http import _transport_failure  # the HTTP library's exception types live there only
-
-        kind = _transport_failure(failure)
+        kind = transport_kind(failure)
         if kind == "unsent":
             return True  # never reached the server
         return bool(idempotent and kind == "transport")
@@ -83,6 +123,36 @@ class RetryPolicy:
             return float(min(max(retry_after, 0.0), self.retry_after_max))
         base = min(self.backoff * (2 ** (attempt - 1)), self.backoff_max)
         return float(base * (1 + random.uniform(-self.jitter, self.jitter)))  # noqa: S311 - jitter
+
+    async def run(
+        self,
+        attempt: Callable[[], Awaitable[T]],
+        *,
+        idempotent: bool,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> T:
+        """Await ``attempt()`` until it succeeds, :meth:`should_retry` refuses, or attempts run out.
+
+        The one retry loop of idpbridge (HTTP and boto3 calls alike). An attempt signals a status
+        the policy may act on by raising :class:`RetryableStatus`; the last failure is re-raised.
+        """
+
+        def wait(state: RetryCallState) -> float:
+            failure = state.outcome.exception() if state.outcome else None
+            retry_after = failure.retry_after if isinstance(failure, RetryableStatus) else None
+            return self.delay(state.attempt_number, retry_after)
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.attempts),
+            wait=wait,
+            retry=retry_if_exception(lambda failure: self.should_retry(failure, idempotent=idempotent)),
+            reraise=True,
+            sleep=sleep,
+        )
+        async for step in retrying:
+            with step:
+                return await attempt()
+        raise AssertionError("unreachable")  # pragma: no cover - reraise=True
 
 
 NO_RETRY = RetryPolicy(attempts=1)

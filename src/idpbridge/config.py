@@ -43,16 +43,27 @@ __all__ = [
 C = TypeVar("C", bound="ConnectorConfig")
 
 
+_TRANSPORT = Timeouts()  # the transport defaults are declared once, on Timeouts
+
+
 class TimeoutSettings(BaseModel):
     """Seconds to connect, to wait for a read, for one call including retries, and for a whole
-    ``authenticate()`` (every request it makes; each request gets at most what is left)."""
+    ``authenticate()`` (every request it makes; each request gets at most what is left).
+
+    The configuration form of :class:`~idpbridge.http.Timeouts` (same defaults, plus
+    ``authenticate``); :meth:`transport` builds the transport's value.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    connect: float = Field(5.0, gt=0, le=120)
-    read: float = Field(10.0, gt=0, le=300)
-    total: float = Field(20.0, gt=0, le=600)
+    connect: float = Field(_TRANSPORT.connect, gt=0, le=120)
+    read: float = Field(_TRANSPORT.read, gt=0, le=300)
+    total: float = Field(_TRANSPORT.total, gt=0, le=600)
     authenticate: float = Field(30.0, gt=0, le=600)
+
+    def transport(self) -> Timeouts:
+        """The per-request :class:`~idpbridge.http.Timeouts` these settings describe."""
+        return Timeouts(connect=self.connect, read=self.read, total=self.total)
 
 
 class ConnectorConfig(BaseModel):
@@ -140,9 +151,8 @@ class ConnectorConfig(BaseModel):
 
     def http_policy(self) -> HttpPolicy:
         """The transport policy these settings describe."""
-        t = self.timeouts
         return HttpPolicy(
-            timeouts=Timeouts(connect=t.connect, read=t.read, total=t.total),
+            timeouts=self.timeouts.transport(),
             max_body=self.max_response_bytes,
             retry=RetryPolicy(attempts=self.retries),
         )

@@ -1,15 +1,12 @@
-"""The :class:`Connector` base class every provider implements, and its sync facade."""
+"""The :class:`Connector` base class every provider implements (its sync facade: :mod:`._sync`)."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 import logging
-import threading
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
-from concurrent.futures import Future
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, ClassVar, Generic, Self, TypeVar
 
@@ -17,6 +14,7 @@ import httpx
 from pydantic import SecretStr
 
 from ._deadline import deadline
+from ._sync import SyncConnector  # re-exported: the facade lives in _sync.py
 from ._version import PLUGIN_API_VERSION
 from .cache import Cache, MemoryCache
 from .config import ConnectorConfig, build_config
@@ -45,7 +43,6 @@ __all__ = ["CheckReport", "CheckResult", "Connector", "SyncConnector"]
 log = logging.getLogger("idpbridge")
 
 ConfigT = TypeVar("ConfigT", bound=ConnectorConfig)
-T = TypeVar("T")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -365,81 +362,3 @@ class Connector(Generic[ConfigT]):
         from .methods import InvalidRequest  # local import: this change stays inside _route
 
         raise InvalidRequest(f"not an idpbridge request: {type(request).__name__}", field="request")
-
-
-class _LoopThread:
-    """An event loop running in a daemon thread, for the sync facade."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name="idpbridge-sync", daemon=True)
-        self._thread.start()
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self.loop)
-        return future.result()
-
-    def stop(self) -> None:
-        try:
-            asyncio.run_coroutine_threadsafe(self.loop.shutdown_asyncgens(), self.loop).result(timeout=5)
-        finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self._thread.join(timeout=5)
-            if not self._thread.is_alive():
-                self.loop.close()
-
-
-class SyncConnector:
-    """Blocking facade over a :class:`Connector`; the same implementation runs underneath.
-
-    The async connector runs on a private event loop thread, so this is safe to call from any
-    thread of a WSGI app. Use as a context manager or call :meth:`close`.
-    """
-
-    def __init__(self, connector: Connector[Any]) -> None:
-        self.connector = connector
-        self._runner: _LoopThread | None = None
-        self._lock = threading.Lock()
-
-    def _run(self, factory: Callable[[], Awaitable[T]]) -> T:
-        with self._lock:
-            if self._runner is None:
-                self._runner = _LoopThread()
-            runner = self._runner
-
-        async def call() -> T:
-            return await factory()
-
-        return runner.run(call())
-
-    def authenticate(self, request: Request) -> Outcome:
-        """Blocking :meth:`Connector.authenticate`."""
-        return self._run(lambda: self.connector.authenticate(request))
-
-    def check(self) -> CheckReport:
-        """Blocking :meth:`Connector.check`."""
-        return self._run(self.connector.check)
-
-    def close(self) -> None:
-        """Close the connector and stop the private loop."""
-        with self._lock:
-            runner, self._runner = self._runner, None
-        if runner is not None:
-            try:
-                runner.run(self.connector.aclose())
-            finally:  # never leave the loop thread behind, even if closing failed
-                runner.stop()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def __getattr__(self, item: str) -> Any:
-        return getattr(self.connector, item)
-
-    def __repr__(self) -> str:
-        return f"SyncConnector({self.connector!r})"

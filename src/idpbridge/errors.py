@@ -19,12 +19,16 @@ a sanitized message (never a secret), and retry hints::
     │   └── ConsentRequired             interaction, login or consent required
     ├── TokenValidationError            an ID/access token failed validation (``code`` says which check)
     ├── FlowError                       continuation tampered/expired/reused/foreign; state mismatch
+    │   ├── MalformedContinuation       not a continuation at all (idpbridge.methods)
+    │   └── ReplayStoreError            replay store full or unreachable (idpbridge.replay)
     ├── ProviderError                   the IdP misbehaved
     │   ├── ProviderUnavailable         network failure, timeout, 5xx
     │   ├── RateLimited                 429 or the IdP's own throttling error
     │   └── MalformedResponse           not JSON, wrong shape, oversized, ``error`` in a 200
     ├── ConfigurationError              bad config, method not enabled, grant disabled at the IdP
-    └── PluginError                     missing extra, incompatible API version, broken plugin
+    │   └── InvalidRequest              a request built with fields of the wrong type (idpbridge.methods)
+    ├── PluginError                     missing extra, incompatible API version, broken plugin
+    └── JITError                        just-in-time migration refused or failed (idpbridge.jit)
 
 Catch :class:`AuthenticationFailed` to show the user a "could not sign you in" message; catch
 :class:`ProviderError` for "try again later"; everything else is a bug or a misconfiguration.
@@ -40,6 +44,7 @@ from typing import Any, ClassVar
 from pydantic import SecretStr
 
 from ._redact import redact
+from ._terminal import ESCAPES as terminal_escapes
 
 __all__ = [
     "AccountDisabled",
@@ -69,18 +74,26 @@ __all__ = [
 
 _MAX_MESSAGE = 300
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+#: Invisible format characters that reorder or hide text (bidi embeddings, overrides, isolates and
+#: marks; zero-width characters): dropped, so a message reads as it prints.
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
 def sanitize(text: object, *, limit: int = _MAX_MESSAGE) -> str:
     """Return ``text`` made safe for an exception message or a log line.
 
-    Control characters (newlines included) become spaces, anything shaped like a token, a
-    credential assignment (``password=…``, ``"client_secret": "…"``), an authorization or cookie
-    header value, or a URL's query, fragment or user info is replaced by ``[redacted]`` (quoted
-    values are decoded first, at any depth, so escaped quotes never cut a value short), and the
-    result is cut to ``limit`` characters (after redaction, so a token is never half-kept).
+    Terminal escape sequences (``ESC [31m``, OSC hyperlinks) are removed whole, invisible bidi and
+    zero-width characters are dropped, and other control characters (newlines included) become
+    spaces. Anything shaped like a token, a credential assignment (``password=…``,
+    ``"client_secret": "…"``), an authorization or cookie header value, or a URL's query, fragment
+    or user info is replaced by ``[redacted]`` (quoted values are decoded first, at any depth, so
+    escaped quotes never cut a value short). The result is cut to ``limit`` characters (after
+    redaction, so a token is never half-kept).
     """
-    s = redact(_CONTROL.sub(" ", str(text)))
+    # Redact before removing escape sequences too: a sequence's final byte may be the first letter
+    # of a key ("\x9b password=…" would lose its "p"), and removing a sequence may join a key
+    # ("pass\x1b[0mword=…"), which the second pass catches.
+    s = redact(_CONTROL.sub(" ", _INVISIBLE.sub("", terminal_escapes.sub("", redact(str(text))))))
     if len(s) > limit:
         s = s[: limit - 1] + "…"
     return s

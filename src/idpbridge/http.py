@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextvars
 import dataclasses
 import email.utils
 import functools
@@ -36,11 +35,10 @@ import re
 import time
 import unicodedata
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Literal, NoReturn
+from typing import Any, NoReturn
 from urllib.parse import quote_plus
 
 import httpx
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from . import _deadline, _json, _logging, _retry
 from ._inflate import ACCEPT_ENCODING, BadEncoding, BodyTooLarge, CappedBody, content_coding
@@ -144,7 +142,7 @@ def _url_problem(url: str) -> str | None:
 
 #: What logs and errors show instead of the URL while a request made with
 #: ``HttpClient.request(shown_as=...)`` is in flight (its URL carries a session handle).
-_SHOWN_AS: contextvars.ContextVar[str | None] = contextvars.ContextVar("idpbridge_shown_as", default=None)
+_SHOWN_AS = _logging.SHOWN_AS
 
 
 def redact_url(url: str | httpx.URL) -> str:
@@ -233,6 +231,25 @@ def parse_json_object(
     return _json.parse_object(body, status=status, url=url, redact=redact_url)
 
 
+#: RFC 9110 §5.5 field values: visible ASCII, space and tab (no CR/LF, no obs-text).
+_FIELD_VALUE = re.compile(r"[\x20-\x7e\t]*")
+
+
+def _check_header_values(headers: Mapping[str, str]) -> None:
+    """Refuse a header value that cannot be sent as is (non-ASCII, CR/LF, other controls).
+
+    Such values come from an earlier IdP answer (an access token, a session cookie), so this is a
+    :class:`~idpbridge.MalformedResponse`, raised before anything is sent; the value is never shown.
+    """
+    for name, value in headers.items():
+        if not isinstance(value, str) or not _FIELD_VALUE.fullmatch(value):
+            raise MalformedResponse(
+                f"a value for the {sanitize(name, limit=40)!r} request header is not plain ASCII text "
+                "(a token or cookie the IdP sent earlier?); not sent",
+                code="provider.malformed_response",
+            )
+
+
 class _StatusFailure(_retry.RetryableStatus):
     """Internal: a response whose status the retry policy may act on."""
 
@@ -241,12 +258,15 @@ class _StatusFailure(_retry.RetryableStatus):
         self.response = response
 
 
-def _transport_failure(failure: BaseException) -> Literal["unsent", "transport"] | None:
+def _transport_failure(failure: BaseException) -> _retry.TransportKind | None:
     """For :meth:`RetryPolicy.should_retry`: whether ``failure`` is an HTTP transport failure, and
     whether the request certainly never reached the server."""
     if isinstance(failure, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
         return "unsent"
     return "transport" if isinstance(failure, httpx.TransportError) else None
+
+
+_retry.register_transport(_transport_failure)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -378,6 +398,7 @@ class HttpClient:
         for name in [k for k in hdrs if k.lower() == "accept-encoding"]:
             del hdrs[name]
         hdrs["accept-encoding"] = ACCEPT_ENCODING  # exactly what _read_capped decodes
+        _check_header_values(hdrs)
         request = self.client.build_request(
             method,
             url,
@@ -391,33 +412,19 @@ class HttpClient:
         if auth is not None:
             request = self._with_basic_auth(request, auth)
 
-        def _retry(failure: BaseException) -> bool:
-            return policy.retry.should_retry(failure, idempotent=idempotent)
+        async def once() -> Response:
+            response = await self._send_once(request, idempotent=idempotent)
+            if response.status == 429 or response.status >= 500:
+                raise _StatusFailure(response)
+            return response
 
-        def _wait(state: RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome else None
-            retry_after = exc.retry_after if isinstance(exc, _StatusFailure) else None
-            return policy.retry.delay(state.attempt_number, retry_after)
-
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(policy.retry.attempts),
-            wait=_wait,
-            retry=retry_if_exception(_retry),
-            reraise=True,
-            sleep=self._sleep,
-        )
         started = time.monotonic()
         budget, left = policy.timeouts.total, _deadline.remaining()
         if left is not None and left < budget:  # inside authenticate(): never outlive its deadline
             budget = max(left, 0.0)
         try:
             async with asyncio.timeout(budget):
-                async for attempt in retrying:
-                    with attempt:
-                        response = await self._send_once(request, idempotent=idempotent)
-                        if response.status == 429 or response.status >= 500:
-                            raise _StatusFailure(response)
-                        return response
+                return await policy.retry.run(once, idempotent=idempotent, sleep=self._sleep)
         except _StatusFailure as failure:
             if return_errors:
                 return failure.response

@@ -60,6 +60,7 @@ CASES = [
 def workdir(tmp_path: Path) -> Path:
     (tmp_path / "DIR").mkdir()
     (tmp_path / "CFG").write_text(
+        '[settings]\nstore = "memory"\n\n'
         '[connectors.demo]\nprovider = "oidc"\nissuer = "https://127.0.0.1:9/"\nclient_id = "c"\n'
         f'continuation_keys = ["{ContinuationKeys.new_key()}"]\n',
         encoding="utf-8",

@@ -230,3 +230,27 @@ def test_sanitize_never_lets_a_keyed_secret_through(
     assume(secret not in prefix)
     text = prefix + " " + template.format(k=key, v=secret)
     assert secret not in sanitize(text, limit=10_000)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("bad \x1b[31mred\x1b[0m text", "bad red text"),
+        ("\x1b]8;;https://evil.example\x07click\x1b]8;;\x07 here", "click here"),
+        ("\x9b2Jcleared", "cleared"),
+        ("user \u202eevil\u202c name", "user evil name"),
+        ("zero\u200bwidth", "zerowidth"),
+    ],
+)
+def test_sanitize_removes_escape_sequences_whole(text: str, expected: str) -> None:
+    """IdP or plugin text in a message keeps no escape payload ("[31m") and no bidi override."""
+    assert sanitize(text) == expected
+    assert sanitize(sanitize(text)) == sanitize(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\x9b password=000000000000", "\x1b[ password=000000000000", "pass\x1b[0mword=000000000000"],
+)
+def test_escape_sequences_never_split_or_join_a_secret_key(text: str) -> None:
+    assert "000000000000" not in sanitize(text)

@@ -507,3 +507,25 @@ async def test_respx_mocked_exchange(respx_mock: respx.MockRouter) -> None:
         resp = await client.post(f"{IDP}/token", data={"grant_type": "password"}, auth=("a b", "c"))
     assert resp.json() == {"access_token": "x"}
     assert route.calls.last.request.headers["authorization"] == "Basic " + base64.b64encode(b"a+b:c").decode()
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Bearer t\u00f6ken", "Bearer a\r\nX-Injected: 1", "Bearer a\nb", "Bearer \x00", "Bearer \u2028"],
+)
+async def test_header_values_that_cannot_be_sent_are_typed_errors(value: str) -> None:
+    """A non-ASCII or CR/LF-carrying value (an IdP's token reused in a header) is refused before
+    sending, as a typed error that never shows the value."""
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={})
+
+    client = HttpClient(client=httpx.AsyncClient(transport=httpx.MockTransport(handler)))
+    with pytest.raises(MalformedResponse) as info:
+        await client.get("https://op.example/me", headers={"authorization": value})
+    assert info.value.code == "provider.malformed_response"
+    assert "t\u00f6ken" not in str(info.value)
+    assert "Injected" not in str(info.value)
+    assert sent == []

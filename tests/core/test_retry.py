@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
@@ -212,3 +212,38 @@ async def test_credential_post_retry_budget_is_bounded() -> None:
         await post_password(client)
     assert script.calls == POLICY.attempts
     assert sleeps.delays == [1.0] * (POLICY.attempts - 1)
+
+
+async def test_policy_run_is_the_one_retry_loop() -> None:
+    from idpbridge._retry import RetryableStatus
+
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    def flaky(failures: int) -> Callable[[], Awaitable[str]]:
+        calls = 0
+
+        async def attempt() -> str:
+            nonlocal calls
+            calls += 1
+            if calls <= failures:
+                raise RetryableStatus(503, 0.5)
+            return f"ok after {calls}"
+
+        return attempt
+
+    policy = RetryPolicy(attempts=3)
+    assert await policy.run(flaky(2), idempotent=True, sleep=sleep) == "ok after 3"
+    assert waits == [0.5, 0.5]  # Retry-After honoured exactly
+    with pytest.raises(RetryableStatus):  # attempts run out: the last failure is raised
+        await policy.run(flaky(3), idempotent=True, sleep=sleep)
+    waits.clear()
+
+    async def broken() -> str:
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):  # not a retryable failure: raised at once
+        await policy.run(broken, idempotent=True, sleep=sleep)
+    assert waits == []

@@ -8,6 +8,7 @@ import threading
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -16,13 +17,19 @@ import respx
 import idpbridge
 from idpbridge import (
     Authenticated,
+    ConfigurationError,
     ContinuationKeys,
+    ExpiredCode,
     InputRequired,
     InvalidCredentials,
+    Method,
     Password,
     SyncConnector,
+    TokenSet,
+    TokenValidationError,
 )
 from idpbridge.registry import Registry
+from tests.peers import oidc_provider as op
 
 from ._support import CLIENT_SECRET, DemoConnector, token_handler
 
@@ -155,3 +162,105 @@ def test_loop_thread_stops_even_when_aclose_fails() -> None:
     with pytest.raises(RuntimeError, match="close failed"):
         facade.close()
     assert not sync_threads()
+
+
+# -- every operation is explicit and blocking (no coroutine leaks through the facade) ------------
+
+
+@pytest.fixture
+def op_facade(oidc_provider: op.OIDCProviderPeer) -> Iterator[SyncConnector]:
+    facade = idpbridge.connect(
+        "oidc",
+        sync=True,
+        continuation_keys=ContinuationKeys.generate(),
+        issuer=oidc_provider.issuer,
+        client_id=op.CLIENT_ID,
+        client_secret=op.CLIENT_SECRET,
+        methods=["oidc", "password", "token"],
+        scopes=["openid", "email", "profile", "offline_access"],
+    )
+    assert isinstance(facade, SyncConnector)
+    with facade:
+        yield facade
+
+
+def test_refresh_blocks_and_returns_a_token_set(op_facade: SyncConnector) -> None:
+    result = op_facade.authenticate(Password("alice", "alice-pass"))
+    assert isinstance(result, Authenticated)
+    assert result.tokens.refresh_token is not None
+    refreshed = op_facade.refresh(result.tokens.refresh_token, subject="alice")
+    assert isinstance(refreshed, TokenSet)
+    assert refreshed.access_token is not None
+    assert refreshed.id_token is not None
+    with pytest.raises(TokenValidationError) as info:  # the async side's error, raised here
+        op_facade.refresh(result.tokens.refresh_token, subject="bob")
+    assert info.value.code == "token.subject"
+
+
+def test_revoke_blocks_and_takes_effect(op_facade: SyncConnector) -> None:
+    result = op_facade.authenticate(Password("alice", "alice-pass"))
+    assert isinstance(result, Authenticated)
+    rt = result.tokens.refresh_token
+    assert rt is not None
+    assert op_facade.revoke(rt, token_type_hint="refresh_token") is None
+    with pytest.raises(ExpiredCode) as info:
+        op_facade.refresh(rt)
+    assert info.value.provider_code == "invalid_grant"
+
+
+def test_logout_url_blocks_and_matches_the_async_side(op_facade: SyncConnector) -> None:
+    url = op_facade.logout_url(post_logout_redirect_uri="http://127.0.0.1:8765/out", state="s1")
+    assert isinstance(url, str)
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}".startswith(op_facade.config.issuer)  # type: ignore[attr-defined]
+    assert parse_qs(parts.query) == {
+        "client_id": [op.CLIENT_ID],
+        "post_logout_redirect_uri": ["http://127.0.0.1:8765/out"],
+        "state": ["s1"],
+    }
+
+    async def on_the_async_side() -> str:
+        return await op_facade.connector.logout_url(  # type: ignore[attr-defined,no-any-return]
+            post_logout_redirect_uri="http://127.0.0.1:8765/out", state="s1"
+        )
+
+    assert asyncio.run(on_the_async_side()) == url
+
+
+def test_read_only_views(op_facade: SyncConnector) -> None:
+    assert op_facade.name == "oidc"
+    assert op_facade.instance_name == "oidc"
+    assert op_facade.enabled_methods == {Method.OIDC, Method.PASSWORD, Method.TOKEN}
+    assert op_facade.config is op_facade.connector.config
+    with pytest.raises(AttributeError):
+        op_facade.name = "other"  # type: ignore[misc]
+
+
+def test_no_coroutine_leaks_through_the_facade(op_facade: SyncConnector) -> None:
+    # An async helper of the connector is refused by name, never returned un-awaited.
+    with pytest.raises(AttributeError, match=r"metadata\(\) is async"):
+        op_facade.metadata  # noqa: B018
+    for name in ("authenticate", "check", "refresh", "revoke", "logout_url", "close"):
+        assert not asyncio.iscoroutinefunction(getattr(op_facade, name)), name
+
+
+def test_operations_a_connector_lacks_raise_a_typed_error() -> None:
+    with idpbridge.connect("example", sync=True, continuation_keys=ContinuationKeys.generate()) as example:
+        for call in (
+            lambda: example.refresh("rt"),
+            lambda: example.revoke("t"),
+            lambda: example.logout_url(state="s"),
+        ):
+            with pytest.raises(ConfigurationError) as info:
+                call()
+            assert info.value.code == "config.not_supported"
+            assert info.value.connector == "example"
+
+
+def test_an_unsupported_operation_raises_the_async_sides_error() -> None:
+    # Facebook Login has no refresh tokens: the connector's own refusal, raised before any request.
+    meta = idpbridge.connect("meta", sync=True, client_id="1234567890", client_secret="s" * 32)
+    with meta, pytest.raises(ConfigurationError) as info:
+        meta.refresh("rt")
+    assert info.value.code == "config.not_supported"
+    assert "no refresh tokens" in info.value.message

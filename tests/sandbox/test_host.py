@@ -16,9 +16,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from idpbridge.providers.cognito.fake import FakeCognito
 from idpbridge.sandbox import Sandbox
 from idpbridge.sandbox._http import HttpAnswer, LoopbackServer, Request
+from idpbridge.sandbox.cognito import FakeCognito
 
 from .conftest import CLIENT_ID, KEYCLOAK_SECRET, seed_password
 

@@ -2,7 +2,7 @@
 
 :class:`Sandbox` serves, on ``127.0.0.1`` only, a Keycloak realm (discovery, JWKS, authorization
 code + PKCE with a login page, direct access grant with ``otp``/``totp``, Keycloak's error
-bodies) and a Cognito user pool (the emulator in :mod:`idpbridge.providers.cognito.fake`:
+bodies) and a Cognito user pool (the emulator in :mod:`idpbridge.sandbox.cognito`:
 ``USER_PASSWORD_AUTH``, ``USER_AUTH`` e-mail and SMS OTP). Users come from a TOML seed file
 (:func:`load_seed`; a default one ships with the package); signing keys are generated at every
 start and rotate with :meth:`Sandbox.rotate_keys`. The real connectors talk to it over HTTP:

@@ -2,7 +2,7 @@
 
 An *app* is a callable taking a :class:`Request` and returning an :class:`HttpAnswer`; a
 :class:`LoopbackServer` serves one app on ``127.0.0.1`` (or ``::1``) in a daemon thread. The
-Cognito emulator (:mod:`idpbridge.providers.cognito.fake`) and the Keycloak face
+Cognito emulator (:mod:`idpbridge.sandbox.cognito`) and the Keycloak face
 (:mod:`idpbridge.sandbox.keycloak`) are both apps; :class:`~idpbridge.sandbox.Sandbox` mounts them
 side by side on one server.
 

@@ -17,10 +17,10 @@ import time
 from collections.abc import Callable
 from typing import Any, Self
 
-from ..providers.cognito.fake import Client, CognitoApp, CognitoState, Message, Pool, User
 from ..registry import Registry
 from ._admin import AdminRoutes
 from ._http import HttpAnswer, Lifecycle, LoopbackServer, Request
+from .cognito import Client, CognitoApp, CognitoState, Message, Pool, User
 from .connectors import connector_tables, connectors_toml
 from .keycloak import KeycloakApp, KeycloakState, Realm, RealmClient, RealmUser
 from .seed import CognitoSeed, KeycloakSeed, Seed, load_seed
@@ -74,7 +74,7 @@ def build_realm(seed: KeycloakSeed) -> Realm:
 
 
 def build_pool(seed: CognitoSeed) -> Pool:
-    """A Cognito :class:`~idpbridge.providers.cognito.fake.Pool` from its seed."""
+    """A Cognito :class:`~idpbridge.sandbox.cognito.Pool` from its seed."""
     c = seed.client
     client = Client(
         c.client_id,

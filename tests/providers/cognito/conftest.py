@@ -11,7 +11,7 @@ import pytest
 
 from idpbridge.continuation import ContinuationKeys
 from idpbridge.providers.cognito.connector import CognitoConnector
-from idpbridge.providers.cognito.fake import CognitoState, FakeCognito
+from idpbridge.sandbox.cognito import CognitoState, FakeCognito
 from tests.peers.moto import MOTO_REGION
 from tests.support.cassettes import recording
 from tests.support.clock import OffsetClock

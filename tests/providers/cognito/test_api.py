@@ -19,7 +19,8 @@ from botocore.exceptions import (
 )
 
 from idpbridge import Password, ProviderUnavailable, StartOTP
-from idpbridge.providers.cognito.api import _retryable
+from idpbridge.http import RetryPolicy, Timeouts
+from idpbridge.providers.cognito.api import SERVER_ERRORS, CognitoAPI, retry_failure
 from idpbridge.providers.cognito.connector import CognitoConnector
 
 Make = Callable[..., CognitoConnector]
@@ -141,12 +142,26 @@ def _client_error(status: int) -> ClientError:
         (ReadTimeoutError(endpoint_url="http://127.0.0.1:1"), False, True),
         (ConnectionClosedError(endpoint_url="http://127.0.0.1:1"), False, True),
         (_client_error(500), False, True),
+        (_client_error(501), False, True),
+        (_client_error(503), False, True),
+        (_client_error(429), False, False),
         (_client_error(400), False, False),
+        (ValueError("not a transport failure"), False, False),
     ],
 )
 def test_retry_rules(exc: Exception, credential: bool, read: bool) -> None:
-    assert _retryable(exc, idempotent=False) is credential
-    assert _retryable(exc, idempotent=True) is read
+    # The connector's RetryPolicy decides, as for HTTP calls; Cognito's copy retries any 5xx.
+    api = CognitoAPI(region="eu-west-1", endpoint_url=None, timeouts=Timeouts(), retry=RetryPolicy())
+    policy = api._retry
+    assert policy.statuses == SERVER_ERRORS
+    assert policy.should_retry(retry_failure(exc), idempotent=False) is credential
+    assert policy.should_retry(retry_failure(exc), idempotent=True) is read
+
+
+def test_the_policy_keeps_the_configured_attempts_and_backoff() -> None:
+    configured = RetryPolicy(attempts=5, backoff=0.5)
+    api = CognitoAPI(region="eu-west-1", endpoint_url=None, timeouts=Timeouts(), retry=configured)
+    assert api._retry == configured.replace(statuses=SERVER_ERRORS)
 
 
 def test_boto3_is_imported_lazily() -> None:

@@ -37,8 +37,8 @@ from idpbridge import (
     VerifyOTP,
 )
 from idpbridge.providers.cognito.connector import CognitoConnector
-from idpbridge.providers.cognito.fake import Client, FakeCognito, Pool, User, totp_code
 from idpbridge.providers.cognito.secret_hash import secret_hash
+from idpbridge.sandbox.cognito import Client, FakeCognito, Pool, User, totp_code
 
 from .conftest import Clock
 

@@ -15,7 +15,7 @@ import pytest
 
 from idpbridge import Authenticated, ClaimSource, FinishOIDC, FlowError, RedirectRequired, StartOIDC
 from idpbridge.providers.cognito.connector import CognitoConnector
-from idpbridge.providers.cognito.fake import Client, FakeCognito, Pool, User
+from idpbridge.sandbox.cognito import Client, FakeCognito, Pool, User
 
 Make = Callable[..., CognitoConnector]
 CALLBACK = "http://127.0.0.1:8765/callback"

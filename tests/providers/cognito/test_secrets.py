@@ -24,8 +24,8 @@ from idpbridge import (
 )
 from idpbridge.providers.cognito.config import CognitoConfig
 from idpbridge.providers.cognito.connector import CognitoConnector
-from idpbridge.providers.cognito.fake import FakeCognito
 from idpbridge.providers.cognito.secret_hash import secret_hash
+from idpbridge.sandbox.cognito import FakeCognito
 from tests.support.logcapture import PLANTED, capture_all_logs, find_leaks
 
 Make = Callable[..., CognitoConnector]

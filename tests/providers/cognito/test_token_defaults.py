@@ -10,7 +10,7 @@ import pytest
 
 from idpbridge import Authenticated, MalformedResponse, Password, TokenValidationError
 from idpbridge.providers.cognito.connector import CognitoConnector
-from idpbridge.providers.cognito.fake import CognitoState, FakeCognito
+from idpbridge.sandbox.cognito import CognitoState, FakeCognito
 
 from .conftest import Clock
 

@@ -14,8 +14,12 @@
   ``provider.response_too_large``, never read into memory.
 * botocore's own retries are off (``total_max_attempts: 1``) because its standard mode retries
   read timeouts and dropped connections, which may replay a password or an OTP that reached
-  Cognito. We retry only failures that happened before anything was sent (connect errors and
-  connect timeouts); idempotent reads also retry read timeouts and 5xx.
+  Cognito. Calls run under the connector's :class:`~idpbridge.http.RetryPolicy` instead, the
+  same loop as HTTP calls (:meth:`RetryPolicy.run <idpbridge.http.RetryPolicy.run>`): botocore's
+  connect errors and connect timeouts count as never sent, read timeouts and dropped connections
+  as transport failures, and an error answer as its HTTP status. So only failures that happened
+  before anything was sent are retried for credential submissions; idempotent reads also retry
+  read timeouts and 5xx (Cognito's policy treats every 5xx as retryable, and no 429).
 * Requests are unsigned (``InitiateAuth``/``RespondToAuthChallenge``/``GetUser`` are
   ``authtype: none``), so no AWS credentials are looked up (no instance-metadata probe), and
   endpoint settings from the environment (``AWS_ENDPOINT_URL*``) are ignored: ``endpoint_url``
@@ -30,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -37,6 +42,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from ..._logging import install_log_redaction
+from ..._retry import RetryableStatus, TransportKind, register_transport
 from ..._version import __version__
 from ...errors import ConfigurationError, IdpBridgeError, ProviderError, ProviderUnavailable
 from ...http import RetryPolicy, Timeouts
@@ -49,6 +55,42 @@ log = logging.getLogger("idpbridge.cognito")
 
 _session: Any = None
 _session_lock = threading.Lock()
+
+#: The statuses an idempotent Cognito call retries: any server error (not 429).
+SERVER_ERRORS = frozenset(range(500, 600))
+
+
+def botocore_failure(failure: BaseException) -> TransportKind | None:
+    """botocore's transport failures for :meth:`RetryPolicy.should_retry` (``None``: not one)."""
+    bx = sys.modules.get("botocore.exceptions")  # no botocore loaded: no botocore exception either
+    if bx is None:
+        return None
+    if isinstance(failure, bx.EndpointConnectionError | bx.ConnectTimeoutError):
+        return "unsent"  # the TCP connection never came up
+    if isinstance(failure, bx.ReadTimeoutError | bx.ConnectionClosedError):
+        return "transport"
+    return None
+
+
+register_transport(botocore_failure)
+
+
+class ErrorAnswer(RetryableStatus):
+    """One attempt ended with a Cognito error document; ``error`` is botocore's ``ClientError``."""
+
+    def __init__(self, error: Exception, status: int) -> None:
+        super().__init__(status, None)  # Cognito sends no Retry-After
+        self.error = error
+
+
+def retry_failure(exc: Exception) -> Exception:
+    """What the retry policy judges for a failed attempt: an error answer as its HTTP status."""
+    bx = sys.modules.get("botocore.exceptions")
+    if bx is not None and isinstance(exc, bx.ClientError):
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if isinstance(status, int):
+            return ErrorAnswer(exc, status)
+    return exc
 
 
 class CognitoAPI:
@@ -80,7 +122,7 @@ class CognitoAPI:
         self._region = region
         self._endpoint_url = endpoint_url
         self._timeouts = timeouts
-        self._retry = retry
+        self._retry = retry.replace(statuses=SERVER_ERRORS)
         self._max = max_concurrency
         self._max_body = max_body
         #: Threads still running calls whose callers gave up (see :meth:`_submit`).
@@ -178,18 +220,22 @@ class CognitoAPI:
         loop = asyncio.get_running_loop()
         if self._slots is None or self._slots_loop is not loop:  # asyncio primitives belong to one loop
             self._slots, self._slots_loop = asyncio.Semaphore(self._max), loop
-        attempt = 0
         until = time.monotonic() + self._timeouts.total
+
+        async def once() -> dict[str, Any]:
+            try:
+                return await self._submit(operation, dict(params), until)
+            except Exception as exc:
+                raise retry_failure(exc) from None
+
         try:
             async with asyncio.timeout(self._timeouts.total):
-                while True:
-                    attempt += 1
-                    try:
-                        return await self._submit(operation, dict(params), until)
-                    except Exception as exc:
-                        if attempt >= self._retry.attempts or not _retryable(exc, idempotent=idempotent):
-                            raise self._translate(exc) from None
-                    await asyncio.sleep(self._retry.delay(attempt, None))
+                try:
+                    return await self._retry.run(once, idempotent=idempotent)
+                except ErrorAnswer as answer:
+                    raise self._translate(answer.error) from None
+                except Exception as exc:
+                    raise self._translate(exc) from None
         except TimeoutError:
             raise ProviderUnavailable(
                 f"Cognito did not answer within {self._timeouts.total:g} s", code="provider.timeout"
@@ -275,22 +321,3 @@ class CognitoAPI:
 
     def __repr__(self) -> str:
         return f"CognitoAPI(region={self._region!r}, endpoint_url={self._endpoint_url!r})"
-
-
-def _retryable(exc: BaseException, *, idempotent: bool) -> bool:
-    """Whether a failed attempt may be repeated (see the module docstring)."""
-    try:
-        from botocore import exceptions as bx
-    except ImportError:
-        return False
-    # Before anything was sent: the TCP connection never came up.
-    if isinstance(exc, bx.EndpointConnectionError | bx.ConnectTimeoutError):
-        return True
-    if not idempotent:
-        return False
-    if isinstance(exc, bx.ReadTimeoutError | bx.ConnectionClosedError):
-        return True
-    if isinstance(exc, bx.ClientError):
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        return isinstance(status, int) and status >= 500
-    return False

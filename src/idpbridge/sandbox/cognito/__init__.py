@@ -6,7 +6,7 @@ protocol so the connector is exercised through the real boto3 client over HTTP. 
 ``USER_PASSWORD_AUTH`` with MFA challenges (checking SECRET_HASH over the internal user name,
 which moto does not), the Hosted UI's ``/oauth2/*`` endpoints and the pool's JWKS.
 
-Not imported by the connector; needs nothing beyond idpbridge's core dependencies.
+Part of the sandbox (providers never import it); needs nothing beyond idpbridge's core dependencies.
 """
 
 from .entities import Client, CognitoFault, Message, Pool, User, totp_code

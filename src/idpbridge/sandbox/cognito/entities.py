@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 
-from ....sandbox._otp import totp_code
+from .._otp import totp_code
 
 __all__ = ["Client", "CognitoFault", "Message", "Pool", "User", "totp_code"]
 

@@ -28,7 +28,7 @@ import threading
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
-from ....sandbox._http import HttpAnswer, with_query
+from .._http import HttpAnswer, with_query
 from .entities import Client, Pool, User
 from .model import CognitoState
 

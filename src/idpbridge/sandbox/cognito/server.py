@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, Self
 
-from ....sandbox._http import HttpAnswer, Lifecycle, LoopbackServer, Request
+from .._http import HttpAnswer, Lifecycle, LoopbackServer, Request
 from .entities import CognitoFault, Message
 from .hosted_ui import HostedUI
 from .model import CognitoState

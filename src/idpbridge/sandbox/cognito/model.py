@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from ....sandbox._otp import verify_totp
+from .._otp import verify_totp
 from .entities import Client, CognitoFault, Message, Pool, User
 from .tokens import TokenMinter
 

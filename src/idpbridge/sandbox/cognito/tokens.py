@@ -8,7 +8,7 @@ from typing import Any
 
 from joserfc.jwk import RSAKey
 
-from ....sandbox._tokens import KeyRing, at_hash
+from .._tokens import KeyRing, at_hash
 from .entities import Client, Pool, User
 
 __all__ = ["Minted", "TokenMinter"]
