@@ -1,7 +1,8 @@
 """Apple's client secret: an ES256 JWT minted from the team id, key id and the ``.p8`` key.
 
 Apple authenticates the client at ``/auth/token`` and ``/auth/revoke`` with a JWT instead of a
-shared secret (social-core ``generate_client_secret``; ``reference/providers.md`` §11.3)::
+shared secret (``generate_client_secret`` in
+https://github.com/python-social-auth/social-core/blob/master/social_core/backends/apple.py)::
 
     header  {"alg": "ES256", "kid": <key id>}
     claims  {"iss": <team id>, "iat": now, "exp": now + ttl, "aud": "https://appleid.apple.com",
@@ -28,7 +29,7 @@ from joserfc.jwk import ECKey
 from pydantic import SecretStr
 
 from ...errors import ConfigurationError
-from .endpoints import AUDIENCE
+from .sheet import ISSUER
 
 __all__ = [
     "APPLE_MAX_LIFETIME",
@@ -69,7 +70,7 @@ def mint_client_secret(
         "iss": team_id,
         "iat": issued_at,
         "exp": issued_at + lifetime,
-        "aud": AUDIENCE,
+        "aud": ISSUER,
         "sub": client_id,
     }
     key = ECKey.import_key(private_key.get_secret_value())
