@@ -10,7 +10,8 @@
   the app enables "Require App Secret").
 * ``DELETE /me/permissions`` de-authorizes the app for the user (the closest thing to revocation).
 
-Graph error envelopes are classified by the connector's table (:mod:`.errors`).
+Graph error envelopes are classified by the sheet's table (:mod:`.errors`). :func:`profile` and
+:func:`revoke` are given the engine, never the connector.
 """
 
 from __future__ import annotations
@@ -20,14 +21,26 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import SecretStr
 
-from ...errors import IdpBridgeError, MalformedResponse, TokenValidationError
-from ...http import HttpClient, Response, redact_url
+from ...http import redact_url
+from ...kit import (
+    ClaimSource,
+    HttpClient,
+    IdpBridgeError,
+    MalformedResponse,
+    ProviderMetadata,
+    Response,
+    TokenValidationError,
+)
 
-__all__ = ["GraphClient", "TokenInfo", "appsecret_proof"]
+if TYPE_CHECKING:
+    from ...oidc.client import OAuthClient
+    from .config import MetaConfig
+
+__all__ = ["GraphClient", "TokenInfo", "appsecret_proof", "profile", "revoke"]
 
 #: Turns a Graph error answer (and its JSON body, if any) into a classified error.
 ErrorFactory = Callable[[Response, Mapping[str, Any] | None], IdpBridgeError]
@@ -150,3 +163,53 @@ class GraphClient:
             return_errors=True,
         )
         self._body(response)
+
+
+class Engine(Protocol):
+    """What the Graph calls use of the OIDC engine."""
+
+    http: HttpClient
+    clock: Callable[[], float]
+
+    def oauth(self, metadata: ProviderMetadata) -> OAuthClient: ...
+
+    def endpoint(self, metadata: ProviderMetadata, name: str) -> str: ...
+
+
+def _client(engine: Engine, metadata: ProviderMetadata, config: MetaConfig) -> GraphClient:
+    oauth = engine.oauth(metadata)
+
+    def errors(response: Response, body: Mapping[str, Any] | None) -> IdpBridgeError:
+        return oauth.error(response, body, context="graph")
+
+    return GraphClient(engine.http, app_id=config.client_id, app_secret=config.client_secret, errors=errors)
+
+
+async def profile(
+    engine: Engine, metadata: ProviderMetadata, access_token: str, subject: str | None, *, config: MetaConfig
+) -> tuple[ClaimSource, dict[str, Any]]:
+    """``debug_token`` (our app, a user token, same user as the ID token), then ``/me``."""
+    graph = _client(engine, metadata, config)
+    info = await graph.debug_token(
+        engine.endpoint(metadata, "introspection_endpoint"), access_token, now=engine.clock()
+    )
+    if subject is not None and info.user_id != subject:
+        raise TokenValidationError(
+            "the access token belongs to another user than the ID token", code="token.subject"
+        )
+    me = await graph.me(
+        engine.endpoint(metadata, "userinfo_endpoint"), access_token, fields=config.profile_fields
+    )
+    if str(me["id"]) != info.user_id:
+        raise TokenValidationError("Graph /me answered for another user", code="token.subject")
+    me["granted_scopes"] = list(info.scopes)
+    me["declined_scopes"] = [s for s in config.scopes if s != "openid" and s not in info.scopes]
+    return ClaimSource.PROVIDER_API, me
+
+
+async def revoke(
+    engine: Engine, metadata: ProviderMetadata, access_token: str, *, config: MetaConfig
+) -> None:
+    """De-authorize the app for the user of ``access_token`` (``DELETE /me/permissions``)."""
+    graph = _client(engine, metadata, config)
+    await graph.revoke(engine.endpoint(metadata, "revocation_endpoint"), access_token)
