@@ -8,7 +8,8 @@ import pytest
 
 from idpbridge import ConfigurationError, Method
 from idpbridge.config import build_config
-from idpbridge.providers.pingone.config import REGION_TLDS, PingOneConfig
+from idpbridge.providers.pingone.config import PingOneConfig
+from idpbridge.providers.pingone.sheet import REGION_TLDS
 
 from .conftest import CLIENT_ID, ENV
 

@@ -1,7 +1,9 @@
 """PingOne's password method: the redirectless authorization flow (``response_mode=pi.flow``).
 
 PingOne offers no resource-owner password grant, so a username and password are checked the way
-PingOne's own custom sign-in UIs do it (``reference/providers.md`` §8.5, option A):
+PingOne's own custom sign-in UIs do it (PingOne documents no password grant:
+https://docs.pingidentity.com/pingone/applications/p1_grant_types.html; the steps follow
+https://developer.pingidentity.com/pingone-api/getting-started/simple-sso-workflow/step-6-submit-login-credentials.html):
 
 1. ``GET {authorization_endpoint}?response_type=code&…&response_mode=pi.flow`` (PKCE S256,
    ``state``, ``nonce``): a flow object ``{"id", "status": "USERNAME_PASSWORD_REQUIRED",
@@ -16,6 +18,9 @@ PingOne's own custom sign-in UIs do it (``reference/providers.md`` §8.5, option
 The flow id and the cookies are session handles: they live in this call only (or sealed in the
 continuation of an :class:`~idpbridge.MFARequired`), are sent only to the configured PingOne
 environment (never to a URL PingOne's answer names), and never appear in logs or errors.
+
+The functions here are given the OIDC engine (metadata, the OAuth client, sealing, completing a
+token response) and the config, never the connector.
 """
 
 from __future__ import annotations
@@ -25,32 +30,40 @@ import hmac
 import re
 import secrets
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import SecretStr
 
-from ...classify import AUTHORIZATION_CODE, AUTHORIZE, PASSWORD, classify
-from ...errors import (
-    AuthenticationFailed,
+from ...classify import classify
+from ...kit import (
+    AUTHORIZATION_CODE,
+    AUTHORIZE,
+    PASSWORD,
+    Authenticated,
     ConfigurationError,
     FlowError,
+    HttpClient,
     IdpBridgeError,
     InvalidCredentials,
     MalformedResponse,
+    Method,
     MFARequired,
+    Password,
+    ProviderMetadata,
     ProviderUnavailable,
     RateLimited,
+    Response,
+    scope_string,
 )
-from ...http import Response
-from ...methods import Method, Password
 from ...oidc.authcode import new_pkce
 from ...oidc.client import classify_response, error_body
-from ...oidc.metadata import ProviderMetadata
-from ...outcomes import Outcome
-from .errors import FLOW_RULES, FLOW_STATUSES, MFA_FACTORS, parse_platform_error
+from .errors import FLOW_RULES, FLOW_STATUSES, MFA_FACTORS, RULES, parse_platform_error
 
 if TYPE_CHECKING:
-    from .connector import PingOneConnector
+    import datetime as dt
+
+    from ...oidc.client import OAuthClient
+    from .config import PingOneConfig
 
 __all__ = ["CHECK_MEDIA_TYPE", "FlowCookies", "password_login", "probe_flow", "start_flow"]
 
@@ -59,6 +72,24 @@ _CHECK_LINK = "usernamePassword.check"
 _FLOW_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _COOKIE_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}")
 _MAX_COOKIES = 32
+
+
+class Engine(Protocol):
+    """What the flow uses of the OIDC engine."""
+
+    http: HttpClient
+
+    def seal(self, method: Method, data: Mapping[str, Any]) -> tuple[SecretStr, dt.datetime]: ...
+
+    async def metadata(self) -> ProviderMetadata: ...
+
+    def oauth(self, metadata: ProviderMetadata) -> OAuthClient: ...
+
+    def endpoint(self, metadata: ProviderMetadata, name: str) -> str: ...
+
+    async def complete(
+        self, metadata: ProviderMetadata, body: Mapping[str, Any], *, method: Method, nonce: str | None
+    ) -> Authenticated: ...
 
 
 class FlowCookies:
@@ -144,15 +175,14 @@ class _Started:
     verifier: str = dataclasses.field(repr=False)
 
 
-async def start_flow(conn: PingOneConnector, metadata: ProviderMetadata) -> _Started:
+async def start_flow(engine: Engine, cfg: PingOneConfig, metadata: ProviderMetadata) -> _Started:
     """Step 1: a redirectless authorization request; the flow must ask for username and password."""
-    cfg = conn.config
     verifier, challenge = new_pkce()
     state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     params = {
         "response_type": "code",
         "client_id": cfg.client_id,
-        "scope": " ".join(cfg.scopes if "openid" in cfg.scopes else ("openid", *cfg.scopes)),
+        "scope": scope_string(cfg.scopes),
         "state": state,
         "nonce": nonce,
         "code_challenge": challenge,
@@ -162,9 +192,9 @@ async def start_flow(conn: PingOneConnector, metadata: ProviderMetadata) -> _Sta
     if cfg.password_redirect_uri:
         params["redirect_uri"] = cfg.password_redirect_uri
     # No cookie goes with it: never another flow's (or user's) PingOne session.
-    response = await conn.http.request(
+    response = await engine.http.request(
         "GET",
-        conn.endpoint(metadata, "authorization_endpoint"),
+        engine.endpoint(metadata, "authorization_endpoint"),
         params=params,
         idempotent=True,
         return_errors=True,
@@ -184,24 +214,20 @@ async def start_flow(conn: PingOneConnector, metadata: ProviderMetadata) -> _Sta
     return _Started(flow_id, cookies, state, nonce, verifier)
 
 
-async def probe_flow(conn: PingOneConnector) -> tuple[bool, str]:
+async def probe_flow(engine: Engine, cfg: PingOneConfig) -> tuple[bool, str]:
     """check(): start a flow (no credentials are sent) and report whether it asks for a password."""
-    try:
-        await start_flow(conn, await conn.metadata())
-    except (ConfigurationError, AuthenticationFailed) as exc:
-        return False, f"{type(exc).__name__}: {exc.message}"
+    await start_flow(engine, cfg, await engine.metadata())
     return True, "pi.flow accepted; the sign-on policy asks for username and password"
 
 
-async def password_login(conn: PingOneConnector, request: Password) -> Outcome:
+async def password_login(engine: Engine, cfg: PingOneConfig, request: Password) -> Authenticated:
     """Check a username and password through the redirectless flow; return the outcome."""
     username, password = request.username, request.password.get_secret_value()
     if not username or not password:
         raise InvalidCredentials("username and password must not be empty", code="invalid_credentials")
-    cfg = conn.config
-    metadata = await conn.metadata()
+    metadata = await engine.metadata()
     base = cfg.environment_base
-    started = await start_flow(conn, metadata)
+    started = await start_flow(engine, cfg, metadata)
     flow_id, cookies, state, nonce, verifier = (
         started.flow_id,
         started.cookies,
@@ -212,7 +238,7 @@ async def password_login(conn: PingOneConnector, request: Password) -> Outcome:
 
     # 2. the credentials (never retried)
     flow_url = f"{base}/flows/{flow_id}"
-    response = await conn.http.request(
+    response = await engine.http.request(
         "POST",
         flow_url,
         json_body={"username": username, "password": password},
@@ -228,7 +254,7 @@ async def password_login(conn: PingOneConnector, request: Password) -> Outcome:
         raise _status_error(
             status,
             flow,
-            continuation=lambda: conn.seal(
+            continuation=lambda: engine.seal(
                 Method.TOTP,
                 {
                     "pingone_flow": flow_id,
@@ -246,7 +272,7 @@ async def password_login(conn: PingOneConnector, request: Password) -> Outcome:
     # 3. the authorization code
     authorize_response = flow.get("authorizeResponse")
     if not isinstance(authorize_response, Mapping):
-        response = await conn.http.request(
+        response = await engine.http.request(
             "GET",
             f"{base}/as/resume",
             params={"flowId": flow_id},
@@ -257,19 +283,19 @@ async def password_login(conn: PingOneConnector, request: Password) -> Outcome:
         )
         flow = _flow(response, context=PASSWORD)
         authorize_response = flow.get("authorizeResponse")
-    code = _code(authorize_response, state=state, conn=conn)
+    code = _code(authorize_response, state=state)
 
     # 4. the code exchange
     token_params = {"code": code, "code_verifier": verifier}
     if cfg.password_redirect_uri:
         token_params["redirect_uri"] = cfg.password_redirect_uri
-    body = await conn.oauth(metadata).token(
-        conn.endpoint(metadata, "token_endpoint"), AUTHORIZATION_CODE, token_params
+    body = await engine.oauth(metadata).token(
+        engine.endpoint(metadata, "token_endpoint"), AUTHORIZATION_CODE, token_params
     )
-    return await conn.complete(metadata, body, method=Method.PASSWORD, nonce=nonce)
+    return await engine.complete(metadata, body, method=Method.PASSWORD, nonce=nonce)
 
 
-def _code(authorize_response: Any, *, state: str, conn: PingOneConnector) -> str:
+def _code(authorize_response: Any, *, state: str) -> str:
     if not isinstance(authorize_response, Mapping):
         raise MalformedResponse(
             "PingOne's completed flow has no authorizeResponse", code="provider.malformed_response"
@@ -283,7 +309,7 @@ def _code(authorize_response: Any, *, state: str, conn: PingOneConnector) -> str
     if isinstance(error, str) and error:
         description = authorize_response.get("error_description")
         raise classify(
-            conn.error_rules,
+            RULES,
             error=error,
             description=description if isinstance(description, str) else None,
             context=AUTHORIZE,
