@@ -18,6 +18,7 @@ Endpoints, claims and errors come from :mod:`.sheet`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 from collections.abc import Mapping
@@ -98,18 +99,14 @@ class AppleConnector(OIDCConnector):
         cfg = self.config
         self.client_secret: ClientSecret | None = None
         if cfg.team_id and cfg.key_id and cfg.private_key is not None:
-            team_id, key_id, key = cfg.team_id, cfg.key_id, cfg.private_key
-
-            def mint(now: int) -> SecretStr:
-                return mint_client_secret(
-                    team_id=team_id,
-                    key_id=key_id,
-                    client_id=cfg.client_id,
-                    private_key=key,
-                    issued_at=now,
-                    lifetime=cfg.client_secret_ttl,
-                )
-
+            mint = functools.partial(
+                mint_client_secret,
+                team_id=cfg.team_id,
+                key_id=cfg.key_id,
+                client_id=cfg.client_id,
+                private_key=cfg.private_key,
+                lifetime=cfg.client_secret_ttl,
+            )
             self.client_secret = ClientSecret(mint, lifetime=cfg.client_secret_ttl, clock=self.clock)
         self._apple_oauth: OAuthClient | None = None
 
