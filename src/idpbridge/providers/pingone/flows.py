@@ -26,7 +26,6 @@ token response) and the config, never the connector.
 from __future__ import annotations
 
 import dataclasses
-import hmac
 import re
 import secrets
 from collections.abc import Callable, Mapping
@@ -34,14 +33,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import SecretStr
 
-from ...classify import classify
 from ...kit import (
     AUTHORIZATION_CODE,
     AUTHORIZE,
     PASSWORD,
     Authenticated,
     ConfigurationError,
-    FlowError,
     HttpClient,
     IdpBridgeError,
     InvalidCredentials,
@@ -55,7 +52,7 @@ from ...kit import (
     Response,
     scope_string,
 )
-from ...oidc.authcode import new_pkce
+from ...oidc.authcode import callback_code, new_pkce
 from ...oidc.client import classify_response, error_body
 from .errors import FLOW_RULES, FLOW_STATUSES, MFA_FACTORS, RULES, parse_platform_error
 
@@ -143,7 +140,7 @@ def _flow(response: Response, *, context: str) -> dict[str, Any]:
             excerpt=response.excerpt(),
         )
     if 200 <= response.status < 300 and "error" not in body and "code" not in body:
-        if isinstance(body.get("status"), str):
+        if isinstance(body.get("status"), str) and body["status"]:
             return body
         raise MalformedResponse("PingOne's answer is not a flow (no status)", status=response.status)
     info = parse_platform_error(body)  # a platform error, or an OAuth error from the authorize step
@@ -155,13 +152,6 @@ def _flow_id(flow: Mapping[str, Any]) -> str:
     if not isinstance(flow_id, str) or not _FLOW_ID.fullmatch(flow_id):
         raise MalformedResponse("PingOne's flow has no usable id", code="provider.malformed_response")
     return flow_id
-
-
-def _status(flow: Mapping[str, Any]) -> str:
-    status = flow.get("status")
-    if not isinstance(status, str) or not status:
-        raise MalformedResponse("PingOne's flow has no status", code="provider.malformed_response")
-    return status
 
 
 @dataclasses.dataclass(slots=True)
@@ -202,9 +192,9 @@ async def start_flow(engine: Engine, cfg: PingOneConfig, metadata: ProviderMetad
     flow = _flow(response, context=AUTHORIZE)
     cookies = FlowCookies()
     cookies.absorb(response)
-    flow_id, status = _flow_id(flow), _status(flow)
-    if status != "USERNAME_PASSWORD_REQUIRED":
-        raise _status_error(status, flow)
+    flow_id = _flow_id(flow)
+    if flow["status"] != "USERNAME_PASSWORD_REQUIRED":
+        raise _status_error(flow)
     links = flow.get("_links")
     if not isinstance(links, Mapping) or _CHECK_LINK not in links:
         raise ConfigurationError(
@@ -228,19 +218,12 @@ async def password_login(engine: Engine, cfg: PingOneConfig, request: Password) 
     metadata = await engine.metadata()
     base = cfg.environment_base
     started = await start_flow(engine, cfg, metadata)
-    flow_id, cookies, state, nonce, verifier = (
-        started.flow_id,
-        started.cookies,
-        started.state,
-        started.nonce,
-        started.verifier,
-    )
+    cookies = started.cookies
 
     # 2. the credentials (never retried)
-    flow_url = f"{base}/flows/{flow_id}"
     response = await engine.http.request(
         "POST",
-        flow_url,
+        f"{base}/flows/{started.flow_id}",
         json_body={"username": username, "password": password},
         headers={"content-type": CHECK_MEDIA_TYPE, **cookies.header()},
         idempotent=False,
@@ -249,81 +232,47 @@ async def password_login(engine: Engine, cfg: PingOneConfig, request: Password) 
     )
     flow = _flow(response, context=PASSWORD)
     cookies.absorb(response)
-    status = _status(flow)
-    if status != "COMPLETED":
-        raise _status_error(
-            status,
-            flow,
-            continuation=lambda: engine.seal(
-                Method.TOTP,
-                {
-                    "pingone_flow": flow_id,
-                    "cookies": cookies.as_dict(),
-                    "status": status,
-                    "s": state,
-                    "n": nonce,
-                    "v": verifier,
-                    "r": cfg.password_redirect_uri,
-                    "username": username,
-                },
-            )[0],
-        )
+    if flow["status"] != "COMPLETED":
+        state = {"pingone_flow": started.flow_id, "cookies": cookies.as_dict(), "status": flow["status"]}
+        state |= {"s": started.state, "n": started.nonce, "v": started.verifier}
+        state |= {"r": cfg.password_redirect_uri, "username": username}
+        raise _status_error(flow, continuation=lambda: engine.seal(Method.TOTP, state)[0])
 
     # 3. the authorization code
-    authorize_response = flow.get("authorizeResponse")
-    if not isinstance(authorize_response, Mapping):
+    if not isinstance(flow.get("authorizeResponse"), Mapping):
         response = await engine.http.request(
             "GET",
             f"{base}/as/resume",
-            params={"flowId": flow_id},
+            params={"flowId": started.flow_id},
             headers=cookies.header(),
             idempotent=True,
             return_errors=True,
             shown_as=f"{base}/as/resume",
         )
         flow = _flow(response, context=PASSWORD)
-        authorize_response = flow.get("authorizeResponse")
-    code = _code(authorize_response, state=state)
+    answer = flow.get("authorizeResponse")
+    if not isinstance(answer, Mapping) or not ("code" in answer or "error" in answer):
+        raise MalformedResponse("PingOne's completed flow has no code", code="provider.malformed_response")
+    params = {key: value for key, value in answer.items() if isinstance(value, str)}
+    code = callback_code(
+        params, expected_state=started.state, expected_issuer=metadata.issuer, iss_required=False, rules=RULES
+    )
 
     # 4. the code exchange
-    token_params = {"code": code, "code_verifier": verifier}
+    token_params = {"code": code, "code_verifier": started.verifier}
     if cfg.password_redirect_uri:
         token_params["redirect_uri"] = cfg.password_redirect_uri
     body = await engine.oauth(metadata).token(
         engine.endpoint(metadata, "token_endpoint"), AUTHORIZATION_CODE, token_params
     )
-    return await engine.complete(metadata, body, method=Method.PASSWORD, nonce=nonce)
-
-
-def _code(authorize_response: Any, *, state: str) -> str:
-    if not isinstance(authorize_response, Mapping):
-        raise MalformedResponse(
-            "PingOne's completed flow has no authorizeResponse", code="provider.malformed_response"
-        )
-    got = authorize_response.get("state")
-    if not isinstance(got, str) or not hmac.compare_digest(got.encode(), state.encode()):
-        raise FlowError(
-            "PingOne's authorizeResponse is for another flow (state mismatch)", code="flow.state_mismatch"
-        )
-    error = authorize_response.get("error")
-    if isinstance(error, str) and error:
-        description = authorize_response.get("error_description")
-        raise classify(
-            RULES,
-            error=error,
-            description=description if isinstance(description, str) else None,
-            context=AUTHORIZE,
-        )
-    code = authorize_response.get("code")
-    if not isinstance(code, str) or not code:
-        raise MalformedResponse("PingOne's authorizeResponse has no code", code="provider.malformed_response")
-    return code
+    return await engine.complete(metadata, body, method=Method.PASSWORD, nonce=started.nonce)
 
 
 def _status_error(
-    status: str, flow: Mapping[str, Any], *, continuation: Callable[[], SecretStr] | None = None
+    flow: Mapping[str, Any], *, continuation: Callable[[], SecretStr] | None = None
 ) -> IdpBridgeError:
     """The error for a flow that did not complete (see :data:`.errors.FLOW_STATUSES`)."""
+    status = flow["status"]
     known = FLOW_STATUSES.get(status)
     if known is None:
         shown = status if re.fullmatch(r"[A-Z_]{1,64}", status) else "(unreadable)"
