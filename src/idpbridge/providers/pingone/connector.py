@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ...kit import CheckResult, Method, OIDCConnector, Outcome, Password, timed_probe
+from ...kit import CheckResult, EngineHooks, Method, OIDCConnector, Outcome, Password, timed_probe
 from .config import PingOneConfig
 from .flows import password_login, probe_flow
 from .sheet import SHEET
@@ -20,17 +20,17 @@ class PingOneConnector(OIDCConnector):
     Config: ClassVar[type[PingOneConfig]] = PingOneConfig
     config: PingOneConfig
 
-    def default_tenant(self) -> str | None:
-        """The environment id (when the token carries no ``env`` claim)."""
-        return self.config.environment_id
+    def engine_hooks(self) -> EngineHooks:
+        """The environment id is the tenant when the token carries no ``env`` claim."""
+        return EngineHooks(default_tenant=self.config.environment_id)
 
     async def password(self, request: Password) -> Outcome:
         """Username and password through the redirectless flow (PingOne has no ROPC grant)."""
-        return await password_login(self, self.config, request)
+        return await password_login(self.engine, self.config, request)
 
     async def probes(self) -> list[CheckResult]:
         """The OIDC probes, plus (with ``password``) a redirectless flow started without credentials."""
         results = await super().probes()
         if Method.PASSWORD in self.enabled_methods:
-            results.append(await timed_probe("password", lambda: probe_flow(self, self.config)))
+            results.append(await timed_probe("password", lambda: probe_flow(self.engine, self.config)))
         return results

@@ -29,7 +29,7 @@ import dataclasses
 import re
 import secrets
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
@@ -39,7 +39,6 @@ from ...kit import (
     PASSWORD,
     Authenticated,
     ConfigurationError,
-    HttpClient,
     IdpBridgeError,
     InvalidCredentials,
     MalformedResponse,
@@ -57,9 +56,7 @@ from ...oidc.client import classify_response, error_body
 from .errors import FLOW_RULES, FLOW_STATUSES, MFA_FACTORS, RULES, parse_platform_error
 
 if TYPE_CHECKING:
-    import datetime as dt
-
-    from ...oidc.client import OAuthClient
+    from ...oidc.engine import OIDCEngine
     from .config import PingOneConfig
 
 __all__ = ["CHECK_MEDIA_TYPE", "FlowCookies", "password_login", "probe_flow", "start_flow"]
@@ -69,24 +66,6 @@ _CHECK_LINK = "usernamePassword.check"
 _FLOW_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 _COOKIE_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}")
 _MAX_COOKIES = 32
-
-
-class Engine(Protocol):
-    """What the flow uses of the OIDC engine."""
-
-    http: HttpClient
-
-    def seal(self, method: Method, data: Mapping[str, Any]) -> tuple[SecretStr, dt.datetime]: ...
-
-    async def metadata(self) -> ProviderMetadata: ...
-
-    def oauth(self, metadata: ProviderMetadata) -> OAuthClient: ...
-
-    def endpoint(self, metadata: ProviderMetadata, name: str) -> str: ...
-
-    async def complete(
-        self, metadata: ProviderMetadata, body: Mapping[str, Any], *, method: Method, nonce: str | None
-    ) -> Authenticated: ...
 
 
 class FlowCookies:
@@ -165,7 +144,7 @@ class _Started:
     verifier: str = dataclasses.field(repr=False)
 
 
-async def start_flow(engine: Engine, cfg: PingOneConfig, metadata: ProviderMetadata) -> _Started:
+async def start_flow(engine: OIDCEngine, cfg: PingOneConfig, metadata: ProviderMetadata) -> _Started:
     """Step 1: a redirectless authorization request; the flow must ask for username and password."""
     verifier, challenge = new_pkce()
     state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
@@ -204,13 +183,13 @@ async def start_flow(engine: Engine, cfg: PingOneConfig, metadata: ProviderMetad
     return _Started(flow_id, cookies, state, nonce, verifier)
 
 
-async def probe_flow(engine: Engine, cfg: PingOneConfig) -> tuple[bool, str]:
+async def probe_flow(engine: OIDCEngine, cfg: PingOneConfig) -> tuple[bool, str]:
     """check(): start a flow (no credentials are sent) and report whether it asks for a password."""
     await start_flow(engine, cfg, await engine.metadata())
     return True, "pi.flow accepted; the sign-on policy asks for username and password"
 
 
-async def password_login(engine: Engine, cfg: PingOneConfig, request: Password) -> Authenticated:
+async def password_login(engine: OIDCEngine, cfg: PingOneConfig, request: Password) -> Authenticated:
     """Check a username and password through the redirectless flow; return the outcome."""
     username, password = request.username, request.password.get_secret_value()
     if not username or not password:
