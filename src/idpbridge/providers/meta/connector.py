@@ -18,6 +18,7 @@ takes an access token from a Facebook SDK (checked the same way) or an ID token.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -29,21 +30,20 @@ from ...kit import (
     ClaimSource,
     ConfigurationError,
     Continuation,
-    ErrorInfo,
+    EngineHooks,
     ExternalToken,
     FinishOIDC,
     Identity,
     Method,
     OIDCConnector,
     Outcome,
-    ProviderMetadata,
     StartOIDC,
     TokenSet,
     TokenValidationError,
     timed_probe,
 )
 from ...oidc.authcode import flatten_callback
-from ...oidc.claims import merge_claims
+from ...oidc.claims import build_identity, merge_claims
 from ...oidc.metadata import static_metadata
 from . import graph
 from .config import MetaConfig
@@ -60,15 +60,36 @@ class MetaConnector(OIDCConnector):
     Config: ClassVar[type[MetaConfig]] = MetaConfig
     config: MetaConfig
 
-    # -- data hooks -------------------------------------------------------------------------------
+    def engine_hooks(self) -> EngineHooks:
+        """The versioned endpoints, Graph error envelopes, the Graph profile, and the identity keyed
+        by the app-scoped id with ``email_verified`` by policy (``trust_email``)."""
+        cfg, mapping, instance = (
+            self.config,
+            SHEET.claims.with_overrides(self.config.claim_mapping),
+            self.instance_name,
+        )
 
-    def static_metadata(self) -> ProviderMetadata:
-        """The sheet's endpoints for the configured Graph API version."""
-        return static_metadata(SHEET, self.config.issuer, version=self.config.graph_api_version)
+        def identity(claims: Mapping[str, Any], sources: Mapping[str, ClaimSource], issuer: str) -> Identity:
+            subject = str(claims.get("sub") or claims.get("id"))
+            ident = build_identity(
+                claims,
+                sources,
+                mapping=mapping,
+                provider=SHEET.name,
+                connector=instance,
+                issuer=issuer,
+                subject=subject,
+            )
+            return dataclasses.replace(ident, email_verified=cfg.trust_email if ident.email else None)
 
-    def parse_error(self, body: Mapping[str, Any]) -> ErrorInfo:
-        """Graph error envelopes (``error.code``/``error_subcode``) or plain OAuth errors."""
-        return graph_error(body)
+        return EngineHooks(
+            static_metadata=lambda: static_metadata(SHEET, cfg.issuer, version=cfg.graph_api_version),
+            parse_error=graph_error,
+            profile=functools.partial(graph.profile, config=cfg),
+            identity=identity,
+        )
+
+    # -- request data -----------------------------------------------------------------------------
 
     def authorization_scopes(self, request: StartOIDC) -> tuple[str, ...]:
         """The permissions as given: Facebook Login does not need ``openid`` (it enables the
@@ -78,22 +99,6 @@ class MetaConnector(OIDCConnector):
     def authorize_params(self, request: StartOIDC) -> dict[str, str]:
         """``return_scopes=true``, then the configured and request extras."""
         return {"return_scopes": "true", **super().authorize_params(request)}
-
-    async def fetch_profile(
-        self, metadata: ProviderMetadata, access_token: str, *, subject: str | None
-    ) -> tuple[ClaimSource, dict[str, Any]]:
-        """The Graph profile (:func:`.graph.profile`)."""
-        return await graph.profile(self, metadata, access_token, subject, config=self.config)
-
-    def make_identity(
-        self, claims: Mapping[str, Any], sources: Mapping[str, ClaimSource], issuer: str
-    ) -> Identity:
-        """Keyed by the app-scoped id; ``email_verified`` by policy (``trust_email``)."""
-        identity = super().make_identity(
-            {"sub": claims.get("sub") or claims.get("id"), **claims}, sources, issuer
-        )
-        verified = self.config.trust_email if identity.email else None
-        return dataclasses.replace(identity, email_verified=verified)
 
     # -- flows ------------------------------------------------------------------------------------
 
@@ -114,7 +119,7 @@ class MetaConnector(OIDCConnector):
         if token.count(".") == 2:
             return await super().validate_token(request)
         md = await self.metadata()
-        source, profile = await graph.profile(self, md, token, None, config=self.config)
+        source, profile = await graph.profile(self.engine, md, token, None, config=self.config)
         if request.username is not None:
             value = profile.get(self.config.username_claim)
             if not isinstance(value, str) or value != request.username:
@@ -124,7 +129,7 @@ class MetaConnector(OIDCConnector):
                 )
         claims, sources = merge_claims((source, profile))
         return Authenticated(
-            identity=self.make_identity(claims, sources, md.issuer),
+            identity=self.engine.identity(claims, sources, md.issuer),
             tokens=TokenSet(access_token=SecretStr(token)),
             method=Method.TOKEN,
             userinfo=profile,
@@ -133,7 +138,7 @@ class MetaConnector(OIDCConnector):
     async def revoke(self, token: str | SecretStr, *, token_type_hint: str | None = None) -> None:
         """De-authorize the app for the user of ``token`` (``DELETE /me/permissions``)."""
         value = token.get_secret_value() if isinstance(token, SecretStr) else token
-        await graph.revoke(self, await self.metadata(), value, config=self.config)
+        await graph.revoke(self.engine, await self.metadata(), value, config=self.config)
 
     async def refresh(self, refresh_token: str | SecretStr, *, subject: str | None = None) -> TokenSet:
         """Facebook Login issues no refresh tokens."""

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from ...http import redact_url
 from ...kit import (
     ClaimSource,
-    HttpClient,
     MalformedResponse,
     ProviderMetadata,
     TokenValidationError,
@@ -33,21 +32,10 @@ from ...kit import (
 from ...oidc.client import error_body
 
 if TYPE_CHECKING:
-    from ...oidc.client import OAuthClient
+    from ...oidc.engine import OIDCEngine
     from .config import MetaConfig
 
 __all__ = ["appsecret_proof", "debug_token", "profile", "revoke"]
-
-
-class Engine(Protocol):
-    """What the Graph calls use of the OIDC engine."""
-
-    http: HttpClient
-    clock: Callable[[], float]
-
-    def oauth(self, metadata: ProviderMetadata) -> OAuthClient: ...
-
-    def endpoint(self, metadata: ProviderMetadata, name: str) -> str: ...
 
 
 def appsecret_proof(access_token: str, app_secret: str) -> str:
@@ -65,7 +53,7 @@ def _id(value: object) -> str | None:
 
 
 async def _call(
-    engine: Engine, md: ProviderMetadata, method: str, url: str, *, token: str, params: Mapping[str, str]
+    engine: OIDCEngine, md: ProviderMetadata, method: str, url: str, *, token: str, params: Mapping[str, str]
 ) -> dict[str, Any]:
     """One Graph request; an error answer (or a 200 carrying an error envelope) is classified."""
     response = await engine.http.request(
@@ -83,7 +71,7 @@ async def _call(
 
 
 async def debug_token(
-    engine: Engine, md: ProviderMetadata, access_token: str, *, config: MetaConfig
+    engine: OIDCEngine, md: ProviderMetadata, access_token: str, *, config: MetaConfig
 ) -> tuple[str, tuple[str, ...]]:
     """``(user id, granted scopes)`` of ``access_token``; raise
     :class:`~idpbridge.TokenValidationError` unless it is a valid user token issued to this app."""
@@ -110,7 +98,7 @@ async def debug_token(
 
 
 async def profile(
-    engine: Engine, md: ProviderMetadata, access_token: str, subject: str | None, *, config: MetaConfig
+    engine: OIDCEngine, md: ProviderMetadata, access_token: str, subject: str | None, *, config: MetaConfig
 ) -> tuple[ClaimSource, dict[str, Any]]:
     """``debug_token`` (our app, a user token, same user as the ID token), then ``/me`` with
     ``fields`` and ``appsecret_proof``."""
@@ -132,7 +120,7 @@ async def profile(
     return ClaimSource.PROVIDER_API, me
 
 
-async def revoke(engine: Engine, md: ProviderMetadata, access_token: str, *, config: MetaConfig) -> None:
+async def revoke(engine: OIDCEngine, md: ProviderMetadata, access_token: str, *, config: MetaConfig) -> None:
     """``DELETE /me/permissions``: the user de-authorizes the app."""
     proof = appsecret_proof(access_token, config.client_secret.get_secret_value())
     endpoint = engine.endpoint(md, "revocation_endpoint")
