@@ -124,7 +124,7 @@ class AppleConnector(OIDCConnector):
         if client is None or client.credentials.client_secret is not secret:
             creds = ClientCredentials(self.config.client_id, secret, "client_secret_post")
             client = self._apple_oauth = OAuthClient(
-                self.http, creds, rules=self.error_rules, error_parser=self.sheet.parse_error
+                self.http, creds, rules=self.engine.rules, error_parser=self.engine.parse_error
             )
         return client
 
@@ -156,7 +156,7 @@ class AppleConnector(OIDCConnector):
         extra = {k: v for k, v in first_login_claims(user).items() if k not in ident.claims}
         claims = {**ident.claims, **extra}
         sources = {**ident.sources, **dict.fromkeys(extra, ClaimSource.FIRST_LOGIN)}
-        return dataclasses.replace(result, identity=self.make_identity(claims, sources, ident.issuer))
+        return dataclasses.replace(result, identity=self.engine.identity(claims, sources, ident.issuer))
 
     async def revoke(self, token: str | SecretStr, *, token_type_hint: str | None = "refresh_token") -> None:
         """Revoke a refresh token (default) or access token at ``/auth/revoke``.
