@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 
 from ...kit import OIDCConfig, ProviderSheet
-from ...oidc.urls import secure_url
+from ...oidc.urls import base_url
 from .sheet import SHEET, environment_base
 
 __all__ = ["PingOneConfig"]
@@ -59,9 +59,8 @@ class PingOneConfig(OIDCConfig):
     def _check_base_url(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        url = secure_url(value, what="base_url").rstrip("/")
-        parts = urlsplit(url)
-        if parts.query or parts.fragment or parts.path.endswith("/as"):
+        url = base_url(value, what="base_url", allow_path=True)
+        if url.endswith("/as"):
             raise ValueError("must be the environment base (…/<environment_id>), without /as")
         return url
 

@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ...kit import ClaimMap, IssuerRule, Method, ProviderSheet
+from ...oidc.urls import base_url
 from .errors import RULES
 
 __all__ = ["REGION_TLDS", "SHEET", "environment_base"]
@@ -39,10 +40,10 @@ def environment_base(region: str, environment_id: str, base_url: str | None = No
 
 
 def _base(data: Mapping[str, Any]) -> Mapping[str, str] | None:
-    """``{"base": …}`` for the issuer template (``None`` or ``KeyError``: the fields are invalid)."""
+    """``{"base": …}`` for the issuer template (``None``, ``KeyError`` or ``ValueError``: invalid fields)."""
     region, env, base = data.get("region", "NA"), data.get("environment_id"), data.get("base_url")
     if isinstance(base, str) and base:
-        return {"base": base.rstrip("/")}
+        return {"base": base_url(base, what="base_url", allow_path=True)}
     return (
         {"base": environment_base(region, env)} if isinstance(region, str) and isinstance(env, str) else None
     )
