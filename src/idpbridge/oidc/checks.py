@@ -105,7 +105,7 @@ async def run_checks(conn: OIDCConnector) -> list[CheckResult]:
         return False, "the IdP accepted a made-up authorization code"
 
     async def clock() -> tuple[bool, str]:
-        static = conn.static_metadata() is not None
+        static = conn.engine.static_metadata() is not None
         url = conn.config.endpoints.get("discovery") or (
             md.jwks_uri if static else discovery_url(conn.policy.discovery_issuer)
         )

@@ -20,7 +20,7 @@ from idpbridge import (
     UserCancelled,
 )
 from idpbridge.identity import ClaimSource
-from idpbridge.providers.apple.claims import is_private_email
+from idpbridge.providers.apple.connector import is_private_email
 from tests.support.minted import TestKey, replay
 from tests.support.social import start
 

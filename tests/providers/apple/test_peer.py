@@ -17,9 +17,8 @@ from typing import Any
 import pytest
 
 from idpbridge import Authenticated, ConfigurationError, ContinuationKeys, FinishOIDC
-from idpbridge.providers.apple.claims import is_private_email
 from idpbridge.providers.apple.client_secret import ClientSecret
-from idpbridge.providers.apple.connector import AppleConnector
+from idpbridge.providers.apple.connector import AppleConnector, is_private_email
 from tests.oidc.integration._drive import oidc_provider_login
 from tests.peers import oidc_provider as op
 from tests.peers._proc import free_port

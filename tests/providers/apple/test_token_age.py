@@ -10,7 +10,7 @@ import respx
 from pydantic import SecretStr
 
 from idpbridge import Authenticated, ExternalToken, TokenValidationError
-from idpbridge.providers.apple.endpoints import ENDPOINTS
+from idpbridge.providers.apple.sheet import SHEET
 from tests.support.minted import TestKey
 
 from .conftest import Make
@@ -34,7 +34,7 @@ async def test_code_flow_refuses_a_stale_id_token(make_apple: Make, apple_key: T
 async def test_external_token_has_its_own_limit(make_apple: Make, apple_key: TestKey) -> None:
     conn = make_apple()
     with respx.mock(assert_all_called=False) as router:
-        router.get(ENDPOINTS["jwks_uri"]).respond(json={"keys": [apple_key.key.as_dict(private=False)]})
+        router.get(SHEET.endpoints["jwks_uri"]).respond(json={"keys": [apple_key.key.as_dict(private=False)]})
         half_hour = _token(apple_key, None, **_iat(1800))  # type: ignore[arg-type]
         assert isinstance(await conn.authenticate(ExternalToken(SecretStr(half_hour))), Authenticated)
         stale = _token(apple_key, None, **_iat(3600 + 60 + 120))  # type: ignore[arg-type]

@@ -22,7 +22,7 @@ def test_defaults(make_meta: Make) -> None:
     assert cfg.trust_email is False
     assert conn.enabled_methods == {Method.OIDC, Method.TOKEN}
     assert conn.policy == ExactIssuer("https://www.facebook.com")
-    md = conn.static_metadata()
+    md = conn.engine.static_metadata()
     assert md.token_endpoint == "https://graph.facebook.com/v24.0/oauth/access_token"
     assert md.introspection_endpoint == "https://graph.facebook.com/v24.0/debug_token"
     assert md.userinfo_endpoint == "https://graph.facebook.com/v24.0/me"

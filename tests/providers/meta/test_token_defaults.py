@@ -11,7 +11,7 @@ import respx
 from pydantic import SecretStr
 
 from idpbridge import Authenticated, ExternalToken, MalformedResponse, TokenValidationError
-from idpbridge.providers.meta.endpoints import JWKS_URI
+from idpbridge.providers.meta.sheet import SHEET
 from tests.support.minted import TestKey, replay
 from tests.support.social import finish, start
 
@@ -45,7 +45,7 @@ async def test_code_flow_uses_the_flow_limit(make_meta: Make, meta_key: TestKey,
 async def test_external_id_token_has_its_own_limit(make_meta: Make, meta_key: TestKey) -> None:
     conn = make_meta()
     with respx.mock(assert_all_called=False) as router:
-        router.get(JWKS_URI).respond(json={"keys": [meta_key.key.as_dict(private=False)]})
+        router.get(SHEET.endpoints["jwks_uri"]).respond(json={"keys": [meta_key.key.as_dict(private=False)]})
         half_hour = _mint(meta_key, 1800)
         assert isinstance(await conn.authenticate(ExternalToken(SecretStr(half_hour))), Authenticated)
         with pytest.raises(TokenValidationError) as err:

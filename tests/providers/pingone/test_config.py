@@ -8,7 +8,8 @@ import pytest
 
 from idpbridge import ConfigurationError, Method
 from idpbridge.config import build_config
-from idpbridge.providers.pingone.config import REGION_TLDS, PingOneConfig
+from idpbridge.providers.pingone.config import PingOneConfig
+from idpbridge.providers.pingone.sheet import REGION_TLDS
 
 from .conftest import CLIENT_ID, ENV
 
@@ -55,6 +56,8 @@ def test_environment_id_must_be_a_uuid() -> None:
 
 def test_base_url_for_custom_domains_and_sandboxes() -> None:
     assert cfg(base_url="https://login.acme.test").issuer == "https://login.acme.test/as"
+    assert cfg(base_url="login.acme.test").issuer == "https://login.acme.test/as"  # the core's base_url rule
+    assert refused(base_url="https://user@login.acme.test").field == "base_url"
     assert cfg(base_url=f"http://127.0.0.1:9/{ENV}/").issuer == f"http://127.0.0.1:9/{ENV}/as"
     assert refused(base_url="http://login.acme.test").field == "base_url"
     assert refused(base_url=f"https://auth.pingone.com/{ENV}/as").field == "base_url"

@@ -5,16 +5,8 @@ This module is only the plugin descriptor; the connector loads on first use.
 
 from __future__ import annotations
 
-from ...methods import Method
-from ...registry import ConnectorPlugin
+from .sheet import SHEET
 
 __all__ = ["PLUGIN"]
 
-PLUGIN = ConnectorPlugin(
-    name="apple",
-    title="Sign in with Apple",
-    methods=frozenset({Method.OIDC, Method.TOKEN}),
-    connector="idpbridge.providers.apple.connector:AppleConnector",
-    extra="apple",
-    description="form_post code flow, ES256 client secret minted from the .p8 key, first-login name.",
-)
+PLUGIN = SHEET.plugin(connector="idpbridge.providers.apple.connector:AppleConnector")

@@ -1,7 +1,8 @@
 """Apple's client secret: an ES256 JWT minted from the team id, key id and the ``.p8`` key.
 
 Apple authenticates the client at ``/auth/token`` and ``/auth/revoke`` with a JWT instead of a
-shared secret (social-core ``generate_client_secret``; ``reference/providers.md`` §11.3)::
+shared secret (``generate_client_secret`` in
+https://github.com/python-social-auth/social-core/blob/master/social_core/backends/apple.py)::
 
     header  {"alg": "ES256", "kid": <key id>}
     claims  {"iss": <team id>, "iat": now, "exp": now + ttl, "aud": "https://appleid.apple.com",
@@ -15,8 +16,6 @@ logged or shown in ``repr``.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Callable
 from typing import Any
@@ -24,11 +23,12 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from joserfc import jws
+from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 from pydantic import SecretStr
 
 from ...errors import ConfigurationError
-from .endpoints import AUDIENCE
+from .sheet import ISSUER
 
 __all__ = [
     "APPLE_MAX_LIFETIME",
@@ -69,7 +69,7 @@ def mint_client_secret(
         "iss": team_id,
         "iat": issued_at,
         "exp": issued_at + lifetime,
-        "aud": AUDIENCE,
+        "aud": ISSUER,
         "sub": client_id,
     }
     key = ECKey.import_key(private_key.get_secret_value())
@@ -84,9 +84,7 @@ class ClientSecret:
 
     __slots__ = ("_clock", "_current", "_expires_at", "_issued_at", "_mint", "lifetime")
 
-    def __init__(
-        self, mint: Callable[[int], SecretStr], *, lifetime: int, clock: Callable[[], float]
-    ) -> None:
+    def __init__(self, mint: Callable[..., SecretStr], *, lifetime: int, clock: Callable[[], float]) -> None:
         self._mint = mint
         self.lifetime = lifetime
         self._clock = clock
@@ -98,7 +96,7 @@ class ClientSecret:
         """The secret to send now (a new one once half of the current one's life has passed)."""
         now = int(self._clock())
         if self._current is None or now >= self._issued_at + self.lifetime // 2 or now < self._issued_at:
-            self._current = self._mint(now)
+            self._current = self._mint(issued_at=now)
             self._issued_at, self._expires_at = now, now + self.lifetime
         return self._current
 
@@ -115,22 +113,15 @@ def unverified_claims(token: str) -> dict[str, Any]:
     """The claims of a configured (pre-minted) client secret, read without verification.
 
     Only used to report its expiry in ``check()``; raises ``ValueError`` for anything that is not
-    a compact JWS with an ES256 header.
+    a compact JWS with an ES256 header and a ``kid``.
     """
-    parts = token.split(".")
-    if len(parts) != 3:
-        raise ValueError("not a compact JWT")
-    header = json.loads(_b64(parts[0]))
-    if not isinstance(header, dict) or header.get("alg") != "ES256" or not header.get("kid"):
+    try:
+        compact = jws.extract_compact(token.encode("utf-8"))
+        header, claims = compact.headers(), json.loads(compact.payload)
+    except (JoseError, ValueError):
+        raise ValueError("not a compact JWT") from None
+    if header.get("alg") != "ES256" or not header.get("kid"):
         raise ValueError("not an ES256 JWT with a kid")
-    claims = json.loads(_b64(parts[1]))
     if not isinstance(claims, dict):
         raise ValueError("the JWT payload is not an object")
     return claims
-
-
-def _b64(segment: str) -> bytes:
-    try:
-        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-    except (binascii.Error, ValueError):
-        raise ValueError("not base64url") from None

@@ -27,9 +27,9 @@ from typing import Any, ClassVar, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from ...oidc.config import FixedIssuerConfig
+from ...kit import OIDCConfig, ProviderSheet
 from .client_secret import check_private_key, unverified_claims
-from .endpoints import ISSUER
+from .sheet import ISSUER, SHEET
 
 __all__ = ["FORM_POST_SCOPES", "AppleConfig"]
 
@@ -38,12 +38,13 @@ FORM_POST_SCOPES = frozenset({"name", "email"})
 _APPLE_ID = re.compile(r"[A-Z0-9]{10}")
 
 
-class AppleConfig(FixedIssuerConfig):
+class AppleConfig(OIDCConfig):
     """Settings of one Sign in with Apple client. See the module docstring for the fields."""
 
-    fixed_issuer: ClassVar[str] = ISSUER
+    sheet: ClassVar[ProviderSheet | None] = SHEET
 
     issuer: str = Field(ISSUER, description="Leave unset; tests and sandboxes only.")
+    username_claim: str = Field("email", description="Claim an ExternalToken username must equal.")
     client_id: str = Field(min_length=1, description="The Services ID (web sign-in).")
     team_id: str | None = Field(None, description="Apple Developer team id.")
     key_id: str | None = Field(None, description="Key id of the Sign in with Apple key.")
@@ -102,5 +103,4 @@ class AppleConfig(FixedIssuerConfig):
             raise ValueError(
                 "response_mode: Apple requires form_post when the name or email scope is requested"
             )
-        self.check_sandbox_issuer()
         return self

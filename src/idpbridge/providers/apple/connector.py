@@ -1,4 +1,4 @@
-"""The Sign in with Apple connector: the OIDC engine with Apple's data and three quirks.
+"""The Sign in with Apple connector: the OIDC engine with Apple's sheet and three quirks.
 
 * **Client secret**: an ES256 JWT minted from ``team_id``, ``key_id`` and the ``.p8`` key
   (:mod:`.client_secret`), cached and renewed at half-life, sent with ``client_secret_post`` to
@@ -11,59 +11,87 @@
   ignored. A front-channel ``id_token`` in the form is ignored too: only the ID token from the
   token endpoint, validated (RS256, ``iss`` ``https://appleid.apple.com``, ``aud`` the Services
   ID, nonce), makes the identity.
+
+Endpoints, claims and errors come from :mod:`.sheet`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import json
+import logging
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pydantic import SecretStr
 
-from ...connector import CheckResult
-from ...continuation import Continuation
-from ...errors import ConfigurationError
-from ...identity import ClaimSource
-from ...methods import FinishOIDC, Method, StartOIDC
+from ...kit import (
+    Authenticated,
+    CheckResult,
+    ClaimSource,
+    ConfigurationError,
+    Continuation,
+    FinishOIDC,
+    OIDCConnector,
+    Outcome,
+    ProviderMetadata,
+    StartOIDC,
+    opt_str,
+    strict_bool,
+)
 from ...oidc.authcode import flatten_callback
 from ...oidc.client import ClientCredentials, OAuthClient
-from ...oidc.connector import OIDCConnector
-from ...oidc.issuer import ExactIssuer, IssuerPolicy
-from ...oidc.metadata import ProviderMetadata
-from ...outcomes import Authenticated, Outcome
-from .claims import CLAIMS, first_login_claims
 from .client_secret import ClientSecret, mint_client_secret, unverified_claims
 from .config import FORM_POST_SCOPES, AppleConfig
-from .endpoints import metadata
-from .errors import RULES
+from .sheet import SHEET
 
-__all__ = ["AppleConnector"]
+__all__ = ["AppleConnector", "first_login_claims", "is_private_email"]
+
+log = logging.getLogger("idpbridge.providers.apple")
+
+_MAX_USER_FIELD = 4096
 
 
-def _mint(
-    now: int, *, team_id: str, key_id: str, client_id: str, private_key: SecretStr, lifetime: int
-) -> SecretStr:
-    return mint_client_secret(
-        team_id=team_id,
-        key_id=key_id,
-        client_id=client_id,
-        private_key=private_key,
-        issued_at=now,
-        lifetime=lifetime,
-    )
+def is_private_email(claims: Mapping[str, Any]) -> bool | None:
+    """Whether the e-mail is an Apple private-relay address.
+
+    ``true``/``"true"`` and ``false``/``"false"`` count; Apple omits the claim when it is false
+    (https://github.com/vapor/jwt-kit/pull/59), so an absent claim next to an ``email`` is
+    ``False``. Anything else is ``None`` (unknown).
+    """
+    if "is_private_email" not in claims:
+        return False if opt_str(claims.get("email")) else None
+    return strict_bool(claims["is_private_email"], accept_strings=True)
+
+
+def first_login_claims(raw: str) -> dict[str, str]:
+    """Name claims from the first-login ``user`` form field (a JSON string).
+
+    Returns ``given_name``, ``family_name`` and ``name`` (composed) for the parts present as
+    non-empty strings. The field is unsigned and optional: anything malformed yields ``{}`` (and
+    a log line that does not repeat it) rather than failing a login the ID token already proved.
+    """
+    try:
+        data = json.loads(raw) if len(raw) <= _MAX_USER_FIELD else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        log.warning("ignoring a malformed 'user' field in Apple's callback")
+        return {}
+    name = data.get("name")
+    if not isinstance(name, dict):
+        return {}
+    given, family = opt_str(name.get("firstName")), opt_str(name.get("lastName"))
+    parts = {"given_name": given, "family_name": family, "name": " ".join(p for p in (given, family) if p)}
+    return {key: value for key, value in parts.items() if value}
 
 
 class AppleConnector(OIDCConnector):
     """Sign in with Apple (see the module docstring)."""
 
-    name: ClassVar[str] = "apple"
-    title: ClassVar[str] = "Sign in with Apple"
-    methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.TOKEN})
+    sheet = SHEET
     Config: ClassVar[type[AppleConfig]] = AppleConfig
-    error_rules = RULES
-    claim_map = CLAIMS
-
     config: AppleConfig
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -72,7 +100,7 @@ class AppleConnector(OIDCConnector):
         self.client_secret: ClientSecret | None = None
         if cfg.team_id and cfg.key_id and cfg.private_key is not None:
             mint = functools.partial(
-                _mint,
+                mint_client_secret,
                 team_id=cfg.team_id,
                 key_id=cfg.key_id,
                 client_id=cfg.client_id,
@@ -89,16 +117,6 @@ class AppleConnector(OIDCConnector):
         assert self.config.client_secret is not None  # noqa: S101 - AppleConfig requires one of both
         return self.config.client_secret
 
-    # -- data hooks -------------------------------------------------------------------------------
-
-    def issuer_policy(self) -> IssuerPolicy:
-        """Exactly ``https://appleid.apple.com`` (or a sandbox's issuer)."""
-        return ExactIssuer(self.config.issuer)
-
-    def static_metadata(self) -> ProviderMetadata:
-        """Apple's endpoints (see :mod:`.endpoints`)."""
-        return metadata(self.config.issuer)
-
     def oauth(self, metadata: ProviderMetadata) -> OAuthClient:
         """The token-endpoint client, always ``client_secret_post`` with the current secret."""
         secret = self.current_client_secret()
@@ -106,7 +124,7 @@ class AppleConnector(OIDCConnector):
         if client is None or client.credentials.client_secret is not secret:
             creds = ClientCredentials(self.config.client_id, secret, "client_secret_post")
             client = self._apple_oauth = OAuthClient(
-                self.http, creds, rules=self.error_rules, error_parser=self.parse_error
+                self.http, creds, rules=self.engine.rules, error_parser=self.engine.parse_error
             )
         return client
 
@@ -134,14 +152,11 @@ class AppleConnector(OIDCConnector):
         result = await super().finish_oidc(dataclasses.replace(request, callback_params=params), continuation)
         if user is None or not isinstance(result, Authenticated):
             return result
-        extra = first_login_claims(user)
         ident = result.identity
-        claims, sources = dict(ident.claims), dict(ident.sources)
-        for key, value in extra.items():
-            if key not in claims:
-                claims[key] = value
-                sources[key] = ClaimSource.FIRST_LOGIN
-        return dataclasses.replace(result, identity=self.make_identity(claims, sources, ident.issuer))
+        extra = {k: v for k, v in first_login_claims(user).items() if k not in ident.claims}
+        claims = {**ident.claims, **extra}
+        sources = {**ident.sources, **dict.fromkeys(extra, ClaimSource.FIRST_LOGIN)}
+        return dataclasses.replace(result, identity=self.engine.identity(claims, sources, ident.issuer))
 
     async def revoke(self, token: str | SecretStr, *, token_type_hint: str | None = "refresh_token") -> None:
         """Revoke a refresh token (default) or access token at ``/auth/revoke``.
@@ -151,14 +166,12 @@ class AppleConnector(OIDCConnector):
         await super().revoke(token, token_type_hint=token_type_hint)
 
     async def probes(self) -> list[CheckResult]:
-        results = await super().probes()
-        return [*results, self._secret_check()]
+        return [*await super().probes(), self._secret_check()]
 
     def _secret_check(self) -> CheckResult:
         if self.client_secret is not None:
             self.client_secret.get()
-            expires = self.client_secret.expires_at or 0
-            left = expires - self.clock()
+            left = (self.client_secret.expires_at or 0) - self.clock()
             return CheckResult(
                 "client_secret", True, f"minted ES256 secret, {left / 3600:.1f} h left; renewed at half-life"
             )

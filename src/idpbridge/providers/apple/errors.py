@@ -1,20 +1,20 @@
 """Sign in with Apple error classification: Apple's rows first, then the standard OAuth table.
 
-Sources: ``reference/providers.md`` §11.5 and §12 (Timothylock/go-signin-with-apple#39,
-ananay/apple-auth#41 for the code errors; laravel-sign-in-with-apple#9 for ``invalid_client`` on
-a client secret whose ``exp`` is too far ahead).
+Sources: https://github.com/Timothylock/go-signin-with-apple/issues/39 and
+https://github.com/ananay/apple-auth/issues/41 for the code errors; laravel-sign-in-with-apple#9
+for ``invalid_client`` on a client secret whose ``exp`` is too far ahead.
 """
 
 from __future__ import annotations
 
-from ...classify import AUTHORIZATION_CODE, AUTHORIZE, STANDARD_OAUTH_RULES, ErrorRule
 from ...errors import ConfigurationError, ExpiredCode, UserCancelled
+from ...kit import AUTHORIZATION_CODE, AUTHORIZE, STANDARD_OAUTH_RULES, ErrorRule
 
 __all__ = ["RULES"]
 
 RULES: tuple[ErrorRule, ...] = (
     # -- authorization response (form_post) ---------------------------------------------------
-    # The user closed Apple's sheet (UNCONFIRMED value, reference §15 item 30).
+    # The user closed Apple's sheet (UNCONFIRMED value).
     ErrorRule(
         error="user_cancelled_authorize",
         context=AUTHORIZE,

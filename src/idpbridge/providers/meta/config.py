@@ -25,8 +25,8 @@ from typing import Any, ClassVar, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from ...oidc.config import FixedIssuerConfig
-from .endpoints import ISSUER
+from ...kit import OIDCConfig, ProviderSheet
+from .sheet import ISSUER, SHEET
 
 __all__ = ["MetaConfig"]
 
@@ -35,13 +35,13 @@ _APP_ID = re.compile(r"\d{1,32}")
 _FIELD = re.compile(r"[a-z_]{1,64}(?:\{[a-z_,]{1,200}\})?")
 
 
-class MetaConfig(FixedIssuerConfig):
+class MetaConfig(OIDCConfig):
     """Settings of one Meta app for Facebook Login. See the module docstring for the fields."""
 
-    fixed_issuer: ClassVar[str] = ISSUER
-    sandbox_endpoints: ClassVar[tuple[str, ...]] = ("authorization_endpoint", "token_endpoint")
+    sheet: ClassVar[ProviderSheet | None] = SHEET
 
     issuer: str = Field(ISSUER, description="Leave unset; tests and sandboxes only.")
+    username_claim: str = Field("email", description="Claim an ExternalToken username must equal.")
     client_id: str = Field(min_length=1, description="The App ID.")
     client_secret: SecretStr = Field(description="The App Secret.")
     graph_api_version: str = Field("v24.0", description="Graph API version, e.g. v24.0.")
@@ -89,5 +89,4 @@ class MetaConfig(FixedIssuerConfig):
             raise ValueError("allow_symmetric_id_tokens: Meta signs ID tokens with RS256 only")
         if any("," in s or not s for s in self.scopes):
             raise ValueError("scopes: give permission names, e.g. ['email', 'public_profile']")
-        self.check_sandbox_issuer()
         return self

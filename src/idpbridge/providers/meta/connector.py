@@ -1,6 +1,6 @@
 """The Meta (Facebook Login) connector.
 
-The OIDC engine runs the flow with Meta's data: the dialog with comma-separated permissions,
+The OIDC engine runs the flow with Meta's sheet: the dialog with comma-separated permissions,
 ``return_scopes=true``, PKCE S256, ``state`` and ``nonce``; the answer on the query string only;
 the code exchanged with a POST to the Graph token endpoint (app secret in the form body). Then:
 
@@ -18,28 +18,37 @@ takes an access token from a Facebook SDK (checked the same way) or an ID token.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pydantic import SecretStr
 
-from ...connector import CheckResult
-from ...continuation import Continuation
-from ...errors import ConfigurationError, IdpBridgeError, TokenValidationError
-from ...identity import ClaimSource, Identity, TokenSet
-from ...methods import ExternalToken, FinishOIDC, Method, StartOIDC
+from ...kit import (
+    Authenticated,
+    CheckResult,
+    ClaimSource,
+    ConfigurationError,
+    Continuation,
+    EngineHooks,
+    ExternalToken,
+    FinishOIDC,
+    Identity,
+    Method,
+    OIDCConnector,
+    Outcome,
+    StartOIDC,
+    TokenSet,
+    TokenValidationError,
+    timed_probe,
+)
 from ...oidc.authcode import flatten_callback
 from ...oidc.claims import build_identity, merge_claims
-from ...oidc.client import ErrorInfo
-from ...oidc.connector import OIDCConnector
-from ...oidc.issuer import ExactIssuer, IssuerPolicy
-from ...oidc.metadata import ProviderMetadata
-from ...outcomes import Authenticated, Outcome
-from .claims import CLAIMS
+from ...oidc.metadata import static_metadata
+from . import graph
 from .config import MetaConfig
-from .endpoints import metadata
-from .errors import RULES, graph_error
-from .graph import GraphClient
+from .errors import graph_error
+from .sheet import SHEET
 
 __all__ = ["MetaConnector"]
 
@@ -47,34 +56,40 @@ __all__ = ["MetaConnector"]
 class MetaConnector(OIDCConnector):
     """Facebook Login (see the module docstring)."""
 
-    name: ClassVar[str] = "meta"
-    title: ClassVar[str] = "Meta (Facebook Login)"
-    methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.TOKEN})
+    sheet = SHEET
     Config: ClassVar[type[MetaConfig]] = MetaConfig
-    error_rules = RULES
-    claim_map = CLAIMS
-    id_token_required = False
-    scope_separator = ","
-
     config: MetaConfig
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._graph: GraphClient | None = None
+    def engine_hooks(self) -> EngineHooks:
+        """The versioned endpoints, Graph error envelopes, the Graph profile, and the identity keyed
+        by the app-scoped id with ``email_verified`` by policy (``trust_email``)."""
+        cfg, mapping, instance = (
+            self.config,
+            SHEET.claims.with_overrides(self.config.claim_mapping),
+            self.instance_name,
+        )
 
-    # -- data hooks -------------------------------------------------------------------------------
+        def identity(claims: Mapping[str, Any], sources: Mapping[str, ClaimSource], issuer: str) -> Identity:
+            subject = str(claims.get("sub") or claims.get("id"))
+            ident = build_identity(
+                claims,
+                sources,
+                mapping=mapping,
+                provider=SHEET.name,
+                connector=instance,
+                issuer=issuer,
+                subject=subject,
+            )
+            return dataclasses.replace(ident, email_verified=cfg.trust_email if ident.email else None)
 
-    def issuer_policy(self) -> IssuerPolicy:
-        """Exactly ``https://www.facebook.com`` (or a sandbox's issuer)."""
-        return ExactIssuer(self.config.issuer)
+        return EngineHooks(
+            static_metadata=lambda: static_metadata(SHEET, cfg.issuer, version=cfg.graph_api_version),
+            parse_error=graph_error,
+            profile=functools.partial(graph.profile, config=cfg),
+            identity=identity,
+        )
 
-    def static_metadata(self) -> ProviderMetadata:
-        """Facebook Login's endpoints for the configured Graph API version."""
-        return metadata(self.config.graph_api_version, self.config.issuer)
-
-    def parse_error(self, body: Mapping[str, Any]) -> ErrorInfo:
-        """Graph error envelopes (``error.code``/``error_subcode``) or plain OAuth errors."""
-        return graph_error(body)
+    # -- request data -----------------------------------------------------------------------------
 
     def authorization_scopes(self, request: StartOIDC) -> tuple[str, ...]:
         """The permissions as given: Facebook Login does not need ``openid`` (it enables the
@@ -84,58 +99,6 @@ class MetaConnector(OIDCConnector):
     def authorize_params(self, request: StartOIDC) -> dict[str, str]:
         """``return_scopes=true``, then the configured and request extras."""
         return {"return_scopes": "true", **super().authorize_params(request)}
-
-    def graph(self, metadata: ProviderMetadata) -> GraphClient:
-        """The Graph API client (errors classified with this connector's table)."""
-        if self._graph is None:
-            oauth = self.oauth(metadata)
-
-            def errors(response: Any, body: Mapping[str, Any] | None) -> IdpBridgeError:
-                return oauth.error(response, body, context="graph")
-
-            self._graph = GraphClient(
-                self.http, app_id=self.config.client_id, app_secret=self.config.client_secret, errors=errors
-            )
-        return self._graph
-
-    async def fetch_profile(
-        self, metadata: ProviderMetadata, access_token: str, *, subject: str | None
-    ) -> tuple[ClaimSource, dict[str, Any]]:
-        """``debug_token`` (our app, a user token, same user as the ID token), then ``/me``."""
-        graph = self.graph(metadata)
-        info = await graph.debug_token(
-            self.endpoint(metadata, "introspection_endpoint"), access_token, now=self.clock()
-        )
-        if subject is not None and info.user_id != subject:
-            raise TokenValidationError(
-                "the access token belongs to another user than the ID token", code="token.subject"
-            )
-        profile = await graph.me(
-            self.endpoint(metadata, "userinfo_endpoint"), access_token, fields=self.config.profile_fields
-        )
-        if str(profile["id"]) != info.user_id:
-            raise TokenValidationError("Graph /me answered for another user", code="token.subject")
-        requested = [s for s in self.config.scopes if s != "openid"]
-        profile["granted_scopes"] = list(info.scopes)
-        profile["declined_scopes"] = [s for s in requested if s not in info.scopes]
-        return ClaimSource.PROVIDER_API, profile
-
-    def make_identity(
-        self, claims: Mapping[str, Any], sources: Mapping[str, ClaimSource], issuer: str
-    ) -> Identity:
-        """Keyed by the app-scoped id; ``email_verified`` by policy (``trust_email``)."""
-        subject = claims.get("sub") or claims.get("id")
-        identity = build_identity(
-            claims,
-            sources,
-            mapping=self.claims,
-            provider=self.name,
-            connector=self.instance_name,
-            issuer=issuer,
-            subject=str(subject),
-        )
-        verified = self.config.trust_email if identity.email else None
-        return dataclasses.replace(identity, email_verified=verified)
 
     # -- flows ------------------------------------------------------------------------------------
 
@@ -156,7 +119,7 @@ class MetaConnector(OIDCConnector):
         if token.count(".") == 2:
             return await super().validate_token(request)
         md = await self.metadata()
-        source, profile = await self.fetch_profile(md, token, subject=None)
+        source, profile = await graph.profile(self.engine, md, token, None, config=self.config)
         if request.username is not None:
             value = profile.get(self.config.username_claim)
             if not isinstance(value, str) or value != request.username:
@@ -166,7 +129,7 @@ class MetaConnector(OIDCConnector):
                 )
         claims, sources = merge_claims((source, profile))
         return Authenticated(
-            identity=self.make_identity(claims, sources, md.issuer),
+            identity=self.engine.identity(claims, sources, md.issuer),
             tokens=TokenSet(access_token=SecretStr(token)),
             method=Method.TOKEN,
             userinfo=profile,
@@ -174,9 +137,8 @@ class MetaConnector(OIDCConnector):
 
     async def revoke(self, token: str | SecretStr, *, token_type_hint: str | None = None) -> None:
         """De-authorize the app for the user of ``token`` (``DELETE /me/permissions``)."""
-        md = await self.metadata()
         value = token.get_secret_value() if isinstance(token, SecretStr) else token
-        await self.graph(md).revoke(self.endpoint(md, "revocation_endpoint"), value)
+        await graph.revoke(self.engine, await self.metadata(), value, config=self.config)
 
     async def refresh(self, refresh_token: str | SecretStr, *, subject: str | None = None) -> TokenSet:
         """Facebook Login issues no refresh tokens."""
@@ -185,16 +147,14 @@ class MetaConnector(OIDCConnector):
         )
 
     async def probes(self) -> list[CheckResult]:
-        results = await super().probes()
-        return [*results, await self._app_check()]
+        return [*await super().probes(), await self._app_check()]
 
     async def _app_check(self) -> CheckResult:
         """The app id and secret: an app access token (client_credentials grant) is issued."""
-        try:
+
+        async def probe() -> tuple[bool, str]:
             md = await self.metadata()
             await self.oauth(md).token(self.endpoint(md, "token_endpoint"), "client_credentials", {})
-        except IdpBridgeError as exc:
-            return CheckResult("app_credentials", False, f"{type(exc).__name__}: {exc.message}")
-        return CheckResult(
-            "app_credentials", True, "Meta issued an app access token for the app id and secret"
-        )
+            return True, "Meta issued an app access token for the app id and secret"
+
+        return await timed_probe("app_credentials", probe)

@@ -4,8 +4,10 @@ Graph errors look like ``{"error": {"message": …, "type": "OAuthException", "c
 "error_subcode": 36009, "fbtrace_id": …}}``. :func:`graph_error` turns that into the engine's
 ``ErrorInfo``: ``error`` is the code as a string (``"100"``), ``provider_code`` is
 ``"code/subcode"`` (``"100/36009"``) or the code alone. Rows match on ``provider_code`` for a
-specific subcode and on ``error`` for a whole code. Rows marked UNCONFIRMED are from
-``reference/providers.md`` §10.4 and §15 item 29.
+specific subcode and on ``error`` for a whole code. Sources: the Graph error envelope and the
+rate-limit codes as handled in
+https://github.com/python-social-auth/social-core/blob/master/social_core/backends/facebook.py;
+rows marked UNCONFIRMED are best knowledge, correct them here.
 
 The callback's own errors (``error=access_denied&error_reason=user_denied``) fall through to the
 standard table; a callback that carries only ``error_code``/``error_message`` (social-core
@@ -17,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ...classify import AUTHORIZE, STANDARD_OAUTH_RULES, ErrorRule
 from ...errors import (
     AccountDisabled,
     ConfigurationError,
@@ -29,7 +30,8 @@ from ...errors import (
     RateLimited,
     UserCancelled,
 )
-from ...oidc.client import ErrorInfo, oauth_error
+from ...kit import AUTHORIZE, STANDARD_OAUTH_RULES, ErrorInfo, ErrorRule
+from ...oidc.client import oauth_error
 
 __all__ = ["RATE_LIMIT_CODES", "RULES", "graph_error"]
 

@@ -10,42 +10,37 @@
   the app enables "Require App Secret").
 * ``DELETE /me/permissions`` de-authorizes the app for the user (the closest thing to revocation).
 
-Graph error envelopes are classified by the connector's table (:mod:`.errors`).
+Graph error envelopes are classified by the sheet's table (:mod:`.errors`). :func:`profile` and
+:func:`revoke` are given the engine (HTTP, the OAuth client, endpoints) and the config, never the
+connector.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import hmac
-import time
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from pydantic import SecretStr
+from ...http import redact_url
+from ...kit import (
+    ClaimSource,
+    MalformedResponse,
+    ProviderMetadata,
+    TokenValidationError,
+)
+from ...oidc.client import error_body
 
-from ...errors import IdpBridgeError, MalformedResponse, TokenValidationError
-from ...http import HttpClient, Response, redact_url
+if TYPE_CHECKING:
+    from ...oidc.engine import OIDCEngine
+    from .config import MetaConfig
 
-__all__ = ["GraphClient", "TokenInfo", "appsecret_proof"]
-
-#: Turns a Graph error answer (and its JSON body, if any) into a classified error.
-ErrorFactory = Callable[[Response, Mapping[str, Any] | None], IdpBridgeError]
+__all__ = ["appsecret_proof", "debug_token", "profile", "revoke"]
 
 
 def appsecret_proof(access_token: str, app_secret: str) -> str:
     """``appsecret_proof``: hex HMAC-SHA256 of ``access_token`` keyed with the app secret."""
     return hmac.new(app_secret.encode("utf-8"), access_token.encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class TokenInfo:
-    """What ``debug_token`` says about a user access token (already checked against our app)."""
-
-    user_id: str
-    app_id: str
-    scopes: tuple[str, ...]
-    expires_at: int | None
 
 
 def _id(value: object) -> str | None:
@@ -57,96 +52,76 @@ def _id(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-class GraphClient:
-    """Graph API calls for one app (``app_id`` and its secret)."""
+async def _call(
+    engine: OIDCEngine, md: ProviderMetadata, method: str, url: str, *, token: str, params: Mapping[str, str]
+) -> dict[str, Any]:
+    """One Graph request; an error answer (or a 200 carrying an error envelope) is classified."""
+    response = await engine.http.request(
+        method,
+        url,
+        params=params,
+        headers={"authorization": f"Bearer {token}"},
+        idempotent=True,
+        return_errors=True,
+    )
+    body = response.json() if 200 <= response.status < 300 else error_body(response)
+    if body is None or not 200 <= response.status < 300 or isinstance(body.get("error"), Mapping):
+        raise engine.oauth(md).error(response, body, context="graph")
+    return body
 
-    def __init__(self, http: HttpClient, *, app_id: str, app_secret: SecretStr, errors: ErrorFactory) -> None:
-        self.http = http
-        self.app_id = app_id
-        self._secret = app_secret
-        self._errors = errors
 
-    def __repr__(self) -> str:
-        return f"GraphClient(app_id={self.app_id!r})"
+async def debug_token(
+    engine: OIDCEngine, md: ProviderMetadata, access_token: str, *, config: MetaConfig
+) -> tuple[str, tuple[str, ...]]:
+    """``(user id, granted scopes)`` of ``access_token``; raise
+    :class:`~idpbridge.TokenValidationError` unless it is a valid user token issued to this app."""
+    endpoint = engine.endpoint(md, "introspection_endpoint")
+    app_token = f"{config.client_id}|{config.client_secret.get_secret_value()}"
+    body = await _call(engine, md, "GET", endpoint, token=app_token, params={"input_token": access_token})
+    data = body.get("data")
+    if not isinstance(data, Mapping):
+        raise MalformedResponse(f"{redact_url(endpoint)} answered without data", code="provider.debug_token")
+    if data.get("is_valid") is not True:
+        raise TokenValidationError("Meta says the access token is not valid", code="token.invalid")
+    if _id(data.get("app_id")) != config.client_id:
+        raise TokenValidationError("the access token was issued to another Meta app", code="token.audience")
+    if data.get("type") not in (None, "USER"):
+        raise TokenValidationError("the access token is not a user access token", code="token.type")
+    user_id = _id(data.get("user_id"))
+    if user_id is None:
+        raise MalformedResponse("debug_token answered without a user_id", code="provider.debug_token")
+    expires = data.get("expires_at")
+    if isinstance(expires, int) and not isinstance(expires, bool) and 0 < expires <= engine.clock():
+        raise TokenValidationError("the access token has expired", code="token.expired")
+    scopes = data.get("scopes")
+    return user_id, tuple(s for s in scopes if isinstance(s, str)) if isinstance(scopes, list) else ()
 
-    def _app_token(self) -> str:
-        return f"{self.app_id}|{self._secret.get_secret_value()}"
 
-    async def _get(self, url: str, *, token: str, params: Mapping[str, str]) -> dict[str, Any]:
-        response = await self.http.request(
-            "GET",
-            url,
-            params=params,
-            headers={"authorization": f"Bearer {token}"},
-            idempotent=True,
-            return_errors=True,
+async def profile(
+    engine: OIDCEngine, md: ProviderMetadata, access_token: str, subject: str | None, *, config: MetaConfig
+) -> tuple[ClaimSource, dict[str, Any]]:
+    """``debug_token`` (our app, a user token, same user as the ID token), then ``/me`` with
+    ``fields`` and ``appsecret_proof``."""
+    user_id, granted = await debug_token(engine, md, access_token, config=config)
+    if subject is not None and user_id != subject:
+        raise TokenValidationError(
+            "the access token belongs to another user than the ID token", code="token.subject"
         )
-        return self._body(response)
+    endpoint = engine.endpoint(md, "userinfo_endpoint")
+    proof = appsecret_proof(access_token, config.client_secret.get_secret_value())
+    params = {"fields": ",".join(config.profile_fields), "appsecret_proof": proof}
+    me = await _call(engine, md, "GET", endpoint, token=access_token, params=params)
+    if _id(me.get("id")) is None:
+        raise MalformedResponse(f"{redact_url(endpoint)} answered without an id", code="provider.userinfo")
+    if str(me["id"]) != user_id:
+        raise TokenValidationError("Graph /me answered for another user", code="token.subject")
+    me["granted_scopes"] = list(granted)
+    me["declined_scopes"] = [s for s in config.scopes if s != "openid" and s not in granted]
+    return ClaimSource.PROVIDER_API, me
 
-    def _body(self, response: Response) -> dict[str, Any]:
-        if 200 <= response.status < 300:
-            body = response.json()
-            if isinstance(body.get("error"), Mapping):  # a 200 carrying a Graph error envelope
-                raise self._errors(response, body)
-            return body
-        try:
-            body = response.json()
-        except MalformedResponse:
-            raise self._errors(response, None) from None
-        raise self._errors(response, body)
 
-    async def debug_token(self, endpoint: str, access_token: str, *, now: float | None = None) -> TokenInfo:
-        """Inspect ``access_token``; raise :class:`~idpbridge.TokenValidationError` unless it is a
-        valid user token issued to this app."""
-        body = await self._get(endpoint, token=self._app_token(), params={"input_token": access_token})
-        data = body.get("data")
-        if not isinstance(data, Mapping):
-            raise MalformedResponse(
-                f"{redact_url(endpoint)} answered without data", code="provider.debug_token"
-            )
-        if data.get("is_valid") is not True:
-            raise TokenValidationError("Meta says the access token is not valid", code="token.invalid")
-        if _id(data.get("app_id")) != self.app_id:
-            raise TokenValidationError(
-                "the access token was issued to another Meta app", code="token.audience"
-            )
-        kind = data.get("type")
-        if kind is not None and kind != "USER":
-            raise TokenValidationError("the access token is not a user access token", code="token.type")
-        user_id = _id(data.get("user_id"))
-        if user_id is None:
-            raise MalformedResponse("debug_token answered without a user_id", code="provider.debug_token")
-        expires = data.get("expires_at")
-        expires_at = (
-            expires if isinstance(expires, int) and not isinstance(expires, bool) and expires > 0 else None
-        )
-        if expires_at is not None and expires_at <= (time.time() if now is None else now):
-            raise TokenValidationError("the access token has expired", code="token.expired")
-        scopes = data.get("scopes")
-        granted = tuple(s for s in scopes if isinstance(s, str)) if isinstance(scopes, list) else ()
-        return TokenInfo(user_id=user_id, app_id=self.app_id, scopes=granted, expires_at=expires_at)
-
-    async def me(self, endpoint: str, access_token: str, *, fields: Sequence[str]) -> dict[str, Any]:
-        """The ``/me`` profile with ``fields`` (and ``appsecret_proof``)."""
-        proof = appsecret_proof(access_token, self._secret.get_secret_value())
-        body = await self._get(
-            endpoint, token=access_token, params={"fields": ",".join(fields), "appsecret_proof": proof}
-        )
-        if _id(body.get("id")) is None:
-            raise MalformedResponse(
-                f"{redact_url(endpoint)} answered without an id", code="provider.userinfo"
-            )
-        return body
-
-    async def revoke(self, endpoint: str, access_token: str) -> None:
-        """``DELETE /me/permissions``: the user de-authorizes the app."""
-        proof = appsecret_proof(access_token, self._secret.get_secret_value())
-        response = await self.http.request(
-            "DELETE",
-            endpoint,
-            params={"appsecret_proof": proof},
-            headers={"authorization": f"Bearer {access_token}"},
-            idempotent=True,
-            return_errors=True,
-        )
-        self._body(response)
+async def revoke(engine: OIDCEngine, md: ProviderMetadata, access_token: str, *, config: MetaConfig) -> None:
+    """``DELETE /me/permissions``: the user de-authorizes the app."""
+    proof = appsecret_proof(access_token, config.client_secret.get_secret_value())
+    endpoint = engine.endpoint(md, "revocation_endpoint")
+    await _call(engine, md, "DELETE", endpoint, token=access_token, params={"appsecret_proof": proof})

@@ -5,16 +5,8 @@ This module is only the plugin descriptor; the connector loads when a ``pingone`
 
 from __future__ import annotations
 
-from ...methods import Method
-from ...registry import ConnectorPlugin
+from .sheet import SHEET
 
 __all__ = ["PLUGIN"]
 
-PLUGIN = ConnectorPlugin(
-    name="pingone",
-    title="PingOne",
-    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN}),
-    connector="idpbridge.providers.pingone.connector:PingOneConnector",
-    extra="pingone",
-    description="PingOne: code + PKCE; password via pi.flow (PingOne has no ROPC grant).",
-)
+PLUGIN = SHEET.plugin(connector="idpbridge.providers.pingone.connector:PingOneConnector")

@@ -7,9 +7,9 @@
   top-level ``code`` (as ``error``) and the first ``details[].code`` (as the provider code).
 * The token endpoint speaks RFC 6749: :data:`RULES` are the standard OAuth rules.
 
-Sources: ``reference/providers.md`` §8.5 and §12.2 (PingOne flows and platform error-codes pages;
-"flows expire after 15 minutes of inactivity … results in a 404"). Rows marked UNCONFIRMED are
-best knowledge; correct them here.
+Sources: https://developer.pingidentity.com/pingone-api/getting-started/simple-sso-workflow/step-6-submit-login-credentials.html
+and PingOne's platform error-codes page ("flows expire after 15 minutes of inactivity … results in
+a 404"). Rows marked UNCONFIRMED are best knowledge; correct them here.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ...classify import AUTHORIZE, PASSWORD, STANDARD_OAUTH_RULES, ErrorRule
 from ...errors import (
     AccountDisabled,
     AccountLocked,
@@ -33,7 +32,7 @@ from ...errors import (
     RateLimited,
     UserNotConfirmed,
 )
-from ...oidc.client import ErrorInfo
+from ...kit import AUTHORIZE, PASSWORD, STANDARD_OAUTH_RULES, ErrorInfo, ErrorRule, first_text
 
 __all__ = ["FLOW_RULES", "FLOW_STATUSES", "MFA_FACTORS", "RULES", "parse_platform_error"]
 
@@ -73,7 +72,7 @@ _LOCKED = "the account is locked after too many failed sign-ins"
 
 #: Platform error answers of the authorize (``pi.flow``), Flows and resume endpoints.
 FLOW_RULES: tuple[ErrorRule, ...] = (
-    # UNCONFIRMED detail codes (reference §8.5: check-password statuses, not re-verified for flows).
+    # UNCONFIRMED detail codes (the check-password statuses, not re-verified for flows).
     ErrorRule(provider_code="PASSWORD_LOCKED_OUT", raises=AccountLocked, message=_LOCKED),
     ErrorRule(provider_code="ACCOUNT_LOCKED", raises=AccountLocked, message=_LOCKED),
     ErrorRule(provider_code="USER_DISABLED", raises=AccountDisabled, message="the account is disabled"),
@@ -118,19 +117,11 @@ RULES: tuple[ErrorRule, ...] = STANDARD_OAUTH_RULES
 
 
 def parse_platform_error(body: Mapping[str, Any]) -> ErrorInfo:
-    """``code`` (or an OAuth ``error``), ``message``, and the first ``details[].code``."""
-    error = body.get("code") if isinstance(body.get("code"), str) else body.get("error")
-    message = body.get("message") if isinstance(body.get("message"), str) else body.get("error_description")
-    detail: str | None = None
+    """``code`` (or an OAuth ``error``), ``message``, and the first ``details[]`` entry's code and message."""
     details = body.get("details")
-    if isinstance(details, list) and details and isinstance(details[0], Mapping):
-        code = details[0].get("code")
-        detail = code if isinstance(code, str) and code else None
-        text = details[0].get("message")
-        if isinstance(text, str) and text:
-            message = text
+    first = details[0] if isinstance(details, list) and details and isinstance(details[0], Mapping) else {}
     return ErrorInfo(
-        error=error if isinstance(error, str) and error else None,
-        description=message if isinstance(message, str) and message else None,
-        provider_code=detail,
+        error=first_text(body, ("code", "error")),
+        description=first_text(first, ("message",)) or first_text(body, ("message", "error_description")),
+        provider_code=first_text(first, ("code",)),
     )

@@ -1,7 +1,9 @@
 """PingOne's password method: the redirectless authorization flow (``response_mode=pi.flow``).
 
 PingOne offers no resource-owner password grant, so a username and password are checked the way
-PingOne's own custom sign-in UIs do it (``reference/providers.md`` §8.5, option A):
+PingOne's own custom sign-in UIs do it (PingOne documents no password grant:
+https://docs.pingidentity.com/pingone/applications/p1_grant_types.html; the steps follow
+https://developer.pingidentity.com/pingone-api/getting-started/simple-sso-workflow/step-6-submit-login-credentials.html):
 
 1. ``GET {authorization_endpoint}?response_type=code&…&response_mode=pi.flow`` (PKCE S256,
    ``state``, ``nonce``): a flow object ``{"id", "status": "USERNAME_PASSWORD_REQUIRED",
@@ -16,12 +18,14 @@ PingOne's own custom sign-in UIs do it (``reference/providers.md`` §8.5, option
 The flow id and the cookies are session handles: they live in this call only (or sealed in the
 continuation of an :class:`~idpbridge.MFARequired`), are sent only to the configured PingOne
 environment (never to a URL PingOne's answer names), and never appear in logs or errors.
+
+The functions here are given the OIDC engine (metadata, the OAuth client, sealing, completing a
+token response) and the config, never the connector.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hmac
 import re
 import secrets
 from collections.abc import Callable, Mapping
@@ -29,28 +33,31 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
-from ...classify import AUTHORIZATION_CODE, AUTHORIZE, PASSWORD, classify
-from ...errors import (
-    AuthenticationFailed,
+from ...kit import (
+    AUTHORIZATION_CODE,
+    AUTHORIZE,
+    PASSWORD,
+    Authenticated,
     ConfigurationError,
-    FlowError,
     IdpBridgeError,
     InvalidCredentials,
     MalformedResponse,
+    Method,
     MFARequired,
+    Password,
+    ProviderMetadata,
     ProviderUnavailable,
     RateLimited,
+    Response,
+    scope_string,
 )
-from ...http import Response
-from ...methods import Method, Password
-from ...oidc.authcode import new_pkce
+from ...oidc.authcode import callback_code, new_pkce
 from ...oidc.client import classify_response, error_body
-from ...oidc.metadata import ProviderMetadata
-from ...outcomes import Outcome
-from .errors import FLOW_RULES, FLOW_STATUSES, MFA_FACTORS, parse_platform_error
+from .errors import FLOW_RULES, FLOW_STATUSES, MFA_FACTORS, RULES, parse_platform_error
 
 if TYPE_CHECKING:
-    from .connector import PingOneConnector
+    from ...oidc.engine import OIDCEngine
+    from .config import PingOneConfig
 
 __all__ = ["CHECK_MEDIA_TYPE", "FlowCookies", "password_login", "probe_flow", "start_flow"]
 
@@ -112,7 +119,7 @@ def _flow(response: Response, *, context: str) -> dict[str, Any]:
             excerpt=response.excerpt(),
         )
     if 200 <= response.status < 300 and "error" not in body and "code" not in body:
-        if isinstance(body.get("status"), str):
+        if isinstance(body.get("status"), str) and body["status"]:
             return body
         raise MalformedResponse("PingOne's answer is not a flow (no status)", status=response.status)
     info = parse_platform_error(body)  # a platform error, or an OAuth error from the authorize step
@@ -126,13 +133,6 @@ def _flow_id(flow: Mapping[str, Any]) -> str:
     return flow_id
 
 
-def _status(flow: Mapping[str, Any]) -> str:
-    status = flow.get("status")
-    if not isinstance(status, str) or not status:
-        raise MalformedResponse("PingOne's flow has no status", code="provider.malformed_response")
-    return status
-
-
 @dataclasses.dataclass(slots=True)
 class _Started:
     """A flow waiting for the credentials, and the values the rest of the login checks."""
@@ -144,15 +144,14 @@ class _Started:
     verifier: str = dataclasses.field(repr=False)
 
 
-async def start_flow(conn: PingOneConnector, metadata: ProviderMetadata) -> _Started:
+async def start_flow(engine: OIDCEngine, cfg: PingOneConfig, metadata: ProviderMetadata) -> _Started:
     """Step 1: a redirectless authorization request; the flow must ask for username and password."""
-    cfg = conn.config
     verifier, challenge = new_pkce()
     state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     params = {
         "response_type": "code",
         "client_id": cfg.client_id,
-        "scope": " ".join(cfg.scopes if "openid" in cfg.scopes else ("openid", *cfg.scopes)),
+        "scope": scope_string(cfg.scopes),
         "state": state,
         "nonce": nonce,
         "code_challenge": challenge,
@@ -162,9 +161,9 @@ async def start_flow(conn: PingOneConnector, metadata: ProviderMetadata) -> _Sta
     if cfg.password_redirect_uri:
         params["redirect_uri"] = cfg.password_redirect_uri
     # No cookie goes with it: never another flow's (or user's) PingOne session.
-    response = await conn.http.request(
+    response = await engine.http.request(
         "GET",
-        conn.endpoint(metadata, "authorization_endpoint"),
+        engine.endpoint(metadata, "authorization_endpoint"),
         params=params,
         idempotent=True,
         return_errors=True,
@@ -172,9 +171,9 @@ async def start_flow(conn: PingOneConnector, metadata: ProviderMetadata) -> _Sta
     flow = _flow(response, context=AUTHORIZE)
     cookies = FlowCookies()
     cookies.absorb(response)
-    flow_id, status = _flow_id(flow), _status(flow)
-    if status != "USERNAME_PASSWORD_REQUIRED":
-        raise _status_error(status, flow)
+    flow_id = _flow_id(flow)
+    if flow["status"] != "USERNAME_PASSWORD_REQUIRED":
+        raise _status_error(flow)
     links = flow.get("_links")
     if not isinstance(links, Mapping) or _CHECK_LINK not in links:
         raise ConfigurationError(
@@ -184,37 +183,26 @@ async def start_flow(conn: PingOneConnector, metadata: ProviderMetadata) -> _Sta
     return _Started(flow_id, cookies, state, nonce, verifier)
 
 
-async def probe_flow(conn: PingOneConnector) -> tuple[bool, str]:
+async def probe_flow(engine: OIDCEngine, cfg: PingOneConfig) -> tuple[bool, str]:
     """check(): start a flow (no credentials are sent) and report whether it asks for a password."""
-    try:
-        await start_flow(conn, await conn.metadata())
-    except (ConfigurationError, AuthenticationFailed) as exc:
-        return False, f"{type(exc).__name__}: {exc.message}"
+    await start_flow(engine, cfg, await engine.metadata())
     return True, "pi.flow accepted; the sign-on policy asks for username and password"
 
 
-async def password_login(conn: PingOneConnector, request: Password) -> Outcome:
+async def password_login(engine: OIDCEngine, cfg: PingOneConfig, request: Password) -> Authenticated:
     """Check a username and password through the redirectless flow; return the outcome."""
     username, password = request.username, request.password.get_secret_value()
     if not username or not password:
         raise InvalidCredentials("username and password must not be empty", code="invalid_credentials")
-    cfg = conn.config
-    metadata = await conn.metadata()
+    metadata = await engine.metadata()
     base = cfg.environment_base
-    started = await start_flow(conn, metadata)
-    flow_id, cookies, state, nonce, verifier = (
-        started.flow_id,
-        started.cookies,
-        started.state,
-        started.nonce,
-        started.verifier,
-    )
+    started = await start_flow(engine, cfg, metadata)
+    cookies = started.cookies
 
     # 2. the credentials (never retried)
-    flow_url = f"{base}/flows/{flow_id}"
-    response = await conn.http.request(
+    response = await engine.http.request(
         "POST",
-        flow_url,
+        f"{base}/flows/{started.flow_id}",
         json_body={"username": username, "password": password},
         headers={"content-type": CHECK_MEDIA_TYPE, **cookies.header()},
         idempotent=False,
@@ -223,81 +211,47 @@ async def password_login(conn: PingOneConnector, request: Password) -> Outcome:
     )
     flow = _flow(response, context=PASSWORD)
     cookies.absorb(response)
-    status = _status(flow)
-    if status != "COMPLETED":
-        raise _status_error(
-            status,
-            flow,
-            continuation=lambda: conn.seal(
-                Method.TOTP,
-                {
-                    "pingone_flow": flow_id,
-                    "cookies": cookies.as_dict(),
-                    "status": status,
-                    "s": state,
-                    "n": nonce,
-                    "v": verifier,
-                    "r": cfg.password_redirect_uri,
-                    "username": username,
-                },
-            )[0],
-        )
+    if flow["status"] != "COMPLETED":
+        state = {"pingone_flow": started.flow_id, "cookies": cookies.as_dict(), "status": flow["status"]}
+        state |= {"s": started.state, "n": started.nonce, "v": started.verifier}
+        state |= {"r": cfg.password_redirect_uri, "username": username}
+        raise _status_error(flow, continuation=lambda: engine.seal(Method.TOTP, state)[0])
 
     # 3. the authorization code
-    authorize_response = flow.get("authorizeResponse")
-    if not isinstance(authorize_response, Mapping):
-        response = await conn.http.request(
+    if not isinstance(flow.get("authorizeResponse"), Mapping):
+        response = await engine.http.request(
             "GET",
             f"{base}/as/resume",
-            params={"flowId": flow_id},
+            params={"flowId": started.flow_id},
             headers=cookies.header(),
             idempotent=True,
             return_errors=True,
             shown_as=f"{base}/as/resume",
         )
         flow = _flow(response, context=PASSWORD)
-        authorize_response = flow.get("authorizeResponse")
-    code = _code(authorize_response, state=state, conn=conn)
+    answer = flow.get("authorizeResponse")
+    if not isinstance(answer, Mapping) or not ("code" in answer or "error" in answer):
+        raise MalformedResponse("PingOne's completed flow has no code", code="provider.malformed_response")
+    params = {key: value for key, value in answer.items() if isinstance(value, str)}
+    code = callback_code(
+        params, expected_state=started.state, expected_issuer=metadata.issuer, iss_required=False, rules=RULES
+    )
 
     # 4. the code exchange
-    token_params = {"code": code, "code_verifier": verifier}
+    token_params = {"code": code, "code_verifier": started.verifier}
     if cfg.password_redirect_uri:
         token_params["redirect_uri"] = cfg.password_redirect_uri
-    body = await conn.oauth(metadata).token(
-        conn.endpoint(metadata, "token_endpoint"), AUTHORIZATION_CODE, token_params
+    body = await engine.oauth(metadata).token(
+        engine.endpoint(metadata, "token_endpoint"), AUTHORIZATION_CODE, token_params
     )
-    return await conn.complete(metadata, body, method=Method.PASSWORD, nonce=nonce)
-
-
-def _code(authorize_response: Any, *, state: str, conn: PingOneConnector) -> str:
-    if not isinstance(authorize_response, Mapping):
-        raise MalformedResponse(
-            "PingOne's completed flow has no authorizeResponse", code="provider.malformed_response"
-        )
-    got = authorize_response.get("state")
-    if not isinstance(got, str) or not hmac.compare_digest(got.encode(), state.encode()):
-        raise FlowError(
-            "PingOne's authorizeResponse is for another flow (state mismatch)", code="flow.state_mismatch"
-        )
-    error = authorize_response.get("error")
-    if isinstance(error, str) and error:
-        description = authorize_response.get("error_description")
-        raise classify(
-            conn.error_rules,
-            error=error,
-            description=description if isinstance(description, str) else None,
-            context=AUTHORIZE,
-        )
-    code = authorize_response.get("code")
-    if not isinstance(code, str) or not code:
-        raise MalformedResponse("PingOne's authorizeResponse has no code", code="provider.malformed_response")
-    return code
+    return await engine.complete(metadata, body, method=Method.PASSWORD, nonce=started.nonce)
 
 
 def _status_error(
-    status: str, flow: Mapping[str, Any], *, continuation: Callable[[], SecretStr] | None = None
+    flow: Mapping[str, Any], *, continuation: Callable[[], SecretStr] | None = None
 ) -> IdpBridgeError:
     """The error for a flow that did not complete (see :data:`.errors.FLOW_STATUSES`)."""
+    status = flow["status"]
     known = FLOW_STATUSES.get(status)
     if known is None:
         shown = status if re.fullmatch(r"[A-Z_]{1,64}", status) else "(unreadable)"
