@@ -103,6 +103,10 @@ if TYPE_CHECKING:
     from ..oidc.connector import (
         OIDCConnector,
     )
+    from ..oidc.engine import (
+        EngineHooks,
+        OIDCEngine,
+    )
     from ..oidc.idtoken import (
         ClaimCheck,
         TokenPolicy,
