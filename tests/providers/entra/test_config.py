@@ -9,7 +9,7 @@ import pytest
 from idpbridge import ConfigurationError, Method
 from idpbridge.config import build_config
 from idpbridge.providers.entra.config import EntraConfig
-from idpbridge.providers.entra.tenants import CLOUD_INSTANCES, TenantKind
+from idpbridge.providers.entra.sheet import CLOUD_INSTANCES, TenantKind
 
 from .conftest import CLIENT_ID, CLIENT_SECRET, DOMAIN, TENANT
 
