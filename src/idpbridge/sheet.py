@@ -15,14 +15,13 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
-from .classify import STANDARD_OAUTH_RULES, ErrorRule
+from .claimmap import ClaimMap
+from .classify import STANDARD_OAUTH_RULES, ErrorInfo, ErrorRule
 from .methods import Method
 
 if TYPE_CHECKING:
-    from .oidc.claims import ClaimMap
-    from .oidc.client import ErrorInfo
+    from .issuer import IssuerPolicy
     from .oidc.idtoken import ClaimCheck
-    from .oidc.issuer import IssuerPolicy
     from .registry import ConnectorPlugin
 
 __all__ = ["IssuerRule", "ProviderSheet"]
@@ -150,7 +149,7 @@ class IssuerRule:
 
     def policy(self, issuer: str) -> IssuerPolicy:
         """The ``iss`` policy for a configured ``issuer`` (tenant rules build theirs in the connector)."""
-        from .oidc.issuer import ExactIssuer, OneOfIssuers
+        from .issuer import ExactIssuer, OneOfIssuers
 
         if self.kind == "fixed" and self.spellings and issuer == self.template:
             return OneOfIssuers(self.template, *self.spellings, discovery_issuer=self.template)
@@ -159,12 +158,6 @@ class IssuerRule:
     def canonical(self, issuer: str) -> str:
         """The issuer an identity carries: the fixed one for any of its spellings."""
         return self.template if self.kind == "fixed" and issuer in self.spellings else issuer
-
-
-def _no_claim_map() -> ClaimMap:
-    from .oidc.claims import ClaimMap
-
-    return ClaimMap()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -200,7 +193,7 @@ class ProviderSheet:
     issuer: IssuerRule | None = None
     endpoints: Mapping[str, str] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
     endpoint_metadata: Mapping[str, Any] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
-    claims: ClaimMap = dataclasses.field(default_factory=_no_claim_map)
+    claims: ClaimMap = dataclasses.field(default_factory=ClaimMap)
     error_rules: tuple[ErrorRule, ...] = STANDARD_OAUTH_RULES
     error_fields: tuple[tuple[str, ...], tuple[str, ...]] = (("error",), ("error_description",))
     token_checks: tuple[ClaimCheck, ...] = ()
@@ -214,11 +207,18 @@ class ProviderSheet:
         object.__setattr__(self, "endpoints", MappingProxyType(dict(self.endpoints)))
         object.__setattr__(self, "endpoint_metadata", MappingProxyType(dict(self.endpoint_metadata)))
 
-    def plugin(self, *, connector: str, install_hint: str | None = None) -> ConnectorPlugin:
-        """The entry-point descriptor (``connector`` is ``"package.module:ClassName"``)."""
+    def plugin(
+        self, *, connector: str, api_version: tuple[int, int] | None = None, install_hint: str | None = None
+    ) -> ConnectorPlugin:
+        """The entry-point descriptor (``connector`` is ``"package.module:ClassName"``).
+
+        ``api_version`` is the plugin API the connector was written against (default: this SDK's).
+        """
+        from ._version import PLUGIN_API_VERSION
         from .registry import ConnectorPlugin
 
         return ConnectorPlugin(
+            api_version=api_version or PLUGIN_API_VERSION,
             name=self.name,
             title=self.title,
             methods=self.methods,
@@ -232,8 +232,6 @@ class ProviderSheet:
 
     def parse_error(self, body: Mapping[str, Any]) -> ErrorInfo:
         """The machine-readable fields of an error body, read tolerantly (see :attr:`error_fields`)."""
-        from .oidc.client import ErrorInfo
-
         errors, descriptions = self.error_fields
         return ErrorInfo(error=first_text(body, errors), description=first_text(body, descriptions))
 
