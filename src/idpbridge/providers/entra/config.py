@@ -4,7 +4,9 @@ by the rule in :mod:`.sheet`."""
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Literal, Self
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal, Self
+from urllib.parse import quote
 
 from pydantic import Field, field_validator, model_validator
 
@@ -80,6 +82,24 @@ class EntraConfig(OIDCConfig):
         allow_inf_nan=False,
         description="Maximum iat age (s) of an ExternalToken; Entra access tokens live 60-90 min.",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _app_keys(cls, data: Any) -> Any:
+        """``app_signing_keys``: the JWKS of the app (``?appid=``) unless ``endpoints.jwks_uri`` is set."""
+        if not isinstance(data, Mapping) or data.get("app_signing_keys") is not True:
+            return data
+        endpoints = data.get("endpoints") or {}
+        try:
+            tenant, client_id = str(data["tenant"]), str(data["client_id"])
+            base = authority(str(data.get("instance", "public")))
+            tenant = tenant if tenant_kind(tenant) is TenantKind.DOMAIN else tenant.lower()
+        except (KeyError, ValueError, ConfigurationError):  # reported by the fields' validators
+            return data
+        if not isinstance(endpoints, Mapping) or "jwks_uri" in endpoints:
+            return data
+        jwks = f"{base}/{quote(tenant, safe='')}/discovery/v2.0/keys?appid={quote(client_id, safe='')}"
+        return {**data, "endpoints": {**endpoints, "jwks_uri": jwks}}
 
     @field_validator("tenant")
     @classmethod

@@ -1,24 +1,25 @@
 """The ``entra`` connector: Microsoft Entra ID v2.0 on the generic OIDC engine (data in :mod:`.sheet`).
 
-The quirks: the multi-tenant issuer policy (the sheet's tenant rule as a
-:class:`~idpbridge.kit.TenantIssuer`); a tenant given as a domain is named by its id in tokens, so
-that id is read from the tenant's discovery document once and pinned; the app's own signing keys
-(``?appid=``); AADSTS codes in error bodies; and ``oid``/``tid`` read only from validated tokens.
+The quirks, given to the engine as :meth:`EntraConnector.engine_hooks`: the multi-tenant issuer
+policy (the sheet's tenant rule as a :class:`~idpbridge.kit.TenantIssuer`), AADSTS codes in error
+bodies, and ``oid``/``tid`` read only from validated tokens. A tenant given as a domain is named
+by its id in tokens, so that id is read from the tenant's discovery document once and pinned
+(:meth:`EntraConnector.metadata`). The app's own signing keys (``?appid=``) are an endpoint the
+configuration fills in.
 The password (ROPC) grant is refused by the configuration for tenants Entra cannot serve it on.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, ClassVar
-from urllib.parse import quote
 
 from ...kit import (
     ClaimSource,
     ConfigurationError,
-    ErrorInfo,
+    EngineHooks,
     Identity,
-    IssuerPolicy,
     OIDCConnector,
     ProviderMetadata,
     TenantIssuer,
@@ -126,32 +127,17 @@ class EntraConnector(OIDCConnector):
         cfg = self.config
         self._learn_tenant = cfg.kind is TenantKind.DOMAIN and not cfg.allowed_tenants
 
-    def endpoint_overrides(self) -> dict[str, str]:
-        overrides = super().endpoint_overrides()
+    def engine_hooks(self) -> EngineHooks:
+        """The tenant issuer policy, AADSTS error bodies and the ``oid``/``tid`` identity."""
         cfg = self.config
-        if cfg.app_signing_keys and "jwks_uri" not in cfg.endpoints:
-            overrides["jwks_uri"] = (
-                f"{cfg.base_url}/{quote(cfg.tenant, safe='')}/discovery/v2.0/keys"
-                f"?appid={quote(cfg.client_id, safe='')}"
-            )
-        return overrides
-
-    def issuer_policy(self) -> IssuerPolicy:
-        return tenant_policy(self.config)
-
-    def parse_error(self, body: Mapping[str, Any]) -> ErrorInfo:
-        return parse_error(body)
-
-    def make_identity(
-        self, claims: Mapping[str, Any], sources: Mapping[str, ClaimSource], issuer: str
-    ) -> Identity:
-        return entra_identity(
-            claims,
-            sources,
-            issuer,
-            mapping=self.claims,
+        identity = functools.partial(
+            entra_identity,
+            mapping=SHEET.claims.with_overrides(cfg.claim_mapping),
             connector=self.instance_name,
-            subject_claim=self.config.subject_claim,
+            subject_claim=cfg.subject_claim,
+        )
+        return EngineHooks(
+            issuer_policy=functools.partial(tenant_policy, cfg), parse_error=parse_error, identity=identity
         )
 
     async def metadata(self) -> ProviderMetadata:
