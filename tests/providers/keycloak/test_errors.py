@@ -95,7 +95,7 @@ def test_identity_roles(make: Connectors) -> None:
         "resource_access": {"migration-app": {"roles": ["admin"]}, "other": {"roles": ["x"]}},
         "groups": ["/staff"],
     }
-    ident = conn.make_identity(
+    ident = conn.engine.identity(
         claims, dict.fromkeys(claims, ClaimSource.ID_TOKEN), "https://sso.acme.test/realms/acme"
     )
     assert ident.roles == (
