@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Literal, Self
 from urllib.parse import quote
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, TypeAdapter, field_validator, model_validator
 
 from ...kit import ConfigurationError, Method, OIDCConfig, ProviderSheet
-from .sheet import ROPC_UNSUPPORTED_TENANTS, SHEET, TenantKind, authority
+from .sheet import ROPC_UNSUPPORTED_TENANTS, SHEET, TenantKind, authority, issuer_inputs
 
 __all__ = ["EntraConfig", "is_guid", "tenant_kind"]
 
@@ -19,6 +19,7 @@ __all__ = ["EntraConfig", "is_guid", "tenant_kind"]
 #: https://learn.microsoft.com/en-us/entra/identity-platform/access-tokens).
 ENTRA_MAX_EXTERNAL_TOKEN_AGE = 5400
 
+_BOOL = TypeAdapter(bool)
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _DOMAIN = re.compile(r"(?=.{3,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
 
@@ -87,17 +88,17 @@ class EntraConfig(OIDCConfig):
     @classmethod
     def _app_keys(cls, data: Any) -> Any:
         """``app_signing_keys``: the JWKS of the app (``?appid=``) unless ``endpoints.jwks_uri`` is set."""
-        if not isinstance(data, Mapping) or data.get("app_signing_keys") is not True:
+        if not isinstance(data, Mapping):
             return data
         endpoints = data.get("endpoints") or {}
-        try:
-            tenant, client_id = str(data["tenant"]), str(data["client_id"])
-            base = authority(str(data.get("instance", "public")))
-            tenant = tenant if tenant_kind(tenant) is TenantKind.DOMAIN else tenant.lower()
-        except (KeyError, ValueError, ConfigurationError):  # reported by the fields' validators
+        try:  # ValidationError is a ValueError
+            wanted = _BOOL.validate_python(data.get("app_signing_keys", False))
+            values, client_id = issuer_inputs(data), str(data["client_id"])
+        except (KeyError, TypeError, ValueError):  # reported by the fields' validators
             return data
-        if not isinstance(endpoints, Mapping) or "jwks_uri" in endpoints:
+        if not wanted or values is None or not isinstance(endpoints, Mapping) or "jwks_uri" in endpoints:
             return data
+        base, tenant = values["authority"], values["tenant"]
         jwks = f"{base}/{quote(tenant, safe='')}/discovery/v2.0/keys?appid={quote(client_id, safe='')}"
         return {**data, "endpoints": {**endpoints, "jwks_uri": jwks}}
 

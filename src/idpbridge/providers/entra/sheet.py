@@ -102,7 +102,7 @@ def authority(instance: str) -> str:
     return "https://" + instance.lower()
 
 
-def _issuer_inputs(data: Mapping[str, Any]) -> Mapping[str, str] | None:
+def issuer_inputs(data: Mapping[str, Any]) -> Mapping[str, str] | None:
     """``authority`` and ``tenant`` (ids and aliases lower case; a domain as given)."""
     tenant = str(data["tenant"])
     try:
@@ -123,7 +123,7 @@ SHEET = ProviderSheet(
         "tenant",
         ISSUER_TEMPLATE,
         source="tenant and instance",
-        inputs=_issuer_inputs,
+        inputs=issuer_inputs,
         tenants_field="allowed_tenants",
     ),
     claims=ClaimMap(

@@ -37,7 +37,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ...kit import OIDCConfig, ProviderSheet
 from ...oidc.urls import base_url
-from .sheet import BACK_CHANNEL, FRONT_CHANNEL, REALM_NAME, SHEET
+from .sheet import BACK_CHANNEL, FRONT_CHANNEL, REALM_NAME, SHEET, realm_inputs
 
 __all__ = ["KeycloakConfig"]
 
@@ -80,15 +80,15 @@ class KeycloakConfig(OIDCConfig):
         if not isinstance(data, dict) or not isinstance(data.get("backchannel_url"), str):
             return data
         try:
-            front = base_url(data["server_url"], what="server_url", allow_path=True)
+            front = realm_inputs(data)
             back = base_url(data["backchannel_url"], what="backchannel_url", allow_path=True)
-            realm = data["realm"]
         except (KeyError, TypeError, ValueError):  # reported by the field validators
             return data
-        if not isinstance(realm, str) or not REALM_NAME.fullmatch(realm):
+        if front is None:
             return data
+        realm = front["realm"]
         derived = {k: v.format(base=back, realm=realm) for k, v in BACK_CHANNEL.items()}
-        derived.update({k: v.format(base=front, realm=realm) for k, v in FRONT_CHANNEL.items()})
+        derived.update({k: v.format(**front) for k, v in FRONT_CHANNEL.items()})
         user = data.get("endpoints") or {}
         return {**data, "endpoints": {**derived, **user} if isinstance(user, dict) else user}
 

@@ -29,7 +29,7 @@ from ...kit import ClaimMap, IssuerRule, Method, ProviderSheet
 from ...oidc.urls import base_url
 from .errors import RULES
 
-__all__ = ["BACK_CHANNEL", "FRONT_CHANNEL", "REALM_NAME", "SHEET"]
+__all__ = ["BACK_CHANNEL", "FRONT_CHANNEL", "REALM_NAME", "SHEET", "realm_inputs"]
 
 #: Realm names idpbridge accepts: URL-unreserved characters, so the issuer needs no encoding.
 REALM_NAME = re.compile(r"[A-Za-z0-9._~-]{1,255}")
@@ -55,8 +55,9 @@ FRONT_CHANNEL: Mapping[str, str] = MappingProxyType(
 )
 
 
-def _realm(data: Mapping[str, Any]) -> Mapping[str, str] | None:
-    """``base`` and ``realm`` for the issuer (``None``: the fields' validators report them)."""
+def realm_inputs(data: Mapping[str, Any]) -> Mapping[str, str] | None:
+    """``base`` (``server_url``) and ``realm`` from raw config data (``None``: the fields'
+    validators report them; raises ``KeyError``/``ValueError`` likewise)."""
     realm = data["realm"]
     if not isinstance(realm, str) or not REALM_NAME.fullmatch(realm):
         return None
@@ -79,7 +80,7 @@ SHEET = ProviderSheet(
     methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN, Method.TOTP}),
     extra="keycloak",
     description="A Keycloak realm: code + PKCE, direct access grant (with TOTP), typ-checked ID tokens.",
-    issuer=IssuerRule.derived(_REALM, source="server_url and realm", inputs=_realm, settable=True),
+    issuer=IssuerRule.derived(_REALM, source="server_url and realm", inputs=realm_inputs, settable=True),
     claims=ClaimMap(roles="realm_access.roles"),
     token_checks=(_typ_is_id,),
     error_rules=RULES,
