@@ -98,7 +98,11 @@ def entra_identity(
     connector: str,
     subject_claim: str,
 ) -> Identity:
-    """The identity for merged Entra claims; ``oid``/``tid`` only from a validated token."""
+    """The identity for merged Entra claims; ``oid``/``tid`` only from a validated token.
+
+    core candidate: an identity hook given the engine's default identity (and a subject claim in
+    the claim map) would make this a refinement; see ``keycloak_identity``.
+    """
     _token_claim(claims, sources, "tid")
     subject = _token_claim(claims, sources, subject_claim)
     return build_identity(
