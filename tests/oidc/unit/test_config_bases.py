@@ -27,7 +27,7 @@ def build_config(cls: type[Any], fields: dict[str, Any]) -> Any:
 
 def is_derived(cls: type[Any]) -> bool:
     rule = cls.sheet.issuer if cls.sheet is not None else None
-    return rule.kind == "derived" if rule is not None else issubclass(cls, DerivedIssuerConfig)
+    return rule.kind in ("derived", "tenant") if rule is not None else issubclass(cls, DerivedIssuerConfig)
 
 
 def fixed_rule(cls: type[Any]) -> tuple[str, tuple[str, ...]]:

@@ -9,7 +9,7 @@ import pytest
 from idpbridge import ConfigurationError, Method
 from idpbridge.config import build_config
 from idpbridge.providers.entra.config import EntraConfig
-from idpbridge.providers.entra.tenants import CLOUD_INSTANCES, TenantKind
+from idpbridge.providers.entra.sheet import CLOUD_INSTANCES, TenantKind
 
 from .conftest import CLIENT_ID, CLIENT_SECRET, DOMAIN, TENANT
 
@@ -146,3 +146,21 @@ def test_config_error_never_shows_the_secret() -> None:
     err = refused(client_secret=CLIENT_SECRET, tenant="common")
     assert CLIENT_SECRET not in str(err)
     assert CLIENT_SECRET not in repr(err)
+
+
+@pytest.mark.parametrize("flag", [True, "true", 1])
+def test_app_signing_keys_name_the_apps_key_set(flag: object) -> None:
+    keys = f"https://login.microsoftonline.com/{DOMAIN}/discovery/v2.0/keys?appid={CLIENT_ID}"
+    assert cfg(tenant=DOMAIN, app_signing_keys=flag).endpoints == {"jwks_uri": keys}
+    assert (
+        cfg(tenant=TENANT.upper(), app_signing_keys=flag)
+        .endpoints["jwks_uri"]
+        .startswith(f"https://login.microsoftonline.com/{TENANT}/discovery/")
+    )
+
+
+def test_app_signing_keys_leave_given_endpoints_and_bad_fields_alone() -> None:
+    given = {"jwks_uri": "https://keys.example/k"}
+    assert cfg(app_signing_keys=True, endpoints=given).endpoints == given
+    assert cfg(app_signing_keys=False).endpoints == {}
+    assert "instance" in refused(app_signing_keys=True, instance="not a host").message

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -95,7 +97,7 @@ def test_identity_roles(make: Connectors) -> None:
         "resource_access": {"migration-app": {"roles": ["admin"]}, "other": {"roles": ["x"]}},
         "groups": ["/staff"],
     }
-    ident = conn.make_identity(
+    ident = conn.engine.identity(
         claims, dict.fromkeys(claims, ClaimSource.ID_TOKEN), "https://sso.acme.test/realms/acme"
     )
     assert ident.roles == (
@@ -108,10 +110,16 @@ def test_identity_roles(make: Connectors) -> None:
 
 
 def test_typ_claim_check() -> None:
-    (check,) = KeycloakConnector.token_checks
+    (check,) = KeycloakConnector.sheet.token_checks
     check({}, {"typ": "ID"})
     check({}, {})  # absent: other OPs (and old Keycloak versions) do not send it
     for typ in ("Bearer", "Refresh", "id", 1):
         with pytest.raises(TokenValidationError) as info:
             check({}, {"typ": typ})
         assert info.value.code == "token.type"
+
+
+def test_the_descriptor_loads_no_jose() -> None:
+    """The sheet's ``typ`` check loads the token machinery on first use, not on import."""
+    code = "import sys, idpbridge.providers.keycloak; assert 'joserfc' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -5,16 +5,8 @@ This module is only the plugin descriptor; the connector loads when an ``entra``
 
 from __future__ import annotations
 
-from ...methods import Method
-from ...registry import ConnectorPlugin
+from .sheet import SHEET
 
 __all__ = ["PLUGIN"]
 
-PLUGIN = ConnectorPlugin(
-    name="entra",
-    title="Microsoft Entra ID",
-    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN}),
-    connector="idpbridge.providers.entra.connector:EntraConnector",
-    extra="entra",
-    description="Entra ID v2.0: code + PKCE, ROPC with AADSTS classification, multi-tenant issuers.",
-)
+PLUGIN = SHEET.plugin(connector="idpbridge.providers.entra.connector:EntraConnector")

@@ -1,40 +1,56 @@
-"""Configuration of the ``entra`` connector: the issuer is derived from ``tenant`` and ``instance``."""
+"""Configuration of the ``entra`` connector: the issuer follows from ``tenant`` and ``instance``
+by the rule in :mod:`.sheet`."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar, Literal, Self
+from urllib.parse import quote
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, TypeAdapter, field_validator, model_validator
 
-from ...errors import ConfigurationError
-from ...methods import Method
-from ...oidc.config import DerivedIssuerConfig
-from .tenants import (
-    ROPC_UNSUPPORTED_TENANTS,
-    TenantKind,
-    discovery_issuer,
-    instance_url,
-    is_guid,
-    normalize_tenant,
-    tenant_kind,
-)
+from ...kit import ConfigurationError, Method, OIDCConfig, ProviderSheet
+from .sheet import ROPC_UNSUPPORTED_TENANTS, SHEET, TenantKind, authority, issuer_inputs
 
-__all__ = ["EntraConfig"]
+__all__ = ["EntraConfig", "is_guid", "tenant_kind"]
 
-#: What MSAL and Microsoft's samples send; Entra also lists client_secret_basic.
-DEFAULT_AUTH_METHOD = "client_secret_post"
-#: Entra access tokens live a random 60-90 minutes; ID tokens one hour.
+#: Entra access tokens live a random 60-90 minutes; ID tokens one hour ("Token lifetime" in
+#: https://learn.microsoft.com/en-us/entra/identity-platform/access-tokens).
 ENTRA_MAX_EXTERNAL_TOKEN_AGE = 5400
-#: Stands in for the issuer while tenant/instance are invalid (their own errors are reported).
-_UNSET_ISSUER = "https://entra.invalid"
+
+_BOOL = TypeAdapter(bool)
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_DOMAIN = re.compile(r"(?=.{3,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
 
 
-class EntraConfig(DerivedIssuerConfig):
+def is_guid(value: str) -> bool:
+    """Whether ``value`` is a tenant id (GUID)."""
+    return bool(_GUID.fullmatch(value))
+
+
+def tenant_kind(tenant: str) -> TenantKind:
+    """Classify a configured tenant; raises :class:`ValueError` for anything else."""
+    lowered = tenant.lower()
+    if lowered in ("organizations", "common", "consumers"):
+        return TenantKind(lowered)
+    if is_guid(tenant):
+        return TenantKind.ID
+    if _DOMAIN.fullmatch(tenant):
+        return TenantKind.DOMAIN
+    raise ValueError(
+        "must be a tenant id (GUID), a verified domain (contoso.onmicrosoft.com), "
+        "'organizations', 'common' or 'consumers'"
+    )
+
+
+class EntraConfig(OIDCConfig):
     """Settings of a Microsoft Entra ID (v2.0) application.
 
     ``issuer`` is not set by hand: it follows from ``tenant`` and ``instance``.
     """
+
+    sheet: ClassVar[ProviderSheet | None] = SHEET
 
     tenant: str = Field(
         description="Tenant id (GUID), verified domain, or 'organizations' / 'common' / 'consumers'."
@@ -58,9 +74,8 @@ class EntraConfig(DerivedIssuerConfig):
         False, description="The app has its own signing keys (claims-mapping policy): JWKS ?appid=."
     )
     fetch_userinfo: bool = Field(False, description="Graph UserInfo needs a Graph access token.")
-    # Entra gives each access token a random lifetime of 60 to 90 minutes (Microsoft identity
-    # platform docs, "Access tokens", Token lifetime): 90 minutes, not the generic hour, so a valid
-    # access token handed in with the token method is not refused before it expires.
+    # 90 minutes, not the generic hour, so a valid access token handed in with the token method is
+    # not refused before it expires.
     max_external_token_age: float = Field(
         ENTRA_MAX_EXTERNAL_TOKEN_AGE,
         ge=60,
@@ -69,30 +84,34 @@ class EntraConfig(DerivedIssuerConfig):
         description="Maximum iat age (s) of an ExternalToken; Entra access tokens live 60-90 min.",
     )
 
-    issuer_source: ClassVar[str] = "tenant and instance"
-
+    @model_validator(mode="before")
     @classmethod
-    def derive_issuer(cls, data: Mapping[str, Any]) -> dict[str, Any]:
-        tenant, instance = data.get("tenant"), data.get("instance", "public")
-        try:
-            issuer = discovery_issuer(instance_url(str(instance)), normalize_tenant(str(tenant)))
-        except (ConfigurationError, ValueError):
-            issuer = _UNSET_ISSUER  # the field validators report what is wrong
-        out = {**data, "issuer": issuer}
-        if out.get("client_secret") and "token_endpoint_auth_method" not in out:
-            out["token_endpoint_auth_method"] = DEFAULT_AUTH_METHOD
-        return out
+    def _app_keys(cls, data: Any) -> Any:
+        """``app_signing_keys``: the JWKS of the app (``?appid=``) unless ``endpoints.jwks_uri`` is set."""
+        if not isinstance(data, Mapping):
+            return data
+        endpoints = data.get("endpoints") or {}
+        try:  # ValidationError is a ValueError
+            wanted = _BOOL.validate_python(data.get("app_signing_keys", False))
+            values, client_id = issuer_inputs(data), str(data["client_id"])
+        except (KeyError, TypeError, ValueError):  # reported by the fields' validators
+            return data
+        if not wanted or values is None or not isinstance(endpoints, Mapping) or "jwks_uri" in endpoints:
+            return data
+        base, tenant = values["authority"], values["tenant"]
+        jwks = f"{base}/{quote(tenant, safe='')}/discovery/v2.0/keys?appid={quote(client_id, safe='')}"
+        return {**data, "endpoints": {**endpoints, "jwks_uri": jwks}}
 
     @field_validator("tenant")
     @classmethod
     def _check_tenant(cls, value: str) -> str:
-        return normalize_tenant(value)
+        return value if tenant_kind(value) is TenantKind.DOMAIN else value.lower()
 
     @field_validator("instance")
     @classmethod
     def _check_instance(cls, value: str) -> str:
         try:
-            instance_url(value)
+            authority(value)
         except ConfigurationError as exc:
             raise ValueError(exc.message) from None
         return value
@@ -102,8 +121,7 @@ class EntraConfig(DerivedIssuerConfig):
     def _check_allowed(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
         if value is None:
             return None
-        bad = [t for t in value if not is_guid(t)]
-        if bad or not value:
+        if not value or not all(is_guid(t) for t in value):
             raise ValueError("must be a non-empty list of tenant ids (GUIDs)")
         return tuple(sorted({t.lower() for t in value}))
 
@@ -140,4 +158,4 @@ class EntraConfig(DerivedIssuerConfig):
     @property
     def base_url(self) -> str:
         """The authority base URL (``https://login.microsoftonline.com``)."""
-        return instance_url(self.instance)
+        return authority(self.instance)

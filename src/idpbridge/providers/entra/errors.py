@@ -1,14 +1,16 @@
-"""Entra error classification: the AADSTS code table and the error-body parser.
+"""Entra error classification: the AADSTS code table and the error-body field spec.
 
 Entra error bodies carry the RFC 6749 ``error`` plus ``error_codes`` (``[50126]``) and an
 ``error_description`` that starts ``AADSTS50126: …`` and ends with ``\\r\\nTrace ID: …``
 trailers. Classification uses ``error_codes[0]``, then the ``AADSTS`` prefix of the description,
-and only then the OAuth ``error`` (``reference/providers.md`` §5.4 parse rule, §12.1).
+and only then the OAuth ``error`` (the body shape and this order:
+https://github.com/MicrosoftDocs/azure-docs/blob/main/articles/active-directory/develop/v2-oauth-ropc.md
+and the responses captured in https://github.com/openshift/cluster-authentication-operator/pull/248).
 
-Source of every row unless marked: the AADSTS reference
-(``MicrosoftDocs/azure-docs: articles/active-directory/develop/reference-aadsts-error-codes.md``),
-categories per ``reference/providers.md`` §5.5 and §12.2. Rows marked UNCONFIRMED are best
-knowledge; correct them here.
+Source of every row unless marked: the AADSTS reference,
+https://github.com/MicrosoftDocs/azure-docs/blob/main/articles/active-directory/develop/reference-aadsts-error-codes.md
+(https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes). Rows marked
+UNCONFIRMED are best knowledge; correct them here.
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ...classify import STANDARD_OAUTH_RULES, ErrorRule
-from ...errors import (
+from ...kit import (
+    STANDARD_OAUTH_RULES,
     AccountDisabled,
     AccountLocked,
     AuthenticationFailed,
     ConfigurationError,
     ConsentRequired,
+    ErrorInfo,
+    ErrorRule,
     ExpiredCode,
     IdpBridgeError,
     InvalidCredentials,
@@ -33,10 +37,10 @@ from ...errors import (
     RateLimited,
     UserCancelled,
     UserNotFound,
+    first_text,
 )
-from ...oidc.client import ErrorInfo, oauth_error
 
-__all__ = ["AADSTS", "RULES", "parse_error"]
+__all__ = ["AADSTS", "ERROR_FIELDS", "RULES", "parse_error"]
 
 _ROPC_ACCOUNT = (
     "Entra cannot check this account's password with the password (ROPC) grant "
@@ -118,26 +122,29 @@ RULES: tuple[ErrorRule, ...] = (
     *STANDARD_OAUTH_RULES,
 )
 
+#: ``(error keys, description keys)`` of an error body; the AADSTS code is read besides them.
+ERROR_FIELDS = (("error",), ("error_description",))
+
 _AADSTS_PREFIX = re.compile(r"AADSTS(\d{1,9})(?!\d)")
 _TRAILER = re.compile(r"[\r\n]|\s+Trace ID:")
 
 
 def parse_error(body: Mapping[str, Any]) -> ErrorInfo:
     """``error``, the first line of ``error_description`` and the AADSTS code (``"AADSTS50126"``)."""
-    base = oauth_error(body)
+    errors, descriptions = ERROR_FIELDS
     code: int | None = None
     codes = body.get("error_codes")
     if isinstance(codes, list) and codes:
         first = codes[0]
         if isinstance(first, int) and not isinstance(first, bool) and 0 < first < 10**9:
             code = first
-    description = base.description
+    description = first_text(body, descriptions)
     if description is not None:
         if code is None and (m := _AADSTS_PREFIX.match(description)):
             code = int(m.group(1))
         description = _TRAILER.split(description, maxsplit=1)[0].strip() or None
     return ErrorInfo(
-        error=base.error,
+        error=first_text(body, errors),
         description=description,
         provider_code=f"AADSTS{code}" if code is not None else None,
     )

@@ -20,7 +20,8 @@ field                       meaning
 ``totp_step``               when ``Password`` returns an ``InputRequired`` TOTP step (see
                             :mod:`~idpbridge.providers.keycloak.otp`):
                             ``on_signal`` (default) or ``after_invalid_credentials``
-``issuer``                  derived; set it only when the realm's issuer is neither of the above
+``issuer``                  derived (``{server_url}/realms/{realm}``, :mod:`.sheet`); set it
+                            only when the realm's issuer is neither of the above
 ==========================  =====================================================================
 
 Every field of :class:`~idpbridge.oidc.OIDCConfig` applies as well. ``token_kind`` must stay
@@ -34,10 +35,9 @@ from typing import Any, ClassVar, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from ...methods import Method
-from ...oidc.config import OIDCConfig
+from ...kit import OIDCConfig, ProviderSheet
 from ...oidc.urls import base_url
-from .realm import REALM_NAME, endpoints_for, issuer_for
+from .sheet import BACK_CHANNEL, FRONT_CHANNEL, REALM_NAME, SHEET, realm_inputs
 
 __all__ = ["KeycloakConfig"]
 
@@ -49,9 +49,7 @@ _RESERVED = frozenset({"grant_type", "username", "password", "scope", "client_id
 class KeycloakConfig(OIDCConfig):
     """Settings of one Keycloak client (see the module docstring)."""
 
-    supported_methods: ClassVar[frozenset[Method]] = frozenset(
-        {Method.OIDC, Method.PASSWORD, Method.TOKEN, Method.TOTP}
-    )
+    sheet: ClassVar[ProviderSheet | None] = SHEET
 
     server_url: str = Field(description="Public (front-channel) base URL, with /auth for legacy servers.")
     realm: str = Field(description="Realm name.")
@@ -76,27 +74,23 @@ class KeycloakConfig(OIDCConfig):
 
     @model_validator(mode="before")
     @classmethod
-    def _derive(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
+    def _backchannel_endpoints(cls, data: Any) -> Any:
+        """With ``backchannel_url``: the back-channel endpoints there, the front-channel ones at
+        ``server_url`` (the issuer stays the front-channel one); ``endpoints`` entries win."""
+        if not isinstance(data, dict) or not isinstance(data.get("backchannel_url"), str):
             return data
         try:
-            front = base_url(data["server_url"], what="server_url", allow_path=True)
-            realm = data["realm"]
-            if not isinstance(realm, str) or not REALM_NAME.fullmatch(realm):
-                raise ValueError(realm)
+            front = realm_inputs(data)
+            back = base_url(data["backchannel_url"], what="backchannel_url", allow_path=True)
         except (KeyError, TypeError, ValueError):  # reported by the field validators
-            return {**data, "issuer": data.get("issuer") or "https://keycloak.invalid/realms/invalid"}
-        if data.get("issuer") is None:
-            data = {**data, "issuer": issuer_for(front, realm)}
-        back = data.get("backchannel_url")
-        if isinstance(back, str):
-            try:
-                derived = endpoints_for(front, base_url(back, what="backchannel_url", allow_path=True), realm)
-            except ValueError:
-                return data
-            user = data.get("endpoints") or {}
-            data = {**data, "endpoints": {**derived, **user} if isinstance(user, dict) else user}
-        return data
+            return data
+        if front is None:
+            return data
+        realm = front["realm"]
+        derived = {k: v.format(base=back, realm=realm) for k, v in BACK_CHANNEL.items()}
+        derived.update({k: v.format(**front) for k, v in FRONT_CHANNEL.items()})
+        user = data.get("endpoints") or {}
+        return {**data, "endpoints": {**derived, **user} if isinstance(user, dict) else user}
 
     @field_validator("server_url", "backchannel_url")
     @classmethod

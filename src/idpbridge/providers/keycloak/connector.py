@@ -1,32 +1,34 @@
-"""The Keycloak connector: the generic OIDC engine with Keycloak's realm layout, ``typ`` check,
-role claims and error table; TOTP through the direct grant (:mod:`.otp`)."""
+"""The Keycloak connector: the OIDC engine with Keycloak's sheet (realm issuer, ``typ`` check,
+role claims, error table), the issuer-mismatch hint, client roles, and TOTP in the direct grant
+(:mod:`.otp`)."""
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from ...classify import ErrorRule
-from ...continuation import Continuation
-from ...errors import (
+from ...kit import (
+    TOTP,
+    Answer,
+    ClaimMap,
+    ClaimSource,
     ConfigurationError,
-    IdpBridgeError,
+    Continuation,
+    EngineHooks,
+    Identity,
     InvalidCredentials,
     MFARequired,
-    PasswordChangeRequired,
-    UserNotConfirmed,
+    OIDCConnector,
+    Outcome,
+    Password,
+    ProviderMetadata,
 )
-from ...identity import ClaimSource, Identity
-from ...methods import TOTP, Answer, Method, Password
-from ...oidc.claims import ClaimMap
-from ...oidc.connector import OIDCConnector
-from ...oidc.idtoken import ClaimCheck, claim_equals
-from ...oidc.metadata import ProviderMetadata
-from ...outcomes import Outcome
+from ...oidc.claims import build_identity
 from . import otp
 from .config import KeycloakConfig
-from .errors import RULES
+from .sheet import SHEET
 
 __all__ = ["KeycloakConnector", "client_roles"]
 
@@ -45,6 +47,33 @@ def client_roles(claims: Mapping[str, Any], clients: tuple[str, ...]) -> list[st
     return out
 
 
+def keycloak_identity(
+    claims: Mapping[str, Any],
+    sources: Mapping[str, ClaimSource],
+    issuer: str,
+    *,
+    mapping: ClaimMap,
+    connector: str,
+    realm: str,
+    clients: tuple[str, ...],
+) -> Identity:
+    """The claim map's identity, plus the clients' roles as ``{client}:{role}``; tenant: the realm.
+
+    core candidate: an identity hook given the engine's default identity would make this a refinement.
+    """
+    identity = build_identity(
+        claims,
+        sources,
+        mapping=mapping,
+        provider=SHEET.name,
+        connector=connector,
+        issuer=issuer,
+        subject=str(claims["sub"]),
+    )
+    extra = [r for r in client_roles(claims, clients) if r not in identity.roles]
+    return dataclasses.replace(identity, roles=(*identity.roles, *extra), tenant=identity.tenant or realm)
+
+
 class KeycloakConnector(OIDCConnector):
     """A Keycloak realm: code + PKCE, the direct access grant, ID-token validation.
 
@@ -57,20 +86,21 @@ class KeycloakConnector(OIDCConnector):
     :class:`~idpbridge.InputRequired` TOTP step resumed by ``Answer`` (see :mod:`.otp`).
     """
 
-    name: ClassVar[str] = "keycloak"
-    title: ClassVar[str] = "Keycloak"
-    methods: ClassVar[frozenset[Method]] = frozenset(
-        {Method.OIDC, Method.PASSWORD, Method.TOKEN, Method.TOTP}
-    )
+    sheet = SHEET
     Config: ClassVar[type[KeycloakConfig]] = KeycloakConfig
-    error_rules: ClassVar[tuple[ErrorRule, ...]] = RULES
-    #: §6.7: ``sub`` (user UUID; needs the ``basic`` client scope on Keycloak 25+),
-    #: ``preferred_username``, ``groups`` (group-membership mapper), ``realm_access.roles``.
-    claim_map: ClassVar[ClaimMap] = ClaimMap(roles="realm_access.roles")
-    token_checks: ClassVar[tuple[ClaimCheck, ...]] = (claim_equals("typ", "ID", required=False),)
-    probe_password_grant: ClassVar[bool] = True
-
     config: KeycloakConfig
+
+    def engine_hooks(self) -> EngineHooks:
+        """The realm as the default tenant, and client roles in the identity."""
+        cfg = self.config
+        identity = functools.partial(
+            keycloak_identity,
+            mapping=SHEET.claims.with_overrides(cfg.claim_mapping),
+            connector=self.instance_name,
+            realm=cfg.realm,
+            clients=cfg.role_clients,
+        )
+        return EngineHooks(default_tenant=cfg.realm, identity=identity)
 
     async def metadata(self) -> ProviderMetadata:
         """Discovery (through ``backchannel_url`` when set); an issuer mismatch explains the fix."""
@@ -87,54 +117,35 @@ class KeycloakConnector(OIDCConnector):
                 field="server_url",
             ) from None
 
-    def make_identity(
-        self, claims: Mapping[str, Any], sources: Mapping[str, ClaimSource], issuer: str
-    ) -> Identity:
-        """The standard mapping, plus the configured clients' roles as ``{client}:{role}``."""
-        identity = super().make_identity(claims, sources, issuer)
-        extra = [r for r in client_roles(claims, self.config.role_clients) if r not in identity.roles]
-        return dataclasses.replace(identity, roles=(*identity.roles, *extra)) if extra else identity
-
-    def default_tenant(self) -> str:
-        """The realm name."""
-        return self.config.realm
-
-    def password_error(
-        self, request: Password, error: IdpBridgeError, body: Mapping[str, Any]
-    ) -> IdpBridgeError:
-        """ "Account is not fully set up" as configured by ``required_actions_error``."""
-        return self.required_actions(super().password_error(request, error, body))
-
-    def required_actions(self, error: IdpBridgeError) -> IdpBridgeError:
-        """``PasswordChangeRequired`` becomes ``UserNotConfirmed`` when ``required_actions_error`` says so."""
-        if (
-            isinstance(error, PasswordChangeRequired)
-            and self.config.required_actions_error == "user_not_confirmed"
-        ):
-            return UserNotConfirmed(
-                "the account has pending required actions at Keycloak (e.g. verify e-mail)",
-                provider_code=error.provider_code,
-                details=error.details,
-            )
-        return error
-
     async def password(self, request: Password) -> Outcome:
         """The direct grant; with ``totp`` enabled it may return the TOTP step (:mod:`.otp`)."""
+        password = request.password.get_secret_value()
         try:
-            return await super().password(request)
+            metadata = await self.metadata()
+            return await otp.grant(
+                self.engine, metadata, self.config, username=request.username, password=password
+            )
         except (MFARequired, InvalidCredentials) as exc:
-            step = otp.totp_step(self, request, exc)
-            if step is None:
+            if not otp.asks_step(self.config, exc):
                 raise
-            return step
+            return otp.STEP.ask(self, {"u": request.username, "p": password})
 
     async def totp(self, request: TOTP) -> Outcome:
         """One direct grant with the password and the code (Keycloak needs both)."""
         password = request.password.get_secret_value() if request.password is not None else ""
-        return await otp.grant_with_code(self, request.username, password, request.code.get_secret_value())
+        code = request.code.get_secret_value()
+        otp.check_input(password, code)
+        metadata = await self.metadata()
+        return await otp.grant(
+            self.engine, metadata, self.config, username=request.username, password=password, code=code
+        )
 
     async def answer(self, request: Answer, continuation: Continuation) -> Outcome:
         """Finish the TOTP step: the sealed password and the answered code, in one grant. Single-use."""
-        username, password, code = otp.answer_values(continuation.data, request.values)
-        await self.consume_continuation(continuation)
-        return await otp.grant_with_code(self, username, password, code)
+        state, code = await otp.STEP.open(self, continuation, request.values)
+        username, password = str(state["u"]), str(state["p"])
+        otp.check_input(password, code)
+        metadata = await self.metadata()
+        return await otp.grant(
+            self.engine, metadata, self.config, username=username, password=password, code=code
+        )

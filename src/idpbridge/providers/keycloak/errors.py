@@ -1,38 +1,50 @@
-"""Keycloak error answers: the classification table (``reference/providers.md`` §6.6, §12).
+"""Keycloak error answers: the classification table, and the required-actions refinement.
 
-Keycloak answers ``{"error", "error_description"}``; the description is the most specific field
-it gives, and the HTTP status moved between versions (wrong password: 401 up to 26.5, 400 from
-26.6), so no rule here looks at the status. :data:`RULES` is tried first, then the standard
-OAuth rules. Rows marked UNCONFIRMED are best guesses to check against a live server (§15).
+Keycloak answers ``{"error", "error_description"}`` (the sheet's default error fields); the
+description is the most specific field it gives, and the HTTP status moved between versions
+(wrong password: 401 up to 26.5, 400 from 26.6, https://github.com/keycloak/keycloak/issues/45812,
+https://github.com/keycloak/keycloak/pull/46528), so no rule here looks at the status.
+:data:`RULES` is tried first, then the standard OAuth rules. Sources of the rows:
+https://github.com/keycloak/keycloak/blob/main/services/src/main/java/org/keycloak/authentication/authenticators/directgrant/ValidateUsername.java,
+https://github.com/keycloak/keycloak/blob/main/services/src/main/java/org/keycloak/authentication/authenticators/directgrant/ValidatePassword.java,
+https://github.com/keycloak/keycloak/pull/6506 (direct grants disabled) and
+https://github.com/keycloak/keycloak/issues/11741 (unknown client). Rows marked UNCONFIRMED are
+best guesses to check against a live server.
 """
 
 from __future__ import annotations
 
-from ...classify import PASSWORD, STANDARD_OAUTH_RULES, ErrorRule
-from ...errors import (
+from ...kit import (
+    PASSWORD,
+    STANDARD_OAUTH_RULES,
     AccountDisabled,
     AccountLocked,
     ConfigurationError,
+    ErrorRule,
+    IdpBridgeError,
     InvalidCredentials,
     MFARequired,
     PasswordChangeRequired,
     ProviderError,
+    UserNotConfirmed,
 )
 
-__all__ = ["OTP_SIGNALS", "REQUIRED_ACTIONS", "RULES"]
+__all__ = ["OTP_SIGNALS", "REQUIRED_ACTIONS", "RULES", "required_actions"]
 
 #: The description of a user with pending required actions (update password, terms, profile).
 REQUIRED_ACTIONS = "Account is not fully set up"
 
-#: Answers that say "this user must send an OTP" (§6.5), raised as :class:`~idpbridge.MFARequired`.
+#: Answers that say "this user must send an OTP", raised as :class:`~idpbridge.MFARequired`.
 #: Stock Keycloak has none: ``direct-grant-validate-otp`` answers a missing *and* a wrong OTP with
-#: 401 ``invalid_grant`` "Invalid user credentials", exactly like a wrong password
-#: (services/.../directgrant/ValidateOTP.java). On a password-only request these rows become the
+#: 401 ``invalid_grant`` "Invalid user credentials", exactly like a wrong password, see
+#: https://github.com/keycloak/keycloak/blob/main/services/src/main/java/org/keycloak/authentication/authenticators/directgrant/ValidateOTP.java
+#: On a password-only request these rows become the
 #: ``InputRequired`` TOTP step; after a request that carried a code they mean the code was wrong
 #: (the connector turns them into :class:`~idpbridge.InvalidCode`).
 OTP_SIGNALS: tuple[ErrorRule, ...] = (
-    # UNCONFIRMED: keycloak PR #44724 (open, 2025-12) answers OTP failures with invalid_grant
-    # "Invalid OTP credentials"; whether a *missing* OTP gets it too is not settled.
+    # UNCONFIRMED: an open pull request (2025-12) answers OTP failures with invalid_grant "Invalid
+    # OTP credentials"; whether a *missing* OTP gets it too is not settled. Source:
+    # https://github.com/keycloak/keycloak/pull/44724
     ErrorRule(
         error="invalid_grant",
         description_contains="Invalid OTP credentials",
@@ -106,3 +118,17 @@ RULES: tuple[ErrorRule, ...] = (
     # disabled), invalid_request "Missing parameter: username": the standard rules.
     *STANDARD_OAUTH_RULES,
 )
+
+
+def required_actions(error: IdpBridgeError, setting: str) -> IdpBridgeError:
+    """``PasswordChangeRequired`` as ``UserNotConfirmed`` when ``required_actions_error`` says so.
+
+    Keycloak does not say which required action is pending (update password, verify e-mail, …).
+    """
+    if isinstance(error, PasswordChangeRequired) and setting == "user_not_confirmed":
+        return UserNotConfirmed(
+            "the account has pending required actions at Keycloak (e.g. verify e-mail)",
+            provider_code=error.provider_code,
+            details=error.details,
+        )
+    return error

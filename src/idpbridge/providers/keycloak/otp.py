@@ -1,116 +1,115 @@
-"""TOTP through Keycloak's direct access grant (``reference/providers.md`` §6.5).
+"""TOTP through Keycloak's direct access grant.
 
 Keycloak's built-in *direct grant* flow ends with a conditional ``direct-grant-validate-otp``: a
 user who configured OTP must send the code **in the same request** as the password, as the form
 parameter ``otp`` (Keycloak ~10 and later; it falls back to ``totp``, the only name older servers
-read). The grant is single-shot — Keycloak keeps no state between requests — so:
+read: https://github.com/keycloak/keycloak/pull/6749). The grant is single-shot — Keycloak keeps no
+state between requests — so:
 
 * ``TOTP(username, code, password)`` is one direct grant carrying all three
   (``otp_param_names``, both names by default).
 * The two-step shape for journey runtimes: ``Password`` → :class:`~idpbridge.InputRequired`
   (one field, ``totp``) → ``Answer(continuation, {"totp": code})`` → the same single request. The
-  password waits in the sealed continuation, nowhere else; the continuation is single-use.
+  password waits in the sealed continuation, nowhere else; the continuation is single-use
+  (:data:`STEP`, a :class:`~idpbridge.kit.CodeStep`).
 
 When does ``Password`` return that step? Stock Keycloak answers a missing OTP exactly like a wrong
-password (``invalid_grant`` "Invalid user credentials"), so by default (``totp_step =
-"on_signal"``) only an answer from :data:`.errors.OTP_SIGNALS` does — a server or extension that
-says so. With ``totp_step = "after_invalid_credentials"`` every "Invalid user credentials" answer
-to a password-only request becomes the TOTP step (for realms where most users have OTP); since all
-failures look alike, this reveals nothing about the account, and a wrong password then surfaces
-after the code as :class:`~idpbridge.InvalidCredentials`.
+password (``invalid_grant`` "Invalid user credentials",
+https://github.com/keycloak/keycloak/blob/main/services/src/main/java/org/keycloak/authentication/authenticators/directgrant/ValidateOTP.java),
+so by default (``totp_step = "on_signal"``) only an answer from :data:`.errors.OTP_SIGNALS` does — a
+server or extension that says so. With ``totp_step = "after_invalid_credentials"`` every "Invalid
+user credentials" answer to a password-only request becomes the TOTP step (for realms where most
+users have OTP); since all failures look alike, this reveals nothing about the account, and a
+wrong password then surfaces after the code as :class:`~idpbridge.InvalidCredentials`.
 
 A wrong code is :class:`~idpbridge.InvalidCredentials` on stock Keycloak (indistinguishable from a
 wrong password); where a signal row matches after a code was sent, it is
 :class:`~idpbridge.InvalidCode`.
+
+The functions here take the :class:`~idpbridge.kit.OIDCEngine` and the config, never the connector.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ...errors import (
+from ...kit import (
+    Authenticated,
     AuthenticationFailed,
-    FlowError,
+    CodeStep,
     IdpBridgeError,
+    InputField,
     InvalidCode,
     InvalidCredentials,
+    Method,
     MFARequired,
+    ProviderMetadata,
+    check_code,
 )
-from ...methods import Method, Password
-from ...oidc.ropc import password_grant
-from ...outcomes import Authenticated, InputField, InputRequired
+from ...oidc.engine import OIDCEngine
+from .config import KeycloakConfig
+from .errors import required_actions
 
-if TYPE_CHECKING:
-    from .connector import KeycloakConnector
-
-__all__ = ["TOTP_FIELD", "answer_values", "grant_with_code", "totp_step"]
+__all__ = ["STEP", "TOTP_FIELD", "asks_step", "check_input", "grant"]
 
 #: The one field of the TOTP step.
 TOTP_FIELD = InputField("totp", "totp", secret=True, label="One-time code from your authenticator app")
-#: Marks a continuation sealed by this module (``Answer`` checks it).
-_FLOW = "kc-direct-otp"
-_MAX_CODE = 64
+#: The step ``Password`` may return; its sealed state is ``{"u": username, "p": password}``.
+STEP = CodeStep(flow="kc-direct-otp", field=TOTP_FIELD, what="a Keycloak TOTP step")
 
 
-def totp_step(conn: KeycloakConnector, request: Password, error: IdpBridgeError) -> InputRequired | None:
-    """The ``InputRequired`` TOTP step for a failed password-only grant, or ``None`` (re-raise)."""
-    if Method.TOTP not in conn.enabled_methods:
-        return None
-    signal = isinstance(error, MFARequired)
+def asks_step(config: KeycloakConfig, error: IdpBridgeError) -> bool:
+    """Whether a failed password-only grant becomes the TOTP step (see the module docstring)."""
+    if Method.TOTP not in config.enabled_methods:
+        return False
     retry = (
-        conn.config.totp_step == "after_invalid_credentials"
+        config.totp_step == "after_invalid_credentials"
         and type(error) is InvalidCredentials
         and error.provider_code == "invalid_grant"
     )
-    if not (signal or retry):
-        return None
-    token, expires_at = conn.seal(
-        Method.TOTP,
-        {"f": _FLOW, "u": request.username, "p": request.password.get_secret_value()},
-    )
-    return InputRequired(fields=(TOTP_FIELD,), continuation=token, expires_at=expires_at)
+    return isinstance(error, MFARequired) or retry
 
 
-def answer_values(data: Mapping[str, Any], values: Mapping[str, Any]) -> tuple[str, str, str]:
-    """``(username, password, code)`` from a TOTP step's continuation data and the answer."""
-    if data.get("f") != _FLOW:
-        raise FlowError("this continuation is not a Keycloak TOTP step", code="flow.wrong_method")
-    code = values.get(TOTP_FIELD.name)
-    if code is None:
-        raise FlowError(f"this step needs a value for {TOTP_FIELD.name!r}", code="flow.bad_answer")
-    return str(data["u"]), str(data["p"]), code.get_secret_value()
-
-
-async def grant_with_code(conn: KeycloakConnector, username: str, password: str, code: str) -> Authenticated:
-    """One direct grant with the password and the code under each of ``otp_param_names``."""
-    if not 0 < len(code) <= _MAX_CODE or not code.isprintable():
-        raise InvalidCode("the one-time code is empty or not well formed")
+def check_input(password: str, code: str) -> None:
+    """Refuse a malformed code, or a code without the password, before anything is sent."""
+    check_code(code)
     if not password:
         raise AuthenticationFailed(
             "Keycloak checks the one-time code together with the password: pass TOTP(username, code, "
             "password)",
             code="password_required",
         )
-    metadata = await conn.metadata()
-    body = await password_grant(
-        conn.oauth(metadata),
-        conn.endpoint(metadata, "token_endpoint"),
+
+
+async def grant(
+    engine: OIDCEngine,
+    metadata: ProviderMetadata,
+    config: KeycloakConfig,
+    *,
+    username: str,
+    password: str,
+    code: str | None = None,
+) -> Authenticated:
+    """One direct grant: the password, and the code (see :func:`check_input`) under each of
+    ``otp_param_names`` when given."""
+
+    def refine(error: IdpBridgeError, _body: Mapping[str, Any]) -> IdpBridgeError:
+        if code is not None and isinstance(error, MFARequired):  # a signal after a code: wrong code
+            return InvalidCode(
+                "Keycloak did not accept the one-time code",
+                provider_code=error.provider_code,
+                details=error.details,
+            )
+        return required_actions(error, config.required_actions_error)
+
+    body = await engine.password_grant(
+        metadata,
+        engine.oauth(metadata),
         username=username,
         password=password,
-        scopes=conn.config.scopes,
-        extra=dict.fromkeys(conn.config.otp_param_names, code),
-        on_error=lambda error, _raw: _code_error(conn, error),
+        extra=dict.fromkeys(config.otp_param_names, code) if code is not None else None,
+        on_error=refine,
     )
-    return await conn.complete(metadata, body, method=Method.TOTP, nonce=None)
-
-
-def _code_error(conn: KeycloakConnector, error: IdpBridgeError) -> IdpBridgeError:
-    """After a request that carried a code, an OTP signal means the code was wrong."""
-    if isinstance(error, MFARequired):
-        return InvalidCode(
-            "Keycloak did not accept the one-time code",
-            provider_code=error.provider_code,
-            details=error.details,
-        )
-    return conn.required_actions(error)
+    method = Method.PASSWORD if code is None else Method.TOTP
+    return await engine.complete(metadata, body, method=method, nonce=None)

@@ -1,0 +1,144 @@
+"""Entra ID's data sheet: clouds, the multi-tenant issuer rule, claims and error table.
+
+Issuer (v2.0 endpoints): tokens carry ``iss = {authority}/{tid}/v2.0`` where ``tid`` is the user's
+*home tenant id* (a GUID), whatever tenant form the application used:
+
+========================  ===============================  =====================================
+``tenant``                discovery document ``issuer``    accepted token ``iss``
+========================  ===============================  =====================================
+GUID                      ``…/{guid}/v2.0``                exactly that, with ``tid == guid``
+verified domain           ``…/{guid}/v2.0`` (learned)      exactly that, with ``tid == guid``
+``organizations``         ``…/{tenantid}/v2.0`` (template) template with the token's ``tid``,
+``common``                ``…/{tenantid}/v2.0`` (template) ``tid`` in ``allowed_tenants``
+``consumers``             ``…/{msa-guid}/v2.0``            exactly that (personal accounts)
+========================  ===============================  =====================================
+
+Sources: https://github.com/MicrosoftDocs/azure-docs/blob/main/articles/active-directory/develop/id-tokens.md,
+https://github.com/AzureAD/microsoft-authentication-library-for-python/blob/dev/msal/authority.py,
+https://github.com/python-social-auth/social-core/blob/master/social_core/backends/azuread_tenant.py
+and the Entra metadata snapshots in https://github.com/panva/wellknown.
+
+Claims (id-tokens.md above; https://learn.microsoft.com/en-us/entra/identity-platform/id-token-claims-reference):
+the subject is ``oid`` (immutable, the same for every app in the tenant) by default, ``sub`` is
+pairwise per app; ``email`` is optional and **not verified** by Entra (nOAuth): only the
+``xms_edov`` optional claim says it is; ``preferred_username`` (UPN, mutable) is the username,
+``tid`` the tenant, ``groups`` (object ids) and ``roles`` (app roles) as sent.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from ...errors import ConfigurationError
+from ...http import require_secure_url
+from ...kit import ClaimMap, IssuerRule, Method, ProviderSheet
+from .errors import ERROR_FIELDS, RULES
+
+__all__ = [
+    "CLOUD_INSTANCES",
+    "ISSUER_TEMPLATE",
+    "MSA_TENANT_ID",
+    "ROPC_UNSUPPORTED_TENANTS",
+    "SHEET",
+    "TenantKind",
+    "authority",
+]
+
+#: Named clouds -> authority host (MSAL Python ``authority.py``, link above). A config may name
+#: one of these, give another host, or (sandboxes and tests) an absolute URL.
+CLOUD_INSTANCES: Mapping[str, str] = MappingProxyType(
+    {
+        "public": "login.microsoftonline.com",
+        "usgov": "login.microsoftonline.us",
+        "china": "login.partner.microsoftonline.cn",  # MSAL lists login.chinacloudapi.cn as deprecated
+        "gov-fr": "login.sovcloud-identity.fr",
+        "gov-de": "login.sovcloud-identity.de",
+        "gov-sg": "login.sovcloud-identity.sg",
+    }
+)
+
+#: The v2.0 issuer of a tenant (id, domain or alias) under an authority.
+ISSUER_TEMPLATE = "{authority}/{tenant}/v2.0"
+
+#: ``tid`` of every personal Microsoft account (id-tokens.md; https://github.com/MicrosoftDocs/azure-docs/issues/95994).
+MSA_TENANT_ID = "9188040d-6c67-4c5b-b112-36a304b66dad"
+
+#: Tenant aliases the ROPC grant refuses ("not common or consumers"):
+#: https://github.com/MicrosoftDocs/azure-docs/blob/main/articles/active-directory/develop/v2-oauth-ropc.md
+ROPC_UNSUPPORTED_TENANTS = frozenset({"common", "consumers"})
+
+
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
+
+
+class TenantKind(enum.StrEnum):
+    """The forms a configured ``tenant`` takes."""
+
+    ID = "id"
+    DOMAIN = "domain"
+    ORGANIZATIONS = "organizations"
+    COMMON = "common"
+    CONSUMERS = "consumers"
+
+
+def authority(instance: str) -> str:
+    """The authority base URL for a cloud name, a host, or an absolute URL (no trailing slash)."""
+    if instance in CLOUD_INSTANCES:
+        return "https://" + CLOUD_INSTANCES[instance]
+    if "://" in instance:
+        url = require_secure_url(instance, what="instance").rstrip("/")
+        if "?" in url or "#" in url:
+            raise ConfigurationError("instance must not carry a query or fragment", field="instance")
+        return url
+    if not _HOST.fullmatch(instance):
+        raise ConfigurationError(
+            "instance must be a cloud name (" + ", ".join(CLOUD_INSTANCES) + "), a host or a URL",
+            field="instance",
+        )
+    return "https://" + instance.lower()
+
+
+def issuer_inputs(data: Mapping[str, Any]) -> Mapping[str, str] | None:
+    """``authority`` and ``tenant`` (ids and aliases lower case; a domain as given)."""
+    tenant = str(data["tenant"])
+    try:
+        base = authority(str(data.get("instance", "public")))
+    except ConfigurationError:  # reported by the instance field's validator
+        return None
+    return {"authority": base, "tenant": tenant if "." in tenant else tenant.lower()}
+
+
+SHEET = ProviderSheet(
+    name="entra",
+    title="Microsoft Entra ID",
+    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN}),
+    extra="entra",
+    description="Entra ID v2.0: code + PKCE, ROPC with AADSTS classification, multi-tenant issuers.",
+    # core candidate: IssuerRule.tenant(template, tenants_field=, source=, inputs=) (no `inputs` yet).
+    issuer=IssuerRule(
+        "tenant",
+        ISSUER_TEMPLATE,
+        source="tenant and instance",
+        inputs=issuer_inputs,
+        tenants_field="allowed_tenants",
+    ),
+    claims=ClaimMap(
+        email="email",
+        email_verified="xms_edov",  # UNCONFIRMED detail: the optional claim's exact semantics
+        phone_number=None,
+        phone_number_verified=None,
+        username="preferred_username",
+        tenant="tid",
+        groups="groups",
+        roles="roles",
+    ),
+    error_rules=RULES,
+    error_fields=ERROR_FIELDS,
+    # What MSAL and Microsoft's samples send; Entra also lists client_secret_basic.
+    default_auth_method="client_secret_post",
+    probe_password_grant=True,
+)
