@@ -68,6 +68,7 @@ from .sheet import (
     MFA_FACTORS,
     SELECTABLE_MFA,
     SHEET,
+    TOKEN_RESULT_NAMES,
     UNSUPPORTED,
 )
 
@@ -81,18 +82,17 @@ CODE = CodeStep(flow="cognito-code", field=InputField("code", "otp"), what="a Co
 MFA_CHOICE = CodeStep(
     flow="cognito-mfa-choice", field=InputField("mfa_type", "choice", secret=False), what="an MFA choice"
 )
-#: ``AuthenticationResult`` member -> OAuth token-response member.
-_TOKEN_NAMES = {
-    "IdToken": "id_token",
-    "AccessToken": "access_token",
-    "RefreshToken": "refresh_token",
-    "TokenType": "token_type",
-    "ExpiresIn": "expires_in",
-}
 
 
 def _clean(value: str) -> bool:
     return value.isprintable() and not any(c.isspace() for c in value)
+
+
+def _username(value: str, refusal: str, *, also: bool = True) -> str:
+    """``value`` if it can be a Cognito user name (and ``also`` holds), else ``InvalidCredentials``."""
+    if not (also and 0 < len(value) <= _MAX_USERNAME and _clean(value)):
+        raise InvalidCredentials(refusal, code="invalid_credentials")
+    return value
 
 
 class CognitoConnector(OIDCConnector):
@@ -145,8 +145,7 @@ class CognitoConnector(OIDCConnector):
     async def password(self, request: Password) -> Outcome:
         """``USER_PASSWORD_AUTH``."""
         username, password = request.username, request.password.get_secret_value()
-        if not (0 < len(username) <= _MAX_USERNAME and _clean(username)) or not password:
-            raise InvalidCredentials("incorrect username or password", code="invalid_credentials")
+        _username(username, "incorrect username or password", also=bool(password))
         response = await self._initiate(
             "USER_PASSWORD_AUTH", username, {"USERNAME": username, "PASSWORD": password}
         )
@@ -154,9 +153,8 @@ class CognitoConnector(OIDCConnector):
 
     async def start_otp(self, request: StartOTP) -> Outcome:
         """``USER_AUTH`` with ``PREFERRED_CHALLENGE``; answers ``SELECT_CHALLENGE`` if asked."""
-        username, wanted = request.username, FIRST_FACTOR[request.channel]
-        if not (0 < len(username) <= _MAX_USERNAME and _clean(username)):
-            raise InvalidCredentials("not a valid username", code="invalid_credentials")
+        username = _username(request.username, "not a valid username")
+        wanted = FIRST_FACTOR[request.channel]
         response = await self._initiate(
             "USER_AUTH", username, {"USERNAME": username, "PREFERRED_CHALLENGE": wanted}
         )
@@ -232,7 +230,7 @@ class CognitoConnector(OIDCConnector):
                 raise MalformedResponse(
                     "Cognito sent an ID token without an access token", code="provider.malformed_response"
                 )
-            body = {name: result.get(key) for key, name in _TOKEN_NAMES.items()}
+            body = {name: result.get(key) for key, name in TOKEN_RESULT_NAMES.items()}
             return await self.complete(self.api_metadata(), body, method=method, nonce=None)
         name = response.get("ChallengeName")
         if not isinstance(name, str):

@@ -36,6 +36,7 @@ __all__ = [
     "POOL_ID",
     "SELECTABLE_MFA",
     "SHEET",
+    "TOKEN_RESULT_NAMES",
     "UNSUPPORTED",
     "CodeChallenge",
 ]
@@ -53,6 +54,17 @@ HOSTED_UI_ENDPOINTS: Mapping[str, str] = MappingProxyType(
         "token_endpoint": "{base}/oauth2/token",
         "userinfo_endpoint": "{base}/oauth2/userInfo",
         "revocation_endpoint": "{base}/oauth2/revoke",
+    }
+)
+
+#: ``AuthenticationResult`` member -> OAuth token-response member (it is a token response).
+TOKEN_RESULT_NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        "IdToken": "id_token",
+        "AccessToken": "access_token",
+        "RefreshToken": "refresh_token",
+        "TokenType": "token_type",
+        "ExpiresIn": "expires_in",
     }
 )
 
