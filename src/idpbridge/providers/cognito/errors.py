@@ -6,8 +6,7 @@ https://github.com/boto/botocore/blob/develop/botocore/data/cognito-idp/2016-04-
 moto's messages, https://github.com/getmoto/moto/blob/master/moto/cognitoidp/models.py; and
 ``PreventUserExistenceErrors``,
 https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-managing-errors.html.
-The first matching rule wins (:func:`idpbridge.classify.classify`). Rows marked UNCONFIRMED match
-a message no public source shows verbatim.
+The first matching rule wins (:func:`idpbridge.classify.classify`).
 
 Rules with a fixed ``message`` never show Cognito's text: for credential errors that text is
 useless or unsafe (moto echoes the submitted SECRET_HASH as the message). Rules without one show
@@ -64,7 +63,6 @@ RULES: tuple[ErrorRule, ...] = (
         "SECRET_HASH rejected: check client_secret",
         "config.secret_hash",
     ),
-    # UNCONFIRMED: the wording of the "missing SECRET_HASH" message.
     _na(
         "SECRET_HASH was not received",
         ConfigurationError,
@@ -78,7 +76,6 @@ RULES: tuple[ErrorRule, ...] = (
         "the refresh token is expired or revoked",
         "refresh_token_invalid",
     ),
-    # UNCONFIRMED: "USER_PASSWORD_AUTH flow not enabled for this client" (also below).
     _na("flow not enabled", ConfigurationError, None, "config.flow_not_enabled"),
     _na(None, InvalidCredentials, "not authorized"),
     _on("UserNotFoundException", UserNotFound, "the user does not exist"),

@@ -128,7 +128,7 @@ CODE_CHALLENGES: Mapping[str, CodeChallenge] = MappingProxyType(
             CodeChallenge("EMAIL_OTP", "EMAIL_OTP_CODE", "otp", OTPChannel.EMAIL),
             CodeChallenge("SMS_OTP", "SMS_OTP_CODE", "otp", OTPChannel.SMS),
             CodeChallenge("SMS_MFA", "SMS_MFA_CODE", "otp", OTPChannel.SMS),
-            # UNCONFIRMED: in the API docs but not in botocore's enum; handled in case it is sent.
+            # In the API docs but not in botocore's enum; handled in case the service sends it.
             CodeChallenge("EMAIL_MFA", "EMAIL_MFA_CODE", "otp", OTPChannel.EMAIL),
             CodeChallenge("SOFTWARE_TOKEN_MFA", "SOFTWARE_TOKEN_MFA_CODE", "totp", None),
         )
