@@ -33,12 +33,12 @@ from ...kit import (
     CodeSent,
     CodeStep,
     Continuation,
+    EngineHooks,
     ExactIssuer,
     FlowError,
     InputField,
     InvalidCode,
     InvalidCredentials,
-    IssuerPolicy,
     MalformedResponse,
     Method,
     MFARequired,
@@ -118,20 +118,18 @@ class CognitoConnector(OIDCConnector):
 
     # -- data ------------------------------------------------------------------------------------
 
-    def endpoint_overrides(self) -> dict[str, str]:
+    def engine_hooks(self) -> EngineHooks:
+        """Exactly the pool issuer, its documents fetched from :attr:`CognitoConfig.keys_base` (the
+        issuer itself, unless ``endpoint_url`` points elsewhere); the tenant is the user pool id."""
+        cfg = self.config
+        policy = ExactIssuer(cfg.issuer, discovery_issuer=cfg.keys_base)
+        return EngineHooks(issuer_policy=lambda: policy, default_tenant=cfg.user_pool_id)
+
+    def endpoint_overrides(self) -> dict[str, str]:  # core candidate: overrides as engine data
         """The Hosted UI's endpoints on ``hosted_ui_domain`` and the pool's JWKS, then the config's."""
         base = self.config.hosted_ui_domain
         hosted = {k: t.format(base=base) for k, t in HOSTED_UI_ENDPOINTS.items()} if base else {}
         return {**hosted, "jwks_uri": self.config.jwks_uri, **super().endpoint_overrides()}
-
-    def issuer_policy(self) -> IssuerPolicy:
-        """Exactly the pool issuer; its documents are fetched from :attr:`CognitoConfig.keys_base`
-        (the issuer itself, unless ``endpoint_url`` points elsewhere)."""
-        return ExactIssuer(self.config.issuer, discovery_issuer=self.config.keys_base)
-
-    def default_tenant(self) -> str:
-        """The user pool id."""
-        return self.config.user_pool_id
 
     def api_metadata(self) -> ProviderMetadata:
         """What the API flows need to validate tokens: no discovery round trip."""
@@ -231,7 +229,7 @@ class CognitoConnector(OIDCConnector):
                     "Cognito sent an ID token without an access token", code="provider.malformed_response"
                 )
             body = {name: result.get(key) for key, name in TOKEN_RESULT_NAMES.items()}
-            return await self.complete(self.api_metadata(), body, method=method, nonce=None)
+            return await self.engine.complete(self.api_metadata(), body, method=method, nonce=None)
         name = response.get("ChallengeName")
         if not isinstance(name, str):
             raise MalformedResponse(
