@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import secrets
 
-from ...errors import AuthenticationFailed
-from ...http import HttpClient
-from ...kit import Method
+from ...kit import AuthenticationFailed, HttpClient, Method, Probe
 from ...oidc.jwks import parse_jwks
-from ...probes import Probe
 from .api import CognitoAPI
 from .config import CognitoConfig
 from .secret_hash import secret_hash_params

@@ -76,7 +76,7 @@ __all__ = ["CognitoConnector"]
 
 _MAX_USERNAME = 128
 
-#: A challenge answered with a code (its field and method are set per challenge, see ``_ask``).
+#: A challenge answered with a code (its field and method are set per challenge in ``_step``).
 CODE = CodeStep(flow="cognito-code", field=InputField("code", "otp"), what="a Cognito code challenge")
 #: ``SELECT_MFA_TYPE``: the user picks one of the offered factors.
 MFA_CHOICE = CodeStep(

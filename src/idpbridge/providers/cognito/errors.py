@@ -16,11 +16,12 @@ trigger's error).
 
 from __future__ import annotations
 
-from ...classify import ErrorRule, classify
-from ...errors import (
+from ...classify import classify
+from ...kit import (
     AccountDisabled,
     AccountLocked,
     ConfigurationError,
+    ErrorRule,
     ExpiredCode,
     IdpBridgeError,
     InvalidCode,
