@@ -5,17 +5,8 @@ This module is only the plugin descriptor; it imports neither boto3 nor the conn
 
 from __future__ import annotations
 
-from ...methods import Method
-from ...registry import ConnectorPlugin
+from .sheet import SHEET
 
 __all__ = ["PLUGIN"]
 
-PLUGIN = ConnectorPlugin(
-    name="cognito",
-    title="Amazon Cognito",
-    methods=frozenset({Method.PASSWORD, Method.EMAIL_OTP, Method.SMS_OTP, Method.OIDC}),
-    connector="idpbridge.providers.cognito.connector:CognitoConnector",
-    requires=("boto3",),
-    extra="cognito",
-    description="Cognito user pools: USER_PASSWORD_AUTH, choice-based sign-in (USER_AUTH) and the Hosted UI.",
-)
+PLUGIN = SHEET.plugin(connector="idpbridge.providers.cognito.connector:CognitoConnector")

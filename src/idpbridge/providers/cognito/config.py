@@ -9,7 +9,7 @@ field                      meaning
 ``client_secret``          the app client secret, when the client has one (enables SECRET_HASH)
 ``hosted_ui_domain``       Hosted UI / managed login domain; required only for ``oidc``
 ``endpoint_url``           API endpoint override (moto, VPC endpoint, FIPS host)
-``issuer``                 token issuer override (default ``https://cognito-idp.{region}.amazonaws.com/{pool}``)
+``issuer``                 token issuer override (default: the sheet's pool issuer)
 ``prevent_user_existence_errors``  mirror of the app client setting: ``True`` (``ENABLED``,
                            the console default) reports an unknown user as wrong credentials
 ``scopes``                 scopes requested from the Hosted UI
@@ -25,32 +25,18 @@ client authentication.
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, Self
+from typing import ClassVar, Self
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
-from ...methods import Method
-from ...oidc.config import OIDCConfig
-from ...oidc.urls import secure_url
+from ...kit import Method, OIDCConfig, ProviderSheet
+from ...oidc.urls import base_url
+from .sheet import API_METHODS, POOL_ID, SHEET
 
 __all__ = ["API_METHODS", "CognitoConfig"]
 
-#: Methods served by the user-pools API (``InitiateAuth`` / ``RespondToAuthChallenge``).
-API_METHODS = frozenset({Method.PASSWORD, Method.EMAIL_OTP, Method.SMS_OTP})
-
 _REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}")
-# botocore: UserPoolIdType pattern [\w-]+_[0-9a-zA-Z]+ (max 55); ClientIdType [\w+]+ (max 128).
-_POOL_ID = re.compile(r"(?P<region>[\w-]+)_[0-9a-zA-Z]+")
-_ID = re.compile(r"[\w-]+")
-_CLIENT_ID = re.compile(r"[\w+]+")
-_DOMAIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))+")
-
-
-def _base_url(value: str, what: str) -> str:
-    secure_url(value, what=what)
-    if "?" in value or "#" in value:
-        raise ValueError(f"{what} must not carry a query or fragment")
-    return value.rstrip("/")
+_CLIENT_ID = re.compile(r"[\w+]+")  # botocore ClientIdType
 
 
 class CognitoConfig(OIDCConfig):
@@ -60,8 +46,7 @@ class CognitoConfig(OIDCConfig):
     Provider); ``issuer`` defaults to the pool's issuer.
     """
 
-    supported_methods: ClassVar[frozenset[Method]] = API_METHODS | {Method.OIDC}
-    default_methods: ClassVar[frozenset[Method]] = API_METHODS | {Method.OIDC}
+    sheet: ClassVar[ProviderSheet | None] = SHEET
 
     region: str = Field(description="AWS region of the user pool, e.g. eu-west-1.")
     user_pool_id: str = Field(max_length=55, description="User pool id, {region}_{suffix}.")
@@ -81,22 +66,6 @@ class CognitoConfig(OIDCConfig):
     max_concurrency: int = Field(10, ge=1, le=100, description="Worker threads for boto3 calls.")
     use_fips_endpoint: bool = Field(False, description="Use the FIPS endpoint of the user-pools API.")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _default_issuer(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("issuer") is None:
-            region, pool = data.get("region"), data.get("user_pool_id")
-            if (  # only well-formed parts make an issuer; else their own validators report them
-                isinstance(region, str)
-                and isinstance(pool, str)
-                and _POOL_ID.fullmatch(pool)
-                and _ID.fullmatch(region)
-            ):
-                data = {**data, "issuer": f"https://cognito-idp.{region}.amazonaws.com/{pool}"}
-            else:  # region or pool is missing and will be reported; do not report issuer too
-                data = {**data, "issuer": "https://cognito-idp.invalid/"}
-        return data
-
     @field_validator("region")
     @classmethod
     def _check_region(cls, value: str) -> str:
@@ -107,7 +76,7 @@ class CognitoConfig(OIDCConfig):
     @field_validator("user_pool_id")
     @classmethod
     def _check_pool(cls, value: str) -> str:
-        if not _POOL_ID.fullmatch(value):
+        if not POOL_ID.fullmatch(value):
             raise ValueError("not a user pool id such as eu-west-1_AbCdEf123")
         return value
 
@@ -125,26 +94,14 @@ class CognitoConfig(OIDCConfig):
             raise ValueError("must not be empty (leave it out for a client without a secret)")
         return value
 
-    @field_validator("hosted_ui_domain")
+    @field_validator("hosted_ui_domain", "endpoint_url")
     @classmethod
-    def _check_domain(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if "://" not in value:
-            host = value.rstrip("/")
-            if not _DOMAIN.fullmatch(host):
-                raise ValueError("expected a host name such as auth.example.com or an https URL")
-            return f"https://{host}"
-        return _base_url(value, "hosted_ui_domain")
-
-    @field_validator("endpoint_url")
-    @classmethod
-    def _check_url(cls, value: str | None) -> str | None:
-        return None if value is None else _base_url(value, "endpoint_url")
+    def _check_base(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else base_url(value, what=str(info.field_name), allow_path=True)
 
     @model_validator(mode="after")
     def _check_combination(self) -> Self:
-        pool_region = _POOL_ID.fullmatch(self.user_pool_id)
+        pool_region = POOL_ID.fullmatch(self.user_pool_id)
         if pool_region and _REGION.fullmatch(pool_region["region"]) and pool_region["region"] != self.region:
             raise ValueError(
                 f"user_pool_id belongs to region {pool_region['region']}, but region is {self.region}"
@@ -166,9 +123,7 @@ class CognitoConfig(OIDCConfig):
         """
         if self.methods is not None:
             return self.methods
-        if self.hosted_ui_domain is None:
-            return API_METHODS
-        return type(self).supported_methods
+        return SHEET.methods if self.hosted_ui_domain is not None else API_METHODS
 
     @property
     def keys_base(self) -> str:

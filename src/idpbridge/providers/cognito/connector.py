@@ -9,70 +9,97 @@
 * ``oidc``: the Hosted UI through the generic OIDC engine (discovery at the pool issuer,
   endpoints on ``hosted_ui_domain``).
 
-Cognito's ``Session`` handle only ever travels inside a sealed continuation. ID tokens are
-validated by the OIDC engine's :class:`~idpbridge.oidc.TokenValidator` (exact pool issuer,
-``aud`` = client id, ``token_use`` = ``id``) against the pool's JWKS.
+Cognito's ``Session`` handle only ever travels inside a sealed continuation (a
+:class:`~idpbridge.kit.CodeStep`). Single use is Cognito's: each answer gets a fresh Session and
+an old one is refused, so a wrong code leaves the step answerable. An ``AuthenticationResult`` is
+an OAuth token response under other names, completed like any other (ID token validated against
+the pool's JWKS: exact pool issuer, ``aud`` = client id, ``token_use`` = ``id``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pydantic import SecretStr
 
-from ...connector import CheckResult
-from ...continuation import Continuation
-from ...errors import (
+from ...kit import (
+    Answer,
+    Authenticated,
     AuthenticationFailed,
+    CheckResult,
+    CodeSent,
+    CodeStep,
+    Continuation,
+    EngineHooks,
+    ExactIssuer,
     FlowError,
+    InputField,
     InvalidCode,
     InvalidCredentials,
     MalformedResponse,
+    Method,
     MFARequired,
+    OIDCConnector,
+    Outcome,
+    Password,
     PasswordChangeRequired,
     ProviderError,
+    ProviderMetadata,
+    StartOTP,
+    TokenSet,
     TokenValidationError,
+    VerifyOTP,
+    check_code,
+    run_probes,
 )
-from ...identity import ClaimSource, Identity, TokenSet
-from ...methods import Answer, Method, Password, StartOTP, VerifyOTP
-from ...oidc.claims import merge_claims
+from ...oidc.checks import run_checks
 from ...oidc.client import check_token_type
-from ...oidc.connector import OIDCConnector
-from ...oidc.issuer import ExactIssuer, IssuerPolicy
-from ...oidc.metadata import ProviderMetadata
-from ...outcomes import Authenticated, CodeSent, InputField, InputRequired, Outcome
 from .api import CognitoAPI
-from .challenges import CODE_CHALLENGES, FIRST_FACTOR, MFA_FACTORS, SELECTABLE_MFA, UNSUPPORTED
-from .claims import CLAIMS, ID_TOKEN_CHECKS
+from .checks import api_probes
 from .config import CognitoConfig
-from .secret_hash import challenge_username, secret_hash
+from .secret_hash import challenge_username, secret_hash_params
+from .sheet import (
+    CODE_CHALLENGES,
+    FIRST_FACTOR,
+    HOSTED_UI_ENDPOINTS,
+    MFA_FACTORS,
+    SELECTABLE_MFA,
+    SHEET,
+    TOKEN_RESULT_NAMES,
+    UNSUPPORTED,
+)
 
 __all__ = ["CognitoConnector"]
 
 _MAX_USERNAME = 128
-_MAX_CODE = 64
+
+#: A challenge answered with a code (its field and method are set per challenge in ``_step``).
+CODE = CodeStep(flow="cognito-code", field=InputField("code", "otp"), what="a Cognito code challenge")
+#: ``SELECT_MFA_TYPE``: the user picks one of the offered factors.
+MFA_CHOICE = CodeStep(
+    flow="cognito-mfa-choice", field=InputField("mfa_type", "choice", secret=False), what="an MFA choice"
+)
 
 
 def _clean(value: str) -> bool:
     return value.isprintable() and not any(c.isspace() for c in value)
 
 
+def _username(value: str, refusal: str, *, also: bool = True) -> str:
+    """``value`` if it can be a Cognito user name (and ``also`` holds), else ``InvalidCredentials``."""
+    if not (also and 0 < len(value) <= _MAX_USERNAME and _clean(value)):
+        raise InvalidCredentials(refusal, code="invalid_credentials")
+    return value
+
+
 class CognitoConnector(OIDCConnector):
     """Amazon Cognito user pools (see the module docstring)."""
 
-    name: ClassVar[str] = "cognito"
-    title: ClassVar[str] = "Amazon Cognito"
-    methods: ClassVar[frozenset[Method]] = frozenset(
-        {Method.PASSWORD, Method.EMAIL_OTP, Method.SMS_OTP, Method.OIDC}
-    )
+    sheet = SHEET
     Config: ClassVar[type[CognitoConfig]] = CognitoConfig
-    claim_map = CLAIMS
-    token_checks = ID_TOKEN_CHECKS
-
     config: CognitoConfig
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -91,151 +118,78 @@ class CognitoConnector(OIDCConnector):
 
     # -- data ------------------------------------------------------------------------------------
 
-    def hosted_ui_endpoints(self) -> dict[str, str]:
-        """The Hosted UI's OAuth endpoints on ``hosted_ui_domain`` (``userInfo`` has a capital I)."""
-        base = self.config.hosted_ui_domain
-        if base is None:
-            return {}
-        return {
-            "authorization_endpoint": f"{base}/oauth2/authorize",
-            "token_endpoint": f"{base}/oauth2/token",
-            "userinfo_endpoint": f"{base}/oauth2/userInfo",
-            "revocation_endpoint": f"{base}/oauth2/revoke",
-        }
-
-    def issuer_policy(self) -> IssuerPolicy:
-        """Exactly the pool issuer; its documents are fetched from :attr:`CognitoConfig.keys_base`
-        (the issuer itself, unless ``endpoint_url`` points elsewhere)."""
-        return ExactIssuer(self.config.issuer, discovery_issuer=self.config.keys_base)
-
-    async def metadata(self) -> ProviderMetadata:
-        """Discovery at the pool issuer; OAuth endpoints on the Hosted UI domain; the pool JWKS."""
+    def engine_hooks(self) -> EngineHooks:
+        """Exactly the pool issuer, its documents fetched from :attr:`CognitoConfig.keys_base` (the
+        issuer itself, unless ``endpoint_url`` points elsewhere); the tenant is the user pool id."""
         cfg = self.config
-        overrides = {
-            **self.hosted_ui_endpoints(),
-            "jwks_uri": cfg.jwks_uri,
-            **{k: v for k, v in cfg.endpoints.items() if k != "discovery"},
-        }
-        return await self.discovery.get(
-            cfg.issuer, url=cfg.discovery_url, overrides=overrides, expected_issuer=cfg.issuer
-        )
+        policy = ExactIssuer(cfg.issuer, discovery_issuer=cfg.keys_base)
+        return EngineHooks(issuer_policy=lambda: policy, default_tenant=cfg.user_pool_id)
+
+    def endpoint_overrides(self) -> dict[str, str]:  # core candidate: overrides as engine data
+        """The Hosted UI's endpoints on ``hosted_ui_domain`` and the pool's JWKS, then the config's."""
+        base = self.config.hosted_ui_domain
+        hosted = {k: t.format(base=base) for k, t in HOSTED_UI_ENDPOINTS.items()} if base else {}
+        return {**hosted, "jwks_uri": self.config.jwks_uri, **super().endpoint_overrides()}
 
     def api_metadata(self) -> ProviderMetadata:
         """What the API flows need to validate tokens: no discovery round trip."""
+        cfg = self.config
         return ProviderMetadata(
-            issuer=self.config.issuer,
-            authorization_endpoint=None,
-            token_endpoint=None,
-            jwks_uri=self.config.jwks_uri,
+            issuer=cfg.issuer, authorization_endpoint=None, token_endpoint=None, jwks_uri=cfg.jwks_uri
         )
 
-    def make_identity(
-        self, claims: Mapping[str, Any], sources: Mapping[str, ClaimSource], issuer: str
-    ) -> Identity:
-        """The engine's mapping with :data:`~.claims.CLAIMS`; ``tenant`` is the user pool id."""
-        return dataclasses.replace(
-            super().make_identity(claims, sources, issuer), tenant=self.config.user_pool_id
-        )
-
-    def secret_hash_params(self, username: str) -> dict[str, str]:
-        """``{"SECRET_HASH": …}`` for ``username`` when the app client has a secret, else ``{}``."""
-        secret = self.config.client_secret
-        return {} if secret is None else {"SECRET_HASH": secret_hash(username, self.config.client_id, secret)}
-
-    # -- password ---------------------------------------------------------------------------------
+    # -- password, e-mail / SMS OTP, MFA answers ---------------------------------------------------
 
     async def password(self, request: Password) -> Outcome:
         """``USER_PASSWORD_AUTH``."""
         username, password = request.username, request.password.get_secret_value()
-        if not (0 < len(username) <= _MAX_USERNAME and _clean(username)) or not password:
-            raise InvalidCredentials("incorrect username or password", code="invalid_credentials")
-        response = await self.api.initiate_auth(
-            ClientId=self.config.client_id,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": username, "PASSWORD": password, **self.secret_hash_params(username)},
+        _username(username, "incorrect username or password", also=bool(password))
+        response = await self._initiate(
+            "USER_PASSWORD_AUTH", username, {"USERNAME": username, "PASSWORD": password}
         )
         return await self._step(response, Method.PASSWORD, typed=username)
 
-    # -- e-mail / SMS OTP -------------------------------------------------------------------------
-
     async def start_otp(self, request: StartOTP) -> Outcome:
         """``USER_AUTH`` with ``PREFERRED_CHALLENGE``; answers ``SELECT_CHALLENGE`` if asked."""
-        username, method = request.username, request.otp_method
-        if not (0 < len(username) <= _MAX_USERNAME and _clean(username)):
-            raise InvalidCredentials("not a valid username", code="invalid_credentials")
+        username = _username(request.username, "not a valid username")
         wanted = FIRST_FACTOR[request.channel]
-        response = await self.api.initiate_auth(
-            ClientId=self.config.client_id,
-            AuthFlow="USER_AUTH",
-            AuthParameters={
-                "USERNAME": username,
-                "PREFERRED_CHALLENGE": wanted,
-                **self.secret_hash_params(username),
-            },
+        response = await self._initiate(
+            "USER_AUTH", username, {"USERNAME": username, "PREFERRED_CHALLENGE": wanted}
         )
         if response.get("ChallengeName") == "SELECT_CHALLENGE":
-            available = response.get("AvailableChallenges") or []
-            if wanted not in available:
+            if wanted not in (response.get("AvailableChallenges") or []):
                 raise AuthenticationFailed(
                     f"Cognito does not offer {wanted} to this user", code="otp_channel_unavailable"
                 )
             user = challenge_username(response.get("ChallengeParameters") or {}, username)
-            response = await self.api.respond_to_auth_challenge(
-                ClientId=self.config.client_id,
-                ChallengeName="SELECT_CHALLENGE",
-                Session=self._session(response),
-                ChallengeResponses={"USERNAME": user, "ANSWER": wanted, **self.secret_hash_params(user)},
-            )
-        return await self._step(response, method, typed=username)
+            response = await self._respond("SELECT_CHALLENGE", _session(response), user, {"ANSWER": wanted})
+        return await self._step(response, request.otp_method, typed=username)
 
     async def verify_otp(self, request: VerifyOTP, continuation: Continuation) -> Outcome:
         """Answer the ``EMAIL_OTP`` / ``SMS_OTP`` challenge with the code."""
-        return await self._answer_code(continuation, request.code, request.continuation)
+        return await self._answer_code(continuation, {"code": request.code}, request.continuation)
 
     async def answer(self, request: Answer, continuation: Continuation) -> Outcome:
         """Answer an MFA step: ``code`` for a code challenge, ``mfa_type`` for ``SELECT_MFA_TYPE``."""
-        challenge = str(continuation.data.get("c"))
-        if challenge == "SELECT_MFA_TYPE":
-            choice = request.values.get("mfa_type")
-            value = choice.get_secret_value() if choice is not None else ""
-            if value not in SELECTABLE_MFA:
-                raise FlowError("answer mfa_type with one of the offered MFA types", code="flow.bad_answer")
-            data = continuation.data
-            response = await self.api.respond_to_auth_challenge(
-                ClientId=self.config.client_id,
-                ChallengeName=challenge,
-                Session=str(data["s"]),
-                ChallengeResponses={
-                    "USERNAME": str(data["u"]),
-                    "ANSWER": value,
-                    **self.secret_hash_params(str(data["u"])),
-                },
-            )
-            return await self._step(response, Method(continuation.method), typed=str(data["t"]))
-        code = request.values.get("code")
-        if code is None:
-            raise FlowError("this step needs a value for 'code'", code="flow.bad_answer")
-        return await self._answer_code(continuation, code, request.continuation)
+        if continuation.data.get("f") != MFA_CHOICE.flow:
+            return await self._answer_code(continuation, request.values, request.continuation)
+        data, choice = MFA_CHOICE.state(continuation.data, request.values)
+        if choice not in SELECTABLE_MFA:
+            raise FlowError("answer mfa_type with one of the offered MFA types", code="flow.bad_answer")
+        response = await self._respond("SELECT_MFA_TYPE", str(data["s"]), str(data["u"]), {"ANSWER": choice})
+        return await self._step(response, Method(continuation.method), typed=str(data["t"]))
 
-    async def _answer_code(self, cont: Continuation, code: SecretStr, token: SecretStr) -> Outcome:
-        data, method = cont.data, Method(cont.method)
-        spec = CODE_CHALLENGES.get(str(data.get("c")))
-        if spec is None:
-            raise FlowError("this continuation does not expect a code", code="flow.wrong_method")
-        value = code.get_secret_value()
-        if not (0 < len(value) <= _MAX_CODE and _clean(value)):
-            raise InvalidCode("the code is not well formed", continuation=token.get_secret_value())
-        user = str(data["u"])
+    async def _answer_code(self, cont: Continuation, values: Mapping[str, Any], token: SecretStr) -> Outcome:
+        data, code = CODE.state(cont.data, values)
+        method, spec = Method(cont.method), CODE_CHALLENGES[str(data["c"])]
         try:
-            response = await self.api.respond_to_auth_challenge(
-                ClientId=self.config.client_id,
-                ChallengeName=spec.name,
-                Session=str(data["s"]),
-                ChallengeResponses={
-                    "USERNAME": user,
-                    spec.response_key: value,
-                    **self.secret_hash_params(user),
-                },
+            check_code(code if _clean(code) else "")
+        except InvalidCode as exc:  # nothing was sent: the same continuation answers again
+            exc.continuation = token
+            raise
+        try:
+            response = await self._respond(
+                spec.name, str(data["s"]), str(data["u"]), {spec.response_key: code}
             )
         except InvalidCode as exc:
             # Cognito keeps the Session usable after a wrong code (until its attempt limit).
@@ -243,86 +197,76 @@ class CognitoConnector(OIDCConnector):
             raise
         if response.get("ChallengeName") == spec.name:
             # Some pools answer a wrong code with the same challenge and a fresh Session.
-            token_, _ = self.seal(method, {**data, "s": self._session(response)})
-            raise InvalidCode("the code is wrong", continuation=token_)
+            resealed, _ = self.seal(method, {**data, "s": _session(response)})
+            raise InvalidCode("the code is wrong", continuation=resealed)
         return await self._step(response, method, typed=str(data["t"]))
 
-    # -- one response, whatever it is --------------------------------------------------------------
+    # -- API calls and responses -------------------------------------------------------------------
 
-    @staticmethod
-    def _session(response: Mapping[str, Any]) -> str:
-        session = response.get("Session")
-        if not isinstance(session, str) or not session:
-            raise MalformedResponse(
-                "Cognito sent a challenge without a Session", code="provider.malformed_response"
-            )
-        return session
+    async def _initiate(self, flow: str, username: str, params: Mapping[str, str]) -> dict[str, Any]:
+        return await self.api.initiate_auth(
+            ClientId=self.config.client_id,
+            AuthFlow=flow,
+            AuthParameters={**params, **secret_hash_params(self.config, username)},
+        )
+
+    async def _respond(
+        self, challenge: str, session: str, user: str, answers: Mapping[str, str]
+    ) -> dict[str, Any]:
+        return await self.api.respond_to_auth_challenge(
+            ClientId=self.config.client_id,
+            ChallengeName=challenge,
+            Session=session,
+            ChallengeResponses={"USERNAME": user, **answers, **secret_hash_params(self.config, user)},
+        )
 
     async def _step(self, response: Mapping[str, Any], method: Method, *, typed: str) -> Outcome:
         result = response.get("AuthenticationResult")
         if isinstance(result, Mapping) and result.get("IdToken"):
-            return await self._authenticated_api(result, method)
+            check_token_type(result.get("TokenType"), source="Cognito's AuthenticationResult")
+            if not isinstance(result.get("AccessToken"), str):
+                raise MalformedResponse(
+                    "Cognito sent an ID token without an access token", code="provider.malformed_response"
+                )
+            body = {name: result.get(key) for key, name in TOKEN_RESULT_NAMES.items()}
+            return await self.engine.complete(self.api_metadata(), body, method=method, nonce=None)
         name = response.get("ChallengeName")
         if not isinstance(name, str):
             raise MalformedResponse(
                 "Cognito sent neither tokens nor a challenge", code="provider.malformed_response"
             )
         params = response.get("ChallengeParameters") or {}
-        user = challenge_username(params, typed)
         if name == "NEW_PASSWORD_REQUIRED":
             raise PasswordChangeRequired("the user has a temporary password and must set a new one")
-        if name in ("MFA_SETUP", "SELECT_MFA_TYPE"):
-            key = "MFAS_CAN_SETUP" if name == "MFA_SETUP" else "MFAS_CAN_CHOOSE"
-            factors = tuple(MFA_FACTORS.get(f, f.lower()) for f in _json_list(params.get(key)))
-            if name == "MFA_SETUP":
-                raise MFARequired(
-                    "the user must enrol an MFA factor first", code="mfa_setup_required", factors=factors
-                )
-        spec = CODE_CHALLENGES.get(name)
-        if spec is None and name != "SELECT_MFA_TYPE":
-            why = UNSUPPORTED.get(name, "this challenge is not supported")
-            raise ProviderError(f"Cognito asked for {name}: {why}", code="provider.unsupported_challenge")
-        state = {"c": name, "s": self._session(response), "u": user, "t": typed}
-        token, expires_at = self.seal(method, state)
-        if spec is not None and spec.channel is not None and method in (Method.EMAIL_OTP, Method.SMS_OTP):
-            destination = params.get("CODE_DELIVERY_DESTINATION")
-            return CodeSent(
-                channel=spec.channel,
-                destination=destination if isinstance(destination, str) and destination else None,
-                continuation=token,
-                expires_at=expires_at,
+        if name == "MFA_SETUP":
+            factors = tuple(MFA_FACTORS.get(f, f.lower()) for f in _json_list(params.get("MFAS_CAN_SETUP")))
+            raise MFARequired(
+                "the user must enrol an MFA factor first", code="mfa_setup_required", factors=factors
             )
-        if spec is None:  # SELECT_MFA_TYPE
+        state = {"s": _session(response), "u": challenge_username(params, typed), "t": typed}
+        if name == "SELECT_MFA_TYPE":
             choices = _json_list(params.get("MFAS_CAN_CHOOSE"))
             label = "one of: " + ", ".join(choices) if choices else None
-            field = InputField("mfa_type", "choice", secret=False, label=label)
-        else:
-            field = InputField("code", spec.kind, label=_code_label(spec.channel, params))
-        return InputRequired(fields=(field,), continuation=token, expires_at=expires_at)
-
-    async def _authenticated_api(self, result: Mapping[str, Any], method: Method) -> Authenticated:
-        metadata = self.api_metadata()
-        check_token_type(result.get("TokenType"), source="Cognito's AuthenticationResult")
-        id_token, access_token = str(result["IdToken"]), result.get("AccessToken")
-        validated = await self.validator.validate(
-            id_token,
-            self.token_policy(metadata),
-            jwks_uri=metadata.jwks_uri,
-            access_token=access_token if isinstance(access_token, str) else None,
-        )
-        claims, sources = merge_claims((ClaimSource.ID_TOKEN, validated.claims))
-        body = {
-            "id_token": id_token,
-            "access_token": access_token,
-            "refresh_token": result.get("RefreshToken"),
-            "token_type": result.get("TokenType"),
-            "expires_in": result.get("ExpiresIn"),
-        }
-        return Authenticated(
-            identity=self.make_identity(claims, sources, str(validated.claims["iss"])),
-            tokens=TokenSet.from_response(body, now=dt.datetime.fromtimestamp(self.clock(), tz=dt.UTC)),
-            method=method,
-        )
+            field = dataclasses.replace(MFA_CHOICE.field, label=label)
+            return dataclasses.replace(MFA_CHOICE, field=field, method=method).ask(self, state)
+        spec = CODE_CHALLENGES.get(name)
+        if spec is None:
+            why = UNSUPPORTED.get(name, "this challenge is not supported")
+            raise ProviderError(f"Cognito asked for {name}: {why}", code="provider.unsupported_challenge")
+        destination = params.get("CODE_DELIVERY_DESTINATION")
+        destination = destination if isinstance(destination, str) and destination else None
+        label = "code from your authenticator app" if spec.channel is None else None
+        label = label or (f"code sent to {destination}" if destination else None)
+        field = InputField("code", spec.kind, label=label)
+        step = dataclasses.replace(CODE, field=field, method=method).ask(self, {**state, "c": name})
+        if spec.channel is not None and method in (Method.EMAIL_OTP, Method.SMS_OTP):
+            return CodeSent(
+                channel=spec.channel,
+                destination=destination,
+                continuation=step.continuation,
+                expires_at=step.expires_at,
+            )
+        return step
 
     # -- refresh, lifecycle, checks ---------------------------------------------------------------
 
@@ -335,14 +279,9 @@ class CognitoConnector(OIDCConnector):
         the user's *internal* name, i.e. :attr:`Identity.username` (``cognito:username``).
         """
         rt = refresh_token.get_secret_value() if isinstance(refresh_token, SecretStr) else refresh_token
-        params = {"REFRESH_TOKEN": rt}
-        if self.config.client_secret is not None:
-            if not username:
-                raise ValueError("refresh() needs username= when the app client has a secret")
-            params.update(self.secret_hash_params(username))
-        response = await self.api.initiate_auth(
-            ClientId=self.config.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters=params
-        )
+        if self.config.client_secret is not None and not username:
+            raise ValueError("refresh() needs username= when the app client has a secret")
+        response = await self._initiate("REFRESH_TOKEN_AUTH", username or "", {"REFRESH_TOKEN": rt})
         outcome = await self._step(response, Method.PASSWORD, typed=username or "")
         if not isinstance(outcome, Authenticated):
             raise MalformedResponse(
@@ -359,9 +298,21 @@ class CognitoConnector(OIDCConnector):
         await super().aclose()
 
     async def probes(self) -> list[CheckResult]:
-        from .checks import run_cognito_checks
+        """The API probes (:mod:`.checks`), then the OIDC engine's for the Hosted UI (``jwks`` aside)."""
+        results = [CheckResult("configuration", True, "configuration is valid")]
+        results += await run_probes(api_probes(self.api, self.config, self.http))
+        if Method.OIDC in self.enabled_methods:
+            results += [r for r in await run_checks(self) if r.name != "jwks"]
+        return results
 
-        return await run_cognito_checks(self)
+
+def _session(response: Mapping[str, Any]) -> str:
+    session = response.get("Session")
+    if not isinstance(session, str) or not session:
+        raise MalformedResponse(
+            "Cognito sent a challenge without a Session", code="provider.malformed_response"
+        )
+    return session
 
 
 def _json_list(value: object) -> list[str]:
@@ -372,12 +323,3 @@ def _json_list(value: object) -> list[str]:
     except ValueError:
         return []
     return [i for i in items if isinstance(i, str)] if isinstance(items, list) else []
-
-
-def _code_label(channel: object, params: Mapping[str, Any]) -> str | None:
-    destination = params.get("CODE_DELIVERY_DESTINATION")
-    if channel is None:
-        return "code from your authenticator app"
-    if isinstance(destination, str) and destination:
-        return f"code sent to {destination}"
-    return None

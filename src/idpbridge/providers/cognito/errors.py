@@ -1,9 +1,12 @@
 """Cognito error classification: a data table from ``__type`` (and, where Cognito overloads
 ``NotAuthorizedException``, the message) to the idpbridge error tree.
 
-Sources: the botocore cognito-idp service model (declared errors per operation), moto, and the
-issue threads collected in ``reference/providers.md`` §4.8 / §12. The first matching rule wins
-(:func:`idpbridge.classify.classify`).
+Sources: the botocore service model (declared errors per operation),
+https://github.com/boto/botocore/blob/develop/botocore/data/cognito-idp/2016-04-18/service-2.json;
+moto's messages, https://github.com/getmoto/moto/blob/master/moto/cognitoidp/models.py; and
+``PreventUserExistenceErrors``,
+https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-managing-errors.html.
+The first matching rule wins (:func:`idpbridge.classify.classify`).
 
 Rules with a fixed ``message`` never show Cognito's text: for credential errors that text is
 useless or unsafe (moto echoes the submitted SECRET_HASH as the message). Rules without one show
@@ -13,11 +16,12 @@ trigger's error).
 
 from __future__ import annotations
 
-from ...classify import ErrorRule, classify
-from ...errors import (
+from ...classify import classify
+from ...kit import (
     AccountDisabled,
     AccountLocked,
     ConfigurationError,
+    ErrorRule,
     ExpiredCode,
     IdpBridgeError,
     InvalidCode,

@@ -4,7 +4,8 @@
 padding over the UTF-8 bytes. Required in ``AuthParameters`` and in every ``ChallengeResponses``
 when the app client has a secret. In challenge responses the username must be the one Cognito
 returned (``USER_ID_FOR_SRP`` / ``USERNAME``), not the alias the user typed: see
-:func:`challenge_username`.
+:func:`challenge_username`. Sources: https://docs.aws.amazon.com/cognito/latest/developerguide/signing-up-users-in-your-app.html#cognito-user-pools-computing-secret-hash
+and https://github.com/qwigo/warrant/issues/74 (alias vs internal user name).
 """
 
 from __future__ import annotations
@@ -13,10 +14,19 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Mapping
+from typing import Protocol
 
 from pydantic import SecretStr
 
-__all__ = ["challenge_username", "secret_hash"]
+__all__ = ["challenge_username", "secret_hash", "secret_hash_params"]
+
+
+class _Client(Protocol):
+    @property
+    def client_id(self) -> str: ...
+
+    @property
+    def client_secret(self) -> SecretStr | None: ...
 
 
 def secret_hash(username: str, client_id: str, client_secret: SecretStr) -> str:
@@ -27,6 +37,12 @@ def secret_hash(username: str, client_id: str, client_secret: SecretStr) -> str:
         hashlib.sha256,
     )
     return base64.b64encode(mac.digest()).decode("ascii")
+
+
+def secret_hash_params(client: _Client, username: str) -> dict[str, str]:
+    """``{"SECRET_HASH": …}`` for ``username`` when the app client has a secret, else ``{}``."""
+    secret = client.client_secret
+    return {} if secret is None else {"SECRET_HASH": secret_hash(username, client.client_id, secret)}
 
 
 def challenge_username(parameters: Mapping[str, object], typed: str) -> str:
