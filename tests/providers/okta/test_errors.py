@@ -164,7 +164,8 @@ async def test_mfa_required_seals_the_mfa_token(
     assert route.call_count == 1
     assert err.provider_code == "mfa_required"
     assert err.connector == "okta"
-    assert opened.data == {"mfa_token": mfa_token, "username": "jane@acme.example"}
+    # sealed as the TOTP step (CodeStep marker "f") that an Answer resumes
+    assert opened.data == {"mfa_token": mfa_token, "username": "jane@acme.example", "f": "okta-direct"}
     assert opened.connector == "okta"
 
 

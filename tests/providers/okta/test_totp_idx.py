@@ -274,7 +274,7 @@ async def test_a_remediation_outside_the_org_is_refused(
     }
     state = idx._Login("jane", PASSWORD, None, "v", NONCE, ISSUER)
     with pytest.raises(MalformedResponse) as info:
-        idx._next(conn, state, doc)
+        idx._next(conn._totp, state, doc)
     assert info.value.code == "provider.idx_response"
 
 

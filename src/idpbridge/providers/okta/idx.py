@@ -1,5 +1,6 @@
 """TOTP through the Okta Identity Engine: the Interaction Code flow and the IDX API
-(``totp_flow = "idx"``; ``reference/providers.md`` §2.5, §2.6; wire facts in :mod:`.wire`).
+(``totp_flow = "idx"``; wire facts in :mod:`.sheet`; sources: https://github.com/okta/okta-idx-golang/blob/master/idx.go,
+https://github.com/guardian/gateway/blob/main/docs/okta/idx/idx-api.md).
 
 1. ``POST {authorization server}/v1/interact`` (PKCE S256, ``state``, ``nonce``) → an interaction
    handle; ``POST /idp/idx/introspect`` → the first IDX state.
@@ -17,6 +18,7 @@ password; ``Answer`` resumes with ``introspect`` on that handle. IDX ``messages`
 :data:`.errors.IDX_RULES`; remediations that cannot be answered are typed errors (enrolment needed,
 expired password, locked account, an unsupported factor). Handles, codes and passwords go only
 into request bodies to the configured org (every ``href`` is checked) and never into errors or logs.
+The flow receives a :class:`~.direct.TotpContext`, never the connector.
 """
 
 from __future__ import annotations
@@ -25,10 +27,8 @@ import dataclasses
 import re
 import secrets
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
-
-from pydantic import SecretStr
 
 from ...classify import classify
 from ...continuation import Continuation
@@ -44,14 +44,13 @@ from ...errors import (
     ProviderError,
 )
 from ...http import Response, parse_json_object
-from ...methods import Method
+from ...kit import CodeStep, InputField, Method, ProviderMetadata, check_code, scope_string
 from ...oidc.authcode import new_pkce
-from ...oidc.metadata import ProviderMetadata
-from ...outcomes import Authenticated, InputField, InputRequired, Outcome
+from ...outcomes import Authenticated, InputRequired, Outcome
 from . import idx_doc
-from .direct import TOTP_FIELD, check_code
+from .direct import TOTP_FIELD, TotpContext, token
 from .errors import IDX, IDX_RULES
-from .wire import (
+from .sheet import (
     IDX_ACCEPT,
     IDX_CONTENT_TYPE,
     IDX_PATH,
@@ -61,15 +60,15 @@ from .wire import (
     interact_url,
 )
 
-if TYPE_CHECKING:
-    from .connector import OktaConnector
-
 __all__ = ["FLOW", "PASSWORD_FIELD", "login", "new_nonce", "resume"]
 
 #: Marks continuations sealed by this module.
 FLOW = "okta-idx"
 PASSWORD_FIELD = InputField("password", "password", secret=True, label="Password")
-_FIELDS = {"password": PASSWORD_FIELD, "totp": TOTP_FIELD}
+#: The two IDX steps (one sub-flow; the sealed ``k`` names the field asked for).
+_STEPS = {
+    field.name: CodeStep(FLOW, field, what="an Okta IDX step") for field in (PASSWORD_FIELD, TOTP_FIELD)
+}
 _MAX_STEPS = 10
 
 
@@ -94,34 +93,29 @@ class _Login:
     selected: set[str] = dataclasses.field(default_factory=set)
 
 
-async def login(conn: OktaConnector, username: str, password: str | None, code: str | None) -> Outcome:
+async def login(ctx: TotpContext, username: str, password: str | None, code: str | None) -> Outcome:
     """Start an IDX sign-in with what the caller has (the code may come later, as may the password)."""
     if not username:
         raise InvalidCredentials("the username must not be empty", code="invalid_credentials")
     if code is not None:
         check_code(code)
-    metadata = await conn.metadata()
+    metadata = await ctx.engine.metadata()
     verifier, challenge = new_pkce()
     state = _Login(username, password or None, code, verifier, new_nonce(), metadata.issuer)
-    handle = await _interact(conn, metadata, challenge, state.nonce)
-    doc = await _call(conn, _url(conn, "introspect"), {"interactionHandle": handle}, state, first=True)
-    return await _run(conn, metadata, state, doc)
+    handle = await _interact(ctx, metadata, challenge, state.nonce)
+    doc = await _call(ctx, _url(ctx, "introspect"), {"interactionHandle": handle}, state, first=True)
+    return await _run(ctx, metadata, state, doc)
 
 
-async def resume(conn: OktaConnector, continuation: Continuation, values: Mapping[str, SecretStr]) -> Outcome:
+async def resume(ctx: TotpContext, continuation: Continuation, values: Mapping[str, Any]) -> Outcome:
     """``Answer`` to an IDX step: introspect the sealed ``stateHandle`` and go on. Single-use."""
-    data = continuation.data
-    field = _FIELDS.get(str(data.get("k")))
-    if field is None:
-        raise FlowError("this continuation is not an Okta IDX step", code="flow.wrong_method")
-    value = values.get(field.name)
-    if value is None:
-        raise FlowError(f"this step needs a value for {field.name!r}", code="flow.bad_answer")
-    answer = value.get_secret_value()
+    step = _STEPS.get(str(continuation.data.get("k")), _STEPS["totp"])
+    data, answer = step.state(continuation.data, values)
+    field = step.field
     if field is TOTP_FIELD:
-        check_code(answer)
-    await conn.consume_continuation(continuation)
-    metadata = await conn.metadata()
+        check_code(answer)  # a malformed code is refused before the step is used up
+    await ctx.steps.consume_continuation(continuation)
+    metadata = await ctx.engine.metadata()
     if metadata.issuer != data["i"]:
         raise FlowError("the IdP's issuer changed during the flow", code="flow.issuer_mismatch")
     sealed_password = data.get("p")
@@ -136,33 +130,31 @@ async def resume(conn: OktaConnector, continuation: Continuation, values: Mappin
         code_used=bool(data.get("cu")),
         identified=bool(data.get("id")),
     )
-    doc = await _call(conn, _url(conn, "introspect"), {"stateHandle": str(data["sh"])}, state, first=True)
-    return await _run(conn, metadata, state, doc)
+    doc = await _call(ctx, _url(ctx, "introspect"), {"stateHandle": str(data["sh"])}, state, first=True)
+    return await _run(ctx, metadata, state, doc)
 
 
 # -- the remediation loop ------------------------------------------------------------------------
 
 
-async def _run(
-    conn: OktaConnector, metadata: ProviderMetadata, state: _Login, doc: dict[str, Any]
-) -> Outcome:
+async def _run(ctx: TotpContext, metadata: ProviderMetadata, state: _Login, doc: dict[str, Any]) -> Outcome:
     for _ in range(_MAX_STEPS):
         success = doc.get("successWithInteractionCode")
         if isinstance(success, Mapping):
-            return await _exchange(conn, metadata, state, success)
+            return await _exchange(ctx, metadata, state, success)
         message = idx_doc.message(doc, errors_only=True)
         if message is not None:
             raise _classify(message, status=None)
-        step = _next(conn, state, doc)
+        step = _next(ctx, state, doc)
         if isinstance(step, InputRequired):
             return step
         url, body = step
-        doc = await _call(conn, url, body, state)
+        doc = await _call(ctx, url, body, state)
     raise ProviderError("Okta's IDX flow did not finish", code="provider.idx_loop")
 
 
 def _next(
-    conn: OktaConnector, state: _Login, doc: Mapping[str, Any]
+    ctx: TotpContext, state: _Login, doc: Mapping[str, Any]
 ) -> InputRequired | tuple[str, dict[str, Any]]:
     """The next request, an ``InputRequired`` step, or a typed error for what cannot be answered."""
     remediations = idx_doc.remediations(doc)
@@ -175,24 +167,24 @@ def _next(
         fields = idx_doc.fields(rem)
         if "credentials" in fields:
             if state.password is None:
-                return _ask(conn, state, PASSWORD_FIELD, handle)
+                return _ask(ctx, state, PASSWORD_FIELD, handle)
             body["credentials"] = {idx_doc.credential_field(fields["credentials"]): state.password}
             state.password, state.password_used = None, True
         state.identified = True
-        return _href(conn, rem), {**body, "stateHandle": handle}
+        return _href(ctx, rem), {**body, "stateHandle": handle}
     if "challenge-authenticator" in remediations:
         rem = remediations["challenge-authenticator"]
         key = idx_doc.current_key(doc)
         name = idx_doc.credential_field(idx_doc.fields(rem).get("credentials"))
         if key == PASSWORD_AUTHENTICATOR and not state.password_used:
             if state.password is None:
-                return _ask(conn, state, PASSWORD_FIELD, handle)
+                return _ask(ctx, state, PASSWORD_FIELD, handle)
             value, state.password, state.password_used = state.password, None, True
-        elif key in conn.config.totp_authenticators and not state.code_used:
+        elif key in ctx.config.totp_authenticators and not state.code_used:
             if state.code is None:
-                return _ask(conn, state, TOTP_FIELD, handle)
+                return _ask(ctx, state, TOTP_FIELD, handle)
             value, state.code_used = state.code, True
-        elif key == PASSWORD_AUTHENTICATOR or key in conn.config.totp_authenticators:
+        elif key == PASSWORD_AUTHENTICATOR or key in ctx.config.totp_authenticators:
             raise _stuck(doc, remediations)
         else:
             raise MFARequired(
@@ -200,11 +192,11 @@ def _next(
                 code="mfa_unsupported_factor",
                 factors=(key,),
             )
-        return _href(conn, rem), {"credentials": {name: value}, "stateHandle": handle}
+        return _href(ctx, rem), {"credentials": {name: value}, "stateHandle": handle}
     if "select-authenticator-authenticate" in remediations:
         rem = remediations["select-authenticator-authenticate"]
         options = idx_doc.options(doc, rem)
-        choice = _choose(conn, state, options)
+        choice = _choose(ctx, state, options)
         if choice is None:
             offered = tuple(sorted({key for key, _, _ in options}))
             if options and all(key in state.selected for key, _, _ in options):
@@ -217,7 +209,7 @@ def _next(
         key, authenticator_id, method_type = choice
         state.selected.add(key)
         body = {"authenticator": {"id": authenticator_id, "methodType": method_type}, "stateHandle": handle}
-        return _href(conn, rem), body
+        return _href(ctx, rem), body
     if "reenroll-authenticator" in remediations:
         raise PasswordChangeRequired(
             "the Okta password expired and must be changed", provider_code="reenroll"
@@ -242,7 +234,7 @@ def _next(
 
 
 def _choose(
-    conn: OktaConnector, state: _Login, options: list[tuple[str, str, tuple[str, ...]]]
+    ctx: TotpContext, state: _Login, options: list[tuple[str, str, tuple[str, ...]]]
 ) -> tuple[str, str, str] | None:
     by_key = {key: (key, authenticator_id, methods) for key, authenticator_id, methods in options}
     if state.password is not None and not state.password_used and PASSWORD_AUTHENTICATOR in by_key:
@@ -250,7 +242,7 @@ def _choose(
         if key not in state.selected:
             return key, authenticator_id, methods[0] if methods else "password"
     if not state.code_used:
-        for key in conn.config.totp_authenticators:
+        for key in ctx.config.totp_authenticators:
             wanted = TOTP_AUTHENTICATORS[key]
             option = by_key.get(key)
             if option is not None and key not in state.selected and (not option[2] or wanted in option[2]):
@@ -258,11 +250,10 @@ def _choose(
     return None
 
 
-def _ask(conn: OktaConnector, state: _Login, field: InputField, handle: str) -> InputRequired:
-    token, expires_at = conn.seal(
-        Method.TOTP,
+def _ask(ctx: TotpContext, state: _Login, field: InputField, handle: str) -> InputRequired:
+    return _STEPS[field.name].ask(
+        ctx.steps,
         {
-            "f": FLOW,
             "k": field.name,
             "u": state.username,
             "p": state.password if not state.password_used else None,
@@ -275,11 +266,10 @@ def _ask(conn: OktaConnector, state: _Login, field: InputField, handle: str) -> 
             "sh": handle,
         },
     )
-    return InputRequired(fields=(field,), continuation=token, expires_at=expires_at)
 
 
 async def _exchange(
-    conn: OktaConnector, metadata: ProviderMetadata, state: _Login, success: Mapping[str, Any]
+    ctx: TotpContext, metadata: ProviderMetadata, state: _Login, success: Mapping[str, Any]
 ) -> Authenticated:
     fields = {
         f.get("name"): f.get("value") for f in idx_doc.items(success.get("value")) if isinstance(f, Mapping)
@@ -287,24 +277,20 @@ async def _exchange(
     code = fields.get("interaction_code")
     if not isinstance(code, str) or not code:
         raise MalformedResponse("Okta's IDX success has no interaction_code", code="provider.idx_response")
-    body = await conn.oauth(metadata).token(
-        conn.endpoint(metadata, "token_endpoint"),
-        INTERACTION_CODE_GRANT,
-        {"interaction_code": code, "code_verifier": state.verifier},
-    )
+    params = {"interaction_code": code, "code_verifier": state.verifier}
+    body = await token(ctx, metadata, INTERACTION_CODE_GRANT, params)
     method = Method.TOTP if state.code_used else Method.PASSWORD
-    return await conn.complete(metadata, body, method=method, nonce=state.nonce)
+    return await ctx.engine.complete(metadata, body, method=method, nonce=state.nonce)
 
 
 # -- HTTP ------------------------------------------------------------------------------------------
 
 
-async def _interact(conn: OktaConnector, metadata: ProviderMetadata, challenge: str, nonce: str) -> str:
-    cfg = conn.config
-    scopes = cfg.scopes if "openid" in cfg.scopes else ("openid", *cfg.scopes)
+async def _interact(ctx: TotpContext, metadata: ProviderMetadata, challenge: str, nonce: str) -> str:
+    cfg = ctx.config
     form = {
         "client_id": cfg.client_id,
-        "scope": " ".join(scopes),
+        "scope": scope_string(cfg.scopes),
         "redirect_uri": str(cfg.interaction_redirect_uri),
         "code_challenge": challenge,
         "code_challenge_method": "S256",
@@ -313,12 +299,12 @@ async def _interact(conn: OktaConnector, metadata: ProviderMetadata, challenge: 
     }
     if cfg.client_secret is not None:  # okta-auth-js sends it for confidential apps
         form["client_secret"] = cfg.client_secret.get_secret_value()
-    response = await conn.http.request(
+    response = await ctx.engine.http.request(
         "POST", interact_url(metadata.issuer), data=form, idempotent=False, return_errors=True
     )
     doc = _json(response)
     if not 200 <= response.status < 300:
-        raise conn.oauth(metadata).error(response, doc, context="interact")
+        raise ctx.engine.oauth(metadata).error(response, doc, context="interact")
     handle = doc.get("interaction_handle") if doc is not None else None
     if not isinstance(handle, str) or not handle:
         raise MalformedResponse(
@@ -328,11 +314,11 @@ async def _interact(conn: OktaConnector, metadata: ProviderMetadata, challenge: 
 
 
 async def _call(
-    conn: OktaConnector, url: str, body: Mapping[str, Any], state: _Login, *, first: bool = False
+    ctx: TotpContext, url: str, body: Mapping[str, Any], state: _Login, *, first: bool = False
 ) -> dict[str, Any]:
     """POST one IDX request; the IDX state, or the classified error (never retried)."""
     headers = {"content-type": IDX_ACCEPT if first else IDX_CONTENT_TYPE, "accept": IDX_ACCEPT}
-    response = await conn.http.request(
+    response = await ctx.engine.http.request(
         "POST", url, json_body=body, headers=headers, idempotent=False, return_errors=True
     )
     doc = _json(response)
@@ -345,7 +331,7 @@ async def _call(
     if isinstance(error, InvalidCode) and doc is not None and isinstance(doc.get("stateHandle"), str):
         # The challenge is re-offered with the (new) state handle: another try needs no restart.
         state.code_used = False
-        error.continuation = _ask(conn, state, TOTP_FIELD, doc["stateHandle"]).continuation
+        error.continuation = _ask(ctx, state, TOTP_FIELD, doc["stateHandle"]).continuation
     raise error
 
 
@@ -373,14 +359,14 @@ def _json(response: Response) -> dict[str, Any] | None:
         return None
 
 
-def _url(conn: OktaConnector, name: str) -> str:
-    return f"{conn.config.base_url}{IDX_PATH}{name}"
+def _url(ctx: TotpContext, name: str) -> str:
+    return f"{ctx.config.base_url}{IDX_PATH}{name}"
 
 
-def _href(conn: OktaConnector, remediation: Mapping[str, Any]) -> str:
+def _href(ctx: TotpContext, remediation: Mapping[str, Any]) -> str:
     """The remediation's ``href``, only when it is an IDX endpoint of the configured org."""
     href = remediation.get("href")
-    base = urlsplit(conn.config.base_url)
+    base = urlsplit(ctx.config.base_url)
     target = urlsplit(href) if isinstance(href, str) else None
     if (
         target is None

@@ -1,5 +1,6 @@
 """Reading Okta IDX documents (ion+json): remediations, their form fields, authenticator options and
-``messages`` (``reference/providers.md`` §2.5, §2.6). Pure functions over parsed JSON; anything
+``messages`` (https://github.com/okta/okta-idx-golang/blob/master/response.go,
+https://github.com/okta/okta-idx-golang/blob/master/error.go). Pure functions over parsed JSON; anything
 malformed reads as absent."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .wire import CREDENTIAL_FIELDS
+from .sheet import CREDENTIAL_FIELDS
 
 __all__ = [
     "credential_field",
