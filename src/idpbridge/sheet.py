@@ -214,11 +214,18 @@ class ProviderSheet:
         object.__setattr__(self, "endpoints", MappingProxyType(dict(self.endpoints)))
         object.__setattr__(self, "endpoint_metadata", MappingProxyType(dict(self.endpoint_metadata)))
 
-    def plugin(self, *, connector: str, install_hint: str | None = None) -> ConnectorPlugin:
-        """The entry-point descriptor (``connector`` is ``"package.module:ClassName"``)."""
+    def plugin(
+        self, *, connector: str, api_version: tuple[int, int] | None = None, install_hint: str | None = None
+    ) -> ConnectorPlugin:
+        """The entry-point descriptor (``connector`` is ``"package.module:ClassName"``).
+
+        ``api_version`` is the plugin API the connector was written against (default: this SDK's).
+        """
+        from ._version import PLUGIN_API_VERSION
         from .registry import ConnectorPlugin
 
         return ConnectorPlugin(
+            api_version=api_version or PLUGIN_API_VERSION,
             name=self.name,
             title=self.title,
             methods=self.methods,

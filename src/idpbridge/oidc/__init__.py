@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .config import OIDCConfig
     from .connector import OIDCConnector
     from .discovery import Discovery
+    from .engine import EngineHooks, OIDCEngine
     from .idtoken import TokenPolicy, TokenValidator, ValidatedToken
     from .issuer import ExactIssuer, IssuerPolicy, OneOfIssuers, TenantIssuer
     from .jwks import JWKSManager
@@ -32,7 +33,9 @@ _EXPORTS: dict[str, str] = {
     "TokenPolicy": "idtoken",
     "TokenValidator": "idtoken",
     "ValidatedToken": "idtoken",
-    # flows & connector
+    # flows, engine & connector
+    "OIDCEngine": "engine",
+    "EngineHooks": "engine",
     "OIDCConnector": "connector",
     "OIDCConfig": "config",
     "ClaimMap": "claims",
@@ -49,6 +52,8 @@ __all__ = [  # noqa: RUF022 - grouped by module, mirrors _EXPORTS
     "TokenPolicy",
     "TokenValidator",
     "ValidatedToken",
+    "OIDCEngine",
+    "EngineHooks",
     "OIDCConnector",
     "OIDCConfig",
     "ClaimMap",

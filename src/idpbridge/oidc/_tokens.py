@@ -1,7 +1,7 @@
-"""What :class:`~idpbridge.oidc.connector.OIDCConnector` does with tokens once it has them.
+"""What the :class:`~idpbridge.oidc.engine.OIDCEngine` does with tokens once it has them.
 
-Plain functions the connector's methods delegate to: turning a token response into an
-:class:`~idpbridge.outcomes.Authenticated` (ID token, then UserInfo), validating an
+Plain functions over the engine (never the connector): turning a token response into an
+:class:`~idpbridge.outcomes.Authenticated` (ID token, then the profile), validating an
 :class:`~idpbridge.methods.ExternalToken`, refreshing, and building the RP-initiated logout URL.
 """
 
@@ -26,19 +26,20 @@ from .idtoken import ValidatedToken
 from .metadata import ProviderMetadata
 
 if TYPE_CHECKING:
-    from .connector import OIDCConnector
+    from .client import OAuthClient
+    from .engine import OIDCEngine
 
 #: RFC 9068 JWT access tokens (``token_kind = "access_token"``).
 ACCESS_TOKEN_TYPES = frozenset({"at+jwt", "application/at+jwt"})
 
 
-def now(conn: OIDCConnector) -> dt.datetime:
-    """The connector's clock as an aware UTC datetime."""
-    return dt.datetime.fromtimestamp(conn.clock(), tz=dt.UTC)
+def now(engine: OIDCEngine) -> dt.datetime:
+    """The engine's clock as an aware UTC datetime."""
+    return dt.datetime.fromtimestamp(engine.clock(), tz=dt.UTC)
 
 
 async def validate_id_token(
-    conn: OIDCConnector,
+    engine: OIDCEngine,
     metadata: ProviderMetadata,
     token: str,
     *,
@@ -46,10 +47,10 @@ async def validate_id_token(
     access_token: str | None,
     expect_nonce: bool = False,
 ) -> ValidatedToken:
-    """Validate an ID token from the token endpoint against the connector's token policy."""
-    return await conn.validator.validate(
+    """Validate an ID token from the token endpoint against the engine's token policy."""
+    return await engine.validator.validate(
         token,
-        conn.token_policy(metadata),
+        engine.token_policy(metadata),
         jwks_uri=metadata.jwks_uri,
         nonce=nonce,
         access_token=access_token,
@@ -58,7 +59,7 @@ async def validate_id_token(
 
 
 async def complete(
-    conn: OIDCConnector,
+    engine: OIDCEngine,
     metadata: ProviderMetadata,
     body: Mapping[str, Any],
     *,
@@ -66,10 +67,10 @@ async def complete(
     nonce: str | None,
     max_age: int | None,
 ) -> Authenticated:
-    """See :meth:`OIDCConnector.complete`.
+    """See :meth:`OIDCEngine.complete`.
 
     Without an ``id_token`` the identity comes from UserInfo alone; that is refused with
-    ``provider.id_token_missing`` for the code flow (unless the connector's ``id_token_required``
+    ``provider.id_token_missing`` for the code flow (unless the engine's ``id_token_required``
     is off, as for Meta) and for other grants when ``require_id_token`` resolves to true.
     """
     access_token = str(body["access_token"])
@@ -79,19 +80,19 @@ async def complete(
     id_token = body.get("id_token")
     if id_token:
         validated = await validate_id_token(
-            conn, metadata, id_token, nonce=nonce, access_token=access_token, expect_nonce=nonce is not None
+            engine, metadata, id_token, nonce=nonce, access_token=access_token, expect_nonce=nonce is not None
         )
         if max_age is not None:
-            check_max_age(validated.claims, max_age, now=conn.clock(), leeway=conn.config.leeway)
+            check_max_age(validated.claims, max_age, now=engine.clock(), leeway=engine.config.leeway)
         layers.append((ClaimSource.ID_TOKEN, validated.claims))
         subject, issuer = str(validated.claims["sub"]), str(validated.claims["iss"])
-    elif _id_token_required(conn, method):
+    elif _id_token_required(engine, method):
         raise MalformedResponse(
             f"the token response ({method.value}) has no id_token, and one is required",
             code="provider.id_token_missing",
         )
     userinfo = None
-    fetched = await conn.fetch_profile(metadata, access_token, subject=subject)
+    fetched = await engine.profile(metadata, access_token, subject=subject)
     if fetched is not None:
         source, userinfo = fetched
         layers.append((source, userinfo))
@@ -102,29 +103,30 @@ async def complete(
         )
     claims, sources = merge_claims(*layers)
     return Authenticated(
-        identity=conn.make_identity(claims, sources, issuer),
-        tokens=TokenSet.from_response(body, now=now(conn)),
+        identity=engine.identity(claims, sources, issuer),
+        tokens=TokenSet.from_response(body, now=now(engine)),
         method=method,
         userinfo=userinfo,
     )
 
 
-def _id_token_required(conn: OIDCConnector, method: Method) -> bool:
+def _id_token_required(engine: OIDCEngine, method: Method) -> bool:
     if method is Method.OIDC:
-        return conn.id_token_required
-    return conn.config.id_token_expected
+        return engine.id_token_required
+    return engine.config.id_token_expected
 
 
-async def validate_external(conn: OIDCConnector, request: ExternalToken) -> Authenticated:
-    """See :meth:`OIDCConnector.validate_token`."""
-    metadata = await conn.metadata()
-    cfg = conn.config
+async def validate_external(
+    engine: OIDCEngine, metadata: ProviderMetadata, request: ExternalToken
+) -> Authenticated:
+    """See :meth:`OIDCEngine.validate_external`."""
+    cfg = engine.config
     token = request.token.get_secret_value()
     is_access = cfg.token_kind == "access_token"
-    policy = conn.token_policy(metadata, audience=cfg.token_audience, external=True)
+    policy = engine.token_policy(metadata, audience=cfg.token_audience, external=True)
     if is_access:
         policy = dataclasses.replace(policy, header_types=ACCESS_TOKEN_TYPES)
-    validated = await conn.validator.validate(token, policy, jwks_uri=metadata.jwks_uri, ignore_nonce=True)
+    validated = await engine.validator.validate(token, policy, jwks_uri=metadata.jwks_uri, ignore_nonce=True)
     claims = validated.claims
     if request.username is not None:
         value = claims.get(cfg.username_claim)
@@ -136,26 +138,32 @@ async def validate_external(conn: OIDCConnector, request: ExternalToken) -> Auth
     secret = SecretStr(token)
     tokens = TokenSet(access_token=secret) if is_access else TokenSet(id_token=secret)
     return Authenticated(
-        identity=conn.make_identity(merged, sources, str(claims["iss"])),
+        identity=engine.identity(merged, sources, str(claims["iss"])),
         tokens=tokens,
         method=Method.TOKEN,
     )
 
 
-async def refresh(conn: OIDCConnector, refresh_token: str, *, subject: str | None) -> TokenSet:
-    """See :meth:`OIDCConnector.refresh`."""
-    metadata = await conn.metadata()
-    body = await conn.oauth(metadata).token(
-        conn.endpoint(metadata, "token_endpoint"), REFRESH_TOKEN, {"refresh_token": refresh_token}
+async def refresh(
+    engine: OIDCEngine,
+    metadata: ProviderMetadata,
+    oauth: OAuthClient,
+    refresh_token: str,
+    *,
+    subject: str | None,
+) -> TokenSet:
+    """See :meth:`OIDCEngine.refresh`."""
+    body = await oauth.token(
+        engine.endpoint(metadata, "token_endpoint"), REFRESH_TOKEN, {"refresh_token": refresh_token}
     )
     id_token = body.get("id_token")
     if id_token:
         validated = await validate_id_token(
-            conn, metadata, id_token, nonce=None, access_token=str(body["access_token"])
+            engine, metadata, id_token, nonce=None, access_token=str(body["access_token"])
         )
         if subject is not None and validated.claims["sub"] != subject:
             raise TokenValidationError("the refreshed ID token is for another user", code="token.subject")
-    return TokenSet.from_response({"refresh_token": refresh_token, **body}, now=now(conn))
+    return TokenSet.from_response({"refresh_token": refresh_token, **body}, now=now(engine))
 
 
 def logout_url(endpoint: str, params: Mapping[str, str | None]) -> str:

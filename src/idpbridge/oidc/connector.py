@@ -1,17 +1,15 @@
-"""The generic OpenID Connect connector, and the base every OIDC provider connector subclasses.
+"""The generic OpenID Connect connector: a thin router over the :class:`~.engine.OIDCEngine`.
 
-Provider connectors (Okta, Auth0, Keycloak, Entra, …) override *data*, not flows:
+A provider on a sheet sets ``sheet`` (name, title, methods, issuer rule, endpoints, claims, error
+table, flags) and ``Config``, and overrides only what really deviates: request data
+(:meth:`OIDCConnector.authorize_params`, :meth:`OIDCConnector.password_params`,
+:meth:`OIDCConnector.password_grant_type`, :meth:`OIDCConnector.password_error`) and
+:meth:`OIDCConnector.engine_hooks` (quirks the engine applies, as plain callables over the config).
 
-* ``Config`` — their configuration model (an :class:`OIDCConfig` subclass);
-* :meth:`OIDCConnector.issuer_policy` — exact issuer, a set, or a tenant template;
-* :meth:`OIDCConnector.static_metadata` — fixed endpoints for IdPs without discovery;
-* ``error_rules`` / :meth:`OIDCConnector.parse_error` — their error table and error body fields;
-* ``claim_map`` / ``token_checks`` — claim mapping and extra ID-token checks (``typ``,
-  ``token_use``);
-* :meth:`OIDCConnector.password_params` / :meth:`OIDCConnector.authorize_params` — extra request
-  parameters (Auth0 ``realm``/``audience``); :meth:`OIDCConnector.password_grant_type` (Auth0
-  ``password-realm``); :meth:`OIDCConnector.password_error` — refine an error from its body
-  (the ``mfa_token`` of Okta/Auth0 ``mfa_required`` is sealed into the continuation).
+The remaining overridable methods (``issuer_policy``, ``static_metadata``, ``parse_error``,
+``fetch_profile``, ``make_identity``, ``default_tenant``, ``build_token_policy``,
+``endpoint_overrides``) and the class flags (``error_rules``, ``claim_map``, …) are transitional:
+removed once every provider uses the sheet.
 """
 
 from __future__ import annotations
@@ -22,32 +20,25 @@ from typing import Any, ClassVar
 
 from pydantic import SecretStr
 
-from ..classify import AUTHORIZATION_CODE, STANDARD_OAUTH_RULES, ErrorRule
+from ..classify import STANDARD_OAUTH_RULES, ErrorRule
 from ..connector import CheckResult, Connector
 from ..continuation import Continuation
-from ..errors import (
-    ConfigurationError,
-    FlowError,
-    IdpBridgeError,
-    MFARequired,
-)
+from ..errors import IdpBridgeError, MFARequired
 from ..identity import ClaimSource, Identity, TokenSet
 from ..methods import ExternalToken, FinishOIDC, Method, Password, StartOIDC
-from ..outcomes import Authenticated, Outcome, RedirectRequired
-from . import _tokens
-from .authcode import build_authorization_request, callback_code, parse_max_age
+from ..outcomes import Authenticated, Outcome
+from ..sheet import ProviderSheet
 from .checks import run_checks
-from .claims import ClaimMap, build_identity
-from .client import ClientCredentials, ErrorInfo, OAuthClient, choose_auth_method, oauth_error
+from .claims import ClaimMap
+from .client import ErrorInfo, OAuthClient
 from .config import OIDCConfig
 from .discovery import Discovery
+from .engine import EngineHooks, OIDCEngine
 from .idtoken import ClaimCheck, TokenPolicy, TokenValidator
-from .issuer import ExactIssuer, IssuerPolicy
+from .issuer import IssuerPolicy
 from .jwks import JWKSManager
-from .metadata import ProviderMetadata, static_metadata
-from .ropc import password_grant
+from .metadata import ProviderMetadata
 from .scopes import openid_first
-from .userinfo import fetch_userinfo
 
 __all__ = ["OIDCConnector"]
 
@@ -90,39 +81,131 @@ class OIDCConnector(Connector[OIDCConfig]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.discovery = Discovery(self.http, self.cache, clock=self.clock)
-        self.jwks = JWKSManager(self.http, self.cache, clock=self.clock)
-        self.validator = TokenValidator(self.jwks, clock=self.clock)
-        self.claims = self.claim_map.with_overrides(self.config.claim_mapping)
-        self._oauth: OAuthClient | None = None
-        self._policies: dict[tuple[ProviderMetadata, str | None, bool], TokenPolicy] = {}
-        self._issuer: IssuerPolicy | None = None
-        self._overrides = self.endpoint_overrides()
+        self._engine: OIDCEngine | None = None
+        self._engine = self.engine  # built now: a bad claim_mapping is a construction error
 
-    # -- data hooks for provider subclasses -------------------------------------------------------
+    # -- the engine -------------------------------------------------------------------------------
+
+    def engine_hooks(self) -> EngineHooks:
+        """The provider's quirks for the engine: plain callables over the config, never ``self``.
+
+        Providers on a sheet override this (Google's token checks, Auth0's default tenant).
+        """
+        return EngineHooks()
+
+    @property
+    def engine(self) -> OIDCEngine:
+        """The composed :class:`OIDCEngine` this connector routes to (built on first use)."""
+        if self._engine is None:
+            cls = type(self)
+            sheet = cls.sheet if cls.sheet is not None and cls.sheet.name == cls.name else _class_sheet(cls)
+            self._engine = OIDCEngine(
+                self.config,
+                sheet,
+                http=self.http,
+                cache=self.cache,
+                clock=self.clock,
+                seal=self.seal,
+                provider=self.name,
+                instance=self.instance_name,
+                hooks=self._transitional_hooks(self.engine_hooks()),
+                overrides=self.endpoint_overrides(),
+                id_token_required=cls.id_token_required,
+                build_policy=self.build_token_policy if _overrides(cls, "build_token_policy") else None,
+            )
+        return self._engine
+
+    def _transitional_hooks(self, hooks: EngineHooks) -> EngineHooks:
+        """Hooks from the connector methods a subclass overrides.
+
+        Transitional: removed once every provider uses the sheet (and ``engine_hooks``).
+        """
+        cls, found = type(self), dict[str, Any]()
+        if _overrides(cls, "issuer_policy"):
+            found["issuer_policy"] = self.issuer_policy
+        if _overrides(cls, "static_metadata"):
+            found["static_metadata"] = self.static_metadata
+        if _overrides(cls, "parse_error"):
+            found["parse_error"] = self.parse_error
+        if _overrides(cls, "make_identity"):
+            found["identity"] = self.make_identity
+        if _overrides(cls, "default_tenant"):
+            found["default_tenant"] = self.default_tenant()
+        if _overrides(cls, "fetch_profile"):
+
+            async def profile(
+                engine: OIDCEngine, metadata: ProviderMetadata, token: str, subject: str | None
+            ) -> tuple[ClaimSource, dict[str, Any]] | None:
+                return await self.fetch_profile(metadata, token, subject=subject)
+
+            found["profile"] = profile
+        return dataclasses.replace(hooks, **found) if found else hooks
+
+    @property
+    def discovery(self) -> Discovery:
+        """The engine's discovery client."""
+        return self.engine.discovery
+
+    @property
+    def jwks(self) -> JWKSManager:
+        """The engine's key-set manager."""
+        return self.engine.jwks
+
+    @property
+    def validator(self) -> TokenValidator:
+        """The engine's token validator."""
+        return self.engine.validator
+
+    @property
+    def claims(self) -> ClaimMap:
+        """The claim map in use (the sheet's, with the config's ``claim_mapping``)."""
+        return self.engine.claims
+
+    # -- transitional hooks: removed once every provider uses the sheet ----------------------------
 
     def endpoint_overrides(self) -> dict[str, str]:
-        """Endpoints that replace discovered ones (read once, at construction).
+        """Endpoints that replace discovered ones (read once). Transitional (Entra's keys).
 
-        Default: the config's ``endpoints`` except ``discovery``. Providers add their own
-        (Entra's app-specific signing keys).
+        Default: the config's ``endpoints`` except ``discovery``.
         """
         return {k: v for k, v in self.config.endpoints.items() if k != "discovery"}
 
     def issuer_policy(self) -> IssuerPolicy:
-        """Which ``iss`` values are acceptable: the sheet's issuer rule, else exactly the issuer."""
-        rule = self.sheet.issuer if self.sheet is not None else None
-        return rule.policy(self.config.issuer) if rule is not None else ExactIssuer(self.config.issuer)
+        """Which ``iss`` values are acceptable (the sheet's rule). Transitional hook."""
+        return self.engine.default_issuer_policy()
 
     def static_metadata(self) -> ProviderMetadata | None:
-        """The sheet's static endpoints for an IdP without discovery (default: use discovery)."""
-        if self.sheet is None or not self.sheet.endpoints:
-            return None
-        return static_metadata(self.sheet, self.config.issuer)
+        """Fixed endpoints (the sheet's templates), or ``None`` for discovery. Transitional hook."""
+        return self.engine.default_static_metadata()
 
     def parse_error(self, body: Mapping[str, Any]) -> ErrorInfo:
-        """The machine-readable fields of an error body (the sheet's ``error_fields``)."""
-        return self.sheet.parse_error(body) if self.sheet is not None else oauth_error(body)
+        """The machine-readable fields of an error body (the sheet's). Transitional hook."""
+        return self.engine.default_parse_error(body)
+
+    async def fetch_profile(
+        self, metadata: ProviderMetadata, access_token: str, *, subject: str | None
+    ) -> tuple[ClaimSource, dict[str, Any]] | None:
+        """Claims read with the access token (default: UserInfo). Transitional hook."""
+        return await self.engine.default_profile(metadata, access_token, subject=subject)
+
+    def make_identity(
+        self, claims: Mapping[str, Any], sources: Mapping[str, ClaimSource], issuer: str
+    ) -> Identity:
+        """Normalize merged claims (the claim map). Transitional hook."""
+        return self.engine.default_identity(claims, sources, issuer)
+
+    def default_tenant(self) -> str | None:
+        """The tenant reported when no claim names one (``EngineHooks.default_tenant``).
+
+        Overriding it is transitional: set ``default_tenant`` in :meth:`engine_hooks` instead.
+        """
+        return self.engine.hooks.default_tenant
+
+    def build_token_policy(self, metadata: ProviderMetadata, *, audience: str | None = None) -> TokenPolicy:
+        """The token-endpoint :class:`TokenPolicy`. Transitional hook (``EngineHooks.token_policy``)."""
+        return self.engine.build_token_policy(metadata, audience=audience)
+
+    # -- request data (the router's own hooks) ------------------------------------------------------
 
     def authorize_params(self, request: StartOIDC) -> dict[str, str]:
         """Extra authorization parameters: the config's, then the request's."""
@@ -131,19 +214,6 @@ class OIDCConnector(Connector[OIDCConfig]):
     def authorization_scopes(self, request: StartOIDC) -> tuple[str, ...]:
         """Scopes of the authorization request: the request's or the config's, ``openid`` first."""
         return openid_first(request.scopes or self.config.scopes)
-
-    async def fetch_profile(
-        self, metadata: ProviderMetadata, access_token: str, *, subject: str | None
-    ) -> tuple[ClaimSource, dict[str, Any]] | None:
-        """Claims read with the access token after the token response, and their source.
-
-        Default: UserInfo when enabled and advertised. Providers with a profile API of their own
-        (Meta's Graph ``/me``) override this; ``subject`` is the ID token's ``sub`` (or ``None``).
-        """
-        if not (self.config.fetch_userinfo and metadata.userinfo_endpoint):
-            return None
-        claims = await fetch_userinfo(self.http, metadata.userinfo_endpoint, access_token, subject=subject)
-        return ClaimSource.USERINFO, claims
 
     def password_params(self, request: Password) -> dict[str, str]:
         """Extra password-grant parameters (none for generic OIDC)."""
@@ -168,123 +238,36 @@ class OIDCConnector(Connector[OIDCConfig]):
             error.continuation = sealed
         return error
 
-    def default_tenant(self) -> str | None:
-        """The tenant reported when no claim names one (Okta org host, Keycloak realm)."""
-        return None
-
-    def make_identity(
-        self, claims: Mapping[str, Any], sources: Mapping[str, ClaimSource], issuer: str
-    ) -> Identity:
-        """Normalize merged claims (override for provider-specific subject keys).
-
-        The sheet's issuer rule names the canonical issuer (one of Google's two spellings).
-        """
-        if self.sheet is not None and self.sheet.issuer is not None:
-            issuer = self.sheet.issuer.canonical(issuer)
-        identity = build_identity(
-            claims,
-            sources,
-            mapping=self.claims,
-            provider=self.name,
-            connector=self.instance_name,
-            issuer=issuer,
-            subject=str(claims["sub"]),
-        )
-        tenant = None if identity.tenant else self.default_tenant()
-        return identity if tenant is None else dataclasses.replace(identity, tenant=tenant)
-
-    # -- plumbing ---------------------------------------------------------------------------------
+    # -- plumbing, delegated to the engine ----------------------------------------------------------
 
     async def metadata(self) -> ProviderMetadata:
-        """The IdP's metadata (discovery, cached; or :meth:`static_metadata`) with overrides."""
-        static = self.static_metadata()
-        if static is not None:
-            return static.with_overrides(self._overrides)
-        return await self.discover(expected_issuer=self.policy.metadata_issuer)
+        """The IdP's metadata (discovery, cached; or static endpoints) with overrides."""
+        return await self.engine.metadata()
 
     async def discover(self, *, expected_issuer: str | None) -> ProviderMetadata:
-        """The (cached) discovery document of :attr:`policy`, with the endpoint overrides applied.
-
-        ``expected_issuer`` is what its ``issuer`` must be exactly; ``None`` skips the check (for
-        subclasses that learn the issuer from the document, like Entra's domain tenants).
-        """
-        return await self.discovery.get(
-            self.policy.discovery_issuer,
-            url=self.config.endpoints.get("discovery"),
-            overrides=self._overrides,
-            expected_issuer=expected_issuer,
-        )
+        """The (cached) discovery document (``expected_issuer=None`` skips the issuer check)."""
+        return await self.engine.discover(expected_issuer=expected_issuer)
 
     @property
     def policy(self) -> IssuerPolicy:
-        """:meth:`issuer_policy`, built once (or the one given to :meth:`pin_issuer`)."""
-        if self._issuer is None:
-            self._issuer = self.issuer_policy()
-        return self._issuer
+        """The engine's issuer policy."""
+        return self.engine.policy
 
     def pin_issuer(self, policy: IssuerPolicy) -> None:
-        """Replace :attr:`policy` (for subclasses that learn the issuer at run time).
-
-        Token policies built with the previous issuer policy are dropped.
-        """
-        self._issuer = policy
-        self._policies.clear()
+        """Replace :attr:`policy` (an issuer learned at run time)."""
+        self.engine.pin_issuer(policy)
 
     def oauth(self, metadata: ProviderMetadata) -> OAuthClient:
         """The token-endpoint client (authentication method fixed on first use)."""
-        if self._oauth is None:
-            method = choose_auth_method(
-                self.config.token_endpoint_auth_method,
-                metadata.token_endpoint_auth_methods_supported,
-                has_secret=self.config.client_secret is not None,
-            )
-            creds = ClientCredentials(self.config.client_id, self.config.client_secret, method)
-            self._oauth = OAuthClient(self.http, creds, rules=self.error_rules, error_parser=self.parse_error)
-        return self._oauth
+        return self.engine.oauth(metadata)
 
     def token_policy(
         self, metadata: ProviderMetadata, *, audience: str | None = None, external: bool = False
     ) -> TokenPolicy:
-        """How tokens are validated (memoized): ``iat`` within ``max_token_age`` for token-endpoint
-        ID tokens, or ``max_external_token_age`` with ``external=True`` (an ExternalToken)."""
-        key = (metadata, audience, external)
-        cached = self._policies.get(key)
-        if cached is None:
-            cached = self.build_token_policy(metadata, audience=audience)
-            if external:
-                cached = dataclasses.replace(cached, max_iat_age=self.config.max_external_token_age)
-            self._policies[key] = cached
-            if len(self._policies) > 8:
-                self._policies.pop(next(iter(self._policies)))
-        return cached
+        """How tokens are validated (memoized by the engine)."""
+        return self.engine.token_policy(metadata, audience=audience, external=external)
 
-    def build_token_policy(self, metadata: ProviderMetadata, *, audience: str | None = None) -> TokenPolicy:
-        """Build the token-endpoint :class:`TokenPolicy` (override to change algorithms, checks)."""
-        cfg = self.config
-        algorithms = cfg.id_token_algorithms or metadata.id_token_signing_alg_values_supported or ("RS256",)
-        return TokenPolicy(
-            audience=audience or cfg.client_id,
-            issuer=self.policy,
-            algorithms=frozenset(algorithms),
-            allow_symmetric=cfg.allow_symmetric_id_tokens,
-            hmac_secret=cfg.client_secret if cfg.allow_symmetric_id_tokens else None,
-            leeway=cfg.leeway,
-            max_iat_age=cfg.max_token_age,
-            claim_checks=self.token_checks,
-        )
-
-    @staticmethod
-    def endpoint(metadata: ProviderMetadata, name: str) -> str:
-        """The URL of endpoint ``name`` (e.g. ``"token_endpoint"``) for subclasses' own flows.
-
-        Raises :class:`~idpbridge.ConfigurationError` (``config.not_supported``) when the IdP has none.
-        """
-        value = getattr(metadata, name)
-        if not value:
-            raise ConfigurationError(
-                f"the IdP has no {name}; set endpoints.{name}", field="endpoints", code="config.not_supported"
-            )
-        return str(value)
+    endpoint = staticmethod(OIDCEngine.endpoint)
 
     async def complete(
         self,
@@ -295,55 +278,20 @@ class OIDCConnector(Connector[OIDCConfig]):
         nonce: str | None,
         max_age: int | None = None,
     ) -> Authenticated:
-        """Validate a token response and build the outcome (ID token, then UserInfo).
-
-        For subclasses whose own flow ends in a token response (PingOne's ``pi.flow``): ``nonce``
-        is the one sent in the authorization request (``None`` for grants without one).
-        """
-        return await _tokens.complete(self, metadata, body, method=method, nonce=nonce, max_age=max_age)
+        """Validate a token response and build the outcome (:meth:`OIDCEngine.complete`)."""
+        return await self.engine.complete(metadata, body, method=method, nonce=nonce, max_age=max_age)
 
     # -- flows ------------------------------------------------------------------------------------
 
     async def start_oidc(self, request: StartOIDC) -> Outcome:
         """Build the authorization redirect (PKCE S256, state, nonce) and seal the flow state."""
         metadata = await self.metadata()
-        endpoint = self.endpoint(metadata, "authorization_endpoint")
-        methods = metadata.code_challenge_methods_supported
-        if methods and "S256" not in methods:
-            raise ConfigurationError("the IdP does not support PKCE S256", code="config.pkce_unsupported")
-        mode = request.response_mode or self.config.response_mode
-        if mode and metadata.response_modes_supported and mode not in metadata.response_modes_supported:
-            raise ConfigurationError(
-                f"the IdP does not support response_mode {mode!r}", field="response_mode"
-            )
-        scopes = self.authorization_scopes(request)
-        extra = self.authorize_params(request)
-        max_age = parse_max_age(extra.pop("max_age", None))
-        auth = build_authorization_request(
-            endpoint,
-            client_id=self.config.client_id,
-            redirect_uri=request.redirect_uri,
-            scopes=scopes,
-            scope_separator=self.scope_separator,
-            response_mode=mode,
-            prompt=request.prompt,
-            login_hint=request.login_hint,
-            acr_values=request.acr_values,
-            claims=request.claims,
-            max_age=max_age,
-            extra_params=extra,
+        return self.engine.authorize(
+            metadata,
+            request,
+            scopes=self.authorization_scopes(request),
+            params=self.authorize_params(request),
         )
-        state = {
-            "s": auth.state,
-            "n": auth.nonce,
-            "v": auth.code_verifier,
-            "r": auth.redirect_uri,
-            "i": metadata.issuer,
-            "ir": metadata.authorization_response_iss_parameter_supported,
-            "ma": max_age,
-        }
-        token, expires_at = self.seal(Method.OIDC, state)
-        return RedirectRequired(url=auth.url, continuation=token, expires_at=expires_at)
 
     async def finish_oidc(self, request: FinishOIDC, continuation: Continuation) -> Outcome:
         """Check the callback, redeem the code once, validate the ID token, merge UserInfo."""
@@ -351,21 +299,9 @@ class OIDCConnector(Connector[OIDCConfig]):
         await self.consume_continuation(
             continuation, message="this flow was already finished (replayed callback)"
         )
-        code = callback_code(
-            request.callback_params,
-            expected_state=str(data["s"]),
-            expected_issuer=str(data["i"]),
-            iss_required=bool(data.get("ir")),
-            rules=self.error_rules,
-        )
+        code = self.engine.callback(data, request.callback_params)
         metadata = await self.metadata()
-        if metadata.issuer != data["i"]:
-            raise FlowError("the IdP's issuer changed during the flow", code="flow.issuer_mismatch")
-        body = await self.oauth(metadata).token(
-            self.endpoint(metadata, "token_endpoint"),
-            AUTHORIZATION_CODE,
-            {"code": code, "redirect_uri": str(data["r"]), "code_verifier": str(data["v"])},
-        )
+        body = await self.engine.redeem_code(metadata, self.oauth(metadata), data, code)
         max_age = data.get("ma")
         return await self.complete(
             metadata,
@@ -378,12 +314,11 @@ class OIDCConnector(Connector[OIDCConfig]):
     async def password(self, request: Password) -> Outcome:
         """Resource Owner Password Credentials grant."""
         metadata = await self.metadata()
-        body = await password_grant(
+        body = await self.engine.password_grant(
+            metadata,
             self.oauth(metadata),
-            self.endpoint(metadata, "token_endpoint"),
             username=request.username,
             password=request.password.get_secret_value(),
-            scopes=self.config.scopes,
             extra=self.password_params(request),
             grant_type=self.password_grant_type(request),
             on_error=lambda error, raw: self.password_error(request, error, raw),
@@ -392,22 +327,21 @@ class OIDCConnector(Connector[OIDCConfig]):
 
     async def validate_token(self, request: ExternalToken) -> Outcome:
         """Validate an ID token or JWT access token the IdP issued elsewhere."""
-        return await _tokens.validate_external(self, request)
+        return await self.engine.validate_external(await self.metadata(), request)
 
     # -- optional operations ----------------------------------------------------------------------
 
     async def refresh(self, refresh_token: str | SecretStr, *, subject: str | None = None) -> TokenSet:
         """Use a refresh token. A new ID token is validated and must keep ``subject`` (when given)."""
         rt = refresh_token.get_secret_value() if isinstance(refresh_token, SecretStr) else refresh_token
-        return await _tokens.refresh(self, rt, subject=subject)
+        metadata = await self.metadata()
+        return await self.engine.refresh(metadata, self.oauth(metadata), rt, subject=subject)
 
     async def revoke(self, token: str | SecretStr, *, token_type_hint: str | None = None) -> None:
         """Revoke an access or refresh token (RFC 7009), when the IdP has a revocation endpoint."""
         metadata = await self.metadata()
         value = token.get_secret_value() if isinstance(token, SecretStr) else token
-        await self.oauth(metadata).revoke(
-            self.endpoint(metadata, "revocation_endpoint"), value, token_type_hint=token_type_hint
-        )
+        await self.engine.revoke(metadata, self.oauth(metadata), value, token_type_hint=token_type_hint)
 
     async def logout_url(
         self,
@@ -421,15 +355,45 @@ class OIDCConnector(Connector[OIDCConfig]):
         Identifies the client by ``client_id``; ``id_token_hint`` is deliberately not offered, as
         tokens never go into URLs.
         """
-        metadata = await self.metadata()
-        endpoint = self.endpoint(metadata, "end_session_endpoint")
         params = {
-            "client_id": self.config.client_id,
             "post_logout_redirect_uri": post_logout_redirect_uri,
             "state": state,
             "logout_hint": logout_hint,
         }
-        return _tokens.logout_url(endpoint, params)
+        return self.engine.logout_url(await self.metadata(), params)
 
     async def probes(self) -> list[CheckResult]:
         return [CheckResult("configuration", True, "configuration is valid"), *await run_checks(self)]
+
+
+def _overrides(cls: type[OIDCConnector], name: str) -> bool:
+    """Whether ``cls`` replaces the base's ``name`` (a transitional hook)."""
+    return getattr(cls, name) is not getattr(OIDCConnector, name)
+
+
+_CLASS_SHEETS: dict[type[OIDCConnector], ProviderSheet] = {}
+
+
+def _class_sheet(cls: type[OIDCConnector]) -> ProviderSheet:
+    """A sheet from a pre-sheet subclass's class flags (made once per class).
+
+    Transitional: removed once every provider uses the sheet.
+    """
+    sheet = _CLASS_SHEETS.get(cls)
+    if sheet is None:
+        sheet = _CLASS_SHEETS[cls] = _flags_sheet(cls)
+    return sheet
+
+
+def _flags_sheet(cls: type[OIDCConnector]) -> ProviderSheet:
+    return ProviderSheet(
+        name=cls.name,
+        title=cls.title,
+        methods=cls.methods,
+        claims=cls.claim_map,
+        error_rules=cls.error_rules,
+        token_checks=cls.token_checks,
+        scope_separator=cls.scope_separator,
+        probe_password_grant=cls.probe_password_grant,
+        id_token_required=cls.id_token_required,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ...kit import OIDCConnector
+from ...kit import EngineHooks, OIDCConnector
 from ...methods import Password, StartOIDC
 from .config import Auth0Config
 from .sheet import PASSWORD_GRANT, PASSWORD_REALM_GRANT, SHEET
@@ -37,6 +37,6 @@ class Auth0Connector(OIDCConnector):
         params = {"realm": self.config.realm, "audience": self.config.audience}
         return {key: value for key, value in params.items() if value}
 
-    def default_tenant(self) -> str:
+    def engine_hooks(self) -> EngineHooks:
         """The tenant (or custom) domain, when the token names no Auth0 Organization."""
-        return self.config.tenant_host
+        return EngineHooks(default_tenant=self.config.tenant_host)

@@ -11,16 +11,16 @@ Issuer spellings, static endpoints, claims and errors come from :mod:`.sheet`.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, ClassVar
 
 from ...errors import TokenValidationError
-from ...kit import ClaimCheck, OIDCConnector, ProviderMetadata, TokenPolicy
+from ...kit import ClaimCheck, EngineHooks, OIDCConnector, TokenPolicy
 from ...methods import StartOIDC
 from .config import GoogleConfig
 from .sheet import SHEET
 
-__all__ = ["GoogleConnector", "hosted_domain_check"]
+__all__ = ["GoogleConnector", "google_token_policy", "hosted_domain_check"]
 
 
 def hosted_domain_check(domains: Collection[str]) -> ClaimCheck:
@@ -58,12 +58,17 @@ class GoogleConnector(OIDCConnector):
             params.setdefault("hd", self.config.hosted_domain[0])
         return params
 
-    def build_token_policy(self, metadata: ProviderMetadata, *, audience: str | None = None) -> TokenPolicy:
-        """The generic policy plus ``hd`` and the project's other clients as trusted ``azp``."""
-        policy = super().build_token_policy(metadata, audience=audience)
-        checks = policy.claim_checks
-        if self.config.hosted_domain:
-            checks = (*checks, hosted_domain_check(self.config.hosted_domain))
-        return dataclasses.replace(
-            policy, claim_checks=checks, trusted_azp=frozenset(self.config.authorized_parties)
-        )
+    def engine_hooks(self) -> EngineHooks:
+        """The token policy gains ``hd`` and the project's other clients as trusted ``azp``."""
+        return EngineHooks(token_policy=google_token_policy(self.config))
+
+
+def google_token_policy(config: GoogleConfig) -> Callable[[TokenPolicy], TokenPolicy]:
+    """Adds the ``hd`` check (when domains are set) and ``authorized_parties`` as trusted ``azp``."""
+    extra = (hosted_domain_check(config.hosted_domain),) if config.hosted_domain else ()
+    trusted = frozenset(config.authorized_parties)
+
+    def adjust(policy: TokenPolicy) -> TokenPolicy:
+        return dataclasses.replace(policy, claim_checks=(*policy.claim_checks, *extra), trusted_azp=trusted)
+
+    return adjust

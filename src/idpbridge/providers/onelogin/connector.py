@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from ...kit import OIDCConnector
+from ...kit import EngineHooks, OIDCConnector
 from .config import OneLoginConfig
 from .sheet import SHEET
 
@@ -19,6 +19,8 @@ class OneLoginConnector(OIDCConnector):
     Config: ClassVar[type[OneLoginConfig]] = OneLoginConfig
     config: OneLoginConfig
 
-    def default_tenant(self) -> str | None:
-        """The OneLogin account: its subdomain, or the custom domain's host."""
-        return self.config.subdomain or urlsplit(self.config.base_url or "").hostname
+    def engine_hooks(self) -> EngineHooks:
+        """The default tenant: the OneLogin account's subdomain, or the custom domain's host."""
+        return EngineHooks(
+            default_tenant=self.config.subdomain or urlsplit(self.config.base_url or "").hostname
+        )

@@ -14,4 +14,5 @@ SHEET = ProviderSheet(
     description="Password logins against Acme's /api/login endpoint.",
 )
 
-plugin = SHEET.plugin(connector="idpbridge_acme.connector:AcmeConnector")
+# api_version: written against plugin API 1.1 (the first with idpbridge.kit and sheets).
+plugin = SHEET.plugin(connector="idpbridge_acme.connector:AcmeConnector", api_version=(1, 1))

@@ -1,0 +1,407 @@
+"""The composed OIDC engine: discovery, keys, validator, OAuth client and claims, with explicit operations.
+
+:class:`OIDCEngine` is built from a config, a :class:`~idpbridge.kit.ProviderSheet`, the connector's
+HTTP client, cache and clock, and a seal function. It never sees the connector: provider quirks
+reach it as :class:`EngineHooks` (plain callables over the config), and quirk code that needs a
+protocol step is given the engine. :class:`~idpbridge.oidc.OIDCConnector` is a router over it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from pydantic import SecretStr
+
+from ..cache import Cache
+from ..classify import AUTHORIZATION_CODE, STANDARD_OAUTH_RULES
+from ..errors import ConfigurationError, FlowError
+from ..http import HttpClient
+from ..identity import ClaimSource, Identity, TokenSet
+from ..methods import ExternalToken, Method, StartOIDC
+from ..outcomes import Authenticated, RedirectRequired
+from ..sheet import ProviderSheet
+from . import _tokens
+from .authcode import build_authorization_request, callback_code, parse_max_age
+from .claims import ClaimMap, build_identity
+from .client import ClientCredentials, ErrorHook, ErrorInfo, OAuthClient, choose_auth_method, oauth_error
+from .config import OIDCConfig
+from .discovery import Discovery
+from .idtoken import TokenPolicy, TokenValidator
+from .issuer import ExactIssuer, IssuerPolicy
+from .jwks import JWKSManager
+from .metadata import ProviderMetadata, static_metadata
+from .ropc import password_grant
+from .userinfo import fetch_userinfo
+
+__all__ = ["EngineHooks", "OIDCEngine", "Seal"]
+
+#: Seals flow state for a method: ``(continuation, expires_at)``.
+Seal = Callable[[Method, Mapping[str, Any]], tuple[SecretStr, dt.datetime]]
+Profile = Callable[
+    ["OIDCEngine", ProviderMetadata, str, str | None], Awaitable[tuple[ClaimSource, dict[str, Any]] | None]
+]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class EngineHooks:
+    """Provider quirks the engine applies; ``None`` means the sheet's or the generic behaviour.
+
+    Args:
+        issuer_policy: builds the ``iss`` policy (default: the sheet's issuer rule).
+        static_metadata: fixed endpoints (default: the sheet's endpoint templates, else discovery).
+        parse_error: reads an error body (default: the sheet's ``error_fields``).
+        token_policy: adjusts the token-endpoint :class:`TokenPolicy` (Google's ``hd``/``azp``).
+        profile: claims read with the access token (default: UserInfo when enabled and advertised).
+        identity: builds the identity from merged claims (default: the claim map).
+        default_tenant: the tenant reported when no claim names one (Okta org, Auth0 domain).
+        password_error: refines a password-grant error from its raw body.
+    """
+
+    issuer_policy: Callable[[], IssuerPolicy] | None = None
+    static_metadata: Callable[[], ProviderMetadata | None] | None = None
+    parse_error: Callable[[Mapping[str, Any]], ErrorInfo] | None = None
+    token_policy: Callable[[TokenPolicy], TokenPolicy] | None = None
+    profile: Profile | None = None
+    identity: Callable[[Mapping[str, Any], Mapping[str, ClaimSource], str], Identity] | None = None
+    default_tenant: str | None = None
+
+
+class OIDCEngine:
+    """One IdP's OpenID Connect machinery (see the module docstring).
+
+    Args:
+        config: the connector's settings.
+        sheet: the provider's data (``None``: generic OpenID Connect).
+        http, cache, clock: the connector's HTTP client, cache and clock.
+        seal: seals flow state into a continuation.
+        provider, instance: names stamped on identities.
+        hooks: the provider's quirks.
+        overrides: endpoints that replace discovered ones (default: the config's, minus ``discovery``).
+        id_token_required: whether the code flow must yield an ID token (default: the sheet's).
+        build_policy: builds the token policy instead of :meth:`build_token_policy` (transitional:
+            removed once every provider uses the sheet).
+    """
+
+    def __init__(
+        self,
+        config: OIDCConfig,
+        sheet: ProviderSheet | None,
+        *,
+        http: HttpClient,
+        cache: Cache,
+        clock: Callable[[], float],
+        seal: Seal,
+        provider: str,
+        instance: str,
+        hooks: EngineHooks | None = None,
+        overrides: Mapping[str, str] | None = None,
+        id_token_required: bool | None = None,
+        build_policy: Callable[..., TokenPolicy] | None = None,
+    ) -> None:
+        self.config, self.sheet, self.http, self.clock, self.seal = config, sheet, http, clock, seal
+        self.provider, self.instance = provider, instance
+        self.hooks = hooks or EngineHooks()
+        self.discovery = Discovery(http, cache, clock=clock)
+        self.jwks = JWKSManager(http, cache, clock=clock)
+        self.validator = TokenValidator(self.jwks, clock=clock)
+        base = sheet.claims if sheet is not None else ClaimMap()
+        self.claims = base.with_overrides(config.claim_mapping)
+        self.rules = sheet.error_rules if sheet is not None else STANDARD_OAUTH_RULES
+        self.overrides = dict(overrides if overrides is not None else self._config_overrides())
+        self._oauth: OAuthClient | None = None
+        self._policies: dict[tuple[ProviderMetadata, str | None, bool], TokenPolicy] = {}
+        self._issuer: IssuerPolicy | None = None
+        default_required = sheet.id_token_required if sheet is not None else True
+        self.id_token_required = default_required if id_token_required is None else id_token_required
+        self._build_policy = build_policy
+
+    def _config_overrides(self) -> dict[str, str]:
+        return {k: v for k, v in self.config.endpoints.items() if k != "discovery"}
+
+    # -- metadata, issuer, clients ----------------------------------------------------------------
+
+    @property
+    def policy(self) -> IssuerPolicy:
+        """The ``iss`` policy, built once (or the one given to :meth:`pin_issuer`)."""
+        if self._issuer is None:
+            hook = self.hooks.issuer_policy
+            self._issuer = hook() if hook is not None else self.default_issuer_policy()
+        return self._issuer
+
+    def default_issuer_policy(self) -> IssuerPolicy:
+        """The sheet's issuer rule applied to the configured issuer (exact without a rule)."""
+        if self.sheet is not None and self.sheet.issuer is not None:
+            return self.sheet.issuer.policy(self.config.issuer)
+        return ExactIssuer(self.config.issuer)
+
+    def pin_issuer(self, policy: IssuerPolicy) -> None:
+        """Replace :attr:`policy` (an issuer learned at run time); token policies are rebuilt."""
+        self._issuer = policy
+        self._policies.clear()
+
+    def static_metadata(self) -> ProviderMetadata | None:
+        """Fixed endpoints (hook, else the sheet's templates), or ``None`` to use discovery."""
+        if self.hooks.static_metadata is not None:
+            return self.hooks.static_metadata()
+        return self.default_static_metadata()
+
+    def default_static_metadata(self) -> ProviderMetadata | None:
+        """The sheet's endpoint templates, or ``None`` (discovery)."""
+        if self.sheet is not None and self.sheet.endpoints:
+            return static_metadata(self.sheet, self.config.issuer)
+        return None
+
+    async def metadata(self) -> ProviderMetadata:
+        """The IdP's metadata (static or discovered, cached) with the endpoint overrides."""
+        static = self.static_metadata()
+        if static is not None:
+            return static.with_overrides(self.overrides)
+        return await self.discover(expected_issuer=self.policy.metadata_issuer)
+
+    async def discover(self, *, expected_issuer: str | None) -> ProviderMetadata:
+        """The discovery document of :attr:`policy` (``expected_issuer=None`` skips the issuer check)."""
+        return await self.discovery.get(
+            self.policy.discovery_issuer,
+            url=self.config.endpoints.get("discovery"),
+            overrides=self.overrides,
+            expected_issuer=expected_issuer,
+        )
+
+    def parse_error(self, body: Mapping[str, Any]) -> ErrorInfo:
+        """The machine-readable fields of an error body."""
+        if self.hooks.parse_error is not None:
+            return self.hooks.parse_error(body)
+        return self.default_parse_error(body)
+
+    def default_parse_error(self, body: Mapping[str, Any]) -> ErrorInfo:
+        """The sheet's ``error_fields`` (RFC 6749 §5.2 without a sheet)."""
+        return self.sheet.parse_error(body) if self.sheet is not None else oauth_error(body)
+
+    def oauth(self, metadata: ProviderMetadata) -> OAuthClient:
+        """The token-endpoint client (authentication method fixed on first use)."""
+        if self._oauth is None:
+            method = choose_auth_method(
+                self.config.token_endpoint_auth_method,
+                metadata.token_endpoint_auth_methods_supported,
+                has_secret=self.config.client_secret is not None,
+            )
+            creds = ClientCredentials(self.config.client_id, self.config.client_secret, method)
+            self._oauth = OAuthClient(self.http, creds, rules=self.rules, error_parser=self.parse_error)
+        return self._oauth
+
+    def build_token_policy(self, metadata: ProviderMetadata, *, audience: str | None = None) -> TokenPolicy:
+        """The token-endpoint :class:`TokenPolicy`, adjusted by the ``token_policy`` hook."""
+        cfg = self.config
+        algorithms = cfg.id_token_algorithms or metadata.id_token_signing_alg_values_supported or ("RS256",)
+        policy = TokenPolicy(
+            audience=audience or cfg.client_id,
+            issuer=self.policy,
+            algorithms=frozenset(algorithms),
+            allow_symmetric=cfg.allow_symmetric_id_tokens,
+            hmac_secret=cfg.client_secret if cfg.allow_symmetric_id_tokens else None,
+            leeway=cfg.leeway,
+            max_iat_age=cfg.max_token_age,
+            claim_checks=self.sheet.token_checks if self.sheet is not None else (),
+        )
+        return self.hooks.token_policy(policy) if self.hooks.token_policy is not None else policy
+
+    def token_policy(
+        self, metadata: ProviderMetadata, *, audience: str | None = None, external: bool = False
+    ) -> TokenPolicy:
+        """:meth:`build_token_policy` memoized; ``external`` uses ``max_external_token_age``."""
+        key = (metadata, audience, external)
+        cached = self._policies.get(key)
+        if cached is None:
+            cached = (self._build_policy or self.build_token_policy)(metadata, audience=audience)
+            if external:
+                cached = dataclasses.replace(cached, max_iat_age=self.config.max_external_token_age)
+            self._policies[key] = cached
+            if len(self._policies) > 8:
+                self._policies.pop(next(iter(self._policies)))
+        return cached
+
+    @staticmethod
+    def endpoint(metadata: ProviderMetadata, name: str) -> str:
+        """The URL of endpoint ``name``; ``config.not_supported`` when the IdP has none."""
+        value = getattr(metadata, name)
+        if not value:
+            raise ConfigurationError(
+                f"the IdP has no {name}; set endpoints.{name}", field="endpoints", code="config.not_supported"
+            )
+        return str(value)
+
+    # -- identity ---------------------------------------------------------------------------------
+
+    async def profile(
+        self, metadata: ProviderMetadata, access_token: str, *, subject: str | None
+    ) -> tuple[ClaimSource, dict[str, Any]] | None:
+        """Claims read with the access token: the ``profile`` hook, else UserInfo when enabled."""
+        if self.hooks.profile is not None:
+            return await self.hooks.profile(self, metadata, access_token, subject)
+        return await self.default_profile(metadata, access_token, subject=subject)
+
+    async def default_profile(
+        self, metadata: ProviderMetadata, access_token: str, *, subject: str | None
+    ) -> tuple[ClaimSource, dict[str, Any]] | None:
+        """UserInfo, when enabled and advertised."""
+        if not (self.config.fetch_userinfo and metadata.userinfo_endpoint):
+            return None
+        claims = await fetch_userinfo(self.http, metadata.userinfo_endpoint, access_token, subject=subject)
+        return ClaimSource.USERINFO, claims
+
+    def identity(
+        self, claims: Mapping[str, Any], sources: Mapping[str, ClaimSource], issuer: str
+    ) -> Identity:
+        """Normalize merged claims (the ``identity`` hook, else the claim map)."""
+        if self.hooks.identity is not None:
+            return self.hooks.identity(claims, sources, issuer)
+        return self.default_identity(claims, sources, issuer)
+
+    def default_identity(
+        self, claims: Mapping[str, Any], sources: Mapping[str, ClaimSource], issuer: str
+    ) -> Identity:
+        """The claim map's identity under the canonical issuer, with the default tenant."""
+        if self.sheet is not None and self.sheet.issuer is not None:
+            issuer = self.sheet.issuer.canonical(issuer)
+        identity = build_identity(
+            claims,
+            sources,
+            mapping=self.claims,
+            provider=self.provider,
+            connector=self.instance,
+            issuer=issuer,
+            subject=str(claims["sub"]),
+        )
+        tenant = None if identity.tenant else self.hooks.default_tenant
+        return identity if tenant is None else dataclasses.replace(identity, tenant=tenant)
+
+    # -- operations -------------------------------------------------------------------------------
+
+    def authorize(
+        self,
+        metadata: ProviderMetadata,
+        request: StartOIDC,
+        *,
+        scopes: tuple[str, ...],
+        params: dict[str, str],
+    ) -> RedirectRequired:
+        """The authorization redirect (PKCE S256, state, nonce), its state sealed."""
+        endpoint = self.endpoint(metadata, "authorization_endpoint")
+        methods = metadata.code_challenge_methods_supported
+        if methods and "S256" not in methods:
+            raise ConfigurationError("the IdP does not support PKCE S256", code="config.pkce_unsupported")
+        mode = request.response_mode or self.config.response_mode
+        if mode and metadata.response_modes_supported and mode not in metadata.response_modes_supported:
+            raise ConfigurationError(
+                f"the IdP does not support response_mode {mode!r}", field="response_mode"
+            )
+        extra = dict(params)
+        max_age = parse_max_age(extra.pop("max_age", None))
+        auth = build_authorization_request(
+            endpoint,
+            client_id=self.config.client_id,
+            redirect_uri=request.redirect_uri,
+            scopes=scopes,
+            scope_separator=self.sheet.scope_separator if self.sheet is not None else " ",
+            response_mode=mode,
+            prompt=request.prompt,
+            login_hint=request.login_hint,
+            acr_values=request.acr_values,
+            claims=request.claims,
+            max_age=max_age,
+            extra_params=extra,
+        )
+        state = {
+            "s": auth.state,
+            "n": auth.nonce,
+            "v": auth.code_verifier,
+            "r": auth.redirect_uri,
+            "i": metadata.issuer,
+            "ir": metadata.authorization_response_iss_parameter_supported,
+            "ma": max_age,
+        }
+        token, expires_at = self.seal(Method.OIDC, state)
+        return RedirectRequired(url=auth.url, continuation=token, expires_at=expires_at)
+
+    def callback(self, data: Mapping[str, Any], params: Mapping[str, str]) -> str:
+        """The authorization code of a callback, checked against the flow's sealed ``data``."""
+        return callback_code(
+            params,
+            expected_state=str(data["s"]),
+            expected_issuer=str(data["i"]),
+            iss_required=bool(data.get("ir")),
+            rules=self.rules,
+        )
+
+    async def redeem_code(
+        self, metadata: ProviderMetadata, oauth: OAuthClient, data: Mapping[str, Any], code: str
+    ) -> Mapping[str, Any]:
+        """Redeem a :meth:`callback` code with the flow's PKCE verifier (the token response)."""
+        if metadata.issuer != data["i"]:
+            raise FlowError("the IdP's issuer changed during the flow", code="flow.issuer_mismatch")
+        return await oauth.token(
+            self.endpoint(metadata, "token_endpoint"),
+            AUTHORIZATION_CODE,
+            {"code": code, "redirect_uri": str(data["r"]), "code_verifier": str(data["v"])},
+        )
+
+    async def password_grant(
+        self,
+        metadata: ProviderMetadata,
+        oauth: OAuthClient,
+        *,
+        username: str,
+        password: str,
+        extra: Mapping[str, str] | None = None,
+        grant_type: str = "password",
+        on_error: ErrorHook | None = None,
+    ) -> Mapping[str, Any]:
+        """The Resource Owner Password Credentials grant (the token response)."""
+        return await password_grant(
+            oauth,
+            self.endpoint(metadata, "token_endpoint"),
+            username=username,
+            password=password,
+            scopes=self.config.scopes,
+            extra=dict(extra or {}),
+            grant_type=grant_type,
+            on_error=on_error,
+        )
+
+    async def complete(
+        self,
+        metadata: ProviderMetadata,
+        body: Mapping[str, Any],
+        *,
+        method: Method,
+        nonce: str | None,
+        max_age: int | None = None,
+    ) -> Authenticated:
+        """Validate a token response (ID token, then the profile) and build the outcome."""
+        return await _tokens.complete(self, metadata, body, method=method, nonce=nonce, max_age=max_age)
+
+    async def validate_external(self, metadata: ProviderMetadata, request: ExternalToken) -> Authenticated:
+        """Validate an ID token or JWT access token the IdP issued elsewhere."""
+        return await _tokens.validate_external(self, metadata, request)
+
+    async def refresh(
+        self, metadata: ProviderMetadata, oauth: OAuthClient, refresh_token: str, *, subject: str | None
+    ) -> TokenSet:
+        """Use a refresh token; a new ID token must keep ``subject`` (when given)."""
+        return await _tokens.refresh(self, metadata, oauth, refresh_token, subject=subject)
+
+    async def revoke(
+        self, metadata: ProviderMetadata, oauth: OAuthClient, token: str, *, token_type_hint: str | None
+    ) -> None:
+        """Revoke an access or refresh token (RFC 7009)."""
+        await oauth.revoke(
+            self.endpoint(metadata, "revocation_endpoint"), token, token_type_hint=token_type_hint
+        )
+
+    def logout_url(self, metadata: ProviderMetadata, params: Mapping[str, str | None]) -> str:
+        """The RP-initiated logout URL (``client_id`` and the non-empty ``params``)."""
+        endpoint = self.endpoint(metadata, "end_session_endpoint")
+        return _tokens.logout_url(endpoint, {"client_id": self.config.client_id, **params})
