@@ -17,9 +17,8 @@ from pydantic import SecretStr
 
 from ...continuation import Continuation
 from ...errors import IdpBridgeError, InvalidCredentials, MFARequired
-from ...kit import InputRequired, Method, OIDCConnector
+from ...kit import EngineHooks, InputRequired, Method, OIDCConnector
 from ...methods import TOTP, Answer, Password
-from ...oidc.client import ErrorInfo
 from ...outcomes import Outcome
 from . import direct, idx
 from .config import OktaConfig
@@ -55,15 +54,11 @@ class OktaConnector(OIDCConnector):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         steps = _Steps(self.seal, self.consume_continuation)
-        self._totp = direct.TotpContext(self, steps, self.config)
+        self._totp = direct.TotpContext(self.engine, steps, self.config)
 
-    def parse_error(self, body: Mapping[str, Any]) -> ErrorInfo:
-        """Both envelopes: OAuth ``error`` and Okta's ``errorCode``/``errorSummary``."""
-        return okta_error(body)
-
-    def default_tenant(self) -> str:
-        """The Okta org host."""
-        return self.config.org_host
+    def engine_hooks(self) -> EngineHooks:
+        """Both error envelopes (OAuth and Okta's ``errorCode``); the org host as default tenant."""
+        return EngineHooks(parse_error=okta_error, default_tenant=self.config.org_host)
 
     @property
     def _idx(self) -> bool:

@@ -21,14 +21,20 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from ...continuation import Continuation
 from ...errors import IdpBridgeError, InvalidCode, MFARequired
-from ...http import HttpClient
-from ...kit import CodeStep, InputField, Method, ProviderMetadata, StepContext, check_code, scope_string
-from ...oidc.client import OAuthClient
-from ...oidc.ropc import password_grant
+from ...kit import (
+    CodeStep,
+    InputField,
+    Method,
+    ProviderMetadata,
+    StepContext,
+    check_code,
+    scope_string,
+)
+from ...oidc.engine import OIDCEngine  # the kit's type-checking imports lack it (core candidate)
 from ...outcomes import Authenticated, InputRequired
 from .sheet import MFA_OTP_GRANT, MFA_OTP_PARAMS, OTP_GRANT, OTP_PARAMS
 
@@ -41,17 +47,6 @@ __all__ = ["STEP", "TOTP_FIELD", "TotpContext", "answer", "ask", "token", "totp"
 TOTP_FIELD = InputField("totp", "totp", secret=True, label="Code from your authenticator app")
 #: The code step after ``mfa_required`` (its continuation seals the ``mfa_token``).
 STEP = CodeStep("okta-direct", TOTP_FIELD, what="an Okta TOTP step")
-
-
-class OIDCEngine(Protocol):  # TRANSITIONAL: replaced by oidc.engine.OIDCEngine after the merge
-    http: HttpClient
-
-    async def metadata(self) -> ProviderMetadata: ...
-    def oauth(self, metadata: ProviderMetadata) -> OAuthClient: ...
-    def endpoint(self, metadata: ProviderMetadata, name: str) -> str: ...
-    async def complete(
-        self, metadata: ProviderMetadata, body: Mapping[str, Any], *, method: Method, nonce: str | None
-    ) -> Authenticated: ...
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -95,14 +90,8 @@ async def totp(ctx: TotpContext, username: str, password: str | None, code: str)
         return error
 
     try:
-        body = await password_grant(
-            engine.oauth(metadata),
-            engine.endpoint(metadata, "token_endpoint"),
-            username=username,
-            password=password,
-            scopes=ctx.config.scopes,
-            extra={},
-            on_error=keep_token,
+        body = await engine.password_grant(
+            metadata, engine.oauth(metadata), username=username, password=password, on_error=keep_token
         )
     except MFARequired:
         if "mfa_token" not in captured:
