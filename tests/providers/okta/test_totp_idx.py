@@ -272,7 +272,7 @@ async def test_a_remediation_outside_the_org_is_refused(
         "stateHandle": "s",
         "remediation": {"value": [{"name": "identify", "href": href, "value": [{"name": "identifier"}]}]},
     }
-    state = idx._Login("jane", PASSWORD, None, "v", NONCE, ISSUER)
+    state = idx._Login("jane", PASSWORD, "v", NONCE, ISSUER)
     with pytest.raises(MalformedResponse) as info:
         idx._next(conn._totp, state, doc)
     assert info.value.code == "provider.idx_response"

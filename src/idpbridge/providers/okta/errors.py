@@ -77,6 +77,8 @@ def okta_error(body: Mapping[str, Any]) -> ErrorInfo:
     )
 
 
+_ENROL, _NO_TOTP = "mfa_enrollment_required", "the user has no TOTP authenticator enrolled at Okta"
+
 RULES: tuple[ErrorRule, ...] = (
     # UNCONFIRMED wording for the token endpoint (seen in IDX): the user is not assigned to the app.
     ErrorRule(
@@ -117,15 +119,8 @@ RULES: tuple[ErrorRule, ...] = (
     ErrorRule(error="invalid_grant", context=MFA_OTP_GRANT, raises=InvalidCode, message="the code is wrong"),
     ErrorRule(error="invalid_grant", context=OTP_GRANT, raises=InvalidCode, message="the code is wrong"),
     # UNCONFIRMED (Auth0's dialect of the same grant family): no OTP authenticator enrolled.
-    *(
-        ErrorRule(
-            error=e,
-            raises=MFARequired,
-            code="mfa_enrollment_required",
-            message="the user has no TOTP authenticator enrolled at Okta",
-        )
-        for e in ("mfa_registration_required", "unsupported_challenge_type")
-    ),
+    ErrorRule(error="mfa_registration_required", raises=MFARequired, code=_ENROL, message=_NO_TOTP),
+    ErrorRule(error="unsupported_challenge_type", raises=MFARequired, code=_ENROL, message=_NO_TOTP),
     ErrorRule(
         error="invalid_grant",
         context=INTERACTION_CODE_GRANT,

@@ -70,6 +70,17 @@ _STEPS = {
     field.name: CodeStep(FLOW, field, what="an Okta IDX step") for field in (PASSWORD_FIELD, TOTP_FIELD)
 }
 _MAX_STEPS = 10
+#: Sealed key -> :class:`_Login` field (the code itself is never sealed).
+_SEALED = {
+    "u": "username",
+    "p": "password",
+    "pu": "password_used",
+    "cu": "code_used",
+    "id": "identified",
+    "v": "verifier",
+    "n": "nonce",
+    "i": "issuer",
+}
 
 
 def new_nonce() -> str:
@@ -83,10 +94,10 @@ class _Login:
 
     username: str
     password: str | None = dataclasses.field(repr=False)
-    code: str | None = dataclasses.field(repr=False)
     verifier: str = dataclasses.field(repr=False)
     nonce: str
     issuer: str
+    code: str | None = dataclasses.field(default=None, repr=False)
     password_used: bool = False
     code_used: bool = False
     identified: bool = False
@@ -101,10 +112,9 @@ async def login(ctx: TotpContext, username: str, password: str | None, code: str
         check_code(code)
     metadata = await ctx.engine.metadata()
     verifier, challenge = new_pkce()
-    state = _Login(username, password or None, code, verifier, new_nonce(), metadata.issuer)
+    state = _Login(username, password or None, verifier, new_nonce(), metadata.issuer, code)
     handle = await _interact(ctx, metadata, challenge, state.nonce)
-    doc = await _call(ctx, _url(ctx, "introspect"), {"interactionHandle": handle}, state, first=True)
-    return await _run(ctx, metadata, state, doc)
+    return await _run(ctx, metadata, state, {"interactionHandle": handle})
 
 
 async def resume(ctx: TotpContext, continuation: Continuation, values: Mapping[str, Any]) -> Outcome:
@@ -118,26 +128,22 @@ async def resume(ctx: TotpContext, continuation: Continuation, values: Mapping[s
     metadata = await ctx.engine.metadata()
     if metadata.issuer != data["i"]:
         raise FlowError("the IdP's issuer changed during the flow", code="flow.issuer_mismatch")
-    sealed_password = data.get("p")
-    state = _Login(
-        username=str(data["u"]),
-        password=answer if field is PASSWORD_FIELD else (str(sealed_password) if sealed_password else None),
-        code=answer if field is TOTP_FIELD else None,
-        verifier=str(data["v"]),
-        nonce=str(data["n"]),
-        issuer=str(data["i"]),
-        password_used=bool(data.get("pu")),
-        code_used=bool(data.get("cu")),
-        identified=bool(data.get("id")),
-    )
-    doc = await _call(ctx, _url(ctx, "introspect"), {"stateHandle": str(data["sh"])}, state, first=True)
-    return await _run(ctx, metadata, state, doc)
+    state = _Login(**{name: data[key] for key, name in _SEALED.items()})
+    if field is PASSWORD_FIELD:
+        state.password = answer
+    else:
+        state.code = answer
+    return await _run(ctx, metadata, state, {"stateHandle": str(data["sh"])})
 
 
 # -- the remediation loop ------------------------------------------------------------------------
 
 
-async def _run(ctx: TotpContext, metadata: ProviderMetadata, state: _Login, doc: dict[str, Any]) -> Outcome:
+async def _run(
+    ctx: TotpContext, metadata: ProviderMetadata, state: _Login, introspect: Mapping[str, str]
+) -> Outcome:
+    """Introspect (the interaction handle, or a sealed state handle), then answer each remediation."""
+    doc = await _call(ctx, f"{ctx.config.base_url}{IDX_PATH}introspect", introspect, state, first=True)
     for _ in range(_MAX_STEPS):
         success = doc.get("successWithInteractionCode")
         if isinstance(success, Mapping):
@@ -198,13 +204,12 @@ def _next(
         options = idx_doc.options(doc, rem)
         choice = _choose(ctx, state, options)
         if choice is None:
-            offered = tuple(sorted({key for key, _, _ in options}))
             if options and all(key in state.selected for key, _, _ in options):
                 raise _stuck(doc, remediations)
             raise MFARequired(
                 "Okta offers no authenticator idpbridge can answer (it answers a password and TOTP)",
                 code="mfa_unsupported_factor",
-                factors=offered,
+                factors=_keys(options),
             )
         key, authenticator_id, method_type = choice
         state.selected.add(key)
@@ -218,19 +223,16 @@ def _next(
         raise MFARequired(
             "the user has no TOTP authenticator enrolled at Okta (Okta asks to enrol one)",
             code="mfa_enrollment_required",
-            factors=tuple(
-                sorted(
-                    {
-                        key
-                        for key, _, _ in idx_doc.options(doc, remediations.get("select-authenticator-enroll"))
-                    }
-                )
-            ),
+            factors=_keys(idx_doc.options(doc, remediations.get("select-authenticator-enroll"))),
         )
     if "unlock-account" in remediations and "identify" not in remediations:
         # UNCONFIRMED (§2.6): a locked account is offered only the self-service unlock.
         raise AccountLocked("the account is locked at Okta", provider_code="unlock-account")
     raise _stuck(doc, remediations)
+
+
+def _keys(options: list[tuple[str, str, tuple[str, ...]]]) -> tuple[str, ...]:
+    return tuple(sorted({key for key, _, _ in options}))
 
 
 def _choose(
@@ -251,30 +253,14 @@ def _choose(
 
 
 def _ask(ctx: TotpContext, state: _Login, field: InputField, handle: str) -> InputRequired:
-    return _STEPS[field.name].ask(
-        ctx.steps,
-        {
-            "k": field.name,
-            "u": state.username,
-            "p": state.password if not state.password_used else None,
-            "pu": state.password_used,
-            "cu": state.code_used,
-            "id": state.identified,
-            "v": state.verifier,
-            "n": state.nonce,
-            "i": state.issuer,
-            "sh": handle,
-        },
-    )
+    sealed = {key: getattr(state, name) for key, name in _SEALED.items()}
+    return _STEPS[field.name].ask(ctx.steps, {**sealed, "k": field.name, "sh": handle})
 
 
 async def _exchange(
     ctx: TotpContext, metadata: ProviderMetadata, state: _Login, success: Mapping[str, Any]
 ) -> Authenticated:
-    fields = {
-        f.get("name"): f.get("value") for f in idx_doc.items(success.get("value")) if isinstance(f, Mapping)
-    }
-    code = fields.get("interaction_code")
+    code = idx_doc.fields(success).get("interaction_code", {}).get("value")
     if not isinstance(code, str) or not code:
         raise MalformedResponse("Okta's IDX success has no interaction_code", code="provider.idx_response")
     params = {"interaction_code": code, "code_verifier": state.verifier}
@@ -299,10 +285,7 @@ async def _interact(ctx: TotpContext, metadata: ProviderMetadata, challenge: str
     }
     if cfg.client_secret is not None:  # okta-auth-js sends it for confidential apps
         form["client_secret"] = cfg.client_secret.get_secret_value()
-    response = await ctx.engine.http.request(
-        "POST", interact_url(metadata.issuer), data=form, idempotent=False, return_errors=True
-    )
-    doc = _json(response)
+    response, doc = await _post(ctx, interact_url(metadata.issuer), data=form)
     if not 200 <= response.status < 300:
         raise ctx.engine.oauth(metadata).error(response, doc, context="interact")
     handle = doc.get("interaction_handle") if doc is not None else None
@@ -318,10 +301,7 @@ async def _call(
 ) -> dict[str, Any]:
     """POST one IDX request; the IDX state, or the classified error (never retried)."""
     headers = {"content-type": IDX_ACCEPT if first else IDX_CONTENT_TYPE, "accept": IDX_ACCEPT}
-    response = await ctx.engine.http.request(
-        "POST", url, json_body=body, headers=headers, idempotent=False, return_errors=True
-    )
-    doc = _json(response)
+    response, doc = await _post(ctx, url, json_body=body, headers=headers)
     if 200 <= response.status < 300:
         if doc is None:
             raise MalformedResponse("Okta's IDX answer is not a JSON object", status=response.status)
@@ -350,17 +330,15 @@ def _classify(
     )
 
 
-def _json(response: Response) -> dict[str, Any] | None:
+async def _post(ctx: TotpContext, url: str, **kwargs: Any) -> tuple[Response, dict[str, Any] | None]:
+    """POST once (never retried); the response and its JSON object, if it is one."""
+    response = await ctx.engine.http.request("POST", url, idempotent=False, return_errors=True, **kwargs)
     if not response.body.lstrip().startswith(b"{"):
-        return None
+        return response, None
     try:
-        return parse_json_object(response.body, status=response.status, url=response.url)
+        return response, parse_json_object(response.body, status=response.status, url=response.url)
     except MalformedResponse:
-        return None
-
-
-def _url(ctx: TotpContext, name: str) -> str:
-    return f"{ctx.config.base_url}{IDX_PATH}{name}"
+        return response, None
 
 
 def _href(ctx: TotpContext, remediation: Mapping[str, Any]) -> str:
