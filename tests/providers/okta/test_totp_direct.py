@@ -154,7 +154,7 @@ async def test_expired_mfa_token(make: Connectors, fields: dict[str, Any]) -> No
 
 
 async def test_locked_out_looks_like_a_wrong_password(make: Connectors, fields: dict[str, Any]) -> None:
-    """Okta's password grant answers a locked-out user like a wrong password (§2.4)."""
+    """Okta's password grant answers a locked-out user like a wrong password (ropassword use-flow.md)."""
     with replay("okta", "locked_out") as cas, pytest.raises(InvalidCredentials):
         await make(**fields).authenticate(TOTP("jane@acme.example", "123456", PASSWORD))
     assert cas.all_played

@@ -172,10 +172,10 @@ def _next(
         body: dict[str, Any] = {"identifier": state.username}
         fields = idx_doc.fields(rem)
         if "credentials" in fields:
-            if state.password is None:
-                return _ask(ctx, state, PASSWORD_FIELD, handle)
-            body["credentials"] = {idx_doc.credential_field(fields["credentials"]): state.password}
-            state.password, state.password_used = None, True
+            password = _take(ctx, state, PASSWORD_FIELD, handle)
+            if isinstance(password, InputRequired):
+                return password
+            body["credentials"] = {idx_doc.credential_field(fields["credentials"]): password}
         state.identified = True
         return _href(ctx, rem), {**body, "stateHandle": handle}
     if "challenge-authenticator" in remediations:
@@ -183,13 +183,9 @@ def _next(
         key = idx_doc.current_key(doc)
         name = idx_doc.credential_field(idx_doc.fields(rem).get("credentials"))
         if key == PASSWORD_AUTHENTICATOR and not state.password_used:
-            if state.password is None:
-                return _ask(ctx, state, PASSWORD_FIELD, handle)
-            value, state.password, state.password_used = state.password, None, True
+            value = _take(ctx, state, PASSWORD_FIELD, handle)
         elif key in ctx.config.totp_authenticators and not state.code_used:
-            if state.code is None:
-                return _ask(ctx, state, TOTP_FIELD, handle)
-            value, state.code_used = state.code, True
+            value = _take(ctx, state, TOTP_FIELD, handle)
         elif key == PASSWORD_AUTHENTICATOR or key in ctx.config.totp_authenticators:
             raise _stuck(doc, remediations)
         else:
@@ -198,6 +194,8 @@ def _next(
                 code="mfa_unsupported_factor",
                 factors=(key,),
             )
+        if isinstance(value, InputRequired):
+            return value
         return _href(ctx, rem), {"credentials": {name: value}, "stateHandle": handle}
     if "select-authenticator-authenticate" in remediations:
         rem = remediations["select-authenticator-authenticate"]
@@ -250,6 +248,18 @@ def _choose(
             if option is not None and key not in state.selected and (not option[2] or wanted in option[2]):
                 return key, option[1], wanted
     return None
+
+
+def _take(ctx: TotpContext, state: _Login, field: InputField, handle: str) -> str | InputRequired:
+    """The password or the code (now used up), or the step that asks for it."""
+    value = state.password if field is PASSWORD_FIELD else state.code
+    if value is None:
+        return _ask(ctx, state, field, handle)
+    if field is PASSWORD_FIELD:
+        state.password, state.password_used = None, True
+    else:
+        state.code_used = True
+    return value
 
 
 def _ask(ctx: TotpContext, state: _Login, field: InputField, handle: str) -> InputRequired:
@@ -315,19 +325,10 @@ async def _call(
     raise error
 
 
-def _classify(
-    message: tuple[str | None, str | None] | None, *, status: int | None, retry_after: float | None = None
-) -> IdpBridgeError:
+def _classify(message: tuple[str | None, str | None] | None, **status: Any) -> IdpBridgeError:
+    """An IDX message classified by :data:`.errors.IDX_RULES` (``status``: HTTP status, retry_after)."""
     key, text = message or (None, None)
-    return classify(
-        IDX_RULES,
-        error=None,
-        provider_code=key,
-        description=text,
-        status=status,
-        context=IDX,
-        retry_after=retry_after,
-    )
+    return classify(IDX_RULES, error=None, provider_code=key, description=text, context=IDX, **status)
 
 
 async def _post(ctx: TotpContext, url: str, **kwargs: Any) -> tuple[Response, dict[str, Any] | None]:
