@@ -224,7 +224,7 @@ def _next(
             factors=_keys(idx_doc.options(doc, remediations.get("select-authenticator-enroll"))),
         )
     if "unlock-account" in remediations and "identify" not in remediations:
-        # UNCONFIRMED (§2.6): a locked account is offered only the self-service unlock.
+        # UNCONFIRMED: a locked account is offered only the self-service unlock (idx-api.md above).
         raise AccountLocked("the account is locked at Okta", provider_code="unlock-account")
     raise _stuck(doc, remediations)
 
