@@ -205,3 +205,33 @@ async def test_probes_report_failures_as_results() -> None:
     assert [(r.name, r.ok) for r in results] == [("a", True), ("b", False)]
     assert "RuntimeError: boom" in results[1].detail
     assert [r.detail for r in kit.skipped(["c"], "no metadata")] == ["skipped: no metadata"]
+
+
+def test_a_subclass_of_a_sheet_connector_keeps_the_sheet_data() -> None:
+    from idpbridge.providers.google.connector import GoogleConnector
+
+    class Branded(GoogleConnector):
+        name = "branded-google"
+
+    conn = Branded(client_id="c")
+    sheet = conn.engine.sheet
+    assert sheet is not None
+    assert (sheet.name, sheet.issuer, sheet.endpoints) == ("branded-google", *_google_rule_and_endpoints())
+    assert conn.engine.identity(
+        {"sub": "1", "iss": "accounts.google.com"}, {}, "accounts.google.com"
+    ).issuer == ("https://accounts.google.com")
+
+
+def _google_rule_and_endpoints() -> tuple[Any, Any]:
+    from idpbridge.providers.google.sheet import SHEET
+
+    return SHEET.issuer, SHEET.endpoints
+
+
+def test_the_generic_oidc_connector_reads_its_sheet() -> None:
+    from idpbridge.oidc.config import OIDCConfig
+    from idpbridge.oidc.connector import OIDCConnector
+    from idpbridge.oidc.plugin import PLUGIN, SHEET
+
+    assert PLUGIN.sheet is SHEET is OIDCConnector.sheet is OIDCConfig.sheet
+    assert OIDCConnector.methods == OIDCConfig.supported_methods == SHEET.methods

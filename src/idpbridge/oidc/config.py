@@ -16,8 +16,10 @@ from ..config import ConnectorConfig
 from ..errors import ConfigurationError
 from ..http import require_secure_url
 from ..methods import Method
+from ..sheet import ProviderSheet
 from .idtoken import EXTERNAL_MAX_IAT_AGE, FLOW_MAX_IAT_AGE
 from .metadata import ENDPOINT_FIELDS
+from .plugin import SHEET as OIDC_SHEET
 from .urls import secure_url
 
 __all__ = ["ENDPOINT_NAMES", "DerivedIssuerConfig", "FixedIssuerConfig", "OIDCConfig"]
@@ -42,7 +44,7 @@ class OIDCConfig(ConnectorConfig):
     may yield an identity from UserInfo alone (the code flow always requires one).
     """
 
-    supported_methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN})
+    sheet: ClassVar[ProviderSheet | None] = OIDC_SHEET
     default_methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.TOKEN})
     endpoint_names: ClassVar[frozenset[str]] = ENDPOINT_NAMES
 

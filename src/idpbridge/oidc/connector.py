@@ -15,6 +15,7 @@ removed once every provider uses the sheet.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -23,14 +24,14 @@ from pydantic import SecretStr
 from ..classify import STANDARD_OAUTH_RULES, ErrorRule
 from ..connector import CheckResult, Connector
 from ..continuation import Continuation
-from ..errors import IdpBridgeError, MFARequired
+from ..errors import IdpBridgeError
 from ..identity import ClaimSource, Identity, TokenSet
 from ..methods import ExternalToken, FinishOIDC, Method, Password, StartOIDC
 from ..outcomes import Authenticated, Outcome
 from ..sheet import ProviderSheet
 from .checks import run_checks
 from .claims import ClaimMap
-from .client import ErrorInfo, OAuthClient
+from .client import ErrorHook, ErrorInfo, OAuthClient
 from .config import OIDCConfig
 from .discovery import Discovery
 from .engine import EngineHooks, OIDCEngine
@@ -38,6 +39,7 @@ from .idtoken import ClaimCheck, TokenPolicy, TokenValidator
 from .issuer import IssuerPolicy
 from .jwks import JWKSManager
 from .metadata import ProviderMetadata
+from .plugin import SHEET
 from .scopes import openid_first
 
 __all__ = ["OIDCConnector"]
@@ -46,9 +48,7 @@ __all__ = ["OIDCConnector"]
 class OIDCConnector(Connector[OIDCConfig]):
     """Generic OpenID Connect: authorization code + PKCE, password grant, token validation."""
 
-    name: ClassVar[str] = "oidc"
-    title: ClassVar[str] = "Generic OpenID Connect"
-    methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN})
+    sheet = SHEET
     Config: ClassVar[type[OIDCConfig]] = OIDCConfig
 
     #: Error table: provider rules first, then the standard OAuth ones.
@@ -226,17 +226,12 @@ class OIDCConnector(Connector[OIDCConfig]):
     def password_error(
         self, request: Password, error: IdpBridgeError, body: Mapping[str, Any]
     ) -> IdpBridgeError:
-        """Refine a password-grant error from its raw body.
+        """Refine a password-grant error from its body (:meth:`OIDCEngine.seal_mfa_token`).
 
-        By default an :class:`~idpbridge.MFARequired` whose body carries an ``mfa_token`` (the
-        Auth0 dialect, also spoken by Okta) gets a ``continuation`` sealing that token and the
-        username for the ``totp`` method; the token itself never leaves the sealed state.
+        Overriding it is transitional (Keycloak's required actions): removed once every provider
+        uses the sheet.
         """
-        token = body.get("mfa_token")
-        if isinstance(error, MFARequired) and isinstance(token, str) and token:
-            sealed, _ = self.seal(Method.TOTP, {"mfa_token": token, "username": request.username})
-            error.continuation = sealed
-        return error
+        return self.engine.seal_mfa_token(error, body, username=request.username)
 
     # -- plumbing, delegated to the engine ----------------------------------------------------------
 
@@ -321,9 +316,14 @@ class OIDCConnector(Connector[OIDCConfig]):
             password=request.password.get_secret_value(),
             extra=self.password_params(request),
             grant_type=self.password_grant_type(request),
-            on_error=lambda error, raw: self.password_error(request, error, raw),
+            on_error=self._password_error_hook(request),
         )
         return await self.complete(metadata, body, method=Method.PASSWORD, nonce=None)
+
+    def _password_error_hook(self, request: Password) -> ErrorHook:
+        if _overrides(type(self), "password_error"):  # transitional
+            return lambda error, raw: self.password_error(request, error, raw)
+        return functools.partial(self.engine.seal_mfa_token, username=request.username)
 
     async def validate_token(self, request: ExternalToken) -> Outcome:
         """Validate an ID token or JWT access token the IdP issued elsewhere."""
@@ -386,7 +386,9 @@ def _class_sheet(cls: type[OIDCConnector]) -> ProviderSheet:
 
 
 def _flags_sheet(cls: type[OIDCConnector]) -> ProviderSheet:
-    return ProviderSheet(
+    """The inherited sheet (issuer rule, endpoints, error fields kept) with the class's own flags."""
+    return dataclasses.replace(
+        cls.sheet if cls.sheet is not None else SHEET,
         name=cls.name,
         title=cls.title,
         methods=cls.methods,

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 
 from ..cache import Cache
 from ..classify import AUTHORIZATION_CODE, STANDARD_OAUTH_RULES
-from ..errors import ConfigurationError, FlowError
+from ..errors import ConfigurationError, FlowError, IdpBridgeError, MFARequired
 from ..http import HttpClient
 from ..identity import ClaimSource, Identity, TokenSet
 from ..methods import ExternalToken, Method, StartOIDC
@@ -370,6 +370,17 @@ class OIDCEngine:
             grant_type=grant_type,
             on_error=on_error,
         )
+
+    def seal_mfa_token(
+        self, error: IdpBridgeError, body: Mapping[str, Any], *, username: str
+    ) -> IdpBridgeError:
+        """Give an :class:`~idpbridge.MFARequired` carrying an ``mfa_token`` (Auth0/Okta) a
+        continuation sealing it and ``username`` for the ``totp`` method (the token stays sealed)."""
+        token = body.get("mfa_token")
+        if isinstance(error, MFARequired) and isinstance(token, str) and token:
+            sealed, _ = self.seal(Method.TOTP, {"mfa_token": token, "username": username})
+            error.continuation = sealed
+        return error
 
     async def complete(
         self,

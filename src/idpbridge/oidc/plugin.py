@@ -1,16 +1,17 @@
-"""Entry-point descriptor of the generic ``oidc`` connector (cheap to import: no JOSE, no HTTP)."""
+"""The generic ``oidc`` connector's sheet and entry-point descriptor (cheap to import: no JOSE)."""
 
 from __future__ import annotations
 
 from ..methods import Method
-from ..registry import ConnectorPlugin
+from ..sheet import ProviderSheet
 
-__all__ = ["PLUGIN"]
+__all__ = ["PLUGIN", "SHEET"]
 
-PLUGIN = ConnectorPlugin(
+SHEET = ProviderSheet(
     name="oidc",
     title="Generic OpenID Connect",
     methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN}),
-    connector="idpbridge.oidc.connector:OIDCConnector",
     description="Any OpenID Provider with discovery: code + PKCE, password grant, token validation.",
 )
+
+PLUGIN = SHEET.plugin(connector="idpbridge.oidc.connector:OIDCConnector")
