@@ -164,8 +164,7 @@ async def test_mfa_required_seals_the_mfa_token(
     assert route.call_count == 1
     assert err.provider_code == "mfa_required"
     assert err.connector == "okta"
-    # sealed as the TOTP step (CodeStep marker "f") that an Answer resumes
-    assert opened.data == {"mfa_token": mfa_token, "username": "jane@acme.example", "f": "okta-direct"}
+    assert opened.data == {"mfa_token": mfa_token, "username": "jane@acme.example"}
     assert opened.connector == "okta"
 
 

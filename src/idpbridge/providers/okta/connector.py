@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from pydantic import SecretStr
 
 from ...continuation import Continuation
-from ...errors import IdpBridgeError, InvalidCredentials, MFARequired
+from ...errors import InvalidCredentials, MFARequired
 from ...kit import EngineHooks, InputRequired, Method, OIDCConnector
 from ...methods import TOTP, Answer, Password
 from ...outcomes import Outcome
@@ -63,15 +63,6 @@ class OktaConnector(OIDCConnector):
     @property
     def _idx(self) -> bool:
         return self.config.totp_flow == "idx" and Method.TOTP in self.enabled_methods
-
-    def password_error(
-        self, request: Password, error: IdpBridgeError, body: Mapping[str, Any]
-    ) -> IdpBridgeError:
-        """``mfa_required`` with an ``mfa_token``: the continuation of the TOTP step seals it."""
-        token = body.get("mfa_token")
-        if isinstance(error, MFARequired) and isinstance(token, str) and token:
-            error.continuation = direct.ask(self._totp.steps, token, request.username).continuation
-        return error
 
     async def password(self, request: Password) -> Outcome:
         """ROPC (or, with ``totp_flow = "idx"``, IDX); a second factor becomes the TOTP step."""

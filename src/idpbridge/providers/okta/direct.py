@@ -45,7 +45,8 @@ __all__ = ["STEP", "TOTP_FIELD", "TotpContext", "answer", "ask", "token", "totp"
 
 #: The one field of the TOTP step.
 TOTP_FIELD = InputField("totp", "totp", secret=True, label="Code from your authenticator app")
-#: The code step after ``mfa_required`` (its continuation seals the ``mfa_token``).
+#: The code step after ``mfa_required``. Its first continuation is the engine's sealed ``mfa_token``
+#: (:meth:`~idpbridge.kit.OIDCEngine.seal_mfa_token`, no step marker); a retry is sealed by this step.
 STEP = CodeStep("okta-direct", TOTP_FIELD, what="an Okta TOTP step")
 
 
@@ -102,7 +103,10 @@ async def totp(ctx: TotpContext, username: str, password: str | None, code: str)
 
 async def answer(ctx: TotpContext, continuation: Continuation, values: Mapping[str, Any]) -> Authenticated:
     """``Answer`` to the TOTP step: the MFA OTP grant with the sealed ``mfa_token``. Single-use."""
-    data, code = STEP.state(continuation.data, values)
+    data = continuation.data
+    if "f" not in data and isinstance(data.get("mfa_token"), str):  # sealed by OIDCEngine.seal_mfa_token
+        data = {**data, "f": STEP.flow}  # core candidate: the engine sealing it through a CodeStep
+    data, code = STEP.state(data, values)
     check_code(code)  # a malformed code is refused before the step is used up
     await ctx.steps.consume_continuation(continuation)
     metadata = await ctx.engine.metadata()
