@@ -15,11 +15,19 @@ from typing import Any, ClassVar
 
 from pydantic import SecretStr
 
-from ...continuation import Continuation
-from ...errors import InvalidCredentials, MFARequired
-from ...kit import EngineHooks, InputRequired, Method, OIDCConnector
-from ...methods import TOTP, Answer, Password
-from ...outcomes import Outcome
+from ...kit import (
+    TOTP,
+    Answer,
+    Continuation,
+    EngineHooks,
+    InputRequired,
+    InvalidCredentials,
+    Method,
+    MFARequired,
+    OIDCConnector,
+    Outcome,
+    Password,
+)
 from . import direct, idx
 from .config import OktaConfig
 from .errors import okta_error

@@ -23,19 +23,22 @@ import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ...continuation import Continuation
-from ...errors import IdpBridgeError, InvalidCode, MFARequired
 from ...kit import (
+    Authenticated,
     CodeStep,
+    Continuation,
+    IdpBridgeError,
     InputField,
+    InputRequired,
+    InvalidCode,
     Method,
+    MFARequired,
     ProviderMetadata,
     StepContext,
     check_code,
     scope_string,
 )
 from ...oidc.engine import OIDCEngine  # the kit's type-checking imports lack it (core candidate)
-from ...outcomes import Authenticated, InputRequired
 from .sheet import MFA_OTP_GRANT, MFA_OTP_PARAMS, OTP_GRANT, OTP_PARAMS
 
 if TYPE_CHECKING:

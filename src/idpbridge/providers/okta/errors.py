@@ -18,9 +18,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ...errors import (
+from ...kit import (
+    PASSWORD,
+    STANDARD_OAUTH_RULES,
     AccountLocked,
     ConfigurationError,
+    ErrorInfo,
+    ErrorRule,
     ExpiredCode,
     IdpBridgeError,
     InvalidCode,
@@ -29,10 +33,8 @@ from ...errors import (
     ProviderError,
     RateLimited,
     UserNotFound,
+    first_text,
 )
-from ...kit import PASSWORD, STANDARD_OAUTH_RULES, ErrorRule
-from ...oidc.client import ErrorInfo
-from ...sheet import first_text
 
 __all__ = [
     "ERROR_FIELDS",

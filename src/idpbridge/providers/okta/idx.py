@@ -31,22 +31,30 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ...classify import classify
-from ...continuation import Continuation
-from ...errors import (
+from ...http import parse_json_object
+from ...kit import (
     AccountLocked,
+    Authenticated,
+    CodeStep,
+    Continuation,
     FlowError,
     IdpBridgeError,
+    InputField,
+    InputRequired,
     InvalidCode,
     InvalidCredentials,
     MalformedResponse,
+    Method,
     MFARequired,
+    Outcome,
     PasswordChangeRequired,
     ProviderError,
+    ProviderMetadata,
+    Response,
+    check_code,
+    scope_string,
 )
-from ...http import Response, parse_json_object
-from ...kit import CodeStep, InputField, Method, ProviderMetadata, check_code, scope_string
 from ...oidc.authcode import new_pkce
-from ...outcomes import Authenticated, InputRequired, Outcome
 from . import idx_doc
 from .direct import TOTP_FIELD, TotpContext, token
 from .errors import IDX, IDX_RULES
