@@ -29,7 +29,6 @@ from ...kit import (
     Continuation,
     IdpBridgeError,
     InputField,
-    InputRequired,
     InvalidCode,
     Method,
     MFARequired,
@@ -44,7 +43,7 @@ from .sheet import MFA_OTP_GRANT, MFA_OTP_PARAMS, OTP_GRANT, OTP_PARAMS
 if TYPE_CHECKING:
     from .config import OktaConfig
 
-__all__ = ["STEP", "TOTP_FIELD", "TotpContext", "answer", "ask", "token", "totp"]
+__all__ = ["STEP", "TOTP_FIELD", "TotpContext", "answer", "token", "totp"]
 
 #: The one field of the TOTP step.
 TOTP_FIELD = InputField("totp", "totp", secret=True, label="Code from your authenticator app")
@@ -60,11 +59,6 @@ class TotpContext:
     engine: OIDCEngine
     steps: StepContext
     config: OktaConfig
-
-
-def ask(steps: StepContext, mfa_token: str, username: str) -> InputRequired:
-    """The TOTP step whose continuation seals ``mfa_token`` (and the username)."""
-    return STEP.ask(steps, {"mfa_token": mfa_token, "username": username})
 
 
 async def token(
@@ -124,6 +118,6 @@ async def _mfa_otp(
     try:
         body = await token(ctx, metadata, MFA_OTP_GRANT, params)
     except InvalidCode as exc:
-        exc.continuation = ask(ctx.steps, mfa_token, username).continuation
+        exc.continuation = STEP.ask(ctx.steps, {"mfa_token": mfa_token, "username": username}).continuation
         raise
     return await ctx.engine.complete(metadata, body, method=Method.TOTP, nonce=None)
