@@ -293,8 +293,10 @@ async def test_a_remediation_outside_the_org_is_refused(
         "remediation": {"value": [{"name": "identify", "href": href, "value": [{"name": "identifier"}]}]},
     }
     state = idx._Login("jane", PASSWORD, "v", NONCE, ISSUER)
+    step = idx._next(conn._totp, state, doc, "s")
+    assert isinstance(step, tuple)
     with pytest.raises(MalformedResponse) as info:
-        idx._next(conn._totp, state, doc)
+        idx._href(conn._totp, step[0])
     assert info.value.code == "provider.idx_response"
 
 

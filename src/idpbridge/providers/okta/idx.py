@@ -159,22 +159,22 @@ async def _run(
         message = idx_doc.message(doc, errors_only=True)
         if message is not None:
             raise _classify(message, status=None)
-        step = _next(ctx, state, doc)
+        handle = doc.get("stateHandle")
+        if not isinstance(handle, str) or not handle:
+            raise MalformedResponse("Okta's IDX answer has no stateHandle", code="provider.idx_response")
+        step = _next(ctx, state, doc, handle)
         if isinstance(step, InputRequired):
             return step
-        url, body = step
-        doc = await _call(ctx, url, body, state)
+        remediation, body = step
+        doc = await _call(ctx, _href(ctx, remediation), {**body, "stateHandle": handle}, state)
     raise ProviderError("Okta's IDX flow did not finish", code="provider.idx_loop")
 
 
 def _next(
-    ctx: TotpContext, state: _Login, doc: Mapping[str, Any]
-) -> InputRequired | tuple[str, dict[str, Any]]:
-    """The next request, an ``InputRequired`` step, or a typed error for what cannot be answered."""
+    ctx: TotpContext, state: _Login, doc: Mapping[str, Any], handle: str
+) -> InputRequired | tuple[Mapping[str, Any], dict[str, Any]]:
+    """The remediation to answer and its body, an ``InputRequired`` step, or a typed error."""
     remediations = idx_doc.remediations(doc)
-    handle = doc.get("stateHandle")
-    if not isinstance(handle, str) or not handle:
-        raise MalformedResponse("Okta's IDX answer has no stateHandle", code="provider.idx_response")
     if "identify" in remediations and not state.identified:
         rem = remediations["identify"]
         body: dict[str, Any] = {"identifier": state.username}
@@ -185,7 +185,7 @@ def _next(
                 return password
             body["credentials"] = {idx_doc.credential_field(fields["credentials"]): password}
         state.identified = True
-        return _href(ctx, rem), {**body, "stateHandle": handle}
+        return rem, body
     if "challenge-authenticator" in remediations:
         rem = remediations["challenge-authenticator"]
         key = idx_doc.current_key(doc)
@@ -204,7 +204,7 @@ def _next(
             )
         if isinstance(value, InputRequired):
             return value
-        return _href(ctx, rem), {"credentials": {name: value}, "stateHandle": handle}
+        return rem, {"credentials": {name: value}}
     if "select-authenticator-authenticate" in remediations:
         rem = remediations["select-authenticator-authenticate"]
         options = idx_doc.options(doc, rem)
@@ -219,8 +219,7 @@ def _next(
             )
         key, authenticator_id, method_type = choice
         state.selected.add(key)
-        body = {"authenticator": {"id": authenticator_id, "methodType": method_type}, "stateHandle": handle}
-        return _href(ctx, rem), body
+        return rem, {"authenticator": {"id": authenticator_id, "methodType": method_type}}
     if "reenroll-authenticator" in remediations:
         raise PasswordChangeRequired(
             "the Okta password expired and must be changed", provider_code="reenroll"
