@@ -8,12 +8,8 @@ engine; this class routes TOTP requests to the path ``totp_flow`` names, handing
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, ClassVar
-
-from pydantic import SecretStr
 
 from ...kit import (
     TOTP,
@@ -28,21 +24,13 @@ from ...kit import (
     Outcome,
     Password,
 )
+from ...steps import StepFunctions  # not in the kit yet
 from . import direct, idx
 from .config import OktaConfig
 from .errors import okta_error
 from .sheet import SHEET
 
 __all__ = ["OktaConnector"]
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Steps:
-    """A :class:`~idpbridge.kit.StepContext` of two capabilities (sealing, single use)."""
-
-    # core candidate: a concrete StepContext in steps.py, built by every connector with steps.
-    seal: Callable[[Method, Mapping[str, Any]], tuple[SecretStr, dt.datetime]]
-    consume_continuation: Callable[..., Coroutine[Any, Any, None]]
 
 
 class OktaConnector(OIDCConnector):
@@ -61,7 +49,7 @@ class OktaConnector(OIDCConnector):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        steps = _Steps(self.seal, self.consume_continuation)
+        steps = StepFunctions(self.seal, self.consume_continuation)
         self._totp = direct.TotpContext(self.engine, steps, self.config)
 
     def engine_hooks(self) -> EngineHooks:
