@@ -96,10 +96,14 @@ class OktaConfig(OIDCConfig):
 
     @model_validator(mode="after")
     def _check_idx(self) -> Self:
-        idx = self.totp_flow == "idx" and Method.TOTP in self.enabled_methods
-        if idx and not self.interaction_redirect_uri:
+        if self.uses_idx and not self.interaction_redirect_uri:
             raise ValueError("interaction_redirect_uri: required by totp_flow = idx")
         return self
+
+    @property
+    def uses_idx(self) -> bool:
+        """Whether ``totp`` is enabled and runs the Interaction Code flow (``Password`` does too)."""
+        return self.totp_flow == "idx" and Method.TOTP in self.enabled_methods
 
     @property
     def base_url(self) -> str:

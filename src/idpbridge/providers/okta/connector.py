@@ -56,13 +56,9 @@ class OktaConnector(OIDCConnector):
         """Both error envelopes (OAuth and Okta's ``errorCode``); the org host as default tenant."""
         return EngineHooks(parse_error=okta_error, default_tenant=self.config.org_host)
 
-    @property
-    def _idx(self) -> bool:
-        return self.config.totp_flow == "idx" and Method.TOTP in self.enabled_methods
-
     async def password(self, request: Password) -> Outcome:
         """ROPC (or, with ``totp_flow = "idx"``, IDX); a second factor becomes the TOTP step."""
-        if self._idx:
+        if self.config.uses_idx:
             password = request.password.get_secret_value()
             if not password:
                 raise InvalidCredentials(
@@ -84,7 +80,7 @@ class OktaConnector(OIDCConnector):
         """The code with the password (or alone), through the path ``totp_flow`` names."""
         password = request.password.get_secret_value() if request.password is not None else None
         code = request.code.get_secret_value()
-        if self._idx:
+        if self.config.uses_idx:
             return await idx.login(self._totp, request.username, password, code)
         return await direct.totp(self._totp, request.username, password, code)
 
