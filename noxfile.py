@@ -1,12 +1,15 @@
-"""Developer tasks. ``nox`` runs lint, typecheck, tests and docs — what CI runs."""
+"""Developer tasks. ``nox`` runs lint, typecheck, tests, docs and build — what CI runs."""
 
 from __future__ import annotations
 
 import glob
+import tempfile
+import zipfile
+from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "tests", "docs"]
+nox.options.sessions = ["lint", "typecheck", "tests", "docs", "build"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -48,6 +51,54 @@ def docs(session: nox.Session) -> None:
     """Build the documentation site with --strict."""
     session.install("-e", ".[all]", "-r", "docs/requirements.txt")
     session.run("mkdocs", "build", "--strict", "--site-dir", "site")
+
+
+# What a wheel must never hold: the test suite, recorded cassettes, local config or key material.
+FORBIDDEN_IN_WHEEL = (
+    "tests/",
+    "cassettes/",
+    "bench/",
+    ".env",
+    ".pem",
+    ".key",
+    "idpbridge.toml",
+    "idpbridge-demo",
+)
+
+
+@nox.session(python=PYTHON)
+def build(session: nox.Session) -> None:
+    """Build the sdist and the wheel, ``twine check --strict`` them and inspect the wheel.
+
+    The release workflow (docs/contributing.md#releasing) uploads exactly what this builds.
+    """
+    session.install("build>=1.2", "twine>=5")
+    with tempfile.TemporaryDirectory(prefix="idpbridge-dist-") as out:
+        session.run("python", "-m", "build", "--outdir", out)
+        dists = sorted(glob.glob(f"{out}/*"))
+        wheels = [d for d in dists if d.endswith(".whl")]
+        if len(wheels) != 1 or not any(d.endswith(".tar.gz") for d in dists):
+            session.error(f"expected one wheel and one sdist, got {[Path(d).name for d in dists]}")
+        session.run("twine", "check", "--strict", *dists)
+        with zipfile.ZipFile(wheels[0]) as wheel:
+            names = wheel.namelist()
+        if "idpbridge/py.typed" not in names:
+            session.error("the wheel has no idpbridge/py.typed: type checkers would ignore the package")
+        bad = [n for n in names if any(part in n for part in FORBIDDEN_IN_WHEEL)]
+        if bad:
+            session.error(f"the wheel holds files it must not: {bad[:10]}")
+        if not any(n.endswith("sandbox/default_seed.toml") for n in names):
+            session.error("the wheel lacks the sandbox's default seed")
+        session.log(f"{Path(wheels[0]).name}: {len(names)} files, py.typed present, no tests or cassettes")
+
+
+@nox.session(python=PYTHON)
+def cli_typer(session: nox.Session) -> None:
+    """The CLI's help and newcomer tests on the oldest and newest typer that pyproject.toml allows."""
+    session.install("-e", ".[all,test]")
+    for typer in ("typer==0.26.*", "typer>=0.29,<0.30"):
+        session.install(typer)
+        session.run("pytest", "-q", "tests/core/test_cli_newcomer.py", "tests/core/test_cli_input.py")
 
 
 @nox.session(python=PYTHON)

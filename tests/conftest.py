@@ -17,7 +17,16 @@ pytest_plugins: list[str] = [
     "tests.peers.moto",
     "tests.peers.chromium",
     "tests.peers.glewlwyd",
+    "tests.peers.lemonldap_saml",
+    "tests.peers.simplesamlphp",
 ]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Make the test plugin distributions importable when nox did not install them."""
+    from tests.support.plugin_dists import ensure_installed
+
+    ensure_installed()
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, overload
 
 from .cache import Cache
-from .config import build_settings, read_toml
+from .config import build_settings, read_toml_sections
 from .connector import Connector, SyncConnector
 from .continuation import ContinuationKeys
 from .registry import Registry, default_registry
@@ -16,6 +16,8 @@ from .replay import ReplayStore, default_replay_store
 
 if TYPE_CHECKING:  # annotations only: idpbridge.http is the one module that uses httpx
     import httpx
+
+    from .orgs import Directory
 
 __all__ = ["Connectors", "connect", "load"]
 
@@ -89,11 +91,26 @@ def connect(
 
 
 class Connectors(Mapping[str, Connector[Any]]):
-    """The named connectors of a configuration file; closes them all on exit."""
+    """The named connectors of a configuration file; closes them all on exit.
 
-    def __init__(self, connectors: Mapping[str, Connector[Any]], *, resources: Sequence[Any] = ()) -> None:
+    ``organizations`` is the file's organization directory (:class:`idpbridge.orgs.Directory`;
+    empty when the file has no ``[organizations.<id>]`` tables).
+    """
+
+    def __init__(
+        self,
+        connectors: Mapping[str, Connector[Any]],
+        *,
+        resources: Sequence[Any] = (),
+        organizations: Directory | None = None,
+    ) -> None:
         self._connectors = dict(connectors)
         self._resources = list(resources)  # things load() created for them (a Redis pool)
+        if organizations is None:
+            from .orgs import Directory
+
+            organizations = Directory({}, self._connectors)
+        self.organizations: Directory = organizations
 
     def __getitem__(self, name: str) -> Connector[Any]:
         try:
@@ -154,9 +171,13 @@ def load(
     gives every connector a shared cache and replay store (``cache`` and ``replay_store``
     arguments, when given, take precedence); ``store = "memory"`` states that one process
     serves every flow.
+
+    ``[organizations.<id>]`` tables (``connector = "<name>"``, ``domains = [...]``) become
+    ``connectors.organizations``, an :class:`idpbridge.orgs.Directory` checked against the
+    connectors before anything is returned (see ``docs/b2b.md``).
     """
-    raw_settings, tables = read_toml(path, env)
-    settings = build_settings(raw_settings)
+    sections = read_toml_sections(path, env)
+    settings = build_settings(sections.settings)
     reg = registry or default_registry()
     keys = ContinuationKeys(list(settings.continuation_keys)) if settings.continuation_keys else None
     resources: list[Any] = []
@@ -171,7 +192,7 @@ def load(
     elif settings.store is not None and url is None and replay_store is None:
         replay_store = default_replay_store()  # "memory": one process, chosen on purpose
     built: dict[str, Connector[Any]] = {}
-    for name, table in tables.items():
+    for name, table in sections.connectors.items():
         fields = dict(table)
         provider = fields.pop("provider")
         cls = reg.get(provider)
@@ -183,4 +204,7 @@ def load(
             cache=cache,
             replay_store=replay_store,
         )
-    return Connectors(built, resources=resources)
+    from .orgs import Directory
+
+    directory = Directory(sections.organizations, built, continuation_keys=keys)
+    return Connectors(built, resources=resources, organizations=directory)

@@ -44,6 +44,7 @@ __all__ = [
     "PASSWORD",
     "REFRESH_TOKEN",
     "STANDARD_OAUTH_RULES",
+    "ErrorInfo",
     "ErrorRule",
     "classify",
 ]
@@ -54,6 +55,15 @@ PASSWORD = "password"
 AUTHORIZATION_CODE = "authorization_code"
 REFRESH_TOKEN = "refresh_token"
 AUTHORIZE = "authorize"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ErrorInfo:
+    """The machine-readable parts of an error answer."""
+
+    error: str | None = None
+    description: str | None = None
+    provider_code: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,15 +13,17 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     SecretStr,
+    StrictBool,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from .errors import ConfigurationError
@@ -30,14 +32,18 @@ from .methods import Method
 from .sheet import ProviderSheet
 
 __all__ = [
+    "ConfigSections",
     "ConnectorConfig",
+    "OrganizationConfig",
     "Settings",
     "TimeoutSettings",
     "build_config",
+    "build_organization",
     "build_settings",
     "expand_env",
     "read_toml",
     "read_toml_file",
+    "read_toml_sections",
 ]
 
 C = TypeVar("C", bound="ConnectorConfig")
@@ -345,19 +351,37 @@ def read_toml_file(path: Path, *, what: str) -> dict[str, Any]:
         raise ConfigurationError(f"{path}: not valid TOML: {exc}") from None
 
 
+class ConfigSections(NamedTuple):
+    """The tables of a connectors file, ``${ENV}`` expanded (not yet validated)."""
+
+    settings: dict[str, Any]
+    connectors: dict[str, dict[str, Any]]
+    organizations: dict[str, dict[str, Any]]
+
+
 def read_toml(
     path: str | os.PathLike[str], env: Mapping[str, str] | None = None
 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """Read a connectors file: ``(settings, {name: fields})`` with ``${ENV}`` expanded.
 
     The file has an optional ``[settings]`` table (see :class:`Settings`; validate it with
-    :func:`build_settings`) and one ``[connectors.<name>]`` table each, with
-    ``provider = "..."``.
+    :func:`build_settings`), one ``[connectors.<name>]`` table each, with ``provider = "..."``,
+    and optional ``[organizations.<id>]`` tables (see :func:`read_toml_sections`).
+    """
+    sections = read_toml_sections(path, env)
+    return sections.settings, sections.connectors
+
+
+def read_toml_sections(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> ConfigSections:
+    """Read every table of a connectors file, ``${ENV}`` expanded: a :class:`ConfigSections`.
+
+    ``[organizations.<id>]`` tables are checked to be tables here and validated by
+    :func:`build_organization` (see :mod:`idpbridge.orgs`).
     """
     env = os.environ if env is None else env
     p = Path(path)
     raw = read_toml_file(p, what="configuration file")
-    unknown = set(raw) - {"settings", "connectors"}
+    unknown = set(raw) - {"settings", "connectors", "organizations"}
     if unknown:
         raise ConfigurationError(f"{p}: unknown top-level table(s): {', '.join(sorted(unknown))}")
     settings = expand_env(raw.get("settings", {}), env, connector="(settings)")
@@ -372,4 +396,152 @@ def read_toml(
                 f"connector {name!r}: 'provider' is required", field="provider", connector=name
             )
         out[name] = expanded
-    return settings, out
+    organizations = raw.get("organizations", {})
+    if not isinstance(organizations, dict) or not all(isinstance(v, dict) for v in organizations.values()):
+        raise ConfigurationError(f"{p}: [organizations.<id>] tables expected")
+    orgs = {
+        org_id: expand_env(fields, env, connector=f"(organization {org_id})")
+        for org_id, fields in organizations.items()
+    }
+    return ConfigSections(settings, out, orgs)
+
+
+# -- organizations (idpbridge.orgs) --------------------------------------------------------------
+
+_ORG_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
+#: Authorization-request parameters an organization cannot set: idpbridge (or ``login_hint``) does.
+_RESERVED_PARAMS = frozenset(
+    {
+        "client_id",
+        "code_challenge",
+        "code_challenge_method",
+        "login_hint",
+        "nonce",
+        "redirect_uri",
+        "request",
+        "request_uri",
+        "response_mode",
+        "response_type",
+        "scope",
+        "state",
+        "RelayState",
+        "SAMLRequest",
+    }
+)
+
+
+def normalize_domain(value: object) -> str:
+    """A domain in its canonical form: lowercase IDNA (punycode) ASCII, e.g. ``xn--bcher-kva.example``.
+
+    Raises ``ValueError`` (never quoting the value) for anything that is not a plain DNS name with
+    at least two labels: wildcards, ports, IP literals, empty labels, a trailing dot.
+    """
+    import idna  # a dependency of httpx
+
+    if not isinstance(value, str) or not value or len(value) > 253:
+        raise ValueError("a domain must be a non-empty string")
+    if not value.isprintable() or any(c in value for c in " @:/*[]\\") or value.strip(".") != value:
+        raise ValueError("a domain must be a plain DNS name (no wildcard, port, '@' or leading/trailing dot)")
+    try:
+        ascii_name = idna.encode(value, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        raise ValueError("a domain must be a valid (IDNA) DNS name") from None
+    labels = ascii_name.split(".")
+    if len(labels) < 2 or labels[-1].isdigit():
+        raise ValueError("a domain must have at least two labels and not be an IP address")
+    return ascii_name.lower()
+
+
+class OrganizationConfig(BaseModel):
+    """One ``[organizations.<id>]`` table: which connector signs this organization in.
+
+    Attributes:
+        connector: name of a ``[connectors.<name>]`` of the same file.
+        name: display name (defaults to the id).
+        domains: email domains the organization claims, for home-realm discovery. Stored
+            lowercase and IDNA-encoded (``bücher.example`` -> ``xn--bcher-kva.example``); a
+            subdomain is a different domain. No two organizations may claim one domain.
+        verified_domains: the claimed domains whose ownership you verified (a subset of
+            ``domains``). Only these route by email while ``require_domain_verification`` is on.
+        require_domain_verification: when ``False``, every claimed domain routes by email
+            (you vouch for all of them).
+        login_hint: ``True`` (default) forwards the email a route was discovered with as the
+            start request's ``login_hint``; ``False`` never sends one; a string is sent as is.
+        extra_params: more authorization-request parameters for this organization's IdP
+            (``domain_hint``, ``kc_idp_hint``, …); protocol parameters are refused.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    connector: str = Field(min_length=1, max_length=200)
+    name: str | None = Field(None, min_length=1, max_length=200)
+    domains: tuple[str, ...] = ()
+    verified_domains: tuple[str, ...] = ()
+    require_domain_verification: StrictBool = True
+    login_hint: StrictBool | str = True
+    extra_params: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("domains", "verified_domains", mode="before")
+    @classmethod
+    def _domains_are_lists(cls, value: Any) -> Any:
+        if not isinstance(value, list | tuple):
+            raise ValueError("must be a list of domains")
+        return value
+
+    @field_validator("domains", "verified_domains")
+    @classmethod
+    def _normalize(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(normalize_domain(d) for d in value))
+
+    @field_validator("login_hint")
+    @classmethod
+    def _check_hint(cls, value: bool | str) -> bool | str:
+        if isinstance(value, str) and not (value and value.isprintable() and len(value) <= 320):
+            raise ValueError("must be true, false or a printable string")
+        return value
+
+    @field_validator("extra_params")
+    @classmethod
+    def _check_params(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, item in value.items():
+            if key in _RESERVED_PARAMS:
+                raise ValueError(f"parameter {key!r} is set by idpbridge itself")
+            if not (key.isprintable() and item.isprintable()):
+                raise ValueError(f"parameter {key!r} must be printable text")
+        return value
+
+    @model_validator(mode="after")
+    def _verified_are_claimed(self) -> OrganizationConfig:
+        stray = [d for d in self.verified_domains if d not in self.domains]
+        if stray:
+            raise ValueError(f"verified_domains lists domains not in domains: {', '.join(stray)}")
+        return self
+
+    def routes_by_email(self, domain: str) -> bool:
+        """Whether ``domain`` (normalized, claimed) may route an email to this organization."""
+        return not self.require_domain_verification or domain in self.verified_domains
+
+
+def build_organization(org_id: object, data: Mapping[str, Any]) -> OrganizationConfig:
+    """Validate one ``[organizations.<id>]`` table; failures become one :class:`ConfigurationError`.
+
+    The error names the organization and every offending field (``exc.field`` is the first) and
+    ``exc.details["organization"]``; never a value.
+    """
+    if not isinstance(org_id, str) or not _ORG_ID.fullmatch(org_id):
+        raise ConfigurationError(
+            "organization id must be 1-64 letters, digits, '.', '_' or '-' (starting with a letter or digit)",
+            field="organizations",
+        )
+    if not isinstance(data, Mapping):
+        raise ConfigurationError(f"organization {org_id!r}: [organizations.{org_id}] must be a table")
+    try:
+        return OrganizationConfig.model_validate(dict(data))
+    except ValidationError as exc:
+        errors = exc.errors(include_input=False, include_url=False, include_context=False)
+    problems, first = _problems(errors)
+    raise ConfigurationError(
+        f"organization {org_id!r}: invalid configuration: " + "; ".join(problems),
+        field=first,
+        details={"organization": org_id},
+    )

@@ -8,9 +8,8 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, ClassVar, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
-import httpx
 from pydantic import SecretStr
 
 from ._deadline import deadline
@@ -37,6 +36,9 @@ from .outcomes import Outcome
 from .redis_cache import RedisCache
 from .replay import ReplayStore, claim_step, default_replay_store, probe_store, warn_no_shared_store
 from .sheet import ProviderSheet
+
+if TYPE_CHECKING:  # annotations only: idpbridge.http is the one module that uses httpx
+    import httpx
 
 __all__ = ["CheckReport", "CheckResult", "Connector", "SyncConnector"]
 
@@ -278,6 +280,14 @@ class Connector(Generic[ConfigT]):
         """Validate a token the IdP issued."""
         raise self._unsupported(Method.TOKEN)
 
+    async def start_saml(self, request: Any) -> Outcome:
+        """Build the SAML AuthnRequest (a :class:`~idpbridge.methods.StartSAML` request)."""
+        raise self._unsupported(Method.SAML)
+
+    async def finish_saml(self, request: Any, continuation: Continuation) -> Outcome:
+        """Validate the SAML response (a :class:`~idpbridge.methods.FinishSAML` request)."""
+        raise self._unsupported(Method.SAML)
+
     async def probes(self) -> list[CheckResult]:
         """Probes run by :meth:`check`; subclasses extend. Each returns a :class:`CheckResult`."""
         return [CheckResult("configuration", True, "configuration is valid")]
@@ -359,6 +369,14 @@ class Connector(Generic[ConfigT]):
         if isinstance(request, ExternalToken):
             self.require(Method.TOKEN)
             return await self.validate_token(request)
-        from .methods import InvalidRequest  # local import: this change stays inside _route
+        from .methods import FinishSAML, InvalidRequest, StartSAML  # local: this change stays in _route
+
+        if isinstance(request, StartSAML):
+            self.require(Method.SAML)
+            return await self.start_saml(request)
+        if isinstance(request, FinishSAML):
+            self.require(Method.SAML)
+            cont = self.continuations.open(request.continuation, method=Method.SAML.value)
+            return await self.finish_saml(request, cont)
 
         raise InvalidRequest(f"not an idpbridge request: {type(request).__name__}", field="request")

@@ -186,17 +186,33 @@ _process_lock = threading.Lock()
 
 
 def process_keys() -> ContinuationKeys:
-    """The ephemeral per-process key set used when none is configured (warns once)."""
+    """The ephemeral per-process key set used when none is configured.
+
+    Nothing is logged here: a connector that never starts a multi-step flow (a single-step
+    password login, a ``check``) never needs a key. The first continuation sealed with an
+    ephemeral key set warns once per process (see :meth:`Continuations.seal`).
+    """
     global _process_keys  # noqa: PLW0603 - one ephemeral key set per process, by design
     with _process_lock:
         if _process_keys is None:
             _process_keys = ContinuationKeys.generate()
-            log.warning(
-                "idpbridge: no continuation keys configured; using an ephemeral per-process key. "
-                "Multi-step flows will not resume on another worker or after a restart. "
-                "Set continuation_keys (see ContinuationKeys.new_key())."
-            )
         return _process_keys
+
+
+_warned_ephemeral = threading.Event()
+
+
+def _warn_ephemeral_once() -> None:
+    """Log, once per process, that a multi-step flow started without configured keys."""
+    with _process_lock:
+        if _warned_ephemeral.is_set():
+            return
+        _warned_ephemeral.set()
+    log.warning(
+        "idpbridge: no continuation keys configured; using an ephemeral per-process key. "
+        "Multi-step flows will not resume on another worker or after a restart. "
+        "Set continuation_keys (see ContinuationKeys.new_key())."
+    )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -228,7 +244,13 @@ class Continuations:
         self._clock = clock
 
     def seal(self, method: str, data: Mapping[str, Any], *, ttl: float) -> tuple[str, dt.datetime]:
-        """Seal ``data`` for ``method``; return the token and when it expires."""
+        """Seal ``data`` for ``method``; return the token and when it expires.
+
+        The first seal with the per-process key set (no keys configured, :func:`process_keys`)
+        logs a one-time warning.
+        """
+        if self._keys is _process_keys:
+            _warn_ephemeral_once()
         now = self._clock()
         exp = now + ttl
         payload = {

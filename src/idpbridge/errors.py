@@ -28,6 +28,7 @@ a sanitized message (never a secret), and retry hints::
     ├── ConfigurationError              bad config, method not enabled, grant disabled at the IdP
     │   └── InvalidRequest              a request built with fields of the wrong type (idpbridge.methods)
     ├── PluginError                     missing extra, incompatible API version, broken plugin
+    ├── OrganizationError               organization routing refused (idpbridge.orgs)
     └── JITError                        just-in-time migration refused or failed (idpbridge.jit)
 
 Catch :class:`AuthenticationFailed` to show the user a "could not sign you in" message; catch

@@ -37,6 +37,8 @@ class ClaimSource(enum.StrEnum):
     FIRST_LOGIN = "first_login"
     """A payload the IdP sends only on the first sign-in (e.g. Apple's ``user`` form field)."""
     EXTERNAL_TOKEN = "external_token"
+    SAML_ASSERTION = "saml_assertion"
+    """An attribute or subject fact of a validated SAML assertion."""
 
 
 def strict_bool(value: object, *, accept_strings: bool = False) -> bool | None:

@@ -29,6 +29,7 @@ __all__ = [
     "Answer",
     "ExternalToken",
     "FinishOIDC",
+    "FinishSAML",
     "InvalidRequest",
     "MalformedContinuation",
     "Method",
@@ -37,6 +38,7 @@ __all__ = [
     "Request",
     "StartOIDC",
     "StartOTP",
+    "StartSAML",
     "VerifyOTP",
 ]
 
@@ -56,6 +58,8 @@ class Method(enum.StrEnum):
     """A time-based one-time password from an authenticator app."""
     TOKEN = "token"
     """Validation of a token the legacy IdP already issued to the client."""
+    SAML = "saml"
+    """SAML 2.0 Web Browser SSO (SP-initiated, browser redirect or POST)."""
 
 
 class OTPChannel(enum.StrEnum):
@@ -332,3 +336,48 @@ class ExternalToken(Request):
     def __post_init__(self) -> None:
         _freeze(self, "token")
         _text(self, "username", optional=True)
+
+
+_SAML_BINDINGS = ("redirect", "post")
+
+
+@_checked
+@dataclasses.dataclass(frozen=True, slots=True)
+class StartSAML(Request):
+    """Start a SAML 2.0 sign-in: the answer is a :class:`~idpbridge.RedirectRequired` (HTTP-Redirect
+    binding) or a :class:`~idpbridge.outcomes.PostRequired` (HTTP-POST binding).
+
+    ``binding`` overrides the connector's configured AuthnRequest binding; ``force_authn`` asks
+    the IdP to authenticate the user again even with a live IdP session.
+    """
+
+    binding: str | None = None
+    force_authn: bool = False
+
+    method: ClassVar[Method | None] = Method.SAML
+
+    def __post_init__(self) -> None:
+        if self.binding is not None and self.binding not in _SAML_BINDINGS:
+            raise InvalidRequest("StartSAML.binding must be 'redirect' or 'post'", field="binding")
+        if not isinstance(self.force_authn, bool):
+            raise _invalid(self, "force_authn", "a bool", self.force_authn)
+
+
+@_checked
+@dataclasses.dataclass(frozen=True, slots=True)
+class FinishSAML(Request):
+    """Finish a SAML sign-in with what the IdP POSTed to the ACS URL.
+
+    ``saml_response`` is the ``SAMLResponse`` form field (base64), ``relay_state`` the
+    ``RelayState`` field, ``continuation`` the one returned by :class:`StartSAML`.
+    """
+
+    saml_response: SecretStr
+    relay_state: str | None
+    continuation: SecretStr
+
+    method: ClassVar[Method | None] = Method.SAML
+
+    def __post_init__(self) -> None:
+        _freeze(self, "saml_response", "continuation")
+        _text(self, "relay_state", optional=True)

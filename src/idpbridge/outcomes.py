@@ -25,6 +25,7 @@ __all__ = [
     "InputField",
     "InputRequired",
     "Outcome",
+    "PostRequired",
     "RedirectRequired",
 ]
 
@@ -113,5 +114,39 @@ class InputRequired:
         return tuple(f.name for f in self.fields)
 
 
-Outcome = Authenticated | RedirectRequired | CodeSent | InputRequired
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class PostRequired:
+    """Send the browser to ``url`` with an HTTP POST of ``fields`` (SAML HTTP-POST binding).
+
+    :meth:`html` renders the usual self-submitting form. Resume with
+    :class:`~idpbridge.methods.FinishSAML`.
+    """
+
+    url: str
+    fields: Mapping[str, str]
+    continuation: SecretStr
+    expires_at: dt.datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "continuation", _seal(self.continuation))
+        object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
+
+    def html(self) -> str:
+        """A minimal HTML page that POSTs ``fields`` to ``url`` (escaped; no inline data URLs)."""
+        from html import escape
+
+        inputs = "".join(
+            f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in self.fields.items()
+        )
+        return (
+            '<!doctype html><html><body onload="document.forms[0].submit()">'
+            f'<form method="post" action="{escape(self.url)}">{inputs}'
+            '<noscript><button type="submit">Continue</button></noscript></form></body></html>'
+        )
+
+    def __repr__(self) -> str:
+        return f"PostRequired(url=<{len(self.url)} chars>, fields=<{', '.join(self.fields)}>)"
+
+
+Outcome = Authenticated | RedirectRequired | CodeSent | InputRequired | PostRequired
 """Any result of :meth:`Connector.authenticate <idpbridge.Connector.authenticate>`."""

@@ -15,14 +15,13 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
-from .classify import STANDARD_OAUTH_RULES, ErrorRule
+from .claimmap import ClaimMap
+from .classify import STANDARD_OAUTH_RULES, ErrorInfo, ErrorRule
 from .methods import Method
 
 if TYPE_CHECKING:
-    from .oidc.claims import ClaimMap
-    from .oidc.client import ErrorInfo
+    from .issuer import IssuerPolicy
     from .oidc.idtoken import ClaimCheck
-    from .oidc.issuer import IssuerPolicy
     from .registry import ConnectorPlugin
 
 __all__ = ["IssuerRule", "ProviderSheet"]
@@ -150,7 +149,7 @@ class IssuerRule:
 
     def policy(self, issuer: str) -> IssuerPolicy:
         """The ``iss`` policy for a configured ``issuer`` (tenant rules build theirs in the connector)."""
-        from .oidc.issuer import ExactIssuer, OneOfIssuers
+        from .issuer import ExactIssuer, OneOfIssuers
 
         if self.kind == "fixed" and self.spellings and issuer == self.template:
             return OneOfIssuers(self.template, *self.spellings, discovery_issuer=self.template)
@@ -159,12 +158,6 @@ class IssuerRule:
     def canonical(self, issuer: str) -> str:
         """The issuer an identity carries: the fixed one for any of its spellings."""
         return self.template if self.kind == "fixed" and issuer in self.spellings else issuer
-
-
-def _no_claim_map() -> ClaimMap:
-    from .oidc.claims import ClaimMap
-
-    return ClaimMap()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -200,7 +193,7 @@ class ProviderSheet:
     issuer: IssuerRule | None = None
     endpoints: Mapping[str, str] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
     endpoint_metadata: Mapping[str, Any] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
-    claims: ClaimMap = dataclasses.field(default_factory=_no_claim_map)
+    claims: ClaimMap = dataclasses.field(default_factory=ClaimMap)
     error_rules: tuple[ErrorRule, ...] = STANDARD_OAUTH_RULES
     error_fields: tuple[tuple[str, ...], tuple[str, ...]] = (("error",), ("error_description",))
     token_checks: tuple[ClaimCheck, ...] = ()
@@ -239,8 +232,6 @@ class ProviderSheet:
 
     def parse_error(self, body: Mapping[str, Any]) -> ErrorInfo:
         """The machine-readable fields of an error body, read tolerantly (see :attr:`error_fields`)."""
-        from .oidc.client import ErrorInfo
-
         errors, descriptions = self.error_fields
         return ErrorInfo(error=first_text(body, errors), description=first_text(body, descriptions))
 

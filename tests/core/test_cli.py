@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 import idpbridge
 from idpbridge.cli import _app, app
 from idpbridge.registry import Registry
+from tests.support.plugin_dists import private_dir
 
 from ._support import make_dist, registry_of
 
@@ -99,6 +100,8 @@ def console_script() -> str:
 
 def test_installed_console_script(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    if private_dir() is not None:  # the test plugins, when nox did not install them
+        env["PYTHONPATH"] = str(private_dir())
     out = subprocess.run(
         [console_script(), "connectors", "--json"],
         capture_output=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 import secrets
+import threading
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -175,13 +176,20 @@ def test_non_canonical_encodings_of_a_valid_token_are_refused(conts: Continuatio
     assert opened_code(conts, f"v1.{body}==") == "flow.malformed"  # padding
 
 
-def test_ephemeral_process_key_warns_once(
+def test_ephemeral_process_key_warns_once_when_a_flow_starts(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(continuation_module, "_process_keys", None)
+    monkeypatch.setattr(continuation_module, "_warned_ephemeral", threading.Event())
     with caplog.at_level(logging.WARNING, logger="idpbridge"):
         first = continuation_module.process_keys()
         second = continuation_module.process_keys()
+        assert not [r for r in caplog.records if "ephemeral per-process key" in r.getMessage()]
+        conts = Continuations(first, connector="c")
+        conts.seal("oidc", {"a": 1}, ttl=60)
+        conts.seal("oidc", {"a": 2}, ttl=60)
+        # Keys someone generated on purpose are not "no keys configured".
+        Continuations(ContinuationKeys.generate(), connector="d").seal("oidc", {}, ttl=60)
     assert first is second
     warnings = [r for r in caplog.records if "ephemeral per-process key" in r.getMessage()]
     assert len(warnings) == 1

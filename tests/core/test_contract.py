@@ -30,6 +30,7 @@ from idpbridge import (
     VerifyOTP,
 )
 from idpbridge.identity import opt_str, str_list, strict_bool, timestamp
+from idpbridge.methods import FinishSAML, StartSAML
 
 SECRET = "S3cr3t-value-that-must-not-leak"
 CONT = "v1.CONTINUATION-secret-handle-xyz"
@@ -97,7 +98,9 @@ def test_request_methods() -> None:
     assert ExternalToken.method is Method.TOKEN
     assert StartOTP("jane", "sms").otp_method is Method.SMS_OTP
     assert StartOTP("jane", OTPChannel.EMAIL).otp_method is Method.EMAIL_OTP
-    assert {m.value for m in Method} == {"oidc", "password", "email_otp", "sms_otp", "totp", "token"}
+    assert StartSAML.method is Method.SAML
+    assert FinishSAML.method is Method.SAML
+    assert {m.value for m in Method} == {"oidc", "password", "email_otp", "sms_otp", "totp", "token", "saml"}
 
 
 def test_start_oidc_normalises_its_fields() -> None:

@@ -218,8 +218,11 @@ def test_listing_connectors_imports_no_heavy_dependency(tmp_path: Path) -> None:
     (info / "entry_points.txt").write_text(
         "[idpbridge.connectors]\nfakecognito = fake_cognito_plugin:PLUGIN\n"
     )
-    paths = (str(tmp_path), os.environ.get("PYTHONPATH", ""))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+    # tmp_path first; keep the test plugins' directory when nox did not install them
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])),
+    }
     out = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(PROBE)], capture_output=True, text=True, env=env, check=True
     )

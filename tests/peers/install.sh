@@ -54,6 +54,29 @@ if ! command -v plackup >/dev/null 2>&1 || ! perl -MLemonldap::NG::Portal -MStar
   DEBIAN_FRONTEND=noninteractive $LLNG_SUDO apt-get install -y -qq --no-install-recommends "${LLNG_PKGS[@]}" >/dev/null
 fi
 
+# SAML 2.0 IdPs (tests/peers/lemonldap_saml.py, tests/peers/simplesamlphp.py; shared/reference/local-peers.md §10):
+# LemonLDAP::NG's SAML issuer needs Lasso and XML::Simple (a dependency of nothing, yet required); SimpleSAMLphp
+# runs under `php -S` and needs php-xml (the DOM extension). simplesamlphp depends on `apache2 | httpd`, so
+# apache2 comes along: it is stopped and disabled right away so it never holds port 80.
+SAML_PKGS=()
+perl -MLasso -MXML::Simple -e1 >/dev/null 2>&1 || SAML_PKGS+=(liblasso-perl libxml-simple-perl)
+if [ ! -d /usr/share/simplesamlphp/www ] || ! php -m 2>/dev/null | grep -qx dom; then
+  SAML_PKGS+=(simplesamlphp php-xml php-cli)
+fi
+if [ ${#SAML_PKGS[@]} -gt 0 ]; then
+  echo "installing SAML IdPs (Debian): ${SAML_PKGS[*]}"
+  SAML_SUDO=""
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then SAML_SUDO="sudo"; else
+      echo "error: need root or sudo to install ${SAML_PKGS[*]}" >&2; exit 1; fi
+  fi
+  $SAML_SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SAML_SUDO apt-get install -y -qq "${SAML_PKGS[@]}" >/dev/null
+  if [ -d /run/systemd/system ] && systemctl list-unit-files apache2.service >/dev/null 2>&1; then
+    $SAML_SUDO systemctl disable --now apache2 >/dev/null 2>&1 || true
+  fi
+fi
+
 # Headless Chromium and its WebDriver (tests/sandbox/test_browser.py drives the sandbox's login page and
 # `idpbridge login --method oidc` through a real browser, with Selenium from the `test` extra). Debian's
 # packages only: no browser download step. Binaries: /usr/bin/chromium, /usr/bin/chromedriver.

@@ -7,11 +7,12 @@ import json
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from .._version import __version__
 from ..registry import default_registry
+from ._common import print_rows
 from ._guard import GuardedGroup
+from ._help import Command
 from ._jit import jit_app
 
 app = typer.Typer(
@@ -39,7 +40,7 @@ def _root(
     """idpbridge command line."""
 
 
-@app.command()
+@app.command(cls=Command)
 def connectors(
     as_json: bool = typer.Option(False, "--json", help="Print a JSON array for scripts."),
 ) -> None:
@@ -49,30 +50,27 @@ def connectors(
         typer.echo(json.dumps([i.as_dict() for i in infos], indent=2))
         return
     console = Console()
-    table = Table(title="idpbridge connectors")
-    table.add_column("name", style="bold")
-    table.add_column("title")
-    table.add_column("methods")
-    table.add_column("available")
-    table.add_column("from")
-    for i in infos:
-        # Everything but our own styling comes from plugins: escape it, never render it as markup.
-        reason = escape(i.install_hint or i.error or "")
-        status = "[green]yes[/]" if i.available else f"[red]no[/] {reason}"
-        table.add_row(
-            escape(i.name),
-            escape(i.title),
-            ", ".join(m.value for m in i.methods),
-            status,
-            escape(f"{i.distribution or '?'} {i.version or ''}".strip()),
-        )
     if not infos:
         console.print('No connectors are installed. Try: pip install "idpbridge[all]"', markup=False)
         return
-    console.print(table)
+    rows = []
+    for i in infos:
+        # Everything but our own styling comes from plugins: escape it, never render it as markup.
+        reason = escape(i.install_hint or i.error or "")
+        rows.append(
+            (
+                f"[bold]{escape(i.name)}[/]",
+                escape(i.title),
+                ", ".join(m.value for m in i.methods),
+                "[green]yes[/]" if i.available else f"[red]no[/] {reason}",
+                escape(f"{i.distribution or '?'} {i.version or ''}".strip()),
+            )
+        )
+    columns = ("name", "title", "methods", "available", "from")
+    print_rows(console, "idpbridge connectors", columns, rows, wrap={"title", "methods", "available"})
 
 
-from . import _check, _demo, _login, _sandbox  # noqa: E402, F401 - command modules register themselves on `app`
+from . import _check, _demo, _login, _saml, _sandbox  # noqa: E402, F401 - command modules register themselves on `app`
 
 
 def main() -> None:

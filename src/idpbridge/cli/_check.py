@@ -1,4 +1,4 @@
-"""``idpbridge check``: test a configured connection (discovery, keys, client credentials, clock)."""
+"""``idpbridge check``: test configured connections (discovery, keys, client credentials, clock)."""
 
 from __future__ import annotations
 
@@ -11,46 +11,74 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .._api import Connectors, load
 from ..connector import CheckReport
+from ..errors import IdpBridgeError
 from ._app import app
-from ._common import cell, open_connector
+from ._common import CONFIG_HELP, cell, fail, find_config, unknown_connector
+from ._help import Command
 
 
-async def _run(config: Path, name: str) -> CheckReport:
-    connectors, connector = open_connector(config, name)
+async def _run(connectors: Connectors, names: list[str], status: Console) -> list[CheckReport]:
+    reports = []
     async with connectors:
-        return await connector.check()
+        # A spinner on stderr while it waits for the IdPs (a terminal only: nothing in a pipe).
+        with status.status("") as spinner:
+            for i, name in enumerate(names, 1):
+                spinner.update(f"checking {cell(name)} ({i}/{len(names)})…")
+                reports.append(await connectors[name].check())
+    return reports
 
 
-@app.command()
+def _table(report: CheckReport) -> Table:
+    table = Table(title=f"idpbridge check {cell(report.connector)} ({cell(report.provider)})")
+    table.add_column("probe", style="bold", no_wrap=True)
+    table.add_column("result", no_wrap=True)
+    table.add_column("detail", overflow="fold")
+    table.add_column("ms", justify="right", no_wrap=True)
+    for r in report.results:
+        result = "[green]ok[/]" if r.ok else "[red]FAIL[/]"
+        table.add_row(cell(r.name), result, cell(r.detail), f"{r.duration_ms:.0f}")
+    return table
+
+
+@app.command(cls=Command)
 def check(
-    connector: Annotated[str, typer.Argument(help="Connector name in the configuration file.")],
-    config: Annotated[
-        Path,
-        typer.Option(
-            "--config",
-            "-c",
-            help="TOML file of named connectors.",
-            exists=True,
-            dir_okay=False,
-            readable=True,
+    connector: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Connector names in the configuration file (default: every one).", show_default=False
         ),
-    ],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help=CONFIG_HELP, exists=True, dir_okay=False, readable=True),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON: the report, or an array of them for several.")
+    ] = False,
 ) -> None:
-    """Probe a connector's IdP and print the report; exit status 1 when a probe failed."""
-    report = asyncio.run(_run(config, connector))
+    """Probe connectors' IdPs and print the reports; exit status 1 when a probe failed."""
+    path = find_config(config)
+    try:
+        connectors = load(path)
+    except IdpBridgeError as exc:
+        fail(exc, status=2)
+    names = list(dict.fromkeys(connector or sorted(connectors)))
+    for name in names:
+        if name not in connectors:
+            unknown_connector(name, path, connectors)
+    if not names:
+        typer.echo(f"error: {path} configures no connectors", err=True)
+        raise typer.Exit(2)
+    reports = asyncio.run(_run(connectors, names, Console(stderr=True)))
+    ok = all(r.ok for r in reports)
     if as_json:
-        typer.echo(json.dumps(report.as_dict(), indent=2))
+        data = [r.as_dict() for r in reports]
+        typer.echo(json.dumps(data[0] if connector and len(names) == 1 else data, indent=2))
     else:
-        table = Table(title=f"idpbridge check {cell(report.connector)} ({cell(report.provider)})")
-        table.add_column("probe", style="bold")
-        table.add_column("result")
-        table.add_column("detail")
-        table.add_column("ms", justify="right")
-        for r in report.results:
-            result = "[green]ok[/]" if r.ok else "[red]FAIL[/]"
-            table.add_row(cell(r.name), result, cell(r.detail), f"{r.duration_ms:.0f}")
-        Console().print(table)
-        typer.echo("all probes passed" if report.ok else "some probes failed")
-    raise typer.Exit(0 if report.ok else 1)
+        console = Console()
+        for report in reports:
+            console.print(_table(report))
+        typer.echo("all probes passed" if ok else "some probes failed")
+    raise typer.Exit(0 if ok else 1)

@@ -28,11 +28,16 @@ from ..continuation import ContinuationKeys
 from ..errors import IdpBridgeError
 from ._app import app
 from ._common import plain
+from ._help import Command
 
 _STYLE = {"created": "green", "linked": "cyan", "updated": "yellow", "unchanged": "dim"}
 
 
-def _previous_port(config: Path) -> int:
+DEMO_CONFIG = Path("idpbridge-demo.toml")
+DEMO_DB = Path("idpbridge-demo.db")
+
+
+def previous_port(config: Path) -> int:
     """The port of the previous run (kept so the Keycloak issuer, and so every link, stays the same)."""
     with contextlib.suppress(OSError, tomllib.TOMLDecodeError, AttributeError, ValueError):
         tables = tomllib.loads(config.read_text(encoding="utf-8")).get("connectors", {})
@@ -65,21 +70,38 @@ async def _run(console: Console, sandbox: Any, config: Path, db: Path) -> tuple[
     return outcomes, stats
 
 
+_REFUSAL_LABEL = {"wrong_password": "wrong password", "wrong_code": "wrong e-mail code"}
+
+
 def _table(outcomes: list[Any]) -> Table:
+    """Fits 80 columns: the refusals' error names go in :func:`_refusals`, below the table."""
     table = Table(title="idpbridge demo: just-in-time migration")
     for column in ("user", "IdP", "signed in with", "result", "local user"):
         table.add_column(column)
     for o in outcomes:
         step = o.step
         if not o.ok:
-            result = f"[red]FAILED[/] {escape(o.note)}"
+            result = "[red]FAILED[/]"
         elif o.action is None:
-            result = f"[green]refused ✓[/] {escape(o.refused or '')}"
+            result = "[green]refused ✓[/]"
         else:
             result = f"[{_STYLE.get(o.action, 'white')}]{o.action}[/]"
         idp = step.connector.removeprefix("sandbox-")
-        table.add_row(escape(step.username), idp, escape(o.method), result, (o.user_id or "")[:8])
+        method = _REFUSAL_LABEL.get(step.kind, o.method)
+        table.add_row(escape(step.username), idp, escape(method), result, (o.user_id or "")[:8])
     return table
+
+
+def _notes(outcomes: list[Any]) -> list[str]:
+    """One line per refusal (the error it raised, as expected) and per failure (what went wrong)."""
+    lines = []
+    for o in outcomes:
+        who = f"{escape(o.step.username)} ({_REFUSAL_LABEL.get(o.step.kind, escape(o.method))})"
+        if not o.ok:
+            lines.append(f"[red]FAILED[/] {who}: {escape(o.note)}")
+        elif o.action is None:
+            lines.append(f"[green]refused as expected:[/] {who} → {escape(o.refused or '')}")
+    return lines
 
 
 def _json(outcomes: list[Any]) -> str:
@@ -99,15 +121,15 @@ def _json(outcomes: list[Any]) -> str:
     return json.dumps(rows, indent=2)
 
 
-@app.command()
+@app.command(cls=Command)
 def demo(
     db: Annotated[
         Path, typer.Option("--db", dir_okay=False, help="SQLite file of the local user store.")
-    ] = Path("idpbridge-demo.db"),
+    ] = DEMO_DB,
     config: Annotated[
         Path,
         typer.Option("--config", "-c", dir_okay=False, help="Where to write the sandbox's connectors file."),
-    ] = Path("idpbridge-demo.toml"),
+    ] = DEMO_CONFIG,
     seed: Annotated[
         Path | None,
         typer.Option(
@@ -135,9 +157,10 @@ def demo(
 
     console = Console(stderr=as_json)
     try:
-        sandbox = Sandbox(load_seed(seed), port=port if port is not None else _previous_port(config))
+        sandbox = Sandbox(load_seed(seed), port=port if port is not None else previous_port(config))
         try:
-            sandbox.start()
+            with console.status("starting the sandbox IdP…"):
+                sandbox.start()
         except OSError as exc:
             if port is not None:
                 typer.echo(f"error: cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}", err=True)
@@ -146,7 +169,7 @@ def demo(
             sandbox = Sandbox(load_seed(seed), port=0).start()
         try:
             config.write_text(sandbox.connectors_toml(continuation_key=ContinuationKeys.new_key()), "utf-8")
-            console.print(f"sandbox IdP on [bold]{sandbox.base_url}[/] · connectors written to {config}")
+            console.print(f"sandbox IdP on [bold]{sandbox.base_url}[/]\nconnectors written to {config}")
             outcomes, stats = asyncio.run(_run(console, sandbox, config, db))
         finally:
             sandbox.stop()
@@ -160,6 +183,8 @@ def demo(
         typer.echo(_json(outcomes))
     else:
         console.print(_table(outcomes))
+        for line in _notes(outcomes):
+            console.print(line)
         console.print(f"[bold]{stats.users}[/] local users, [bold]{stats.links}[/] linked identities in {db}")
     failed = [o for o in outcomes if not o.ok]
     if failed:
@@ -172,8 +197,9 @@ def demo(
         summary = "every identity was already linked, so nothing was written."
     else:
         summary = "run it again: everyone is [dim]unchanged[/]."
+    again = "idpbridge sandbox" if config == DEMO_CONFIG else f"idpbridge sandbox --write-config {config}"
     console.print(
-        f"all {len(outcomes)} scripted sign-ins did what they should; {summary}\n"
-        f"next: [bold]idpbridge jit stats --db {db}[/] (the store) · "
-        "[bold]idpbridge sandbox[/] (the IdP, by hand)"
+        f"all {len(outcomes)} scripted sign-ins did what they should;\n{summary}\n"
+        f"next: [bold]idpbridge jit stats --db {db}[/]  (the store)\n"
+        f"      [bold]{escape(again)}[/]  (the IdP by hand, same port and file)"
     )

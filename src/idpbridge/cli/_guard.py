@@ -22,6 +22,7 @@ from typer.core import TyperGroup
 
 from .._terminal import terminal_safe
 from ..errors import ConfigurationError, IdpBridgeError, PluginError, sanitize
+from ._help import HelpMixin
 
 __all__ = ["DEBUG_ENV", "GuardedGroup", "callback_path", "error_line", "positive_seconds"]
 
@@ -54,7 +55,7 @@ def error_line(exc: BaseException) -> tuple[str, int]:
     return f"{message} (rerun with {DEBUG_ENV}=1 for a traceback)", 1
 
 
-class GuardedGroup(TyperGroup):
+class GuardedGroup(HelpMixin, TyperGroup):
     """The root group: every failure below it ends as one ``error: …`` line (see the module doc)."""
 
     def main(  # type: ignore[override]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +14,14 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import IdpBridgeError
-from ._common import cell, plain
+from ._common import cell, plain, print_rows
+from ._help import Command, Group
 
 jit_app = typer.Typer(
-    name="jit", help="Just-in-time migration: inspect the reference user store.", no_args_is_help=True
+    name="jit",
+    help="Just-in-time migration: inspect the reference user store.",
+    no_args_is_help=True,
+    cls=Group,
 )
 
 
@@ -30,7 +36,7 @@ async def _stats(db: str, recent: int) -> Any:
         return await store.stats(recent=recent)
 
 
-@jit_app.command()
+@jit_app.command(cls=Command)
 def stats(
     db: str = typer.Option(
         ..., "--db", help="Database URL (postgresql://…, sqlite:///…) or an SQLite file path."
@@ -57,16 +63,28 @@ def stats(
     for connector, action, count in result.by_connector_action:
         table.add_row(cell(connector), cell(action), str(count))
     console.print(table)
-    events = Table(title=f"recent events (newest first, up to {recent})")
-    for column in ("at", "connector", "action", "code", "user", "fields"):
-        events.add_column(column)
-    for e in result.recent:
-        events.add_row(
-            e.at.isoformat(timespec="seconds"),
+    _print_events(console, result.recent, recent)
+
+
+def _print_events(console: Console, events: Sequence[Any], recent: int) -> None:
+    """The recent events; timestamps and ids are never cut (see :func:`print_rows`)."""
+    rows = [
+        (
+            _at(e.at),
             cell(e.connector),
             cell(e.action),
             cell(e.code),
             cell(e.user_id),
             cell(", ".join(e.fields)),
         )
-    console.print(events)
+        for e in events
+    ]
+    columns = ("at (UTC)", "connector", "action", "code", "user", "fields")
+    print_rows(console, f"recent events (newest first, up to {recent})", columns, rows, wrap={"fields"})
+
+
+def _at(at: dt.datetime) -> str:
+    """``2026-12-04 05:41:03`` in UTC (a naive time from the store is UTC already)."""
+    if at.tzinfo is not None:
+        at = at.astimezone(dt.UTC)
+    return at.strftime("%Y-%m-%d %H:%M:%S")

@@ -20,8 +20,9 @@ from ..errors import IdpBridgeError, InvalidCode
 from ..methods import TOTP, Answer, FinishOIDC, OTPChannel, Password, StartOIDC, StartOTP, VerifyOTP
 from ..outcomes import Authenticated, CodeSent, InputRequired, Outcome, RedirectRequired
 from ._app import app
-from ._common import cell, fail, open_connector, plain
+from ._common import CONFIG_HELP, cell, fail, open_connector, plain
 from ._guard import callback_path, positive_seconds
+from ._help import Command
 from ._loopback import LoopbackReceiver
 
 
@@ -98,7 +99,7 @@ _MAX_CODE_ATTEMPTS = 3
 
 
 def _ask(label: str, *, secret: bool) -> SecretStr:
-    return SecretStr(typer.prompt(label, hide_input=secret))
+    return SecretStr(typer.prompt(label, hide_input=secret, err=True))
 
 
 async def _next_steps(connector: Connector[Any], outcome: Outcome) -> Outcome:
@@ -108,14 +109,18 @@ async def _next_steps(connector: Connector[Any], outcome: Outcome) -> Outcome:
         try:
             if isinstance(outcome, InputRequired):
                 values = {
-                    f.name: SecretStr(typer.prompt(plain(f.label or f.name, limit=100), hide_input=f.secret))
+                    f.name: SecretStr(
+                        typer.prompt(plain(f.label or f.name, limit=100), hide_input=f.secret, err=True)
+                    )
                     for f in outcome.fields
                 }
                 outcome = await connector.authenticate(Answer(outcome.continuation, values))
             elif isinstance(outcome, CodeSent):
                 where = f" to {plain(outcome.destination, limit=100)}" if outcome.destination else ""
-                typer.echo(f"A one-time code was sent by {plain(outcome.channel, limit=20)}{where}.")
-                code = SecretStr(typer.prompt("Code", hide_input=True))
+                typer.echo(
+                    f"A one-time code was sent by {plain(outcome.channel, limit=20)}{where}.", err=True
+                )
+                code = SecretStr(typer.prompt("Code", hide_input=True, err=True))
                 outcome = await connector.authenticate(VerifyOTP(code, outcome.continuation))
             else:
                 return outcome
@@ -171,22 +176,34 @@ async def _oidc(
         return await connector.authenticate(FinishOIDC(params, start.continuation))
 
 
-@app.command()
+def default_method(connector: Connector[Any]) -> LoginMethod:
+    """The method ``login`` uses without ``--method``: the connector's only enabled method that the
+    CLI can drive, else ``oidc`` when it is enabled; exit 2 (naming the choices) otherwise."""
+    enabled = {m.value for m in connector.enabled_methods}
+    drivable = [m for m in LoginMethod if m.value in enabled]
+    if len(drivable) == 1:
+        return drivable[0]
+    if LoginMethod.oidc in drivable:
+        return LoginMethod.oidc
+    choices = ", ".join(m.value for m in drivable) or "none the CLI can drive"
+    typer.echo(f"error: choose a sign-in method with --method ({choices})", err=True)
+    raise typer.Exit(2)
+
+
+@app.command(cls=Command)
 def login(
     connector: Annotated[str, typer.Argument(help="Connector name in the configuration file.")],
     *,
     config: Annotated[
-        Path,
+        Path | None,
+        typer.Option("--config", "-c", help=CONFIG_HELP, exists=True, dir_okay=False, readable=True),
+    ] = None,
+    method: Annotated[
+        LoginMethod | None,
         typer.Option(
-            "--config",
-            "-c",
-            help="TOML file of named connectors.",
-            exists=True,
-            dir_okay=False,
-            readable=True,
+            "--method", "-m", help="How to sign in (default: the connector's only method, else oidc)."
         ),
-    ],
-    method: Annotated[LoginMethod, typer.Option("--method", "-m", help="How to sign in.")] = LoginMethod.oidc,
+    ] = None,
     username: Annotated[
         str | None, typer.Option("--username", "-u", help="Username (prompted if omitted).")
     ] = None,
@@ -209,22 +226,25 @@ def login(
     as_json: Annotated[bool, typer.Option("--json", help="Print the identity as JSON.")] = False,
 ) -> None:
     """Sign in through a connector and print the identity it returns."""
+    connectors, conn = open_connector(config, connector)
+    method = method or default_method(conn)
     secret = SecretStr("")
     if method is not LoginMethod.oidc:
-        username = username or typer.prompt("Username")
+        username = username or typer.prompt("Username", err=True)
     if method in (LoginMethod.password, LoginMethod.totp):
         if password_stdin:
             secret = SecretStr(sys.stdin.readline().rstrip("\r\n"))
         else:
-            secret = SecretStr(typer.prompt("Password", hide_input=True, default="", show_default=False))
+            secret = SecretStr(
+                typer.prompt("Password", hide_input=True, default="", show_default=False, err=True)
+            )
 
     async def run() -> Outcome:
-        connectors, conn = open_connector(config, connector)
         async with connectors:
             if method is LoginMethod.password:
                 return await _password(conn, username or "", secret)
             if method is LoginMethod.totp:
-                code = SecretStr(typer.prompt("TOTP code", hide_input=True))
+                code = SecretStr(typer.prompt("TOTP code", hide_input=True, err=True))
                 step = TOTP(username or "", code, secret if secret.get_secret_value() else None)
                 return await _next_steps(conn, await conn.authenticate(step))
             if method in (LoginMethod.email_otp, LoginMethod.sms_otp):

@@ -1,7 +1,9 @@
 """``idpbridge sandbox``: run the bundled sandbox IdP until interrupted.
 
-Prints where it listens, the seeded users, and a ready-to-use connectors file (or writes it with
-``--write-config``) so ``idpbridge check`` and ``idpbridge login`` can be tried by hand; then
+Prints where it listens, the seeded users, and a ready-to-use connectors file, or writes it: to
+``--write-config``, else to the demo's ``idpbridge-demo.toml`` when that exists. A file it
+rewrites keeps its port (so the Keycloak issuer, and the demo's links, stay the same).
+``idpbridge check`` and ``idpbridge login`` can then be tried by hand; the command then
 prints every one-time code the sandbox "sends" by e-mail or SMS as it happens. The admin routes'
 token (new at every start) is printed too, and written with ``--write-token``.
 """
@@ -25,8 +27,10 @@ from rich.table import Table
 from ..continuation import ContinuationKeys
 from ..errors import IdpBridgeError
 from ._app import app
-from ._common import plain
+from ._common import DEFAULT_CONFIG, plain
+from ._demo import DEMO_CONFIG, previous_port
 from ._guard import positive_seconds
+from ._help import Command
 
 
 def _users(sandbox: Any) -> tuple[Table, list[str]]:
@@ -60,11 +64,43 @@ def _stop_on_sigterm(done: threading.Event) -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-@app.command()
+def _target(write_config: Path | None) -> Path | None:
+    """The connectors file this run writes: ``--write-config``, else the demo's when it exists."""
+    if write_config is not None:
+        return write_config
+    return DEMO_CONFIG if DEMO_CONFIG.is_file() else None
+
+
+def _start(console: Console, seed: Path | None, port: int | None, target: Path | None) -> Any:
+    """Start the sandbox on ``port``, else the port ``target`` names (a free one when it is taken)."""
+    from ..sandbox import Sandbox, load_seed
+
+    wanted = port if port is not None else (previous_port(target) if target is not None else 0)
+    with console.status("starting the sandbox IdP…"):
+        try:
+            return Sandbox(load_seed(seed), port=wanted).start()
+        except IdpBridgeError as exc:
+            typer.echo(f"error: {plain(exc)}", err=True)
+            raise typer.Exit(2) from None
+        except OSError as exc:
+            if port is not None or wanted == 0:
+                typer.echo(f"error: cannot listen on 127.0.0.1:{wanted}: {exc.strerror}", err=True)
+                raise typer.Exit(2) from None
+        console.print(f"port {wanted} (from {target}) is taken: using a free one and rewriting {target}")
+        return Sandbox(load_seed(seed), port=0).start()
+
+
+@app.command(cls=Command)
 def sandbox(
     port: Annotated[
-        int, typer.Option("--port", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port).")
-    ] = 0,
+        int | None,
+        typer.Option(
+            "--port",
+            min=0,
+            max=65535,
+            help="Port on 127.0.0.1 (default: the port of the connectors file it rewrites, else a free one).",
+        ),
+    ] = None,
     seed: Annotated[
         Path | None,
         typer.Option(
@@ -74,7 +110,9 @@ def sandbox(
     write_config: Annotated[
         Path | None,
         typer.Option(
-            "--write-config", dir_okay=False, help="Write the connectors file here instead of printing it."
+            "--write-config",
+            dir_okay=False,
+            help=f"Write the connectors file here (default: {DEMO_CONFIG} when it exists, else print it).",
         ),
     ] = None,
     duration: Annotated[
@@ -91,19 +129,12 @@ def sandbox(
     ] = None,
 ) -> None:
     """Run a local IdP (Keycloak and Cognito dialects) for trying idpbridge without an IdP account."""
-    from ..sandbox import Sandbox, load_seed
-
     console = Console(highlight=False)
+    status = Console(stderr=True, highlight=False)
     done = threading.Event()
     _stop_on_sigterm(done)  # before the port opens: whoever sees it up may stop it at once
-    try:
-        server = Sandbox(load_seed(seed), port=port).start()
-    except IdpBridgeError as exc:
-        typer.echo(f"error: {plain(exc)}", err=True)
-        raise typer.Exit(2) from None
-    except OSError as exc:
-        typer.echo(f"error: cannot listen on 127.0.0.1:{port}: {exc.strerror}", err=True)
-        raise typer.Exit(2) from None
+    target = _target(write_config)
+    server = _start(status, seed, port, target)
     try:
         toml = server.connectors_toml(continuation_key=ContinuationKeys.new_key())
         info = server.describe()
@@ -116,18 +147,19 @@ def sandbox(
         console.print(table)
         for note in notes:
             typer.echo(note)
-        if write_config is not None:
-            write_config.write_text(toml, encoding="utf-8")
-            console.print(f"connectors file written to {write_config}")
-            name = write_config
+        if target is not None:
+            target.write_text(toml, encoding="utf-8")
+            typer.echo(f"connectors file written to {target}")
+            name = target
         else:
             console.print("[bold]connectors file[/] (save it as idpbridge.toml):")
             typer.echo(toml)  # plain: never wrapped, so it can be copied as it is
             name = Path("idpbridge.toml")
+        flag = "" if name == DEFAULT_CONFIG else f" -c {name}"
         typer.echo(
-            f"try: idpbridge check sandbox-keycloak -c {name}\n"
-            f"     idpbridge login sandbox-keycloak -c {name} --method oidc --open\n"
-            f"     idpbridge login sandbox-cognito -c {name} --method password -u dave@acme.example\n"
+            f"try: idpbridge check sandbox-keycloak{flag}\n"
+            f"     idpbridge login sandbox-keycloak{flag} --method oidc --open\n"
+            f"     idpbridge login sandbox-cognito{flag} --method password -u dave@acme.example\n"
             f"admin token (this run only): {server.admin_token}\n"
             f"rotate keys: curl -X POST -H 'Authorization: Bearer {server.admin_token}' "
             f"{server.base_url}/_sandbox/rotate-keys"

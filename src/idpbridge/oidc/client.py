@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import SecretStr
 
-from ..classify import ErrorRule, classify
+from ..classify import ErrorInfo, ErrorRule, classify
 from ..errors import ConfigurationError, IdpBridgeError, MalformedResponse
 from ..http import HttpClient, Response, parse_json_object, redact_url
 from ..sheet import first_text
@@ -98,15 +98,6 @@ def choose_auth_method(
         f"(it lists: {', '.join(supported)[:200]}); set token_endpoint_auth_method",
         field="token_endpoint_auth_method",
     )
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class ErrorInfo:
-    """The machine-readable parts of an error answer."""
-
-    error: str | None = None
-    description: str | None = None
-    provider_code: str | None = None
 
 
 ErrorParser = Callable[[Mapping[str, Any]], ErrorInfo]

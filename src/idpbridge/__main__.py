@@ -1,0 +1,6 @@
+"""``python -m idpbridge``: the ``idpbridge`` command line."""
+
+from .cli import main
+
+if __name__ == "__main__":
+    main()
