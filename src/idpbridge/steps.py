@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, Protocol
 
 from pydantic import SecretStr
@@ -22,7 +22,7 @@ from .errors import FlowError, InvalidCode
 from .methods import Method
 from .outcomes import InputField, InputRequired
 
-__all__ = ["CodeStep", "StepContext", "check_code"]
+__all__ = ["CodeStep", "StepContext", "StepFunctions", "check_code"]
 
 #: Longest one-time code accepted (anything longer is malformed input, not a code).
 MAX_CODE = 64
@@ -34,6 +34,15 @@ class StepContext(Protocol):
     def seal(self, method: Method, data: Mapping[str, Any]) -> tuple[SecretStr, dt.datetime]: ...
 
     async def consume_continuation(self, continuation: Continuation, *, message: str = ...) -> None: ...
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StepFunctions:
+    """A :class:`StepContext` made of two callables, e.g. a connector's ``seal`` and
+    ``consume_continuation``: quirk code gets these two capabilities, not the connector."""
+
+    seal: Callable[[Method, Mapping[str, Any]], tuple[SecretStr, dt.datetime]]
+    consume_continuation: Callable[..., Coroutine[Any, Any, None]]
 
 
 def check_code(code: str, *, max_length: int = MAX_CODE) -> str:

@@ -64,3 +64,17 @@ def id_token_values(key: TestKey, **claims: Any) -> dict[str, str]:
     }
     token = key.mint(iss=ISSUER, aud=CLIENT_ID, sub=SUBJECT, **{**base, **claims})
     return {ID_TOKEN: token, JWK: key.public_jwk}
+
+
+#: The connector's OIDC plumbing: the TOTP paths run on the engine and a step context instead.
+PLUMBING = ("metadata", "discover", "oauth", "endpoint", "complete", "token_policy", "password_error")
+
+
+def refuse_callbacks(monkeypatch: pytest.MonkeyPatch, conn: OktaConnector) -> None:
+    """Make any call from a TOTP path back into ``conn``'s OIDC plumbing fail the test."""
+
+    def called_back(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a TOTP path called back into the connector")
+
+    for name in PLUMBING:
+        monkeypatch.setattr(conn, name, called_back)

@@ -24,7 +24,7 @@ from idpbridge.config import build_config
 from idpbridge.providers.okta import idx_doc
 from idpbridge.providers.okta.config import OktaConfig
 from idpbridge.providers.okta.errors import IDX, IDX_RULES, RULES
-from idpbridge.providers.okta.wire import MFA_OTP_GRANT, OTP_GRANT, interact_url
+from idpbridge.providers.okta.sheet import MFA_OTP_GRANT, OTP_GRANT, interact_url
 
 BASE = {"domain": "acme.okta.com", "client_id": "0oa1", "client_secret": "very-secret-value-123"}
 

@@ -27,7 +27,7 @@ from tests.support.providers import Connectors
 from tests.support.replayed import answer_refused_again, replayed_login, replayed_totp_step
 from tests.support.wire import Recorder
 
-from .conftest import ISSUER, SUBJECT, id_token_values
+from .conftest import ISSUER, SUBJECT, id_token_values, refuse_callbacks
 
 pytestmark = pytest.mark.cassette
 
@@ -72,6 +72,36 @@ async def test_totp_with_the_password_in_one_call(
     assert mfa["otp"] == [code]
     assert "password" not in mfa
     assert mfa["scope"] == ["openid email profile"]
+
+
+async def test_the_direct_paths_never_call_back_into_the_connector(
+    make: Connectors, fields: dict[str, Any], test_key: TestKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TOTP in one call, and the Answer to the mfa_required step, run on the engine and a step context."""
+    conn = make(**fields)
+    asked = await replayed_totp_step(
+        conn,
+        "okta",
+        "mfa_required",
+        Password("jane@acme.example", PASSWORD),
+        values={"REDACTED-MFA-TOKEN": MFA_TOKEN},
+    )
+    refuse_callbacks(monkeypatch, conn)
+    code = otp.code(op.TOTP_SECRET)
+    with replay("okta", "totp_direct_mfa_otp", values=_values(test_key)):
+        done = await conn.authenticate(Answer(asked.step.continuation, {"totp": code}))
+    assert isinstance(done, Authenticated)
+    assert done.method is Method.TOTP
+    fresh = make(**fields)
+    refuse_callbacks(monkeypatch, fresh)
+    result = await replayed_login(
+        fresh,
+        "okta",
+        "totp_direct_success",
+        TOTP("jane@acme.example", code, PASSWORD),
+        values=_values(test_key),
+    )
+    assert result.method is Method.TOTP
 
 
 async def test_two_steps(
@@ -154,7 +184,7 @@ async def test_expired_mfa_token(make: Connectors, fields: dict[str, Any]) -> No
 
 
 async def test_locked_out_looks_like_a_wrong_password(make: Connectors, fields: dict[str, Any]) -> None:
-    """Okta's password grant answers a locked-out user like a wrong password (§2.4)."""
+    """Okta's password grant answers a locked-out user like a wrong password (ropassword use-flow.md)."""
     with replay("okta", "locked_out") as cas, pytest.raises(InvalidCredentials):
         await make(**fields).authenticate(TOTP("jane@acme.example", "123456", PASSWORD))
     assert cas.all_played

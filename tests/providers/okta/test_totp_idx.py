@@ -32,7 +32,7 @@ from tests.support.providers import Connectors
 from tests.support.replayed import answer_refused_again, replayed_error, replayed_login, replayed_totp_step
 from tests.support.wire import Recorder
 
-from .conftest import CLIENT_SECRET, ISSUER, SUBJECT, id_token_values
+from .conftest import CLIENT_SECRET, ISSUER, SUBJECT, id_token_values, refuse_callbacks
 
 pytestmark = pytest.mark.cassette
 
@@ -148,6 +148,26 @@ async def test_two_steps(
     for secret in (PASSWORD, code, *HANDLES.values()):
         assert secret not in logged + repr(step) + repr(done)
     await answer_refused_again(conn, step, code)
+
+
+async def test_the_idx_walk_never_calls_back_into_the_connector(
+    make: Connectors, fields: dict[str, Any], test_key: TestKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Password -> step -> Answer -> Authenticated runs on the engine and a step context only."""
+    conn = make(**fields)
+    refuse_callbacks(monkeypatch, conn)
+    asked = await replayed_totp_step(
+        conn, "okta", "totp_idx_success", Password("jane@acme.example", PASSWORD), values=_values(test_key)
+    )
+    code = otp.code(op.TOTP_SECRET)
+    done = await replayed_login(
+        conn,
+        "okta",
+        "totp_idx_resume",
+        Answer(asked.step.continuation, {"totp": code}),
+        values=_values(test_key),
+    )
+    assert done.method is Method.TOTP
 
 
 async def test_okta_verify_totp(
@@ -272,9 +292,11 @@ async def test_a_remediation_outside_the_org_is_refused(
         "stateHandle": "s",
         "remediation": {"value": [{"name": "identify", "href": href, "value": [{"name": "identifier"}]}]},
     }
-    state = idx._Login("jane", PASSWORD, None, "v", NONCE, ISSUER)
+    state = idx._Login("jane", PASSWORD, "v", NONCE, ISSUER)
+    step = idx._next(conn._totp, state, doc, "s")
+    assert isinstance(step, tuple)
     with pytest.raises(MalformedResponse) as info:
-        idx._next(conn, state, doc)
+        idx._href(conn._totp, step[0])
     assert info.value.code == "provider.idx_response"
 
 

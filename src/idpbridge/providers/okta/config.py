@@ -8,7 +8,7 @@ field                        meaning
                              authorization server (the default)
 ``client_id``                the app integration's client id (``0oa…``)
 ``client_secret``            its secret; omit for a public (PKCE-only) app
-``issuer``                   derived (see :mod:`.issuer`); set it only when the server's issuer
+``issuer``                   derived (see :mod:`.sheet`); set it only when the server's issuer
                              differs from the domain you call (custom URL domains)
 ``scopes``                   ``openid email profile`` by default (add ``groups``,
                              ``offline_access`` as the app allows)
@@ -33,11 +33,9 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from ...methods import Method
-from ...oidc.config import OIDCConfig
+from ...kit import Method, OIDCConfig, ProviderSheet
 from ...oidc.urls import base_url
-from .issuer import AUTHORIZATION_SERVER_ID, issuer_for
-from .wire import TOTP_AUTHENTICATORS
+from .sheet import AUTHORIZATION_SERVER_ID, SHEET, TOTP_AUTHENTICATORS
 
 __all__ = ["OktaConfig"]
 
@@ -45,9 +43,7 @@ __all__ = ["OktaConfig"]
 class OktaConfig(OIDCConfig):
     """Settings of one Okta OIDC app integration (see the module docstring)."""
 
-    supported_methods: ClassVar[frozenset[Method]] = frozenset(
-        {Method.OIDC, Method.PASSWORD, Method.TOKEN, Method.TOTP}
-    )
+    sheet: ClassVar[ProviderSheet | None] = SHEET
 
     domain: str = Field(description="Okta org domain (acme.okta.com) or custom URL domain.")
     authorization_server_id: str | None = Field(
@@ -63,19 +59,6 @@ class OktaConfig(OIDCConfig):
     totp_authenticators: tuple[str, ...] = Field(
         tuple(TOTP_AUTHENTICATORS), description="IDX authenticators a TOTP code answers, preferred first."
     )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _derive_issuer(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("issuer") is None:
-            try:
-                base = base_url(data["domain"], what="domain")
-                server = data.get("authorization_server_id") or None
-                issuer = issuer_for(base, server if isinstance(server, str) else None)
-            except (KeyError, TypeError, ValueError):  # reported by the field validators
-                issuer = "https://okta.invalid"
-            data = {**data, "issuer": issuer}
-        return data
 
     @field_validator("domain")
     @classmethod
@@ -113,10 +96,14 @@ class OktaConfig(OIDCConfig):
 
     @model_validator(mode="after")
     def _check_idx(self) -> Self:
-        idx = self.totp_flow == "idx" and Method.TOTP in self.enabled_methods
-        if idx and not self.interaction_redirect_uri:
+        if self.uses_idx and not self.interaction_redirect_uri:
             raise ValueError("interaction_redirect_uri: required by totp_flow = idx")
         return self
+
+    @property
+    def uses_idx(self) -> bool:
+        """Whether ``totp`` is enabled and runs the Interaction Code flow (``Password`` does too)."""
+        return self.totp_flow == "idx" and Method.TOTP in self.enabled_methods
 
     @property
     def base_url(self) -> str:

@@ -1,27 +1,34 @@
-"""The Okta connector: the generic OIDC engine with Okta's issuer rule and error dialect, and the
-``totp`` method over Okta's two paths (:mod:`.direct`, :mod:`.idx`; wire facts in :mod:`.wire`).
+"""The Okta connector: the OIDC engine with Okta's sheet, and the ``totp`` method over Okta's two
+paths (:mod:`.direct`, :mod:`.idx`).
 
-Everything protocol-level (discovery, PKCE, ID-token validation, the password grant, the
-``mfa_required`` continuation) is :class:`~idpbridge.oidc.OIDCConnector`; this class plugs in
-Okta's data and routes TOTP requests to the path ``totp_flow`` names.
+Everything protocol-level (discovery, PKCE, ID-token validation, the password grant) is the
+engine; this class routes TOTP requests to the path ``totp_flow`` names, handing it a
+:class:`~.direct.TotpContext` (engine, sealing and single use, config), never itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
 from typing import Any, ClassVar
 
-from ...classify import ErrorRule
-from ...continuation import Continuation
-from ...errors import FlowError, InvalidCredentials, MFARequired
-from ...methods import TOTP, Answer, Method, Password
-from ...oidc.claims import ClaimMap
-from ...oidc.client import ErrorInfo
-from ...oidc.connector import OIDCConnector
-from ...outcomes import Outcome
+from ...kit import (
+    TOTP,
+    Answer,
+    Continuation,
+    EngineHooks,
+    InputRequired,
+    InvalidCredentials,
+    Method,
+    MFARequired,
+    OIDCConnector,
+    Outcome,
+    Password,
+)
+from ...steps import StepFunctions  # not in the kit yet
 from . import direct, idx
 from .config import OktaConfig
-from .errors import RULES, okta_error
+from .errors import okta_error
+from .sheet import SHEET
 
 __all__ = ["OktaConnector"]
 
@@ -36,61 +43,49 @@ class OktaConnector(OIDCConnector):
     Engine's Interaction Code flow, one ``InputRequired`` step per value still missing.
     """
 
-    name: ClassVar[str] = "okta"
-    title: ClassVar[str] = "Okta"
-    methods: ClassVar[frozenset[Method]] = frozenset(
-        {Method.OIDC, Method.PASSWORD, Method.TOKEN, Method.TOTP}
-    )
+    sheet = SHEET
     Config: ClassVar[type[OktaConfig]] = OktaConfig
-    error_rules: ClassVar[tuple[ErrorRule, ...]] = RULES
-    #: Standard claims (§2.7): ``sub`` (``00u…``, immutable), ``preferred_username`` (the mutable
-    #: Okta login), ``groups`` only when the admin adds a groups claim to the app/server.
-    claim_map: ClassVar[ClaimMap] = ClaimMap()
-    probe_password_grant: ClassVar[bool] = True
-
     config: OktaConfig
 
-    def parse_error(self, body: Mapping[str, Any]) -> ErrorInfo:
-        """Both envelopes: OAuth ``error`` and Okta's ``errorCode``/``errorSummary``."""
-        return okta_error(body)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        steps = StepFunctions(self.seal, self.consume_continuation)
+        self._totp = direct.TotpContext(self.engine, steps, self.config)
 
-    def default_tenant(self) -> str:
-        """The Okta org host."""
-        return self.config.org_host
-
-    @property
-    def _idx(self) -> bool:
-        return self.config.totp_flow == "idx" and Method.TOTP in self.enabled_methods
+    def engine_hooks(self) -> EngineHooks:
+        """Both error envelopes (OAuth and Okta's ``errorCode``); the org host as default tenant."""
+        return EngineHooks(parse_error=okta_error, default_tenant=self.config.org_host)
 
     async def password(self, request: Password) -> Outcome:
         """ROPC (or, with ``totp_flow = "idx"``, IDX); a second factor becomes the TOTP step."""
-        if self._idx:
+        if self.config.uses_idx:
             password = request.password.get_secret_value()
             if not password:
                 raise InvalidCredentials(
                     "username and password must not be empty", code="invalid_credentials"
                 )
-            return await idx.login(self, request.username, password, None)
+            return await idx.login(self._totp, request.username, password, None)
         try:
             return await super().password(request)
         except MFARequired as exc:
-            step = direct.step_from(self, exc)
-            if step is None:
+            if exc.continuation is None or Method.TOTP not in self.enabled_methods:
                 raise
-            return step
+            opened = self.continuations.open(exc.continuation, method=Method.TOTP.value)
+            expires_at = dt.datetime.fromtimestamp(opened.expires_at, tz=dt.UTC)
+            return InputRequired(
+                fields=(direct.TOTP_FIELD,), continuation=exc.continuation, expires_at=expires_at
+            )
 
     async def totp(self, request: TOTP) -> Outcome:
         """The code with the password (or alone), through the path ``totp_flow`` names."""
-        if self._idx:
-            password = request.password.get_secret_value() if request.password is not None else None
-            return await idx.login(self, request.username, password, request.code.get_secret_value())
-        return await direct.totp(self, request)
+        password = request.password.get_secret_value() if request.password is not None else None
+        code = request.code.get_secret_value()
+        if self.config.uses_idx:
+            return await idx.login(self._totp, request.username, password, code)
+        return await direct.totp(self._totp, request.username, password, code)
 
     async def answer(self, request: Answer, continuation: Continuation) -> Outcome:
         """Continue a TOTP or password step (Direct Authentication or IDX). Single-use."""
-        data = continuation.data
-        if data.get("f") == idx.FLOW:
-            return await idx.resume(self, continuation, request.values)
-        if isinstance(data.get("mfa_token"), str):
-            return await direct.answer(self, continuation, request.values)
-        raise FlowError("this continuation is not an Okta TOTP step", code="flow.wrong_method")
+        if continuation.data.get("f") == idx.FLOW:
+            return await idx.resume(self._totp, continuation, request.values)
+        return await direct.answer(self._totp, continuation, request.values)

@@ -1,5 +1,6 @@
 """TOTP through Okta's Direct Authentication grants (``totp_flow = "direct"``; grant types in
-:mod:`.wire`, ``reference/providers.md`` §2.4).
+:mod:`.errors`, source
+https://github.com/okta/okta-developer-docs/blob/master/packages/@okta/vuepress-site/docs/guides/configure-direct-auth-grants/main/bmfaotp/use-flow.md).
 
 * ``TOTP(username, code, password)``: the password grant; Okta answers ``403 mfa_required`` with an
   ``mfa_token``; then the MFA OTP grant with that token and the code. A user whose policy asks no
@@ -10,123 +11,113 @@
   continuation seals the ``mfa_token`` (the same continuation :class:`~idpbridge.MFARequired`
   carries when ``totp`` is not enabled) → ``Answer(continuation, {"totp": code})``.
 
-The ``mfa_token`` never leaves the sealed continuation; a wrong code raises
+The flows receive a :class:`TotpContext` (the OIDC engine, sealing and single use, the config),
+never the connector. The ``mfa_token`` never leaves the sealed continuation; a wrong code raises
 :class:`~idpbridge.InvalidCode` with a fresh continuation for another try (UNCONFIRMED whether Okta
 keeps the ``mfa_token`` usable after a wrong code; if not, the retry ends as an expired code).
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from pydantic import SecretStr
-
-from ...continuation import Continuation
-from ...errors import FlowError, IdpBridgeError, InvalidCode, MFARequired
-from ...methods import TOTP, Method, Password
-from ...oidc.ropc import password_grant
-from ...outcomes import Authenticated, InputField, InputRequired
-from .wire import MFA_OTP_GRANT, MFA_OTP_PARAMS, OTP_GRANT, OTP_PARAMS
+from ...kit import (
+    Authenticated,
+    CodeStep,
+    Continuation,
+    IdpBridgeError,
+    InputField,
+    InvalidCode,
+    Method,
+    MFARequired,
+    ProviderMetadata,
+    StepContext,
+    check_code,
+    scope_string,
+)
+from ...oidc.engine import OIDCEngine  # the kit's type-checking imports lack it (core candidate)
+from .sheet import MFA_OTP_GRANT, MFA_OTP_PARAMS, OTP_GRANT, OTP_PARAMS
 
 if TYPE_CHECKING:
-    from .connector import OktaConnector
+    from .config import OktaConfig
 
-__all__ = ["TOTP_FIELD", "answer", "check_code", "step_from", "totp"]
+__all__ = ["STEP", "TOTP_FIELD", "TotpContext", "answer", "token", "totp"]
 
 #: The one field of the TOTP step.
 TOTP_FIELD = InputField("totp", "totp", secret=True, label="Code from your authenticator app")
-_MAX_CODE = 64
+#: The code step after ``mfa_required``. Its first continuation is the engine's sealed ``mfa_token``
+#: (:meth:`~idpbridge.kit.OIDCEngine.seal_mfa_token`, no step marker); a retry is sealed by this step.
+STEP = CodeStep("okta-direct", TOTP_FIELD, what="an Okta TOTP step")
 
 
-def check_code(code: str) -> str:
-    """The code, refused before anything is sent when empty or not printable."""
-    if not 0 < len(code) <= _MAX_CODE or not code.isprintable():
-        raise InvalidCode("the one-time code is empty or not well formed")
-    return code
+@dataclasses.dataclass(frozen=True, slots=True)
+class TotpContext:
+    """What Okta's TOTP paths use: the OIDC engine, sealing and single use, and the config."""
+
+    engine: OIDCEngine
+    steps: StepContext
+    config: OktaConfig
 
 
-def step_from(conn: OktaConnector, error: MFARequired) -> InputRequired | None:
-    """The ``InputRequired`` TOTP step for an ``mfa_required`` password grant (``None``: re-raise)."""
-    if error.continuation is None or Method.TOTP not in conn.enabled_methods:
-        return None
-    opened = conn.continuations.open(error.continuation, method=Method.TOTP.value)
-    return InputRequired(
-        fields=(TOTP_FIELD,), continuation=error.continuation, expires_at=_when(opened.expires_at)
-    )
+async def token(
+    ctx: TotpContext, metadata: ProviderMetadata, grant_type: str, params: Mapping[str, str]
+) -> Mapping[str, Any]:
+    """One token-endpoint grant (the token response)."""
+    endpoint = ctx.engine.endpoint(metadata, "token_endpoint")
+    return await ctx.engine.oauth(metadata).token(endpoint, grant_type, dict(params))
 
 
-async def totp(conn: OktaConnector, request: TOTP) -> Authenticated:
+async def totp(ctx: TotpContext, username: str, password: str | None, code: str) -> Authenticated:
     """``TOTP`` in one call: password + MFA OTP grant, or the primary OTP grant without a password."""
-    code = check_code(request.code.get_secret_value())
-    metadata = await conn.metadata()
-    endpoint = conn.endpoint(metadata, "token_endpoint")
-    if request.password is None:
+    code = check_code(code)
+    engine = ctx.engine
+    metadata = await engine.metadata()
+    if password is None:
         login_hint, otp = OTP_PARAMS
-        body = await conn.oauth(metadata).token(
-            endpoint, OTP_GRANT, {login_hint: request.username, otp: code, "scope": _scope(conn)}
-        )
-        return await conn.complete(metadata, body, method=Method.TOTP, nonce=None)
+        params = {login_hint: username, otp: code, "scope": scope_string(ctx.config.scopes)}
+        body = await token(ctx, metadata, OTP_GRANT, params)
+        return await engine.complete(metadata, body, method=Method.TOTP, nonce=None)
     captured: dict[str, str] = {}
 
     def keep_token(error: IdpBridgeError, raw: Mapping[str, Any]) -> IdpBridgeError:
-        token = raw.get("mfa_token")
-        if isinstance(error, MFARequired) and isinstance(token, str) and token:
-            captured["mfa_token"] = token
+        mfa_token = raw.get("mfa_token")
+        if isinstance(error, MFARequired) and isinstance(mfa_token, str) and mfa_token:
+            captured["mfa_token"] = mfa_token
         return error
 
-    password = Password(request.username, request.password)
     try:
-        body = await password_grant(
-            conn.oauth(metadata),
-            endpoint,
-            username=request.username,
-            password=request.password.get_secret_value(),
-            scopes=conn.config.scopes,
-            extra=conn.password_params(password),
-            grant_type=conn.password_grant_type(password),
-            on_error=keep_token,
+        body = await engine.password_grant(
+            metadata, engine.oauth(metadata), username=username, password=password, on_error=keep_token
         )
     except MFARequired:
         if "mfa_token" not in captured:
             raise
-        return await _mfa_otp(conn, captured["mfa_token"], request.username, code)
-    return await conn.complete(metadata, body, method=Method.PASSWORD, nonce=None)
+        return await _mfa_otp(ctx, metadata, captured["mfa_token"], username, code)
+    return await engine.complete(metadata, body, method=Method.PASSWORD, nonce=None)
 
 
-async def answer(
-    conn: OktaConnector, continuation: Continuation, values: Mapping[str, SecretStr]
-) -> Authenticated:
+async def answer(ctx: TotpContext, continuation: Continuation, values: Mapping[str, Any]) -> Authenticated:
     """``Answer`` to the TOTP step: the MFA OTP grant with the sealed ``mfa_token``. Single-use."""
     data = continuation.data
-    value = values.get(TOTP_FIELD.name)
-    if value is None:
-        raise FlowError(f"this step needs a value for {TOTP_FIELD.name!r}", code="flow.bad_answer")
-    code = check_code(value.get_secret_value())
-    await conn.consume_continuation(continuation)
-    return await _mfa_otp(conn, str(data["mfa_token"]), str(data.get("username") or ""), code)
+    if "f" not in data and isinstance(data.get("mfa_token"), str):  # sealed by OIDCEngine.seal_mfa_token
+        data = {**data, "f": STEP.flow}  # core candidate: the engine sealing it through a CodeStep
+    data, code = STEP.state(data, values)
+    check_code(code)  # a malformed code is refused before the step is used up
+    await ctx.steps.consume_continuation(continuation)
+    metadata = await ctx.engine.metadata()
+    return await _mfa_otp(ctx, metadata, str(data["mfa_token"]), str(data.get("username") or ""), code)
 
 
-async def _mfa_otp(conn: OktaConnector, mfa_token: str, username: str, code: str) -> Authenticated:
-    metadata = await conn.metadata()
+async def _mfa_otp(
+    ctx: TotpContext, metadata: ProviderMetadata, mfa_token: str, username: str, code: str
+) -> Authenticated:
     token_name, otp = MFA_OTP_PARAMS
+    params = {token_name: mfa_token, otp: code, "scope": scope_string(ctx.config.scopes)}
     try:
-        body = await conn.oauth(metadata).token(
-            conn.endpoint(metadata, "token_endpoint"),
-            MFA_OTP_GRANT,
-            {token_name: mfa_token, otp: code, "scope": _scope(conn)},
-        )
+        body = await token(ctx, metadata, MFA_OTP_GRANT, params)
     except InvalidCode as exc:
-        exc.continuation, _ = conn.seal(Method.TOTP, {"mfa_token": mfa_token, "username": username})
+        exc.continuation = STEP.ask(ctx.steps, {"mfa_token": mfa_token, "username": username}).continuation
         raise
-    return await conn.complete(metadata, body, method=Method.TOTP, nonce=None)
-
-
-def _scope(conn: OktaConnector) -> str:
-    scopes = conn.config.scopes
-    return " ".join(scopes if "openid" in scopes else ("openid", *scopes))
-
-
-def _when(timestamp: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(timestamp, tz=dt.UTC)
+    return await ctx.engine.complete(metadata, body, method=Method.TOTP, nonce=None)

@@ -1,14 +1,16 @@
-"""Okta error answers: the two envelopes and the classification table.
+"""Okta error answers: the error-body fields, the grant contexts and the classification tables.
 
-Okta's token endpoint speaks two dialects (``reference/providers.md`` §2.4): OAuth
-(``error``/``error_description``) and its management-API envelope (``errorCode``/
-``errorSummary``/``errorLink``/``errorId``/``errorCauses``), e.g. for an unknown client id or a
-rate limit. :func:`okta_error` reads both; :data:`RULES` is tried first, then the standard OAuth
-rules. Rows marked UNCONFIRMED are best guesses to check against a live org (§15).
+Okta's token endpoint speaks two dialects: OAuth (``error``/``error_description``) and its
+management-API envelope (``errorCode``/``errorSummary``/``errorLink``/``errorId``/``errorCauses``),
+e.g. for an unknown client id or a rate limit
+(https://github.com/okta/okta-developer-docs/blob/master/packages/@okta/vuepress-site/docs/guides/implement-grant-type/main/ropassword/use-flow.md).
+:func:`okta_error` reads both; :data:`RULES` is tried first, then the standard OAuth rules. Rows
+marked UNCONFIRMED are best guesses to check against a live org.
 
 The ``totp`` method adds the Direct Authentication grants' answers (context = their grant type)
-and :data:`IDX_RULES`, which classify Identity Engine ``messages`` (§2.6) by their ``i18n.key``
-(the provider code) and text.
+and :data:`IDX_RULES`, which classify Identity Engine ``messages`` by their ``i18n.key`` (the
+provider code) and text (https://github.com/okta/okta-idx-golang/blob/master/error.go,
+https://github.com/okta/okta-auth-js/blob/master/test/support/idx/factories/errors.ts).
 """
 
 from __future__ import annotations
@@ -16,10 +18,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ...classify import PASSWORD, STANDARD_OAUTH_RULES, ErrorRule
-from ...errors import (
+from ...kit import (
+    PASSWORD,
+    STANDARD_OAUTH_RULES,
     AccountLocked,
     ConfigurationError,
+    ErrorInfo,
+    ErrorRule,
     ExpiredCode,
     IdpBridgeError,
     InvalidCode,
@@ -28,34 +33,56 @@ from ...errors import (
     ProviderError,
     RateLimited,
     UserNotFound,
+    first_text,
 )
-from ...oidc.client import ErrorInfo, oauth_error
-from .wire import INTERACTION_CODE_GRANT, MFA_OTP_GRANT, OTP_GRANT
 
-__all__ = ["IDX", "IDX_RULES", "RULES", "okta_error"]
+__all__ = [
+    "ERROR_FIELDS",
+    "IDX",
+    "IDX_RULES",
+    "INTERACTION_CODE_GRANT",
+    "MFA_OTP_GRANT",
+    "OTP_GRANT",
+    "PROVIDER_CODE_FIELDS",
+    "RULES",
+    "okta_error",
+]
 
+# -- contexts: the grants whose answers the rows below classify ------------------------------------
+
+#: Second factor after ``403 mfa_required``, with ``mfa_token`` + ``otp`` (+ ``scope``):
+#: https://github.com/okta/okta-developer-docs/blob/master/packages/@okta/vuepress-site/docs/guides/configure-direct-auth-grants/main/bmfaotp/use-flow.md
+MFA_OTP_GRANT = "http://auth0.com/oauth/grant-type/mfa-otp"
+#: TOTP as the primary factor, ``login_hint`` + ``otp`` (no password):
+#: https://github.com/okta/okta-developer-docs/tree/master/packages/@okta/vuepress-site/docs/guides/configure-direct-auth-grants
+OTP_GRANT = "urn:okta:params:oauth:grant-type:otp"
+#: Token exchange at the end of an IDX login, ``interaction_code`` + ``code_verifier``
+#: (https://github.com/okta/okta-idx-golang/blob/master/idx.go, ``RedeemInteractionCode``).
+INTERACTION_CODE_GRANT = "interaction_code"
 #: The context of IDX answers (``classify(..., context=IDX)``).
 IDX = "idx"
 
-
-def _text(body: Mapping[str, Any], key: str) -> str | None:
-    value = body.get(key)
-    return value if isinstance(value, str) and value else None
+#: ``(error keys, description keys)`` of an error body, OAuth's first, then Okta's envelope.
+ERROR_FIELDS = (("error", "errorCode"), ("error_description", "errorSummary"))
+#: Where Okta's own error code (the provider code) is.
+PROVIDER_CODE_FIELDS = ("errorCode",)
 
 
 def okta_error(body: Mapping[str, Any]) -> ErrorInfo:
     """OAuth fields first, Okta's ``errorCode``/``errorSummary`` as fallback and provider code."""
-    oauth = oauth_error(body)
-    code = _text(body, "errorCode")
+    # core candidate: a provider-code key list beside ProviderSheet.error_fields (then this goes).
+    errors, descriptions = ERROR_FIELDS
     return ErrorInfo(
-        error=oauth.error or code,
-        description=oauth.description or _text(body, "errorSummary"),
-        provider_code=code,
+        error=first_text(body, errors),
+        description=first_text(body, descriptions),
+        provider_code=first_text(body, PROVIDER_CODE_FIELDS),
     )
 
 
+_ENROL, _NO_TOTP = "mfa_enrollment_required", "the user has no TOTP authenticator enrolled at Okta"
+
 RULES: tuple[ErrorRule, ...] = (
-    # UNCONFIRMED wording for the token endpoint (seen in IDX, §2.6): the user is not assigned to the app.
+    # UNCONFIRMED wording for the token endpoint (seen in IDX): the user is not assigned to the app.
     ErrorRule(
         description_contains="not assigned to",
         raises=ConfigurationError,
@@ -63,7 +90,7 @@ RULES: tuple[ErrorRule, ...] = (
         message="the user is not assigned to this Okta application",
     ),
     # 400 invalid_grant "The credentials provided were invalid.": wrong password, unknown user and
-    # locked-out user alike — Okta's ROPC does not say which (§2.4).
+    # locked-out user alike — Okta's ROPC does not say which (ropassword use-flow.md above).
     ErrorRule(
         error="invalid_grant",
         context=PASSWORD,
@@ -81,7 +108,7 @@ RULES: tuple[ErrorRule, ...] = (
         code="config.policy_denied",
         message="an Okta access policy denied this request; check the authorization server's policy rules",
     ),
-    # -- totp, Direct Authentication (wire.py): the code after mfa_required, or as primary factor --
+    # -- totp, Direct Authentication: the code after mfa_required, or as primary factor --
     # UNCONFIRMED: a spent or expired mfa_token named in the description.
     ErrorRule(
         error="invalid_grant",
@@ -94,15 +121,8 @@ RULES: tuple[ErrorRule, ...] = (
     ErrorRule(error="invalid_grant", context=MFA_OTP_GRANT, raises=InvalidCode, message="the code is wrong"),
     ErrorRule(error="invalid_grant", context=OTP_GRANT, raises=InvalidCode, message="the code is wrong"),
     # UNCONFIRMED (Auth0's dialect of the same grant family): no OTP authenticator enrolled.
-    *(
-        ErrorRule(
-            error=e,
-            raises=MFARequired,
-            code="mfa_enrollment_required",
-            message="the user has no TOTP authenticator enrolled at Okta",
-        )
-        for e in ("mfa_registration_required", "unsupported_challenge_type")
-    ),
+    ErrorRule(error="mfa_registration_required", raises=MFARequired, code=_ENROL, message=_NO_TOTP),
+    ErrorRule(error="unsupported_challenge_type", raises=MFARequired, code=_ENROL, message=_NO_TOTP),
     ErrorRule(
         error="invalid_grant",
         context=INTERACTION_CODE_GRANT,
@@ -121,8 +141,9 @@ def _idx(
     return ErrorRule(provider_code=key, context=IDX, raises=raises, message=message, code=code)
 
 
-#: IDX ``messages`` (okta-auth-js test/support/idx/factories/errors.ts, guardian/gateway idx docs,
-#: okta-idx-golang mocks; providers.md §2.6), then :data:`RULES` (user not assigned, rate limits).
+#: IDX ``messages`` (okta-auth-js test/support/idx/factories/errors.ts, guardian/gateway
+#: https://github.com/guardian/gateway/blob/main/docs/okta/idx/idx-api.md, okta-idx-golang mocks),
+#: then :data:`RULES` (user not assigned, rate limits).
 IDX_RULES: tuple[ErrorRule, ...] = (
     _idx("incorrectPassword", InvalidCredentials, "invalid username or password"),
     _idx("errors.E0000004", InvalidCredentials, "invalid username or password"),
@@ -133,7 +154,7 @@ IDX_RULES: tuple[ErrorRule, ...] = (
     _idx("oie.tooManyRequests", RateLimited, "Okta's rate limit was exceeded"),
     _idx("idx.session.expired", ExpiredCode, "the Okta sign-in session expired; start again"),
     # UNCONFIRMED in IDX: the lockout message (E0000119 "Your account is locked…" is the classic
-    # Authentication API's; §15 #6), and any ERROR text saying the account is locked.
+    # Authentication API's), and any ERROR text saying the account is locked.
     _idx("errors.E0000119", AccountLocked, "the account is locked at Okta"),
     ErrorRule(context=IDX, description_contains="account is locked", raises=AccountLocked),
     _idx(

@@ -1,5 +1,6 @@
 """TOTP through the Okta Identity Engine: the Interaction Code flow and the IDX API
-(``totp_flow = "idx"``; ``reference/providers.md`` §2.5, §2.6; wire facts in :mod:`.wire`).
+(``totp_flow = "idx"``; wire facts in :mod:`.sheet`; sources: https://github.com/okta/okta-idx-golang/blob/master/idx.go,
+https://github.com/guardian/gateway/blob/main/docs/okta/idx/idx-api.md).
 
 1. ``POST {authorization server}/v1/interact`` (PKCE S256, ``state``, ``nonce``) → an interaction
    handle; ``POST /idp/idx/introspect`` → the first IDX state.
@@ -17,6 +18,7 @@ password; ``Answer`` resumes with ``introspect`` on that handle. IDX ``messages`
 :data:`.errors.IDX_RULES`; remediations that cannot be answered are typed errors (enrolment needed,
 expired password, locked account, an unsupported factor). Handles, codes and passwords go only
 into request bodies to the configured org (every ``href`` is checked) and never into errors or logs.
+The flow receives a :class:`~.direct.TotpContext`, never the connector.
 """
 
 from __future__ import annotations
@@ -25,33 +27,38 @@ import dataclasses
 import re
 import secrets
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr
-
 from ...classify import classify
-from ...continuation import Continuation
-from ...errors import (
+from ...http import parse_json_object
+from ...kit import (
     AccountLocked,
+    Authenticated,
+    CodeStep,
+    Continuation,
     FlowError,
     IdpBridgeError,
+    InputField,
+    InputRequired,
     InvalidCode,
     InvalidCredentials,
     MalformedResponse,
+    Method,
     MFARequired,
+    Outcome,
     PasswordChangeRequired,
     ProviderError,
+    ProviderMetadata,
+    Response,
+    check_code,
+    scope_string,
 )
-from ...http import Response, parse_json_object
-from ...methods import Method
 from ...oidc.authcode import new_pkce
-from ...oidc.metadata import ProviderMetadata
-from ...outcomes import Authenticated, InputField, InputRequired, Outcome
 from . import idx_doc
-from .direct import TOTP_FIELD, check_code
+from .direct import TOTP_FIELD, TotpContext, token
 from .errors import IDX, IDX_RULES
-from .wire import (
+from .sheet import (
     IDX_ACCEPT,
     IDX_CONTENT_TYPE,
     IDX_PATH,
@@ -61,16 +68,27 @@ from .wire import (
     interact_url,
 )
 
-if TYPE_CHECKING:
-    from .connector import OktaConnector
-
 __all__ = ["FLOW", "PASSWORD_FIELD", "login", "new_nonce", "resume"]
 
 #: Marks continuations sealed by this module.
 FLOW = "okta-idx"
 PASSWORD_FIELD = InputField("password", "password", secret=True, label="Password")
-_FIELDS = {"password": PASSWORD_FIELD, "totp": TOTP_FIELD}
+#: The two IDX steps (one sub-flow; the sealed ``k`` names the field asked for).
+_STEPS = {
+    field.name: CodeStep(FLOW, field, what="an Okta IDX step") for field in (PASSWORD_FIELD, TOTP_FIELD)
+}
 _MAX_STEPS = 10
+#: Sealed key -> :class:`_Login` field (the code itself is never sealed).
+_SEALED = {
+    "u": "username",
+    "p": "password",
+    "pu": "password_used",
+    "cu": "code_used",
+    "id": "identified",
+    "v": "verifier",
+    "n": "nonce",
+    "i": "issuer",
+}
 
 
 def new_nonce() -> str:
@@ -84,115 +102,99 @@ class _Login:
 
     username: str
     password: str | None = dataclasses.field(repr=False)
-    code: str | None = dataclasses.field(repr=False)
     verifier: str = dataclasses.field(repr=False)
     nonce: str
     issuer: str
+    code: str | None = dataclasses.field(default=None, repr=False)
     password_used: bool = False
     code_used: bool = False
     identified: bool = False
     selected: set[str] = dataclasses.field(default_factory=set)
 
 
-async def login(conn: OktaConnector, username: str, password: str | None, code: str | None) -> Outcome:
+async def login(ctx: TotpContext, username: str, password: str | None, code: str | None) -> Outcome:
     """Start an IDX sign-in with what the caller has (the code may come later, as may the password)."""
     if not username:
         raise InvalidCredentials("the username must not be empty", code="invalid_credentials")
     if code is not None:
         check_code(code)
-    metadata = await conn.metadata()
+    metadata = await ctx.engine.metadata()
     verifier, challenge = new_pkce()
-    state = _Login(username, password or None, code, verifier, new_nonce(), metadata.issuer)
-    handle = await _interact(conn, metadata, challenge, state.nonce)
-    doc = await _call(conn, _url(conn, "introspect"), {"interactionHandle": handle}, state, first=True)
-    return await _run(conn, metadata, state, doc)
+    state = _Login(username, password or None, verifier, new_nonce(), metadata.issuer, code)
+    handle = await _interact(ctx, metadata, challenge, state.nonce)
+    return await _run(ctx, metadata, state, {"interactionHandle": handle})
 
 
-async def resume(conn: OktaConnector, continuation: Continuation, values: Mapping[str, SecretStr]) -> Outcome:
+async def resume(ctx: TotpContext, continuation: Continuation, values: Mapping[str, Any]) -> Outcome:
     """``Answer`` to an IDX step: introspect the sealed ``stateHandle`` and go on. Single-use."""
-    data = continuation.data
-    field = _FIELDS.get(str(data.get("k")))
-    if field is None:
-        raise FlowError("this continuation is not an Okta IDX step", code="flow.wrong_method")
-    value = values.get(field.name)
-    if value is None:
-        raise FlowError(f"this step needs a value for {field.name!r}", code="flow.bad_answer")
-    answer = value.get_secret_value()
+    step = _STEPS.get(str(continuation.data.get("k")), _STEPS["totp"])
+    data, answer = step.state(continuation.data, values)
+    field = step.field
     if field is TOTP_FIELD:
-        check_code(answer)
-    await conn.consume_continuation(continuation)
-    metadata = await conn.metadata()
+        check_code(answer)  # a malformed code is refused before the step is used up
+    await ctx.steps.consume_continuation(continuation)
+    metadata = await ctx.engine.metadata()
     if metadata.issuer != data["i"]:
         raise FlowError("the IdP's issuer changed during the flow", code="flow.issuer_mismatch")
-    sealed_password = data.get("p")
-    state = _Login(
-        username=str(data["u"]),
-        password=answer if field is PASSWORD_FIELD else (str(sealed_password) if sealed_password else None),
-        code=answer if field is TOTP_FIELD else None,
-        verifier=str(data["v"]),
-        nonce=str(data["n"]),
-        issuer=str(data["i"]),
-        password_used=bool(data.get("pu")),
-        code_used=bool(data.get("cu")),
-        identified=bool(data.get("id")),
-    )
-    doc = await _call(conn, _url(conn, "introspect"), {"stateHandle": str(data["sh"])}, state, first=True)
-    return await _run(conn, metadata, state, doc)
+    state = _Login(**{name: data[key] for key, name in _SEALED.items()})
+    if field is PASSWORD_FIELD:
+        state.password = answer
+    else:
+        state.code = answer
+    return await _run(ctx, metadata, state, {"stateHandle": str(data["sh"])})
 
 
 # -- the remediation loop ------------------------------------------------------------------------
 
 
 async def _run(
-    conn: OktaConnector, metadata: ProviderMetadata, state: _Login, doc: dict[str, Any]
+    ctx: TotpContext, metadata: ProviderMetadata, state: _Login, introspect: Mapping[str, str]
 ) -> Outcome:
+    """Introspect (the interaction handle, or a sealed state handle), then answer each remediation."""
+    doc = await _call(ctx, f"{ctx.config.base_url}{IDX_PATH}introspect", introspect, state, first=True)
     for _ in range(_MAX_STEPS):
         success = doc.get("successWithInteractionCode")
         if isinstance(success, Mapping):
-            return await _exchange(conn, metadata, state, success)
+            return await _exchange(ctx, metadata, state, success)
         message = idx_doc.message(doc, errors_only=True)
         if message is not None:
             raise _classify(message, status=None)
-        step = _next(conn, state, doc)
+        handle = doc.get("stateHandle")
+        if not isinstance(handle, str) or not handle:
+            raise MalformedResponse("Okta's IDX answer has no stateHandle", code="provider.idx_response")
+        step = _next(ctx, state, doc, handle)
         if isinstance(step, InputRequired):
             return step
-        url, body = step
-        doc = await _call(conn, url, body, state)
+        remediation, body = step
+        doc = await _call(ctx, _href(ctx, remediation), {**body, "stateHandle": handle}, state)
     raise ProviderError("Okta's IDX flow did not finish", code="provider.idx_loop")
 
 
 def _next(
-    conn: OktaConnector, state: _Login, doc: Mapping[str, Any]
-) -> InputRequired | tuple[str, dict[str, Any]]:
-    """The next request, an ``InputRequired`` step, or a typed error for what cannot be answered."""
+    ctx: TotpContext, state: _Login, doc: Mapping[str, Any], handle: str
+) -> InputRequired | tuple[Mapping[str, Any], dict[str, Any]]:
+    """The remediation to answer and its body, an ``InputRequired`` step, or a typed error."""
     remediations = idx_doc.remediations(doc)
-    handle = doc.get("stateHandle")
-    if not isinstance(handle, str) or not handle:
-        raise MalformedResponse("Okta's IDX answer has no stateHandle", code="provider.idx_response")
     if "identify" in remediations and not state.identified:
         rem = remediations["identify"]
         body: dict[str, Any] = {"identifier": state.username}
         fields = idx_doc.fields(rem)
         if "credentials" in fields:
-            if state.password is None:
-                return _ask(conn, state, PASSWORD_FIELD, handle)
-            body["credentials"] = {idx_doc.credential_field(fields["credentials"]): state.password}
-            state.password, state.password_used = None, True
+            password = _take(ctx, state, PASSWORD_FIELD, handle)
+            if isinstance(password, InputRequired):
+                return password
+            body["credentials"] = {idx_doc.credential_field(fields["credentials"]): password}
         state.identified = True
-        return _href(conn, rem), {**body, "stateHandle": handle}
+        return rem, body
     if "challenge-authenticator" in remediations:
         rem = remediations["challenge-authenticator"]
         key = idx_doc.current_key(doc)
         name = idx_doc.credential_field(idx_doc.fields(rem).get("credentials"))
         if key == PASSWORD_AUTHENTICATOR and not state.password_used:
-            if state.password is None:
-                return _ask(conn, state, PASSWORD_FIELD, handle)
-            value, state.password, state.password_used = state.password, None, True
-        elif key in conn.config.totp_authenticators and not state.code_used:
-            if state.code is None:
-                return _ask(conn, state, TOTP_FIELD, handle)
-            value, state.code_used = state.code, True
-        elif key == PASSWORD_AUTHENTICATOR or key in conn.config.totp_authenticators:
+            value = _take(ctx, state, PASSWORD_FIELD, handle)
+        elif key in ctx.config.totp_authenticators and not state.code_used:
+            value = _take(ctx, state, TOTP_FIELD, handle)
+        elif key == PASSWORD_AUTHENTICATOR or key in ctx.config.totp_authenticators:
             raise _stuck(doc, remediations)
         else:
             raise MFARequired(
@@ -200,24 +202,24 @@ def _next(
                 code="mfa_unsupported_factor",
                 factors=(key,),
             )
-        return _href(conn, rem), {"credentials": {name: value}, "stateHandle": handle}
+        if isinstance(value, InputRequired):
+            return value
+        return rem, {"credentials": {name: value}}
     if "select-authenticator-authenticate" in remediations:
         rem = remediations["select-authenticator-authenticate"]
         options = idx_doc.options(doc, rem)
-        choice = _choose(conn, state, options)
+        choice = _choose(ctx, state, options)
         if choice is None:
-            offered = tuple(sorted({key for key, _, _ in options}))
             if options and all(key in state.selected for key, _, _ in options):
                 raise _stuck(doc, remediations)
             raise MFARequired(
                 "Okta offers no authenticator idpbridge can answer (it answers a password and TOTP)",
                 code="mfa_unsupported_factor",
-                factors=offered,
+                factors=_keys(options),
             )
         key, authenticator_id, method_type = choice
         state.selected.add(key)
-        body = {"authenticator": {"id": authenticator_id, "methodType": method_type}, "stateHandle": handle}
-        return _href(conn, rem), body
+        return rem, {"authenticator": {"id": authenticator_id, "methodType": method_type}}
     if "reenroll-authenticator" in remediations:
         raise PasswordChangeRequired(
             "the Okta password expired and must be changed", provider_code="reenroll"
@@ -226,23 +228,20 @@ def _next(
         raise MFARequired(
             "the user has no TOTP authenticator enrolled at Okta (Okta asks to enrol one)",
             code="mfa_enrollment_required",
-            factors=tuple(
-                sorted(
-                    {
-                        key
-                        for key, _, _ in idx_doc.options(doc, remediations.get("select-authenticator-enroll"))
-                    }
-                )
-            ),
+            factors=_keys(idx_doc.options(doc, remediations.get("select-authenticator-enroll"))),
         )
     if "unlock-account" in remediations and "identify" not in remediations:
-        # UNCONFIRMED (§2.6): a locked account is offered only the self-service unlock.
+        # UNCONFIRMED: a locked account is offered only the self-service unlock (idx-api.md above).
         raise AccountLocked("the account is locked at Okta", provider_code="unlock-account")
     raise _stuck(doc, remediations)
 
 
+def _keys(options: list[tuple[str, str, tuple[str, ...]]]) -> tuple[str, ...]:
+    return tuple(sorted({key for key, _, _ in options}))
+
+
 def _choose(
-    conn: OktaConnector, state: _Login, options: list[tuple[str, str, tuple[str, ...]]]
+    ctx: TotpContext, state: _Login, options: list[tuple[str, str, tuple[str, ...]]]
 ) -> tuple[str, str, str] | None:
     by_key = {key: (key, authenticator_id, methods) for key, authenticator_id, methods in options}
     if state.password is not None and not state.password_used and PASSWORD_AUTHENTICATOR in by_key:
@@ -250,7 +249,7 @@ def _choose(
         if key not in state.selected:
             return key, authenticator_id, methods[0] if methods else "password"
     if not state.code_used:
-        for key in conn.config.totp_authenticators:
+        for key in ctx.config.totp_authenticators:
             wanted = TOTP_AUTHENTICATORS[key]
             option = by_key.get(key)
             if option is not None and key not in state.selected and (not option[2] or wanted in option[2]):
@@ -258,53 +257,43 @@ def _choose(
     return None
 
 
-def _ask(conn: OktaConnector, state: _Login, field: InputField, handle: str) -> InputRequired:
-    token, expires_at = conn.seal(
-        Method.TOTP,
-        {
-            "f": FLOW,
-            "k": field.name,
-            "u": state.username,
-            "p": state.password if not state.password_used else None,
-            "pu": state.password_used,
-            "cu": state.code_used,
-            "id": state.identified,
-            "v": state.verifier,
-            "n": state.nonce,
-            "i": state.issuer,
-            "sh": handle,
-        },
-    )
-    return InputRequired(fields=(field,), continuation=token, expires_at=expires_at)
+def _take(ctx: TotpContext, state: _Login, field: InputField, handle: str) -> str | InputRequired:
+    """The password or the code (now used up), or the step that asks for it."""
+    value = state.password if field is PASSWORD_FIELD else state.code
+    if value is None:
+        return _ask(ctx, state, field, handle)
+    if field is PASSWORD_FIELD:
+        state.password, state.password_used = None, True
+    else:
+        state.code_used = True
+    return value
+
+
+def _ask(ctx: TotpContext, state: _Login, field: InputField, handle: str) -> InputRequired:
+    sealed = {key: getattr(state, name) for key, name in _SEALED.items()}
+    return _STEPS[field.name].ask(ctx.steps, {**sealed, "k": field.name, "sh": handle})
 
 
 async def _exchange(
-    conn: OktaConnector, metadata: ProviderMetadata, state: _Login, success: Mapping[str, Any]
+    ctx: TotpContext, metadata: ProviderMetadata, state: _Login, success: Mapping[str, Any]
 ) -> Authenticated:
-    fields = {
-        f.get("name"): f.get("value") for f in idx_doc.items(success.get("value")) if isinstance(f, Mapping)
-    }
-    code = fields.get("interaction_code")
+    code = idx_doc.fields(success).get("interaction_code", {}).get("value")
     if not isinstance(code, str) or not code:
         raise MalformedResponse("Okta's IDX success has no interaction_code", code="provider.idx_response")
-    body = await conn.oauth(metadata).token(
-        conn.endpoint(metadata, "token_endpoint"),
-        INTERACTION_CODE_GRANT,
-        {"interaction_code": code, "code_verifier": state.verifier},
-    )
+    params = {"interaction_code": code, "code_verifier": state.verifier}
+    body = await token(ctx, metadata, INTERACTION_CODE_GRANT, params)
     method = Method.TOTP if state.code_used else Method.PASSWORD
-    return await conn.complete(metadata, body, method=method, nonce=state.nonce)
+    return await ctx.engine.complete(metadata, body, method=method, nonce=state.nonce)
 
 
 # -- HTTP ------------------------------------------------------------------------------------------
 
 
-async def _interact(conn: OktaConnector, metadata: ProviderMetadata, challenge: str, nonce: str) -> str:
-    cfg = conn.config
-    scopes = cfg.scopes if "openid" in cfg.scopes else ("openid", *cfg.scopes)
+async def _interact(ctx: TotpContext, metadata: ProviderMetadata, challenge: str, nonce: str) -> str:
+    cfg = ctx.config
     form = {
         "client_id": cfg.client_id,
-        "scope": " ".join(scopes),
+        "scope": scope_string(cfg.scopes),
         "redirect_uri": str(cfg.interaction_redirect_uri),
         "code_challenge": challenge,
         "code_challenge_method": "S256",
@@ -313,12 +302,9 @@ async def _interact(conn: OktaConnector, metadata: ProviderMetadata, challenge: 
     }
     if cfg.client_secret is not None:  # okta-auth-js sends it for confidential apps
         form["client_secret"] = cfg.client_secret.get_secret_value()
-    response = await conn.http.request(
-        "POST", interact_url(metadata.issuer), data=form, idempotent=False, return_errors=True
-    )
-    doc = _json(response)
+    response, doc = await _post(ctx, interact_url(metadata.issuer), data=form)
     if not 200 <= response.status < 300:
-        raise conn.oauth(metadata).error(response, doc, context="interact")
+        raise ctx.engine.oauth(metadata).error(response, doc, context="interact")
     handle = doc.get("interaction_handle") if doc is not None else None
     if not isinstance(handle, str) or not handle:
         raise MalformedResponse(
@@ -328,14 +314,11 @@ async def _interact(conn: OktaConnector, metadata: ProviderMetadata, challenge: 
 
 
 async def _call(
-    conn: OktaConnector, url: str, body: Mapping[str, Any], state: _Login, *, first: bool = False
+    ctx: TotpContext, url: str, body: Mapping[str, Any], state: _Login, *, first: bool = False
 ) -> dict[str, Any]:
     """POST one IDX request; the IDX state, or the classified error (never retried)."""
     headers = {"content-type": IDX_ACCEPT if first else IDX_CONTENT_TYPE, "accept": IDX_ACCEPT}
-    response = await conn.http.request(
-        "POST", url, json_body=body, headers=headers, idempotent=False, return_errors=True
-    )
-    doc = _json(response)
+    response, doc = await _post(ctx, url, json_body=body, headers=headers)
     if 200 <= response.status < 300:
         if doc is None:
             raise MalformedResponse("Okta's IDX answer is not a JSON object", status=response.status)
@@ -345,42 +328,31 @@ async def _call(
     if isinstance(error, InvalidCode) and doc is not None and isinstance(doc.get("stateHandle"), str):
         # The challenge is re-offered with the (new) state handle: another try needs no restart.
         state.code_used = False
-        error.continuation = _ask(conn, state, TOTP_FIELD, doc["stateHandle"]).continuation
+        error.continuation = _ask(ctx, state, TOTP_FIELD, doc["stateHandle"]).continuation
     raise error
 
 
-def _classify(
-    message: tuple[str | None, str | None] | None, *, status: int | None, retry_after: float | None = None
-) -> IdpBridgeError:
+def _classify(message: tuple[str | None, str | None] | None, **status: Any) -> IdpBridgeError:
+    """An IDX message classified by :data:`.errors.IDX_RULES` (``status``: HTTP status, retry_after)."""
     key, text = message or (None, None)
-    return classify(
-        IDX_RULES,
-        error=None,
-        provider_code=key,
-        description=text,
-        status=status,
-        context=IDX,
-        retry_after=retry_after,
-    )
+    return classify(IDX_RULES, error=None, provider_code=key, description=text, context=IDX, **status)
 
 
-def _json(response: Response) -> dict[str, Any] | None:
+async def _post(ctx: TotpContext, url: str, **kwargs: Any) -> tuple[Response, dict[str, Any] | None]:
+    """POST once (never retried); the response and its JSON object, if it is one."""
+    response = await ctx.engine.http.request("POST", url, idempotent=False, return_errors=True, **kwargs)
     if not response.body.lstrip().startswith(b"{"):
-        return None
+        return response, None
     try:
-        return parse_json_object(response.body, status=response.status, url=response.url)
+        return response, parse_json_object(response.body, status=response.status, url=response.url)
     except MalformedResponse:
-        return None
+        return response, None
 
 
-def _url(conn: OktaConnector, name: str) -> str:
-    return f"{conn.config.base_url}{IDX_PATH}{name}"
-
-
-def _href(conn: OktaConnector, remediation: Mapping[str, Any]) -> str:
+def _href(ctx: TotpContext, remediation: Mapping[str, Any]) -> str:
     """The remediation's ``href``, only when it is an IDX endpoint of the configured org."""
     href = remediation.get("href")
-    base = urlsplit(conn.config.base_url)
+    base = urlsplit(ctx.config.base_url)
     target = urlsplit(href) if isinstance(href, str) else None
     if (
         target is None
