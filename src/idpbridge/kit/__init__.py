@@ -150,6 +150,7 @@ if TYPE_CHECKING:
     from ..steps import (
         CodeStep,
         StepContext,
+        StepFunctions,
         check_code,
     )
 
@@ -238,6 +239,7 @@ _EXPORTS: dict[str, str] = {
     "ProviderSheet": "sheet",
     "first_text": "sheet",
     "CodeStep": "steps",
+    "StepFunctions": "steps",
     "StepContext": "steps",
     "check_code": "steps",
 }
@@ -308,6 +310,7 @@ __all__ = [
     "StartOIDC",
     "StartOTP",
     "StepContext",
+    "StepFunctions",
     "TenantIssuer",
     "TokenPolicy",
     "TokenSet",
