@@ -11,15 +11,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import http.cookiejar
 import secrets
 import ssl
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import httpx
-
-from ...http import redact_url
+from ...http import AsyncClient, new_client, redact_url
 from ...kit import (
     Authenticated,
     CheckResult,
@@ -85,11 +82,11 @@ class LegacyConnector(Connector[LegacyConfig]):
         config: LegacyConfig | Mapping[str, Any] | None = None,
         /,
         *,
-        http_client: httpx.AsyncClient | None = None,
+        http_client: AsyncClient | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(config, http_client=http_client, **kwargs)
-        self._own_client: httpx.AsyncClient | None = None
+        self._own_client: AsyncClient | None = None
         kind = self.config.client_auth.kind
         if kind in _SIGNED:
             if http_client is not None and kind == "hmac":
@@ -102,9 +99,8 @@ class LegacyConnector(Connector[LegacyConfig]):
                 self._own_client = self._build_client()
                 self.http = HttpClient(self.config.http_policy(), self._own_client)
 
-    def _build_client(self) -> httpx.AsyncClient:
+    def _build_client(self) -> AsyncClient:
         auth = self.config.client_auth
-        t = self.config.http_policy().timeouts
         try:
             context = ssl.create_default_context(cafile=auth.ca_file)
             if auth.kind == "mtls" and auth.cert_file:
@@ -115,24 +111,17 @@ class LegacyConnector(Connector[LegacyConfig]):
                 field="client_auth",
                 connector=self.instance_name,
             ) from None
-        hooks = {"request": [self._sign]} if auth.kind == "hmac" else {}
-        return httpx.AsyncClient(
-            timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.read, pool=t.connect),
-            follow_redirects=False,
-            verify=context,
-            trust_env=False,
-            cookies=http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[])),
-            event_hooks=hooks,
-        )
+        signer = self._sign if auth.kind == "hmac" else None
+        return new_client(self.config.http_policy(), verify=context, signer=signer)
 
-    async def _sign(self, request: httpx.Request) -> None:
+    def _sign(self, method: str, url: str, body: bytes) -> dict[str, str]:
         auth = self.config.client_auth
         secret = auth.secret.get_secret_value().encode() if auth.secret else b""
         timestamp = str(int(self.clock()))
-        request.headers[auth.timestamp_header] = timestamp
-        request.headers[auth.signature_header] = hmac_signature(
-            secret, request.method, str(request.url), timestamp, request.content
-        )
+        return {
+            auth.timestamp_header: timestamp,
+            auth.signature_header: hmac_signature(secret, method, url, timestamp, body),
+        }
 
     async def aclose(self) -> None:
         """Release network resources (and idpbridge's own client, if it built one)."""
