@@ -324,3 +324,11 @@ async def test_check_reports_the_mapping_and_a_refused_bad_credential(service: L
         health = {r.name: r for r in (await connector.check()).results}
     assert health["health"].ok
     assert json.dumps(report.as_dict())  # serializable for the CLI
+
+
+async def test_a_token_that_cannot_travel_in_a_header_is_refused_unsent(service: LegacyService) -> None:
+    before = len(service.requests)
+    with pytest.raises(TokenValidationError) as caught:
+        await validate(token_config(service), "tok-alice\r\nX-Admin: 1", "alice")
+    assert caught.value.code == "token.invalid"
+    assert len(service.requests) == before

@@ -177,6 +177,9 @@ class LegacyConnector(Connector[LegacyConfig]):
         if template is None:  # pragma: no cover - the config validator requires it
             raise ConfigurationError(f"no request template for {method}", connector=self.instance_name)
         headers = {name: fill(value, values) for name, value in template.headers.items()}
+        if any(not value.isascii() or not value.isprintable() for value in headers.values()):
+            # a submitted value that cannot travel in a header: refused, never sent
+            raise refusal("", method=method)
         headers.update(self._auth_headers())
         query = {name: fill(value, values) for name, value in template.query.items()}
         body = _fill_tree(template.body, values)
