@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import http.server
 import json
+import ssl
 import threading
 import time
 import urllib.parse
@@ -88,7 +89,7 @@ def _check(username: Any, password: Any) -> str:
 
 
 class LegacyService:
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.requests: list[dict[str, Any]] = []
         self.slow_delay = 3.0
         service = self
@@ -154,7 +155,7 @@ class LegacyService:
                         return self._send(401, {"error": "client"})
                 if path == "/hmac/login":
                     ts = headers.get("x-ts", "")
-                    url = f"http://{headers['host']}{self.path}"
+                    url = f"{service.scheme}://{headers['host']}{self.path}"
                     msg = f"{self.command}\n{url}\n{ts}\n".encode() + raw
                     want = "sha256=" + hmac.new(HMAC_SECRET, msg, hashlib.sha256).hexdigest()
                     if not hmac.compare_digest(headers.get("x-sig", ""), want):
@@ -220,16 +221,19 @@ class LegacyService:
         self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self._httpd.handle_error = lambda request, address: None  # type: ignore[method-assign]
+        if tls is not None:
+            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
+        self.scheme = "https" if tls is not None else "http"
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{self.scheme}://127.0.0.1:{self.port}{path}"
 
 
 @contextmanager
-def serve() -> Iterator[LegacyService]:
-    service = LegacyService()
+def serve(tls: ssl.SSLContext | None = None) -> Iterator[LegacyService]:
+    service = LegacyService(tls)
     service._thread.start()
     try:
         yield service

@@ -88,7 +88,7 @@ class LegacyConnector(Connector[LegacyConfig]):
         super().__init__(config, http_client=http_client, **kwargs)
         self._own_client: AsyncClient | None = None
         kind = self.config.client_auth.kind
-        if kind in _SIGNED:
+        if kind in _SIGNED or self.config.client_auth.ca_file:
             if http_client is not None and kind == "hmac":
                 raise ConfigurationError(
                     "client_auth.kind = 'hmac' signs requests in idpbridge's own HTTP client: "
