@@ -463,7 +463,9 @@ class HttpClient:
             raise ProviderUnavailable(
                 f"timed out talking to {redact_url(url)}", code="provider.timeout"
             ) from exc
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, ssl.SSLError) as exc:
+            # a TLS 1.3 server refusing the client certificate alerts after the handshake: the
+            # alert surfaces as a bare ssl.SSLError on the first read, not as an httpx error
             raise ProviderUnavailable(f"cannot reach {redact_url(url)}: {type(exc).__name__}") from exc
         finally:
             if log.isEnabledFor(logging.DEBUG):  # redact_url parses the URL: only when logged
