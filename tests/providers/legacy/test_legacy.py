@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -332,3 +333,18 @@ async def test_a_token_that_cannot_travel_in_a_header_is_refused_unsent(service:
         await validate(token_config(service), "tok-alice\r\nX-Admin: 1", "alice")
     assert caught.value.code == "token.invalid"
     assert len(service.requests) == before
+
+
+async def test_nothing_secret_reaches_the_logs(
+    service: LegacyService, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    auth = {"kind": "bearer", "secret": "svc-bearer-secret"}
+    config = json_config(service, client_auth=auth)
+    config["password"]["query"] = {"who": "{username}", "pw": "{password}"}
+    await login(config, "alice", "correct horse")
+    with pytest.raises(TokenValidationError):
+        await validate(token_config(service, "/token/other-user"), "tok-alice", "alice")
+    assert caplog.records  # the HTTP layer did log
+    for secret in ("correct horse", "correct+horse", "svc-bearer-secret", "tok-alice"):
+        assert secret not in caplog.text
