@@ -32,6 +32,7 @@ import http.cookiejar
 import ipaddress
 import logging
 import re
+import ssl
 import time
 import unicodedata
 from collections.abc import Awaitable, Callable, Mapping
@@ -58,10 +59,12 @@ __all__ = [
     "AsyncClient",
     "HttpClient",
     "HttpPolicy",
+    "RequestSigner",
     "Response",
     "RetryPolicy",
     "Timeouts",
     "is_loopback_url",
+    "new_client",
     "parse_json_object",
     "parse_retry_after",
     "redact_url",
@@ -273,6 +276,35 @@ _retry.register_transport(_transport_failure)
 # The client
 
 
+#: Extra headers for a request about to be sent, from ``(method, url, body bytes)`` (HMAC signing).
+RequestSigner = Callable[[str, str, bytes], Mapping[str, str]]
+
+
+def new_client(
+    policy: HttpPolicy, *, verify: ssl.SSLContext | bool = True, signer: RequestSigner | None = None
+) -> httpx.AsyncClient:
+    """A pooled ``httpx.AsyncClient`` under ``policy`` (no redirects, no environment, no cookie jar).
+
+    ``verify`` may be an SSL context carrying a client certificate (mTLS); ``signer`` adds headers
+    computed over the exact bytes sent (the final URL and body), just before each send.
+    """
+    t = policy.timeouts
+
+    async def sign(request: httpx.Request) -> None:
+        if signer is not None:
+            request.headers.update(signer(request.method, str(request.url), request.content))
+
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.read, pool=t.connect),
+        follow_redirects=False,
+        verify=verify,
+        trust_env=False,
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        cookies=http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[])),
+        event_hooks={"request": [sign]} if signer is not None else None,
+    )
+
+
 class HttpClient:
     """A pooled, policy-enforcing HTTP client for one connector.
 
@@ -297,15 +329,7 @@ class HttpClient:
     def client(self) -> httpx.AsyncClient:
         """The underlying ``httpx.AsyncClient`` (created on first use)."""
         if self._client is None:
-            t = self.policy.timeouts
-            self._client = httpx.AsyncClient(
-                timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.read, pool=t.connect),
-                follow_redirects=False,
-                verify=True,
-                trust_env=False,
-                limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
-                cookies=http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[])),
-            )
+            self._client = new_client(self.policy)
         return self._client
 
     async def aclose(self) -> None:
@@ -439,7 +463,9 @@ class HttpClient:
             raise ProviderUnavailable(
                 f"timed out talking to {redact_url(url)}", code="provider.timeout"
             ) from exc
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, ssl.SSLError) as exc:
+            # a TLS 1.3 server refusing the client certificate alerts after the handshake: the
+            # alert surfaces as a bare ssl.SSLError on the first read, not as an httpx error
             raise ProviderUnavailable(f"cannot reach {redact_url(url)}: {type(exc).__name__}") from exc
         finally:
             if log.isEnabledFor(logging.DEBUG):  # redact_url parses the URL: only when logged
