@@ -175,3 +175,43 @@ async def test_cognito_puts_its_hosted_ui_endpoints_in_the_hooks() -> None:
         assert conn.engine.overrides["jwks_uri"].endswith("/eu-west-1_Abc123/.well-known/jwks.json")
     finally:
         await conn.aclose()
+
+
+def _redundant_rows(rules: tuple[Any, ...]) -> list[Any]:
+    """Provider rows that repeat a standard row with nothing in between that could match first."""
+    from idpbridge.classify import STANDARD_OAUTH_RULES
+
+    def overlaps(a: Any, b: Any) -> bool:
+        fields = ("error", "context", "status", "provider_code")
+        return all(
+            getattr(a, f) is None or getattr(b, f) is None or getattr(a, f) == getattr(b, f) for f in fields
+        )
+
+    start = len(rules) - len(STANDARD_OAUTH_RULES)
+    assert rules[start:] == STANDARD_OAUTH_RULES
+    out = []
+    for i, row in enumerate(rules[:start]):
+        if row in STANDARD_OAUTH_RULES:
+            later = rules.index(row, start)
+            if not any(overlaps(other, row) for other in rules[i + 1 : later]):
+                out.append(row)
+    return out
+
+
+# okta is being converted in another branch; its table still repeats the standard password row.
+@pytest.mark.parametrize("provider", ["apple", "auth0", "entra", "google", "keycloak", "meta", "onelogin"])
+def test_no_provider_table_repeats_a_standard_rule(provider: str) -> None:
+    import importlib
+
+    rules = importlib.import_module(f"idpbridge.providers.{provider}.errors").RULES
+    assert _redundant_rows(rules) == []
+
+
+def test_the_repeated_rule_check_finds_a_repeat_and_keeps_a_needed_one() -> None:
+    from idpbridge.classify import STANDARD_OAUTH_RULES, ErrorRule
+    from idpbridge.errors import ConfigurationError as Config
+
+    row = STANDARD_OAUTH_RULES[0]
+    assert _redundant_rows((row, *STANDARD_OAUTH_RULES)) == [row]
+    shadow = ErrorRule(status=400, raises=Config)  # would match first without the repeated row
+    assert _redundant_rows((row, shadow, *STANDARD_OAUTH_RULES)) == []
