@@ -210,8 +210,11 @@ class IssuerRule:
         listed = settings.get(self.tenants_field) if self.tenants_field else None
         if tenant in self.wildcards:
             return TenantIssuer(template, discovery_issuer=disco, allowed_tenants=listed)
-        is_id = self.tenant_id is not None and re.fullmatch(self.tenant_id, tenant) is not None
-        fixed = dict(self.aliases).get(tenant) or learned or (tenant if is_id else (listed or (None,))[0])
+        fixed = (
+            dict(self.aliases).get(tenant)
+            or learned
+            or (tenant if self._is_id(tenant) else (listed or (None,))[0])
+        )
         if fixed is None:
             return TenantIssuer(template, discovery_issuer=disco, allowed_tenants=())
         return TenantIssuer(
@@ -220,6 +223,36 @@ class IssuerRule:
             allowed_tenants=(fixed,),
             metadata_issuer=template.replace("{tenantid}", fixed),
         )
+
+    def _is_id(self, tenant: str) -> bool:
+        return self.tenant_id is not None and re.fullmatch(self.tenant_id, tenant) is not None
+
+    def learns(self, settings: Mapping[str, Any]) -> bool:
+        """Whether a tenant rule's configured tenant (a domain, none listed) needs its id from discovery."""
+        values = self._values(settings) if self.kind == "tenant" else None
+        tenant = values.get("tenant") if values is not None else None
+        if not isinstance(tenant, str) or tenant in self.wildcards or tenant in dict(self.aliases):
+            return False
+        return not self._is_id(tenant) and not (self.tenants_field and settings.get(self.tenants_field))
+
+    def learned_tenant(self, settings: Mapping[str, Any], discovered: str) -> str:
+        """The tenant id in a ``discovered`` issuer (for :meth:`learns`); ``config.issuer_mismatch``
+        when it is not the template with a tenant id in lower case."""
+        from .errors import ConfigurationError
+
+        values = dict(self._values(settings) or {})
+        template = self.template.format_map({**values, "tenant": "{tenantid}"})
+        prefix, _, suffix = template.partition("{tenantid}")
+        tenant_id = discovered.removeprefix(prefix).removesuffix(suffix)
+        ok = discovered.startswith(prefix) and discovered.endswith(suffix)
+        if not (ok and self._is_id(tenant_id) and tenant_id == tenant_id.lower()):
+            raise ConfigurationError(
+                f"the discovery document of tenant {values.get('tenant')!r} names issuer "
+                f"{discovered[:120]!r}, not {template!r} with a tenant id",
+                code="config.issuer_mismatch",
+                field="tenant",
+            )
+        return tenant_id
 
     def canonical(self, issuer: str) -> str:
         """The issuer an identity carries: the fixed one for any of its spellings."""

@@ -60,6 +60,18 @@ def test_the_tenant_rule_builds_the_tenant_policy(
     assert policy.metadata_issuer == metadata_issuer
 
 
+def test_only_an_unlisted_domain_tenant_is_learned_from_discovery() -> None:
+    assert RULE.learns({"tenant": "corp.example", "allowed": None})
+    for tenant, allowed in (("corp.example", ("cccc",)), ("abcd", None), ("orgs", None), ("me", None)):
+        assert not RULE.learns({"tenant": tenant, "allowed": allowed})
+    settings = {"tenant": "corp.example", "allowed": None}
+    assert RULE.learned_tenant(settings, "https://login.example.test/dddd/v2.0") == "dddd"
+    for issuer in ("https://login.example.test/DDDD/v2.0", "https://other.example.test/dddd/v2.0"):
+        with pytest.raises(ConfigurationError) as exc:
+            RULE.learned_tenant(settings, issuer)
+        assert (exc.value.code, exc.value.field) == ("config.issuer_mismatch", "tenant")
+
+
 def test_the_tenant_rule_refuses_a_given_issuer() -> None:
     with pytest.raises(ValueError, match="issuer is derived from tenant; do not set it"):
         RULE.apply({"tenant": "abcd", "issuer": "https://x.example.test"})

@@ -128,6 +128,8 @@ class OIDCEngine:
         default_required = sheet.id_token_required if sheet is not None else True
         self.id_token_required = default_required if id_token_required is None else id_token_required
         self._build_policy, self._build_identity = build_policy, build_identity
+        rule = sheet.issuer if sheet is not None else None
+        self._learn_tenant = rule is not None and rule.learns(dict(config))
 
     def _config_overrides(self) -> dict[str, str]:
         return {k: v for k, v in self.config.endpoints.items() if k != "discovery"}
@@ -170,7 +172,18 @@ class OIDCEngine:
         static = self.static_metadata()
         if static is not None:
             return static.with_overrides(self.overrides)
+        if self._learn_tenant:
+            await self._learn_tenant_id()
         return await self.discover(expected_issuer=self.policy.metadata_issuer)
+
+    async def _learn_tenant_id(self) -> None:
+        """A tenant rule's domain tenant: read its id from discovery once and pin the issuer."""
+        rule, settings = self.sheet.issuer if self.sheet is not None else None, dict(self.config)
+        if rule is not None:
+            found = await self.discover(expected_issuer=None)
+            tenant_id = rule.learned_tenant(settings, found.issuer)
+            self.pin_issuer(rule.policy(self.config.issuer, settings, learned=tenant_id))
+        self._learn_tenant = False
 
     async def discover(self, *, expected_issuer: str | None) -> ProviderMetadata:
         """The discovery document of :attr:`policy` (``expected_issuer=None`` skips the issuer check)."""

@@ -1,10 +1,10 @@
 """The ``entra`` connector: Microsoft Entra ID v2.0 on the generic OIDC engine (data in :mod:`.sheet`).
 
 The multi-tenant issuer policy is the sheet's tenant rule (a :class:`~idpbridge.kit.TenantIssuer`
-built by the engine). The quirks, given to the engine as :meth:`EntraConnector.engine_hooks`:
-AADSTS codes in error bodies, and ``oid``/``tid`` read only from validated tokens. A tenant given
-as a domain is named by its id in tokens, so that id is read from the tenant's discovery document
-once and pinned (:meth:`EntraConnector.metadata`). The app's own signing keys (``?appid=``) are
+built by the engine; a tenant given as a domain is named by its id in tokens, so the engine reads
+that id from the tenant's discovery document once and pins it). The quirks, given to the engine
+as :meth:`EntraConnector.engine_hooks`: AADSTS codes in error bodies, and ``oid``/``tid`` read
+only from validated tokens. The app's own signing keys (``?appid=``) are
 an endpoint the configuration fills in.
 The password (ROPC) grant is refused by the configuration for tenants Entra cannot serve it on.
 """
@@ -14,27 +14,23 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Mapping
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from ...kit import (
     ClaimSource,
-    ConfigurationError,
     EngineHooks,
     Identity,
     OIDCConnector,
-    ProviderMetadata,
-    TenantIssuer,
     TokenValidationError,
 )
-from .config import EntraConfig, is_guid
+from .config import EntraConfig
 from .errors import parse_error
-from .sheet import ISSUER_RULE, SHEET, TenantKind
+from .sheet import SHEET
 
 __all__ = ["EntraConnector", "entra_identity", "group_overage"]
 
 #: Sources trusted for ``oid``/``tid``/``sub``: a token we validated ourselves.
 TOKEN_SOURCES = frozenset({ClaimSource.ID_TOKEN, ClaimSource.EXTERNAL_TOKEN})
-_PLACEHOLDER = "{tenantid}"
 
 
 def group_overage(claims: Mapping[str, Any]) -> str | None:
@@ -79,32 +75,7 @@ class EntraConnector(OIDCConnector):
     #: Re-exported for callers: where to fetch groups when the token could not carry them.
     group_overage = staticmethod(group_overage)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        cfg = self.config
-        self._learn_tenant = cfg.kind is TenantKind.DOMAIN and not cfg.allowed_tenants
-
     def engine_hooks(self) -> EngineHooks:
         """AADSTS error bodies and the ``oid``/``tid`` identity (the tenant policy is the sheet's rule)."""
         identity = functools.partial(entra_identity, subject_claim=self.config.subject_claim)
         return EngineHooks(parse_error=parse_error, identity=identity)
-
-    async def metadata(self) -> ProviderMetadata:
-        """Discovery; for a domain tenant, first learn and pin its tenant id."""
-        if self._learn_tenant:
-            policy = cast(TenantIssuer, self.policy)  # the sheet's tenant rule, before the id is known
-            found = await self.discover(expected_issuer=None)
-            prefix, _, suffix = policy.template.partition(_PLACEHOLDER)
-            tenant_id = found.issuer.removeprefix(prefix).removesuffix(suffix)
-            ok = found.issuer.startswith(prefix) and found.issuer.endswith(suffix)
-            if not (ok and is_guid(tenant_id) and tenant_id == tenant_id.lower()):
-                raise ConfigurationError(
-                    f"the discovery document of tenant {self.config.tenant!r} names issuer "
-                    f"{found.issuer[:120]!r}, not {policy.template!r} with a tenant id",
-                    code="config.issuer_mismatch",
-                    field="tenant",
-                )
-            cfg = self.config
-            self.pin_issuer(ISSUER_RULE.policy(cfg.issuer, dict(cfg), learned=tenant_id))
-            self._learn_tenant = False
-        return await super().metadata()
