@@ -26,7 +26,6 @@ class ClaimMap:
     (Meta: ``("sub", "id")``, the Graph profile has no ``sub``).
     """
 
-    subject: str | tuple[str, ...] = "sub"
     email: str | None = "email"
     email_verified: str | None = "email_verified"
     phone_number: str | None = "phone_number"
@@ -41,6 +40,7 @@ class ClaimMap:
     amr: str | None = "amr"
     auth_time: str | None = "auth_time"
     string_booleans: bool = False
+    subject: str | tuple[str, ...] = "sub"
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> ClaimMap:
         """A copy with some entries replaced; unknown field names are a configuration error."""
