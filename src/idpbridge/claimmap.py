@@ -22,7 +22,8 @@ class ClaimMap:
     A name is looked up as a top-level claim first (Auth0's namespaced claims contain dots),
     then as a dotted path into nested objects (``realm_access.roles``). ``string_booleans``
     accepts the exact strings ``"true"``/``"false"`` for the ``*_verified`` fields, for providers
-    known to send them.
+    known to send them. ``subject`` names the claim holding the subject, or several tried in order
+    (Meta: ``("sub", "id")``, the Graph profile has no ``sub``).
     """
 
     email: str | None = "email"
@@ -39,6 +40,7 @@ class ClaimMap:
     amr: str | None = "amr"
     auth_time: str | None = "auth_time"
     string_booleans: bool = False
+    subject: str | tuple[str, ...] = "sub"
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> ClaimMap:
         """A copy with some entries replaced; unknown field names are a configuration error."""
@@ -51,12 +53,22 @@ class ClaimMap:
                 f"claim_mapping: unknown identity field(s): {', '.join(sorted(unknown))}",
                 field="claim_mapping",
             )
+        values = dict(overrides)
         for key, value in overrides.items():
-            ok = (
-                isinstance(value, bool)
-                if key == "string_booleans"
-                else value is None or isinstance(value, str)
-            )
+            if key == "subject" and isinstance(value, list | tuple):
+                values[key] = tried = tuple(value)
+                ok = bool(tried) and all(isinstance(v, str) and v for v in tried)
+            elif key == "subject":
+                ok = isinstance(value, str) and bool(value)
+            elif key == "string_booleans":
+                ok = isinstance(value, bool)
+            else:
+                ok = value is None or isinstance(value, str)
             if not ok:
                 raise ConfigurationError(f"claim_mapping.{key} has the wrong type", field="claim_mapping")
-        return dataclasses.replace(self, **dict(overrides))
+        return dataclasses.replace(self, **values)
+
+    @property
+    def subject_claims(self) -> tuple[str, ...]:
+        """The claims tried for the subject, in order."""
+        return (self.subject,) if isinstance(self.subject, str) else self.subject

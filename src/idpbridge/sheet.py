@@ -10,6 +10,7 @@ from the same object. Importing this module is cheap (no HTTP, no JOSE).
 from __future__ import annotations
 
 import dataclasses
+import re
 import string
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
@@ -21,10 +22,13 @@ from .methods import Method
 
 if TYPE_CHECKING:
     from .issuer import IssuerPolicy
-    from .oidc.idtoken import ClaimCheck
     from .registry import ConnectorPlugin
 
-__all__ = ["IssuerRule", "ProviderSheet"]
+__all__ = ["ClaimCheck", "IssuerRule", "ProviderSheet", "claim_equals"]
+
+#: A token check a sheet declares: ``(header, claims) -> None``, raising
+#: :class:`~idpbridge.TokenValidationError` to refuse the token.
+ClaimCheck = Callable[[Mapping[str, Any], Mapping[str, Any]], None]
 
 #: Placeholder values (an ``.invalid`` host never resolves) for an issuer made from invalid fields;
 #: the fields' own validators then report the real problem.
@@ -52,8 +56,11 @@ class IssuerRule:
     * ``derived``: a ``template`` filled from config fields (Okta, Auth0, Keycloak, OneLogin,
       PingOne, Cognito). ``inputs`` turns the raw config data into the template's values (default:
       the fields the template names); ``settable`` says whether an explicit ``issuer`` wins.
-    * ``tenant``: a template with a ``{tenant}`` slot, accepted for the tenants in the config field
-      ``tenants_field`` (Entra's multi-tenant apps).
+    * ``tenant``: a template with a ``{tenant}`` slot (Entra's multi-tenant apps), filled like a
+      derived one for discovery. Tokens carry the user's tenant id in that slot: a configured
+      tenant in ``wildcards`` accepts the ids listed in the config field ``tenants_field`` (any
+      when unset); one in ``aliases`` stands for a fixed id; one matching ``tenant_id`` is an id;
+      any other (a domain) is the single listed id, or the id learned from discovery.
 
     Build one with :meth:`fixed`, :meth:`derived` or :meth:`tenant`.
     """
@@ -66,6 +73,9 @@ class IssuerRule:
     spellings: tuple[str, ...] = ()
     sandbox_endpoints: tuple[str, ...] = ()
     tenants_field: str | None = None
+    tenant_id: str | None = None
+    wildcards: tuple[str, ...] = ()
+    aliases: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def fixed(
@@ -95,9 +105,33 @@ class IssuerRule:
         )
 
     @classmethod
-    def tenant(cls, template: str, *, tenants_field: str, source: str = "") -> IssuerRule:
-        """A ``{tenant}`` template accepted for the tenants listed in the config's ``tenants_field``."""
-        return cls("tenant", template, source=source or "tenant", tenants_field=tenants_field)
+    def tenant(
+        cls,
+        template: str,
+        *,
+        tenants_field: str,
+        source: str = "",
+        inputs: Inputs | None = None,
+        tenant_id: str | None = None,
+        wildcards: tuple[str, ...] = (),
+        aliases: Mapping[str, str] | None = None,
+    ) -> IssuerRule:
+        """A ``{tenant}`` template accepted for the tenants listed in the config's ``tenants_field``.
+
+        ``inputs`` fills the template from raw config data (as for :meth:`derived`, ``tenant``
+        included); ``tenant_id`` is the pattern of a tenant id; ``wildcards`` are configured tenants
+        that admit several tenants; ``aliases`` map a configured tenant to the id tokens carry.
+        """
+        return cls(
+            "tenant",
+            template,
+            source=source or "tenant",
+            inputs=inputs,
+            tenants_field=tenants_field,
+            tenant_id=tenant_id,
+            wildcards=wildcards,
+            aliases=tuple((aliases or {}).items()),
+        )
 
     def apply(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """Raw config ``data`` with ``issuer`` filled in (runs before field validation).
@@ -133,7 +167,7 @@ class IssuerRule:
         try:
             if self.inputs is not None:
                 return self.inputs(data)
-            values = {name: data[name] for name in _fields_of(self.template) if name != "tenant"}
+            values = {name: data[name] for name in _fields_of(self.template)}
         except (KeyError, TypeError, ValueError):
             return None
         return values if all(isinstance(v, str) and v for v in values.values()) else None
@@ -147,13 +181,78 @@ class IssuerRule:
         if self.kind == "fixed" and issuer != self.template and not set(needed) <= set(endpoints):
             raise ValueError(f"issuer: set only for a sandbox, together with endpoints.{_listed(needed)}")
 
-    def policy(self, issuer: str) -> IssuerPolicy:
-        """The ``iss`` policy for a configured ``issuer`` (tenant rules build theirs in the connector)."""
+    def policy(
+        self, issuer: str, settings: Mapping[str, Any] | None = None, *, learned: str | None = None
+    ) -> IssuerPolicy:
+        """The ``iss`` policy for a configured ``issuer``.
+
+        A tenant rule reads the validated config ``settings`` (its template inputs and
+        ``tenants_field``); ``learned`` is a domain tenant's id read from its discovery document.
+        """
         from .issuer import ExactIssuer, OneOfIssuers
 
+        if self.kind == "tenant":
+            return self._tenant_policy(issuer, settings or {}, learned)
         if self.kind == "fixed" and self.spellings and issuer == self.template:
             return OneOfIssuers(self.template, *self.spellings, discovery_issuer=self.template)
         return ExactIssuer(issuer)
+
+    def _tenant_policy(self, issuer: str, settings: Mapping[str, Any], learned: str | None) -> IssuerPolicy:
+        """See the ``tenant`` form in the class docstring (before a domain's id is known: no tenant)."""
+        from .issuer import ExactIssuer, TenantIssuer
+
+        values = self._values(settings)
+        if values is None or not isinstance(values.get("tenant"), str):
+            return ExactIssuer(issuer)
+        tenant = values["tenant"]
+        template = self.template.format_map({**values, "tenant": "{tenantid}"})
+        disco = self.template.format_map(values)
+        listed = settings.get(self.tenants_field) if self.tenants_field else None
+        if tenant in self.wildcards:
+            return TenantIssuer(template, discovery_issuer=disco, allowed_tenants=listed)
+        fixed = (
+            dict(self.aliases).get(tenant)
+            or learned
+            or (tenant if self._is_id(tenant) else (listed or (None,))[0])
+        )
+        if fixed is None:
+            return TenantIssuer(template, discovery_issuer=disco, allowed_tenants=())
+        return TenantIssuer(
+            template,
+            discovery_issuer=disco,
+            allowed_tenants=(fixed,),
+            metadata_issuer=template.replace("{tenantid}", fixed),
+        )
+
+    def _is_id(self, tenant: str) -> bool:
+        return self.tenant_id is not None and re.fullmatch(self.tenant_id, tenant) is not None
+
+    def learns(self, settings: Mapping[str, Any]) -> bool:
+        """Whether a tenant rule's configured tenant (a domain, none listed) needs its id from discovery."""
+        values = self._values(settings) if self.kind == "tenant" else None
+        tenant = values.get("tenant") if values is not None else None
+        if not isinstance(tenant, str) or tenant in self.wildcards or tenant in dict(self.aliases):
+            return False
+        return not self._is_id(tenant) and not (self.tenants_field and settings.get(self.tenants_field))
+
+    def learned_tenant(self, settings: Mapping[str, Any], discovered: str) -> str:
+        """The tenant id in a ``discovered`` issuer (for :meth:`learns`); ``config.issuer_mismatch``
+        when it is not the template with a tenant id in lower case."""
+        from .errors import ConfigurationError
+
+        values = dict(self._values(settings) or {})
+        template = self.template.format_map({**values, "tenant": "{tenantid}"})
+        prefix, _, suffix = template.partition("{tenantid}")
+        tenant_id = discovered.removeprefix(prefix).removesuffix(suffix)
+        ok = discovered.startswith(prefix) and discovered.endswith(suffix)
+        if not (ok and self._is_id(tenant_id) and tenant_id == tenant_id.lower()):
+            raise ConfigurationError(
+                f"the discovery document of tenant {values.get('tenant')!r} names issuer "
+                f"{discovered[:120]!r}, not {template!r} with a tenant id",
+                code="config.issuer_mismatch",
+                field="tenant",
+            )
+        return tenant_id
 
     def canonical(self, issuer: str) -> str:
         """The issuer an identity carries: the fixed one for any of its spellings."""
@@ -243,3 +342,20 @@ def first_text(body: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
         if isinstance(value, str) and value:
             return value
     return None
+
+
+def claim_equals(name: str, value: str, *, required: bool = True, code: str = "token.type") -> ClaimCheck:
+    """A claim check: claim ``name`` must equal ``value`` exactly (e.g. Cognito ``token_use``
+    ``"id"``; Keycloak ``typ`` ``"ID"`` with ``required=False``). Cheap: no JOSE import."""
+
+    def check(header: Mapping[str, Any], claims: Mapping[str, Any]) -> None:
+        got = claims.get(name)
+        if got is None and not required:
+            return
+        if not isinstance(got, str) or got != value:
+            from .errors import TokenValidationError
+
+            raise TokenValidationError(f"token {name} claim is not {value!r}", code=code)
+
+    check.__name__ = f"claim_equals_{name}"
+    return check

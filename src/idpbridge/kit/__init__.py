@@ -108,9 +108,7 @@ if TYPE_CHECKING:
         OIDCEngine,
     )
     from ..oidc.idtoken import (
-        ClaimCheck,
         TokenPolicy,
-        claim_equals,
     )
     from ..oidc.issuer import (
         ExactIssuer,
@@ -143,8 +141,10 @@ if TYPE_CHECKING:
         ConnectorPlugin,
     )
     from ..sheet import (
+        ClaimCheck,
         IssuerRule,
         ProviderSheet,
+        claim_equals,
         first_text,
     )
     from ..steps import (
@@ -214,9 +214,7 @@ _EXPORTS: dict[str, str] = {
     "ErrorInfo": "oidc.client",
     "OIDCConfig": "oidc.config",
     "OIDCConnector": "oidc.connector",
-    "ClaimCheck": "oidc.idtoken",
     "TokenPolicy": "oidc.idtoken",
-    "claim_equals": "oidc.idtoken",
     "ExactIssuer": "oidc.issuer",
     "IssuerPolicy": "oidc.issuer",
     "OneOfIssuers": "oidc.issuer",
@@ -235,8 +233,10 @@ _EXPORTS: dict[str, str] = {
     "skipped": "probes",
     "timed_probe": "probes",
     "ConnectorPlugin": "registry",
+    "ClaimCheck": "sheet",
     "IssuerRule": "sheet",
     "ProviderSheet": "sheet",
+    "claim_equals": "sheet",
     "first_text": "sheet",
     "CodeStep": "steps",
     "StepFunctions": "steps",

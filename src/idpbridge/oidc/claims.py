@@ -14,9 +14,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..claimmap import ClaimMap
+from ..errors import TokenValidationError
 from ..identity import ClaimSource, Identity, opt_str, str_list, strict_bool, timestamp
 
-__all__ = ["PROTECTED_CLAIMS", "ClaimMap", "build_identity", "merge_claims"]
+__all__ = ["PROTECTED_CLAIMS", "ClaimMap", "build_identity", "merge_claims", "subject_of"]
 
 #: Claims only the first layer (the validated token) may set.
 PROTECTED_CLAIMS = frozenset(
@@ -76,6 +77,15 @@ def merge_claims(
             claims[key] = value
             sources[key] = source
     return claims, sources
+
+
+def subject_of(claims: Mapping[str, Any], mapping: ClaimMap) -> str:
+    """The subject: the first present of the map's subject claims (``token.claim`` when none is)."""
+    for name in mapping.subject_claims:
+        value = lookup(claims, name)
+        if value is not None and value != "":
+            return str(value)
+    raise TokenValidationError(f"the claims have no {mapping.subject_claims[0]} claim", code="token.claim")
 
 
 def _auth_time(value: object) -> dt.datetime | None:

@@ -109,9 +109,10 @@ class OIDCConnector(Connector[OIDCConfig]):
                 provider=self.name,
                 instance=self.instance_name,
                 hooks=self._transitional_hooks(self.engine_hooks()),
-                overrides=self.endpoint_overrides(),
+                overrides=self.endpoint_overrides() if _overrides(cls, "endpoint_overrides") else None,
                 id_token_required=cls.id_token_required,
                 build_policy=self.build_token_policy if _overrides(cls, "build_token_policy") else None,
+                build_identity=self.make_identity if _overrides(cls, "make_identity") else None,
             )
         return self._engine
 
@@ -127,8 +128,6 @@ class OIDCConnector(Connector[OIDCConfig]):
             found["static_metadata"] = self.static_metadata
         if _overrides(cls, "parse_error"):
             found["parse_error"] = self.parse_error
-        if _overrides(cls, "make_identity"):
-            found["identity"] = self.make_identity
         if _overrides(cls, "default_tenant"):
             found["default_tenant"] = self.default_tenant()
         if _overrides(cls, "fetch_profile"):

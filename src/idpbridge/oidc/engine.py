@@ -25,7 +25,7 @@ from ..outcomes import Authenticated, RedirectRequired
 from ..sheet import ProviderSheet
 from . import _tokens
 from .authcode import build_authorization_request, callback_code, parse_max_age
-from .claims import ClaimMap, build_identity
+from .claims import ClaimMap, build_identity, subject_of
 from .client import ClientCredentials, ErrorHook, ErrorInfo, OAuthClient, choose_auth_method, oauth_error
 from .config import OIDCConfig
 from .discovery import Discovery
@@ -55,8 +55,11 @@ class EngineHooks:
         parse_error: reads an error body (default: the sheet's ``error_fields``).
         token_policy: adjusts the token-endpoint :class:`TokenPolicy` (Google's ``hd``/``azp``).
         profile: claims read with the access token (default: UserInfo when enabled and advertised).
-        identity: builds the identity from merged claims (default: the claim map).
+        identity: refines the default identity (the claim map's), given it with the merged claims
+            and their sources: ``(identity, claims, sources) -> Identity``.
         default_tenant: the tenant reported when no claim names one (Okta org, Auth0 domain).
+        endpoint_overrides: endpoints that replace discovered or static ones (Cognito's Hosted UI);
+            the config's ``endpoints`` win over them.
     """
 
     issuer_policy: Callable[[], IssuerPolicy] | None = None
@@ -64,8 +67,9 @@ class EngineHooks:
     parse_error: Callable[[Mapping[str, Any]], ErrorInfo] | None = None
     token_policy: Callable[[TokenPolicy], TokenPolicy] | None = None
     profile: Profile | None = None
-    identity: Callable[[Mapping[str, Any], Mapping[str, ClaimSource], str], Identity] | None = None
+    identity: Callable[[Identity, Mapping[str, Any], Mapping[str, ClaimSource]], Identity] | None = None
     default_tenant: str | None = None
+    endpoint_overrides: Mapping[str, str] | None = None
 
 
 class OIDCEngine:
@@ -81,10 +85,13 @@ class OIDCEngine:
         provider: the provider name stamped on identities.
         instance: the connector instance name stamped on identities.
         hooks: the provider's quirks.
-        overrides: endpoints that replace discovered ones (default: the config's, minus ``discovery``).
+        overrides: endpoints that replace discovered ones (default: the config's, minus ``discovery``),
+            over the ``endpoint_overrides`` hook.
         id_token_required: whether the code flow must yield an ID token (default: the sheet's).
         build_policy: builds the token policy instead of :meth:`build_token_policy` (transitional:
             removed once every provider uses the sheet).
+        build_identity: builds the identity instead of :meth:`default_identity` and the
+            ``identity`` hook (transitional, a connector's ``make_identity`` override).
     """
 
     def __init__(
@@ -102,6 +109,7 @@ class OIDCEngine:
         overrides: Mapping[str, str] | None = None,
         id_token_required: bool | None = None,
         build_policy: Callable[..., TokenPolicy] | None = None,
+        build_identity: Callable[[Mapping[str, Any], Mapping[str, ClaimSource], str], Identity] | None = None,
     ) -> None:
         self.config, self.sheet, self.http, self.clock, self.seal = config, sheet, http, clock, seal
         self.provider, self.instance = provider, instance
@@ -112,13 +120,16 @@ class OIDCEngine:
         base = sheet.claims if sheet is not None else ClaimMap()
         self.claims = base.with_overrides(config.claim_mapping)
         self.rules = sheet.error_rules if sheet is not None else STANDARD_OAUTH_RULES
-        self.overrides = dict(overrides if overrides is not None else self._config_overrides())
+        given = overrides if overrides is not None else self._config_overrides()
+        self.overrides = {**(self.hooks.endpoint_overrides or {}), **given}
         self._oauth: OAuthClient | None = None
         self._policies: dict[tuple[ProviderMetadata, str | None, bool], TokenPolicy] = {}
         self._issuer: IssuerPolicy | None = None
         default_required = sheet.id_token_required if sheet is not None else True
         self.id_token_required = default_required if id_token_required is None else id_token_required
-        self._build_policy = build_policy
+        self._build_policy, self._build_identity = build_policy, build_identity
+        rule = sheet.issuer if sheet is not None else None
+        self._learn_tenant = rule is not None and rule.learns(dict(config))
 
     def _config_overrides(self) -> dict[str, str]:
         return {k: v for k, v in self.config.endpoints.items() if k != "discovery"}
@@ -136,7 +147,7 @@ class OIDCEngine:
     def default_issuer_policy(self) -> IssuerPolicy:
         """The sheet's issuer rule applied to the configured issuer (exact without a rule)."""
         if self.sheet is not None and self.sheet.issuer is not None:
-            return self.sheet.issuer.policy(self.config.issuer)
+            return self.sheet.issuer.policy(self.config.issuer, dict(self.config))
         return ExactIssuer(self.config.issuer)
 
     def pin_issuer(self, policy: IssuerPolicy) -> None:
@@ -161,7 +172,18 @@ class OIDCEngine:
         static = self.static_metadata()
         if static is not None:
             return static.with_overrides(self.overrides)
+        if self._learn_tenant:
+            await self._learn_tenant_id()
         return await self.discover(expected_issuer=self.policy.metadata_issuer)
+
+    async def _learn_tenant_id(self) -> None:
+        """A tenant rule's domain tenant: read its id from discovery once and pin the issuer."""
+        rule, settings = self.sheet.issuer if self.sheet is not None else None, dict(self.config)
+        if rule is not None:
+            found = await self.discover(expected_issuer=None)
+            tenant_id = rule.learned_tenant(settings, found.issuer)
+            self.pin_issuer(rule.policy(self.config.issuer, settings, learned=tenant_id))
+        self._learn_tenant = False
 
     async def discover(self, *, expected_issuer: str | None) -> ProviderMetadata:
         """The discovery document of :attr:`policy` (``expected_issuer=None`` skips the issuer check)."""
@@ -257,10 +279,11 @@ class OIDCEngine:
     def identity(
         self, claims: Mapping[str, Any], sources: Mapping[str, ClaimSource], issuer: str
     ) -> Identity:
-        """Normalize merged claims (the ``identity`` hook, else the claim map)."""
-        if self.hooks.identity is not None:
-            return self.hooks.identity(claims, sources, issuer)
-        return self.default_identity(claims, sources, issuer)
+        """Normalize merged claims: the claim map's identity, refined by the ``identity`` hook."""
+        if self._build_identity is not None:
+            return self._build_identity(claims, sources, issuer)
+        identity = self.default_identity(claims, sources, issuer)
+        return identity if self.hooks.identity is None else self.hooks.identity(identity, claims, sources)
 
     def default_identity(
         self, claims: Mapping[str, Any], sources: Mapping[str, ClaimSource], issuer: str
@@ -275,7 +298,7 @@ class OIDCEngine:
             provider=self.provider,
             connector=self.instance,
             issuer=issuer,
-            subject=str(claims["sub"]),
+            subject=subject_of(claims, self.claims),
         )
         tenant = None if identity.tenant else self.hooks.default_tenant
         return identity if tenant is None else dataclasses.replace(identity, tenant=tenant)

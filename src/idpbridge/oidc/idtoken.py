@@ -32,6 +32,7 @@ from joserfc.util import urlsafe_b64encode
 from pydantic import SecretStr
 
 from ..errors import ConfigurationError, TokenValidationError
+from ..sheet import ClaimCheck, claim_equals
 from ._jws import Compact, b64url, fail, json_segment, parse_compact, verify_signature
 from .issuer import IssuerPolicy
 from .jwks import JWKSManager, VerificationKey
@@ -51,9 +52,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("idpbridge.oidc.idtoken")
-
-#: A provider hook: ``(header, claims) -> None``, raising TokenValidationError to refuse.
-ClaimCheck = Callable[[Mapping[str, Any], Mapping[str, Any]], None]
 
 _HEADER_CACHE_SIZE = 64
 #: Default ``iat`` age limit (seconds, before the leeway) for a token just received from the token
@@ -273,21 +271,6 @@ def at_hash(access_token: str, alg: str) -> str:
         raise fail("token.at_hash", "access token is not ASCII")
     digest = digest_fn(access_token.encode("ascii"))
     return urlsafe_b64encode(digest[: len(digest) // 2]).decode("ascii")
-
-
-def claim_equals(name: str, value: str, *, required: bool = True, code: str = "token.type") -> ClaimCheck:
-    """A claim check: claim ``name`` must equal ``value`` exactly (e.g. Cognito ``token_use``
-    ``"id"``; Keycloak ``typ`` ``"ID"`` with ``required=False``)."""
-
-    def check(header: Mapping[str, Any], claims: Mapping[str, Any]) -> None:
-        got = claims.get(name)
-        if got is None and not required:
-            return
-        if not isinstance(got, str) or got != value:
-            raise fail(code, f"token {name} claim is not {value!r}")
-
-    check.__name__ = f"claim_equals_{name}"
-    return check
 
 
 class TokenValidator:

@@ -65,13 +65,8 @@ RULES: tuple[ErrorRule, ...] = (
         raises=ExpiredCode,
         message="the MFA transaction expired; sign in again",
     ),
-    # 403 invalid_grant "Wrong email or password." — also for unknown users (Auth0 hides which).
-    ErrorRule(
-        error="invalid_grant",
-        context=PASSWORD,
-        raises=InvalidCredentials,
-        message="invalid username or password",
-    ),
+    # 403 invalid_grant "Wrong email or password." — also for unknown users (Auth0 hides which):
+    # the standard password-grant rule.
     ErrorRule(
         error="invalid_user_password", raises=InvalidCredentials, message="invalid username or password"
     ),

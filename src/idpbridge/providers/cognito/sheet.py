@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from ...kit import ClaimMap, IssuerRule, Method, OTPChannel, ProviderSheet
+from ...kit import ClaimMap, IssuerRule, Method, OTPChannel, ProviderSheet, claim_equals
 
 __all__ = [
     "API_METHODS",
@@ -77,13 +77,6 @@ def _pool(data: Mapping[str, Any]) -> Mapping[str, str] | None:
     return None
 
 
-def _id_token_only(header: Mapping[str, Any], claims: Mapping[str, Any]) -> None:
-    """``token_use`` must be ``id`` (JOSE code is imported on first use: the sheet stays cheap)."""
-    from ...oidc.idtoken import claim_equals  # core candidate: claim_equals without JOSE imports
-
-    claim_equals("token_use", "id")(header, claims)
-
-
 SHEET = ProviderSheet(
     name="cognito",
     title="Amazon Cognito",
@@ -100,7 +93,7 @@ SHEET = ProviderSheet(
     claims=ClaimMap(
         username="cognito:username", groups="cognito:groups", roles="cognito:roles", string_booleans=True
     ),
-    token_checks=(_id_token_only,),
+    token_checks=(claim_equals("token_use", "id"),),
 )
 
 

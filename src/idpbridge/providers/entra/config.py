@@ -11,7 +11,7 @@ from urllib.parse import quote
 from pydantic import Field, TypeAdapter, field_validator, model_validator
 
 from ...kit import ConfigurationError, Method, OIDCConfig, ProviderSheet
-from .sheet import ROPC_UNSUPPORTED_TENANTS, SHEET, TenantKind, authority, issuer_inputs
+from .sheet import ROPC_UNSUPPORTED_TENANTS, SHEET, TENANT_ID, TenantKind, authority, issuer_inputs
 
 __all__ = ["EntraConfig", "is_guid", "tenant_kind"]
 
@@ -20,7 +20,7 @@ __all__ = ["EntraConfig", "is_guid", "tenant_kind"]
 ENTRA_MAX_EXTERNAL_TOKEN_AGE = 5400
 
 _BOOL = TypeAdapter(bool)
-_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_GUID = re.compile(TENANT_ID)
 _DOMAIN = re.compile(r"(?=.{3,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
 
 

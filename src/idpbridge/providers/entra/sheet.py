@@ -40,10 +40,12 @@ from .errors import ERROR_FIELDS, RULES
 
 __all__ = [
     "CLOUD_INSTANCES",
+    "ISSUER_RULE",
     "ISSUER_TEMPLATE",
     "MSA_TENANT_ID",
     "ROPC_UNSUPPORTED_TENANTS",
     "SHEET",
+    "TENANT_ID",
     "TenantKind",
     "authority",
 ]
@@ -66,6 +68,9 @@ ISSUER_TEMPLATE = "{authority}/{tenant}/v2.0"
 
 #: ``tid`` of every personal Microsoft account (id-tokens.md; https://github.com/MicrosoftDocs/azure-docs/issues/95994).
 MSA_TENANT_ID = "9188040d-6c67-4c5b-b112-36a304b66dad"
+
+#: A tenant id (a GUID).
+TENANT_ID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 #: Tenant aliases the ROPC grant refuses ("not common or consumers"):
 #: https://github.com/MicrosoftDocs/azure-docs/blob/main/articles/active-directory/develop/v2-oauth-ropc.md
@@ -112,20 +117,26 @@ def issuer_inputs(data: Mapping[str, Any]) -> Mapping[str, str] | None:
     return {"authority": base, "tenant": tenant if "." in tenant else tenant.lower()}
 
 
+# organizations/common admit the listed tenants (any, with allow_any_tenant: the config then
+# lists none); consumers is the MSA tenant; a domain is named by its id (listed, or learned).
+ISSUER_RULE = IssuerRule.tenant(
+    ISSUER_TEMPLATE,
+    source="tenant and instance",
+    inputs=issuer_inputs,
+    tenants_field="allowed_tenants",
+    tenant_id=TENANT_ID,
+    wildcards=("organizations", "common"),
+    aliases={"consumers": MSA_TENANT_ID},
+)
+
+
 SHEET = ProviderSheet(
     name="entra",
     title="Microsoft Entra ID",
     methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN}),
     extra="entra",
     description="Entra ID v2.0: code + PKCE, ROPC with AADSTS classification, multi-tenant issuers.",
-    # core candidate: IssuerRule.tenant(template, tenants_field=, source=, inputs=) (no `inputs` yet).
-    issuer=IssuerRule(
-        "tenant",
-        ISSUER_TEMPLATE,
-        source="tenant and instance",
-        inputs=issuer_inputs,
-        tenants_field="allowed_tenants",
-    ),
+    issuer=ISSUER_RULE,
     claims=ClaimMap(
         email="email",
         email_verified="xms_edov",  # UNCONFIRMED detail: the optional claim's exact semantics

@@ -9,7 +9,7 @@ than redirecting; the callback rows below are the ones that do come back.
 
 from __future__ import annotations
 
-from ...errors import ConfigurationError, ConsentRequired, ExpiredCode, InvalidCode
+from ...errors import ConfigurationError, ConsentRequired, InvalidCode
 from ...kit import AUTHORIZATION_CODE, AUTHORIZE, STANDARD_OAUTH_RULES, ErrorRule
 
 __all__ = ["RULES"]
@@ -24,13 +24,8 @@ RULES: tuple[ErrorRule, ...] = (
         raises=InvalidCode,
         message="the authorization code is malformed",
     ),
-    # Spent or expired codes: "Bad Request" (UNCONFIRMED description).
-    ErrorRule(
-        error="invalid_grant",
-        context=AUTHORIZATION_CODE,
-        raises=ExpiredCode,
-        message="the authorization code is invalid, expired or already used",
-    ),
+    # Spent or expired codes: "Bad Request" (UNCONFIRMED description): the standard rule
+    # (invalid_grant on a code exchange -> ExpiredCode).
     ErrorRule(
         error="redirect_uri_mismatch",
         raises=ConfigurationError,

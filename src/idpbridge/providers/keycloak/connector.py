@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 from ...kit import (
     TOTP,
     Answer,
-    ClaimMap,
     ClaimSource,
     ConfigurationError,
     Continuation,
@@ -25,7 +24,6 @@ from ...kit import (
     Password,
     ProviderMetadata,
 )
-from ...oidc.claims import build_identity
 from . import otp
 from .config import KeycloakConfig
 from .sheet import SHEET
@@ -48,30 +46,15 @@ def client_roles(claims: Mapping[str, Any], clients: tuple[str, ...]) -> list[st
 
 
 def keycloak_identity(
+    identity: Identity,
     claims: Mapping[str, Any],
     sources: Mapping[str, ClaimSource],
-    issuer: str,
     *,
-    mapping: ClaimMap,
-    connector: str,
-    realm: str,
     clients: tuple[str, ...],
 ) -> Identity:
-    """The claim map's identity, plus the clients' roles as ``{client}:{role}``; tenant: the realm.
-
-    core candidate: an identity hook given the engine's default identity would make this a refinement.
-    """
-    identity = build_identity(
-        claims,
-        sources,
-        mapping=mapping,
-        provider=SHEET.name,
-        connector=connector,
-        issuer=issuer,
-        subject=str(claims["sub"]),
-    )
+    """The claim map's identity plus the clients' roles as ``{client}:{role}`` (tenant: the realm)."""
     extra = [r for r in client_roles(claims, clients) if r not in identity.roles]
-    return dataclasses.replace(identity, roles=(*identity.roles, *extra), tenant=identity.tenant or realm)
+    return dataclasses.replace(identity, roles=(*identity.roles, *extra)) if extra else identity
 
 
 class KeycloakConnector(OIDCConnector):
@@ -93,13 +76,7 @@ class KeycloakConnector(OIDCConnector):
     def engine_hooks(self) -> EngineHooks:
         """The realm as the default tenant, and client roles in the identity."""
         cfg = self.config
-        identity = functools.partial(
-            keycloak_identity,
-            mapping=SHEET.claims.with_overrides(cfg.claim_mapping),
-            connector=self.instance_name,
-            realm=cfg.realm,
-            clients=cfg.role_clients,
-        )
+        identity = functools.partial(keycloak_identity, clients=cfg.role_clients)
         return EngineHooks(default_tenant=cfg.realm, identity=identity)
 
     async def metadata(self) -> ProviderMetadata:

@@ -15,14 +15,12 @@ best guesses to check against a live server.
 from __future__ import annotations
 
 from ...kit import (
-    PASSWORD,
     STANDARD_OAUTH_RULES,
     AccountDisabled,
     AccountLocked,
     ConfigurationError,
     ErrorRule,
     IdpBridgeError,
-    InvalidCredentials,
     MFARequired,
     PasswordChangeRequired,
     ProviderError,
@@ -83,13 +81,8 @@ RULES: tuple[ErrorRule, ...] = (
     ),
     # "Invalid user credentials": wrong password, unknown user, service-account user, a wrong or
     # missing OTP, and a brute-force lock on current versions — Keycloak does not say which. A
-    # TOTP attempt (password + code) that fails this way is InvalidCredentials too.
-    ErrorRule(
-        error="invalid_grant",
-        context=PASSWORD,
-        raises=InvalidCredentials,
-        message="invalid username or password",
-    ),
+    # TOTP attempt (password + code) that fails this way is InvalidCredentials too: the standard
+    # password-grant rule (invalid_grant -> InvalidCredentials).
     # invalid_request "Invalid user credentials": the username matched more than one user.
     ErrorRule(
         error="invalid_request",

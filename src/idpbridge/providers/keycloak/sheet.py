@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from ...kit import ClaimMap, IssuerRule, Method, ProviderSheet
+from ...kit import ClaimMap, IssuerRule, Method, ProviderSheet, claim_equals
 from ...oidc.urls import base_url
 from .errors import RULES
 
@@ -64,16 +64,6 @@ def realm_inputs(data: Mapping[str, Any]) -> Mapping[str, str] | None:
     return {"base": base_url(data["server_url"], what="server_url", allow_path=True), "realm": realm}
 
 
-def _typ_is_id(header: Mapping[str, Any], claims: Mapping[str, Any]) -> None:
-    """``claim_equals("typ", "ID", required=False)``, loaded on first use.
-
-    core candidate: ``claim_equals`` in a module without JOSE imports, so sheets stay cheap.
-    """
-    from ...oidc.idtoken import claim_equals
-
-    claim_equals("typ", "ID", required=False)(header, claims)
-
-
 SHEET = ProviderSheet(
     name="keycloak",
     title="Keycloak",
@@ -82,7 +72,7 @@ SHEET = ProviderSheet(
     description="A Keycloak realm: code + PKCE, direct access grant (with TOTP), typ-checked ID tokens.",
     issuer=IssuerRule.derived(_REALM, source="server_url and realm", inputs=realm_inputs, settable=True),
     claims=ClaimMap(roles="realm_access.roles"),
-    token_checks=(_typ_is_id,),
+    token_checks=(claim_equals("typ", "ID", required=False),),
     error_rules=RULES,
     probe_password_grant=True,
 )

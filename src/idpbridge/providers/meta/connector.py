@@ -43,7 +43,7 @@ from ...kit import (
     timed_probe,
 )
 from ...oidc.authcode import flatten_callback
-from ...oidc.claims import build_identity, merge_claims
+from ...oidc.claims import merge_claims
 from ...oidc.metadata import static_metadata
 from . import graph
 from .config import MetaConfig
@@ -63,23 +63,9 @@ class MetaConnector(OIDCConnector):
     def engine_hooks(self) -> EngineHooks:
         """The versioned endpoints, Graph error envelopes, the Graph profile, and the identity keyed
         by the app-scoped id with ``email_verified`` by policy (``trust_email``)."""
-        cfg, mapping, instance = (
-            self.config,
-            SHEET.claims.with_overrides(self.config.claim_mapping),
-            self.instance_name,
-        )
+        cfg = self.config
 
-        def identity(claims: Mapping[str, Any], sources: Mapping[str, ClaimSource], issuer: str) -> Identity:
-            subject = str(claims.get("sub") or claims.get("id"))
-            ident = build_identity(
-                claims,
-                sources,
-                mapping=mapping,
-                provider=SHEET.name,
-                connector=instance,
-                issuer=issuer,
-                subject=subject,
-            )
+        def identity(ident: Identity, claims: Mapping[str, Any], _: Mapping[str, ClaimSource]) -> Identity:
             return dataclasses.replace(ident, email_verified=cfg.trust_email if ident.email else None)
 
         return EngineHooks(

@@ -65,6 +65,7 @@ SHEET = ProviderSheet(
         "grant_types_supported": ("authorization_code",),
     },
     claims=ClaimMap(
+        subject=("sub", "id"),  # the Graph profile (no ID token) has only the app-scoped id
         email_verified=None,
         username=None,
         given_name="first_name",
