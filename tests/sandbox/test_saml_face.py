@@ -1,0 +1,82 @@
+"""The sandbox's SAML IdP face against idpbridge's own ``saml`` connector: metadata, the login
+page, a signed Response with a signed Assertion, wrong passwords and foreign ACS URLs refused."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from idpbridge import Authenticated, RedirectRequired
+from idpbridge.methods import FinishSAML, StartSAML
+from idpbridge.outcomes import PostRequired
+from idpbridge.replay import MemoryReplayStore
+from idpbridge.saml.connector import SAMLConnector
+from idpbridge.sandbox import Sandbox
+from tests.saml._browser import forms, login
+
+SP, ACS = "http://127.0.0.1:9/sp", "http://127.0.0.1:9/acs"
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox() as sb:
+        yield sb
+
+
+def _connector(sb: Sandbox, acs: str = ACS) -> SAMLConnector:
+    return SAMLConnector(
+        {
+            "idp_metadata_url": sb.saml_metadata_url,
+            "sp_entity_id": SP,
+            "acs_url": acs,
+            "name_id_format": "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+        },
+        replay_store=MemoryReplayStore(),
+    )
+
+
+async def test_sign_in_through_the_saml_face(sandbox: Sandbox) -> None:
+    async with httpx.AsyncClient() as http:
+        md = await http.get(sandbox.saml_metadata_url)
+    assert md.status_code == 200
+    assert b"HTTP-Redirect" in md.content
+    assert b"HTTP-POST" in md.content
+    async with _connector(sandbox) as conn:
+        start = await conn.authenticate(StartSAML())
+        assert isinstance(start, RedirectRequired)
+        creds = {"username": "grace", "password": "Grace-H0pper!"}
+        fields = await asyncio.to_thread(login, start.url, creds)
+        out = await conn.authenticate(
+            FinishSAML(fields["SAMLResponse"], fields.get("RelayState"), start.continuation)
+        )
+    assert isinstance(out, Authenticated)
+    ident = out.identity
+    assert ident.issuer == sandbox.saml_metadata_url
+    assert ident.email == "grace@globex.example"
+    assert ident.username == "grace"
+    assert ident.groups == ("engineering",)
+    assert ident.claims["saml:name_id_format"].endswith("persistent")
+
+
+async def test_post_binding_wrong_password_and_foreign_acs(sandbox: Sandbox) -> None:
+    async with _connector(sandbox) as conn:
+        start = await conn.authenticate(StartSAML(binding="post"))
+    assert isinstance(start, PostRequired)
+    async with httpx.AsyncClient() as http:
+        page = await http.post(start.url, data=dict(start.fields))
+        assert page.status_code == 200
+        ((form, _),) = forms(page.text)
+        creds = {"username": "grace", "password": "nope"}
+        bad = await http.post(page.url.join(form["action"]), data=creds)
+        assert "Invalid username or password." in bad.text
+        assert "SAMLResponse" not in bad.text
+
+        async with _connector(sandbox, acs="https://sp.example/acs") as conn:
+            foreign = await conn.authenticate(StartSAML())
+        assert isinstance(foreign, RedirectRequired)
+        refused = await http.get(foreign.url)
+    assert refused.status_code == 400
+    assert "loopback" in refused.text
