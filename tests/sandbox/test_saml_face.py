@@ -4,6 +4,7 @@ page, a signed Response with a signed Assertion, wrong passwords and foreign ACS
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Iterator
 
 import httpx
@@ -18,6 +19,9 @@ from idpbridge.sandbox import Sandbox
 from tests.saml._browser import forms, login
 
 SP, ACS = "http://127.0.0.1:9/sp", "http://127.0.0.1:9/acs"
+_NS = 'xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"'
+_NO_ACS = f'<samlp:AuthnRequest {_NS} ID="_r1"><saml:Issuer>{SP}</saml:Issuer></samlp:AuthnRequest>'.encode()
+_BOMB = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><x>&b;</x>'
 
 
 @pytest.fixture
@@ -80,3 +84,31 @@ async def test_post_binding_wrong_password_and_foreign_acs(sandbox: Sandbox) -> 
         refused = await http.get(foreign.url)
     assert refused.status_code == 400
     assert "loopback" in refused.text
+
+
+@pytest.mark.parametrize(
+    ("method", "fields", "message"),
+    [
+        ("GET", {}, "No SAMLRequest."),
+        ("GET", {"SAMLRequest": "not base64 deflate!"}, "not a readable AuthnRequest"),
+        ("POST", {"SAMLRequest": base64.b64encode(b"<x/>").decode()}, "not an AuthnRequest"),
+        ("POST", {"SAMLRequest": base64.b64encode(_BOMB).decode()}, "not a readable AuthnRequest"),
+        ("POST", {"SAMLRequest": base64.b64encode(_NO_ACS).decode()}, "names no AssertionConsumerServiceURL"),
+    ],
+)
+def test_bad_authn_requests_get_an_error_page(
+    sandbox: Sandbox, method: str, fields: dict[str, str], message: str
+) -> None:
+    url = f"{sandbox.base_url}/saml/sso"
+    answer = httpx.get(url, params=fields) if method == "GET" else httpx.post(url, data=fields)
+    assert answer.status_code == 400
+    assert message in answer.text
+    assert sandbox.saml is not None
+    assert not sandbox.saml.pending
+
+
+def test_unknown_or_expired_login_and_unknown_route(sandbox: Sandbox) -> None:
+    answer = httpx.post(f"{sandbox.base_url}/saml/login?t=nope", data={"username": "grace", "password": "x"})
+    assert answer.status_code == 400
+    assert "expired" in answer.text
+    assert httpx.get(f"{sandbox.base_url}/saml/nothing").status_code == 404

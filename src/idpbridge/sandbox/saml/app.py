@@ -40,6 +40,7 @@ __all__ = ["SAMLApp", "SAMLState"]
 PREFIX = "/saml/"
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 _PENDING_TTL = 600.0
+_MAX_PENDING = 1000  # the oldest pending request is dropped beyond this
 _LABEL = "saml"
 _REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 _POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
@@ -191,6 +192,8 @@ class SAMLApp:
             expires=self.state.clock() + _PENDING_TTL,
         )
         token = secrets.token_urlsafe(24)
+        while len(self.state.pending) >= _MAX_PENDING:
+            del self.state.pending[next(iter(self.state.pending))]
         self.state.pending[token] = pending
         return HttpAnswer.page(200, login_page(_LABEL, f"{PREFIX}login?t={token}"))
 
