@@ -6,16 +6,19 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 
-from idpbridge import Authenticated, RedirectRequired
+from idpbridge import Authenticated, IdpBridgeError, RedirectRequired
 from idpbridge.methods import FinishSAML, StartSAML
 from idpbridge.outcomes import PostRequired
 from idpbridge.replay import MemoryReplayStore
 from idpbridge.saml.connector import SAMLConnector
-from idpbridge.sandbox import Sandbox
+from idpbridge.sandbox import Sandbox, load_seed
+from idpbridge.sandbox.seed import SAMLServiceProviderSeed
+from tests.peers.lemonldap_saml import make_keypair
 from tests.saml._browser import forms, login
 
 SP, ACS = "http://127.0.0.1:9/sp", "http://127.0.0.1:9/acs"
@@ -30,13 +33,14 @@ def sandbox() -> Iterator[Sandbox]:
         yield sb
 
 
-def _connector(sb: Sandbox, acs: str = ACS) -> SAMLConnector:
+def _connector(sb: Sandbox, acs: str = ACS, **extra: Any) -> SAMLConnector:
     return SAMLConnector(
         {
             "idp_metadata_url": sb.saml_metadata_url,
             "sp_entity_id": SP,
             "acs_url": acs,
             "name_id_format": "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+            **extra,
         },
         replay_store=MemoryReplayStore(),
     )
@@ -112,3 +116,37 @@ def test_unknown_or_expired_login_and_unknown_route(sandbox: Sandbox) -> None:
     assert answer.status_code == 400
     assert "expired" in answer.text
     assert httpx.get(f"{sandbox.base_url}/saml/nothing").status_code == 404
+
+
+def _finish(fields: dict[str, str], start: RedirectRequired) -> FinishSAML:
+    return FinishSAML(fields["SAMLResponse"], fields["RelayState"], start.continuation)
+
+
+async def test_encrypted_assertion_for_a_seeded_sp() -> None:
+    sp = make_keypair("sandbox-sp")
+    base = load_seed()
+    assert base.saml is not None
+    saml = base.saml.model_copy(
+        update={"service_providers": (SAMLServiceProviderSeed(entity_id=SP, encryption_cert=sp.cert_pem),)}
+    )
+    with Sandbox(base.model_copy(update={"saml": saml})) as server:
+        creds = {"username": "grace@globex.example", "password": "Grace-H0pper!"}  # e-mail works too
+        async with _connector(server) as conn:  # no decryption key: refused
+            start = await conn.authenticate(StartSAML())
+            assert isinstance(start, RedirectRequired)
+            fields = await asyncio.to_thread(login, start.url, creds)
+            assert b"EncryptedAssertion" in base64.b64decode(fields["SAMLResponse"])
+            with pytest.raises(IdpBridgeError) as err:
+                await conn.authenticate(
+                    FinishSAML(fields["SAMLResponse"], fields["RelayState"], start.continuation)
+                )
+            assert err.value.code == "saml.decrypt_failed"
+        async with _connector(server, sp_decryption_key=sp.key_pem) as conn:
+            start = await conn.authenticate(StartSAML())
+            assert isinstance(start, RedirectRequired)
+            fields = await asyncio.to_thread(login, start.url, creds)
+            out = await conn.authenticate(
+                FinishSAML(fields["SAMLResponse"], fields["RelayState"], start.continuation)
+            )
+    assert isinstance(out, Authenticated)
+    assert out.identity.email == "grace@globex.example"

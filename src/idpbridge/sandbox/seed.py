@@ -57,6 +57,7 @@ __all__ = [
     "KeycloakSeed",
     "KeycloakUserSeed",
     "SAMLSeed",
+    "SAMLServiceProviderSeed",
     "SAMLUserSeed",
     "Seed",
     "default_seed_path",
@@ -183,10 +184,19 @@ class SAMLUserSeed(_Model):
     enabled: bool = True
 
 
+class SAMLServiceProviderSeed(_Model):
+    """What the SAML face knows of one SP (by entity ID): the certificate to encrypt assertions to."""
+
+    entity_id: str = Field(min_length=1)
+    encryption_cert: str | None = Field(None, description="PEM certificate: assertions get encrypted to it.")
+
+
 class SAMLSeed(_Model):
-    """The SAML 2.0 IdP face: its users (it accepts any SP whose ACS URL is on a loopback address)."""
+    """The SAML 2.0 IdP face: its users (it accepts any SP whose ACS URL is on a loopback address)
+    and, optionally, SPs whose assertions it encrypts."""
 
     users: tuple[SAMLUserSeed, ...] = ()
+    service_providers: tuple[SAMLServiceProviderSeed, ...] = ()
 
     def name_id(self, user: SAMLUserSeed) -> str:
         """The user's stable persistent NameID."""

@@ -12,7 +12,9 @@
 The entity ID is ``{base_url}/saml/metadata``. Any SP is accepted whose ACS URL is ``http(s)`` on a
 loopback address (as RFC 8252 redirect URIs are for the Keycloak face); the ``Audience`` is the
 request's ``Issuer``. The Response and its Assertion are both signed (RSA-SHA256, a key generated
-per start); AuthnRequest signatures are not checked (the sandbox is not a security boundary).
+per start); the Assertion is encrypted (AES-256-GCM, RSA-OAEP) for an SP the seed gives an
+``encryption_cert``. AuthnRequest signatures are not checked (the sandbox is not a security
+boundary).
 """
 
 from __future__ import annotations
@@ -100,6 +102,13 @@ class SAMLState:
         for u in self.seed.users:
             if u.enabled and username in (u.username, u.email):
                 return u
+        return None
+
+    def encryption_cert(self, sp_entity_id: str) -> str | None:
+        """The certificate the seed gives to encrypt ``sp_entity_id``'s assertions to, if any."""
+        for sp in self.seed.service_providers:
+            if sp.entity_id == sp_entity_id:
+                return sp.encryption_cert
         return None
 
     def prune(self) -> None:
@@ -230,6 +239,7 @@ class SAMLApp:
             lifetime=dt.timedelta(seconds=self.state.assertion_lifetime),
             key=self.state.key,
             cert_pem=self.state.cert_pem,
+            encrypt_to=self.state.encryption_cert(pending.sp_entity_id),
         )
         params = {"SAMLResponse": response}
         if pending.relay_state is not None:

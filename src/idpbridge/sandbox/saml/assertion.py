@@ -7,7 +7,10 @@ import datetime as dt
 import secrets
 from collections.abc import Sequence
 
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from lxml import etree
 
 from ...saml._xml import NS, instant, qn
@@ -38,6 +41,32 @@ def _sign(element: etree._Element, key: rsa.RSAPrivateKey, cert_pem: str) -> etr
     return signed
 
 
+_GCM = "http://www.w3.org/2009/xmlenc11#aes256-gcm"
+_OAEP = "http://www.w3.org/2009/xmlenc11#rsa-oaep"
+
+
+def _encrypt(assertion: etree._Element, cert_pem: str) -> etree._Element:
+    """``<saml:EncryptedAssertion>``: AES-256-GCM content, the key RSA-OAEP (SHA-256) to ``cert_pem``."""
+    public_key = x509.load_pem_x509_certificate(cert_pem.encode()).public_key()
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        raise ValueError("the SP's encryption certificate must hold an RSA key")
+    key, nonce = AESGCM.generate_key(bit_length=256), secrets.token_bytes(12)
+    data = nonce + AESGCM(key).encrypt(nonce, etree.tostring(assertion), None)
+    wrapped = public_key.encrypt(
+        key, padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
+    )
+    wrapper = etree.Element(qn("saml", "EncryptedAssertion"), nsmap={"saml": NS["saml"]})
+    enc_data = _el(wrapper, "xenc", "EncryptedData", Type="http://www.w3.org/2001/04/xmlenc#Element")
+    _el(enc_data, "xenc", "EncryptionMethod", Algorithm=_GCM)
+    enc_key = _el(_el(enc_data, "ds", "KeyInfo"), "xenc", "EncryptedKey")
+    method = _el(enc_key, "xenc", "EncryptionMethod", Algorithm=_OAEP)
+    _el(method, "ds", "DigestMethod", Algorithm="http://www.w3.org/2001/04/xmlenc#sha256")
+    _el(method, "xenc11", "MGF", Algorithm="http://www.w3.org/2009/xmlenc11#mgf1sha256")
+    _el(_el(enc_key, "xenc", "CipherData"), "xenc", "CipherValue", base64.b64encode(wrapped).decode())
+    _el(_el(enc_data, "xenc", "CipherData"), "xenc", "CipherValue", base64.b64encode(data).decode())
+    return wrapper
+
+
 def _new_id() -> str:
     return "_" + secrets.token_hex(16)
 
@@ -63,8 +92,10 @@ def signed_response(
     lifetime: dt.timedelta,
     key: rsa.RSAPrivateKey,
     cert_pem: str,
+    encrypt_to: str | None = None,
 ) -> str:
-    """The base64 ``SAMLResponse``: Response and Assertion each carry an enveloped signature."""
+    """The base64 ``SAMLResponse``: Response and Assertion each carry an enveloped signature; the
+    signed Assertion is encrypted to the certificate ``encrypt_to`` (PEM) when given."""
     nsmap = {"samlp": NS["samlp"], "saml": NS["saml"]}
     until = instant(now + lifetime)
     assertion = etree.Element(qn("saml", "Assertion"), nsmap={"saml": NS["saml"]})
@@ -106,5 +137,5 @@ def signed_response(
     )
     _el(response, "saml", "Issuer", issuer)
     _el(_el(response, "samlp", "Status"), "samlp", "StatusCode", Value=_SUCCESS)
-    response.append(signed_assertion)
+    response.append(signed_assertion if encrypt_to is None else _encrypt(signed_assertion, encrypt_to))
     return base64.b64encode(etree.tostring(_sign(response, key, cert_pem))).decode()
