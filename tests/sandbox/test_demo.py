@@ -57,18 +57,19 @@ def test_demo_migrates_then_finds_everyone_unchanged(tmp_path: Path) -> None:
         ("erin@acme.example", "sandbox-cognito"): "created",
         ("frank@acme.example", "sandbox-cognito"): "created",
         ("alice@acme.example", "sandbox-cognito"): "linked",
+        ("grace@globex.example", "sandbox-saml"): "created",  # B2B: routed by domain to a SAML org
     }
     # every method the issue names is exercised through the real connectors
     methods = {key: r["method"] for key, r in by_user(first).items()}
     assert methods[("bob", "sandbox-keycloak")] == "totp"
-    assert set(methods.values()) == {"password", "totp", "oidc", "email_otp", "sms_otp"}
+    assert set(methods.values()) == {"password", "totp", "oidc", "email_otp", "sms_otp", "saml · globex"}
     methods = {r["user"]: r["method"] for r in first if r["action"] is not None}
     assert methods["carol"] == "oidc"
     assert methods["frank@acme.example"] == "sms_otp"
     assert methods["bob"] in ("totp", "oidc + totp page")  # the latter until the connector has `totp`
     ids = {key: r["user_id"] for key, r in by_user(first).items()}
     assert ids[("alice", "sandbox-keycloak")] == ids[("alice@acme.example", "sandbox-cognito")]
-    assert len(set(ids.values())) == 6
+    assert len(set(ids.values())) == 7
     assert (tmp_path / "idpbridge-demo.db").is_file()
     assert (tmp_path / "idpbridge-demo.toml").is_file()
 
@@ -93,7 +94,7 @@ def test_demo_migrates_then_finds_everyone_unchanged(tmp_path: Path) -> None:
         check=True,
     )
     counts = json.loads(stats.stdout)
-    assert (counts["users"], counts["links"]) == (6, 7)
+    assert (counts["users"], counts["links"]) == (7, 8)
 
 
 def test_demo_fails_when_a_scripted_sign_in_misbehaves(tmp_path: Path) -> None:

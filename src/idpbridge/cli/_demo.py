@@ -70,6 +70,13 @@ async def _run(console: Console, sandbox: Any, config: Path, db: Path) -> tuple[
     return outcomes, stats
 
 
+def _connectors_file(sandbox: Any) -> str:
+    """The sandbox's connectors, then the B2B SAML connector and its organization."""
+    from ..sandbox.demo import b2b_toml
+
+    return sandbox.connectors_toml(continuation_key=ContinuationKeys.new_key()) + b2b_toml(sandbox)  # type: ignore[no-any-return]
+
+
 _REFUSAL_LABEL = {"wrong_password": "wrong password", "wrong_code": "wrong e-mail code"}
 
 
@@ -168,7 +175,7 @@ def demo(
             console.print("[yellow]the previous run's port is taken: the Keycloak issuer changes this run[/]")
             sandbox = Sandbox(load_seed(seed), port=0).start()
         try:
-            config.write_text(sandbox.connectors_toml(continuation_key=ContinuationKeys.new_key()), "utf-8")
+            config.write_text(_connectors_file(sandbox), "utf-8")
             console.print(f"sandbox IdP on [bold]{sandbox.base_url}[/]\nconnectors written to {config}")
             outcomes, stats = asyncio.run(_run(console, sandbox, config, db))
         finally:

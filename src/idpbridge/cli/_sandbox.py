@@ -128,7 +128,7 @@ def sandbox(
         typer.Option("--write-token", help="Also write this run's admin token to this file (mode 0600)."),
     ] = None,
 ) -> None:
-    """Run a local IdP (Keycloak and Cognito dialects) for trying idpbridge without an IdP account."""
+    """Run a local IdP (Keycloak, Cognito, SAML dialects) for trying idpbridge without an IdP account."""
     console = Console(highlight=False)
     status = Console(stderr=True, highlight=False)
     done = threading.Event()
@@ -143,6 +143,8 @@ def sandbox(
             typer.echo(f"  Keycloak realm {info['keycloak']['realm']}: {info['keycloak']['discovery']}")
         if "cognito" in info:
             typer.echo(f"  Cognito pool {info['cognito']['user_pool_id']}: endpoint {server.base_url}")
+        if "saml" in info:
+            typer.echo(f"  SAML IdP ({', '.join(info['saml']['users'])}): {info['saml']['metadata']}")
         table, notes = _users(server)
         console.print(table)
         for note in notes:

@@ -9,12 +9,11 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from .. import methods as _methods
 from ..config import build_organization, build_settings, read_toml_sections
 from ..connector import Connector
 from ..continuation import ContinuationKeys, Continuations, process_keys
 from ..errors import ConfigurationError, FlowError
-from ..methods import FinishOIDC, Request, StartOIDC
+from ..methods import FinishOIDC, FinishSAML, InvalidRequest, Request, StartOIDC, StartSAML
 from ..outcomes import Authenticated
 from ._errors import OrganizationError
 from ._types import FederatedIdentity, FederationStart, Organization, Route, split_email
@@ -139,7 +138,7 @@ class Directory(Mapping[str, Organization]):
         ``org.domain_unverified``.
         """
         if (org is None) == (email is None):
-            raise _methods.InvalidRequest("route() takes exactly one of org= or email=", field="org")
+            raise InvalidRequest("route() takes exactly one of org= or email=", field="org")
         if org is not None:
             return Route(self._org(org), self._connector_of(self._org(org)), "org")
         local, domain = split_email(email)
@@ -226,9 +225,8 @@ class Directory(Mapping[str, Organization]):
             cfg.login_hint if isinstance(cfg.login_hint, str) else (route.email if cfg.login_hint else None)
         )
         extra = {**cfg.extra_params, **(extra_params or {})}
-        if method == "saml":  # idpbridge.methods.StartSAML, with the saml connector (no hint or params)
-            start_saml: Any = getattr(_methods, "StartSAML")  # noqa: B009 - defined with the saml connector
-            return start_saml()  # type: ignore[no-any-return]
+        if method == "saml":  # SAML carries no login hint or extra parameters
+            return StartSAML()
         return StartOIDC(redirect_uri, scopes=scopes, prompt=prompt, login_hint=hint, extra_params=extra)
 
     async def complete(
@@ -273,14 +271,11 @@ class Directory(Mapping[str, Organization]):
 
     @staticmethod
     def _finish_request(method: str, params: Mapping[str, Any], inner: SecretStr) -> Request:
-        if method == "saml":  # the POSTed form (idpbridge.methods.FinishSAML, with the saml connector)
+        if method == "saml":  # the POSTed form
             response, relay_state = _form_value(params, "SAMLResponse"), _form_value(params, "RelayState")
             if response is None:
                 raise FlowError("the callback carries no SAMLResponse", code="flow.malformed")
-            finish_saml: Any = getattr(_methods, "FinishSAML")  # noqa: B009 - defined with the saml connector
-            return finish_saml(  # type: ignore[no-any-return]
-                saml_response=response, relay_state=relay_state, continuation=inner
-            )
+            return FinishSAML(saml_response=SecretStr(response), relay_state=relay_state, continuation=inner)
         return FinishOIDC(params, inner)
 
 

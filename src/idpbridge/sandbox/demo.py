@@ -11,7 +11,11 @@ e-mail code, which must raise :class:`~idpbridge.InvalidCode`). :class:`DemoRunn
 * ``oidc`` — :class:`~idpbridge.StartOIDC`, the login page filled in by
   :class:`~idpbridge.sandbox.agent.LoginAgent`, :class:`~idpbridge.FinishOIDC`;
 * ``email_otp`` / ``sms_otp`` — :class:`~idpbridge.StartOTP`, the code read from the sandbox's
-  outbox, :class:`~idpbridge.VerifyOTP`.
+  outbox, :class:`~idpbridge.VerifyOTP`;
+* ``saml`` — one B2B sign-in: the user's e-mail domain routes (:mod:`idpbridge.orgs`, the
+  ``[organizations.globex]`` table of :func:`b2b_toml`) to a ``saml`` connector on the sandbox's
+  SAML IdP face; the login page is filled in by :class:`~idpbridge.sandbox.agent.LoginAgent`
+  and the auto-POSTed ``SAMLResponse`` completes the flow.
 
 A step succeeds when its sign-in did what it should; a successful sign-in is then migrated.
 """
@@ -36,9 +40,13 @@ from .connectors import COGNITO, KEYCLOAK
 from .seed import Seed
 from .server import Sandbox
 
-__all__ = ["DemoOutcome", "DemoRunner", "DemoStep", "plan"]
+__all__ = ["B2B_CONNECTOR", "B2B_ORG", "DemoOutcome", "DemoRunner", "DemoStep", "b2b_toml", "plan"]
 
 REDIRECT_URI = "http://127.0.0.1:8765/callback"
+#: The demo's SAML service provider: its entity ID and ACS URL (nothing listens there: the demo
+#: reads the auto-POST form instead of letting a browser submit it).
+SP_ENTITY_ID, ACS_URL = "http://127.0.0.1:8765/saml/sp", "http://127.0.0.1:8765/saml/acs"
+B2B_CONNECTOR, B2B_ORG = "sandbox-saml", "globex"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,7 +55,7 @@ class DemoStep:
 
     username: str
     connector: str
-    kind: str  # password | totp | oidc | email_otp | sms_otp | wrong_password | wrong_code
+    kind: str  # password | totp | oidc | email_otp | sms_otp | saml | wrong_password | wrong_code
     password: SecretStr | None = None
     totp_secret: SecretStr | None = None
     expect: type[IdpBridgeError] | None = None
@@ -55,9 +63,12 @@ class DemoStep:
     @property
     def label(self) -> str:
         """How the step signs in, for people."""
-        return {"wrong_password": "password, wrong", "wrong_code": "email_otp, wrong code"}.get(
-            self.kind, self.kind
-        )
+        labels = {
+            "wrong_password": "password, wrong",
+            "wrong_code": "email_otp, wrong code",
+            "saml": "saml · globex",
+        }
+        return labels.get(self.kind, self.kind)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,7 +103,33 @@ def plan(seed: Seed, connectors: Mapping[str, Any]) -> list[DemoStep]:
             steps.append(DemoStep(c.username, COGNITO, c.demo, c.password, c.totp_secret))
             if c.demo == "email_otp" and not any(r.kind == "wrong_code" for r in refusals):
                 refusals.append(DemoStep(c.username, COGNITO, "wrong_code", expect=InvalidCode))
+    if seed.saml is not None and B2B_CONNECTOR in connectors:
+        for s in seed.saml.users:
+            if s.enabled and s.email and s.email.endswith("@globex.example"):
+                steps.append(DemoStep(s.email, B2B_CONNECTOR, "saml", s.password))
+                break
     return [*refusals, *steps]
+
+
+def b2b_toml(sandbox: Sandbox) -> str:
+    """The B2B part of the demo's connectors file: a ``saml`` connector on the sandbox's SAML face
+    and the organization whose e-mail domain routes to it (empty without a ``[saml]`` seed)."""
+    if sandbox.seed.saml is None:
+        return ""
+    return f"""
+[connectors.{B2B_CONNECTOR}]
+provider = "saml"
+idp_metadata_url = "{sandbox.saml_metadata_url}"
+sp_entity_id = "{SP_ENTITY_ID}"
+acs_url = "{ACS_URL}"
+name_id_format = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
+
+[organizations.{B2B_ORG}]
+name = "Globex Corporation"
+connector = "{B2B_CONNECTOR}"
+domains = ["globex.example"]
+verified_domains = ["globex.example"]
+"""
 
 
 def _secret(value: SecretStr | None) -> str:
@@ -148,6 +185,8 @@ class DemoRunner:
         elif kind in ("totp", "oidc"):
             label = "oidc + totp page" if kind == "totp" else "oidc"
             return label, await self._oidc(conn, step)
+        elif kind == "saml":
+            return step.label, await self._saml(step)
         elif kind in ("email_otp", "sms_otp", "wrong_code"):
             outcome = await self._otp(conn, step)
         else:
@@ -173,6 +212,18 @@ class DemoRunner:
             otp=otp if secret is not None else None,
         )
         return _authenticated(await conn.authenticate(FinishOIDC(params, start.continuation)))
+
+    async def _saml(self, step: DemoStep) -> Authenticated:
+        orgs = getattr(self.connectors, "organizations", None)
+        if orgs is None:
+            raise LoginRefused("the connectors file has no organizations")
+        start = await orgs.start(step.username, redirect_uri=ACS_URL)  # routed by the e-mail domain
+        agent = LoginAgent()
+        fields = await asyncio.to_thread(
+            agent.sign_in, start.url, ACS_URL, username=step.username, password=_secret(step.password)
+        )
+        done = await orgs.complete(fields, start.continuation, org=B2B_ORG)
+        return _authenticated(done.authenticated)
 
     async def _otp(self, conn: Connector[Any], step: DemoStep) -> Any:
         channel = OTPChannel.SMS if step.kind == "sms_otp" else OTPChannel.EMAIL

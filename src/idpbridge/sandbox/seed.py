@@ -56,6 +56,9 @@ __all__ = [
     "KeycloakClientSeed",
     "KeycloakSeed",
     "KeycloakUserSeed",
+    "SAMLSeed",
+    "SAMLServiceProviderSeed",
+    "SAMLUserSeed",
     "Seed",
     "default_seed_path",
     "load_seed",
@@ -170,11 +173,42 @@ class CognitoSeed(_Model):
         )
 
 
+class SAMLUserSeed(_Model):
+    """A user of the SAML IdP face; ``groups`` become the ``groups`` attribute."""
+
+    username: str = Field(min_length=1)
+    password: SecretStr
+    email: str | None = None
+    name: str | None = None
+    groups: tuple[str, ...] = ()
+    enabled: bool = True
+
+
+class SAMLServiceProviderSeed(_Model):
+    """What the SAML face knows of one SP (by entity ID): the certificate to encrypt assertions to."""
+
+    entity_id: str = Field(min_length=1)
+    encryption_cert: str | None = Field(None, description="PEM certificate: assertions get encrypted to it.")
+
+
+class SAMLSeed(_Model):
+    """The SAML 2.0 IdP face: its users (it accepts any SP whose ACS URL is on a loopback address)
+    and, optionally, SPs whose assertions it encrypts."""
+
+    users: tuple[SAMLUserSeed, ...] = ()
+    service_providers: tuple[SAMLServiceProviderSeed, ...] = ()
+
+    def name_id(self, user: SAMLUserSeed) -> str:
+        """The user's stable persistent NameID."""
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"idpbridge-sandbox:saml:{user.username}"))
+
+
 class Seed(_Model):
-    """A whole seed file: an optional Keycloak realm and an optional Cognito pool."""
+    """A whole seed file: an optional Keycloak realm, Cognito pool and SAML IdP."""
 
     keycloak: KeycloakSeed | None = None
     cognito: CognitoSeed | None = None
+    saml: SAMLSeed | None = None
 
 
 def default_seed_path() -> Path:

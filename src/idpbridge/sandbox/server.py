@@ -1,6 +1,8 @@
-"""The :class:`Sandbox`: the Keycloak face and the Cognito emulator on one loopback port.
+"""The :class:`Sandbox`: the Keycloak face, the SAML IdP face and the Cognito emulator on one
+loopback port.
 
-Paths under ``{rel}/realms/`` go to the Keycloak face, ``/_sandbox/…`` to the sandbox's own admin
+Paths under ``{rel}/realms/`` go to the Keycloak face, ``/saml/…`` to the SAML IdP face (when the
+seed has a ``[saml]`` table), ``/_sandbox/…`` to the sandbox's own admin
 routes, everything else to the Cognito emulator (its API is ``POST /``, its Hosted UI
 ``/oauth2/*`` and ``/login``, its key documents ``/{pool}/.well-known/…``).
 
@@ -23,6 +25,7 @@ from ._http import HttpAnswer, Lifecycle, LoopbackServer, Request
 from .cognito import Client, CognitoApp, CognitoState, Message, Pool, User
 from .connectors import connector_tables, connectors_toml
 from .keycloak import KeycloakApp, KeycloakState, Realm, RealmClient, RealmUser
+from .saml import SAMLApp, SAMLState
 from .seed import CognitoSeed, KeycloakSeed, Seed, load_seed
 
 __all__ = ["Sandbox"]
@@ -134,6 +137,8 @@ class Sandbox(Lifecycle):
         if self.seed.cognito is not None:
             pool = build_pool(self.seed.cognito)
             self.cognito.pools[pool.pool_id] = pool
+        self.saml = SAMLState(self.seed.saml, clock=clock) if self.seed.saml is not None else None
+        self._saml_app = SAMLApp(self.saml) if self.saml is not None else None
         self._keycloak_app = KeycloakApp(self.keycloak)
         self._cognito_app = CognitoApp(self.cognito)
         self._admin_token = secrets.token_urlsafe(32)
@@ -191,13 +196,21 @@ class Sandbox(Lifecycle):
         return self.keycloak.issuer(self.base_url, self.keycloak.realms[name])
 
     @property
+    def saml_metadata_url(self) -> str:
+        """The SAML face's metadata URL, which is also its entity ID."""
+        return f"{self.base_url}/saml/metadata"
+
+    @property
     def outbox(self) -> list[Message]:
         """The one-time codes "sent" by e-mail or SMS (the Cognito emulator's outbox)."""
         return self.cognito.outbox
 
     def rotate_keys(self) -> dict[str, Any]:
         """Rotate every signing key; returns the new key ids."""
-        return {"keycloak": self.keycloak.rotate_keys(), "cognito": self.cognito.tokens.keys.rotate()}
+        out = {"keycloak": self.keycloak.rotate_keys(), "cognito": self.cognito.tokens.keys.rotate()}
+        if self.saml is not None:
+            out["saml"] = self.saml.rotate_key()
+        return out
 
     def describe(self) -> dict[str, Any]:
         """What is served where (no secrets)."""
@@ -219,6 +232,13 @@ class Sandbox(Lifecycle):
                 "jwks": f"{self.base_url}/{pool}/.well-known/jwks.json",
                 "users": [u.username for u in self.seed.cognito.users],
             }
+        if self.seed.saml is not None:
+            out["saml"] = {
+                "entity_id": self.saml_metadata_url,
+                "metadata": self.saml_metadata_url,
+                "sso": f"{self.base_url}/saml/sso",
+                "users": [u.username for u in self.seed.saml.users],
+            }
         return out
 
     def connector_tables(self, *, registry: Registry | None = None) -> dict[str, dict[str, Any]]:
@@ -234,6 +254,8 @@ class Sandbox(Lifecycle):
     def _route(self, request: Request) -> HttpAnswer:
         if self._keycloak_app.handles(request.path):
             return self._keycloak_app(request)
+        if self._saml_app is not None and self._saml_app.handles(request.path):
+            return self._saml_app(request)
         if self._admin.handles(request.path):
             return self._admin(request)
         return self._cognito_app(request)
