@@ -8,6 +8,8 @@
 //   OP_CLIENT_ID / OP_CLIENT_SECRET / OP_REDIRECT_URI   the confidential client (client_secret_basic)
 //   OP_POST_CLIENT_ID / OP_POST_CLIENT_SECRET   id and secret of the client_secret_post client (e.g. an
 //                    Apple Services ID and a client-secret JWT minted by the test)
+//   OP_PKJWT_JWKS    public JWKS ({"keys":[...]}) of the private_key_jwt client pkjwt-client (absent: no
+//                    such client)
 //   OP_INTERACTIONS  custom (default: password-checking login + TOTP) | dev (built-in, any password)
 //   OP_ISSUER_PATH   path part of the issuer, e.g. /oidc/2 or /<tenant>/v2.0 (default: none); the OP is
 //                    mounted there, so the provider-shaped issuer and discovery URL are exact
@@ -19,6 +21,8 @@
 //                grants authorization_code, refresh_token, password
 //   post-client  same, but client_secret_post
 //   code-only    client_secret_basic, authorization_code only (password grant -> unauthorized_client)
+//   csjwt-client client_secret_jwt (HS256) with CSJWT_SECRET; grants as test-client
+//   pkjwt-client private_key_jwt with the keys of OP_PKJWT_JWKS; grants as test-client
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import Provider, { errors } from 'oidc-provider';
@@ -31,6 +35,8 @@ const CLIENT_ID = process.env.OP_CLIENT_ID || 'test-client';
 const CLIENT_SECRET = process.env.OP_CLIENT_SECRET || 'test-secret';
 const REDIRECT_URI = process.env.OP_REDIRECT_URI || 'http://127.0.0.1:8765/callback';
 const LOGOUT_URI = 'http://127.0.0.1:8765/logged-out';
+const CSJWT_SECRET = 'csjwt-secret-0123456789-0123456789-abcdef';
+const PKJWT_JWKS = process.env.OP_PKJWT_JWKS ? JSON.parse(process.env.OP_PKJWT_JWKS) : undefined;
 const DEV_INTERACTIONS = (process.env.OP_INTERACTIONS || 'custom') === 'dev';
 
 const USERS = {
@@ -106,6 +112,16 @@ const configuration = {
       token_endpoint_auth_method: 'client_secret_basic',
       grant_types: ['authorization_code'],
     },
+    {
+      ...baseClient, client_id: 'csjwt-client', client_secret: CSJWT_SECRET,
+      token_endpoint_auth_method: 'client_secret_jwt',
+      grant_types: ['authorization_code', 'refresh_token', 'password'],
+    },
+    ...(PKJWT_JWKS ? [{
+      ...baseClient, client_id: 'pkjwt-client', jwks: PKJWT_JWKS,
+      token_endpoint_auth_method: 'private_key_jwt',
+      grant_types: ['authorization_code', 'refresh_token', 'password'],
+    }] : []),
   ],
   jwks,
   cookies: { keys: ['test-cookie-key-1'] },
