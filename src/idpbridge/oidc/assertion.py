@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from joserfc import jwt
@@ -135,12 +136,16 @@ class AssertionSigner:
     def __repr__(self) -> str:
         return f"AssertionSigner(client_id={self.client_id!r}, method={self.method!r}, alg={self.alg!r})"
 
+    def sign(self, claims: Mapping[str, Any], *, typ: str = "JWT") -> str:
+        """A compact JWS of ``claims`` with this key (``alg``, ``typ`` and ``kid`` headers)."""
+        header: dict[str, Any] = {"alg": self.alg, "typ": typ}
+        if self.kid:
+            header["kid"] = self.kid
+        return jwt.encode(header, dict(claims), self._key, algorithms=[self.alg])
+
     def assertion(self, audience: str, *, now: float | None = None) -> str:
         """A fresh signed assertion for ``audience`` (new ``jti`` every call)."""
         issued = int(time.time() if now is None else now)
-        header: dict[str, Any] = {"alg": self.alg, "typ": "JWT"}
-        if self.kid:
-            header["kid"] = self.kid
         claims = {
             "iss": self.client_id,
             "sub": self.client_id,
@@ -149,4 +154,4 @@ class AssertionSigner:
             "iat": issued,
             "exp": issued + ASSERTION_LIFETIME,
         }
-        return jwt.encode(header, claims, self._key, algorithms=[self.alg])
+        return self.sign(claims)

@@ -75,6 +75,12 @@ class OIDCConfig(ConnectorConfig):
         "token_endpoint",
         description="aud of client assertions: the token endpoint URL (RFC 7523) or the issuer (FAPI 2.0).",
     )
+    use_par: bool = Field(
+        False, description="Push authorization requests (RFC 9126); automatic when the OP requires it."
+    )
+    request_object_signing_alg: Literal["RS256", "PS256", "ES256"] | None = Field(
+        None, description="Send signed request objects (JAR, RFC 9101), signed with client_assertion_key."
+    )
     scopes: tuple[str, ...] = ("openid", "email", "profile")
     response_mode: Literal["query", "form_post"] | None = None
     authorize_params: dict[str, str] = Field(
@@ -165,8 +171,11 @@ class OIDCConfig(ConnectorConfig):
             raise ValueError(f"client_secret: required by {self.token_endpoint_auth_method}")
         if self.token_endpoint_auth_method == "private_key_jwt" and self.client_assertion_key is None:
             raise ValueError("client_assertion_key: required by private_key_jwt")
+        if self.request_object_signing_alg and self.client_assertion_key is None:
+            raise ValueError("client_assertion_key: required by request_object_signing_alg")
         try:
             self.assertion_signer()  # a bad key or algorithm fails here, at configuration time
+            self.request_object_signer()
         except ConfigurationError as exc:
             raise ValueError(f"{exc.field}: {exc.message}") from None
         return self
@@ -192,6 +201,18 @@ class OIDCConfig(ConnectorConfig):
                 kid=self.client_assertion_kid,
             )
         return None
+
+    def request_object_signer(self) -> AssertionSigner | None:
+        """The JAR request-object signer (``request_object_signing_alg`` set), or ``None``."""
+        if self.request_object_signing_alg is None or self.client_assertion_key is None:
+            return None
+        return AssertionSigner(
+            self.client_id,
+            "private_key_jwt",
+            self.client_assertion_key,
+            alg=self.request_object_signing_alg,
+            kid=self.client_assertion_kid,
+        )
 
     @model_validator(mode="after")
     def _check_id_token_settings(self) -> Self:

@@ -39,6 +39,7 @@ from .idtoken import ClaimCheck, TokenPolicy, TokenValidator
 from .issuer import IssuerPolicy
 from .jwks import JWKSManager
 from .metadata import ProviderMetadata
+from .par import push_or_sign, requires_par
 from .plugin import SHEET
 from .scopes import openid_first
 
@@ -281,11 +282,18 @@ class OIDCConnector(Connector[OIDCConfig]):
     async def start_oidc(self, request: StartOIDC) -> Outcome:
         """Build the authorization redirect (PKCE S256, state, nonce) and seal the flow state."""
         metadata = await self.metadata()
-        return self.engine.authorize(
+        redirect = self.engine.authorize(
             metadata,
             request,
             scopes=self.authorization_scopes(request),
             params=self.authorize_params(request),
+        )
+        use_par = self.config.use_par or requires_par(metadata)
+        jar_signer = self.config.request_object_signer()
+        if not use_par and jar_signer is None:
+            return redirect
+        return await push_or_sign(
+            redirect, metadata=metadata, oauth=self.oauth(metadata), use_par=use_par, jar_signer=jar_signer
         )
 
     async def finish_oidc(self, request: FinishOIDC, continuation: Continuation) -> Outcome:

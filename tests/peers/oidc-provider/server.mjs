@@ -10,6 +10,7 @@
 //                    Apple Services ID and a client-secret JWT minted by the test)
 //   OP_PKJWT_JWKS    public JWKS ({"keys":[...]}) of the private_key_jwt client pkjwt-client (absent: no
 //                    such client)
+//   OP_REQUIRE_PAR   1: the OP advertises require_pushed_authorization_requests (PAR for every client)
 //   OP_INTERACTIONS  custom (default: password-checking login + TOTP) | dev (built-in, any password)
 //   OP_ISSUER_PATH   path part of the issuer, e.g. /oidc/2 or /<tenant>/v2.0 (default: none); the OP is
 //                    mounted there, so the provider-shaped issuer and discovery URL are exact
@@ -143,6 +144,9 @@ const configuration = {
     userinfo: { enabled: true },
     claimsParameter: { enabled: true },
     rpInitiatedLogout: { enabled: true },
+    // PAR (RFC 9126) and JAR (RFC 9101); OP_REQUIRE_PAR=1 makes PAR mandatory for every client
+    pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: process.env.OP_REQUIRE_PAR === '1' },
+    requestObjects: { enabled: true },
   },
   issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
   ttl: {
