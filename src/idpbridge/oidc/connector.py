@@ -27,8 +27,9 @@ from ..continuation import Continuation
 from ..errors import IdpBridgeError
 from ..identity import ClaimSource, Identity, TokenSet
 from ..methods import ExternalToken, FinishOIDC, Method, Password, StartOIDC
-from ..outcomes import Authenticated, Outcome
+from ..outcomes import Authenticated, DeviceCodeIssued, DevicePending, Outcome
 from ..sheet import ProviderSheet
+from . import device
 from .checks import run_checks
 from .claims import ClaimMap
 from .client import ErrorHook, ErrorInfo, OAuthClient
@@ -295,6 +296,18 @@ class OIDCConnector(Connector[OIDCConfig]):
         return await push_or_sign(
             redirect, metadata=metadata, oauth=self.oauth(metadata), use_par=use_par, jar_signer=jar_signer
         )
+
+    async def start_device(self, request: Any) -> Outcome:
+        """Start a device authorization (RFC 8628): a :class:`~idpbridge.DeviceCodeIssued`."""
+        return await device.start(self, request)
+
+    async def poll_device(self, request: Any, continuation: Continuation) -> Outcome:
+        """Poll a device authorization once: ``Authenticated`` or ``DevicePending``."""
+        return await device.poll(self, request, continuation)
+
+    async def wait_device(self, outcome: DeviceCodeIssued | DevicePending) -> Authenticated:
+        """Poll until the user finishes, honouring ``interval`` and ``slow_down`` (cancellable)."""
+        return await device.wait(self, outcome)
 
     async def finish_oidc(self, request: FinishOIDC, continuation: Continuation) -> Outcome:
         """Check the callback, redeem the code once, validate the ID token, merge UserInfo."""

@@ -23,6 +23,8 @@
 //   post-client  same, but client_secret_post
 //   code-only    client_secret_basic, authorization_code only (password grant -> unauthorized_client)
 //   csjwt-client client_secret_jwt (HS256) with CSJWT_SECRET; grants as test-client
+//   device-public / device-throttled  public (none) device-flow clients (RFC 8628); device-throttled gets
+//                interval 1 and slow_down whenever it polls again within 2 s (oidc-provider never sends it)
 //   pkjwt-client private_key_jwt with the keys of OP_PKJWT_JWKS; grants as test-client
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -118,6 +120,11 @@ const configuration = {
       token_endpoint_auth_method: 'client_secret_jwt',
       grant_types: ['authorization_code', 'refresh_token', 'password'],
     },
+    ...['device-public', 'device-throttled'].map((clientId) => ({
+      client_id: clientId, application_type: 'native', token_endpoint_auth_method: 'none',
+      grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+      response_types: [], redirect_uris: [],
+    })),
     ...(PKJWT_JWKS ? [{
       ...baseClient, client_id: 'pkjwt-client', jwks: PKJWT_JWKS,
       token_endpoint_auth_method: 'private_key_jwt',
@@ -147,6 +154,7 @@ const configuration = {
     // PAR (RFC 9126) and JAR (RFC 9101); OP_REQUIRE_PAR=1 makes PAR mandatory for every client
     pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: process.env.OP_REQUIRE_PAR === '1' },
     requestObjects: { enabled: true },
+    deviceFlow: { enabled: true }, // RFC 8628; approve with POST /admin/device/approve (below)
   },
   issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
   ttl: {
@@ -287,6 +295,44 @@ if (!DEV_INTERACTIONS) {
     return finish(ctx, { login: { accountId: form.login, amr: ['pwd'], acr: 'pwd' } }, { mergeWithLastSubmission: false });
   });
 }
+
+// ---- Test-only device-flow routes (local-peers.md §9) and the device-throttled client's slow_down ----
+// POST /admin/device/approve  user_code=...&account=alice   |   POST /admin/device/deny  user_code=...
+const lastDevicePoll = new Map(); // device_code -> ms of the previous poll
+provider.use(async (ctx, next) => {
+  const m = ctx.method === 'POST' && ctx.path.match(/^\/admin\/device\/(approve|deny)$/);
+  if (m) {
+    const form = await readForm(ctx.req);
+    const userCode = String(form.user_code || '').toUpperCase().replace(/\W/g, '');
+    const code = await provider.DeviceCode.findByUserCode(userCode, { ignoreExpiration: true });
+    if (!code || code.isExpired || code.accountId || code.error || code.inFlight) {
+      ctx.status = 400; ctx.body = { error: 'unusable user_code' }; return undefined;
+    }
+    if (m[1] === 'deny') {
+      code.error = 'access_denied'; code.errorDescription = 'End-User denied the device';
+    } else {
+      const accountId = form.account || 'alice';
+      const grant = new provider.Grant({ clientId: code.clientId, accountId });
+      grant.addOIDCScope(code.params.scope);
+      Object.assign(code, {
+        accountId, grantId: await grant.save(), scope: code.params.scope, authTime: Math.floor(Date.now() / 1000),
+      });
+    }
+    await code.save();
+    ctx.status = 204;
+    return undefined;
+  }
+  await next();
+  if (ctx.oidc?.client?.clientId !== 'device-throttled' || !ctx.body || typeof ctx.body !== 'object') return undefined;
+  if (ctx.oidc.route === 'device_authorization' && ctx.status === 200) ctx.body = { ...ctx.body, interval: 1 };
+  if (ctx.oidc.route === 'token' && ctx.body.error === 'authorization_pending') {
+    const dc = ctx.oidc.params.device_code;
+    const now = Date.now();
+    if (now - (lastDevicePoll.get(dc) || 0) < 2000) ctx.body = { error: 'slow_down', error_description: 'poll slower' };
+    lastDevicePoll.set(dc, now);
+  }
+  return undefined;
+});
 
 provider.on('server_error', (ctx, err) => console.error('server_error', err));
 
