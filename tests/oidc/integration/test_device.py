@@ -4,8 +4,10 @@ test-only admin route; slow_down storms from the peer's device-throttled client.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,6 +27,7 @@ from idpbridge import (
 from idpbridge.oidc import OIDCConnector
 from idpbridge.replay import MemoryReplayStore
 from tests.peers import oidc_provider as op
+from tests.support.providers import IDPBRIDGE, connectors_file, run_cli
 
 from .conftest import RequestLog
 
@@ -194,3 +197,41 @@ async def test_wait_device_is_cancellable(
 
 def test_expired_code_class() -> None:
     assert ExpiredCode("x", provider_code="expired_token").code == "expired_code"
+
+
+async def test_cli_login_with_the_device_flow(oidc_provider: op.OIDCProviderPeer, tmp_path: Path) -> None:
+    config = connectors_file(
+        tmp_path, "dev", {"provider": "oidc", **_fields(oidc_provider.issuer, client_id="device-throttled")}
+    )
+    proc = await asyncio.create_subprocess_exec(
+        IDPBRIDGE,
+        *("login", "dev", "--config", str(config), "--method", "device", "--json", "--timeout", "60"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    try:
+        async with asyncio.timeout(30):
+            line = (await proc.stdout.readline()).decode()
+        if "enter the code: " not in line:
+            raise AssertionError(line + (await proc.stderr.read()).decode() if proc.stderr else line)
+        user_code = line.rsplit("enter the code: ", 1)[1].strip()
+        await _admin(oidc_provider, "approve", user_code)
+        async with asyncio.timeout(30):
+            out, err = await proc.communicate()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode == 0, err.decode()
+    identity = json.loads(out.decode().split("\n", 1)[1])
+    assert identity["subject"] == "alice"
+    assert identity["email"] == "alice@example.test"
+
+
+def test_connectors_json_lists_device(tmp_path: Path) -> None:
+    run = run_cli("connectors", "--json")
+    assert run.returncode == 0, run.stderr
+    rows = json.loads(run.stdout)
+    (oidc,) = [r for r in (rows if isinstance(rows, list) else rows["connectors"]) if r["name"] == "oidc"]
+    assert "device" in oidc["methods"]
