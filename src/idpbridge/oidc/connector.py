@@ -39,6 +39,7 @@ from .engine import EngineHooks, OIDCEngine
 from .idtoken import ClaimCheck, TokenPolicy, TokenValidator
 from .issuer import IssuerPolicy
 from .jwks import JWKSManager
+from .logout import LogoutToken, validate_logout_token
 from .metadata import ProviderMetadata
 from .par import push_or_sign, requires_par
 from .plugin import SHEET
@@ -370,18 +371,28 @@ class OIDCConnector(Connector[OIDCConfig]):
         post_logout_redirect_uri: str | None = None,
         state: str | None = None,
         logout_hint: str | None = None,
+        id_token_hint: str | SecretStr | None = None,
     ) -> str:
         """The RP-initiated logout URL, when the IdP has an ``end_session_endpoint``.
 
-        Identifies the client by ``client_id``; ``id_token_hint`` is deliberately not offered, as
-        tokens never go into URLs.
+        Identifies the client by ``client_id``. ``id_token_hint`` is opt-in: RP-Initiated
+        Logout 1.0 recommends it (the OP then knows whose session to end, and may skip its
+        confirmation page), but it puts the ID token in a URL, where browser history, proxies and
+        the OP's access logs can keep it; pass it only when the OP needs it.
         """
+        hint = id_token_hint.get_secret_value() if isinstance(id_token_hint, SecretStr) else id_token_hint
         params = {
+            "id_token_hint": hint,
             "post_logout_redirect_uri": post_logout_redirect_uri,
             "state": state,
             "logout_hint": logout_hint,
         }
         return self.engine.logout_url(await self.metadata(), params)
+
+    async def validate_logout_token(self, token: str | SecretStr) -> LogoutToken:
+        """Validate a back-channel ``logout_token`` (ID-token strictness, ``events``, no ``nonce``,
+        ``jti`` single-use); end the sessions it names (:mod:`idpbridge.oidc.logout`)."""
+        return await validate_logout_token(self, token)
 
     async def probes(self) -> list[CheckResult]:
         return [CheckResult("configuration", True, "configuration is valid"), *await run_checks(self)]
