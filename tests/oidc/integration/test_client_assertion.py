@@ -216,3 +216,22 @@ def test_keys_never_show_in_reprs(
     secret_line = pem.splitlines()[1]
     for text in (repr(conn), repr(conn.config), repr(signer), repr(creds), str(conn.config.model_dump())):
         assert secret_line not in text
+
+
+async def test_refresh_rotation_with_private_key_jwt(
+    make_connector: Callable[..., OIDCConnector], op_fields: dict[str, Any]
+) -> None:
+    fields = {**op_fields, "client_id": op.PKJWT_CLIENT_ID, "client_secret": None, **KEY_CASES["rs256-pem"]}
+    conn = make_connector(**fields)
+    result = await conn.authenticate(Password("alice", "alice-pass"))
+    assert isinstance(result, Authenticated)
+    first = result.tokens.refresh_token
+    assert first is not None
+    rotated = await conn.refresh(first, subject="alice")
+    assert rotated.refresh_token is not None
+    assert rotated.refresh_token.get_secret_value() != first.get_secret_value()  # rotated
+    again = await conn.refresh(rotated.refresh_token, subject="alice")  # the new one works
+    assert again.access_token is not None
+    with pytest.raises(IdpBridgeError) as info:  # the retired one is refused
+        await conn.refresh(first)
+    assert info.value.provider_code == "invalid_grant"

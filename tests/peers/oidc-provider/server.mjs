@@ -157,6 +157,7 @@ const configuration = {
     deviceFlow: { enabled: true }, // RFC 8628; approve with POST /admin/device/approve (below)
   },
   issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
+  rotateRefreshToken: true, // every refresh returns a new refresh token and retires the old one
   ttl: {
     AccessToken: 600, IdToken: 600, AuthorizationCode: 60, RefreshToken: 3600, Interaction: 600, Session: 3600,
     Grant: 3600,
