@@ -288,6 +288,14 @@ class Connector(Generic[ConfigT]):
         """Validate the SAML response (a :class:`~idpbridge.methods.FinishSAML` request)."""
         raise self._unsupported(Method.SAML)
 
+    async def start_device(self, request: Any) -> Outcome:
+        """Start a device authorization (a :class:`~idpbridge.methods.StartDevice` request)."""
+        raise self._unsupported(Method.DEVICE)
+
+    async def poll_device(self, request: Any, continuation: Continuation) -> Outcome:
+        """Poll a device authorization once (a :class:`~idpbridge.methods.PollDevice` request)."""
+        raise self._unsupported(Method.DEVICE)
+
     async def probes(self) -> list[CheckResult]:
         """Probes run by :meth:`check`; subclasses extend. Each returns a :class:`CheckResult`."""
         return [CheckResult("configuration", True, "configuration is valid")]
@@ -369,7 +377,15 @@ class Connector(Generic[ConfigT]):
         if isinstance(request, ExternalToken):
             self.require(Method.TOKEN)
             return await self.validate_token(request)
-        from .methods import FinishSAML, InvalidRequest, StartSAML  # local: this change stays in _route
+        from .methods import FinishSAML, InvalidRequest, PollDevice, StartDevice, StartSAML  # local
+
+        if isinstance(request, StartDevice):
+            self.require(Method.DEVICE)
+            return await self.start_device(request)
+        if isinstance(request, PollDevice):
+            self.require(Method.DEVICE)
+            cont = self.continuations.open(request.continuation, method=Method.DEVICE.value)
+            return await self.poll_device(request, cont)
 
         if isinstance(request, StartSAML):
             self.require(Method.SAML)

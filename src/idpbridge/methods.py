@@ -35,7 +35,9 @@ __all__ = [
     "Method",
     "OTPChannel",
     "Password",
+    "PollDevice",
     "Request",
+    "StartDevice",
     "StartOIDC",
     "StartOTP",
     "StartSAML",
@@ -60,6 +62,8 @@ class Method(enum.StrEnum):
     """Validation of a token the legacy IdP already issued to the client."""
     SAML = "saml"
     """SAML 2.0 Web Browser SSO (SP-initiated, browser redirect or POST)."""
+    DEVICE = "device"
+    """OAuth 2.0 Device Authorization Grant (RFC 8628): the user signs in on another device."""
 
 
 class OTPChannel(enum.StrEnum):
@@ -301,6 +305,39 @@ class TOTP(Request):
         _text(self, "username")
         _freeze(self, "code")
         _freeze(self, "password", optional=("password",))
+
+
+@_checked
+@dataclasses.dataclass(frozen=True, slots=True)
+class StartDevice(Request):
+    """Start a device authorization (RFC 8628); the answer is a :class:`~idpbridge.DeviceCodeIssued`."""
+
+    scopes: tuple[str, ...] | None = None
+
+    method: ClassVar[Method | None] = Method.DEVICE
+
+    def __post_init__(self) -> None:
+        _words(self, "scopes")
+
+
+@_checked
+@dataclasses.dataclass(frozen=True, slots=True)
+class PollDevice(Request):
+    """Poll once for the outcome of a device authorization.
+
+    The answer is :class:`~idpbridge.Authenticated`, or :class:`~idpbridge.DevicePending` (poll
+    again with its continuation after its ``interval``).
+    """
+
+    continuation: SecretStr
+
+    method: ClassVar[Method | None] = Method.DEVICE
+
+    def __post_init__(self) -> None:
+        _freeze(self, "continuation")
+
+    def __repr__(self) -> str:
+        return "PollDevice(continuation=SecretStr('**********'))"
 
 
 @_checked

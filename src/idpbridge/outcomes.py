@@ -22,6 +22,8 @@ from .methods import Method, OTPChannel
 __all__ = [
     "Authenticated",
     "CodeSent",
+    "DeviceCodeIssued",
+    "DevicePending",
     "InputField",
     "InputRequired",
     "Outcome",
@@ -148,5 +150,42 @@ class PostRequired:
         return f"PostRequired(url=<{len(self.url)} chars>, fields=<{', '.join(self.fields)}>)"
 
 
-Outcome = Authenticated | RedirectRequired | CodeSent | InputRequired | PostRequired
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class DeviceCodeIssued:
+    """Show ``user_code`` and ``verification_uri`` to the user (RFC 8628 §3.3), then poll with
+    :class:`~idpbridge.PollDevice` every ``interval`` seconds (or use ``wait_device``)."""
+
+    user_code: str
+    verification_uri: str
+    verification_uri_complete: str | None
+    interval: int
+    continuation: SecretStr
+    expires_at: dt.datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "continuation", _seal(self.continuation))
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class DevicePending:
+    """The user has not finished yet: poll again with ``continuation`` after ``interval`` seconds
+    (raised by 5 s after each ``slow_down``, RFC 8628 §3.5)."""
+
+    interval: int
+    continuation: SecretStr
+    expires_at: dt.datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "continuation", _seal(self.continuation))
+
+
+Outcome = (
+    Authenticated
+    | RedirectRequired
+    | CodeSent
+    | InputRequired
+    | PostRequired
+    | DeviceCodeIssued
+    | DevicePending
+)
 """Any result of :meth:`Connector.authenticate <idpbridge.Connector.authenticate>`."""

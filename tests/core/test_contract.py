@@ -30,7 +30,7 @@ from idpbridge import (
     VerifyOTP,
 )
 from idpbridge.identity import opt_str, str_list, strict_bool, timestamp
-from idpbridge.methods import FinishSAML, StartSAML
+from idpbridge.methods import FinishSAML, PollDevice, StartDevice, StartSAML
 
 SECRET = "S3cr3t-value-that-must-not-leak"
 CONT = "v1.CONTINUATION-secret-handle-xyz"
@@ -100,7 +100,18 @@ def test_request_methods() -> None:
     assert StartOTP("jane", OTPChannel.EMAIL).otp_method is Method.EMAIL_OTP
     assert StartSAML.method is Method.SAML
     assert FinishSAML.method is Method.SAML
-    assert {m.value for m in Method} == {"oidc", "password", "email_otp", "sms_otp", "totp", "token", "saml"}
+    assert StartDevice.method is Method.DEVICE
+    assert PollDevice.method is Method.DEVICE
+    assert {m.value for m in Method} == {
+        "oidc",
+        "password",
+        "email_otp",
+        "sms_otp",
+        "totp",
+        "token",
+        "saml",
+        "device",
+    }
 
 
 def test_start_oidc_normalises_its_fields() -> None:

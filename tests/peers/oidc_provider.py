@@ -13,7 +13,9 @@ Fixtures:
 
 Users (``server.mjs``): alice/alice-pass, bob/bob-pass, carol/carol-pass (+TOTP). Clients:
 ``test-client``/``test-secret`` (client_secret_basic), ``post-client``/``post-secret``
-(client_secret_post), ``code-only``/``code-secret`` (no password grant). All are native apps, so
+(client_secret_post), ``code-only``/``code-secret`` (no password grant), ``csjwt-client`` /
+:data:`CSJWT_SECRET` (client_secret_jwt) and ``pkjwt-client`` (private_key_jwt with the
+session's :data:`PKJWT_KEYS`: one RS256, one ES256 and one PS256-tagged RSA key). All are native apps, so
 any loopback port matches the registered ``http://127.0.0.1:8765/callback``.
 """
 
@@ -25,13 +27,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from joserfc.jwk import RSAKey
+from joserfc.jwk import ECKey, RSAKey
 
 from ._proc import Peer, free_port, http_ready, require_binary, start_peer
 
 OP_DIR = Path(__file__).parent / "oidc-provider"
 REDIRECT_URI = "http://127.0.0.1:8765/callback"
 CLIENT_ID, CLIENT_SECRET = "test-client", "test-secret"
+CSJWT_CLIENT_ID, CSJWT_SECRET = "csjwt-client", "csjwt-secret-0123456789-0123456789-abcdef"
+PKJWT_CLIENT_ID = "pkjwt-client"
+#: Private keys of ``pkjwt-client`` by ``kid`` (the OP gets their public halves).
+PKJWT_KEYS: dict[str, RSAKey | ECKey] = {
+    "pk-rs256": RSAKey.generate_key(2048, private=True),
+    "pk-es256": ECKey.generate_key("P-256", private=True),
+    "pk-ps256": RSAKey.generate_key(2048, private=True),
+}
+_PKJWT_ALGS = {"pk-rs256": "RS256", "pk-es256": "ES256", "pk-ps256": "PS256"}
 USERS = {"alice": "alice-pass", "bob": "bob-pass", "carol": "carol-pass"}
 TOTP_SECRET = "JBSWY3DPEHPK3PXP"
 
@@ -41,6 +52,15 @@ def signing_jwks(kid: str) -> str:
     key = RSAKey.generate_key(2048, private=True)
     jwk = {**key.as_dict(private=True), "kid": kid, "alg": "RS256", "use": "sig"}
     return json.dumps({"keys": [jwk]})
+
+
+def pkjwt_public_jwks() -> str:
+    """``OP_PKJWT_JWKS``: the public halves of :data:`PKJWT_KEYS`."""
+    keys = [
+        {**key.as_dict(private=False), "kid": kid, "alg": _PKJWT_ALGS[kid], "use": "sig"}
+        for kid, key in PKJWT_KEYS.items()
+    ]
+    return json.dumps({"keys": keys})
 
 
 @dataclass
@@ -88,6 +108,7 @@ class OIDCProviderPeer:
                 "OP_JWKS_JSON": signing_jwks(self.kid),
                 "OP_ISSUER_PATH": self.issuer_path,
                 "OP_EXTRA_CLAIMS": json.dumps(self.extra_claims),
+                "OP_PKJWT_JWKS": pkjwt_public_jwks(),
                 **self.env,
             },
         )

@@ -17,8 +17,27 @@ from rich.table import Table
 
 from ..connector import Connector
 from ..errors import IdpBridgeError, InvalidCode
-from ..methods import TOTP, Answer, FinishOIDC, OTPChannel, Password, StartOIDC, StartOTP, VerifyOTP
-from ..outcomes import Authenticated, CodeSent, InputRequired, Outcome, RedirectRequired
+from ..methods import (
+    TOTP,
+    Answer,
+    FinishOIDC,
+    OTPChannel,
+    Password,
+    PollDevice,
+    StartDevice,
+    StartOIDC,
+    StartOTP,
+    VerifyOTP,
+)
+from ..outcomes import (
+    Authenticated,
+    CodeSent,
+    DeviceCodeIssued,
+    DevicePending,
+    InputRequired,
+    Outcome,
+    RedirectRequired,
+)
 from ._app import app
 from ._common import CONFIG_HELP, cell, fail, open_connector, plain
 from ._guard import callback_path, positive_seconds
@@ -34,6 +53,7 @@ class LoginMethod(enum.StrEnum):
     totp = "totp"
     email_otp = "email_otp"
     sms_otp = "sms_otp"
+    device = "device"
 
 
 class ResponseMode(enum.StrEnum):
@@ -176,6 +196,29 @@ async def _oidc(
         return await connector.authenticate(FinishOIDC(params, start.continuation))
 
 
+async def _device(connector: Connector[Any], *, wait_seconds: float) -> Outcome:
+    """RFC 8628: print the user code and URL, then poll at the OP's interval (+5 s per slow_down)."""
+    outcome = await connector.authenticate(StartDevice())
+    if not isinstance(outcome, DeviceCodeIssued):
+        return outcome
+    typer.echo(f"To sign in, open {outcome.verification_uri} and enter the code: {outcome.user_code}")
+    if outcome.verification_uri_complete:
+        typer.echo(f"Or open: {outcome.verification_uri_complete}")
+    sys.stdout.flush()
+    current: DeviceCodeIssued | DevicePending = outcome
+    try:
+        async with asyncio.timeout(wait_seconds):
+            while True:
+                await asyncio.sleep(current.interval)
+                result = await connector.authenticate(PollDevice(current.continuation))
+                if not isinstance(result, DevicePending):
+                    return result
+                current = result
+    except TimeoutError:
+        typer.echo(f"error: no sign-in within {wait_seconds:g} s", err=True)
+        raise typer.Exit(1) from None
+
+
 def default_method(connector: Connector[Any]) -> LoginMethod:
     """The method ``login`` uses without ``--method``: the connector's only enabled method that the
     CLI can drive, else ``oidc`` when it is enabled; exit 2 (naming the choices) otherwise."""
@@ -229,7 +272,7 @@ def login(
     connectors, conn = open_connector(config, connector)
     method = method or default_method(conn)
     secret = SecretStr("")
-    if method is not LoginMethod.oidc:
+    if method not in (LoginMethod.oidc, LoginMethod.device):
         username = username or typer.prompt("Username", err=True)
     if method in (LoginMethod.password, LoginMethod.totp):
         if password_stdin:
@@ -250,6 +293,8 @@ def login(
             if method in (LoginMethod.email_otp, LoginMethod.sms_otp):
                 channel = OTPChannel.EMAIL if method is LoginMethod.email_otp else OTPChannel.SMS
                 return await _next_steps(conn, await conn.authenticate(StartOTP(username or "", channel)))
+            if method is LoginMethod.device:
+                return await _device(conn, wait_seconds=timeout)
             return await _oidc(
                 conn,
                 port=port,

@@ -1,8 +1,9 @@
 """The OAuth 2.0 client side of the token and revocation endpoints.
 
-* Client authentication: ``client_secret_basic`` or ``client_secret_post`` (or ``none`` for a
-  public client) — exactly one per request (RFC 6749 §2.3), chosen by configuration or, when
-  unset, from the IdP's ``token_endpoint_auth_methods_supported``.
+* Client authentication: ``client_secret_basic``, ``client_secret_post``, ``client_secret_jwt``,
+  ``private_key_jwt`` (RFC 7523, see :mod:`.assertion`) or ``none`` for a public client — exactly
+  one per request (RFC 6749 §2.3), chosen by configuration or, when unset, from the IdP's
+  ``token_endpoint_auth_methods_supported``.
 * Token requests are credential submissions: sent with :meth:`HttpClient.post
   <idpbridge.http.HttpClient.post>`, never replayed once they may have reached the IdP.
 * A 200 answer carrying ``error`` is an error; error answers are classified through an
@@ -23,6 +24,7 @@ from ..classify import ErrorInfo, ErrorRule, classify
 from ..errors import ConfigurationError, IdpBridgeError, MalformedResponse
 from ..http import HttpClient, Response, parse_json_object, redact_url
 from ..sheet import first_text
+from .assertion import ASSERTION_TYPE, AssertionSigner
 
 __all__ = [
     "AUTH_METHODS",
@@ -39,17 +41,32 @@ __all__ = [
     "oauth_error",
 ]
 
-AuthMethod = Literal["client_secret_basic", "client_secret_post", "none"]
-AUTH_METHODS: tuple[AuthMethod, ...] = ("client_secret_basic", "client_secret_post", "none")
+AuthMethod = Literal[
+    "client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"
+]
+AUTH_METHODS: tuple[AuthMethod, ...] = (
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+    "private_key_jwt",
+    "none",
+)
+_JWT_METHODS = ("client_secret_jwt", "private_key_jwt")
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True, repr=False)
 class ClientCredentials:
-    """Who we are at the IdP and how we prove it."""
+    """Who we are at the IdP and how we prove it.
+
+    ``signer`` mints the client assertions of ``client_secret_jwt`` / ``private_key_jwt``;
+    ``assertion_audience`` is their ``aud`` (the token endpoint URL unless configured otherwise).
+    """
 
     client_id: str
     client_secret: SecretStr | None
     method: AuthMethod
+    signer: AssertionSigner | None = None
+    assertion_audience: str | None = None
 
     def __post_init__(self) -> None:
         if self.method not in AUTH_METHODS:
@@ -57,15 +74,29 @@ class ClientCredentials:
                 f"unsupported client authentication method {self.method!r}",
                 field="token_endpoint_auth_method",
             )
+        if self.method in _JWT_METHODS:
+            if self.signer is None or self.signer.method != self.method or not self.assertion_audience:
+                raise ConfigurationError(
+                    f"{self.method} needs a signing key and an assertion audience",
+                    field="client_assertion_key",
+                    code="config.missing_secret",
+                )
+            return
         if self.method != "none" and not (self.client_secret and self.client_secret.get_secret_value()):
             raise ConfigurationError(
                 f"{self.method} needs a client_secret", field="client_secret", code="config.missing_secret"
             )
 
+    def __repr__(self) -> str:
+        return f"ClientCredentials(client_id={self.client_id!r}, method={self.method!r})"
+
     def apply(self, form: Mapping[str, str]) -> tuple[dict[str, str], tuple[str, str] | None]:
-        """The form and HTTP Basic credentials for one request, using exactly one method."""
+        """The form and HTTP Basic credentials for one request, using exactly one method.
+
+        A JWT method adds a fresh single-use ``client_assertion`` each call.
+        """
         data = dict(form)
-        for key in ("client_id", "client_secret"):
+        for key in ("client_id", "client_secret", "client_assertion", "client_assertion_type"):
             data.pop(key, None)
         secret = self.client_secret.get_secret_value() if self.client_secret else ""
         if self.method == "client_secret_basic":
@@ -73,28 +104,42 @@ class ClientCredentials:
         data["client_id"] = self.client_id
         if self.method == "client_secret_post":
             data["client_secret"] = secret
+        elif self.signer is not None and self.assertion_audience:
+            data["client_assertion_type"] = ASSERTION_TYPE
+            data["client_assertion"] = self.signer.assertion(self.assertion_audience)
         return data, None
 
 
 def choose_auth_method(
-    configured: AuthMethod | None, supported: Sequence[str], *, has_secret: bool
+    configured: AuthMethod | None, supported: Sequence[str], *, has_secret: bool, has_key: bool = False
 ) -> AuthMethod:
     """The client authentication method to use.
 
-    The configured one wins. Otherwise a client without a secret is public (``none``); a
-    confidential one prefers ``client_secret_basic`` (the RFC 8414 default when the IdP lists
-    nothing), then ``client_secret_post``.
+    The configured one wins. Otherwise a client with a private key uses ``private_key_jwt``
+    (when the IdP lists it, or lists nothing); a client without a secret is public (``none``);
+    a confidential one prefers ``client_secret_basic`` (the RFC 8414 default when the IdP lists
+    nothing), then ``client_secret_post``, then ``client_secret_jwt``.
     """
     if configured is not None:
         return configured
+    if has_key and (not supported or "private_key_jwt" in supported):
+        return "private_key_jwt"
     if not has_secret:
+        if has_key:
+            raise ConfigurationError(
+                f"the IdP does not list private_key_jwt (it lists: {', '.join(supported)[:200]}); "
+                "set token_endpoint_auth_method",
+                field="token_endpoint_auth_method",
+            )
         return "none"
     if not supported or "client_secret_basic" in supported:
         return "client_secret_basic"
     if "client_secret_post" in supported:
         return "client_secret_post"
+    if "client_secret_jwt" in supported:
+        return "client_secret_jwt"
     raise ConfigurationError(
-        "the IdP supports neither client_secret_basic nor client_secret_post "
+        "the IdP supports none of client_secret_basic, client_secret_post, client_secret_jwt "
         f"(it lists: {', '.join(supported)[:200]}); set token_endpoint_auth_method",
         field="token_endpoint_auth_method",
     )

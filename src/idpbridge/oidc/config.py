@@ -17,6 +17,7 @@ from ..errors import ConfigurationError
 from ..http import require_secure_url
 from ..methods import Method
 from ..sheet import ProviderSheet
+from .assertion import AssertionSigner
 from .idtoken import EXTERNAL_MAX_IAT_AGE, FLOW_MAX_IAT_AGE
 from .metadata import ENDPOINT_FIELDS
 from .plugin import SHEET as OIDC_SHEET
@@ -51,8 +52,34 @@ class OIDCConfig(ConnectorConfig):
     issuer: str = Field(description="The OpenID Provider's issuer identifier, exactly as in its tokens.")
     client_id: str = Field(min_length=1)
     client_secret: SecretStr | None = Field(None, description="Omit for a public client.")
-    token_endpoint_auth_method: Literal["client_secret_basic", "client_secret_post", "none"] | None = Field(
-        None, description="Default: from discovery (basic preferred), or none without a secret."
+    token_endpoint_auth_method: (
+        Literal["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"]
+        | None
+    ) = Field(
+        None,
+        description=(
+            "Default: private_key_jwt with a client_assertion_key, else from discovery "
+            "(basic preferred), or none without a secret."
+        ),
+    )
+    client_assertion_key: SecretStr | None = Field(
+        None, description="private_key_jwt: the client's private RSA/EC key, as PEM or JWK JSON."
+    )
+    client_assertion_kid: str | None = Field(
+        None, max_length=256, description="kid header of client assertions (default: the JWK's kid)."
+    )
+    client_assertion_alg: Literal["RS256", "PS256", "ES256", "HS256"] | None = Field(
+        None, description="Default: RS256 (RSA key), ES256 (EC key), HS256 (client_secret_jwt)."
+    )
+    client_assertion_audience: Literal["token_endpoint", "issuer"] = Field(
+        "token_endpoint",
+        description="aud of client assertions: the token endpoint URL (RFC 7523) or the issuer (FAPI 2.0).",
+    )
+    use_par: bool = Field(
+        False, description="Push authorization requests (RFC 9126); automatic when the OP requires it."
+    )
+    request_object_signing_alg: Literal["RS256", "PS256", "ES256"] | None = Field(
+        None, description="Send signed request objects (JAR, RFC 9101), signed with client_assertion_key."
     )
     scopes: tuple[str, ...] = ("openid", "email", "profile")
     response_mode: Literal["query", "form_post"] | None = None
@@ -136,10 +163,59 @@ class OIDCConfig(ConnectorConfig):
     def _check_token_settings(self) -> Self:
         if self.token_kind == "access_token" and not self.token_audience:
             raise ValueError("token_audience: required when token_kind is access_token")
-        if self.token_endpoint_auth_method in ("client_secret_basic", "client_secret_post") and not (
-            self.client_secret and self.client_secret.get_secret_value()
-        ):
+        if self.token_endpoint_auth_method in (
+            "client_secret_basic",
+            "client_secret_post",
+            "client_secret_jwt",
+        ) and not (self.client_secret and self.client_secret.get_secret_value()):
             raise ValueError(f"client_secret: required by {self.token_endpoint_auth_method}")
+        if self.token_endpoint_auth_method == "private_key_jwt" and self.client_assertion_key is None:
+            raise ValueError("client_assertion_key: required by private_key_jwt")
+        if self.request_object_signing_alg and self.client_assertion_key is None:
+            raise ValueError("client_assertion_key: required by request_object_signing_alg")
+        try:
+            self.assertion_signer()  # a bad key or algorithm fails here, at configuration time
+            self.request_object_signer()
+        except ConfigurationError as exc:
+            raise ValueError(f"{exc.field}: {exc.message}") from None
+        return self
+
+    def assertion_signer(self, method: str | None = None) -> AssertionSigner | None:
+        """The client-assertion signer for ``method`` (default: the configured one), or ``None``.
+
+        Raises:
+            ConfigurationError: an unreadable key, a too-short secret or an algorithm that does
+                not fit the key.
+        """
+        method = method or self.token_endpoint_auth_method
+        if method == "client_secret_jwt" and self.client_secret is not None:
+            return AssertionSigner(
+                self.client_id, "client_secret_jwt", self.client_secret, alg=self.client_assertion_alg
+            )
+        if self.client_assertion_key is not None and method in (None, "private_key_jwt"):
+            return AssertionSigner(
+                self.client_id,
+                "private_key_jwt",
+                self.client_assertion_key,
+                alg=self.client_assertion_alg,
+                kid=self.client_assertion_kid,
+            )
+        return None
+
+    def request_object_signer(self) -> AssertionSigner | None:
+        """The JAR request-object signer (``request_object_signing_alg`` set), or ``None``."""
+        if self.request_object_signing_alg is None or self.client_assertion_key is None:
+            return None
+        return AssertionSigner(
+            self.client_id,
+            "private_key_jwt",
+            self.client_assertion_key,
+            alg=self.request_object_signing_alg,
+            kid=self.client_assertion_kid,
+        )
+
+    @model_validator(mode="after")
+    def _check_id_token_settings(self) -> Self:
         if self.require_id_token and "openid" not in self.scopes:
             raise ValueError("require_id_token: needs 'openid' in scopes (no ID token is asked for)")
         return self

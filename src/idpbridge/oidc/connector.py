@@ -27,8 +27,9 @@ from ..continuation import Continuation
 from ..errors import IdpBridgeError
 from ..identity import ClaimSource, Identity, TokenSet
 from ..methods import ExternalToken, FinishOIDC, Method, Password, StartOIDC
-from ..outcomes import Authenticated, Outcome
+from ..outcomes import Authenticated, DeviceCodeIssued, DevicePending, Outcome
 from ..sheet import ProviderSheet
+from . import device
 from .checks import run_checks
 from .claims import ClaimMap
 from .client import ErrorHook, ErrorInfo, OAuthClient
@@ -38,7 +39,9 @@ from .engine import EngineHooks, OIDCEngine
 from .idtoken import ClaimCheck, TokenPolicy, TokenValidator
 from .issuer import IssuerPolicy
 from .jwks import JWKSManager
+from .logout import LogoutToken, validate_logout_token
 from .metadata import ProviderMetadata
+from .par import push_or_sign, requires_par
 from .plugin import SHEET
 from .scopes import openid_first
 
@@ -280,12 +283,31 @@ class OIDCConnector(Connector[OIDCConfig]):
     async def start_oidc(self, request: StartOIDC) -> Outcome:
         """Build the authorization redirect (PKCE S256, state, nonce) and seal the flow state."""
         metadata = await self.metadata()
-        return self.engine.authorize(
+        redirect = self.engine.authorize(
             metadata,
             request,
             scopes=self.authorization_scopes(request),
             params=self.authorize_params(request),
         )
+        use_par = self.config.use_par or requires_par(metadata)
+        jar_signer = self.config.request_object_signer()
+        if not use_par and jar_signer is None:
+            return redirect
+        return await push_or_sign(
+            redirect, metadata=metadata, oauth=self.oauth(metadata), use_par=use_par, jar_signer=jar_signer
+        )
+
+    async def start_device(self, request: Any) -> Outcome:
+        """Start a device authorization (RFC 8628): a :class:`~idpbridge.DeviceCodeIssued`."""
+        return await device.start(self, request)
+
+    async def poll_device(self, request: Any, continuation: Continuation) -> Outcome:
+        """Poll a device authorization once: ``Authenticated`` or ``DevicePending``."""
+        return await device.poll(self, request, continuation)
+
+    async def wait_device(self, outcome: DeviceCodeIssued | DevicePending) -> Authenticated:
+        """Poll until the user finishes, honouring ``interval`` and ``slow_down`` (cancellable)."""
+        return await device.wait(self, outcome)
 
     async def finish_oidc(self, request: FinishOIDC, continuation: Continuation) -> Outcome:
         """Check the callback, redeem the code once, validate the ID token, merge UserInfo."""
@@ -348,18 +370,28 @@ class OIDCConnector(Connector[OIDCConfig]):
         post_logout_redirect_uri: str | None = None,
         state: str | None = None,
         logout_hint: str | None = None,
+        id_token_hint: str | SecretStr | None = None,
     ) -> str:
         """The RP-initiated logout URL, when the IdP has an ``end_session_endpoint``.
 
-        Identifies the client by ``client_id``; ``id_token_hint`` is deliberately not offered, as
-        tokens never go into URLs.
+        Identifies the client by ``client_id``. ``id_token_hint`` is opt-in: RP-Initiated
+        Logout 1.0 recommends it (the OP then knows whose session to end, and may skip its
+        confirmation page), but it puts the ID token in a URL, where browser history, proxies and
+        the OP's access logs can keep it; pass it only when the OP needs it.
         """
+        hint = id_token_hint.get_secret_value() if isinstance(id_token_hint, SecretStr) else id_token_hint
         params = {
+            "id_token_hint": hint,
             "post_logout_redirect_uri": post_logout_redirect_uri,
             "state": state,
             "logout_hint": logout_hint,
         }
         return self.engine.logout_url(await self.metadata(), params)
+
+    async def validate_logout_token(self, token: str | SecretStr) -> LogoutToken:
+        """Validate a back-channel ``logout_token`` (ID-token strictness, ``events``, no ``nonce``,
+        ``jti`` single-use); end the sessions it names (:mod:`idpbridge.oidc.logout`)."""
+        return await validate_logout_token(self, token)
 
     async def probes(self) -> list[CheckResult]:
         return [CheckResult("configuration", True, "configuration is valid"), *await run_checks(self)]

@@ -207,12 +207,23 @@ class OIDCEngine:
     def oauth(self, metadata: ProviderMetadata) -> OAuthClient:
         """The token-endpoint client (authentication method fixed on first use)."""
         if self._oauth is None:
+            cfg = self.config
             method = choose_auth_method(
-                self.config.token_endpoint_auth_method,
+                cfg.token_endpoint_auth_method,
                 metadata.token_endpoint_auth_methods_supported,
-                has_secret=self.config.client_secret is not None,
+                has_secret=cfg.client_secret is not None,
+                has_key=cfg.client_assertion_key is not None,
             )
-            creds = ClientCredentials(self.config.client_id, self.config.client_secret, method)
+            audience = (
+                metadata.issuer if cfg.client_assertion_audience == "issuer" else metadata.token_endpoint
+            )
+            creds = ClientCredentials(
+                cfg.client_id,
+                cfg.client_secret,
+                method,
+                signer=cfg.assertion_signer(method),
+                assertion_audience=audience,
+            )
             self._oauth = OAuthClient(self.http, creds, rules=self.rules, error_parser=self.parse_error)
         return self._oauth
 

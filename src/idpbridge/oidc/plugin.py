@@ -10,8 +10,10 @@ __all__ = ["PLUGIN", "SHEET"]
 SHEET = ProviderSheet(
     name="oidc",
     title="Generic OpenID Connect",
-    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN}),
-    description="Any OpenID Provider with discovery: code + PKCE, password grant, token validation.",
+    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN, Method.DEVICE}),
+    description=(
+        "Any OpenID Provider with discovery: code + PKCE, password grant, device flow, token validation."
+    ),
 )
 
 PLUGIN = SHEET.plugin(connector="idpbridge.oidc.connector:OIDCConnector")

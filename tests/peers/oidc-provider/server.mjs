@@ -8,6 +8,9 @@
 //   OP_CLIENT_ID / OP_CLIENT_SECRET / OP_REDIRECT_URI   the confidential client (client_secret_basic)
 //   OP_POST_CLIENT_ID / OP_POST_CLIENT_SECRET   id and secret of the client_secret_post client (e.g. an
 //                    Apple Services ID and a client-secret JWT minted by the test)
+//   OP_PKJWT_JWKS    public JWKS ({"keys":[...]}) of the private_key_jwt client pkjwt-client (absent: no
+//                    such client)
+//   OP_REQUIRE_PAR   1: the OP advertises require_pushed_authorization_requests (PAR for every client)
 //   OP_INTERACTIONS  custom (default: password-checking login + TOTP) | dev (built-in, any password)
 //   OP_ISSUER_PATH   path part of the issuer, e.g. /oidc/2 or /<tenant>/v2.0 (default: none); the OP is
 //                    mounted there, so the provider-shaped issuer and discovery URL are exact
@@ -19,6 +22,10 @@
 //                grants authorization_code, refresh_token, password
 //   post-client  same, but client_secret_post
 //   code-only    client_secret_basic, authorization_code only (password grant -> unauthorized_client)
+//   csjwt-client client_secret_jwt (HS256) with CSJWT_SECRET; grants as test-client
+//   device-public / device-throttled  public (none) device-flow clients (RFC 8628); device-throttled gets
+//                interval 1 and slow_down whenever it polls again within 2 s (oidc-provider never sends it)
+//   pkjwt-client private_key_jwt with the keys of OP_PKJWT_JWKS; grants as test-client
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import Provider, { errors } from 'oidc-provider';
@@ -31,6 +38,8 @@ const CLIENT_ID = process.env.OP_CLIENT_ID || 'test-client';
 const CLIENT_SECRET = process.env.OP_CLIENT_SECRET || 'test-secret';
 const REDIRECT_URI = process.env.OP_REDIRECT_URI || 'http://127.0.0.1:8765/callback';
 const LOGOUT_URI = 'http://127.0.0.1:8765/logged-out';
+const CSJWT_SECRET = 'csjwt-secret-0123456789-0123456789-abcdef';
+const PKJWT_JWKS = process.env.OP_PKJWT_JWKS ? JSON.parse(process.env.OP_PKJWT_JWKS) : undefined;
 const DEV_INTERACTIONS = (process.env.OP_INTERACTIONS || 'custom') === 'dev';
 
 const USERS = {
@@ -106,6 +115,21 @@ const configuration = {
       token_endpoint_auth_method: 'client_secret_basic',
       grant_types: ['authorization_code'],
     },
+    {
+      ...baseClient, client_id: 'csjwt-client', client_secret: CSJWT_SECRET,
+      token_endpoint_auth_method: 'client_secret_jwt',
+      grant_types: ['authorization_code', 'refresh_token', 'password'],
+    },
+    ...['device-public', 'device-throttled'].map((clientId) => ({
+      client_id: clientId, application_type: 'native', token_endpoint_auth_method: 'none',
+      grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
+      response_types: [], redirect_uris: [],
+    })),
+    ...(PKJWT_JWKS ? [{
+      ...baseClient, client_id: 'pkjwt-client', jwks: PKJWT_JWKS,
+      token_endpoint_auth_method: 'private_key_jwt',
+      grant_types: ['authorization_code', 'refresh_token', 'password'],
+    }] : []),
   ],
   jwks,
   cookies: { keys: ['test-cookie-key-1'] },
@@ -127,8 +151,13 @@ const configuration = {
     userinfo: { enabled: true },
     claimsParameter: { enabled: true },
     rpInitiatedLogout: { enabled: true },
+    // PAR (RFC 9126) and JAR (RFC 9101); OP_REQUIRE_PAR=1 makes PAR mandatory for every client
+    pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: process.env.OP_REQUIRE_PAR === '1' },
+    requestObjects: { enabled: true },
+    deviceFlow: { enabled: true }, // RFC 8628; approve with POST /admin/device/approve (below)
   },
   issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
+  rotateRefreshToken: true, // every refresh returns a new refresh token and retires the old one
   ttl: {
     AccessToken: 600, IdToken: 600, AuthorizationCode: 60, RefreshToken: 3600, Interaction: 600, Session: 3600,
     Grant: 3600,
@@ -267,6 +296,44 @@ if (!DEV_INTERACTIONS) {
     return finish(ctx, { login: { accountId: form.login, amr: ['pwd'], acr: 'pwd' } }, { mergeWithLastSubmission: false });
   });
 }
+
+// ---- Test-only device-flow routes (local-peers.md §9) and the device-throttled client's slow_down ----
+// POST /admin/device/approve  user_code=...&account=alice   |   POST /admin/device/deny  user_code=...
+const lastDevicePoll = new Map(); // device_code -> ms of the previous poll
+provider.use(async (ctx, next) => {
+  const m = ctx.method === 'POST' && ctx.path.match(/^\/admin\/device\/(approve|deny)$/);
+  if (m) {
+    const form = await readForm(ctx.req);
+    const userCode = String(form.user_code || '').toUpperCase().replace(/\W/g, '');
+    const code = await provider.DeviceCode.findByUserCode(userCode, { ignoreExpiration: true });
+    if (!code || code.isExpired || code.accountId || code.error || code.inFlight) {
+      ctx.status = 400; ctx.body = { error: 'unusable user_code' }; return undefined;
+    }
+    if (m[1] === 'deny') {
+      code.error = 'access_denied'; code.errorDescription = 'End-User denied the device';
+    } else {
+      const accountId = form.account || 'alice';
+      const grant = new provider.Grant({ clientId: code.clientId, accountId });
+      grant.addOIDCScope(code.params.scope);
+      Object.assign(code, {
+        accountId, grantId: await grant.save(), scope: code.params.scope, authTime: Math.floor(Date.now() / 1000),
+      });
+    }
+    await code.save();
+    ctx.status = 204;
+    return undefined;
+  }
+  await next();
+  if (ctx.oidc?.client?.clientId !== 'device-throttled' || !ctx.body || typeof ctx.body !== 'object') return undefined;
+  if (ctx.oidc.route === 'device_authorization' && ctx.status === 200) ctx.body = { ...ctx.body, interval: 1 };
+  if (ctx.oidc.route === 'token' && ctx.body.error === 'authorization_pending') {
+    const dc = ctx.oidc.params.device_code;
+    const now = Date.now();
+    if (now - (lastDevicePoll.get(dc) || 0) < 2000) ctx.body = { error: 'slow_down', error_description: 'poll slower' };
+    lastDevicePoll.set(dc, now);
+  }
+  return undefined;
+});
 
 provider.on('server_error', (ctx, err) => console.error('server_error', err));
 
