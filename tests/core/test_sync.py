@@ -192,8 +192,10 @@ def test_refresh_blocks_and_returns_a_token_set(op_facade: SyncConnector) -> Non
     assert isinstance(refreshed, TokenSet)
     assert refreshed.access_token is not None
     assert refreshed.id_token is not None
+    # The peer rotates refresh tokens: the next refresh must use the new one.
+    assert refreshed.refresh_token is not None
     with pytest.raises(TokenValidationError) as info:  # the async side's error, raised here
-        op_facade.refresh(result.tokens.refresh_token, subject="bob")
+        op_facade.refresh(refreshed.refresh_token, subject="bob")
     assert info.value.code == "token.subject"
 
 
