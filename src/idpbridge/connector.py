@@ -49,12 +49,18 @@ ConfigT = TypeVar("ConfigT", bound=ConnectorConfig)
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class CheckResult:
-    """One probe of :meth:`Connector.check`."""
+    """One probe of :meth:`Connector.check`.
+
+    ``skipped`` marks a probe that could not run (its prerequisite failed, e.g. no discovery
+    document for the key probe): it did not pass (``ok`` is false), and the failure that caused it
+    is reported by its own probe.
+    """
 
     name: str
     ok: bool
     detail: str = ""
     duration_ms: float = 0.0
+    skipped: bool = False
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -37,5 +37,6 @@ async def run_probes(probes: Iterable[tuple[str, Probe]]) -> list[CheckResult]:
 
 
 def skipped(names: Iterable[str], reason: str) -> list[CheckResult]:
-    """Failed results for probes that could not run (``"skipped: <reason>"``)."""
-    return [CheckResult(name, False, f"skipped: {reason}") for name in names]
+    """Results for probes that could not run (``"skipped: <reason>"``): not passed, and marked
+    ``skipped`` so reports show SKIP rather than FAIL."""
+    return [CheckResult(name, False, f"skipped: {reason}", skipped=True) for name in names]

@@ -248,3 +248,24 @@ def test_connectors_listing_never_cuts_a_value_at_80_columns(tmp_path: Path) -> 
     assert "idpbridge-plugin-example" in out.stdout
     wide = idpbridge("connectors", cwd=tmp_path, env={"COLUMNS": "200"})
     assert "┃ name" in wide.stdout  # a table when there is room
+
+
+def test_check_shows_probes_that_could_not_run_as_skip(tmp_path: Path) -> None:
+    """An unreachable IdP: discovery FAILs, and the probes that need its metadata show SKIP (not FAIL)."""
+    (tmp_path / "idpbridge.toml").write_text(
+        '[settings]\nstore = "memory"\n\n'
+        '[connectors.gone]\nprovider = "oidc"\nissuer = "https://127.0.0.1:9/"\nclient_id = "c"\n'
+        "timeouts = { connect = 1, read = 1, total = 2 }\nretries = 1\n"
+    )
+    table = idpbridge("check", "gone", cwd=tmp_path)
+    assert table.returncode == 1, table.stderr
+    rows = {line.split()[1]: line for line in table.stdout.splitlines() if line.startswith("│")}
+    assert "FAIL" in rows["discovery"]
+    for probe in ("jwks", "client", "clock"):
+        assert "SKIP" in rows[probe]
+        assert "FAIL" not in rows[probe]
+    report = json.loads(idpbridge("check", "gone", "--json", cwd=tmp_path).stdout)
+    skipped = {r["name"]: r["skipped"] for r in report["results"]}
+    assert skipped["discovery"] is False
+    assert skipped["jwks"] is True
+    assert report["ok"] is False

@@ -37,7 +37,7 @@ def _table(report: CheckReport) -> Table:
     table.add_column("detail", overflow="fold")
     table.add_column("ms", justify="right", no_wrap=True)
     for r in report.results:
-        result = "[green]ok[/]" if r.ok else "[red]FAIL[/]"
+        result = "[green]ok[/]" if r.ok else "[yellow]SKIP[/]" if r.skipped else "[red]FAIL[/]"
         table.add_row(cell(r.name), result, cell(r.detail), f"{r.duration_ms:.0f}")
     return table
 

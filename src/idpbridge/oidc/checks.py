@@ -21,7 +21,7 @@ from ..classify import AUTHORIZATION_CODE, PASSWORD
 from ..connector import CheckResult
 from ..errors import AuthenticationFailed, ConfigurationError, IdpBridgeError, ProviderUnavailable
 from ..methods import Method, Password
-from ..probes import Probe, timed_probe
+from ..probes import Probe, skipped, timed_probe
 from .discovery import discovery_url
 from .metadata import ProviderMetadata
 
@@ -54,13 +54,7 @@ async def run_checks(conn: OIDCConnector) -> list[CheckResult]:
 
     results = [await timed_probe("discovery", discovery)]
     if not found:
-        return [
-            *results,
-            *(
-                CheckResult(n, False, "skipped: no metadata")
-                for n in ("jwks", "client", *_optional_probes(conn), "clock")
-            ),
-        ]
+        return [*results, *skipped(("jwks", "client", *_optional_probes(conn), "clock"), "no metadata")]
     md = found[0]
 
     async def jwks() -> tuple[bool, str]:
