@@ -164,6 +164,15 @@ def _envelope(code: int, message: str = "m", sub: int | None = None) -> dict[str
         (_envelope(100, "This authorization code has been used.", 36009), ExpiredCode),
         (_envelope(100, "This authorization code has expired.", 36007), ExpiredCode),
         (_envelope(100, "Invalid verification code format."), InvalidCode),
+        # Public captures of a redirect_uri mismatch carry no subcode (tests/providers/EVIDENCE.md, M2).
+        (
+            _envelope(
+                100,
+                "Error validating verification code. Please make sure your redirect_uri is identical "
+                "to the one you used in the OAuth dialog request",
+            ),
+            ConfigurationError,
+        ),
         (_envelope(1, "Error validating client secret."), ConfigurationError),
         (_envelope(101, "Error validating application. Invalid application ID."), ConfigurationError),
         (_envelope(191, "Can't load URL"), ConfigurationError),

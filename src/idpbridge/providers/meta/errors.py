@@ -62,6 +62,17 @@ RULES: tuple[ErrorRule, ...] = (
         "the redirect URI differs from the one sent to the dialog",
         code="config.redirect_uri",
     ),
+    # The redirect_uri of the exchange differs from the dialog's: every public capture is code 100 with
+    # no subcode, "Error validating verification code. Please make sure your redirect_uri is identical
+    # to the one you used in the OAuth dialog request" (github.com/scribejava/scribejava/issues/605,
+    # github.com/facebookarchive/php-graph-sdk/issues/980). It must win over the rule below.
+    ErrorRule(
+        error="100",
+        description_contains="redirect_uri",
+        raises=ConfigurationError,
+        code="config.redirect_uri",
+        message="the redirect URI differs from the one sent to the dialog",
+    ),
     # "Invalid verification code format." (UNCONFIRMED wording; no subcode)
     ErrorRule(
         error="100",
