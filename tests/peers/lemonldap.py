@@ -152,6 +152,31 @@ useRedirectOnError = 1
     return ini
 
 
+def start_portal(
+    name: str, *, plackup: str, run: Path, port: int, ini: Path, log_dir: Path, ready_path: str
+) -> Peer:
+    """Serve the portal written by :func:`write_config` in ``run`` with Starman on ``port``."""
+    return start_peer(
+        name,
+        [
+            plackup,
+            "-s",
+            "Starman",
+            "--workers",
+            "2",
+            "--listen",
+            f"127.0.0.1:{port}",
+            str(run / "portal.psgi"),
+        ],
+        log_dir=log_dir,
+        ready=http_ready(f"http://127.0.0.1:{port}{ready_path}"),
+        port=port,
+        cwd=run,
+        env={"LLNG_DEFAULTCONFFILE": str(ini)},
+        timeout=60,
+    )
+
+
 @pytest.fixture(scope="session")
 def lemonldap(peer_logs: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LemonLDAPPeer]:
     """The session's LemonLDAP::NG OpenID Provider."""
@@ -166,24 +191,14 @@ def lemonldap(peer_logs: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     run = tmp_path_factory.mktemp("lemonldap")
     port = free_port()
     ini = write_config(run, port)
-    peer = start_peer(
+    peer = start_portal(
         "lemonldap",
-        [
-            plackup,
-            "-s",
-            "Starman",
-            "--workers",
-            "2",
-            "--listen",
-            f"127.0.0.1:{port}",
-            str(run / "portal.psgi"),
-        ],
-        log_dir=peer_logs,
-        ready=http_ready(f"http://127.0.0.1:{port}/.well-known/openid-configuration"),
+        plackup=plackup,
+        run=run,
         port=port,
-        cwd=run,
-        env={"LLNG_DEFAULTCONFFILE": str(ini)},
-        timeout=60,
+        ini=ini,
+        log_dir=peer_logs,
+        ready_path="/.well-known/openid-configuration",
     )
     try:
         yield LemonLDAPPeer(peer=peer, port=port)

@@ -25,8 +25,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from ._proc import Peer, free_port, http_ready, require_binary, start_peer
-from .lemonldap import write_config
+from ._proc import Peer, free_port, require_binary
+from .lemonldap import start_portal, write_config
 
 SP_ENTITY_ID = "http://127.0.0.1:9999/sp"
 ACS_URL = "http://127.0.0.1:9999/acs"
@@ -163,24 +163,14 @@ def start_llng_saml(
         }
     )
     conf_path.write_text(json.dumps(conf, indent=1))
-    peer = start_peer(
+    peer = start_portal(
         "lemonldap-saml",
-        [
-            plackup,
-            "-s",
-            "Starman",
-            "--workers",
-            "2",
-            "--listen",
-            f"127.0.0.1:{port}",
-            str(run / "portal.psgi"),
-        ],
-        log_dir=log_dir,
-        ready=http_ready(f"http://127.0.0.1:{port}/saml/metadata"),
+        plackup=plackup,
+        run=run,
         port=port,
-        cwd=run,
-        env={"LLNG_DEFAULTCONFFILE": str(ini)},
-        timeout=60,
+        ini=ini,
+        log_dir=log_dir,
+        ready_path="/saml/metadata",
     )
     return LLNGSAMLPeer(peer=peer, port=port, run=run, idp=idp, sp=sp)
 
