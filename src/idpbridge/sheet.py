@@ -281,6 +281,10 @@ class ProviderSheet:
         default_auth_method: token-endpoint authentication when a secret is set and none chosen.
         probe_password_grant: ``check()`` probes the password grant with an empty request.
         id_token_required: whether the code flow must yield an ID token.
+        tenant: config attributes naming the tenant an identity reports when no claim names one,
+            the first one set wins (Okta's org host, Keycloak's realm, PingOne's environment).
+        issuer_mismatch_hint: ``(hint, config field)`` added to a ``config.issuer_mismatch`` from
+            discovery (Keycloak derives its issuer from the host name it is reached by).
     """
 
     name: str
@@ -300,6 +304,8 @@ class ProviderSheet:
     default_auth_method: AuthMethod | None = None
     probe_password_grant: bool = False
     id_token_required: bool = True
+    tenant: tuple[str, ...] = ()
+    issuer_mismatch_hint: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "methods", frozenset(self.methods))
@@ -328,6 +334,10 @@ class ProviderSheet:
             description=self.description,
             sheet=self,
         )
+
+    def tenant_of(self, config: object) -> str | None:
+        """The default tenant of ``config``: the first of :attr:`tenant`'s attributes that is set."""
+        return next((v for v in (getattr(config, a, None) for a in self.tenant) if v), None)
 
     def parse_error(self, body: Mapping[str, Any]) -> ErrorInfo:
         """The machine-readable fields of an error body, read tolerantly (see :attr:`error_fields`)."""

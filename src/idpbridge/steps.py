@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, Protocol
 
@@ -22,7 +23,7 @@ from .errors import FlowError, InvalidCode
 from .methods import Method
 from .outcomes import InputField, InputRequired
 
-__all__ = ["CodeStep", "StepContext", "StepFunctions", "check_code"]
+__all__ = ["TOTP_CODE", "CodeStep", "StepContext", "StepFunctions", "check_code"]
 
 #: Longest one-time code accepted (anything longer is malformed input, not a code).
 MAX_CODE = 64
@@ -45,9 +46,15 @@ class StepFunctions:
     consume_continuation: Callable[..., Coroutine[Any, Any, None]]
 
 
-def check_code(code: str, *, max_length: int = MAX_CODE) -> str:
-    """``code`` if non-empty, printable and of sane length; else :class:`~idpbridge.InvalidCode`."""
-    if not 0 < len(code) <= max_length or not code.isprintable():
+#: The shape of an authenticator-app (TOTP) code: RFC 6238 codes are 6 to 8 digits.
+TOTP_CODE = r"[0-9]{6,8}"
+
+
+def check_code(code: str, *, max_length: int = MAX_CODE, pattern: str | None = None) -> str:
+    """``code`` if non-empty, printable, of sane length and (when given) matching ``pattern``;
+    else :class:`~idpbridge.InvalidCode`."""
+    bad = pattern is not None and re.fullmatch(pattern, code) is None
+    if bad or not 0 < len(code) <= max_length or not code.isprintable():
         raise InvalidCode("the one-time code is empty or not well formed")
     return code
 
@@ -61,12 +68,15 @@ class CodeStep:
         field: the one field asked for.
         method: the continuation's method (``totp`` by default).
         what: how the refusal names this step (``"a Keycloak TOTP step"``).
+        pattern: the code's shape (a regular expression, e.g. :data:`TOTP_CODE`), checked before
+            the continuation is used up (``None``: any printable code).
     """
 
     flow: str
     field: InputField
     method: Method = Method.TOTP
     what: str = "this step"
+    pattern: str | None = None
 
     def ask(self, ctx: StepContext, state: Mapping[str, Any]) -> InputRequired:
         """Seal ``state`` under this step's marker and ask for the code."""
@@ -85,7 +95,16 @@ class CodeStep:
     async def open(
         self, ctx: StepContext, continuation: Continuation, values: Mapping[str, Any]
     ) -> tuple[Mapping[str, Any], str]:
-        """:meth:`state`, then claim the continuation (single use) and check the code's shape."""
+        """:meth:`state` and the code's shape, then claim the continuation (single use).
+
+        A malformed code is refused (:class:`~idpbridge.InvalidCode`) before the continuation is
+        used up, so the same continuation can answer again.
+        """
         data, code = self.state(continuation.data, values)
+        self.check(code)
         await ctx.consume_continuation(continuation)
-        return data, check_code(code)
+        return data, code
+
+    def check(self, code: str) -> str:
+        """``code`` if well formed for this step (:func:`check_code` with :attr:`pattern`)."""
+        return check_code(code, pattern=self.pattern)

@@ -158,20 +158,6 @@ def test_endpoint_overrides_are_engine_data_under_the_configs() -> None:
     }
 
 
-def test_an_old_make_identity_override_still_builds_the_identity() -> None:
-    class Old(OIDCConnector):
-        name: ClassVar[str] = "old"
-
-        def make_identity(
-            self, claims: Mapping[str, Any], sources: Mapping[str, ClaimSource], issuer: str
-        ) -> Identity:
-            base = super().make_identity(claims, sources, issuer)
-            return dataclasses.replace(base, subject=f"old-{base.subject}")
-
-    conn = Old(issuer=ISSUER, client_id="c")
-    assert conn.engine.identity({"sub": "1"}, {}, ISSUER).subject == "old-1"
-
-
 async def test_cognito_puts_its_hosted_ui_endpoints_in_the_hooks() -> None:
     from idpbridge.providers.cognito.connector import CognitoConnector
 
@@ -182,7 +168,6 @@ async def test_cognito_puts_its_hosted_ui_endpoints_in_the_hooks() -> None:
         hosted_ui_domain="https://auth.example.test",
     )
     try:
-        assert type(conn).endpoint_overrides is OIDCConnector.endpoint_overrides
         assert conn.engine.overrides["authorization_endpoint"] == "https://auth.example.test/oauth2/authorize"
         assert conn.engine.overrides["jwks_uri"].endswith("/eu-west-1_Abc123/.well-known/jwks.json")
     finally:

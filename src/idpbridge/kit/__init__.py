@@ -148,6 +148,7 @@ if TYPE_CHECKING:
         first_text,
     )
     from ..steps import (
+        TOTP_CODE,
         CodeStep,
         StepContext,
         StepFunctions,
@@ -239,6 +240,7 @@ _EXPORTS: dict[str, str] = {
     "claim_equals": "sheet",
     "first_text": "sheet",
     "CodeStep": "steps",
+    "TOTP_CODE": "steps",
     "StepFunctions": "steps",
     "StepContext": "steps",
     "check_code": "steps",
@@ -252,6 +254,7 @@ __all__ = [
     "REFRESH_TOKEN",
     "STANDARD_OAUTH_RULES",
     "TOTP",
+    "TOTP_CODE",
     "AccountDisabled",
     "AccountLocked",
     "Answer",

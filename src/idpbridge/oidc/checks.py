@@ -128,7 +128,8 @@ async def run_checks(conn: OIDCConnector) -> list[CheckResult]:
 
 
 def _optional_probes(conn: OIDCConnector) -> tuple[str, ...]:
-    return ("password",) if conn.probe_password_grant and Method.PASSWORD in conn.enabled_methods else ()
+    probe = conn.engine.sheet is not None and conn.engine.sheet.probe_password_grant
+    return ("password",) if probe and Method.PASSWORD in conn.enabled_methods else ()
 
 
 def _optional_probe(conn: OIDCConnector, md: ProviderMetadata, name: str) -> Probe:

@@ -1,42 +1,35 @@
 """The generic OpenID Connect connector: a thin router over the :class:`~.engine.OIDCEngine`.
 
-A provider on a sheet sets ``sheet`` (name, title, methods, issuer rule, endpoints, claims, error
-table, flags) and ``Config``, and overrides only what really deviates: request data
+A provider sets ``sheet`` (name, title, methods, issuer rule, endpoints, claims, error table,
+flags) and ``Config``, and overrides only what really deviates: request data
 (:meth:`OIDCConnector.authorize_params`, :meth:`OIDCConnector.password_params`,
-:meth:`OIDCConnector.password_grant_type`, :meth:`OIDCConnector.password_error`) and
-:meth:`OIDCConnector.engine_hooks` (quirks the engine applies, as plain callables over the config).
-
-The remaining overridable methods (``issuer_policy``, ``static_metadata``, ``parse_error``,
-``fetch_profile``, ``make_identity``, ``default_tenant``, ``build_token_policy``,
-``endpoint_overrides``) and the class flags (``error_rules``, ``claim_map``, …) are transitional:
-removed once every provider uses the sheet.
+:meth:`OIDCConnector.password_grant_type`) and :meth:`OIDCConnector.engine_hooks` (quirks the
+engine applies, as plain callables over the config). Quirk code is given the engine (which carries
+the step context: sealing and single use), never the connector.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pydantic import SecretStr
 
-from ..classify import STANDARD_OAUTH_RULES, ErrorRule
 from ..connector import CheckResult, Connector
 from ..continuation import Continuation
-from ..errors import IdpBridgeError
-from ..identity import ClaimSource, Identity, TokenSet
+from ..identity import TokenSet
 from ..methods import ExternalToken, FinishOIDC, Method, Password, StartOIDC
 from ..outcomes import Authenticated, DeviceCodeIssued, DevicePending, Outcome
-from ..sheet import ProviderSheet
+from ..steps import StepFunctions
 from . import device
 from .checks import run_checks
 from .claims import ClaimMap
-from .client import ErrorHook, ErrorInfo, OAuthClient
+from .client import OAuthClient
 from .config import OIDCConfig
 from .discovery import Discovery
 from .engine import EngineHooks, OIDCEngine
-from .idtoken import ClaimCheck, TokenPolicy, TokenValidator
+from .idtoken import TokenPolicy, TokenValidator
 from .issuer import IssuerPolicy
 from .jwks import JWKSManager
 from .logout import LogoutToken, validate_logout_token
@@ -53,34 +46,6 @@ class OIDCConnector(Connector[OIDCConfig]):
 
     sheet = SHEET
     Config: ClassVar[type[OIDCConfig]] = OIDCConfig
-
-    #: Error table: provider rules first, then the standard OAuth ones.
-    error_rules: ClassVar[tuple[ErrorRule, ...]] = STANDARD_OAUTH_RULES
-    #: Which claims feed which identity fields (``claim_mapping`` in the config overrides entries).
-    claim_map: ClassVar[ClaimMap] = ClaimMap()
-    #: Extra ``(header, claims)`` checks on every ID token (e.g. Keycloak ``typ == "ID"``).
-    token_checks: ClassVar[tuple[ClaimCheck, ...]] = ()
-    #: ``check()`` probes the password grant with an empty request (see :mod:`.checks`).
-    probe_password_grant: ClassVar[bool] = False
-    #: Whether the code flow must yield an ID token (Meta's classic Facebook Login has none).
-    id_token_required: ClassVar[bool] = True
-    #: How ``scope`` values are joined in the authorization request (Meta: ``","``).
-    scope_separator: ClassVar[str] = " "
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        sheet = cls.__dict__.get("sheet")
-        if sheet is not None:  # the sheet's data replaces the class flags (declared once)
-            cls.error_rules, cls.claim_map, cls.token_checks = (
-                sheet.error_rules,
-                sheet.claims,
-                sheet.token_checks,
-            )
-            cls.probe_password_grant, cls.id_token_required = (
-                sheet.probe_password_grant,
-                sheet.id_token_required,
-            )
-            cls.scope_separator = sheet.scope_separator
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -100,48 +65,18 @@ class OIDCConnector(Connector[OIDCConfig]):
     def engine(self) -> OIDCEngine:
         """The composed :class:`OIDCEngine` this connector routes to (built on first use)."""
         if self._engine is None:
-            cls = type(self)
-            sheet = cls.sheet if cls.sheet is not None and cls.sheet.name == cls.name else _class_sheet(cls)
             self._engine = OIDCEngine(
                 self.config,
-                sheet,
+                type(self).sheet,
                 http=self.http,
                 cache=self.cache,
                 clock=self.clock,
-                seal=self.seal,
+                steps=StepFunctions(self.seal, self.consume_continuation),
                 provider=self.name,
                 instance=self.instance_name,
-                hooks=self._transitional_hooks(self.engine_hooks()),
-                overrides=self.endpoint_overrides() if _overrides(cls, "endpoint_overrides") else None,
-                id_token_required=cls.id_token_required,
-                build_policy=self.build_token_policy if _overrides(cls, "build_token_policy") else None,
-                build_identity=self.make_identity if _overrides(cls, "make_identity") else None,
+                hooks=self.engine_hooks(),
             )
         return self._engine
-
-    def _transitional_hooks(self, hooks: EngineHooks) -> EngineHooks:
-        """Hooks from the connector methods a subclass overrides.
-
-        Transitional: removed once every provider uses the sheet (and ``engine_hooks``).
-        """
-        cls, found = type(self), dict[str, Any]()
-        if _overrides(cls, "issuer_policy"):
-            found["issuer_policy"] = self.issuer_policy
-        if _overrides(cls, "static_metadata"):
-            found["static_metadata"] = self.static_metadata
-        if _overrides(cls, "parse_error"):
-            found["parse_error"] = self.parse_error
-        if _overrides(cls, "default_tenant"):
-            found["default_tenant"] = self.default_tenant()
-        if _overrides(cls, "fetch_profile"):
-
-            async def profile(
-                engine: OIDCEngine, metadata: ProviderMetadata, token: str, subject: str | None
-            ) -> tuple[ClaimSource, dict[str, Any]] | None:
-                return await self.fetch_profile(metadata, token, subject=subject)
-
-            found["profile"] = profile
-        return dataclasses.replace(hooks, **found) if found else hooks
 
     @property
     def discovery(self) -> Discovery:
@@ -163,50 +98,6 @@ class OIDCConnector(Connector[OIDCConfig]):
         """The claim map in use (the sheet's, with the config's ``claim_mapping``)."""
         return self.engine.claims
 
-    # -- transitional hooks: removed once every provider uses the sheet ----------------------------
-
-    def endpoint_overrides(self) -> dict[str, str]:
-        """Endpoints that replace discovered ones (read once). Transitional (Entra's keys).
-
-        Default: the config's ``endpoints`` except ``discovery``.
-        """
-        return {k: v for k, v in self.config.endpoints.items() if k != "discovery"}
-
-    def issuer_policy(self) -> IssuerPolicy:
-        """Which ``iss`` values are acceptable (the sheet's rule). Transitional hook."""
-        return self.engine.default_issuer_policy()
-
-    def static_metadata(self) -> ProviderMetadata | None:
-        """Fixed endpoints (the sheet's templates), or ``None`` for discovery. Transitional hook."""
-        return self.engine.default_static_metadata()
-
-    def parse_error(self, body: Mapping[str, Any]) -> ErrorInfo:
-        """The machine-readable fields of an error body (the sheet's). Transitional hook."""
-        return self.engine.default_parse_error(body)
-
-    async def fetch_profile(
-        self, metadata: ProviderMetadata, access_token: str, *, subject: str | None
-    ) -> tuple[ClaimSource, dict[str, Any]] | None:
-        """Claims read with the access token (default: UserInfo). Transitional hook."""
-        return await self.engine.default_profile(metadata, access_token, subject=subject)
-
-    def make_identity(
-        self, claims: Mapping[str, Any], sources: Mapping[str, ClaimSource], issuer: str
-    ) -> Identity:
-        """Normalize merged claims (the claim map). Transitional hook."""
-        return self.engine.default_identity(claims, sources, issuer)
-
-    def default_tenant(self) -> str | None:
-        """The tenant reported when no claim names one (``EngineHooks.default_tenant``).
-
-        Overriding it is transitional: set ``default_tenant`` in :meth:`engine_hooks` instead.
-        """
-        return self.engine.hooks.default_tenant
-
-    def build_token_policy(self, metadata: ProviderMetadata, *, audience: str | None = None) -> TokenPolicy:
-        """The token-endpoint :class:`TokenPolicy`. Transitional hook (``EngineHooks.token_policy``)."""
-        return self.engine.build_token_policy(metadata, audience=audience)
-
     # -- request data (the router's own hooks) ------------------------------------------------------
 
     def authorize_params(self, request: StartOIDC) -> dict[str, str]:
@@ -224,16 +115,6 @@ class OIDCConnector(Connector[OIDCConfig]):
     def password_grant_type(self, request: Password) -> str:
         """The password grant's ``grant_type`` (Auth0 uses an extension grant with a realm)."""
         return "password"
-
-    def password_error(
-        self, request: Password, error: IdpBridgeError, body: Mapping[str, Any]
-    ) -> IdpBridgeError:
-        """Refine a password-grant error from its body (:meth:`OIDCEngine.seal_mfa_token`).
-
-        Overriding it is transitional (Keycloak's required actions): removed once every provider
-        uses the sheet.
-        """
-        return self.engine.seal_mfa_token(error, body, username=request.username)
 
     # -- plumbing, delegated to the engine ----------------------------------------------------------
 
@@ -337,14 +218,9 @@ class OIDCConnector(Connector[OIDCConfig]):
             password=request.password.get_secret_value(),
             extra=self.password_params(request),
             grant_type=self.password_grant_type(request),
-            on_error=self._password_error_hook(request),
+            on_error=functools.partial(self.engine.seal_mfa_token, username=request.username),
         )
         return await self.complete(metadata, body, method=Method.PASSWORD, nonce=None)
-
-    def _password_error_hook(self, request: Password) -> ErrorHook:
-        if _overrides(type(self), "password_error"):  # transitional
-            return lambda error, raw: self.password_error(request, error, raw)
-        return functools.partial(self.engine.seal_mfa_token, username=request.username)
 
     async def validate_token(self, request: ExternalToken) -> Outcome:
         """Validate an ID token or JWT access token the IdP issued elsewhere."""
@@ -395,38 +271,3 @@ class OIDCConnector(Connector[OIDCConfig]):
 
     async def probes(self) -> list[CheckResult]:
         return [CheckResult("configuration", True, "configuration is valid"), *await run_checks(self)]
-
-
-def _overrides(cls: type[OIDCConnector], name: str) -> bool:
-    """Whether ``cls`` replaces the base's ``name`` (a transitional hook)."""
-    return getattr(cls, name) is not getattr(OIDCConnector, name)
-
-
-_CLASS_SHEETS: dict[type[OIDCConnector], ProviderSheet] = {}
-
-
-def _class_sheet(cls: type[OIDCConnector]) -> ProviderSheet:
-    """A sheet from a pre-sheet subclass's class flags (made once per class).
-
-    Transitional: removed once every provider uses the sheet.
-    """
-    sheet = _CLASS_SHEETS.get(cls)
-    if sheet is None:
-        sheet = _CLASS_SHEETS[cls] = _flags_sheet(cls)
-    return sheet
-
-
-def _flags_sheet(cls: type[OIDCConnector]) -> ProviderSheet:
-    """The inherited sheet (issuer rule, endpoints, error fields kept) with the class's own flags."""
-    return dataclasses.replace(
-        cls.sheet if cls.sheet is not None else SHEET,
-        name=cls.name,
-        title=cls.title,
-        methods=cls.methods,
-        claims=cls.claim_map,
-        error_rules=cls.error_rules,
-        token_checks=cls.token_checks,
-        scope_separator=cls.scope_separator,
-        probe_password_grant=cls.probe_password_grant,
-        id_token_required=cls.id_token_required,
-    )

@@ -18,15 +18,24 @@ from pydantic import SecretStr
 from ..cache import Cache
 from ..classify import AUTHORIZATION_CODE, STANDARD_OAUTH_RULES
 from ..errors import ConfigurationError, FlowError, IdpBridgeError, MFARequired
-from ..http import HttpClient
+from ..http import HttpClient, Response
 from ..identity import ClaimSource, Identity, TokenSet
 from ..methods import ExternalToken, Method, StartOIDC
 from ..outcomes import Authenticated, RedirectRequired
 from ..sheet import ProviderSheet
+from ..steps import StepContext
 from . import _tokens
 from .authcode import build_authorization_request, callback_code, parse_max_age
 from .claims import ClaimMap, build_identity, subject_of
-from .client import ClientCredentials, ErrorHook, ErrorInfo, OAuthClient, choose_auth_method, oauth_error
+from .client import (
+    ClientCredentials,
+    ErrorHook,
+    ErrorInfo,
+    OAuthClient,
+    choose_auth_method,
+    error_body,
+    oauth_error,
+)
 from .config import OIDCConfig
 from .discovery import Discovery
 from .idtoken import TokenPolicy, TokenValidator
@@ -57,7 +66,8 @@ class EngineHooks:
         profile: claims read with the access token (default: UserInfo when enabled and advertised).
         identity: refines the default identity (the claim map's), given it with the merged claims
             and their sources: ``(identity, claims, sources) -> Identity``.
-        default_tenant: the tenant reported when no claim names one (Okta org, Auth0 domain).
+        default_tenant: the tenant reported when no claim names one (default: the config field
+            the sheet's ``tenant`` names).
         endpoint_overrides: endpoints that replace discovered or static ones (Cognito's Hosted UI);
             the config's ``endpoints`` win over them.
     """
@@ -81,17 +91,10 @@ class OIDCEngine:
         http: the connector's HTTP client.
         cache: the connector's cache (discovery, keys).
         clock: the connector's clock.
-        seal: seals flow state into a continuation.
+        steps: sealing flow state and claiming a continuation once (:class:`~idpbridge.kit.StepContext`).
         provider: the provider name stamped on identities.
         instance: the connector instance name stamped on identities.
         hooks: the provider's quirks.
-        overrides: endpoints that replace discovered ones (default: the config's, minus ``discovery``),
-            over the ``endpoint_overrides`` hook.
-        id_token_required: whether the code flow must yield an ID token (default: the sheet's).
-        build_policy: builds the token policy instead of :meth:`build_token_policy` (transitional:
-            removed once every provider uses the sheet).
-        build_identity: builds the identity instead of :meth:`default_identity` and the
-            ``identity`` hook (transitional, a connector's ``make_identity`` override).
     """
 
     def __init__(
@@ -102,16 +105,13 @@ class OIDCEngine:
         http: HttpClient,
         cache: Cache,
         clock: Callable[[], float],
-        seal: Seal,
+        steps: StepContext,
         provider: str,
         instance: str,
         hooks: EngineHooks | None = None,
-        overrides: Mapping[str, str] | None = None,
-        id_token_required: bool | None = None,
-        build_policy: Callable[..., TokenPolicy] | None = None,
-        build_identity: Callable[[Mapping[str, Any], Mapping[str, ClaimSource], str], Identity] | None = None,
     ) -> None:
-        self.config, self.sheet, self.http, self.clock, self.seal = config, sheet, http, clock, seal
+        self.config, self.sheet, self.http, self.clock = config, sheet, http, clock
+        self.steps, self.seal = steps, steps.seal
         self.provider, self.instance = provider, instance
         self.hooks = hooks or EngineHooks()
         self.discovery = Discovery(http, cache, clock=clock)
@@ -120,35 +120,31 @@ class OIDCEngine:
         base = sheet.claims if sheet is not None else ClaimMap()
         self.claims = base.with_overrides(config.claim_mapping)
         self.rules = sheet.error_rules if sheet is not None else STANDARD_OAUTH_RULES
-        given = overrides if overrides is not None else self._config_overrides()
+        given = {k: v for k, v in config.endpoints.items() if k != "discovery"}
         self.overrides = {**(self.hooks.endpoint_overrides or {}), **given}
         self._oauth: OAuthClient | None = None
         self._policies: dict[tuple[ProviderMetadata, str | None, bool], TokenPolicy] = {}
         self._issuer: IssuerPolicy | None = None
-        default_required = sheet.id_token_required if sheet is not None else True
-        self.id_token_required = default_required if id_token_required is None else id_token_required
-        self._build_policy, self._build_identity = build_policy, build_identity
+        self.id_token_required = sheet.id_token_required if sheet is not None else True
+        self.default_tenant = self.hooks.default_tenant or (sheet.tenant_of(config) if sheet else None)
         rule = sheet.issuer if sheet is not None else None
         self._learn_tenant = rule is not None and rule.learns(dict(config))
-
-    def _config_overrides(self) -> dict[str, str]:
-        return {k: v for k, v in self.config.endpoints.items() if k != "discovery"}
 
     # -- metadata, issuer, clients ----------------------------------------------------------------
 
     @property
     def policy(self) -> IssuerPolicy:
-        """The ``iss`` policy, built once (or the one given to :meth:`pin_issuer`)."""
+        """The ``iss`` policy, built once (or the one given to :meth:`pin_issuer`): the hook's, else
+        the sheet's issuer rule applied to the configured issuer (exact without a rule)."""
         if self._issuer is None:
-            hook = self.hooks.issuer_policy
-            self._issuer = hook() if hook is not None else self.default_issuer_policy()
+            hook, rule = self.hooks.issuer_policy, self.sheet.issuer if self.sheet is not None else None
+            if hook is not None:
+                self._issuer = hook()
+            elif rule is not None:
+                self._issuer = rule.policy(self.config.issuer, dict(self.config))
+            else:
+                self._issuer = ExactIssuer(self.config.issuer)
         return self._issuer
-
-    def default_issuer_policy(self) -> IssuerPolicy:
-        """The sheet's issuer rule applied to the configured issuer (exact without a rule)."""
-        if self.sheet is not None and self.sheet.issuer is not None:
-            return self.sheet.issuer.policy(self.config.issuer, dict(self.config))
-        return ExactIssuer(self.config.issuer)
 
     def pin_issuer(self, policy: IssuerPolicy) -> None:
         """Replace :attr:`policy` (an issuer learned at run time); token policies are rebuilt."""
@@ -159,22 +155,28 @@ class OIDCEngine:
         """Fixed endpoints (hook, else the sheet's templates), or ``None`` to use discovery."""
         if self.hooks.static_metadata is not None:
             return self.hooks.static_metadata()
-        return self.default_static_metadata()
-
-    def default_static_metadata(self) -> ProviderMetadata | None:
-        """The sheet's endpoint templates, or ``None`` (discovery)."""
         if self.sheet is not None and self.sheet.endpoints:
             return static_metadata(self.sheet, self.config.issuer)
         return None
 
     async def metadata(self) -> ProviderMetadata:
-        """The IdP's metadata (static or discovered, cached) with the endpoint overrides."""
+        """The IdP's metadata (static or discovered, cached) with the endpoint overrides.
+
+        A discovered issuer other than the configured one is ``config.issuer_mismatch``, explained
+        by the sheet's ``issuer_mismatch_hint`` when it has one.
+        """
         static = self.static_metadata()
         if static is not None:
             return static.with_overrides(self.overrides)
-        if self._learn_tenant:
-            await self._learn_tenant_id()
-        return await self.discover(expected_issuer=self.policy.metadata_issuer)
+        try:
+            if self._learn_tenant:
+                await self._learn_tenant_id()
+            return await self.discover(expected_issuer=self.policy.metadata_issuer)
+        except ConfigurationError as exc:
+            hint = self.sheet.issuer_mismatch_hint if self.sheet is not None else None
+            if hint is None or exc.code != "config.issuer_mismatch":
+                raise
+            raise ConfigurationError(f"{exc.message}. {hint[0]}", code=exc.code, field=hint[1]) from None
 
     async def _learn_tenant_id(self) -> None:
         """A tenant rule's domain tenant: read its id from discovery once and pin the issuer."""
@@ -195,13 +197,10 @@ class OIDCEngine:
         )
 
     def parse_error(self, body: Mapping[str, Any]) -> ErrorInfo:
-        """The machine-readable fields of an error body."""
+        """The machine-readable fields of an error body: the hook's reading, else the sheet's
+        ``error_fields`` (RFC 6749 §5.2 without a sheet)."""
         if self.hooks.parse_error is not None:
             return self.hooks.parse_error(body)
-        return self.default_parse_error(body)
-
-    def default_parse_error(self, body: Mapping[str, Any]) -> ErrorInfo:
-        """The sheet's ``error_fields`` (RFC 6749 §5.2 without a sheet)."""
         return self.sheet.parse_error(body) if self.sheet is not None else oauth_error(body)
 
     def oauth(self, metadata: ProviderMetadata) -> OAuthClient:
@@ -250,7 +249,7 @@ class OIDCEngine:
         key = (metadata, audience, external)
         cached = self._policies.get(key)
         if cached is None:
-            cached = (self._build_policy or self.build_token_policy)(metadata, audience=audience)
+            cached = self.build_token_policy(metadata, audience=audience)
             if external:
                 cached = dataclasses.replace(cached, max_iat_age=self.config.max_external_token_age)
             self._policies[key] = cached
@@ -273,15 +272,10 @@ class OIDCEngine:
     async def profile(
         self, metadata: ProviderMetadata, access_token: str, *, subject: str | None
     ) -> tuple[ClaimSource, dict[str, Any]] | None:
-        """Claims read with the access token: the ``profile`` hook, else UserInfo when enabled."""
+        """Claims read with the access token: the ``profile`` hook, else UserInfo when enabled and
+        advertised."""
         if self.hooks.profile is not None:
             return await self.hooks.profile(self, metadata, access_token, subject)
-        return await self.default_profile(metadata, access_token, subject=subject)
-
-    async def default_profile(
-        self, metadata: ProviderMetadata, access_token: str, *, subject: str | None
-    ) -> tuple[ClaimSource, dict[str, Any]] | None:
-        """UserInfo, when enabled and advertised."""
         if not (self.config.fetch_userinfo and metadata.userinfo_endpoint):
             return None
         claims = await fetch_userinfo(self.http, metadata.userinfo_endpoint, access_token, subject=subject)
@@ -290,16 +284,8 @@ class OIDCEngine:
     def identity(
         self, claims: Mapping[str, Any], sources: Mapping[str, ClaimSource], issuer: str
     ) -> Identity:
-        """Normalize merged claims: the claim map's identity, refined by the ``identity`` hook."""
-        if self._build_identity is not None:
-            return self._build_identity(claims, sources, issuer)
-        identity = self.default_identity(claims, sources, issuer)
-        return identity if self.hooks.identity is None else self.hooks.identity(identity, claims, sources)
-
-    def default_identity(
-        self, claims: Mapping[str, Any], sources: Mapping[str, ClaimSource], issuer: str
-    ) -> Identity:
-        """The claim map's identity under the canonical issuer, with the default tenant."""
+        """Normalize merged claims: the claim map's identity under the canonical issuer, with the
+        default tenant, refined by the ``identity`` hook."""
         if self.sheet is not None and self.sheet.issuer is not None:
             issuer = self.sheet.issuer.canonical(issuer)
         identity = build_identity(
@@ -311,8 +297,9 @@ class OIDCEngine:
             issuer=issuer,
             subject=subject_of(claims, self.claims),
         )
-        tenant = None if identity.tenant else self.hooks.default_tenant
-        return identity if tenant is None else dataclasses.replace(identity, tenant=tenant)
+        if not identity.tenant and self.default_tenant is not None:
+            identity = dataclasses.replace(identity, tenant=self.default_tenant)
+        return identity if self.hooks.identity is None else self.hooks.identity(identity, claims, sources)
 
     # -- operations -------------------------------------------------------------------------------
 
@@ -429,6 +416,29 @@ class OIDCEngine:
     ) -> Authenticated:
         """Validate a token response (ID token, then the profile) and build the outcome."""
         return await _tokens.complete(self, metadata, body, method=method, nonce=nonce, max_age=max_age)
+
+    async def grant(
+        self,
+        metadata: ProviderMetadata,
+        grant_type: str,
+        params: Mapping[str, str],
+        *,
+        method: Method,
+        nonce: str | None = None,
+    ) -> Authenticated:
+        """One token-endpoint grant (an extension grant, a code with its PKCE verifier, …), its
+        response :meth:`completed <complete>` for ``method`` (``nonce``: the one the flow sent)."""
+        endpoint = self.endpoint(metadata, "token_endpoint")
+        body = await self.oauth(metadata).token(endpoint, grant_type, dict(params))
+        return await self.complete(metadata, body, method=method, nonce=nonce)
+
+    async def send(self, method: str, url: str, **kwargs: Any) -> tuple[Response, dict[str, Any] | None]:
+        """One request to a provider API outside OAuth (never retried unless ``idempotent=True`` is
+        given), errors returned: the response and its body when that is a JSON object (tolerant:
+        anything else, or a malformed object, is ``None``)."""
+        kwargs.setdefault("idempotent", False)
+        response = await self.http.request(method, url, return_errors=True, **kwargs)
+        return response, error_body(response)
 
     async def validate_external(self, metadata: ProviderMetadata, request: ExternalToken) -> Authenticated:
         """Validate an ID token or JWT access token the IdP issued elsewhere."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
@@ -29,8 +29,9 @@ from idpbridge import (
     UserCancelled,
 )
 from idpbridge.classify import PASSWORD, STANDARD_OAUTH_RULES, ErrorRule
+from idpbridge.kit import EngineHooks, ProviderSheet
 from idpbridge.oidc import ClaimMap, OIDCConnector
-from idpbridge.oidc.client import ErrorInfo
+from idpbridge.oidc.client import ErrorInfo, oauth_error
 
 from .conftest import CLIENT_ID, ISSUER, REDIRECT_URI, FakeOP, discovery_doc, start
 
@@ -280,26 +281,31 @@ def test_unknown_endpoint_override_is_a_config_error(connector_factory: Callable
         connector_factory(issuer="http://op.example.test")  # plain http only for loopback
 
 
+def _acme_error(body: Any) -> ErrorInfo:
+    info = oauth_error(body)
+    code = body.get("errorCode")
+    return ErrorInfo(info.error, info.description, code if isinstance(code, str) else None)
+
+
 class AcmeConnector(OIDCConnector):
-    """What a provider connector looks like: data overrides only."""
+    """What a provider connector looks like: a sheet, hooks over the config, request data."""
 
-    name: ClassVar[str] = "acme"
-    title: ClassVar[str] = "Acme"
-    error_rules: ClassVar[tuple[ErrorRule, ...]] = (
-        ErrorRule(
-            error="invalid_grant", description_contains="blocked", context=PASSWORD, raises=AccountLocked
+    sheet = ProviderSheet(
+        name="acme",
+        title="Acme",
+        methods=OIDCConnector.methods,
+        error_rules=(
+            ErrorRule(
+                error="invalid_grant", description_contains="blocked", context=PASSWORD, raises=AccountLocked
+            ),
+            ErrorRule(provider_code="E0000004", raises=InvalidCredentials),
+            *STANDARD_OAUTH_RULES,
         ),
-        ErrorRule(provider_code="E0000004", raises=InvalidCredentials),
-        *STANDARD_OAUTH_RULES,
-    )
-    claim_map: ClassVar[ClaimMap] = ClaimMap(
-        username="email", groups="realm_access.roles", string_booleans=True
+        claims=ClaimMap(username="email", groups="realm_access.roles", string_booleans=True),
     )
 
-    def parse_error(self, body: Any) -> ErrorInfo:
-        info = super().parse_error(body)
-        code = body.get("errorCode")
-        return ErrorInfo(info.error, info.description, code if isinstance(code, str) else None)
+    def engine_hooks(self) -> EngineHooks:
+        return EngineHooks(parse_error=_acme_error)
 
     def password_params(self, request: Password) -> dict[str, str]:
         return {"realm": "Users"}

@@ -1,5 +1,5 @@
 """The public hooks provider packages build on: ``endpoint``, ``complete``, ``discover``,
-``endpoint_overrides`` and ``pin_issuer`` (providers never reach into the engine's private state)."""
+the ``endpoint_overrides`` hook and ``pin_issuer`` (providers never reach into the engine's private state)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import ClassVar
 import pytest
 
 from idpbridge import Authenticated, ConfigurationError, Method, TokenValidationError
+from idpbridge.kit import EngineHooks
 from idpbridge.oidc import OIDCConnector
 from idpbridge.oidc.issuer import ExactIssuer
 
@@ -41,8 +42,8 @@ async def test_complete_builds_the_outcome_of_a_token_response(
 class _ExtraKeys(OIDCConnector):
     name: ClassVar[str] = "extra-keys"
 
-    def endpoint_overrides(self) -> dict[str, str]:
-        return {**super().endpoint_overrides(), "jwks_uri": f"{ISSUER}/app-keys"}
+    def engine_hooks(self) -> EngineHooks:
+        return EngineHooks(endpoint_overrides={"jwks_uri": f"{ISSUER}/app-keys"})
 
 
 async def test_endpoint_overrides_hook_and_discover(

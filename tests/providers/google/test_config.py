@@ -19,7 +19,7 @@ def test_defaults(make_google: Make) -> None:
     assert conn.enabled_methods == {Method.OIDC, Method.TOKEN}
     assert isinstance(conn.policy, OneOfIssuers)
     assert conn.policy.issuers == {"https://accounts.google.com", "accounts.google.com"}
-    md = conn.static_metadata()
+    md = conn.engine.static_metadata()
     assert md.token_endpoint == "https://oauth2.googleapis.com/token"
     assert md.jwks_uri == "https://www.googleapis.com/oauth2/v3/certs"
 
@@ -56,7 +56,7 @@ def test_sandbox_issuer_needs_endpoints(make_google: Make) -> None:
         },
     )
     assert conn.policy == ExactIssuer("https://sandbox.example.test")
-    assert conn.static_metadata().issuer == "https://sandbox.example.test"
+    assert conn.engine.static_metadata().issuer == "https://sandbox.example.test"
 
 
 def test_symmetric_tokens_refused() -> None:

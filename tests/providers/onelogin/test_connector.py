@@ -91,7 +91,7 @@ async def test_issuer_is_exact(make: Make, onelogin: FakeOP, iss: str) -> None:
 async def test_custom_domain_tenant(make: Make, signing_key: object) -> None:
     conn = make(subdomain=None, base_url="https://login.acme.test", methods=["token"])
     assert conn.config.issuer == "https://login.acme.test/oidc/2"
-    assert conn.default_tenant() == "login.acme.test"
+    assert conn.engine.default_tenant == "login.acme.test"
 
 
 def strict_token_endpoint(op: FakeOP, accepted: str) -> None:

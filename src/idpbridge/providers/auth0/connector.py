@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ...kit import EngineHooks, OIDCConnector
+from ...kit import OIDCConnector
 from ...methods import Password, StartOIDC
 from .config import Auth0Config
 from .sheet import PASSWORD_GRANT, PASSWORD_REALM_GRANT, SHEET
@@ -36,7 +36,3 @@ class Auth0Connector(OIDCConnector):
         """``realm`` and ``audience``, when configured."""
         params = {"realm": self.config.realm, "audience": self.config.audience}
         return {key: value for key, value in params.items() if value}
-
-    def engine_hooks(self) -> EngineHooks:
-        """The tenant (or custom) domain, when the token names no Auth0 Organization."""
-        return EngineHooks(default_tenant=self.config.tenant_host)

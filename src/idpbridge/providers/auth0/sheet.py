@@ -46,4 +46,5 @@ SHEET = ProviderSheet(
     # regular web apps is "Post" (auth0-python sends client_secret in the body).
     default_auth_method="client_secret_post",
     probe_password_grant=True,
+    tenant=("tenant_host",),
 )

@@ -120,15 +120,14 @@ class CognitoConnector(OIDCConnector):
 
     def engine_hooks(self) -> EngineHooks:
         """Exactly the pool issuer, its documents fetched from :attr:`CognitoConfig.keys_base` (the
-        issuer itself, unless ``endpoint_url`` points elsewhere); the tenant is the user pool id; the
-        Hosted UI's endpoints on ``hosted_ui_domain`` and the pool's JWKS (the config's win)."""
+        issuer itself, unless ``endpoint_url`` points elsewhere); the Hosted UI's endpoints on
+        ``hosted_ui_domain`` and the pool's JWKS (the config's win)."""
         cfg = self.config
         policy = ExactIssuer(cfg.issuer, discovery_issuer=cfg.keys_base)
         base = cfg.hosted_ui_domain
         hosted = {k: t.format(base=base) for k, t in HOSTED_UI_ENDPOINTS.items()} if base else {}
         return EngineHooks(
             issuer_policy=lambda: policy,
-            default_tenant=cfg.user_pool_id,
             endpoint_overrides={**hosted, "jwks_uri": cfg.jwks_uri},
         )
 

@@ -94,6 +94,7 @@ SHEET = ProviderSheet(
         username="cognito:username", groups="cognito:groups", roles="cognito:roles", string_booleans=True
     ),
     token_checks=(claim_equals("token_use", "id"),),
+    tenant=("user_pool_id",),
 )
 
 

@@ -13,7 +13,6 @@ from ...kit import (
     TOTP,
     Answer,
     ClaimSource,
-    ConfigurationError,
     Continuation,
     EngineHooks,
     Identity,
@@ -22,7 +21,6 @@ from ...kit import (
     OIDCConnector,
     Outcome,
     Password,
-    ProviderMetadata,
 )
 from . import otp
 from .config import KeycloakConfig
@@ -74,25 +72,8 @@ class KeycloakConnector(OIDCConnector):
     config: KeycloakConfig
 
     def engine_hooks(self) -> EngineHooks:
-        """The realm as the default tenant, and client roles in the identity."""
-        cfg = self.config
-        identity = functools.partial(keycloak_identity, clients=cfg.role_clients)
-        return EngineHooks(default_tenant=cfg.realm, identity=identity)
-
-    async def metadata(self) -> ProviderMetadata:
-        """Discovery (through ``backchannel_url`` when set); an issuer mismatch explains the fix."""
-        try:
-            return await super().metadata()
-        except ConfigurationError as exc:
-            if exc.code != "config.issuer_mismatch":
-                raise
-            raise ConfigurationError(
-                f"{exc.message}. Keycloak derives its issuer from the host name it is reached by: pin "
-                "the server's hostname to server_url and reach it internally through backchannel_url "
-                "(idpbridge never rewrites issuers)",
-                code=exc.code,
-                field="server_url",
-            ) from None
+        """Client roles in the identity."""
+        return EngineHooks(identity=functools.partial(keycloak_identity, clients=self.config.role_clients))
 
     async def password(self, request: Password) -> Outcome:
         """The direct grant; with ``totp`` enabled it may return the TOTP step (:mod:`.otp`)."""
@@ -105,7 +86,7 @@ class KeycloakConnector(OIDCConnector):
         except (MFARequired, InvalidCredentials) as exc:
             if not otp.asks_step(self.config, exc):
                 raise
-            return otp.STEP.ask(self, {"u": request.username, "p": password})
+            return otp.STEP.ask(self.engine.steps, {"u": request.username, "p": password})
 
     async def totp(self, request: TOTP) -> Outcome:
         """One direct grant with the password and the code (Keycloak needs both)."""
@@ -119,7 +100,7 @@ class KeycloakConnector(OIDCConnector):
 
     async def answer(self, request: Answer, continuation: Continuation) -> Outcome:
         """Finish the TOTP step: the sealed password and the answered code, in one grant. Single-use."""
-        state, code = await otp.STEP.open(self, continuation, request.values)
+        state, code = await otp.STEP.open(self.engine.steps, continuation, request.values)
         username, password = str(state["u"]), str(state["p"])
         otp.check_input(password, code)
         metadata = await self.metadata()

@@ -35,6 +35,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...kit import (
+    TOTP_CODE,
     Authenticated,
     AuthenticationFailed,
     CodeStep,
@@ -44,10 +45,9 @@ from ...kit import (
     InvalidCredentials,
     Method,
     MFARequired,
+    OIDCEngine,
     ProviderMetadata,
-    check_code,
 )
-from ...oidc.engine import OIDCEngine
 from .config import KeycloakConfig
 from .errors import required_actions
 
@@ -56,7 +56,7 @@ __all__ = ["STEP", "TOTP_FIELD", "asks_step", "check_input", "grant"]
 #: The one field of the TOTP step.
 TOTP_FIELD = InputField("totp", "totp", secret=True, label="One-time code from your authenticator app")
 #: The step ``Password`` may return; its sealed state is ``{"u": username, "p": password}``.
-STEP = CodeStep(flow="kc-direct-otp", field=TOTP_FIELD, what="a Keycloak TOTP step")
+STEP = CodeStep(flow="kc-direct-otp", field=TOTP_FIELD, what="a Keycloak TOTP step", pattern=TOTP_CODE)
 
 
 def asks_step(config: KeycloakConfig, error: IdpBridgeError) -> bool:
@@ -73,7 +73,7 @@ def asks_step(config: KeycloakConfig, error: IdpBridgeError) -> bool:
 
 def check_input(password: str, code: str) -> None:
     """Refuse a malformed code, or a code without the password, before anything is sent."""
-    check_code(code)
+    STEP.check(code)
     if not password:
         raise AuthenticationFailed(
             "Keycloak checks the one-time code together with the password: pass TOTP(username, code, "

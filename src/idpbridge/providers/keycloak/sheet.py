@@ -75,4 +75,10 @@ SHEET = ProviderSheet(
     token_checks=(claim_equals("typ", "ID", required=False),),
     error_rules=RULES,
     probe_password_grant=True,
+    tenant=("realm",),
+    issuer_mismatch_hint=(
+        "Keycloak derives its issuer from the host name it is reached by: pin the server's hostname "
+        "to server_url and reach it internally through backchannel_url (idpbridge never rewrites issuers)",
+        "server_url",
+    ),
 )

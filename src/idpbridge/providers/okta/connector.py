@@ -3,7 +3,8 @@ paths (:mod:`.direct`, :mod:`.idx`).
 
 Everything protocol-level (discovery, PKCE, ID-token validation, the password grant) is the
 engine; this class routes TOTP requests to the path ``totp_flow`` names, handing it a
-:class:`~.direct.TotpContext` (engine, sealing and single use, config), never itself.
+:class:`~.direct.TotpContext` (the engine, which seals and claims steps, and the config), never
+itself.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from ...kit import (
     Outcome,
     Password,
 )
-from ...steps import StepFunctions  # not in the kit yet
 from . import direct, idx
 from .config import OktaConfig
 from .errors import okta_error
@@ -49,12 +49,11 @@ class OktaConnector(OIDCConnector):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        steps = StepFunctions(self.seal, self.consume_continuation)
-        self._totp = direct.TotpContext(self.engine, steps, self.config)
+        self._totp = direct.TotpContext(self.engine, self.config)
 
     def engine_hooks(self) -> EngineHooks:
-        """Both error envelopes (OAuth and Okta's ``errorCode``); the org host as default tenant."""
-        return EngineHooks(parse_error=okta_error, default_tenant=self.config.org_host)
+        """Both error envelopes (OAuth and Okta's ``errorCode``)."""
+        return EngineHooks(parse_error=okta_error)
 
     async def password(self, request: Password) -> Outcome:
         """ROPC (or, with ``totp_flow = "idx"``, IDX); a second factor becomes the TOTP step."""

@@ -11,8 +11,8 @@ https://github.com/okta/okta-developer-docs/blob/master/packages/@okta/vuepress-
   continuation seals the ``mfa_token`` (the same continuation :class:`~idpbridge.MFARequired`
   carries when ``totp`` is not enabled) → ``Answer(continuation, {"totp": code})``.
 
-The flows receive a :class:`TotpContext` (the OIDC engine, sealing and single use, the config),
-never the connector. The ``mfa_token`` never leaves the sealed continuation; a wrong code raises
+The flows receive a :class:`TotpContext` (the OIDC engine, which seals and claims steps, and the
+config), never the connector. The ``mfa_token`` never leaves the sealed continuation; a wrong code raises
 :class:`~idpbridge.InvalidCode` with a fresh continuation for another try (UNCONFIRMED whether Okta
 keeps the ``mfa_token`` usable after a wrong code; if not, the retry ends as an expired code).
 """
@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ...kit import (
+    TOTP_CODE,
     Authenticated,
     CodeStep,
     Continuation,
@@ -32,53 +33,41 @@ from ...kit import (
     InvalidCode,
     Method,
     MFARequired,
+    OIDCEngine,
     ProviderMetadata,
-    StepContext,
-    check_code,
     scope_string,
 )
-from ...oidc.engine import OIDCEngine  # the kit's type-checking imports lack it (core candidate)
 from .sheet import MFA_OTP_GRANT, MFA_OTP_PARAMS, OTP_GRANT, OTP_PARAMS
 
 if TYPE_CHECKING:
     from .config import OktaConfig
 
-__all__ = ["STEP", "TOTP_FIELD", "TotpContext", "answer", "token", "totp"]
+__all__ = ["STEP", "TOTP_FIELD", "TotpContext", "answer", "totp"]
 
 #: The one field of the TOTP step.
 TOTP_FIELD = InputField("totp", "totp", secret=True, label="Code from your authenticator app")
 #: The code step after ``mfa_required``. Its first continuation is the engine's sealed ``mfa_token``
 #: (:meth:`~idpbridge.kit.OIDCEngine.seal_mfa_token`, no step marker); a retry is sealed by this step.
-STEP = CodeStep("okta-direct", TOTP_FIELD, what="an Okta TOTP step")
+STEP = CodeStep("okta-direct", TOTP_FIELD, what="an Okta TOTP step", pattern=TOTP_CODE)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class TotpContext:
-    """What Okta's TOTP paths use: the OIDC engine, sealing and single use, and the config."""
+    """What Okta's TOTP paths use: the OIDC engine (with its step context) and the config."""
 
     engine: OIDCEngine
-    steps: StepContext
     config: OktaConfig
-
-
-async def token(
-    ctx: TotpContext, metadata: ProviderMetadata, grant_type: str, params: Mapping[str, str]
-) -> Mapping[str, Any]:
-    """One token-endpoint grant (the token response)."""
-    endpoint = ctx.engine.endpoint(metadata, "token_endpoint")
-    return await ctx.engine.oauth(metadata).token(endpoint, grant_type, dict(params))
 
 
 async def totp(ctx: TotpContext, username: str, password: str | None, code: str) -> Authenticated:
     """``TOTP`` in one call: password + MFA OTP grant, or the primary OTP grant without a password."""
-    code = check_code(code)
+    code = STEP.check(code)
     engine = ctx.engine
     metadata = await engine.metadata()
     if password is None:
         login_hint, otp = OTP_PARAMS
         params = {login_hint: username, otp: code, "scope": scope_string(ctx.config.scopes)}
-        body = await token(ctx, metadata, OTP_GRANT, params)
-        return await engine.complete(metadata, body, method=Method.TOTP, nonce=None)
+        return await engine.grant(metadata, OTP_GRANT, params, method=Method.TOTP)
     captured: dict[str, str] = {}
 
     def keep_token(error: IdpBridgeError, raw: Mapping[str, Any]) -> IdpBridgeError:
@@ -104,8 +93,8 @@ async def answer(ctx: TotpContext, continuation: Continuation, values: Mapping[s
     if "f" not in data and isinstance(data.get("mfa_token"), str):  # sealed by OIDCEngine.seal_mfa_token
         data = {**data, "f": STEP.flow}  # core candidate: the engine sealing it through a CodeStep
     data, code = STEP.state(data, values)
-    check_code(code)  # a malformed code is refused before the step is used up
-    await ctx.steps.consume_continuation(continuation)
+    STEP.check(code)  # a malformed code is refused before the step is used up
+    await ctx.engine.steps.consume_continuation(continuation)
     metadata = await ctx.engine.metadata()
     return await _mfa_otp(ctx, metadata, str(data["mfa_token"]), str(data.get("username") or ""), code)
 
@@ -116,8 +105,8 @@ async def _mfa_otp(
     token_name, otp = MFA_OTP_PARAMS
     params = {token_name: mfa_token, otp: code, "scope": scope_string(ctx.config.scopes)}
     try:
-        body = await token(ctx, metadata, MFA_OTP_GRANT, params)
+        return await ctx.engine.grant(metadata, MFA_OTP_GRANT, params, method=Method.TOTP)
     except InvalidCode as exc:
-        exc.continuation = STEP.ask(ctx.steps, {"mfa_token": mfa_token, "username": username}).continuation
+        state = {"mfa_token": mfa_token, "username": username}
+        exc.continuation = STEP.ask(ctx.engine.steps, state).continuation
         raise
-    return await ctx.engine.complete(metadata, body, method=Method.TOTP, nonce=None)

@@ -18,7 +18,7 @@ password; ``Answer`` resumes with ``introspect`` on that handle. IDX ``messages`
 :data:`.errors.IDX_RULES`; remediations that cannot be answered are typed errors (enrolment needed,
 expired password, locked account, an unsupported factor). Handles, codes and passwords go only
 into request bodies to the configured org (every ``href`` is checked) and never into errors or logs.
-The flow receives a :class:`~.direct.TotpContext`, never the connector.
+The flow receives a :class:`~.direct.TotpContext` (the engine and the config), never the connector.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ...classify import classify
-from ...http import parse_json_object
 from ...kit import (
+    TOTP_CODE,
     AccountLocked,
     Authenticated,
     CodeStep,
@@ -50,13 +50,11 @@ from ...kit import (
     PasswordChangeRequired,
     ProviderError,
     ProviderMetadata,
-    Response,
-    check_code,
     scope_string,
 )
 from ...oidc.authcode import new_pkce
 from . import idx_doc
-from .direct import TOTP_FIELD, TotpContext, token
+from .direct import TOTP_FIELD, TotpContext
 from .errors import IDX, IDX_RULES
 from .sheet import (
     IDX_ACCEPT,
@@ -75,7 +73,8 @@ FLOW = "okta-idx"
 PASSWORD_FIELD = InputField("password", "password", secret=True, label="Password")
 #: The two IDX steps (one sub-flow; the sealed ``k`` names the field asked for).
 _STEPS = {
-    field.name: CodeStep(FLOW, field, what="an Okta IDX step") for field in (PASSWORD_FIELD, TOTP_FIELD)
+    field.name: CodeStep(FLOW, field, what="an Okta IDX step", pattern=pattern)
+    for field, pattern in ((PASSWORD_FIELD, None), (TOTP_FIELD, TOTP_CODE))
 }
 _MAX_STEPS = 10
 #: Sealed key -> :class:`_Login` field (the code itself is never sealed).
@@ -117,7 +116,7 @@ async def login(ctx: TotpContext, username: str, password: str | None, code: str
     if not username:
         raise InvalidCredentials("the username must not be empty", code="invalid_credentials")
     if code is not None:
-        check_code(code)
+        _STEPS[TOTP_FIELD.name].check(code)
     metadata = await ctx.engine.metadata()
     verifier, challenge = new_pkce()
     state = _Login(username, password or None, verifier, new_nonce(), metadata.issuer, code)
@@ -131,8 +130,8 @@ async def resume(ctx: TotpContext, continuation: Continuation, values: Mapping[s
     data, answer = step.state(continuation.data, values)
     field = step.field
     if field is TOTP_FIELD:
-        check_code(answer)  # a malformed code is refused before the step is used up
-    await ctx.steps.consume_continuation(continuation)
+        step.check(answer)  # a malformed code is refused before the step is used up
+    await ctx.engine.steps.consume_continuation(continuation)
     metadata = await ctx.engine.metadata()
     if metadata.issuer != data["i"]:
         raise FlowError("the IdP's issuer changed during the flow", code="flow.issuer_mismatch")
@@ -271,7 +270,7 @@ def _take(ctx: TotpContext, state: _Login, field: InputField, handle: str) -> st
 
 def _ask(ctx: TotpContext, state: _Login, field: InputField, handle: str) -> InputRequired:
     sealed = {key: getattr(state, name) for key, name in _SEALED.items()}
-    return _STEPS[field.name].ask(ctx.steps, {**sealed, "k": field.name, "sh": handle})
+    return _STEPS[field.name].ask(ctx.engine.steps, {**sealed, "k": field.name, "sh": handle})
 
 
 async def _exchange(
@@ -281,9 +280,8 @@ async def _exchange(
     if not isinstance(code, str) or not code:
         raise MalformedResponse("Okta's IDX success has no interaction_code", code="provider.idx_response")
     params = {"interaction_code": code, "code_verifier": state.verifier}
-    body = await token(ctx, metadata, INTERACTION_CODE_GRANT, params)
     method = Method.TOTP if state.code_used else Method.PASSWORD
-    return await ctx.engine.complete(metadata, body, method=method, nonce=state.nonce)
+    return await ctx.engine.grant(metadata, INTERACTION_CODE_GRANT, params, method=method, nonce=state.nonce)
 
 
 # -- HTTP ------------------------------------------------------------------------------------------
@@ -302,7 +300,7 @@ async def _interact(ctx: TotpContext, metadata: ProviderMetadata, challenge: str
     }
     if cfg.client_secret is not None:  # okta-auth-js sends it for confidential apps
         form["client_secret"] = cfg.client_secret.get_secret_value()
-    response, doc = await _post(ctx, interact_url(metadata.issuer), data=form)
+    response, doc = await ctx.engine.send("POST", interact_url(metadata.issuer), data=form)
     if not 200 <= response.status < 300:
         raise ctx.engine.oauth(metadata).error(response, doc, context="interact")
     handle = doc.get("interaction_handle") if doc is not None else None
@@ -318,7 +316,7 @@ async def _call(
 ) -> dict[str, Any]:
     """POST one IDX request; the IDX state, or the classified error (never retried)."""
     headers = {"content-type": IDX_ACCEPT if first else IDX_CONTENT_TYPE, "accept": IDX_ACCEPT}
-    response, doc = await _post(ctx, url, json_body=body, headers=headers)
+    response, doc = await ctx.engine.send("POST", url, json_body=body, headers=headers)
     if 200 <= response.status < 300:
         if doc is None:
             raise MalformedResponse("Okta's IDX answer is not a JSON object", status=response.status)
@@ -336,17 +334,6 @@ def _classify(message: tuple[str | None, str | None] | None, **status: Any) -> I
     """An IDX message classified by :data:`.errors.IDX_RULES` (``status``: HTTP status, retry_after)."""
     key, text = message or (None, None)
     return classify(IDX_RULES, error=None, provider_code=key, description=text, context=IDX, **status)
-
-
-async def _post(ctx: TotpContext, url: str, **kwargs: Any) -> tuple[Response, dict[str, Any] | None]:
-    """POST once (never retried); the response and its JSON object, if it is one."""
-    response = await ctx.engine.http.request("POST", url, idempotent=False, return_errors=True, **kwargs)
-    if not response.body.lstrip().startswith(b"{"):
-        return response, None
-    try:
-        return response, parse_json_object(response.body, status=response.status, url=response.url)
-    except MalformedResponse:
-        return response, None
 
 
 def _href(ctx: TotpContext, remediation: Mapping[str, Any]) -> str:

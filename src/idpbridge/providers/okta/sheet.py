@@ -103,4 +103,5 @@ SHEET = ProviderSheet(
     error_rules=RULES,
     error_fields=ERROR_FIELDS,
     probe_password_grant=True,
+    tenant=("org_host",),
 )

@@ -84,6 +84,11 @@ class OneLoginConfig(OIDCConfig):
             raise ValueError("must be an origin only (https://login.acme.com); /oidc/2 is added")
         return url
 
+    @property
+    def custom_host(self) -> str | None:
+        """The custom domain's host name (the default tenant without a subdomain)."""
+        return urlsplit(self.base_url).hostname if self.base_url else None
+
     @model_validator(mode="after")
     def _check_account_and_methods(self) -> Self:
         if (self.subdomain is None) == (self.base_url is None):

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from typing import ClassVar
-from urllib.parse import urlsplit
 
-from ...kit import EngineHooks, OIDCConnector
+from ...kit import OIDCConnector
 from .config import OneLoginConfig
 from .sheet import SHEET
 
@@ -18,9 +17,3 @@ class OneLoginConnector(OIDCConnector):
     sheet = SHEET
     Config: ClassVar[type[OneLoginConfig]] = OneLoginConfig
     config: OneLoginConfig
-
-    def engine_hooks(self) -> EngineHooks:
-        """The default tenant: the OneLogin account's subdomain, or the custom domain's host."""
-        return EngineHooks(
-            default_tenant=self.config.subdomain or urlsplit(self.config.base_url or "").hostname
-        )

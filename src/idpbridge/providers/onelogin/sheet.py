@@ -66,4 +66,5 @@ SHEET = ProviderSheet(
     ),
     error_rules=RULES,
     probe_password_grant=True,
+    tenant=("subdomain", "custom_host"),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ...kit import CheckResult, EngineHooks, Method, OIDCConnector, Outcome, Password, timed_probe
+from ...kit import CheckResult, Method, OIDCConnector, Outcome, Password, timed_probe
 from .config import PingOneConfig
 from .flows import password_login, probe_flow
 from .sheet import SHEET
@@ -19,10 +19,6 @@ class PingOneConnector(OIDCConnector):
     sheet = SHEET
     Config: ClassVar[type[PingOneConfig]] = PingOneConfig
     config: PingOneConfig
-
-    def engine_hooks(self) -> EngineHooks:
-        """The environment id is the tenant when the token carries no ``env`` claim."""
-        return EngineHooks(default_tenant=self.config.environment_id)
 
     async def password(self, request: Password) -> Outcome:
         """Username and password through the redirectless flow (PingOne has no ROPC grant)."""

@@ -58,4 +58,5 @@ SHEET = ProviderSheet(
     issuer=IssuerRule.derived("{base}/as", source="region and environment_id (or base_url)", inputs=_base),
     claims=ClaimMap(tenant="env", groups="groups", roles=None),
     error_rules=RULES,
+    tenant=("environment_id",),
 )
