@@ -177,7 +177,7 @@ async def test_abandoned_threads_are_bounded(
     with pytest.raises(ProviderUnavailable):  # waits for a slot and gives up: never sent
         await conn.api.initiate_auth(**PARAMS)
     assert server.accepted == 2
-    assert conn.api._abandoned == 1
+    assert conn.api._pool.abandoned == 1
 
 
 async def test_a_call_that_gave_up_waiting_for_a_slot_is_never_sent(
@@ -224,8 +224,8 @@ async def test_a_body_trickling_past_the_deadline_ends_its_thread(
         await conn.api.initiate_auth(**PARAMS)
     assert info.value.code == "provider.timeout"
     for _ in range(500):  # the abandoned thread stops reading at the deadline, not at read=30 s
-        if conn.api._abandoned == 0:
+        if conn.api._pool.abandoned == 0:
             break
         await asyncio.sleep(0.01)
-    assert conn.api._abandoned == 0
+    assert conn.api._pool.abandoned == 0
     assert (await conn.api.initiate_auth(**PARAMS))["ChallengeName"] == "SMS_MFA"

@@ -3,12 +3,10 @@
 * boto3 is imported on first use, in a worker thread (creating a client loads the service model).
 * One boto3 client per connector (botocore clients are thread-safe), from one private boto3
   session per process that caches the service model.
-* Calls run on a private, bounded thread pool. A semaphore admits a call to the pool only when a
-  worker is free, so a call that times out while waiting was never sent: a queued credential
-  submission cannot reach Cognito after its caller has given up. A caller that gives up on a
-  running call frees its slot at once (the pool keeps spare workers for such threads, see
-  :meth:`CognitoAPI._submit`); botocore's connect and read timeouts (never longer than the whole
-  call's) end the thread itself.
+* Calls run on a private, bounded :class:`~idpbridge._workers.WorkerPool`: a call that times out
+  while waiting for a worker was never sent, so a queued credential submission cannot reach
+  Cognito after its caller has given up; botocore's connect and read timeouts (never longer than
+  the whole call's) end a thread whose caller gave up.
 * Response bodies are read under ``max_response_bytes`` and the call's deadline
   (:mod:`._transport`): a larger one is :class:`~idpbridge.MalformedResponse`
   ``provider.response_too_large``, never read into memory.
@@ -32,18 +30,17 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sys
 import threading
 import time
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from ..._logging import install_log_redaction
 from ..._retry import RetryableStatus, TransportKind, register_transport
 from ..._version import __version__
+from ..._workers import WorkerPool
 from ...errors import ConfigurationError, IdpBridgeError, ProviderError, ProviderUnavailable
 from ...http import RetryPolicy, Timeouts
 from ._transport import cap_responses, deadline
@@ -125,15 +122,11 @@ class CognitoAPI:
         self._retry = retry.replace(statuses=SERVER_ERRORS)
         self._max = max_concurrency
         self._max_body = max_body
-        #: Threads still running calls whose callers gave up (see :meth:`_submit`).
-        self._abandoned = 0
+        self._pool = WorkerPool(max_concurrency, name="idpbridge-cognito")
         self._fips = use_fips_endpoint
         self._hide_users = prevent_user_existence_errors
         self._client: Any = None
         self._client_lock = threading.Lock()
-        self._executor: ThreadPoolExecutor | None = None
-        self._slots: asyncio.Semaphore | None = None
-        self._slots_loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
 
     # -- public calls ---------------------------------------------------------------------------
@@ -153,10 +146,7 @@ class CognitoAPI:
     async def aclose(self) -> None:
         """Shut the worker pool down and close the client's connections."""
         self._closed = True
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            # Not waiting: a thread a caller gave up on ends at botocore's read timeout by itself.
-            executor.shutdown(wait=False, cancel_futures=True)
+        self._pool.close()  # not waiting: a thread a caller gave up on ends at botocore's read timeout
         with self._client_lock:
             client, self._client = self._client, None
         if client is not None:
@@ -214,17 +204,11 @@ class CognitoAPI:
         """Run one API operation under the timeout and retry policy; errors are idpbridge errors."""
         if self._closed:
             raise ProviderUnavailable("the Cognito connector is closed", code="provider.closed")
-        if self._executor is None:
-            # max calls in flight plus as many threads their callers gave up on (see _submit)
-            self._executor = ThreadPoolExecutor(2 * self._max, thread_name_prefix="idpbridge-cognito")
-        loop = asyncio.get_running_loop()
-        if self._slots is None or self._slots_loop is not loop:  # asyncio primitives belong to one loop
-            self._slots, self._slots_loop = asyncio.Semaphore(self._max), loop
         until = time.monotonic() + self._timeouts.total
 
         async def once() -> dict[str, Any]:
             try:
-                return await self._submit(operation, dict(params), until)
+                return await self._pool.run(lambda: self._run(operation, dict(params), until))
             except Exception as exc:
                 raise retry_failure(exc) from None
 
@@ -240,49 +224,6 @@ class CognitoAPI:
             raise ProviderUnavailable(
                 f"Cognito did not answer within {self._timeouts.total:g} s", code="provider.timeout"
             ) from None
-
-    async def _submit(self, operation: str, params: dict[str, Any], until: float) -> dict[str, Any]:
-        """Run one attempt on a worker thread.
-
-        A slot is taken before submitting, so there is always an idle worker for a submitted
-        call: a caller that gives up while waiting for a slot has sent nothing, and nothing it
-        asked for is sent later. The slot is given back when the thread is done or, if the caller
-        gives up (timeout, cancellation) while the thread still runs, at once, as long as fewer
-        than ``max_concurrency`` such abandoned threads are running: the pool has that many
-        spare workers, so a hung call never starves later ones, and the number of threads stays
-        bounded. Beyond that, slots are held until threads end (at botocore's read timeout).
-        """
-        executor, slots = self._executor, self._slots
-        if executor is None or slots is None:  # pragma: no cover - created by call()
-            raise RuntimeError("the worker pool is not running")
-        loop = asyncio.get_running_loop()
-        await slots.acquire()
-        try:
-            future = executor.submit(self._run, operation, params, until)
-        except BaseException:
-            slots.release()
-            raise
-        holds_slot = [True]
-
-        def finished() -> None:  # on the loop, once the thread is done
-            if holds_slot[0]:
-                slots.release()
-            else:
-                self._abandoned -= 1
-
-        def give_back(_: Future[dict[str, Any]]) -> None:
-            with contextlib.suppress(RuntimeError):  # the loop is gone (process shutting down)
-                loop.call_soon_threadsafe(finished)
-
-        future.add_done_callback(give_back)
-        try:
-            return await asyncio.wrap_future(future, loop=loop)
-        except asyncio.CancelledError:
-            if not future.done() and self._abandoned < self._max:
-                holds_slot[0] = False
-                self._abandoned += 1
-                slots.release()
-            raise
 
     def _translate(self, exc: BaseException) -> IdpBridgeError:
         if isinstance(exc, IdpBridgeError):
