@@ -70,6 +70,8 @@ class EngineHooks:
             the sheet's ``tenant`` names).
         endpoint_overrides: endpoints that replace discovered or static ones (Cognito's Hosted UI);
             the config's ``endpoints`` win over them.
+        client_secret: the client secret to send now, when it changes over time (Apple's minted
+            JWT); the token-endpoint client is rebuilt when it returns another secret.
     """
 
     issuer_policy: Callable[[], IssuerPolicy] | None = None
@@ -80,6 +82,7 @@ class EngineHooks:
     identity: Callable[[Identity, Mapping[str, Any], Mapping[str, ClaimSource]], Identity] | None = None
     default_tenant: str | None = None
     endpoint_overrides: Mapping[str, str] | None = None
+    client_secret: Callable[[], SecretStr] | None = None
 
 
 class OIDCEngine:
@@ -204,13 +207,16 @@ class OIDCEngine:
         return self.sheet.parse_error(body) if self.sheet is not None else oauth_error(body)
 
     def oauth(self, metadata: ProviderMetadata) -> OAuthClient:
-        """The token-endpoint client (authentication method fixed on first use)."""
-        if self._oauth is None:
-            cfg = self.config
+        """The token-endpoint client (authentication method fixed on first use; rebuilt when the
+        ``client_secret`` hook gives another secret)."""
+        cfg, hook = self.config, self.hooks.client_secret
+        secret = hook() if hook is not None else cfg.client_secret
+        if self._oauth is None or self._oauth.credentials.client_secret is not secret:
+            default = self.sheet.default_auth_method if self.sheet is not None and secret else None
             method = choose_auth_method(
-                cfg.token_endpoint_auth_method,
+                cfg.token_endpoint_auth_method or default,
                 metadata.token_endpoint_auth_methods_supported,
-                has_secret=cfg.client_secret is not None,
+                has_secret=secret is not None,
                 has_key=cfg.client_assertion_key is not None,
             )
             audience = (
@@ -218,7 +224,7 @@ class OIDCEngine:
             )
             creds = ClientCredentials(
                 cfg.client_id,
-                cfg.client_secret,
+                secret,
                 method,
                 signer=cfg.assertion_signer(method),
                 assertion_audience=audience,

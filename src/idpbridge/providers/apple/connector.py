@@ -18,7 +18,6 @@ Endpoints, claims and errors come from :mod:`.sheet`.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import logging
 from collections.abc import Mapping
@@ -32,17 +31,16 @@ from ...kit import (
     ClaimSource,
     ConfigurationError,
     Continuation,
+    EngineHooks,
     FinishOIDC,
     OIDCConnector,
     Outcome,
-    ProviderMetadata,
     StartOIDC,
     opt_str,
     strict_bool,
 )
 from ...oidc.authcode import flatten_callback
-from ...oidc.client import ClientCredentials, OAuthClient
-from .client_secret import ClientSecret, mint_client_secret, unverified_claims
+from .client_secret import ClientSecret, unverified_claims
 from .config import FORM_POST_SCOPES, AppleConfig
 from .sheet import SHEET
 
@@ -94,39 +92,18 @@ class AppleConnector(OIDCConnector):
     Config: ClassVar[type[AppleConfig]] = AppleConfig
     config: AppleConfig
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        cfg = self.config
-        self.client_secret: ClientSecret | None = None
-        if cfg.team_id and cfg.key_id and cfg.private_key is not None:
-            mint = functools.partial(
-                mint_client_secret,
-                team_id=cfg.team_id,
-                key_id=cfg.key_id,
-                client_id=cfg.client_id,
-                private_key=cfg.private_key,
-                lifetime=cfg.client_secret_ttl,
-            )
-            self.client_secret = ClientSecret(mint, lifetime=cfg.client_secret_ttl, clock=self.clock)
-        self._apple_oauth: OAuthClient | None = None
+    def engine_hooks(self) -> EngineHooks:
+        """The client secret for the token endpoint (:meth:`current_client_secret`)."""
+        self.client_secret = ClientSecret.for_config(self.config, self.clock)
+        return EngineHooks(client_secret=self.current_client_secret)
 
     def current_client_secret(self) -> SecretStr:
-        """The client secret to send now (minted, or the configured one)."""
+        """The client secret to send now: minted from the key (renewed at half-life), or the
+        configured one."""
         if self.client_secret is not None:
             return self.client_secret.get()
         assert self.config.client_secret is not None  # noqa: S101 - AppleConfig requires one of both
         return self.config.client_secret
-
-    def oauth(self, metadata: ProviderMetadata) -> OAuthClient:
-        """The token-endpoint client, always ``client_secret_post`` with the current secret."""
-        secret = self.current_client_secret()
-        client = self._apple_oauth
-        if client is None or client.credentials.client_secret is not secret:
-            creds = ClientCredentials(self.config.client_id, secret, "client_secret_post")
-            client = self._apple_oauth = OAuthClient(
-                self.http, creds, rules=self.engine.rules, error_parser=self.engine.parse_error
-            )
-        return client
 
     # -- flows ------------------------------------------------------------------------------------
 
