@@ -283,6 +283,11 @@ class ProviderSheet:
         id_token_required: whether the code flow must yield an ID token.
         tenant: config attributes naming the tenant an identity reports when no claim names one,
             the first one set wins (Okta's org host, Keycloak's realm, PingOne's environment).
+        openid_scope: whether the authorization request asks for ``openid`` even when the scopes
+            leave it out (Facebook Login takes the permissions as given).
+        authorize_params: fixed extra authorization parameters (under the config's and request's).
+        callback_error_fields: ``(error, description)`` parameters of a callback error sent without
+            ``error`` (Facebook Login's ``error_code``/``error_message``).
         issuer_mismatch_hint: ``(hint, config field)`` added to a ``config.issuer_mismatch`` from
             discovery (Keycloak derives its issuer from the host name it is reached by).
     """
@@ -305,12 +310,16 @@ class ProviderSheet:
     probe_password_grant: bool = False
     id_token_required: bool = True
     tenant: tuple[str, ...] = ()
+    openid_scope: bool = True
+    authorize_params: Mapping[str, str] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
+    callback_error_fields: tuple[str, str] | None = None
     issuer_mismatch_hint: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "methods", frozenset(self.methods))
         object.__setattr__(self, "endpoints", MappingProxyType(dict(self.endpoints)))
         object.__setattr__(self, "endpoint_metadata", MappingProxyType(dict(self.endpoint_metadata)))
+        object.__setattr__(self, "authorize_params", MappingProxyType(dict(self.authorize_params)))
 
     def plugin(
         self, *, connector: str, api_version: tuple[int, int] | None = None, install_hint: str | None = None

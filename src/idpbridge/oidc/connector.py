@@ -101,12 +101,14 @@ class OIDCConnector(Connector[OIDCConfig]):
     # -- request data (the router's own hooks) ------------------------------------------------------
 
     def authorize_params(self, request: StartOIDC) -> dict[str, str]:
-        """Extra authorization parameters: the config's, then the request's."""
-        return {**self.config.authorize_params, **request.extra_params}
+        """Extra authorization parameters: the sheet's, the config's, then the request's."""
+        return {**self.sheet.authorize_params, **self.config.authorize_params, **request.extra_params}
 
     def authorization_scopes(self, request: StartOIDC) -> tuple[str, ...]:
-        """Scopes of the authorization request: the request's or the config's, ``openid`` first."""
-        return openid_first(request.scopes or self.config.scopes)
+        """Scopes of the authorization request: the request's or the config's, ``openid`` first
+        (unless the sheet says otherwise)."""
+        scopes = tuple(request.scopes or self.config.scopes)
+        return openid_first(scopes) if self.sheet.openid_scope else scopes
 
     def password_params(self, request: Password) -> dict[str, str]:
         """Extra password-grant parameters (none for generic OIDC)."""

@@ -25,7 +25,7 @@ from ..outcomes import Authenticated, RedirectRequired
 from ..sheet import ProviderSheet
 from ..steps import StepContext
 from . import _tokens
-from .authcode import build_authorization_request, callback_code, parse_max_age
+from .authcode import build_authorization_request, callback_code, flatten_callback, parse_max_age
 from .claims import ClaimMap, build_identity, subject_of
 from .client import (
     ClientCredentials,
@@ -356,7 +356,18 @@ class OIDCEngine:
         return RedirectRequired(url=auth.url, continuation=token, expires_at=expires_at)
 
     def callback(self, data: Mapping[str, Any], params: Mapping[str, str]) -> str:
-        """The authorization code of a callback, checked against the flow's sealed ``data``."""
+        """The authorization code of a callback, checked against the flow's sealed ``data``.
+
+        A callback error under the sheet's ``callback_error_fields`` (and no ``error``) is read as
+        ``error``/``error_description``.
+        """
+        names = self.sheet.callback_error_fields if self.sheet is not None else None
+        if names is not None:
+            params = flatten_callback(params)
+            if "error" not in params and "code" not in params and params.get(names[0]):
+                params["error"] = params[names[0]]
+                if params.get(names[1]):
+                    params.setdefault("error_description", params[names[1]])
         return callback_code(
             params,
             expected_state=str(data["s"]),

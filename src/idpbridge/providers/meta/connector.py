@@ -29,20 +29,16 @@ from ...kit import (
     CheckResult,
     ClaimSource,
     ConfigurationError,
-    Continuation,
     EngineHooks,
     ExternalToken,
-    FinishOIDC,
     Identity,
     Method,
     OIDCConnector,
     Outcome,
-    StartOIDC,
     TokenSet,
     TokenValidationError,
     timed_probe,
 )
-from ...oidc.authcode import flatten_callback
 from ...oidc.claims import merge_claims
 from ...oidc.metadata import static_metadata
 from . import graph
@@ -75,28 +71,7 @@ class MetaConnector(OIDCConnector):
             identity=identity,
         )
 
-    # -- request data -----------------------------------------------------------------------------
-
-    def authorization_scopes(self, request: StartOIDC) -> tuple[str, ...]:
-        """The permissions as given: Facebook Login does not need ``openid`` (it enables the
-        ID token)."""
-        return tuple(request.scopes or self.config.scopes)
-
-    def authorize_params(self, request: StartOIDC) -> dict[str, str]:
-        """``return_scopes=true``, then the configured and request extras."""
-        return {"return_scopes": "true", **super().authorize_params(request)}
-
     # -- flows ------------------------------------------------------------------------------------
-
-    async def finish_oidc(self, request: FinishOIDC, continuation: Continuation) -> Outcome:
-        """A callback with only ``error_code``/``error_message`` is classified by its Graph code."""
-        params: dict[str, Any] = flatten_callback(request.callback_params)
-        if "error" not in params and "code" not in params and params.get("error_code"):
-            params["error"] = params["error_code"]
-            if params.get("error_message"):
-                params.setdefault("error_description", params["error_message"])
-            request = dataclasses.replace(request, callback_params=params)
-        return await super().finish_oidc(request, continuation)
 
     async def validate_token(self, request: ExternalToken) -> Outcome:
         """An ID token (three segments) is validated as such; an access token from a Facebook SDK

@@ -77,4 +77,9 @@ SHEET = ProviderSheet(
     error_rules=RULES,
     scope_separator=",",
     id_token_required=False,
+    # Facebook Login takes the permissions as given (``openid`` enables the ID token)
+    openid_scope=False,
+    authorize_params={"return_scopes": "true"},
+    # a callback error may carry only ``error_code``/``error_message``, classified by its Graph code
+    callback_error_fields=("error_code", "error_message"),
 )

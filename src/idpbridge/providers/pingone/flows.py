@@ -52,7 +52,7 @@ from ...kit import (
     scope_string,
 )
 from ...oidc.authcode import callback_code, new_pkce
-from ...oidc.client import classify_response, error_body
+from ...oidc.client import classify_response
 from .errors import FLOW_RULES, FLOW_STATUSES, MFA_FACTORS, RULES, parse_platform_error
 
 if TYPE_CHECKING:
@@ -102,8 +102,9 @@ class FlowCookies:
         return f"FlowCookies(<{len(self._jar)} cookies>)"
 
 
-def _flow(response: Response, *, context: str) -> dict[str, Any]:
+def _flow(answer: tuple[Response, dict[str, Any] | None], *, context: str) -> dict[str, Any]:
     """A flow object (a 2xx JSON object with a ``status``), else the classified error."""
+    response, body = answer
     if response.status == 429 or response.status >= 500:
         error = RateLimited if response.status == 429 else ProviderUnavailable
         raise error(
@@ -111,7 +112,6 @@ def _flow(response: Response, *, context: str) -> dict[str, Any]:
             status=response.status,
             retry_after=response.retry_after(),
         )
-    body = error_body(response)
     if body is None:
         raise MalformedResponse(
             f"PingOne answered HTTP {response.status} without a JSON object",
@@ -161,16 +161,12 @@ async def start_flow(engine: OIDCEngine, cfg: PingOneConfig, metadata: ProviderM
     if cfg.password_redirect_uri:
         params["redirect_uri"] = cfg.password_redirect_uri
     # No cookie goes with it: never another flow's (or user's) PingOne session.
-    response = await engine.http.request(
-        "GET",
-        engine.endpoint(metadata, "authorization_endpoint"),
-        params=params,
-        idempotent=True,
-        return_errors=True,
+    answer = await engine.send(
+        "GET", engine.endpoint(metadata, "authorization_endpoint"), params=params, idempotent=True
     )
-    flow = _flow(response, context=AUTHORIZE)
+    flow = _flow(answer, context=AUTHORIZE)
     cookies = FlowCookies()
-    cookies.absorb(response)
+    cookies.absorb(answer[0])
     flow_id = _flow_id(flow)
     if flow["status"] != "USERNAME_PASSWORD_REQUIRED":
         raise _status_error(flow)
@@ -200,17 +196,15 @@ async def password_login(engine: OIDCEngine, cfg: PingOneConfig, request: Passwo
     cookies = started.cookies
 
     # 2. the credentials (never retried)
-    response = await engine.http.request(
+    answer = await engine.send(
         "POST",
         f"{base}/flows/{started.flow_id}",
         json_body={"username": username, "password": password},
         headers={"content-type": CHECK_MEDIA_TYPE, **cookies.header()},
-        idempotent=False,
-        return_errors=True,
         shown_as=f"{base}/flows/<flow>",
     )
-    flow = _flow(response, context=PASSWORD)
-    cookies.absorb(response)
+    flow = _flow(answer, context=PASSWORD)
+    cookies.absorb(answer[0])
     if flow["status"] != "COMPLETED":
         state = {"pingone_flow": started.flow_id, "cookies": cookies.as_dict(), "status": flow["status"]}
         state |= {"s": started.state, "n": started.nonce, "v": started.verifier}
@@ -219,20 +213,16 @@ async def password_login(engine: OIDCEngine, cfg: PingOneConfig, request: Passwo
 
     # 3. the authorization code
     if not isinstance(flow.get("authorizeResponse"), Mapping):
-        response = await engine.http.request(
-            "GET",
-            f"{base}/as/resume",
-            params={"flowId": started.flow_id},
-            headers=cookies.header(),
-            idempotent=True,
-            return_errors=True,
-            shown_as=f"{base}/as/resume",
+        resume = f"{base}/as/resume"
+        params = {"flowId": started.flow_id}
+        flow = _flow(
+            await engine.send("GET", resume, params=params, headers=cookies.header(), idempotent=True),
+            context=PASSWORD,
         )
-        flow = _flow(response, context=PASSWORD)
-    answer = flow.get("authorizeResponse")
-    if not isinstance(answer, Mapping) or not ("code" in answer or "error" in answer):
+    authorized = flow.get("authorizeResponse")
+    if not isinstance(authorized, Mapping) or not ("code" in authorized or "error" in authorized):
         raise MalformedResponse("PingOne's completed flow has no code", code="provider.malformed_response")
-    params = {key: value for key, value in answer.items() if isinstance(value, str)}
+    params = {key: value for key, value in authorized.items() if isinstance(value, str)}
     code = callback_code(
         params, expected_state=started.state, expected_issuer=metadata.issuer, iss_required=False, rules=RULES
     )
@@ -241,10 +231,9 @@ async def password_login(engine: OIDCEngine, cfg: PingOneConfig, request: Passwo
     token_params = {"code": code, "code_verifier": started.verifier}
     if cfg.password_redirect_uri:
         token_params["redirect_uri"] = cfg.password_redirect_uri
-    body = await engine.oauth(metadata).token(
-        engine.endpoint(metadata, "token_endpoint"), AUTHORIZATION_CODE, token_params
+    return await engine.grant(
+        metadata, AUTHORIZATION_CODE, token_params, method=Method.PASSWORD, nonce=started.nonce
     )
-    return await engine.complete(metadata, body, method=Method.PASSWORD, nonce=started.nonce)
 
 
 def _status_error(
