@@ -38,6 +38,10 @@ Inputs = Callable[[Mapping[str, Any]], Mapping[str, str] | None]
 AuthMethod = Literal["client_secret_basic", "client_secret_post", "none"]
 
 
+def _empty() -> Mapping[Any, Any]:
+    return MappingProxyType({})
+
+
 def _fields_of(template: str) -> tuple[str, ...]:
     return tuple(name for _, name, _, _ in string.Formatter().parse(template) if name)
 
@@ -279,10 +283,14 @@ class ProviderSheet:
         token_checks: extra ``(header, claims)`` checks on every ID token.
         scope_separator: how ``scope`` values are joined in the authorization request.
         default_auth_method: token-endpoint authentication when a secret is set and none chosen.
+        auth_methods: token-endpoint authentication by method, when a secret is set, none chosen
+            and the configured methods name one (a OneLogin app has one method per app).
         probe_password_grant: ``check()`` probes the password grant with an empty request.
         id_token_required: whether the code flow must yield an ID token.
         tenant: config attributes naming the tenant an identity reports when no claim names one,
             the first one set wins (Okta's org host, Keycloak's realm, PingOne's environment).
+        username_claim: the claim an ``ExternalToken`` username must equal, when not the config
+            default (``email`` for Google, Apple and Meta).
         openid_scope: whether the authorization request asks for ``openid`` even when the scopes
             leave it out (Facebook Login takes the permissions as given).
         authorize_params: fixed extra authorization parameters (under the config's and request's).
@@ -299,19 +307,23 @@ class ProviderSheet:
     extra: str | None = None
     requires: tuple[str, ...] = ()
     issuer: IssuerRule | None = None
-    endpoints: Mapping[str, str] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
-    endpoint_metadata: Mapping[str, Any] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
+    endpoints: Mapping[str, str] = dataclasses.field(default_factory=_empty)
+    endpoint_metadata: Mapping[str, Any] = dataclasses.field(default_factory=_empty)
     claims: ClaimMap = dataclasses.field(default_factory=ClaimMap)
     error_rules: tuple[ErrorRule, ...] = STANDARD_OAUTH_RULES
     error_fields: tuple[tuple[str, ...], tuple[str, ...]] = (("error",), ("error_description",))
     token_checks: tuple[ClaimCheck, ...] = ()
     scope_separator: str = " "
     default_auth_method: AuthMethod | None = None
+    auth_methods: Mapping[Method, AuthMethod] = dataclasses.field(
+        default_factory=lambda: MappingProxyType({})
+    )
     probe_password_grant: bool = False
     id_token_required: bool = True
     tenant: tuple[str, ...] = ()
+    username_claim: str | None = None
     openid_scope: bool = True
-    authorize_params: Mapping[str, str] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
+    authorize_params: Mapping[str, str] = dataclasses.field(default_factory=_empty)
     callback_error_fields: tuple[str, str] | None = None
     issuer_mismatch_hint: tuple[str, str] | None = None
 
@@ -320,6 +332,7 @@ class ProviderSheet:
         object.__setattr__(self, "endpoints", MappingProxyType(dict(self.endpoints)))
         object.__setattr__(self, "endpoint_metadata", MappingProxyType(dict(self.endpoint_metadata)))
         object.__setattr__(self, "authorize_params", MappingProxyType(dict(self.authorize_params)))
+        object.__setattr__(self, "auth_methods", MappingProxyType(dict(self.auth_methods)))
 
     def plugin(
         self, *, connector: str, api_version: tuple[int, int] | None = None, install_hint: str | None = None
@@ -343,6 +356,16 @@ class ProviderSheet:
             description=self.description,
             sheet=self,
         )
+
+    def auth_method(self, data: Mapping[str, Any]) -> AuthMethod | None:
+        """The default token-endpoint authentication for raw config ``data`` with a secret and no
+        method chosen (:attr:`auth_methods` for the configured methods, else the default)."""
+        if data.get("token_endpoint_auth_method") is not None or not data.get("client_secret"):
+            return None
+        methods = data.get("methods") or ()
+        names = {m.strip() for m in methods.split(",")} if isinstance(methods, str) else set(methods)
+        chosen = {auth for m, auth in self.auth_methods.items() if m in names or m.value in names}
+        return chosen.pop() if len(chosen) == 1 else self.default_auth_method
 
     def tenant_of(self, config: object) -> str | None:
         """The default tenant of ``config``: the first of :attr:`tenant`'s attributes that is set."""

@@ -14,7 +14,6 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 
 from ..config import ConnectorConfig
 from ..errors import ConfigurationError
-from ..http import require_secure_url
 from ..methods import Method
 from ..sheet import ProviderSheet
 from .assertion import AssertionSigner
@@ -23,10 +22,9 @@ from .metadata import ENDPOINT_FIELDS
 from .plugin import SHEET as OIDC_SHEET
 from .urls import secure_url
 
-__all__ = ["ENDPOINT_NAMES", "DerivedIssuerConfig", "FixedIssuerConfig", "OIDCConfig"]
+__all__ = ["ENDPOINT_NAMES", "OIDCConfig"]
 
 #: Stands in for a derived issuer made from invalid fields (an ``.invalid`` host never resolves).
-_PLACEHOLDER_ISSUER = "https://issuer.invalid"
 
 #: Keys of ``endpoints``: ``discovery`` (the document's URL) and any metadata endpoint.
 ENDPOINT_NAMES = frozenset({"discovery", *ENDPOINT_FIELDS})
@@ -134,12 +132,11 @@ class OIDCConfig(ConnectorConfig):
         if sheet is None or not isinstance(data, Mapping):
             return data
         out = sheet.issuer.apply(data) if sheet.issuer is not None else dict(data)
-        if (
-            sheet.default_auth_method
-            and out.get("token_endpoint_auth_method") is None
-            and out.get("client_secret")
-        ):
-            out["token_endpoint_auth_method"] = sheet.default_auth_method
+        if sheet.username_claim is not None and out.get("username_claim") is None:
+            out["username_claim"] = sheet.username_claim
+        auth_method = sheet.auth_method(out)
+        if auth_method is not None:
+            out["token_endpoint_auth_method"] = auth_method
         return out
 
     @model_validator(mode="after")
@@ -231,74 +228,3 @@ class OIDCConfig(ConnectorConfig):
     def enabled_methods(self) -> frozenset[Method]:
         """The configured methods, or :attr:`default_methods`."""
         return self.methods if self.methods is not None else type(self).default_methods
-
-
-class DerivedIssuerConfig(OIDCConfig):
-    """Base of provider configs whose ``issuer`` follows from other fields (Entra, PingOne).
-
-    Transitional: removed once every provider uses the sheet (:class:`~idpbridge.kit.IssuerRule`).
-
-    Giving ``issuer`` is refused; :meth:`derive_issuer` fills it in before field validation.
-    """
-
-    #: What the issuer follows from, named in the refusal (``"tenant and instance"``).
-    issuer_source: ClassVar[str] = "the other fields"
-
-    @model_validator(mode="before")
-    @classmethod
-    def _derive_issuer(cls, data: Any) -> Any:
-        if not isinstance(data, Mapping):
-            return data
-        if "issuer" in data:
-            raise ValueError(f"issuer is derived from {cls.issuer_source}; do not set it")
-        out = cls.derive_issuer(data)
-        issuer = out.get("issuer")
-        if isinstance(issuer, str):
-            try:
-                require_secure_url(issuer, what="issuer")
-            except ConfigurationError:  # made from a field whose own validator reports it
-                out["issuer"] = _PLACEHOLDER_ISSUER
-        return out
-
-    @classmethod
-    def derive_issuer(cls, data: Mapping[str, Any]) -> dict[str, Any]:
-        """``data`` with ``issuer`` (and any default that follows from the same fields) added.
-
-        Runs before field validation: when the fields it needs are invalid, use a placeholder
-        issuer on an ``.invalid`` host and let their own validators report them.
-        """
-        raise NotImplementedError
-
-
-class FixedIssuerConfig(OIDCConfig):
-    """Base of configs for an IdP with one well-known issuer (Apple, Meta).
-
-    Transitional: removed once every provider uses the sheet (``IssuerRule.fixed``).
-
-    ``issuer`` defaults to :attr:`fixed_issuer`; another one is for sandboxes only and must come
-    with :attr:`sandbox_endpoints` in ``endpoints`` (:meth:`check_sandbox_issuer`). Such IdPs
-    offer the ``oidc`` and ``token`` methods, and usernames are e-mail addresses.
-    """
-
-    supported_methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.TOKEN})
-    default_methods: ClassVar[frozenset[Method]] = frozenset({Method.OIDC, Method.TOKEN})
-    #: The IdP's issuer.
-    fixed_issuer: ClassVar[str]
-    #: The endpoints a sandbox issuer must be given with.
-    sandbox_endpoints: ClassVar[tuple[str, ...]] = ("authorization_endpoint", "token_endpoint", "jwks_uri")
-
-    username_claim: str = Field("email", description="Claim an ExternalToken username must equal.")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _default_issuer(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("issuer") is None:
-            data = {**data, "issuer": cls.fixed_issuer}
-        return data
-
-    def check_sandbox_issuer(self) -> None:
-        """Raise ``ValueError`` for another issuer without the sandbox's endpoints."""
-        needed = self.sandbox_endpoints
-        if self.issuer != self.fixed_issuer and not set(needed) <= set(self.endpoints):
-            listed = f"{', '.join(needed[:-1])} and {needed[-1]}" if len(needed) > 1 else needed[0]
-            raise ValueError(f"issuer: set only for a sandbox, together with endpoints.{listed}")

@@ -10,12 +10,15 @@ slash, query, fragment or user info. Plain ``http`` is accepted only for loopbac
 from __future__ import annotations
 
 import re
+from typing import Annotated
 from urllib.parse import urlsplit
+
+from pydantic import AfterValidator
 
 from ..errors import ConfigurationError
 from ..http import require_secure_url
 
-__all__ = ["base_url", "secure_url"]
+__all__ = ["Domain", "base_url", "secure_url"]
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})+(?::[0-9]{{1,5}})?")
@@ -53,3 +56,13 @@ def base_url(value: str, *, what: str, allow_path: bool = False) -> str:
     if path and not allow_path:
         raise ValueError(f"{what} must be only scheme, host and port (no path)")
     return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def _domain(value: str) -> str:
+    base_url(value, what="domain")
+    return value
+
+
+#: A config field holding a tenant or custom domain (``acme.okta.com``) or its ``https`` URL,
+#: kept as given; :func:`base_url` turns it into the base URL.
+Domain = Annotated[str, AfterValidator(_domain)]

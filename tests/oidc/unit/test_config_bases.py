@@ -9,7 +9,7 @@ import pytest
 
 from idpbridge import ConfigurationError, Method
 from idpbridge.config import build_config as _build
-from idpbridge.oidc.config import ENDPOINT_NAMES, DerivedIssuerConfig, FixedIssuerConfig
+from idpbridge.oidc.config import ENDPOINT_NAMES
 from idpbridge.oidc.metadata import ENDPOINT_FIELDS
 from idpbridge.providers.entra.config import EntraConfig
 from idpbridge.providers.google.config import GoogleConfig
@@ -26,18 +26,16 @@ def build_config(cls: type[Any], fields: dict[str, Any]) -> Any:
 
 
 def is_derived(cls: type[Any]) -> bool:
-    rule = cls.sheet.issuer if cls.sheet is not None else None
-    return rule.kind in ("derived", "tenant") if rule is not None else issubclass(cls, DerivedIssuerConfig)
+    rule = cls.sheet.issuer
+    return rule is not None and rule.kind in ("derived", "tenant")
 
 
 def fixed_rule(cls: type[Any]) -> tuple[str, tuple[str, ...]]:
-    """``(issuer, sandbox endpoints)`` of a fixed-issuer config (sheet rule or transitional base)."""
-    rule = cls.sheet.issuer if cls.sheet is not None else None
-    if rule is not None:
-        assert rule.kind == "fixed"
-        return rule.template, rule.sandbox_endpoints
-    assert issubclass(cls, FixedIssuerConfig)
-    return cls.fixed_issuer, cls.sandbox_endpoints
+    """``(issuer, sandbox endpoints)`` of a fixed-issuer config (the sheet's rule)."""
+    rule = cls.sheet.issuer
+    assert rule is not None
+    assert rule.kind == "fixed"
+    return rule.template, rule.sandbox_endpoints
 
 
 def refused(cls: type[Any], **fields: Any) -> ConfigurationError:

@@ -29,7 +29,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 
 from ...kit import OIDCConfig, ProviderSheet
 from .client_secret import check_private_key, unverified_claims
-from .sheet import ISSUER, SHEET
+from .sheet import SHEET
 
 __all__ = ["FORM_POST_SCOPES", "AppleConfig"]
 
@@ -43,8 +43,6 @@ class AppleConfig(OIDCConfig):
 
     sheet: ClassVar[ProviderSheet | None] = SHEET
 
-    issuer: str = Field(ISSUER, description="Leave unset; tests and sandboxes only.")
-    username_claim: str = Field("email", description="Claim an ExternalToken username must equal.")
     client_id: str = Field(min_length=1, description="The Services ID (web sign-in).")
     team_id: str | None = Field(None, description="Apple Developer team id.")
     key_id: str | None = Field(None, description="Key id of the Sign in with Apple key.")

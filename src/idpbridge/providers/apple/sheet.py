@@ -56,4 +56,5 @@ SHEET = ProviderSheet(
     claims=ClaimMap(username=None, groups=None, roles=None, string_booleans=True),
     error_rules=RULES,
     default_auth_method="client_secret_post",
+    username_claim="email",
 )

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, field_validator
 
 from ...kit import OIDCConfig, ProviderSheet
-from ...oidc.urls import base_url
+from ...oidc.urls import Domain, base_url
 from .sheet import SHEET
 
 __all__ = ["Auth0Config"]
@@ -48,19 +48,13 @@ class Auth0Config(OIDCConfig):
 
     sheet: ClassVar[ProviderSheet | None] = SHEET
 
-    domain: str = Field(description="Tenant domain (acme.us.auth0.com) or custom domain.")
+    domain: Domain = Field(description="Tenant domain (acme.us.auth0.com) or custom domain.")
     realm: str | None = Field(
         None,
         validation_alias=AliasChoices("realm", "connection"),
         description="Database connection for the password-realm grant (alias: connection).",
     )
     audience: str | None = Field(None, description="API identifier (audience) to request tokens for.")
-
-    @field_validator("domain")
-    @classmethod
-    def _check_domain(cls, value: str) -> str:
-        base_url(value, what="domain")
-        return value
 
     @field_validator("realm")
     @classmethod

@@ -27,7 +27,7 @@ from typing import Any, ClassVar, Self
 from pydantic import Field, field_validator, model_validator
 
 from ...kit import OIDCConfig, ProviderSheet
-from .sheet import ISSUER, SHEET
+from .sheet import SHEET
 
 __all__ = ["GoogleConfig"]
 
@@ -41,8 +41,6 @@ class GoogleConfig(OIDCConfig):
 
     sheet: ClassVar[ProviderSheet | None] = SHEET
 
-    issuer: str = Field(ISSUER, description="Leave unset; tests and sandboxes only.")
-    username_claim: str = Field("email", description="Claim an ExternalToken username must equal.")
     hosted_domain: tuple[str, ...] = Field(
         (), description="Google Workspace domain(s) allowed to sign in (checked on the hd claim)."
     )

@@ -26,7 +26,7 @@ from typing import Any, ClassVar, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from ...kit import OIDCConfig, ProviderSheet
-from .sheet import ISSUER, SHEET
+from .sheet import SHEET
 
 __all__ = ["MetaConfig"]
 
@@ -40,8 +40,6 @@ class MetaConfig(OIDCConfig):
 
     sheet: ClassVar[ProviderSheet | None] = SHEET
 
-    issuer: str = Field(ISSUER, description="Leave unset; tests and sandboxes only.")
-    username_claim: str = Field("email", description="Claim an ExternalToken username must equal.")
     client_id: str = Field(min_length=1, description="The App ID.")
     client_secret: SecretStr = Field(description="The App Secret.")
     graph_api_version: str = Field("v24.0", description="Graph API version, e.g. v24.0.")

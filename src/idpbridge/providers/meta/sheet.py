@@ -82,4 +82,5 @@ SHEET = ProviderSheet(
     authorize_params={"return_scopes": "true"},
     # a callback error may carry only ``error_code``/``error_message``, classified by its Graph code
     callback_error_fields=("error_code", "error_message"),
+    username_claim="email",
 )

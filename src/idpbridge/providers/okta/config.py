@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator, model_validator
 
 from ...kit import Method, OIDCConfig, ProviderSheet
-from ...oidc.urls import base_url
+from ...oidc.urls import Domain, base_url
 from .sheet import AUTHORIZATION_SERVER_ID, SHEET, TOTP_AUTHENTICATORS
 
 __all__ = ["OktaConfig"]
@@ -45,7 +45,7 @@ class OktaConfig(OIDCConfig):
 
     sheet: ClassVar[ProviderSheet | None] = SHEET
 
-    domain: str = Field(description="Okta org domain (acme.okta.com) or custom URL domain.")
+    domain: Domain = Field(description="Okta org domain (acme.okta.com) or custom URL domain.")
     authorization_server_id: str | None = Field(
         None, description="'default', a custom authorization server id, or empty for the org server."
     )
@@ -59,12 +59,6 @@ class OktaConfig(OIDCConfig):
     totp_authenticators: tuple[str, ...] = Field(
         tuple(TOTP_AUTHENTICATORS), description="IDX authenticators a TOTP code answers, preferred first."
     )
-
-    @field_validator("domain")
-    @classmethod
-    def _check_domain(cls, value: str) -> str:
-        base_url(value, what="domain")
-        return value
 
     @field_validator("authorization_server_id")
     @classmethod

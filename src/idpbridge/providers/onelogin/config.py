@@ -11,9 +11,7 @@ pointing at its own OneLogin app.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from types import MappingProxyType
-from typing import Any, ClassVar, Literal, Self
+from typing import ClassVar, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
@@ -23,11 +21,6 @@ from ...oidc.urls import secure_url
 from .sheet import LEGACY_V1_HOSTS, REGION_HOSTS, SHEET
 
 __all__ = ["LEGACY_V1_HOSTS", "REGION_HOSTS", "OneLoginConfig"]
-
-#: Default token-endpoint authentication per method (the app's "Token Endpoint" setting).
-AUTH_METHOD_FOR = MappingProxyType(
-    {Method.OIDC: "client_secret_basic", Method.PASSWORD: "client_secret_post"}
-)
 
 _SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
@@ -46,20 +39,6 @@ class OneLoginConfig(OIDCConfig):
     )
 
     sheet: ClassVar[ProviderSheet | None] = SHEET
-
-    @model_validator(mode="before")
-    @classmethod
-    def _auth_method_for_the_method(cls, data: Any) -> Any:
-        if not isinstance(data, Mapping):
-            return data
-        out = dict(data)
-        methods = out.get("methods")
-        if "token_endpoint_auth_method" not in out and out.get("client_secret") and methods:
-            names = {m.strip() for m in methods.split(",")} if isinstance(methods, str) else set(methods)
-            chosen = {AUTH_METHOD_FOR[m] for m in AUTH_METHOD_FOR if m in names or m.value in names}
-            if len(chosen) == 1:
-                out["token_endpoint_auth_method"] = chosen.pop()
-        return out
 
     @field_validator("subdomain")
     @classmethod

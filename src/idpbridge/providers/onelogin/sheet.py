@@ -67,4 +67,6 @@ SHEET = ProviderSheet(
     error_rules=RULES,
     probe_password_grant=True,
     tenant=("subdomain", "custom_host"),
+    # the app's one "Token Endpoint" setting: Basic for the code flow, POST for the password grant
+    auth_methods={Method.OIDC: "client_secret_basic", Method.PASSWORD: "client_secret_post"},
 )
