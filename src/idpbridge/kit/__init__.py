@@ -91,11 +91,24 @@ if TYPE_CHECKING:
         StartOTP,
         VerifyOTP,
     )
+    from ..oidc.authcode import (
+        callback_code,
+        flatten_callback,
+        new_pkce,
+    )
+    from ..oidc.checks import (
+        run_checks,
+    )
     from ..oidc.claims import (
         ClaimMap,
+        merge_claims,
     )
     from ..oidc.client import (
         ErrorInfo,
+        check_token_type,
+        classify_response,
+        error_body,
+        oauth_error,
     )
     from ..oidc.config import (
         OIDCConfig,
@@ -116,12 +129,21 @@ if TYPE_CHECKING:
         OneOfIssuers,
         TenantIssuer,
     )
+    from ..oidc.jwks import (
+        parse_jwks,
+    )
     from ..oidc.metadata import (
         ProviderMetadata,
+        static_metadata,
     )
     from ..oidc.scopes import (
         openid_first,
         scope_string,
+    )
+    from ..oidc.urls import (
+        Domain,
+        base_url,
+        secure_url,
     )
     from ..outcomes import (
         Authenticated,
@@ -223,6 +245,20 @@ _EXPORTS: dict[str, str] = {
     "ProviderMetadata": "oidc.metadata",
     "openid_first": "oidc.scopes",
     "scope_string": "oidc.scopes",
+    "callback_code": "oidc.authcode",
+    "flatten_callback": "oidc.authcode",
+    "new_pkce": "oidc.authcode",
+    "run_checks": "oidc.checks",
+    "merge_claims": "oidc.claims",
+    "check_token_type": "oidc.client",
+    "classify_response": "oidc.client",
+    "error_body": "oidc.client",
+    "oauth_error": "oidc.client",
+    "parse_jwks": "oidc.jwks",
+    "static_metadata": "oidc.metadata",
+    "Domain": "oidc.urls",
+    "base_url": "oidc.urls",
+    "secure_url": "oidc.urls",
     "Authenticated": "outcomes",
     "CodeSent": "outcomes",
     "InputField": "outcomes",
@@ -273,6 +309,7 @@ __all__ = [
     "ConnectorPlugin",
     "ConsentRequired",
     "Continuation",
+    "Domain",
     "EngineHooks",
     "ErrorInfo",
     "ErrorRule",
@@ -322,14 +359,27 @@ __all__ = [
     "UserNotConfirmed",
     "UserNotFound",
     "VerifyOTP",
+    "base_url",
+    "callback_code",
     "check_code",
+    "check_token_type",
     "claim_equals",
+    "classify_response",
+    "error_body",
     "first_text",
+    "flatten_callback",
+    "merge_claims",
+    "new_pkce",
+    "oauth_error",
     "openid_first",
     "opt_str",
+    "parse_jwks",
+    "run_checks",
     "run_probes",
     "scope_string",
+    "secure_url",
     "skipped",
+    "static_metadata",
     "str_list",
     "strict_bool",
     "timed_probe",

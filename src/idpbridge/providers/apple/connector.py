@@ -36,10 +36,10 @@ from ...kit import (
     OIDCConnector,
     Outcome,
     StartOIDC,
+    flatten_callback,
     opt_str,
     strict_bool,
 )
-from ...oidc.authcode import flatten_callback
 from .client_secret import ClientSecret, unverified_claims
 from .config import FORM_POST_SCOPES, AppleConfig
 from .sheet import SHEET

@@ -28,8 +28,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, field_validator
 
-from ...kit import OIDCConfig, ProviderSheet
-from ...oidc.urls import Domain, base_url
+from ...kit import Domain, OIDCConfig, ProviderSheet, base_url
 from .sheet import SHEET
 
 __all__ = ["Auth0Config"]

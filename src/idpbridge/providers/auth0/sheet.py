@@ -18,8 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ...kit import ClaimMap, IssuerRule, Method, ProviderSheet
-from ...oidc.urls import base_url
+from ...kit import ClaimMap, IssuerRule, Method, ProviderSheet, base_url
 from .errors import RULES
 
 __all__ = ["PASSWORD_GRANT", "PASSWORD_REALM_GRANT", "SHEET"]

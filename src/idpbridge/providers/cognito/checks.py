@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import secrets
 
-from ...kit import AuthenticationFailed, HttpClient, Method, Probe
-from ...oidc.jwks import parse_jwks
+from ...kit import AuthenticationFailed, HttpClient, Method, Probe, parse_jwks
 from .api import CognitoAPI
 from .config import CognitoConfig
 from .secret_hash import secret_hash_params

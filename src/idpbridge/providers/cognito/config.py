@@ -29,8 +29,7 @@ from typing import ClassVar, Self
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
-from ...kit import Method, OIDCConfig, ProviderSheet
-from ...oidc.urls import base_url
+from ...kit import Method, OIDCConfig, ProviderSheet, base_url
 from .sheet import API_METHODS, POOL_ID, SHEET
 
 __all__ = ["API_METHODS", "CognitoConfig"]

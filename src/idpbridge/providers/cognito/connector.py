@@ -53,10 +53,10 @@ from ...kit import (
     TokenValidationError,
     VerifyOTP,
     check_code,
+    check_token_type,
+    run_checks,
     run_probes,
 )
-from ...oidc.checks import run_checks
-from ...oidc.client import check_token_type
 from .api import CognitoAPI
 from .checks import api_probes
 from .config import CognitoConfig

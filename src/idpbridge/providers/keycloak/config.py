@@ -35,8 +35,7 @@ from typing import Any, ClassVar, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from ...kit import OIDCConfig, ProviderSheet
-from ...oidc.urls import base_url
+from ...kit import OIDCConfig, ProviderSheet, base_url
 from .sheet import BACK_CHANNEL, FRONT_CHANNEL, REALM_NAME, SHEET, realm_inputs
 
 __all__ = ["KeycloakConfig"]

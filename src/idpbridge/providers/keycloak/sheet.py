@@ -25,8 +25,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from ...kit import ClaimMap, IssuerRule, Method, ProviderSheet, claim_equals
-from ...oidc.urls import base_url
+from ...kit import ClaimMap, IssuerRule, Method, ProviderSheet, base_url, claim_equals
 from .errors import RULES
 
 __all__ = ["BACK_CHANNEL", "FRONT_CHANNEL", "REALM_NAME", "SHEET", "realm_inputs"]

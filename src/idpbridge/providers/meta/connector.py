@@ -37,10 +37,10 @@ from ...kit import (
     Outcome,
     TokenSet,
     TokenValidationError,
+    merge_claims,
+    static_metadata,
     timed_probe,
 )
-from ...oidc.claims import merge_claims
-from ...oidc.metadata import static_metadata
 from . import graph
 from .config import MetaConfig
 from .errors import graph_error

@@ -30,8 +30,7 @@ from ...errors import (
     RateLimited,
     UserCancelled,
 )
-from ...kit import AUTHORIZE, STANDARD_OAUTH_RULES, ErrorInfo, ErrorRule
-from ...oidc.client import oauth_error
+from ...kit import AUTHORIZE, STANDARD_OAUTH_RULES, ErrorInfo, ErrorRule, oauth_error
 
 __all__ = ["RATE_LIMIT_CODES", "RULES", "graph_error"]
 

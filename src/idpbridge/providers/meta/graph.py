@@ -26,13 +26,13 @@ from ...http import redact_url
 from ...kit import (
     ClaimSource,
     MalformedResponse,
+    OIDCEngine,
     ProviderMetadata,
     TokenValidationError,
+    error_body,
 )
-from ...oidc.client import error_body
 
 if TYPE_CHECKING:
-    from ...oidc.engine import OIDCEngine
     from .config import MetaConfig
 
 __all__ = ["appsecret_proof", "debug_token", "profile", "revoke"]

@@ -33,8 +33,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from ...kit import Method, OIDCConfig, ProviderSheet
-from ...oidc.urls import Domain, base_url
+from ...kit import Domain, Method, OIDCConfig, ProviderSheet, base_url
 from .sheet import AUTHORIZATION_SERVER_ID, SHEET, TOTP_AUTHENTICATORS
 
 __all__ = ["OktaConfig"]

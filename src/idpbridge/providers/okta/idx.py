@@ -50,9 +50,9 @@ from ...kit import (
     PasswordChangeRequired,
     ProviderError,
     ProviderMetadata,
+    new_pkce,
     scope_string,
 )
-from ...oidc.authcode import new_pkce
 from . import idx_doc
 from .direct import TOTP_FIELD, TotpContext
 from .errors import IDX, IDX_RULES

@@ -32,8 +32,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from ...kit import ClaimMap, IssuerRule, Method, ProviderSheet
-from ...oidc.urls import base_url
+from ...kit import ClaimMap, IssuerRule, Method, ProviderSheet, base_url
 from .errors import ERROR_FIELDS, INTERACTION_CODE_GRANT, MFA_OTP_GRANT, OTP_GRANT, RULES
 
 __all__ = [

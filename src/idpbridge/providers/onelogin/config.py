@@ -16,8 +16,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from ...kit import Method, OIDCConfig, ProviderSheet
-from ...oidc.urls import secure_url
+from ...kit import Method, OIDCConfig, ProviderSheet, secure_url
 from .sheet import LEGACY_V1_HOSTS, REGION_HOSTS, SHEET
 
 __all__ = ["LEGACY_V1_HOSTS", "REGION_HOSTS", "OneLoginConfig"]

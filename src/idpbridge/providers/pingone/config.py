@@ -11,8 +11,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
-from ...kit import OIDCConfig, ProviderSheet
-from ...oidc.urls import base_url
+from ...kit import OIDCConfig, ProviderSheet, base_url
 from .sheet import SHEET, environment_base
 
 __all__ = ["PingOneConfig"]

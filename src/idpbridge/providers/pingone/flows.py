@@ -44,19 +44,20 @@ from ...kit import (
     MalformedResponse,
     Method,
     MFARequired,
+    OIDCEngine,
     Password,
     ProviderMetadata,
     ProviderUnavailable,
     RateLimited,
     Response,
+    callback_code,
+    classify_response,
+    new_pkce,
     scope_string,
 )
-from ...oidc.authcode import callback_code, new_pkce
-from ...oidc.client import classify_response
 from .errors import FLOW_RULES, FLOW_STATUSES, MFA_FACTORS, RULES, parse_platform_error
 
 if TYPE_CHECKING:
-    from ...oidc.engine import OIDCEngine
     from .config import PingOneConfig
 
 __all__ = ["CHECK_MEDIA_TYPE", "FlowCookies", "password_login", "probe_flow", "start_flow"]

@@ -20,8 +20,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from ...kit import ClaimMap, IssuerRule, Method, ProviderSheet
-from ...oidc.urls import base_url
+from ...kit import ClaimMap, IssuerRule, Method, ProviderSheet, base_url
 from .errors import RULES
 
 __all__ = ["REGION_TLDS", "SHEET", "environment_base"]
