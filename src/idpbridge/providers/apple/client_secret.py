@@ -16,10 +16,9 @@ logged or shown in ``repr``.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
@@ -30,9 +29,6 @@ from pydantic import SecretStr
 
 from ...errors import ConfigurationError
 from .sheet import ISSUER
-
-if TYPE_CHECKING:
-    from .config import AppleConfig
 
 __all__ = [
     "APPLE_MAX_LIFETIME",
@@ -95,21 +91,6 @@ class ClientSecret:
         self._current: SecretStr | None = None
         self._issued_at = 0
         self._expires_at = 0
-
-    @classmethod
-    def for_config(cls, config: AppleConfig, clock: Callable[[], float]) -> ClientSecret | None:
-        """The minted secret of ``config`` (``None`` when it gives a ready client secret instead)."""
-        if not (config.team_id and config.key_id and config.private_key is not None):
-            return None
-        mint = functools.partial(
-            mint_client_secret,
-            team_id=config.team_id,
-            key_id=config.key_id,
-            client_id=config.client_id,
-            private_key=config.private_key,
-            lifetime=config.client_secret_ttl,
-        )
-        return cls(mint, lifetime=config.client_secret_ttl, clock=clock)
 
     def get(self) -> SecretStr:
         """The secret to send now (a new one once half of the current one's life has passed)."""

@@ -21,14 +21,16 @@ field                      meaning
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from ...kit import OIDCConfig, ProviderSheet
-from .client_secret import check_private_key, unverified_claims
+from .client_secret import ClientSecret, check_private_key, mint_client_secret, unverified_claims
 from .sheet import SHEET
 
 __all__ = ["FORM_POST_SCOPES", "AppleConfig"]
@@ -102,3 +104,17 @@ class AppleConfig(OIDCConfig):
                 "response_mode: Apple requires form_post when the name or email scope is requested"
             )
         return self
+
+    def minted_secret(self, clock: Callable[[], float]) -> ClientSecret | None:
+        """The client secret minted from the key (``None`` when a ready client secret is given)."""
+        if not (self.team_id and self.key_id and self.private_key is not None):
+            return None
+        mint = functools.partial(
+            mint_client_secret,
+            team_id=self.team_id,
+            key_id=self.key_id,
+            client_id=self.client_id,
+            private_key=self.private_key,
+            lifetime=self.client_secret_ttl,
+        )
+        return ClientSecret(mint, lifetime=self.client_secret_ttl, clock=clock)

@@ -40,7 +40,7 @@ from ...kit import (
     opt_str,
     strict_bool,
 )
-from .client_secret import ClientSecret, unverified_claims
+from .client_secret import unverified_claims
 from .config import FORM_POST_SCOPES, AppleConfig
 from .sheet import SHEET
 
@@ -94,7 +94,7 @@ class AppleConnector(OIDCConnector):
 
     def engine_hooks(self) -> EngineHooks:
         """The client secret for the token endpoint (:meth:`current_client_secret`)."""
-        self.client_secret = ClientSecret.for_config(self.config, self.clock)
+        self.client_secret = self.config.minted_secret(self.clock)
         return EngineHooks(client_secret=self.current_client_secret)
 
     def current_client_secret(self) -> SecretStr:

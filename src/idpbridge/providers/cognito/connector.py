@@ -248,7 +248,7 @@ class CognitoConnector(OIDCConnector):
             choices = _json_list(params.get("MFAS_CAN_CHOOSE"))
             label = "one of: " + ", ".join(choices) if choices else None
             field = dataclasses.replace(MFA_CHOICE.field, label=label)
-            return dataclasses.replace(MFA_CHOICE, field=field, method=method).ask(self, state)
+            return dataclasses.replace(MFA_CHOICE, field=field, method=method).ask(self.engine.steps, state)
         spec = CODE_CHALLENGES.get(name)
         if spec is None:
             why = UNSUPPORTED.get(name, "this challenge is not supported")
@@ -258,7 +258,9 @@ class CognitoConnector(OIDCConnector):
         label = "code from your authenticator app" if spec.channel is None else None
         label = label or (f"code sent to {destination}" if destination else None)
         field = InputField("code", spec.kind, label=label)
-        step = dataclasses.replace(CODE, field=field, method=method).ask(self, {**state, "c": name})
+        step = dataclasses.replace(CODE, field=field, method=method).ask(
+            self.engine.steps, {**state, "c": name}
+        )
         if spec.channel is not None and method in (Method.EMAIL_OTP, Method.SMS_OTP):
             return CodeSent(
                 channel=spec.channel,
