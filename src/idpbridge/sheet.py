@@ -294,6 +294,10 @@ class ProviderSheet:
         openid_scope: whether the authorization request asks for ``openid`` even when the scopes
             leave it out (Facebook Login takes the permissions as given).
         authorize_params: fixed extra authorization parameters (under the config's and request's).
+        authorize_fields: config fields sent, when set, as authorization parameters of the same
+            name (Auth0's ``audience``).
+        password_fields: config fields sent, when set, with the password grant (Auth0's ``realm``
+            and ``audience``).
         callback_error_fields: ``(error, description)`` parameters of a callback error sent without
             ``error`` (Facebook Login's ``error_code``/``error_message``).
         issuer_mismatch_hint: ``(hint, config field)`` added to a ``config.issuer_mismatch`` from
@@ -324,6 +328,8 @@ class ProviderSheet:
     username_claim: str | None = None
     openid_scope: bool = True
     authorize_params: Mapping[str, str] = dataclasses.field(default_factory=_empty)
+    authorize_fields: tuple[str, ...] = ()
+    password_fields: tuple[str, ...] = ()
     callback_error_fields: tuple[str, str] | None = None
     issuer_mismatch_hint: tuple[str, str] | None = None
 
@@ -366,6 +372,10 @@ class ProviderSheet:
         names = {m.strip() for m in methods.split(",")} if isinstance(methods, str) else set(methods)
         chosen = {auth for m, auth in self.auth_methods.items() if m in names or m.value in names}
         return chosen.pop() if len(chosen) == 1 else self.default_auth_method
+
+    def fields_of(self, config: object, names: tuple[str, ...]) -> dict[str, str]:
+        """The config fields ``names`` that are set, as request parameters."""
+        return {name: str(value) for name in names if (value := getattr(config, name, None))}
 
     def tenant_of(self, config: object) -> str | None:
         """The default tenant of ``config``: the first of :attr:`tenant`'s attributes that is set."""

@@ -101,8 +101,11 @@ class OIDCConnector(Connector[OIDCConfig]):
     # -- request data (the router's own hooks) ------------------------------------------------------
 
     def authorize_params(self, request: StartOIDC) -> dict[str, str]:
-        """Extra authorization parameters: the sheet's, the config's, then the request's."""
-        return {**self.sheet.authorize_params, **self.config.authorize_params, **request.extra_params}
+        """Extra authorization parameters: the sheet's (its ``authorize_fields`` from the config, then
+        fixed ones), the config's, then the request's."""
+        sheet, cfg = self.sheet, self.config
+        fields = sheet.fields_of(cfg, sheet.authorize_fields)
+        return {**fields, **sheet.authorize_params, **cfg.authorize_params, **request.extra_params}
 
     def authorization_scopes(self, request: StartOIDC) -> tuple[str, ...]:
         """Scopes of the authorization request: the request's or the config's, ``openid`` first
@@ -111,8 +114,8 @@ class OIDCConnector(Connector[OIDCConfig]):
         return openid_first(scopes) if self.sheet.openid_scope else scopes
 
     def password_params(self, request: Password) -> dict[str, str]:
-        """Extra password-grant parameters (none for generic OIDC)."""
-        return {}
+        """Extra password-grant parameters: the config fields the sheet's ``password_fields`` name."""
+        return self.sheet.fields_of(self.config, self.sheet.password_fields)
 
     def password_grant_type(self, request: Password) -> str:
         """The password grant's ``grant_type`` (Auth0 uses an extension grant with a realm)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from ...kit import OIDCConnector
-from ...methods import Password, StartOIDC
+from ...methods import Password
 from .config import Auth0Config
 from .sheet import PASSWORD_GRANT, PASSWORD_REALM_GRANT, SHEET
 
@@ -23,16 +23,6 @@ class Auth0Connector(OIDCConnector):
     Config: ClassVar[type[Auth0Config]] = Auth0Config
     config: Auth0Config
 
-    def authorize_params(self, request: StartOIDC) -> dict[str, str]:
-        """``audience`` (when configured), then the config's and the request's parameters."""
-        params = {"audience": self.config.audience} if self.config.audience else {}
-        return {**params, **super().authorize_params(request)}
-
     def password_grant_type(self, request: Password) -> str:
         """``password-realm`` when a realm (connection) is configured, else ``password``."""
         return PASSWORD_REALM_GRANT if self.config.realm else PASSWORD_GRANT
-
-    def password_params(self, request: Password) -> dict[str, str]:
-        """``realm`` and ``audience``, when configured."""
-        params = {"realm": self.config.realm, "audience": self.config.audience}
-        return {key: value for key, value in params.items() if value}

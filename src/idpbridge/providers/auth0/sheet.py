@@ -46,4 +46,6 @@ SHEET = ProviderSheet(
     default_auth_method="client_secret_post",
     probe_password_grant=True,
     tenant=("tenant_host",),
+    authorize_fields=("audience",),
+    password_fields=("realm", "audience"),
 )
