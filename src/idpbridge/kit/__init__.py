@@ -65,6 +65,9 @@ if TYPE_CHECKING:
         UserNotConfirmed,
         UserNotFound,
     )
+    from ..fields import (
+        matching,
+    )
     from ..http import (
         HttpClient,
         Response,
@@ -211,6 +214,7 @@ _EXPORTS: dict[str, str] = {
     "UserCancelled": "errors",
     "UserNotConfirmed": "errors",
     "UserNotFound": "errors",
+    "matching": "fields",
     "HttpClient": "http",
     "Response": "http",
     "ClaimSource": "identity",
@@ -368,6 +372,7 @@ __all__ = [
     "error_body",
     "first_text",
     "flatten_callback",
+    "matching",
     "merge_claims",
     "new_pkce",
     "oauth_error",

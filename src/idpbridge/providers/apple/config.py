@@ -22,14 +22,13 @@ field                      meaning
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from ...kit import OIDCConfig, ProviderSheet
+from ...kit import OIDCConfig, ProviderSheet, matching
 from .client_secret import ClientSecret, check_private_key, mint_client_secret, unverified_claims
 from .sheet import SHEET
 
@@ -37,7 +36,9 @@ __all__ = ["FORM_POST_SCOPES", "AppleConfig"]
 
 #: Scopes whose data Apple only returns with ``response_mode=form_post``.
 FORM_POST_SCOPES = frozenset({"name", "email"})
-_APPLE_ID = re.compile(r"[A-Z0-9]{10}")
+AppleId = Annotated[
+    str, matching(r"[A-Z0-9]{10}", "expected the 10-character id from the Apple Developer portal")
+]
 
 
 class AppleConfig(OIDCConfig):
@@ -46,8 +47,8 @@ class AppleConfig(OIDCConfig):
     sheet: ClassVar[ProviderSheet | None] = SHEET
 
     client_id: str = Field(min_length=1, description="The Services ID (web sign-in).")
-    team_id: str | None = Field(None, description="Apple Developer team id.")
-    key_id: str | None = Field(None, description="Key id of the Sign in with Apple key.")
+    team_id: AppleId | None = Field(None, description="Apple Developer team id.")
+    key_id: AppleId | None = Field(None, description="Key id of the Sign in with Apple key.")
     private_key: SecretStr | None = Field(None, description="The .p8 key (PEM text).")
     private_key_path: Path | None = Field(None, description="Path of the .p8 key file.")
     client_secret_ttl: int = Field(86_400, ge=600, le=30 * 86_400, description="Seconds per minted secret.")
@@ -66,13 +67,6 @@ class AppleConfig(OIDCConfig):
             except (OSError, UnicodeDecodeError, TypeError):
                 raise ValueError("private_key_path: cannot read the .p8 file") from None
         return data
-
-    @field_validator("team_id", "key_id")
-    @classmethod
-    def _check_ids(cls, value: str | None) -> str | None:
-        if value is not None and not _APPLE_ID.fullmatch(value):
-            raise ValueError("expected the 10-character id from the Apple Developer portal")
-        return value
 
     @field_validator("private_key")
     @classmethod

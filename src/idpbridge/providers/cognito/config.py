@@ -25,17 +25,22 @@ client authentication.
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Self
+from typing import Annotated, ClassVar, Self
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
-from ...kit import Method, OIDCConfig, ProviderSheet, base_url
+from ...kit import Method, OIDCConfig, ProviderSheet, base_url, matching
 from .sheet import API_METHODS, POOL_ID, SHEET
 
 __all__ = ["API_METHODS", "CognitoConfig"]
 
 _REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d{1,2}")
 _CLIENT_ID = re.compile(r"[\w+]+")  # botocore ClientIdType
+
+
+Region = Annotated[str, matching(_REGION, "not an AWS region name such as eu-west-1")]
+PoolId = Annotated[str, matching(POOL_ID, "not a user pool id such as eu-west-1_AbCdEf123")]
+ClientId = Annotated[str, matching(_CLIENT_ID, "an app client id has only letters, digits, '_' and '+'")]
 
 
 class CognitoConfig(OIDCConfig):
@@ -47,9 +52,9 @@ class CognitoConfig(OIDCConfig):
 
     sheet: ClassVar[ProviderSheet | None] = SHEET
 
-    region: str = Field(description="AWS region of the user pool, e.g. eu-west-1.")
-    user_pool_id: str = Field(max_length=55, description="User pool id, {region}_{suffix}.")
-    client_id: str = Field(min_length=1, max_length=128, description="App client id.")
+    region: Region = Field(description="AWS region of the user pool, e.g. eu-west-1.")
+    user_pool_id: PoolId = Field(max_length=55, description="User pool id, {region}_{suffix}.")
+    client_id: ClientId = Field(min_length=1, max_length=128, description="App client id.")
     client_secret: SecretStr | None = Field(None, description="App client secret, if the client has one.")
     hosted_ui_domain: str | None = Field(
         None, description="Hosted UI domain (prefix or custom domain); required for the oidc method."
@@ -64,27 +69,6 @@ class CognitoConfig(OIDCConfig):
     )
     max_concurrency: int = Field(10, ge=1, le=100, description="Worker threads for boto3 calls.")
     use_fips_endpoint: bool = Field(False, description="Use the FIPS endpoint of the user-pools API.")
-
-    @field_validator("region")
-    @classmethod
-    def _check_region(cls, value: str) -> str:
-        if not _REGION.fullmatch(value):
-            raise ValueError("not an AWS region name such as eu-west-1")
-        return value
-
-    @field_validator("user_pool_id")
-    @classmethod
-    def _check_pool(cls, value: str) -> str:
-        if not POOL_ID.fullmatch(value):
-            raise ValueError("not a user pool id such as eu-west-1_AbCdEf123")
-        return value
-
-    @field_validator("client_id")
-    @classmethod
-    def _check_client_id(cls, value: str) -> str:
-        if not _CLIENT_ID.fullmatch(value):
-            raise ValueError("an app client id has only letters, digits, '_' and '+'")
-        return value
 
     @field_validator("client_secret")
     @classmethod

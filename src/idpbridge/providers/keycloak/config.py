@@ -31,11 +31,11 @@ Every field of :class:`~idpbridge.oidc.OIDCConfig` applies as well. ``token_kind
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from ...kit import OIDCConfig, ProviderSheet, base_url
+from ...kit import OIDCConfig, ProviderSheet, base_url, matching
 from .sheet import BACK_CHANNEL, FRONT_CHANNEL, REALM_NAME, SHEET, realm_inputs
 
 __all__ = ["KeycloakConfig"]
@@ -45,13 +45,18 @@ _PARAM_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _RESERVED = frozenset({"grant_type", "username", "password", "scope", "client_id", "client_secret"})
 
 
+RealmName = Annotated[
+    str, matching(REALM_NAME, "a realm name of letters, digits and . _ ~ - (no spaces or slashes)")
+]
+
+
 class KeycloakConfig(OIDCConfig):
     """Settings of one Keycloak client (see the module docstring)."""
 
     sheet: ClassVar[ProviderSheet | None] = SHEET
 
     server_url: str = Field(description="Public (front-channel) base URL, with /auth for legacy servers.")
-    realm: str = Field(description="Realm name.")
+    realm: RealmName = Field(description="Realm name.")
     backchannel_url: str | None = Field(
         None, description="Internal base URL for server-to-server calls; never changes the issuer."
     )
@@ -96,13 +101,6 @@ class KeycloakConfig(OIDCConfig):
     def _check_url(cls, value: str | None) -> str | None:
         if value is not None:
             base_url(value, what="the URL", allow_path=True)
-        return value
-
-    @field_validator("realm")
-    @classmethod
-    def _check_realm(cls, value: str) -> str:
-        if not REALM_NAME.fullmatch(value):
-            raise ValueError("a realm name of letters, digits and . _ ~ - (no spaces or slashes)")
         return value
 
     @field_validator("client_roles")

@@ -21,11 +21,11 @@ field                      meaning
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from ...kit import OIDCConfig, ProviderSheet
+from ...kit import OIDCConfig, ProviderSheet, matching
 from .sheet import SHEET
 
 __all__ = ["MetaConfig"]
@@ -35,14 +35,18 @@ _APP_ID = re.compile(r"\d{1,32}")
 _FIELD = re.compile(r"[a-z_]{1,64}(?:\{[a-z_,]{1,200}\})?")
 
 
+AppId = Annotated[str, matching(_APP_ID, "a Meta App ID is a number, e.g. 123456789012345")]
+GraphVersion = Annotated[str, matching(_VERSION, "expected a Graph API version such as v24.0")]
+
+
 class MetaConfig(OIDCConfig):
     """Settings of one Meta app for Facebook Login. See the module docstring for the fields."""
 
     sheet: ClassVar[ProviderSheet | None] = SHEET
 
-    client_id: str = Field(min_length=1, description="The App ID.")
+    client_id: AppId = Field(min_length=1, description="The App ID.")
     client_secret: SecretStr = Field(description="The App Secret.")
-    graph_api_version: str = Field("v24.0", description="Graph API version, e.g. v24.0.")
+    graph_api_version: GraphVersion = Field("v24.0", description="Graph API version, e.g. v24.0.")
     scopes: tuple[str, ...] = ("email", "public_profile")
     profile_fields: tuple[str, ...] = ("id", "name", "email", "first_name", "last_name")
     trust_email: bool = Field(False, description="Treat the e-mail Meta returns as verified.")
@@ -52,20 +56,6 @@ class MetaConfig(OIDCConfig):
     def _split(cls, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.replace(",", " ").split())
-        return value
-
-    @field_validator("client_id")
-    @classmethod
-    def _check_app_id(cls, value: str) -> str:
-        if not _APP_ID.fullmatch(value):
-            raise ValueError("a Meta App ID is a number, e.g. 123456789012345")
-        return value
-
-    @field_validator("graph_api_version")
-    @classmethod
-    def _check_version(cls, value: str) -> str:
-        if not _VERSION.fullmatch(value):
-            raise ValueError("expected a Graph API version such as v24.0")
         return value
 
     @field_validator("profile_fields")

@@ -27,16 +27,24 @@ Every field of :class:`~idpbridge.oidc.OIDCConfig` applies as well (``methods``,
 
 from __future__ import annotations
 
-import re
-from typing import Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from ...kit import Domain, Method, OIDCConfig, ProviderSheet, base_url
+from ...kit import Domain, Method, OIDCConfig, ProviderSheet, base_url, matching
 from .sheet import AUTHORIZATION_SERVER_ID, SHEET, TOTP_AUTHENTICATORS
 
 __all__ = ["OktaConfig"]
+
+
+#: An absolute URI without a fragment (a sign-in redirect URI of the app).
+RedirectURI = Annotated[
+    str,
+    matching(
+        r"[A-Za-z][A-Za-z0-9+.-]*:[^\s#]+", "an absolute redirect URI registered with the app (no fragment)"
+    ),
+]
 
 
 class OktaConfig(OIDCConfig):
@@ -52,7 +60,7 @@ class OktaConfig(OIDCConfig):
     totp_flow: Literal["direct", "idx"] = Field(
         "direct", description="direct: password + mfa-otp grants; idx: the Interaction Code flow."
     )
-    interaction_redirect_uri: str | None = Field(
+    interaction_redirect_uri: RedirectURI | None = Field(
         None, description="A sign-in redirect URI of the app, sent to /v1/interact (idx)."
     )
     totp_authenticators: tuple[str, ...] = Field(
@@ -66,13 +74,6 @@ class OktaConfig(OIDCConfig):
             return None
         if not AUTHORIZATION_SERVER_ID.fullmatch(value):
             raise ValueError("expected 'default' or an authorization server id such as aus1a2b3c4D5e6F7g8h9")
-        return value
-
-    @field_validator("interaction_redirect_uri")
-    @classmethod
-    def _check_redirect(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s#]+", value):
-            raise ValueError("an absolute redirect URI registered with the app (no fragment)")
         return value
 
     @field_validator("totp_authenticators", mode="before")
