@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .errors import MalformedResponse, sanitize
 
-__all__ = ["EXCERPT_WINDOW", "parse_object"]
+__all__ = ["EXCERPT_WINDOW", "dig", "parse_object"]
 
 _MAX_INT_DIGITS = 20
 #: Bytes of a body looked at for an error excerpt: redacted whole, then cut short, so a token that
@@ -92,3 +92,10 @@ def parse_object(
             excerpt=_excerpt(body),
         )
     return value
+
+
+def dig(node: Any, *keys: str) -> Any:
+    """``node[k1][k2]…`` in parsed JSON, or ``None`` as soon as a step is not a mapping."""
+    for key in keys:
+        node = node.get(key) if isinstance(node, Mapping) else None
+    return node

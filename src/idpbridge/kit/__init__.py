@@ -21,6 +21,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .._json import (
+        dig,
+    )
     from .._version import (
         PLUGIN_API_VERSION,
     )
@@ -183,6 +186,7 @@ if TYPE_CHECKING:
 #: public name -> module (relative to ``idpbridge``) that defines it.
 _EXPORTS: dict[str, str] = {
     "PLUGIN_API_VERSION": "_version",
+    "dig": "_json",
     "AUTHORIZATION_CODE": "classify",
     "AUTHORIZE": "classify",
     "ErrorRule": "classify",
@@ -369,6 +373,7 @@ __all__ = [
     "check_token_type",
     "claim_equals",
     "classify_response",
+    "dig",
     "error_body",
     "first_text",
     "flatten_callback",

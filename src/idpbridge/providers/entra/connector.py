@@ -22,6 +22,7 @@ from ...kit import (
     Identity,
     OIDCConnector,
     TokenValidationError,
+    dig,
 )
 from .config import EntraConfig
 from .errors import parse_error
@@ -42,9 +43,7 @@ def group_overage(claims: Mapping[str, Any]) -> str | None:
     """
     names = claims.get("_claim_names")
     if isinstance(names, Mapping) and isinstance(names.get("groups"), str):
-        sources = claims.get("_claim_sources")
-        source = sources.get(names["groups"]) if isinstance(sources, Mapping) else None
-        endpoint = source.get("endpoint") if isinstance(source, Mapping) else None
+        endpoint = dig(claims, "_claim_sources", names["groups"], "endpoint")
         return endpoint if isinstance(endpoint, str) and endpoint else "graph"
     return "graph" if claims.get("hasgroups") is True else None
 

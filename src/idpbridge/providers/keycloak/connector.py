@@ -21,6 +21,7 @@ from ...kit import (
     OIDCConnector,
     Outcome,
     Password,
+    dig,
 )
 from . import otp
 from .config import KeycloakConfig
@@ -31,13 +32,9 @@ __all__ = ["KeycloakConnector", "client_roles"]
 
 def client_roles(claims: Mapping[str, Any], clients: tuple[str, ...]) -> list[str]:
     """``{client}:{role}`` for each role in ``resource_access.{client}.roles`` of ``clients``."""
-    access = claims.get("resource_access")
     out: list[str] = []
-    if not isinstance(access, Mapping):
-        return out
     for client in clients:
-        entry = access.get(client)
-        roles = entry.get("roles") if isinstance(entry, Mapping) else None
+        roles = dig(claims, "resource_access", client, "roles")
         if isinstance(roles, list):
             out.extend(f"{client}:{role}" for role in roles if isinstance(role, str) and role)
     return out

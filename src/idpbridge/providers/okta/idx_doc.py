@@ -9,19 +9,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ...kit import dig
 from .sheet import CREDENTIAL_FIELDS
 
-__all__ = ["credential_field", "current_key", "dig", "fields", "items", "message", "options", "remediations"]
+__all__ = ["credential_field", "current_key", "fields", "items", "message", "options", "remediations"]
 
 #: Keys and i18n keys idpbridge reads (anything else is ignored).
 SAFE = re.compile(r"[A-Za-z0-9_.-]{1,100}")
-
-
-def dig(node: Any, *keys: str) -> Any:
-    """``node[k1][k2]…``, or ``None`` as soon as a step is not a mapping."""
-    for key in keys:
-        node = node.get(key) if isinstance(node, Mapping) else None
-    return node
 
 
 def _safe(value: Any) -> str | None:

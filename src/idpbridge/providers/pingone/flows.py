@@ -52,6 +52,7 @@ from ...kit import (
     Response,
     callback_code,
     classify_response,
+    dig,
     new_pkce,
     scope_string,
 )
@@ -260,8 +261,7 @@ def _status_error(
 
 
 def _device_types(flow: Mapping[str, Any]) -> tuple[str, ...]:
-    embedded = flow.get("_embedded")
-    devices = embedded.get("devices") if isinstance(embedded, Mapping) else None
+    devices = dig(flow, "_embedded", "devices")
     kinds: list[str] = []
     for device in devices if isinstance(devices, list) else []:
         kind = device.get("type") if isinstance(device, Mapping) else None
