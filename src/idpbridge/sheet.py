@@ -289,6 +289,8 @@ class ProviderSheet:
         id_token_required: whether the code flow must yield an ID token.
         tenant: config attributes naming the tenant an identity reports when no claim names one,
             the first one set wins (Okta's org host, Keycloak's realm, PingOne's environment).
+        rs256_signer: the IdP's name when it signs ID tokens with RS256 only (``"Google"``):
+            ``allow_symmetric_id_tokens`` is then refused.
         username_claim: the claim an ``ExternalToken`` username must equal, when not the config
             default (``email`` for Google, Apple and Meta).
         openid_scope: whether the authorization request asks for ``openid`` even when the scopes
@@ -325,6 +327,7 @@ class ProviderSheet:
     probe_password_grant: bool = False
     id_token_required: bool = True
     tenant: tuple[str, ...] = ()
+    rs256_signer: str | None = None
     username_claim: str | None = None
     openid_scope: bool = True
     authorize_params: Mapping[str, str] = dataclasses.field(default_factory=_empty)

@@ -144,6 +144,10 @@ class OIDCConfig(ConnectorConfig):
         sheet = type(self).sheet
         if sheet is not None and sheet.issuer is not None:
             sheet.issuer.check_sandbox(self.issuer, self.endpoints)
+        if sheet is not None and sheet.rs256_signer is not None and self.allow_symmetric_id_tokens:
+            raise ValueError(
+                f"allow_symmetric_id_tokens: {sheet.rs256_signer} signs ID tokens with RS256 only"
+            )
         return self
 
     @field_validator("issuer")

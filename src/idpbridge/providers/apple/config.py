@@ -91,8 +91,6 @@ class AppleConfig(OIDCConfig):
             raise ValueError("team_id, key_id and private_key (or private_key_path) are required")
         if self.token_endpoint_auth_method not in (None, "client_secret_post"):
             raise ValueError("token_endpoint_auth_method: Apple accepts only client_secret_post")
-        if self.allow_symmetric_id_tokens:
-            raise ValueError("allow_symmetric_id_tokens: Apple signs ID tokens with RS256 only")
         if self.response_mode == "query" and FORM_POST_SCOPES & set(self.scopes):
             raise ValueError(
                 "response_mode: Apple requires form_post when the name or email scope is requested"

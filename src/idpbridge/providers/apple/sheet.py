@@ -57,4 +57,5 @@ SHEET = ProviderSheet(
     error_rules=RULES,
     default_auth_method="client_secret_post",
     username_claim="email",
+    rs256_signer="Apple",
 )

@@ -93,8 +93,6 @@ class CognitoConfig(OIDCConfig):
             raise ValueError("hosted_ui_domain is required when the oidc method is enabled")
         if Method.OIDC in self.enabled_methods and "openid" not in self.scopes:
             raise ValueError("scopes must include 'openid' for the oidc method")
-        if self.allow_symmetric_id_tokens:
-            raise ValueError("allow_symmetric_id_tokens: Cognito signs ID tokens with RS256 only")
         return self
 
     @property

@@ -95,6 +95,7 @@ SHEET = ProviderSheet(
     ),
     token_checks=(claim_equals("token_use", "id"),),
     tenant=("user_pool_id",),
+    rs256_signer="Cognito",
 )
 
 

@@ -22,9 +22,9 @@ password grant: the methods are ``oidc`` and ``token``.
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from ...kit import OIDCConfig, ProviderSheet
 from .sheet import SHEET
@@ -67,9 +67,3 @@ class GoogleConfig(OIDCConfig):
         if any(not party or party != party.strip() for party in value):
             raise ValueError("client ids must be non-empty, without surrounding spaces")
         return value
-
-    @model_validator(mode="after")
-    def _check_google(self) -> Self:
-        if self.allow_symmetric_id_tokens:
-            raise ValueError("allow_symmetric_id_tokens: Google signs ID tokens with RS256 only")
-        return self

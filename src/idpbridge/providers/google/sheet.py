@@ -54,4 +54,5 @@ SHEET = ProviderSheet(
     claims=ClaimMap(username=None, groups=None, roles=None, tenant="hd"),
     error_rules=RULES,
     username_claim="email",
+    rs256_signer="Google",
 )

@@ -73,8 +73,6 @@ class MetaConfig(OIDCConfig):
             raise ValueError("response_mode: Facebook Login answers on the query string only")
         if self.token_endpoint_auth_method not in (None, "client_secret_post"):
             raise ValueError("token_endpoint_auth_method: Meta takes the app secret in the form body")
-        if self.allow_symmetric_id_tokens:
-            raise ValueError("allow_symmetric_id_tokens: Meta signs ID tokens with RS256 only")
         if any("," in s or not s for s in self.scopes):
             raise ValueError("scopes: give permission names, e.g. ['email', 'public_profile']")
         return self

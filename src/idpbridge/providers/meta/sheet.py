@@ -83,4 +83,5 @@ SHEET = ProviderSheet(
     # a callback error may carry only ``error_code``/``error_message``, classified by its Graph code
     callback_error_fields=("error_code", "error_message"),
     username_claim="email",
+    rs256_signer="Meta",
 )
