@@ -12,7 +12,9 @@
 ``POST /oauth2/revoke``    revokes a refresh token
 =========================  ====================================================================
 
-Source: ``reference/providers.md`` §4.2-4.3 and the Cognito endpoint pages cited there. MFA
+Sources: the user pool endpoint reference
+(https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-userpools-server-contract-reference.html)
+and its authorize, token and userInfo pages. MFA
 during Hosted UI sign-in is not emulated (the form refuses such users).
 """
 

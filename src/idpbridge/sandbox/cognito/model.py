@@ -1,7 +1,11 @@
 """State and sign-in logic of the Cognito emulator (no HTTP here; see :mod:`.server`).
 
-Behaviour follows ``reference/providers.md`` §4 (botocore's service model and the documented
-wire exchanges): SECRET_HASH checked on every call (over the *internal* user name in challenge
+Behaviour follows botocore's service model
+(https://github.com/boto/botocore/blob/develop/botocore/data/cognito-idp/2016-04-18/service-2.json)
+and the wire exchanges documented in the API reference
+(https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_InitiateAuth.html,
+https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_RespondToAuthChallenge.html):
+SECRET_HASH checked on every call (over the *internal* user name in challenge
 responses), a new Session on every step with the old one dead, single-use codes, sessions that
 expire, ``PreventUserExistenceErrors`` (``ENABLED`` simulates choice-based sign-in for unknown
 users, ``LEGACY`` raises ``UserNotFoundException``). Codes "sent" by e-mail or SMS land in

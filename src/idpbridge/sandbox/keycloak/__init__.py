@@ -1,7 +1,7 @@
 """The sandbox's Keycloak face: one or more realms speaking Keycloak's OpenID Connect dialect.
 
 See :mod:`.app` for the routes, :mod:`.browser` for the login pages, :mod:`.grants` for the token
-endpoint and ``reference/providers.md`` §6 for the behaviour it reproduces.
+endpoint and :mod:`idpbridge.providers.keycloak.sheet` for the Keycloak facts it reproduces.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The Keycloak face's data: realms, clients, users, redirect-URI matching, brute-force counters.
 
-Behaviour follows ``reference/providers.md`` §6 and Keycloak's sources: usernames are stored
+Behaviour follows Keycloak's sources (https://github.com/keycloak/keycloak) and server
+administration guide (https://www.keycloak.org/docs/latest/server_admin/): usernames are stored
 lower-case and looked up case-insensitively, users may sign in with their e-mail ("Login with
 email", on by default), valid redirect URIs may end in ``*`` and a loopback redirect URI
 (``http://127.0.0.1:<port>/...``, ``http://localhost:<port>/...``) matches whatever its port

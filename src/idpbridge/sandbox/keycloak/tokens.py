@@ -1,8 +1,8 @@
 """Keycloak-shaped tokens: ID token (``typ: "ID"``), access token (``typ: "Bearer"``), response.
 
-Claims follow ``reference/providers.md`` §6.7 and the default client scopes of a current
-Keycloak (``basic``: ``sub``, ``auth_time``; ``profile``; ``email``; ``roles``: ``realm_access``,
-``resource_access``; ``acr``). The ``groups`` claim stands for a "Group Membership" mapper.
+Claims follow the default client scopes of a current Keycloak
+(https://www.keycloak.org/docs/latest/server_admin/#_client_scopes): ``basic`` (``sub``,
+``auth_time``), ``profile``, ``email``, ``roles`` (``realm_access``, ``resource_access``), ``acr``. The ``groups`` claim stands for a "Group Membership" mapper.
 Refresh tokens are opaque here (Keycloak's are HS512 JWTs that clients must not read anyway).
 """
 
