@@ -2,7 +2,8 @@
 
 Claims follow the default client scopes of a current Keycloak
 (https://www.keycloak.org/docs/latest/server_admin/#_client_scopes): ``basic`` (``sub``,
-``auth_time``), ``profile``, ``email``, ``roles`` (``realm_access``, ``resource_access``), ``acr``. The ``groups`` claim stands for a "Group Membership" mapper.
+``auth_time``), ``profile``, ``email``, ``roles`` (``realm_access``, ``resource_access``),
+``acr``. The ``groups`` claim stands for a "Group Membership" mapper.
 Refresh tokens are opaque here (Keycloak's are HS512 JWTs that clients must not read anyway).
 """
 
