@@ -101,6 +101,7 @@ if TYPE_CHECKING:
         callback_code,
         flatten_callback,
         new_pkce,
+        pkce_params,
     )
     from ..oidc.checks import (
         run_checks,
@@ -256,6 +257,7 @@ _EXPORTS: dict[str, str] = {
     "callback_code": "oidc.authcode",
     "flatten_callback": "oidc.authcode",
     "new_pkce": "oidc.authcode",
+    "pkce_params": "oidc.authcode",
     "run_checks": "oidc.checks",
     "merge_claims": "oidc.claims",
     "check_token_type": "oidc.client",
@@ -384,6 +386,7 @@ __all__ = [
     "openid_first",
     "opt_str",
     "parse_jwks",
+    "pkce_params",
     "run_checks",
     "run_probes",
     "scope_string",

@@ -59,6 +59,25 @@ def new_pkce() -> tuple[str, str]:
     return verifier, str(create_s256_code_challenge(verifier))
 
 
+def pkce_params(
+    client_id: str, scope: str, *, redirect_uri: str | None = None, nonce: str | None = None
+) -> tuple[dict[str, str], str]:
+    """The parameters of a PKCE S256 code request (``response_type``, ``client_id``, the
+    ``redirect_uri`` when given, ``scope``, a fresh ``state`` and ``nonce`` unless one is given,
+    the challenge) and the code verifier: browser redirects and redirectless flows alike."""
+    verifier, challenge = new_pkce()
+    params = {"response_type": "code", "client_id": client_id}
+    if redirect_uri is not None:
+        params["redirect_uri"] = redirect_uri
+    params |= {
+        "scope": scope,
+        "state": secrets.token_urlsafe(24),
+        "nonce": nonce or secrets.token_urlsafe(24),
+    }
+    params |= {"code_challenge": challenge, "code_challenge_method": "S256"}
+    return params, verifier
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class AuthorizationRequest:
     """A built authorization request and the values the callback is checked against."""
@@ -98,19 +117,8 @@ def build_authorization_request(
         )
     if not urlsplit(redirect_uri).scheme:
         raise ConfigurationError("redirect_uri must be an absolute URI", field="redirect_uri")
-    verifier, challenge = new_pkce()
-    state = secrets.token_urlsafe(24)
-    nonce = secrets.token_urlsafe(24)
-    params: dict[str, str] = {
-        "response_type": "code",
-        "client_id": client_id,
-        "redirect_uri": redirect_uri,
-        "scope": scope_separator.join(scopes),
-        "state": state,
-        "nonce": nonce,
-        "code_challenge": challenge,
-        "code_challenge_method": "S256",
-    }
+    params, verifier = pkce_params(client_id, scope_separator.join(scopes), redirect_uri=redirect_uri)
+    state, nonce = params["state"], params["nonce"]
     if response_mode:
         params["response_mode"] = response_mode
     if prompt:

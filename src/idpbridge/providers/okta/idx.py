@@ -50,7 +50,7 @@ from ...kit import (
     PasswordChangeRequired,
     ProviderError,
     ProviderMetadata,
-    new_pkce,
+    pkce_params,
     scope_string,
 )
 from . import idx_doc
@@ -117,10 +117,14 @@ async def login(ctx: TotpContext, username: str, password: str | None, code: str
         raise InvalidCredentials("the username must not be empty", code="invalid_credentials")
     if code is not None:
         _STEPS[TOTP_FIELD.name].check(code)
-    metadata = await ctx.engine.metadata()
-    verifier, challenge = new_pkce()
-    state = _Login(username, password or None, verifier, new_nonce(), metadata.issuer, code)
-    handle = await _interact(ctx, metadata, challenge, state.nonce)
+    metadata, cfg = await ctx.engine.metadata(), ctx.config
+    redirect = str(cfg.interaction_redirect_uri)
+    form, verifier = pkce_params(
+        cfg.client_id, scope_string(cfg.scopes), redirect_uri=redirect, nonce=new_nonce()
+    )
+    del form["response_type"]  # /v1/interact takes the rest of a code request
+    state = _Login(username, password or None, verifier, form["nonce"], metadata.issuer, code)
+    handle = await _interact(ctx, metadata, form)
     return await _run(ctx, metadata, state, {"interactionHandle": handle})
 
 
@@ -287,19 +291,9 @@ async def _exchange(
 # -- HTTP ------------------------------------------------------------------------------------------
 
 
-async def _interact(ctx: TotpContext, metadata: ProviderMetadata, challenge: str, nonce: str) -> str:
-    cfg = ctx.config
-    form = {
-        "client_id": cfg.client_id,
-        "scope": scope_string(cfg.scopes),
-        "redirect_uri": str(cfg.interaction_redirect_uri),
-        "code_challenge": challenge,
-        "code_challenge_method": "S256",
-        "state": secrets.token_urlsafe(24),
-        "nonce": nonce,
-    }
-    if cfg.client_secret is not None:  # okta-auth-js sends it for confidential apps
-        form["client_secret"] = cfg.client_secret.get_secret_value()
+async def _interact(ctx: TotpContext, metadata: ProviderMetadata, form: dict[str, str]) -> str:
+    if ctx.config.client_secret is not None:  # okta-auth-js sends it for confidential apps
+        form["client_secret"] = ctx.config.client_secret.get_secret_value()
     response, doc = await ctx.engine.send("POST", interact_url(metadata.issuer), data=form)
     if not 200 <= response.status < 300:
         raise ctx.engine.oauth(metadata).error(response, doc, context="interact")

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import secrets
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -53,7 +52,7 @@ from ...kit import (
     callback_code,
     classify_response,
     dig,
-    new_pkce,
+    pkce_params,
     scope_string,
 )
 from .errors import FLOW_RULES, FLOW_STATUSES, MFA_FACTORS, RULES, parse_platform_error
@@ -148,20 +147,9 @@ class _Started:
 
 async def start_flow(engine: OIDCEngine, cfg: PingOneConfig, metadata: ProviderMetadata) -> _Started:
     """Step 1: a redirectless authorization request; the flow must ask for username and password."""
-    verifier, challenge = new_pkce()
-    state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-    params = {
-        "response_type": "code",
-        "client_id": cfg.client_id,
-        "scope": scope_string(cfg.scopes),
-        "state": state,
-        "nonce": nonce,
-        "code_challenge": challenge,
-        "code_challenge_method": "S256",
-        "response_mode": "pi.flow",
-    }
-    if cfg.password_redirect_uri:
-        params["redirect_uri"] = cfg.password_redirect_uri
+    scope = scope_string(cfg.scopes)
+    params, verifier = pkce_params(cfg.client_id, scope, redirect_uri=cfg.password_redirect_uri or None)
+    params["response_mode"] = "pi.flow"
     # No cookie goes with it: never another flow's (or user's) PingOne session.
     answer = await engine.send(
         "GET", engine.endpoint(metadata, "authorization_endpoint"), params=params, idempotent=True
@@ -178,7 +166,7 @@ async def start_flow(engine: OIDCEngine, cfg: PingOneConfig, metadata: ProviderM
             "PingOne's flow offers no username/password check; give the sign-on policy a LOGIN step",
             code="config.sign_on_policy",
         )
-    return _Started(flow_id, cookies, state, nonce, verifier)
+    return _Started(flow_id, cookies, params["state"], params["nonce"], verifier)
 
 
 async def probe_flow(engine: OIDCEngine, cfg: PingOneConfig) -> tuple[bool, str]:
