@@ -168,7 +168,7 @@ class OIDCConnector(Connector[OIDCConfig]):
 
     async def start_oidc(self, request: StartOIDC) -> Outcome:
         """Build the authorization redirect (PKCE S256, state, nonce) and seal the flow state."""
-        metadata = await self.metadata()
+        metadata = await self.engine.metadata()
         redirect = self.engine.authorize(
             metadata,
             request,
@@ -180,7 +180,7 @@ class OIDCConnector(Connector[OIDCConfig]):
         if not use_par and jar_signer is None:
             return redirect
         return await push_or_sign(
-            redirect, metadata=metadata, oauth=self.oauth(metadata), use_par=use_par, jar_signer=jar_signer
+            redirect, metadata=metadata, oauth=self.engine.oauth(metadata), use_par=use_par, jar_signer=jar_signer
         )
 
     async def start_device(self, request: Any) -> Outcome:
@@ -202,10 +202,10 @@ class OIDCConnector(Connector[OIDCConfig]):
             continuation, message="this flow was already finished (replayed callback)"
         )
         code = self.engine.callback(data, request.callback_params)
-        metadata = await self.metadata()
-        body = await self.engine.redeem_code(metadata, self.oauth(metadata), data, code)
+        metadata = await self.engine.metadata()
+        body = await self.engine.redeem_code(metadata, self.engine.oauth(metadata), data, code)
         max_age = data.get("ma")
-        return await self.complete(
+        return await self.engine.complete(
             metadata,
             body,
             method=Method.OIDC,
@@ -215,35 +215,35 @@ class OIDCConnector(Connector[OIDCConfig]):
 
     async def password(self, request: Password) -> Outcome:
         """Resource Owner Password Credentials grant."""
-        metadata = await self.metadata()
+        metadata = await self.engine.metadata()
         body = await self.engine.password_grant(
             metadata,
-            self.oauth(metadata),
+            self.engine.oauth(metadata),
             username=request.username,
             password=request.password.get_secret_value(),
             extra=self.password_params(request),
             grant_type=self.password_grant_type(request),
             on_error=functools.partial(self.engine.seal_mfa_token, username=request.username),
         )
-        return await self.complete(metadata, body, method=Method.PASSWORD, nonce=None)
+        return await self.engine.complete(metadata, body, method=Method.PASSWORD, nonce=None)
 
     async def validate_token(self, request: ExternalToken) -> Outcome:
         """Validate an ID token or JWT access token the IdP issued elsewhere."""
-        return await self.engine.validate_external(await self.metadata(), request)
+        return await self.engine.validate_external(await self.engine.metadata(), request)
 
     # -- optional operations ----------------------------------------------------------------------
 
     async def refresh(self, refresh_token: str | SecretStr, *, subject: str | None = None) -> TokenSet:
         """Use a refresh token. A new ID token is validated and must keep ``subject`` (when given)."""
         rt = refresh_token.get_secret_value() if isinstance(refresh_token, SecretStr) else refresh_token
-        metadata = await self.metadata()
-        return await self.engine.refresh(metadata, self.oauth(metadata), rt, subject=subject)
+        metadata = await self.engine.metadata()
+        return await self.engine.refresh(metadata, self.engine.oauth(metadata), rt, subject=subject)
 
     async def revoke(self, token: str | SecretStr, *, token_type_hint: str | None = None) -> None:
         """Revoke an access or refresh token (RFC 7009), when the IdP has a revocation endpoint."""
-        metadata = await self.metadata()
+        metadata = await self.engine.metadata()
         value = token.get_secret_value() if isinstance(token, SecretStr) else token
-        await self.engine.revoke(metadata, self.oauth(metadata), value, token_type_hint=token_type_hint)
+        await self.engine.revoke(metadata, self.engine.oauth(metadata), value, token_type_hint=token_type_hint)
 
     async def logout_url(
         self,
@@ -267,7 +267,7 @@ class OIDCConnector(Connector[OIDCConfig]):
             "state": state,
             "logout_hint": logout_hint,
         }
-        return self.engine.logout_url(await self.metadata(), params)
+        return self.engine.logout_url(await self.engine.metadata(), params)
 
     async def validate_logout_token(self, token: str | SecretStr) -> LogoutToken:
         """Validate a back-channel ``logout_token`` (ID-token strictness, ``events``, no ``nonce``,

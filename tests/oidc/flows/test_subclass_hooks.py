@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import pytest
 
-from idpbridge import Authenticated, ConfigurationError, Method, TokenValidationError
+from idpbridge import Authenticated, ConfigurationError, Method, Password, TokenValidationError
 from idpbridge.kit import EngineHooks
 from idpbridge.oidc import OIDCConnector
 from idpbridge.oidc.issuer import ExactIssuer
@@ -71,3 +71,18 @@ async def test_pin_issuer_drops_memoized_token_policies(connector: OIDCConnector
     after = connector.token_policy(metadata)
     assert after is not before
     assert after.issuer is pinned
+
+
+async def test_the_password_walk_never_calls_back_into_the_connector(
+    connector: OIDCConnector, fake_op: FakeOP, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The router hands a Password to the engine; nothing the engine runs calls the connector."""
+
+    def called_back(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the password walk called back into the connector")
+
+    for name in ("metadata", "discover", "oauth", "endpoint", "complete", "token_policy", "seal"):
+        monkeypatch.setattr(connector, name, called_back)
+    result = await connector.authenticate(Password("u", "p"))
+    assert isinstance(result, Authenticated)
+    assert result.method is Method.PASSWORD

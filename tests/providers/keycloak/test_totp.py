@@ -274,3 +274,21 @@ def test_totp_is_registered_and_opt_in() -> None:
     assert Method.TOTP not in conn.enabled_methods
     assert conn.config.otp_param_names == ("otp", "totp")
     assert conn.config.totp_step == "on_signal"
+
+
+async def test_the_password_walk_never_calls_back_into_the_connector(
+    make: Connectors, fields: dict[str, Any], test_key: TestKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Password -> TOTP step -> Answer runs on the engine and its step context alone."""
+    conn = make(**fields, totp_step="after_invalid_credentials")
+
+    def called_back(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the password walk called back into the connector")
+
+    for name in ("metadata", "discover", "oauth", "endpoint", "complete", "token_policy", "seal"):
+        monkeypatch.setattr(conn, name, called_back)
+    asked = await replayed_totp_step(conn, "keycloak", "totp_missing_otp", Password("jane", PASSWORD))
+    with replay("keycloak", "totp_success", values=_values(test_key)):
+        done = await conn.authenticate(Answer(asked.step.continuation, {"totp": totp(SECRET)}))
+    assert isinstance(done, Authenticated)
+    assert done.method is Method.TOTP

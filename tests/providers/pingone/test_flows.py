@@ -334,3 +334,19 @@ async def test_reprs_leak_nothing(make: Make, pingone: FakePingOne) -> None:
     for text in (repr(conn), repr(conn.config), str(conn.config), repr(result), repr(result.tokens)):
         for secret in (PASSWORD, CLIENT_SECRET, *tokens):
             assert secret not in text
+
+
+async def test_the_password_walk_never_calls_back_into_the_connector(
+    make: Make, pingone: FakePingOne, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The redirectless flow runs on the engine alone (flows.py is given the engine and config)."""
+    conn = make()
+
+    def called_back(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the password walk called back into the connector")
+
+    for name in ("metadata", "discover", "oauth", "endpoint", "complete", "token_policy", "seal"):
+        monkeypatch.setattr(conn, name, called_back)
+    result = await conn.authenticate(Password("jane", PASSWORD))
+    assert isinstance(result, Authenticated)
+    assert result.method is Method.PASSWORD

@@ -76,7 +76,7 @@ class KeycloakConnector(OIDCConnector):
         """The direct grant; with ``totp`` enabled it may return the TOTP step (:mod:`.otp`)."""
         password = request.password.get_secret_value()
         try:
-            metadata = await self.metadata()
+            metadata = await self.engine.metadata()
             return await otp.grant(
                 self.engine, metadata, self.config, username=request.username, password=password
             )
@@ -90,7 +90,7 @@ class KeycloakConnector(OIDCConnector):
         password = request.password.get_secret_value() if request.password is not None else ""
         code = request.code.get_secret_value()
         otp.check_input(password, code)
-        metadata = await self.metadata()
+        metadata = await self.engine.metadata()
         return await otp.grant(
             self.engine, metadata, self.config, username=request.username, password=password, code=code
         )
@@ -100,7 +100,7 @@ class KeycloakConnector(OIDCConnector):
         state, code = await otp.STEP.open(self.engine.steps, continuation, request.values)
         username, password = str(state["u"]), str(state["p"])
         otp.check_input(password, code)
-        metadata = await self.metadata()
+        metadata = await self.engine.metadata()
         return await otp.grant(
             self.engine, metadata, self.config, username=username, password=password, code=code
         )

@@ -79,7 +79,7 @@ class MetaConnector(OIDCConnector):
         token = request.token.get_secret_value()
         if token.count(".") == 2:
             return await super().validate_token(request)
-        md = await self.metadata()
+        md = await self.engine.metadata()
         source, profile = await graph.profile(self.engine, md, token, None, config=self.config)
         if request.username is not None:
             value = profile.get(self.config.username_claim)
@@ -99,7 +99,7 @@ class MetaConnector(OIDCConnector):
     async def revoke(self, token: str | SecretStr, *, token_type_hint: str | None = None) -> None:
         """De-authorize the app for the user of ``token`` (``DELETE /me/permissions``)."""
         value = token.get_secret_value() if isinstance(token, SecretStr) else token
-        await graph.revoke(self.engine, await self.metadata(), value, config=self.config)
+        await graph.revoke(self.engine, await self.engine.metadata(), value, config=self.config)
 
     async def refresh(self, refresh_token: str | SecretStr, *, subject: str | None = None) -> TokenSet:
         """Facebook Login issues no refresh tokens."""
@@ -114,8 +114,8 @@ class MetaConnector(OIDCConnector):
         """The app id and secret: an app access token (client_credentials grant) is issued."""
 
         async def probe() -> tuple[bool, str]:
-            md = await self.metadata()
-            await self.oauth(md).token(self.endpoint(md, "token_endpoint"), "client_credentials", {})
+            md = await self.engine.metadata()
+            await self.engine.oauth(md).token(self.engine.endpoint(md, "token_endpoint"), "client_credentials", {})
             return True, "Meta issued an app access token for the app id and secret"
 
         return await timed_probe("app_credentials", probe)
