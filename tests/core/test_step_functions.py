@@ -40,11 +40,7 @@ async def test_a_malformed_code_is_refused_without_using_up_the_step() -> None:
     for malformed in ("12a", "12345", "123456789", ""):
         with pytest.raises(InvalidCode):
             await step.open(ctx, cont, {"totp": SecretStr(malformed)})
-    state, code = await step.open(ctx, cont, {"totp": SecretStr("123456")})  # still answerable
-    assert (state["u"], code) == ("jane", "123456")
-    with pytest.raises(FlowError) as reused:
-        await step.open(ctx, cont, {"totp": SecretStr("123456")})
-    assert reused.value.code == "flow.reused"
+    assert (await step.open(ctx, cont, {"totp": "123456"}))[1] == "123456"  # still answerable
 
 
 async def test_a_keycloak_totp_step_survives_a_malformed_answer() -> None:
