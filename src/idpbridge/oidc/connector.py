@@ -180,7 +180,11 @@ class OIDCConnector(Connector[OIDCConfig]):
         if not use_par and jar_signer is None:
             return redirect
         return await push_or_sign(
-            redirect, metadata=metadata, oauth=self.engine.oauth(metadata), use_par=use_par, jar_signer=jar_signer
+            redirect,
+            metadata=metadata,
+            oauth=self.engine.oauth(metadata),
+            use_par=use_par,
+            jar_signer=jar_signer,
         )
 
     async def start_device(self, request: Any) -> Outcome:
@@ -243,7 +247,9 @@ class OIDCConnector(Connector[OIDCConfig]):
         """Revoke an access or refresh token (RFC 7009), when the IdP has a revocation endpoint."""
         metadata = await self.engine.metadata()
         value = token.get_secret_value() if isinstance(token, SecretStr) else token
-        await self.engine.revoke(metadata, self.engine.oauth(metadata), value, token_type_hint=token_type_hint)
+        await self.engine.revoke(
+            metadata, self.engine.oauth(metadata), value, token_type_hint=token_type_hint
+        )
 
     async def logout_url(
         self,

@@ -115,7 +115,9 @@ class MetaConnector(OIDCConnector):
 
         async def probe() -> tuple[bool, str]:
             md = await self.engine.metadata()
-            await self.engine.oauth(md).token(self.engine.endpoint(md, "token_endpoint"), "client_credentials", {})
+            await self.engine.oauth(md).token(
+                self.engine.endpoint(md, "token_endpoint"), "client_credentials", {}
+            )
             return True, "Meta issued an app access token for the app id and secret"
 
         return await timed_probe("app_credentials", probe)
