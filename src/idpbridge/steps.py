@@ -23,7 +23,7 @@ from .errors import FlowError, InvalidCode
 from .methods import Method
 from .outcomes import InputField, InputRequired
 
-__all__ = ["TOTP_CODE", "CodeStep", "StepContext", "StepFunctions", "check_code"]
+__all__ = ["TOTP_CODE", "CodeStep", "StepContext", "StepFunctions", "check_code", "totp_step"]
 
 #: Longest one-time code accepted (anything longer is malformed input, not a code).
 MAX_CODE = 64
@@ -108,3 +108,9 @@ class CodeStep:
     def check(self, code: str) -> str:
         """``code`` if well formed for this step (:func:`check_code` with :attr:`pattern`)."""
         return check_code(code, pattern=self.pattern)
+
+
+def totp_step(flow: str, *, what: str, label: str = "Code from your authenticator app") -> CodeStep:
+    """The "enter the code from your authenticator app" step: one secret ``totp`` field whose
+    answer must be 6 to 8 digits (:data:`TOTP_CODE`), sealed under the sub-flow marker ``flow``."""
+    return CodeStep(flow, InputField("totp", "totp", secret=True, label=label), what=what, pattern=TOTP_CODE)

@@ -182,6 +182,7 @@ if TYPE_CHECKING:
         StepContext,
         StepFunctions,
         check_code,
+        totp_step,
     )
 
 #: public name -> module (relative to ``idpbridge``) that defines it.
@@ -290,6 +291,7 @@ _EXPORTS: dict[str, str] = {
     "StepFunctions": "steps",
     "StepContext": "steps",
     "check_code": "steps",
+    "totp_step": "steps",
 }
 
 __all__ = [
@@ -397,6 +399,7 @@ __all__ = [
     "strict_bool",
     "timed_probe",
     "timestamp",
+    "totp_step",
 ]
 
 

@@ -35,28 +35,28 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...kit import (
-    TOTP_CODE,
     Authenticated,
     AuthenticationFailed,
-    CodeStep,
     IdpBridgeError,
-    InputField,
     InvalidCode,
     InvalidCredentials,
     Method,
     MFARequired,
     OIDCEngine,
     ProviderMetadata,
+    totp_step,
 )
 from .config import KeycloakConfig
 from .errors import required_actions
 
 __all__ = ["STEP", "TOTP_FIELD", "asks_step", "check_input", "grant"]
 
-#: The one field of the TOTP step.
-TOTP_FIELD = InputField("totp", "totp", secret=True, label="One-time code from your authenticator app")
 #: The step ``Password`` may return; its sealed state is ``{"u": username, "p": password}``.
-STEP = CodeStep(flow="kc-direct-otp", field=TOTP_FIELD, what="a Keycloak TOTP step", pattern=TOTP_CODE)
+STEP = totp_step(
+    "kc-direct-otp", what="a Keycloak TOTP step", label="One-time code from your authenticator app"
+)
+#: The one field of the TOTP step.
+TOTP_FIELD = STEP.field
 
 
 def asks_step(config: KeycloakConfig, error: IdpBridgeError) -> bool:

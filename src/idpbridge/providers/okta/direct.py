@@ -21,34 +21,30 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ...kit import (
-    TOTP_CODE,
     Authenticated,
-    CodeStep,
     Continuation,
     IdpBridgeError,
-    InputField,
     InvalidCode,
     Method,
     MFARequired,
     OIDCEngine,
     ProviderMetadata,
     scope_string,
+    totp_step,
 )
+from .config import OktaConfig
 from .sheet import MFA_OTP_GRANT, MFA_OTP_PARAMS, OTP_GRANT, OTP_PARAMS
-
-if TYPE_CHECKING:
-    from .config import OktaConfig
 
 __all__ = ["STEP", "TOTP_FIELD", "TotpContext", "answer", "totp"]
 
-#: The one field of the TOTP step.
-TOTP_FIELD = InputField("totp", "totp", secret=True, label="Code from your authenticator app")
 #: The code step after ``mfa_required``. Its first continuation is the engine's sealed ``mfa_token``
 #: (:meth:`~idpbridge.kit.OIDCEngine.seal_mfa_token`, no step marker); a retry is sealed by this step.
-STEP = CodeStep("okta-direct", TOTP_FIELD, what="an Okta TOTP step", pattern=TOTP_CODE)
+STEP = totp_step("okta-direct", what="an Okta TOTP step")
+#: The one field of the TOTP step.
+TOTP_FIELD = STEP.field
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

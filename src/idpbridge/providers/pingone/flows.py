@@ -28,7 +28,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -55,10 +55,8 @@ from ...kit import (
     pkce_params,
     scope_string,
 )
+from .config import PingOneConfig
 from .errors import FLOW_RULES, FLOW_STATUSES, MFA_FACTORS, RULES, parse_platform_error
-
-if TYPE_CHECKING:
-    from .config import PingOneConfig
 
 __all__ = ["CHECK_MEDIA_TYPE", "FlowCookies", "password_login", "probe_flow", "start_flow"]
 
