@@ -11,7 +11,6 @@ the step context: sealing and single use), never the connector.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pydantic import SecretStr
@@ -151,18 +150,6 @@ class OIDCConnector(Connector[OIDCConfig]):
         return self.engine.token_policy(metadata, audience=audience, external=external)
 
     endpoint = staticmethod(OIDCEngine.endpoint)
-
-    async def complete(
-        self,
-        metadata: ProviderMetadata,
-        body: Mapping[str, Any],
-        *,
-        method: Method,
-        nonce: str | None,
-        max_age: int | None = None,
-    ) -> Authenticated:
-        """Validate a token response and build the outcome (:meth:`OIDCEngine.complete`)."""
-        return await self.engine.complete(metadata, body, method=method, nonce=nonce, max_age=max_age)
 
     # -- flows ------------------------------------------------------------------------------------
 

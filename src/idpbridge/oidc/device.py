@@ -152,7 +152,7 @@ async def poll(conn: OIDCConnector, request: PollDevice, continuation: Continuat
     if error is not None or not 200 <= response.status < 300:
         raise oauth.error(response, body, context="device")
     await conn.consume_continuation(continuation, message="this device authorization was already finished")
-    return await conn.complete(metadata, body or {}, method=Method.DEVICE, nonce=None)
+    return await conn.engine.complete(metadata, body or {}, method=Method.DEVICE, nonce=None)
 
 
 def _at(timestamp: float) -> dt.datetime:

@@ -1,4 +1,4 @@
-"""The public hooks provider packages build on: ``endpoint``, ``complete``, ``discover``,
+"""The public hooks provider packages build on: ``endpoint``, ``engine.complete``, ``discover``,
 the ``endpoint_overrides`` hook and ``pin_issuer`` (providers never reach into the engine's private state)."""
 
 from __future__ import annotations
@@ -30,13 +30,13 @@ async def test_complete_builds_the_outcome_of_a_token_response(
 ) -> None:
     metadata = await connector.metadata()
     body = {"access_token": "at-x", "token_type": "Bearer", "id_token": fake_op.mint()}
-    result = await connector.complete(metadata, body, method=Method.PASSWORD, nonce=None)
+    result = await connector.engine.complete(metadata, body, method=Method.PASSWORD, nonce=None)
     assert isinstance(result, Authenticated)
     assert result.identity.key == (ISSUER, "user-1")
     assert result.method is Method.PASSWORD
     assert len(fake_op.calls("/userinfo")) == 1
     with pytest.raises(TokenValidationError):  # the nonce a flow sent must be in the ID token
-        await connector.complete(metadata, body, method=Method.PASSWORD, nonce="expected-nonce")
+        await connector.engine.complete(metadata, body, method=Method.PASSWORD, nonce="expected-nonce")
 
 
 class _ExtraKeys(OIDCConnector):
@@ -81,7 +81,7 @@ async def test_the_password_walk_never_calls_back_into_the_connector(
     def called_back(*args: object, **kwargs: object) -> None:
         raise AssertionError("the password walk called back into the connector")
 
-    for name in ("metadata", "discover", "oauth", "endpoint", "complete", "token_policy", "seal"):
+    for name in ("metadata", "discover", "oauth", "endpoint", "token_policy", "seal"):
         monkeypatch.setattr(connector, name, called_back)
     result = await connector.authenticate(Password("u", "p"))
     assert isinstance(result, Authenticated)

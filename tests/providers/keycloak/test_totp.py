@@ -285,7 +285,7 @@ async def test_the_password_walk_never_calls_back_into_the_connector(
     def called_back(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the password walk called back into the connector")
 
-    for name in ("metadata", "discover", "oauth", "endpoint", "complete", "token_policy", "seal"):
+    for name in ("metadata", "discover", "oauth", "endpoint", "token_policy", "seal"):
         monkeypatch.setattr(conn, name, called_back)
     asked = await replayed_totp_step(conn, "keycloak", "totp_missing_otp", Password("jane", PASSWORD))
     with replay("keycloak", "totp_success", values=_values(test_key)):

