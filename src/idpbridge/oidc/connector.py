@@ -10,6 +10,7 @@ the step context: sealing and single use), never the connector.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from typing import Any, ClassVar
 
@@ -17,9 +18,10 @@ from pydantic import SecretStr
 
 from ..connector import CheckResult, Connector
 from ..continuation import Continuation
+from ..errors import MFARequired
 from ..identity import TokenSet
 from ..methods import ExternalToken, FinishOIDC, Method, Password, StartOIDC
-from ..outcomes import Authenticated, DeviceCodeIssued, DevicePending, Outcome
+from ..outcomes import Authenticated, DeviceCodeIssued, DevicePending, InputRequired, Outcome
 from ..steps import StepFunctions
 from . import device
 from .checks import run_checks
@@ -205,17 +207,26 @@ class OIDCConnector(Connector[OIDCConfig]):
         )
 
     async def password(self, request: Password) -> Outcome:
-        """Resource Owner Password Credentials grant."""
+        """Resource Owner Password Credentials grant; a sealed ``mfa_token`` becomes the engine's
+        ``mfa_step`` when it has one."""
         metadata = await self.engine.metadata()
-        body = await self.engine.password_grant(
-            metadata,
-            self.engine.oauth(metadata),
-            username=request.username,
-            password=request.password.get_secret_value(),
-            extra=self.password_params(request),
-            grant_type=self.password_grant_type(request),
-            on_error=functools.partial(self.engine.seal_mfa_token, username=request.username),
-        )
+        try:
+            body = await self.engine.password_grant(
+                metadata,
+                self.engine.oauth(metadata),
+                username=request.username,
+                password=request.password.get_secret_value(),
+                extra=self.password_params(request),
+                grant_type=self.password_grant_type(request),
+                on_error=functools.partial(self.engine.seal_mfa_token, username=request.username),
+            )
+        except MFARequired as exc:
+            step = self.engine.hooks.mfa_step
+            if step is None or exc.continuation is None:
+                raise
+            opened = self.continuations.open(exc.continuation, method=step.method.value)
+            expires_at = dt.datetime.fromtimestamp(opened.expires_at, tz=dt.UTC)
+            return InputRequired(fields=(step.field,), continuation=exc.continuation, expires_at=expires_at)
         return await self.engine.complete(metadata, body, method=Method.PASSWORD, nonce=None)
 
     async def validate_token(self, request: ExternalToken) -> Outcome:

@@ -23,7 +23,7 @@ from ..identity import ClaimSource, Identity, TokenSet
 from ..methods import ExternalToken, Method, StartOIDC
 from ..outcomes import Authenticated, RedirectRequired
 from ..sheet import ProviderSheet
-from ..steps import StepContext
+from ..steps import CodeStep, StepContext
 from . import _tokens
 from .authcode import build_authorization_request, callback_code, flatten_callback, parse_max_age
 from .claims import ClaimMap, build_identity, subject_of
@@ -72,6 +72,9 @@ class EngineHooks:
             the config's ``endpoints`` win over them.
         client_secret: the client secret to send now, when it changes over time (Apple's minted
             JWT); the token-endpoint client is rebuilt when it returns another secret.
+        mfa_step: the input step that answers a password grant's sealed ``mfa_token`` (Okta's TOTP
+            step): the password method then returns it as :class:`~idpbridge.InputRequired`
+            instead of raising :class:`~idpbridge.MFARequired`.
     """
 
     issuer_policy: Callable[[], IssuerPolicy] | None = None
@@ -83,6 +86,7 @@ class EngineHooks:
     default_tenant: str | None = None
     endpoint_overrides: Mapping[str, str] | None = None
     client_secret: Callable[[], SecretStr] | None = None
+    mfa_step: CodeStep | None = None
 
 
 class OIDCEngine:

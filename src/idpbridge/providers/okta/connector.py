@@ -9,7 +9,6 @@ itself.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, ClassVar
 
 from ...kit import (
@@ -17,10 +16,8 @@ from ...kit import (
     Answer,
     Continuation,
     EngineHooks,
-    InputRequired,
     InvalidCredentials,
     Method,
-    MFARequired,
     OIDCConnector,
     Outcome,
     Password,
@@ -52,28 +49,19 @@ class OktaConnector(OIDCConnector):
         self._totp = direct.TotpContext(self.engine, self.config)
 
     def engine_hooks(self) -> EngineHooks:
-        """Both error envelopes (OAuth and Okta's ``errorCode``)."""
-        return EngineHooks(parse_error=okta_error)
+        """Both error envelopes (OAuth and Okta's ``errorCode``); with ``totp`` enabled, a sealed
+        ``mfa_token`` is answered through the TOTP step."""
+        totp = Method.TOTP in self.config.enabled_methods
+        return EngineHooks(parse_error=okta_error, mfa_step=direct.STEP if totp else None)
 
     async def password(self, request: Password) -> Outcome:
         """ROPC (or, with ``totp_flow = "idx"``, IDX); a second factor becomes the TOTP step."""
-        if self.config.uses_idx:
-            password = request.password.get_secret_value()
-            if not password:
-                raise InvalidCredentials(
-                    "username and password must not be empty", code="invalid_credentials"
-                )
-            return await idx.login(self._totp, request.username, password, None)
-        try:
+        if not self.config.uses_idx:
             return await super().password(request)
-        except MFARequired as exc:
-            if exc.continuation is None or Method.TOTP not in self.enabled_methods:
-                raise
-            opened = self.continuations.open(exc.continuation, method=Method.TOTP.value)
-            expires_at = dt.datetime.fromtimestamp(opened.expires_at, tz=dt.UTC)
-            return InputRequired(
-                fields=(direct.TOTP_FIELD,), continuation=exc.continuation, expires_at=expires_at
-            )
+        password = request.password.get_secret_value()
+        if not password:
+            raise InvalidCredentials("username and password must not be empty", code="invalid_credentials")
+        return await idx.login(self._totp, request.username, password, None)
 
     async def totp(self, request: TOTP) -> Outcome:
         """The code with the password (or alone), through the path ``totp_flow`` names."""
