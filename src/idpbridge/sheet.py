@@ -293,6 +293,9 @@ class ProviderSheet:
             ``allow_symmetric_id_tokens`` is then refused.
         username_claim: the claim an ``ExternalToken`` username must equal, when not the config
             default (``email`` for Google, Apple and Meta).
+        form_post_scopes: scopes whose data the IdP returns only with ``response_mode=form_post``
+            (Apple's ``name`` and ``email``): a request for them asks for ``form_post``, and another
+            response mode is refused.
         openid_scope: whether the authorization request asks for ``openid`` even when the scopes
             leave it out (Facebook Login takes the permissions as given).
         authorize_params: fixed extra authorization parameters (under the config's and request's).
@@ -329,6 +332,7 @@ class ProviderSheet:
     tenant: tuple[str, ...] = ()
     rs256_signer: str | None = None
     username_claim: str | None = None
+    form_post_scopes: frozenset[str] = frozenset()
     openid_scope: bool = True
     authorize_params: Mapping[str, str] = dataclasses.field(default_factory=_empty)
     authorize_fields: tuple[str, ...] = ()

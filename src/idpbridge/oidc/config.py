@@ -144,6 +144,12 @@ class OIDCConfig(ConnectorConfig):
         sheet = type(self).sheet
         if sheet is not None and sheet.issuer is not None:
             sheet.issuer.check_sandbox(self.issuer, self.endpoints)
+        form_post = sorted(sheet.form_post_scopes & set(self.scopes)) if sheet is not None else []
+        if self.response_mode == "query" and sheet is not None and form_post:
+            raise ValueError(
+                f"response_mode: {sheet.title} requires form_post when the "
+                f"{' or '.join(form_post)} scope is requested"
+            )
         if sheet is not None and sheet.rs256_signer is not None and self.allow_symmetric_id_tokens:
             raise ValueError(
                 f"allow_symmetric_id_tokens: {sheet.rs256_signer} signs ID tokens with RS256 only"

@@ -10,6 +10,7 @@ the step context: sealing and single use), never the connector.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from typing import Any, ClassVar
@@ -18,7 +19,7 @@ from pydantic import SecretStr
 
 from ..connector import CheckResult, Connector
 from ..continuation import Continuation
-from ..errors import MFARequired
+from ..errors import ConfigurationError, MFARequired
 from ..identity import TokenSet
 from ..methods import ExternalToken, FinishOIDC, Method, Password, StartOIDC
 from ..outcomes import Authenticated, DeviceCodeIssued, DevicePending, InputRequired, Outcome
@@ -156,7 +157,18 @@ class OIDCConnector(Connector[OIDCConfig]):
     # -- flows ------------------------------------------------------------------------------------
 
     async def start_oidc(self, request: StartOIDC) -> Outcome:
-        """Build the authorization redirect (PKCE S256, state, nonce) and seal the flow state."""
+        """Build the authorization redirect (PKCE S256, state, nonce) and seal the flow state;
+        ``form_post`` when the request asks for one of the sheet's ``form_post_scopes``."""
+        wanted = self.sheet.form_post_scopes & set(self.authorization_scopes(request))
+        if wanted:
+            mode = request.response_mode or self.config.response_mode
+            if mode not in (None, "form_post"):
+                raise ConfigurationError(
+                    f"{self.title} returns {' and '.join(sorted(wanted))} only with "
+                    f"response_mode=form_post, not {mode!r}",
+                    field="response_mode",
+                )
+            request = dataclasses.replace(request, response_mode="form_post")
         metadata = await self.engine.metadata()
         redirect = self.engine.authorize(
             metadata,

@@ -32,10 +32,8 @@ from ...kit import OIDCConfig, ProviderSheet, matching
 from .client_secret import ClientSecret, check_private_key, mint_client_secret, unverified_claims
 from .sheet import SHEET
 
-__all__ = ["FORM_POST_SCOPES", "AppleConfig"]
+__all__ = ["AppleConfig"]
 
-#: Scopes whose data Apple only returns with ``response_mode=form_post``.
-FORM_POST_SCOPES = frozenset({"name", "email"})
 AppleId = Annotated[
     str, matching(r"[A-Z0-9]{10}", "expected the 10-character id from the Apple Developer portal")
 ]
@@ -91,10 +89,6 @@ class AppleConfig(OIDCConfig):
             raise ValueError("team_id, key_id and private_key (or private_key_path) are required")
         if self.token_endpoint_auth_method not in (None, "client_secret_post"):
             raise ValueError("token_endpoint_auth_method: Apple accepts only client_secret_post")
-        if self.response_mode == "query" and FORM_POST_SCOPES & set(self.scopes):
-            raise ValueError(
-                "response_mode: Apple requires form_post when the name or email scope is requested"
-            )
         return self
 
     def minted_secret(self, clock: Callable[[], float]) -> ClientSecret | None:

@@ -29,19 +29,17 @@ from ...kit import (
     Authenticated,
     CheckResult,
     ClaimSource,
-    ConfigurationError,
     Continuation,
     EngineHooks,
     FinishOIDC,
     OIDCConnector,
     Outcome,
-    StartOIDC,
     flatten_callback,
     opt_str,
     strict_bool,
 )
 from .client_secret import unverified_claims
-from .config import FORM_POST_SCOPES, AppleConfig
+from .config import AppleConfig
 from .sheet import SHEET
 
 __all__ = ["AppleConnector", "first_login_claims", "is_private_email"]
@@ -106,18 +104,6 @@ class AppleConnector(OIDCConnector):
         return self.config.client_secret
 
     # -- flows ------------------------------------------------------------------------------------
-
-    async def start_oidc(self, request: StartOIDC) -> Outcome:
-        """The authorization redirect; ``form_post`` when the ``name`` or ``email`` scope is asked."""
-        if FORM_POST_SCOPES & set(self.authorization_scopes(request)):
-            mode = request.response_mode or self.config.response_mode
-            if mode not in (None, "form_post"):
-                raise ConfigurationError(
-                    f"Apple returns name and email only with response_mode=form_post, not {mode!r}",
-                    field="response_mode",
-                )
-            request = dataclasses.replace(request, response_mode="form_post")
-        return await super().start_oidc(request)
 
     async def finish_oidc(self, request: FinishOIDC, continuation: Continuation) -> Outcome:
         """Finish with Apple's POSTed form: ``user`` (first login) and a front-channel ``id_token``

@@ -58,4 +58,6 @@ SHEET = ProviderSheet(
     default_auth_method="client_secret_post",
     username_claim="email",
     rs256_signer="Apple",
+    # Apple returns the name and e-mail only to a form_post callback
+    form_post_scopes=frozenset({"name", "email"}),
 )
