@@ -281,6 +281,9 @@ class ProviderSheet:
         default_auth_method: token-endpoint authentication when a secret is set and none chosen.
         probe_password_grant: ``check()`` probes the password grant with an empty request.
         id_token_required: whether the code flow must yield an ID token.
+        sources: where each declared fact is published: ``"issuer"``, ``"endpoints"``,
+            ``"claims"`` and ``"method.<name>"`` (the method's grant parameters) -> a source string
+            as for :attr:`ErrorRule.source <idpbridge.classify.ErrorRule>`.
     """
 
     name: str
@@ -300,11 +303,13 @@ class ProviderSheet:
     default_auth_method: AuthMethod | None = None
     probe_password_grant: bool = False
     id_token_required: bool = True
+    sources: Mapping[str, str] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "methods", frozenset(self.methods))
         object.__setattr__(self, "endpoints", MappingProxyType(dict(self.endpoints)))
         object.__setattr__(self, "endpoint_metadata", MappingProxyType(dict(self.endpoint_metadata)))
+        object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
 
     def plugin(
         self, *, connector: str, api_version: tuple[int, int] | None = None, install_hint: str | None = None

@@ -4,8 +4,9 @@ Sources: Apple's discovery document, https://appleid.apple.com/.well-known/openi
 (snapshot in https://github.com/panva/wellknown), and
 https://github.com/python-social-auth/social-core/blob/master/social_core/backends/apple.py. The
 connector uses these endpoints instead of fetching discovery; ``endpoints.<name>`` overrides entries.
-PKCE is not listed: Apple's support for it at ``/auth/token`` is UNCONFIRMED, so idpbridge sends
-S256 (as everywhere) without requiring Apple to advertise it.
+PKCE is not listed in Apple's metadata; Apple accepts and enforces it at ``/auth/token``
+(https://github.com/a-tokyo/apple-signin-auth/issues/180), so idpbridge sends S256 (as everywhere)
+without requiring Apple to advertise it.
 
 ==========================  ===================================================================
 Identity field              source
@@ -55,4 +56,18 @@ SHEET = ProviderSheet(
     },
     claims=ClaimMap(username=None, groups=None, roles=None, string_booleans=True),
     error_rules=RULES,
+    sources={
+        "issuer": "doc:https://developer.apple.com/documentation/sign_in_with_apple/"
+        "authenticating-users-with-sign-in-with-apple",
+        "endpoints": "seen:https://github.com/panva/wellknown ; doc:https://developer.apple.com/"
+        "documentation/sign_in_with_apple/generate_and_validate_tokens",
+        "claims": "doc:https://developer.apple.com/documentation/sign_in_with_apple/"
+        "authenticating-users-with-sign-in-with-apple ; seen:https://github.com/nicokaiser/"
+        "passport-apple/pull/86",
+        "method.oidc": "doc:https://developer.apple.com/documentation/sign_in_with_apple/"
+        "incorporating-sign-in-with-apple-into-other-platforms ; seen:https://github.com/a-tokyo/"
+        "apple-signin-auth/issues/180",
+        "method.token": "doc:https://developer.apple.com/documentation/sign_in_with_apple/"
+        "authenticating-users-with-sign-in-with-apple",
+    },
 )

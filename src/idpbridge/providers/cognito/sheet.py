@@ -94,6 +94,22 @@ SHEET = ProviderSheet(
         username="cognito:username", groups="cognito:groups", roles="cognito:roles", string_booleans=True
     ),
     token_checks=(claim_equals("token_use", "id"),),
+    sources={
+        "issuer": "doc:https://docs.aws.amazon.com/cognito/latest/developerguide/"
+        "amazon-cognito-user-pools-using-the-id-token.html",
+        "claims": "doc:https://docs.aws.amazon.com/cognito/latest/developerguide/"
+        "amazon-cognito-user-pools-using-the-id-token.html",
+        "method.oidc": "doc:https://docs.aws.amazon.com/cognito/latest/developerguide/token-endpoint.html",
+        "method.password": "vendor:boto/botocore@1.43.11:botocore/data/cognito-idp/2016-04-18/service-2.json",
+        "method.email_otp": "vendor:boto/botocore@1.43.11:botocore/data/cognito-idp/2016-04-18/"
+        "service-2.json ; vendor:aws-amplify/"
+        "amplify-js@980d3b07be5c6a16f8df67b849d189bdd2a5ccf4:packages/auth/src/providers/cognito/"
+        "utils/signInHelpers.ts",
+        "method.sms_otp": "vendor:boto/botocore@1.43.11:botocore/data/cognito-idp/2016-04-18/"
+        "service-2.json ; vendor:aws-amplify/"
+        "amplify-js@980d3b07be5c6a16f8df67b849d189bdd2a5ccf4:packages/auth/src/providers/cognito/"
+        "utils/signInHelpers.ts",
+    },
 )
 
 

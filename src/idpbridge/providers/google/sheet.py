@@ -53,4 +53,15 @@ SHEET = ProviderSheet(
     },
     claims=ClaimMap(username=None, groups=None, roles=None, tenant="hd"),
     error_rules=RULES,
+    sources={
+        "issuer": "doc:https://developers.google.com/identity/openid-connect/"
+        "openid-connect#validatinganidtoken",
+        "endpoints": "doc:https://accounts.google.com/.well-known/openid-configuration ; seen:https://"
+        "github.com/panva/wellknown",
+        "claims": "doc:https://developers.google.com/identity/openid-connect/"
+        "openid-connect#an-id-tokens-payload",
+        "method.oidc": "doc:https://developers.google.com/identity/protocols/oauth2/web-server",
+        "method.token": "doc:https://developers.google.com/identity/openid-connect/"
+        "openid-connect#validatinganidtoken",
+    },
 )
