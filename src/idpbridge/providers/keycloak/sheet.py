@@ -84,8 +84,8 @@ SHEET = ProviderSheet(
         "method.oidc": "doc:https://www.keycloak.org/docs/latest/securing_apps/#_oidc",
         "method.password": "vendor:keycloak/keycloak@9676f8d12caa52812646812c56d08f49b1dd867f:services/"
         "src/main/java/org/keycloak/authentication/authenticators/directgrant/ValidatePassword.java",
-        "method.token": "vendor:keycloak/keycloak@9676f8d12caa52812646812c56d08f49b1dd867f:services/src/"
-        "main/java/org/keycloak/protocol/oidc/TokenManager.java",
+        "method.token": "vendor:keycloak/keycloak@de8d3c200db60d909608c41aeb52593fd7968330:"
+        "core/src/main/java/org/keycloak/util/TokenUtil.java",
         "method.totp": "vendor:keycloak/keycloak@9676f8d12caa52812646812c56d08f49b1dd867f:services/src/"
         "main/java/org/keycloak/authentication/authenticators/directgrant/ValidateOTP.java",
     },
