@@ -8,6 +8,10 @@ moto's messages, https://github.com/getmoto/moto/blob/master/moto/cognitoidp/mod
 https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-managing-errors.html.
 The first matching rule wins (:func:`idpbridge.classify.classify`).
 
+Only errors the model declares for ``InitiateAuth``, ``RespondToAuthChallenge`` and ``GetUser``
+have a row (``tests/providers/cognito/test_model.py``): ``LimitExceededException``,
+``TooManyFailedAttemptsException`` and ``CodeDeliveryFailureException`` belong to other operations.
+
 Rules with a fixed ``message`` never show Cognito's text: for credential errors that text is
 useless or unsafe (moto echoes the submitted SECRET_HASH as the message). Rules without one show
 Cognito's sanitized message, because it tells an operator what to fix (a disabled flow, a Lambda
@@ -111,8 +115,6 @@ RULES: tuple[ErrorRule, ...] = (
         "password_reset_required",
     ),
     _on("TooManyRequestsException", RateLimited, "Cognito is throttling requests"),
-    _on("LimitExceededException", RateLimited, "Cognito attempt limit exceeded"),
-    _on("TooManyFailedAttemptsException", AccountLocked, "too many failed attempts"),
     _on("CodeMismatchException", InvalidCode, "the code is wrong"),
     _on("ExpiredCodeException", ExpiredCode, "the code expired; request a new one"),
     # Client or pool misconfiguration: Cognito's message says what to fix.
@@ -141,12 +143,6 @@ RULES: tuple[ErrorRule, ...] = (
     _on("UserLambdaValidationException", ProviderError, code="provider.lambda"),
     _on("UnexpectedLambdaException", ProviderError, code="provider.lambda"),
     _on("InvalidLambdaResponseException", ProviderError, code="provider.lambda"),
-    _on(
-        "CodeDeliveryFailureException",
-        ProviderError,
-        "Cognito could not deliver the code",
-        "provider.code_delivery",
-    ),
     _on("ForbiddenException", ProviderError, "Cognito refused the request (AWS WAF)", "provider.forbidden"),
     _on("InternalErrorException", ProviderUnavailable, "Cognito had an internal error"),
 )

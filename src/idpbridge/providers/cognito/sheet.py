@@ -137,8 +137,6 @@ CODE_CHALLENGES: Mapping[str, CodeChallenge] = MappingProxyType(
             CodeChallenge("EMAIL_OTP", "EMAIL_OTP_CODE", "otp", OTPChannel.EMAIL),
             CodeChallenge("SMS_OTP", "SMS_OTP_CODE", "otp", OTPChannel.SMS),
             CodeChallenge("SMS_MFA", "SMS_MFA_CODE", "otp", OTPChannel.SMS),
-            # In the API docs but not in botocore's enum; handled in case the service sends it.
-            CodeChallenge("EMAIL_MFA", "EMAIL_MFA_CODE", "otp", OTPChannel.EMAIL),
             CodeChallenge("SOFTWARE_TOKEN_MFA", "SOFTWARE_TOKEN_MFA_CODE", "totp", None),
         )
     }
@@ -149,7 +147,8 @@ FIRST_FACTOR: Mapping[OTPChannel, str] = MappingProxyType(
     {OTPChannel.EMAIL: "EMAIL_OTP", OTPChannel.SMS: "SMS_OTP"}
 )
 
-#: ``SELECT_MFA_TYPE`` answers (the model documents ``SMS_MFA|EMAIL_MFA|SOFTWARE_TOKEN_MFA``).
+#: ``SELECT_MFA_TYPE`` answers (the model documents ``SMS_MFA|EMAIL_MFA|SOFTWARE_TOKEN_MFA``;
+#: amplify-js answers ``EMAIL_OTP`` for e-mail, signInHelpers.ts ``mapMfaType``).
 SELECTABLE_MFA = frozenset({"SMS_MFA", "EMAIL_MFA", "EMAIL_OTP", "SOFTWARE_TOKEN_MFA"})
 
 #: ``MFAS_CAN_SETUP`` / ``MFAS_CAN_CHOOSE`` entries -> factor names in :class:`~idpbridge.MFARequired`.
