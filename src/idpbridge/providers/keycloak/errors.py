@@ -84,8 +84,9 @@ RULES: tuple[ErrorRule, ...] = (
     ErrorRule(
         error="invalid_grant",
         description_contains=REQUIRED_ACTIONS,
-        source="seen:https://github.com/keycloak/keycloak/issues/26426 ; "
-        "seen:https://github.com/keycloak/keycloak/pull/5610",
+        source="vendor:keycloak/keycloak@119bcab3dcd0a549b6985c053460baab7494e520:services/src/main/"
+        "java/org/keycloak/protocol/oidc/grants/ResourceOwnerPasswordCredentialsGrantType.java ; "
+        "seen:https://github.com/keycloak/keycloak/issues/26426",
         raises=PasswordChangeRequired,
         message="the account has pending required actions at Keycloak (e.g. update password, verify e-mail)",
     ),
