@@ -84,7 +84,7 @@ class ErrorRule:
         retryable: overrides the class default.
         source: where the row's wire fact is published (``doc:``/``spec:``/``seen:`` URL,
             ``vendor:owner/repo@commit:path``, ``rec:`` cassette, or an ``UNCONFIRMED[id]`` marker;
-            see ``docs/contributing/sources.md``). Not used for matching.
+            see the provider fidelity page, ``docs/providers/index.md``). Not used for matching.
     """
 
     raises: type[IdpBridgeError]
