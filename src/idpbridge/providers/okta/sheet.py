@@ -111,14 +111,14 @@ SHEET = ProviderSheet(
         "claims": "doc:https://github.com/okta/okta.github.io/blob/source/_source/_docs/api/resources/"
         "oidc.md",
         "method.oidc": "doc:https://github.com/okta/okta-developer-docs/blob/master/packages/@okta/"
-        "vuepress-site/docs/guides/implement-grant-type/authcodepkce/main/index.md",
+        "vuepress-site/docs/guides/implement-grant-type/main/authcodepkce/use-flow.md",
         "method.password": "doc:https://github.com/okta/okta-developer-docs/blob/master/packages/@okta/"
-        "vuepress-site/docs/guides/implement-grant-type/ropassword/main/index.md ; "
+        "vuepress-site/docs/guides/implement-grant-type/main/ropassword/use-flow.md ; "
         "UNCONFIRMED[okta.ropc-expired] an expired password's answer",
         "method.token": "doc:https://github.com/okta/okta-developer-docs/blob/master/packages/@okta/"
         "vuepress-site/docs/guides/validate-id-tokens/main/index.md",
         "method.totp": "doc:https://github.com/okta/okta-developer-docs/blob/master/packages/@okta/"
-        "vuepress-site/docs/guides/implement-grant-type/mfa-otp/use-flow.md ; "
+        "vuepress-site/docs/guides/implement-grant-type/main/mfa-otp/use-flow.md ; "
         "vendor:okta/okta-signin-widget@5225c54fdab58649a28936fbe60f39ff8fb31834:playground/mocks/data/"
         "idp/idx/ ; "
         "UNCONFIRMED[okta.idx-interact] client_secret and nonce at /v1/interact ; "

@@ -50,6 +50,11 @@ def _base(data: Mapping[str, Any]) -> Mapping[str, str] | None:
     )
 
 
+_DISCOVERY = (
+    "doc:https://developer.pingidentity.com/pingone-api/auth/openid-connect-oauth-2/"
+    "discovery-openid-configuration.html"
+)
+
 SHEET = ProviderSheet(
     name="pingone",
     title="PingOne",
@@ -60,16 +65,15 @@ SHEET = ProviderSheet(
     claims=ClaimMap(tenant="env", groups="groups", roles=None),
     error_rules=RULES,
     sources={
-        "issuer": "doc:https://developer.pingidentity.com/pingone-api/foundations/"
-        "pingone-api-domains.html ; doc:https://docs.pingidentity.com/pingone/settings/"
-        "p1_custom_domains.html",
-        "claims": "doc:https://github.com/malewars/buildanswer/blob/main/tokens.md",
-        "method.oidc": "doc:https://developer.pingidentity.com/pingone-api/auth/auth-oidc.html",
+        "issuer": _DISCOVERY + " ; doc:https://developer.pingidentity.com/pingone-api/before-you-begin/"
+        "index.html#pingone-api-domains",
+        "claims": "seen:https://github.com/malewars/buildanswer/blob/main/tokens.md",
+        "method.oidc": _DISCOVERY,
         "method.password": "doc:https://developer.pingidentity.com/pingone-api/auth/flows.md ; "
         "doc:https://developer.pingidentity.com/pingone-api/getting-started/simple-sso-workflow/"
         "step-6-submit-login-credentials.html ; "
         "UNCONFIRMED[pingone.flow-lock] where a flow puts PASSWORD_LOCKED_OUT",
-        "method.token": "doc:https://developer.pingidentity.com/pingone-api/auth/auth-oidc.html",
+        "method.token": _DISCOVERY,
         "flow_statuses": "doc:https://developer.pingidentity.com/pingone-api/auth/flows.md",
     },
 )
