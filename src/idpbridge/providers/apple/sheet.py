@@ -35,6 +35,9 @@ __all__ = ["ISSUER", "SHEET"]
 #: The issuer, and the ``aud`` of the client-secret JWT.
 ISSUER = "https://appleid.apple.com"
 
+_REST = "doc:https://developer.apple.com/documentation/signinwithapplerestapi/"
+_AUTHENTICATING = "doc:https://developer.apple.com/documentation/signinwithapple/authenticating-users-with-sign-in-with-apple"
+
 SHEET = ProviderSheet(
     name="apple",
     title="Sign in with Apple",
@@ -57,17 +60,12 @@ SHEET = ProviderSheet(
     claims=ClaimMap(username=None, groups=None, roles=None, string_booleans=True),
     error_rules=RULES,
     sources={
-        "issuer": "doc:https://developer.apple.com/documentation/sign_in_with_apple/"
-        "authenticating-users-with-sign-in-with-apple",
-        "endpoints": "seen:https://github.com/panva/wellknown ; doc:https://developer.apple.com/"
-        "documentation/sign_in_with_apple/generate_and_validate_tokens",
-        "claims": "doc:https://developer.apple.com/documentation/sign_in_with_apple/"
-        "authenticating-users-with-sign-in-with-apple ; seen:https://github.com/nicokaiser/"
-        "passport-apple/pull/86",
-        "method.oidc": "doc:https://developer.apple.com/documentation/sign_in_with_apple/"
-        "incorporating-sign-in-with-apple-into-other-platforms ; seen:https://github.com/a-tokyo/"
-        "apple-signin-auth/issues/180",
-        "method.token": "doc:https://developer.apple.com/documentation/sign_in_with_apple/"
-        "authenticating-users-with-sign-in-with-apple",
+        "issuer": _AUTHENTICATING,
+        "endpoints": "seen:https://github.com/panva/wellknown ; " + _REST + "generate_and_validate_tokens",
+        "claims": _AUTHENTICATING + " ; seen:https://github.com/nicokaiser/passport-apple/pull/86",
+        "method.oidc": "doc:https://developer.apple.com/documentation/sign_in_with_apple/sign_in_with_apple_js/"
+        "incorporating_sign_in_with_apple_into_other_platforms ; "
+        "seen:https://github.com/a-tokyo/apple-signin-auth/issues/180",
+        "method.token": _AUTHENTICATING,
     },
 )
