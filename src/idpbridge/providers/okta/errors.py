@@ -122,7 +122,8 @@ RULES: tuple[ErrorRule, ...] = (
     ErrorRule(
         error="access_denied",
         description_contains="policy evaluation failed",
-        source="doc:https://developer.okta.com/docs/reference/error-codes/#access_denied",
+        source="doc:https://support.okta.com/help/s/article/"
+        "tokens-not-issued-with-lifetime-configured-in-access-rule-for-custom-authorization-server",
         raises=ConfigurationError,
         code="config.policy_denied",
         message="an Okta access policy denied this request; check the authorization server's policy rules",
