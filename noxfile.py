@@ -165,3 +165,6 @@ def record(session: nox.Session) -> None:
         session.error(f"refusing to record {provider}: set {', '.join(missing)} (a real test tenant)")
     session.install("-e", ".[all,test]")
     session.run("pytest", f"tests/providers/{provider}", "-m", "cassette", env={"IDPBRIDGE_RECORD": provider})
+    # Header each new cassette with its source (rec:…) and refuse if anything looks like a secret.
+    session.run("python", "-m", "tests.support.cassettes", "stamp", provider)
+    session.run("pytest", "-q", "tests/core/test_cassettes_scrubbed.py", "tests/providers/test_fidelity.py")

@@ -47,6 +47,7 @@ __all__ = [
     "ErrorInfo",
     "ErrorRule",
     "classify",
+    "sourced",
 ]
 
 #: Contexts a rule can be limited to: the grant type of a token request, or the authorization
@@ -81,6 +82,9 @@ class ErrorRule:
         code: the stable idpbridge code (defaults to the class's own).
         message: the text to show (defaults to the description the IdP sent).
         retryable: overrides the class default.
+        source: where the row's wire fact is published (``doc:``/``spec:``/``seen:`` URL,
+            ``vendor:owner/repo@commit:path``, ``rec:`` cassette, or an ``UNCONFIRMED[id]`` marker;
+            see the provider fidelity page, ``docs/providers/index.md``). Not used for matching.
     """
 
     raises: type[IdpBridgeError]
@@ -92,6 +96,7 @@ class ErrorRule:
     code: str | None = None
     message: str | None = None
     retryable: bool | None = None
+    source: str = dataclasses.field(default="", compare=False)
 
     def matches(
         self,
@@ -115,12 +120,22 @@ class ErrorRule:
         return needle is None or bool(description and needle.casefold() in description.casefold())
 
 
-def _grant_disabled(error: str, **kw: Any) -> ErrorRule:
+_RFC6749_AUTHZ = "spec:https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1"
+_RFC6749_TOKEN = "spec:https://www.rfc-editor.org/rfc/rfc6749#section-5.2"
+_OIDC_AUTHZ = "spec:https://openid.net/specs/openid-connect-core-1_0.html#AuthError"
+_RFC6749_AUTHZ_ERRORS = frozenset(
+    {"invalid_request", "unauthorized_client", "unsupported_response_type", "invalid_scope"}
+)
+_RFC8628 = "spec:https://www.rfc-editor.org/rfc/rfc8628#section-3.5"
+
+
+def _grant_disabled(error: str, *, source: str = _RFC6749_TOKEN, **kw: Any) -> ErrorRule:
     return ErrorRule(
         error=error,
         raises=ConfigurationError,
         code="config.grant_disabled",
         message="the grant is not enabled for this client at the IdP",
+        source=source,
         **kw,
     )
 
@@ -128,9 +143,15 @@ def _grant_disabled(error: str, **kw: Any) -> ErrorRule:
 #: RFC 6749 §4.1.2.1/§5.2 and OpenID Connect Core §3.1.2.6 errors, in the order they are tried.
 STANDARD_OAUTH_RULES: tuple[ErrorRule, ...] = (
     # -- authorization response (browser callback) --------------------------------------------
-    ErrorRule(error="access_denied", context=AUTHORIZE, raises=UserCancelled, message="the user declined"),
+    ErrorRule(
+        error="access_denied",
+        context=AUTHORIZE,
+        raises=UserCancelled,
+        message="the user declined",
+        source=_RFC6749_AUTHZ,
+    ),
     *(
-        ErrorRule(error=e, context=AUTHORIZE, raises=ConsentRequired)
+        ErrorRule(error=e, context=AUTHORIZE, raises=ConsentRequired, source=_OIDC_AUTHZ)
         for e in (
             "login_required",
             "consent_required",
@@ -138,16 +159,25 @@ STANDARD_OAUTH_RULES: tuple[ErrorRule, ...] = (
             "account_selection_required",
         )
     ),
-    ErrorRule(error="server_error", context=AUTHORIZE, raises=ProviderUnavailable),
-    ErrorRule(error="temporarily_unavailable", context=AUTHORIZE, raises=ProviderUnavailable),
+    ErrorRule(error="server_error", context=AUTHORIZE, raises=ProviderUnavailable, source=_RFC6749_AUTHZ),
+    ErrorRule(
+        error="temporarily_unavailable", context=AUTHORIZE, raises=ProviderUnavailable, source=_RFC6749_AUTHZ
+    ),
     ErrorRule(
         error="unmet_authentication_requirements",
         context=AUTHORIZE,
         raises=MFARequired,
         message="the IdP could not meet the requested authentication requirements",
+        source="spec:https://openid.net/specs/openid-connect-unmet-authentication-requirements-1_0.html",
     ),
     *(
-        ErrorRule(error=e, context=AUTHORIZE, raises=ConfigurationError, code="config.authorize_rejected")
+        ErrorRule(
+            error=e,
+            context=AUTHORIZE,
+            raises=ConfigurationError,
+            code="config.authorize_rejected",
+            source=_RFC6749_AUTHZ if e in _RFC6749_AUTHZ_ERRORS else _OIDC_AUTHZ,
+        )
         for e in (
             "invalid_request",
             "unauthorized_client",
@@ -166,38 +196,62 @@ STANDARD_OAUTH_RULES: tuple[ErrorRule, ...] = (
         context=PASSWORD,
         raises=InvalidCredentials,
         message="invalid username or password",
+        source=_RFC6749_TOKEN,
     ),
     ErrorRule(
         error="invalid_grant",
         context=AUTHORIZATION_CODE,
         raises=ExpiredCode,
         message="the authorization code is invalid, expired or already used",
+        source=_RFC6749_TOKEN,
     ),
     ErrorRule(
         error="invalid_grant",
         context=REFRESH_TOKEN,
         raises=ExpiredCode,
         message="the refresh token is invalid, expired or revoked",
+        source=_RFC6749_TOKEN,
     ),
-    ErrorRule(error="invalid_grant", raises=AuthenticationFailed),
+    ErrorRule(error="invalid_grant", raises=AuthenticationFailed, source=_RFC6749_TOKEN),
     ErrorRule(
         error="invalid_client",
         raises=ConfigurationError,
         code="config.invalid_client",
         message="the IdP rejected the client credentials",
+        source=_RFC6749_TOKEN,
     ),
     _grant_disabled("unauthorized_client"),
     _grant_disabled("unsupported_grant_type"),
     # panva/oidc-provider (behind many OPs) answers a grant the client may not use this way.
-    _grant_disabled("invalid_request", description_contains="grant type is not allowed"),
-    ErrorRule(error="invalid_scope", raises=ConfigurationError, code="config.invalid_scope"),
-    ErrorRule(error="invalid_request", raises=ConfigurationError, code="config.invalid_request"),
-    ErrorRule(error="mfa_required", raises=MFARequired),
-    ErrorRule(error="expired_token", raises=ExpiredCode),
-    ErrorRule(error="slow_down", raises=RateLimited),
-    ErrorRule(error="temporarily_unavailable", raises=ProviderUnavailable),
-    ErrorRule(error="server_error", raises=ProviderUnavailable),
+    _grant_disabled(
+        "invalid_request",
+        description_contains="grant type is not allowed",
+        source="vendor:panva/node-oidc-provider@v9.13.3:lib/actions/token.js",
+    ),
+    ErrorRule(
+        error="invalid_scope", raises=ConfigurationError, code="config.invalid_scope", source=_RFC6749_TOKEN
+    ),
+    ErrorRule(
+        error="invalid_request",
+        raises=ConfigurationError,
+        code="config.invalid_request",
+        source=_RFC6749_TOKEN,
+    ),
+    ErrorRule(
+        error="mfa_required",
+        raises=MFARequired,
+        source="doc:https://auth0.com/docs/mfa/authenticate-with-ropg-and-mfa",
+    ),
+    ErrorRule(error="expired_token", raises=ExpiredCode, source=_RFC8628),
+    ErrorRule(error="slow_down", raises=RateLimited, source=_RFC8628),
+    ErrorRule(error="temporarily_unavailable", raises=ProviderUnavailable, source=_RFC6749_AUTHZ),
+    ErrorRule(error="server_error", raises=ProviderUnavailable, source=_RFC6749_AUTHZ),
 )
+
+
+def sourced(source: str, rules: Sequence[ErrorRule]) -> tuple[ErrorRule, ...]:
+    """``rules`` with ``source`` filled in on every row that names none (a table's common source)."""
+    return tuple(rule if rule.source else dataclasses.replace(rule, source=source) for rule in rules)
 
 
 def classify(

@@ -307,6 +307,9 @@ class ProviderSheet:
             ``error`` (Facebook Login's ``error_code``/``error_message``).
         issuer_mismatch_hint: ``(hint, config field)`` added to a ``config.issuer_mismatch`` from
             discovery (Keycloak derives its issuer from the host name it is reached by).
+        sources: where each declared fact is published: ``"issuer"``, ``"endpoints"``,
+            ``"claims"`` and ``"method.<name>"`` (the method's grant parameters) -> a source string
+            as for :attr:`ErrorRule.source <idpbridge.classify.ErrorRule>`.
     """
 
     name: str
@@ -339,6 +342,7 @@ class ProviderSheet:
     password_fields: tuple[str, ...] = ()
     callback_error_fields: tuple[str, str] | None = None
     issuer_mismatch_hint: tuple[str, str] | None = None
+    sources: Mapping[str, str] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "methods", frozenset(self.methods))
@@ -346,6 +350,7 @@ class ProviderSheet:
         object.__setattr__(self, "endpoint_metadata", MappingProxyType(dict(self.endpoint_metadata)))
         object.__setattr__(self, "authorize_params", MappingProxyType(dict(self.authorize_params)))
         object.__setattr__(self, "auth_methods", MappingProxyType(dict(self.auth_methods)))
+        object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
 
     def plugin(
         self, *, connector: str, api_version: tuple[int, int] | None = None, install_hint: str | None = None

@@ -308,8 +308,9 @@ def test_brute_force_lockout(clock: Clock) -> None:
     ):
         for _ in range(3):
             assert grant(c, username="alice", password="wrong").status_code == 401
+        # Keycloak's ValidateUsername answers a locked user exactly like a wrong password.
         locked = grant(c, username="alice", password=seed_password("alice"))
-        assert (locked.status_code, locked.json()["error_description"]) == (400, "Invalid user credentials")
+        assert (locked.status_code, locked.json()["error_description"]) == (401, "Invalid user credentials")
         clock.advance(61)
         assert grant(c, username="alice", password=seed_password("alice")).status_code == 200
 

@@ -226,3 +226,79 @@ async def replay_password_error(
         assert secret not in str(err)
         assert secret not in repr(err)
     return err
+
+
+#: The tenant a provider's cassettes replay against: recording variable -> the replayed value
+#: (the constants of ``tests/providers/<provider>``). :func:`stamp_recorded` puts these in place of
+#: the recording tenant's values, so a recorded cassette replays like a transcribed one.
+REPLAY_TENANT: Mapping[str, Mapping[str, str]] = {
+    "okta": {"OKTA_DOMAIN": "acme.okta.test", "OKTA_CLIENT_ID": "0oa1cassette2client3"},
+    "auth0": {"AUTH0_DOMAIN": "acme.us.auth0.test", "AUTH0_CLIENT_ID": "cassetteClientId0123456789abcdef"},
+    "entra": {
+        "ENTRA_TENANT": "11111111-2222-4333-8444-555555555555",
+        "ENTRA_CLIENT_ID": "00000000-aaaa-4bbb-8ccc-000000000001",
+    },
+    "keycloak": {"KEYCLOAK_URL": "https://sso.acme.test", "KEYCLOAK_CLIENT_ID": "migration-app"},
+    "onelogin": {
+        "ONELOGIN_SUBDOMAIN": "acme",
+        "ONELOGIN_CLIENT_ID": "3f2b1c40-0000-4000-8000-0000000000aa123456",
+    },
+    "pingone": {
+        "PINGONE_ENVIRONMENT_ID": "3c1e0a5d-7b2f-4c8e-9a6d-0f1e2d3c4b5a",
+        "PINGONE_CLIENT_ID": "6c2f0a1b-0000-4000-8000-00000000c1d0",
+    },
+    "cognito": {
+        "COGNITO_REGION": "us-east-1",
+        "COGNITO_USER_POOL_ID": "us-east-1_Cassette1",
+        "COGNITO_CLIENT_ID": "3n4b5urk1ft4fl3mg5e62d9ado",
+    },
+}
+
+
+def stamp_recorded(
+    provider: str,
+    *,
+    directory: Path | None = None,
+    when: str = "",
+    rename: Mapping[str, str] | None = None,
+) -> list[Path]:
+    """After ``nox -s record``: give each freshly recorded cassette of ``provider`` (one vcrpy wrote,
+    without a comment header) its header, what it is and ``# source: rec:cassettes/…``, and put the
+    replay tenant's values in place of the recording tenant's (``rename``: real -> replayed).
+
+    Refuses (``AssertionError``) when any cassette still holds what looks like a secret. Returns
+    the cassettes stamped.
+    """
+    folder = directory or CASSETTES / provider
+    stamped, leaks = [], []
+    for path in sorted(folder.glob("*.yaml")):
+        text = path.read_text()
+        leaks += [f"{path.name}: {hit}" for hit in find_unscrubbed(text)]
+        if text.startswith("#"):
+            continue
+        for real, replayed in sorted((rename or {}).items(), key=lambda kv: -len(kv[0])):
+            if real:
+                text = text.replace(real, replayed)
+        relative = f"cassettes/{provider}/{path.name}"
+        on = f" on {when}" if when else ""
+        header = (
+            f"# {provider}: {path.stem.replace('_', ' ')}, recorded from a tenant{on}.\n"
+            f"# source: rec:{relative}\n"
+            "# Secrets were scrubbed by tests/support/cassettes.py before this file was written.\n"
+        )
+        path.write_text(header + text)
+        stamped.append(path)
+    assert not leaks, "unscrubbed secrets, do not commit:\n" + "\n".join(leaks)
+    return stamped
+
+
+if __name__ == "__main__":  # python -m tests.support.cassettes stamp <provider>
+    import sys
+    from datetime import UTC, datetime
+
+    if sys.argv[1:2] != ["stamp"] or len(sys.argv) != 3:
+        raise SystemExit("usage: python -m tests.support.cassettes stamp <provider>")
+    provider = sys.argv[2]
+    rename = {os.environ.get(var, ""): value for var, value in REPLAY_TENANT.get(provider, {}).items()}
+    done = stamp_recorded(provider, when=datetime.now(UTC).date().isoformat(), rename=rename)
+    print(f"{len(done)} recorded cassette(s) stamped; no secret found")

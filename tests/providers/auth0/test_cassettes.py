@@ -98,7 +98,7 @@ async def test_organization_is_the_tenant(
     replayed.refusals(
         ("wrong_password", InvalidCredentials, "invalid_credentials", "invalid_grant"),
         ("custom_db_wrong_password", InvalidCredentials, "invalid_credentials", "access_denied"),
-        ("blocked_user", AccountDisabled, "account_disabled", "unauthorized"),
+        ("blocked_user", AccountDisabled, "account_disabled", "invalid_grant"),
         ("too_many_attempts", AccountLocked, "account_locked", "too_many_attempts"),
         ("password_leaked", PasswordChangeRequired, "password_change_required", "password_leaked"),
         ("grant_not_allowed", ConfigurationError, "config.grant_disabled", "unauthorized_client"),

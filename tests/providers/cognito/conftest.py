@@ -15,6 +15,7 @@ from idpbridge.sandbox.cognito import CognitoState, FakeCognito
 from tests.peers.moto import MOTO_REGION
 from tests.support.cassettes import recording
 from tests.support.clock import OffsetClock
+from tests.support.cognito_model import ModelLog
 
 PASSWORD = "Corr3ct-Horse!"
 
@@ -49,18 +50,30 @@ def fake_clock() -> Clock:
 
 
 @pytest.fixture(scope="session")
-def fake_server(fake_clock: Clock) -> Iterator[FakeCognito]:
-    """The Cognito emulator on a free loopback port (one per session; tests add their own pools)."""
+def model_log() -> ModelLog:
+    return ModelLog()
+
+
+@pytest.fixture(scope="session")
+def fake_server(fake_clock: Clock, model_log: ModelLog) -> Iterator[FakeCognito]:
+    """The Cognito emulator on a free loopback port (one per session; tests add their own pools).
+
+    Every exchange it serves is checked against botocore's cognito-idp model (:class:`ModelLog`).
+    """
     with FakeCognito(CognitoState(clock=fake_clock, session_ttl=180)) as server:
+        model_log.watch(server)
         yield server
 
 
 @pytest.fixture
-def fake(fake_server: FakeCognito, fake_clock: Clock) -> Iterator[FakeCognito]:
-    """The emulator, with its clock reset and its outbox emptied after the test."""
+def fake(fake_server: FakeCognito, fake_clock: Clock, model_log: ModelLog) -> Iterator[FakeCognito]:
+    """The emulator, with its clock reset and its outbox emptied after the test; the test fails if
+    the emulator accepted or answered anything the service model does not allow."""
+    model_log.clear()
     yield fake_server
     fake_clock.offset = 0.0
     fake_server.outbox.clear()
+    assert not model_log.problems, "\n".join(model_log.problems)
 
 
 @pytest.fixture

@@ -84,8 +84,6 @@ def _conn(make: Make, **extra: Any) -> CognitoConnector:
     [
         ("password_attempts_exceeded", AccountLocked, "account_locked", "NotAuthorizedException"),
         ("too_many_requests", RateLimited, "provider.rate_limited", "TooManyRequestsException"),
-        ("limit_exceeded", RateLimited, "provider.rate_limited", "LimitExceededException"),
-        ("too_many_failed_attempts", AccountLocked, "account_locked", "TooManyFailedAttemptsException"),
         ("internal_error", ProviderUnavailable, "provider.unavailable", "InternalErrorException"),
         ("lambda_validation", ProviderError, "provider.lambda", "UserLambdaValidationException"),
         ("waf_forbidden", ProviderError, "provider.forbidden", "ForbiddenException"),

@@ -42,8 +42,6 @@ NA = "NotAuthorizedException"
         ("PasswordResetRequiredException", "Password reset required", 400, PasswordChangeRequired,
          "password_reset_required"),
         ("TooManyRequestsException", "Rate exceeded", 400, RateLimited, "provider.rate_limited"),
-        ("LimitExceededException", "Attempt limit exceeded", 400, RateLimited, "provider.rate_limited"),
-        ("TooManyFailedAttemptsException", "x", 400, AccountLocked, "account_locked"),
         ("CodeMismatchException", "Invalid code or auth state", 400, InvalidCode, "invalid_code"),
         ("ExpiredCodeException", "Invalid code provided", 400, ExpiredCode, "expired_code"),
         ("InvalidParameterException", "USER_PASSWORD_AUTH flow not enabled for this client", 400,

@@ -147,7 +147,8 @@ async def test_two_steps_after_invalid_credentials(
 async def test_signal_gives_the_totp_step(
     make: Connectors, fields: dict[str, Any], test_key: TestKey
 ) -> None:
-    """A server that says so (UNCONFIRMED 'Invalid OTP credentials', PR #44724) gets the step by default."""
+    """A server that says so ('Invalid OTP credentials', UNCONFIRMED[keycloak.otp-signal]) gets the
+    step by default."""
     conn = make(**fields)
     with replay("keycloak", "totp_signal") as cas:
         step = await conn.authenticate(Password("jane", PASSWORD))

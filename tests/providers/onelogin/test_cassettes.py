@@ -1,8 +1,9 @@
 """OneLogin password-grant error answers replayed from cassettes (no network).
 
-Documented answers (unknown client, grant disabled, 401) and the UNCONFIRMED invalid_grant
-variants are transcribed in cassettes/onelogin (see each header). Success needs a signed ID token,
-minted at test time in test_connector.py instead. ``nox -s record -- onelogin`` re-records them.
+Documented answers (unknown client, grant disabled, 401) and the invalid_grant variants
+(UNCONFIRMED[onelogin.password-errors]) are transcribed in cassettes/onelogin (see each header).
+Success needs a signed ID token, minted at test time in test_connector.py instead.
+``nox -s record -- onelogin`` re-records them.
 """
 
 from __future__ import annotations

@@ -12,11 +12,15 @@ from ...kit import AUTHORIZATION_CODE, AUTHORIZE, STANDARD_OAUTH_RULES, ErrorRul
 
 __all__ = ["RULES"]
 
+#: Apple's ErrorResponse reference (the ``error`` values of the token endpoint).
+DOCS = "doc:https://developer.apple.com/documentation/sign_in_with_apple/errorresponse"
+
 RULES: tuple[ErrorRule, ...] = (
     # -- authorization response (form_post) ---------------------------------------------------
-    # The user closed Apple's sheet (UNCONFIRMED value).
+    # The user closed Apple's sheet.
     ErrorRule(
         error="user_cancelled_authorize",
+        source="seen:https://github.com/aboutyou/dart_packages/pull/97",
         context=AUTHORIZE,
         raises=UserCancelled,
         message="the user cancelled",
@@ -25,6 +29,7 @@ RULES: tuple[ErrorRule, ...] = (
     ErrorRule(
         error="invalid_grant",
         description_contains="already been used",
+        source="seen:https://developer.apple.com/forums/thread/726004",
         context=AUTHORIZATION_CODE,
         raises=ExpiredCode,
         message="the authorization code has already been used",
@@ -32,6 +37,7 @@ RULES: tuple[ErrorRule, ...] = (
     ErrorRule(
         error="invalid_grant",
         description_contains="expired or has been revoked",
+        source="seen:https://github.com/ananay/apple-auth/issues/41",
         context=AUTHORIZATION_CODE,
         raises=ExpiredCode,
         message="the authorization code has expired or has been revoked",
@@ -39,6 +45,7 @@ RULES: tuple[ErrorRule, ...] = (
     # Wrong team/key id, wrong key, exp more than six months ahead, wrong Services ID.
     ErrorRule(
         error="invalid_client",
+        source=DOCS,
         raises=ConfigurationError,
         code="config.invalid_client",
         message="Apple rejected the client secret (check team_id, key_id, the .p8 key and client_id)",

@@ -4,8 +4,9 @@ Sources: Apple's discovery document, https://appleid.apple.com/.well-known/openi
 (snapshot in https://github.com/panva/wellknown), and
 https://github.com/python-social-auth/social-core/blob/master/social_core/backends/apple.py. The
 connector uses these endpoints instead of fetching discovery; ``endpoints.<name>`` overrides entries.
-PKCE is not listed: Apple's support for it at ``/auth/token`` is UNCONFIRMED, so idpbridge sends
-S256 (as everywhere) without requiring Apple to advertise it.
+PKCE is not listed in Apple's metadata; Apple accepts and enforces it at ``/auth/token``
+(https://github.com/a-tokyo/apple-signin-auth/issues/180), so idpbridge sends S256 (as everywhere)
+without requiring Apple to advertise it.
 
 ==========================  ===================================================================
 Identity field              source
@@ -34,6 +35,9 @@ __all__ = ["ISSUER", "SHEET"]
 #: The issuer, and the ``aud`` of the client-secret JWT.
 ISSUER = "https://appleid.apple.com"
 
+_REST = "doc:https://developer.apple.com/documentation/signinwithapplerestapi/"
+_AUTHENTICATING = "doc:https://developer.apple.com/documentation/signinwithapple/authenticating-users-with-sign-in-with-apple"
+
 SHEET = ProviderSheet(
     name="apple",
     title="Sign in with Apple",
@@ -60,4 +64,13 @@ SHEET = ProviderSheet(
     rs256_signer="Apple",
     # Apple returns the name and e-mail only to a form_post callback
     form_post_scopes=frozenset({"name", "email"}),
+    sources={
+        "issuer": _AUTHENTICATING,
+        "endpoints": "seen:https://github.com/panva/wellknown ; " + _REST + "generate_and_validate_tokens",
+        "claims": _AUTHENTICATING + " ; seen:https://github.com/nicokaiser/passport-apple/pull/86",
+        "method.oidc": "doc:https://developer.apple.com/documentation/sign_in_with_apple/sign_in_with_apple_js/"
+        "incorporating_sign_in_with_apple_into_other_platforms ; "
+        "seen:https://github.com/a-tokyo/apple-signin-auth/issues/180",
+        "method.token": _AUTHENTICATING,
+    },
 )

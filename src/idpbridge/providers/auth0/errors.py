@@ -3,8 +3,8 @@
 Auth0 classifies by ``error`` plus ``error_description`` (its Swift SDK does the same); HTTP
 statuses are not reliable (wrong password is 403, not 400). Some endpoints use ``errorCode``/
 ``message`` or ``code``/``description`` instead; the sheet's ``error_fields`` read them in
-auth0-python's order. :data:`RULES` is tried first, then the standard OAuth rules. Rows marked
-UNCONFIRMED are best guesses to check against a live tenant.
+auth0-python's order. :data:`RULES` is tried first, then the standard OAuth rules. Each row names
+its source (``source=``; the default is :data:`DOCS`).
 
 Where the reference files a refusal by a Rule/Action (``access_denied``, ``unauthorized``) under
 "provider error", idpbridge raises :class:`~idpbridge.AuthenticationFailed`: the IdP worked and
@@ -13,6 +13,7 @@ decided not to sign the user in, and its message (sanitized) says why.
 
 from __future__ import annotations
 
+from ...classify import sourced
 from ...errors import (
     AccountDisabled,
     AccountLocked,
@@ -32,10 +33,24 @@ __all__ = ["RULES"]
 
 _WRONG_PASSWORD = "Wrong email or password."
 
+#: Auth0's Authentication API error reference: the source of rows that name no other.
+DOCS = "doc:https://auth0.com/docs/api/authentication#errors"
+#: Auth0's own SDKs classify by the same ``error``/``error_description`` pairs.
+SDKS = (
+    "vendor:auth0/Auth0.Android@0c53540f9ee207167732613bc1dc9b06b9e41bd0:"
+    "auth0/src/main/java/com/auth0/android/authentication/AuthenticationException.kt ; "
+    "vendor:auth0/Auth0.swift@01345d03dfef3e8b7b9e394594ce9e6d1132ab5a:Auth0/AuthenticationError.swift"
+)
+_ORO = (
+    "vendor:auth0/docs@248e42383953ba1c88f243bdcf08b78ced6863ca:"
+    "articles/api/authentication/errors/_oauth-ro.md"
+)
+
 
 def _locked(error: str) -> ErrorRule:
     return ErrorRule(
         error=error,
+        source=f"{SDKS} ; seen:https://github.com/auth0/auth0-flutter/issues/161",
         raises=AccountLocked,
         message="Auth0 blocked this account after too many failed attempts (an unblock e-mail was sent)",
     )
@@ -44,36 +59,50 @@ def _locked(error: str) -> ErrorRule:
 def _enrol(error: str) -> ErrorRule:
     return ErrorRule(
         error=error,
+        source=SDKS,
         raises=MFARequired,
         message="the user must enrol a second factor at Auth0 first",
     )
 
 
-RULES: tuple[ErrorRule, ...] = (
-    # Admin-blocked user: "user is blocked" (seen as a callback error=unauthorized and on the
-    # legacy /oauth/ro; the exact /oauth/token form is UNCONFIRMED, so both errors match).
-    *(
-        ErrorRule(error=e, description_contains="user is blocked", raises=AccountDisabled)
-        for e in ("unauthorized", "invalid_grant")
+_RULES: tuple[ErrorRule, ...] = (
+    # Admin-blocked user: /oauth/token answers 403 invalid_grant "user is blocked"; the callback and
+    # the legacy /oauth/ro say error=unauthorized with the same text.
+    ErrorRule(
+        error="unauthorized",
+        description_contains="user is blocked",
+        raises=AccountDisabled,
+        source="seen:https://github.com/auth0/docs/pull/4767",
+    ),
+    ErrorRule(
+        error="invalid_grant",
+        description_contains="user is blocked",
+        raises=AccountDisabled,
+        source="seen:https://github.com/ionic-team/demo-authconnect-auth0/issues/4",
     ),
     # MFA grant answers (mfa-otp), for the TOTP step that resumes an mfa_required continuation.
-    ErrorRule(error="invalid_grant", description_contains="otp_code", raises=InvalidCode),
-    ErrorRule(error="a0.mfa_invalid_code", raises=InvalidCode),
+    ErrorRule(error="invalid_grant", description_contains="otp_code", raises=InvalidCode, source=SDKS),
+    ErrorRule(error="a0.mfa_invalid_code", raises=InvalidCode, source=SDKS),
     ErrorRule(
         error="invalid_grant",
         description_contains="mfa_token",
         raises=ExpiredCode,
         message="the MFA transaction expired; sign in again",
+        source=SDKS,
     ),
     # 403 invalid_grant "Wrong email or password." — also for unknown users (Auth0 hides which):
     # the standard password-grant rule.
     ErrorRule(
-        error="invalid_user_password", raises=InvalidCredentials, message="invalid username or password"
+        error="invalid_user_password",
+        raises=InvalidCredentials,
+        message="invalid username or password",
+        source=SDKS,
     ),
     # Custom-database connections signal a wrong password as access_denied with the same text.
     ErrorRule(
         error="access_denied",
         description_contains=_WRONG_PASSWORD,
+        source="doc:https://auth0.com/docs/authenticate/database-connections/custom-db/error-handling",
         raises=InvalidCredentials,
         message="invalid username or password",
     ),
@@ -88,6 +117,7 @@ RULES: tuple[ErrorRule, ...] = (
         code="config.invalid_client",
         message="Auth0 rejected the client credentials (client id, secret or the application's "
         "Token Endpoint Authentication Method)",
+        source="seen:https://github.com/auth0/laravel-auth0/issues/42 ; seen:https://github.com/auth0/auth0.js/issues/317",
     ),
     # Any other access_denied / unauthorized on a password grant: a Rule or Action said no.
     ErrorRule(error="access_denied", context=PASSWORD, raises=AuthenticationFailed, code="access_denied"),
@@ -105,18 +135,16 @@ RULES: tuple[ErrorRule, ...] = (
         error="password_leaked",
         raises=PasswordChangeRequired,
         message="Auth0 found this password in a data breach; it must be changed",
+        source=f"{SDKS} ; {_ORO}",
     ),
-    ErrorRule(error="password_change_required", raises=PasswordChangeRequired),
-    # Bot detection wants a CAPTCHA a server-side login cannot solve ("requires_validation":
-    # UNCONFIRMED spelling, kept next to the documented "requires_verification").
-    *(
-        ErrorRule(
-            error=e,
-            raises=ProviderError,
-            code="provider.bot_detection",
-            message="Auth0 bot detection requires an interactive verification (CAPTCHA)",
-        )
-        for e in ("requires_verification", "requires_validation")
+    ErrorRule(error="password_change_required", raises=PasswordChangeRequired, source=_ORO),
+    # Bot detection wants a CAPTCHA a server-side login cannot solve.
+    ErrorRule(
+        error="requires_verification",
+        raises=ProviderError,
+        code="provider.bot_detection",
+        message="Auth0 bot detection requires an interactive verification (CAPTCHA)",
+        source=f"{SDKS} ; {_ORO}",
     ),
     # 500 server_error "Authorization server not configured with default connection."
     ErrorRule(
@@ -130,3 +158,4 @@ RULES: tuple[ErrorRule, ...] = (
     # invalid_request / invalid_scope: the standard rules.
     *STANDARD_OAUTH_RULES,
 )
+RULES: tuple[ErrorRule, ...] = sourced(DOCS, _RULES)

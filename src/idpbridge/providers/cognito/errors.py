@@ -8,6 +8,10 @@ moto's messages, https://github.com/getmoto/moto/blob/master/moto/cognitoidp/mod
 https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-managing-errors.html.
 The first matching rule wins (:func:`idpbridge.classify.classify`).
 
+Only errors the model declares for ``InitiateAuth``, ``RespondToAuthChallenge`` and ``GetUser``
+have a row (``tests/providers/cognito/test_model.py``): ``LimitExceededException``,
+``TooManyFailedAttemptsException`` and ``CodeDeliveryFailureException`` belong to other operations.
+
 Rules with a fixed ``message`` never show Cognito's text: for credential errors that text is
 useless or unsafe (moto echoes the submitted SECRET_HASH as the message). Rules without one show
 Cognito's sanitized message, because it tells an operator what to fix (a disabled flow, a Lambda
@@ -16,7 +20,7 @@ trigger's error).
 
 from __future__ import annotations
 
-from ...classify import classify
+from ...classify import classify, sourced
 from ...kit import (
     AccountDisabled,
     AccountLocked,
@@ -34,7 +38,13 @@ from ...kit import (
     UserNotFound,
 )
 
-__all__ = ["HIDE_USER_EXISTENCE", "RULES", "classify_cognito"]
+__all__ = ["HIDE_USER_EXISTENCE", "MODEL", "RULES", "classify_cognito"]
+
+#: The service model boto3 installs: every ``__type`` below is an error shape it declares
+#: (``tests/providers/cognito/test_model.py`` checks it).
+MODEL = "vendor:boto/botocore@1.43.11:botocore/data/cognito-idp/2016-04-18/service-2.json"
+#: moto's Cognito backend, whose messages are the ones AWS answers with.
+_MOTO = "vendor:getmoto/moto@5.2.5:moto/cognitoidp/exceptions.py"
 
 _NA = "NotAuthorizedException"
 
@@ -43,7 +53,12 @@ def _na(
     contains: str | None, raises: type[IdpBridgeError], message: str | None, code: str | None = None
 ) -> ErrorRule:
     return ErrorRule(
-        provider_code=_NA, description_contains=contains, raises=raises, message=message, code=code
+        provider_code=_NA,
+        description_contains=contains,
+        raises=raises,
+        message=message,
+        code=code,
+        source=f"{MODEL} ; {_MOTO}",
     )
 
 
@@ -56,7 +71,13 @@ def _on(
 RULES: tuple[ErrorRule, ...] = (
     # NotAuthorizedException is overloaded: the message tells the cases apart.
     _na("Incorrect username or password", InvalidCredentials, "incorrect username or password"),
-    _na("Password attempts exceeded", AccountLocked, "too many failed sign-in attempts; try later"),
+    ErrorRule(
+        provider_code=_NA,
+        description_contains="Password attempts exceeded",
+        raises=AccountLocked,
+        message="too many failed sign-in attempts; try later",
+        source="doc:https://docs.aws.amazon.com/cognito/latest/developerguide/authentication.html",
+    ),
     _na("User is disabled", AccountDisabled, "the user is disabled"),
     _na(
         "Unable to verify secret hash",
@@ -77,7 +98,13 @@ RULES: tuple[ErrorRule, ...] = (
         "the refresh token is expired or revoked",
         "refresh_token_invalid",
     ),
-    _na("flow not enabled", ConfigurationError, None, "config.flow_not_enabled"),
+    ErrorRule(
+        provider_code=_NA,
+        description_contains="flow not enabled",
+        raises=ConfigurationError,
+        code="config.flow_not_enabled",
+        source="UNCONFIRMED[cognito.flow-not-enabled] the message text; only Cognito emulators print it",
+    ),
     _na(None, InvalidCredentials, "not authorized"),
     _on("UserNotFoundException", UserNotFound, "the user does not exist"),
     _on("UserNotConfirmedException", UserNotConfirmed, "the user has not confirmed the account"),
@@ -88,8 +115,6 @@ RULES: tuple[ErrorRule, ...] = (
         "password_reset_required",
     ),
     _on("TooManyRequestsException", RateLimited, "Cognito is throttling requests"),
-    _on("LimitExceededException", RateLimited, "Cognito attempt limit exceeded"),
-    _on("TooManyFailedAttemptsException", AccountLocked, "too many failed attempts"),
     _on("CodeMismatchException", InvalidCode, "the code is wrong"),
     _on("ExpiredCodeException", ExpiredCode, "the code expired; request a new one"),
     # Client or pool misconfiguration: Cognito's message says what to fix.
@@ -98,6 +123,7 @@ RULES: tuple[ErrorRule, ...] = (
         description_contains="flow not enabled",
         raises=ConfigurationError,
         code="config.flow_not_enabled",
+        source="UNCONFIRMED[cognito.flow-not-enabled] the message text; only Cognito emulators print it",
     ),
     _on("InvalidParameterException", ConfigurationError, code="config.invalid_parameter"),
     _on(
@@ -117,20 +143,20 @@ RULES: tuple[ErrorRule, ...] = (
     _on("UserLambdaValidationException", ProviderError, code="provider.lambda"),
     _on("UnexpectedLambdaException", ProviderError, code="provider.lambda"),
     _on("InvalidLambdaResponseException", ProviderError, code="provider.lambda"),
-    _on(
-        "CodeDeliveryFailureException",
-        ProviderError,
-        "Cognito could not deliver the code",
-        "provider.code_delivery",
-    ),
     _on("ForbiddenException", ProviderError, "Cognito refused the request (AWS WAF)", "provider.forbidden"),
     _on("InternalErrorException", ProviderUnavailable, "Cognito had an internal error"),
 )
+RULES = sourced(MODEL, RULES)
 
 #: Prepended when the app client hides user existence (``PreventUserExistenceErrors=ENABLED``):
 #: an unknown user is then indistinguishable from a wrong password.
 HIDE_USER_EXISTENCE: tuple[ErrorRule, ...] = (
-    _on("UserNotFoundException", InvalidCredentials, "incorrect username or password"),
+    ErrorRule(
+        provider_code="UserNotFoundException",
+        raises=InvalidCredentials,
+        message="incorrect username or password",
+        source="doc:https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-managing-errors.html",
+    ),
 )
 
 

@@ -96,6 +96,22 @@ SHEET = ProviderSheet(
     token_checks=(claim_equals("token_use", "id"),),
     tenant=("user_pool_id",),
     rs256_signer="Cognito",
+    sources={
+        "issuer": "doc:https://docs.aws.amazon.com/cognito/latest/developerguide/"
+        "amazon-cognito-user-pools-using-the-id-token.html",
+        "claims": "doc:https://docs.aws.amazon.com/cognito/latest/developerguide/"
+        "amazon-cognito-user-pools-using-the-id-token.html",
+        "method.oidc": "doc:https://docs.aws.amazon.com/cognito/latest/developerguide/token-endpoint.html",
+        "method.password": "vendor:boto/botocore@1.43.11:botocore/data/cognito-idp/2016-04-18/service-2.json",
+        "method.email_otp": "vendor:boto/botocore@1.43.11:botocore/data/cognito-idp/2016-04-18/"
+        "service-2.json ; vendor:aws-amplify/"
+        "amplify-js@980d3b07be5c6a16f8df67b849d189bdd2a5ccf4:packages/auth/src/providers/cognito/"
+        "utils/signInHelpers.ts",
+        "method.sms_otp": "vendor:boto/botocore@1.43.11:botocore/data/cognito-idp/2016-04-18/"
+        "service-2.json ; vendor:aws-amplify/"
+        "amplify-js@980d3b07be5c6a16f8df67b849d189bdd2a5ccf4:packages/auth/src/providers/cognito/"
+        "utils/signInHelpers.ts",
+    },
 )
 
 
@@ -123,8 +139,6 @@ CODE_CHALLENGES: Mapping[str, CodeChallenge] = MappingProxyType(
             CodeChallenge("EMAIL_OTP", "EMAIL_OTP_CODE", "otp", OTPChannel.EMAIL),
             CodeChallenge("SMS_OTP", "SMS_OTP_CODE", "otp", OTPChannel.SMS),
             CodeChallenge("SMS_MFA", "SMS_MFA_CODE", "otp", OTPChannel.SMS),
-            # In the API docs but not in botocore's enum; handled in case the service sends it.
-            CodeChallenge("EMAIL_MFA", "EMAIL_MFA_CODE", "otp", OTPChannel.EMAIL),
             CodeChallenge("SOFTWARE_TOKEN_MFA", "SOFTWARE_TOKEN_MFA_CODE", "totp", None),
         )
     }
@@ -135,7 +149,8 @@ FIRST_FACTOR: Mapping[OTPChannel, str] = MappingProxyType(
     {OTPChannel.EMAIL: "EMAIL_OTP", OTPChannel.SMS: "SMS_OTP"}
 )
 
-#: ``SELECT_MFA_TYPE`` answers (the model documents ``SMS_MFA|EMAIL_MFA|SOFTWARE_TOKEN_MFA``).
+#: ``SELECT_MFA_TYPE`` answers (the model documents ``SMS_MFA|EMAIL_MFA|SOFTWARE_TOKEN_MFA``;
+#: amplify-js answers ``EMAIL_OTP`` for e-mail, signInHelpers.ts ``mapMfaType``).
 SELECTABLE_MFA = frozenset({"SMS_MFA", "EMAIL_MFA", "EMAIL_OTP", "SOFTWARE_TOKEN_MFA"})
 
 #: ``MFAS_CAN_SETUP`` / ``MFAS_CAN_CHOOSE`` entries -> factor names in :class:`~idpbridge.MFARequired`.

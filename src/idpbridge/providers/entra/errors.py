@@ -7,10 +7,8 @@ and only then the OAuth ``error`` (the body shape and this order:
 https://github.com/MicrosoftDocs/azure-docs/blob/main/articles/active-directory/develop/v2-oauth-ropc.md
 and the responses captured in https://github.com/openshift/cluster-authentication-operator/pull/248).
 
-Source of every row unless marked: the AADSTS reference,
-https://github.com/MicrosoftDocs/azure-docs/blob/main/articles/active-directory/develop/reference-aadsts-error-codes.md
-(https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes). Rows marked
-UNCONFIRMED are best knowledge; correct them here.
+Source of every row unless :data:`AADSTS_SOURCES` names another: the AADSTS reference,
+https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes (:data:`DOCS`).
 """
 
 from __future__ import annotations
@@ -57,6 +55,8 @@ AADSTS: Mapping[int, tuple[type[IdpBridgeError], str | None, str]] = {
     50173: (InvalidCredentials, None, "the grant was revoked (the password changed); sign in again"),
     50034: (UserNotFound, None, "the user does not exist in this directory"),
     90072: (UserNotFound, None, "the user's account is in another tenant and not in this one"),
+    # ROPC answers it for a work account of another tenant that is no member or guest here.
+    50020: (UserNotFound, None, "the user's account is in another tenant and not in this one"),
     50053: (AccountLocked, None, "the account is locked (too many attempts or a blocked IP address)"),
     50057: (AccountDisabled, None, "the account is disabled"),
     50055: (PasswordChangeRequired, None, "the password has expired"),
@@ -74,11 +74,8 @@ AADSTS: Mapping[int, tuple[type[IdpBridgeError], str | None, str]] = {
     65004: (UserCancelled, None, "the user declined consent"),
     # -- accounts the password grant cannot serve (the answer for federated and MSA users) --------
     50056: (ConfigurationError, "config.ropc_unsupported_account", _ROPC_ACCOUNT),
-    # UNCONFIRMED: 50020 is documented ("user account from identity provider … does not exist in
-    # tenant"); that ROPC answers it for personal-account guests is inferred, not observed.
-    50020: (ConfigurationError, "config.ropc_unsupported_account", _ROPC_ACCOUNT),
-    # UNCONFIRMED code: "The grant type is not supported over the /common or /consumers endpoints"
-    # (idpbridge refuses those tenants for ROPC before sending anything).
+    # "The grant type is not supported over the /common or /consumers endpoints" (idpbridge refuses
+    # those tenants for ROPC before sending anything).
     9001023: (ConfigurationError, "config.ropc_unsupported", "use a tenant id, domain or 'organizations'"),
     # -- Conditional Access ---------------------------------------------------------------------
     53000: (AuthenticationFailed, "conditional_access", "Conditional Access: the device is not compliant"),
@@ -113,10 +110,26 @@ AADSTS: Mapping[int, tuple[type[IdpBridgeError], str | None, str]] = {
     90033: (ProviderUnavailable, None, "Entra is temporarily unavailable"),
 }
 
+DOCS = "doc:https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes"
+
+#: Rows whose answer was seen beyond the reference (which grant answers it, the body).
+AADSTS_SOURCES: Mapping[int, str] = {
+    50020: "seen:https://github.com/AzureAD/microsoft-authentication-library-for-dotnet/issues/2255",
+    9001023: "seen:https://github.com/AzureAD/microsoft-authentication-library-for-dotnet/issues/1572 ; "
+    "seen:https://github.com/AzureAD/microsoft-authentication-library-for-java/issues/382",
+    50126: "seen:https://github.com/openshift/cluster-authentication-operator/pull/248 ; " + DOCS,
+}
+
 #: Provider rules first (one per AADSTS code), then the standard OAuth rules.
 RULES: tuple[ErrorRule, ...] = (
     *(
-        ErrorRule(provider_code=f"AADSTS{code}", raises=raises, code=stable, message=message)
+        ErrorRule(
+            provider_code=f"AADSTS{code}",
+            raises=raises,
+            code=stable,
+            message=message,
+            source=AADSTS_SOURCES.get(code, DOCS),
+        )
         for code, (raises, stable, message) in AADSTS.items()
     ),
     *STANDARD_OAUTH_RULES,

@@ -139,7 +139,7 @@ SHEET = ProviderSheet(
     issuer=ISSUER_RULE,
     claims=ClaimMap(
         email="email",
-        email_verified="xms_edov",  # UNCONFIRMED detail: the optional claim's exact semantics
+        email_verified="xms_edov",  # the e-mail's domain owner is verified (optional claim)
         phone_number=None,
         phone_number_verified=None,
         username="preferred_username",
@@ -152,4 +152,18 @@ SHEET = ProviderSheet(
     # What MSAL and Microsoft's samples send; Entra also lists client_secret_basic.
     default_auth_method="client_secret_post",
     probe_password_grant=True,
+    sources={
+        "issuer": "doc:https://learn.microsoft.com/en-us/entra/identity-platform/id-token-claims-reference ; "
+        "doc:https://github.com/AzureAD/microsoft-authentication-library-for-python/blob/dev/"
+        "msal/authority.py ; "
+        "UNCONFIRMED[entra.consumers-issuer] the /consumers discovery issuer",
+        "claims": "doc:https://learn.microsoft.com/en-us/entra/identity-platform/id-token-claims-reference ; "
+        "doc:https://learn.microsoft.com/en-us/entra/identity-platform/optional-claims-reference",
+        "method.oidc": "doc:https://learn.microsoft.com/en-us/entra/identity-platform/"
+        "v2-oauth2-auth-code-flow",
+        "method.password": "doc:https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth-ropc ; "
+        "seen:https://github.com/openshift/cluster-authentication-operator/pull/248",
+        "method.token": "doc:https://learn.microsoft.com/en-us/entra/identity-platform/"
+        "id-token-claims-reference",
+    },
 )

@@ -55,4 +55,15 @@ SHEET = ProviderSheet(
     error_rules=RULES,
     username_claim="email",
     rs256_signer="Google",
+    sources={
+        "issuer": "doc:https://developers.google.com/identity/openid-connect/"
+        "openid-connect#validatinganidtoken",
+        "endpoints": "doc:https://accounts.google.com/.well-known/openid-configuration ; seen:https://"
+        "github.com/panva/wellknown",
+        "claims": "doc:https://developers.google.com/identity/openid-connect/"
+        "openid-connect#an-id-tokens-payload",
+        "method.oidc": "doc:https://developers.google.com/identity/protocols/oauth2/web-server",
+        "method.token": "doc:https://developers.google.com/identity/openid-connect/"
+        "openid-connect#validatinganidtoken",
+    },
 )

@@ -8,8 +8,7 @@ https://github.com/keycloak/keycloak/pull/46528), so no rule here looks at the s
 https://github.com/keycloak/keycloak/blob/main/services/src/main/java/org/keycloak/authentication/authenticators/directgrant/ValidateUsername.java,
 https://github.com/keycloak/keycloak/blob/main/services/src/main/java/org/keycloak/authentication/authenticators/directgrant/ValidatePassword.java,
 https://github.com/keycloak/keycloak/pull/6506 (direct grants disabled) and
-https://github.com/keycloak/keycloak/issues/11741 (unknown client). Rows marked UNCONFIRMED are
-best guesses to check against a live server.
+https://github.com/keycloak/keycloak/issues/11741 (unknown client). Each row names its source.
 """
 
 from __future__ import annotations
@@ -29,6 +28,11 @@ from ...kit import (
 
 __all__ = ["OTP_SIGNALS", "REQUIRED_ACTIONS", "RULES", "required_actions"]
 
+_USERNAME = (
+    "vendor:keycloak/keycloak@f0be0d3b25c76a0bcb9ee1df9024784e648b30ff:"
+    "services/src/main/java/org/keycloak/authentication/authenticators/directgrant/ValidateUsername.java"
+)
+
 #: The description of a user with pending required actions (update password, terms, profile).
 REQUIRED_ACTIONS = "Account is not fully set up"
 
@@ -40,18 +44,19 @@ REQUIRED_ACTIONS = "Account is not fully set up"
 #: ``InputRequired`` TOTP step; after a request that carried a code they mean the code was wrong
 #: (the connector turns them into :class:`~idpbridge.InvalidCode`).
 OTP_SIGNALS: tuple[ErrorRule, ...] = (
-    # UNCONFIRMED: an open pull request (2025-12) answers OTP failures with invalid_grant "Invalid
-    # OTP credentials"; whether a *missing* OTP gets it too is not settled. Source:
-    # https://github.com/keycloak/keycloak/pull/44724
+    # An open pull request (2025-12) answers OTP failures with invalid_grant "Invalid OTP
+    # credentials"; whether a *missing* OTP gets it too is not settled.
     ErrorRule(
         error="invalid_grant",
         description_contains="Invalid OTP credentials",
+        source="UNCONFIRMED[keycloak.otp-signal] doc:https://github.com/keycloak/keycloak/pull/44724",
         raises=MFARequired,
         message="Keycloak wants the one-time code from the user's authenticator app",
     ),
-    # UNCONFIRMED: direct-grant OTP authenticator extensions (custom flows) answer otp_required.
+    # Direct-grant OTP authenticator extensions (custom flows) answer otp_required.
     ErrorRule(
         error="otp_required",
+        source="UNCONFIRMED[keycloak.otp-signal] no public extension found answering it",
         raises=MFARequired,
         message="Keycloak wants the one-time code from the user's authenticator app",
     ),
@@ -63,12 +68,15 @@ RULES: tuple[ErrorRule, ...] = (
     ErrorRule(
         error="invalid_grant",
         description_contains="Account temporarily disabled",
+        source="UNCONFIRMED[keycloak.legacy-lock] older releases; current ones answer 'Invalid user "
+        "credentials' (" + _USERNAME + ")",
         raises=AccountLocked,
         message="the account is temporarily locked after too many failed attempts",
     ),
     ErrorRule(
         error="invalid_grant",
         description_contains="Account disabled",
+        source=_USERNAME,
         raises=AccountDisabled,
         message="the account is disabled",
     ),
@@ -76,6 +84,9 @@ RULES: tuple[ErrorRule, ...] = (
     ErrorRule(
         error="invalid_grant",
         description_contains=REQUIRED_ACTIONS,
+        source="vendor:keycloak/keycloak@119bcab3dcd0a549b6985c053460baab7494e520:services/src/main/"
+        "java/org/keycloak/protocol/oidc/grants/ResourceOwnerPasswordCredentialsGrantType.java ; "
+        "seen:https://github.com/keycloak/keycloak/issues/26426",
         raises=PasswordChangeRequired,
         message="the account has pending required actions at Keycloak (e.g. update password, verify e-mail)",
     ),
@@ -87,6 +98,7 @@ RULES: tuple[ErrorRule, ...] = (
     ErrorRule(
         error="invalid_request",
         description_contains="Invalid user credentials",
+        source=_USERNAME,
         raises=ProviderError,
         code="provider.ambiguous_user",
         message="Keycloak could not pick one user for this username",
@@ -96,13 +108,15 @@ RULES: tuple[ErrorRule, ...] = (
     ErrorRule(
         error="unauthorized_client",
         description_contains="Invalid client",
+        source="seen:https://github.com/keycloak/keycloak/issues/11741",
         raises=ConfigurationError,
         code="config.invalid_client",
         message="Keycloak rejected the client credentials",
     ),
-    # 404 {"error": "Realm does not exist"} (UNCONFIRMED body).
+    # 404 {"error": "Realm does not exist"}.
     ErrorRule(
         error="Realm does not exist",
+        source="seen:https://github.com/adorsys/secure-token-service/issues/10",
         raises=ConfigurationError,
         code="config.unknown_realm",
         message="the realm does not exist on this Keycloak server",

@@ -44,7 +44,7 @@ BACK_CHANNEL: Mapping[str, str] = MappingProxyType(
         "jwks_uri": _OIDC + "/certs",
         "userinfo_endpoint": _OIDC + "/userinfo",
         "introspection_endpoint": _OIDC + "/token/introspect",
-        "revocation_endpoint": _OIDC + "/revoke",  # UNCONFIRMED here (RFC 7009 support, Keycloak 12+)
+        "revocation_endpoint": _OIDC + "/revoke",  # RFC 7009, Keycloak 12+
     }
 )
 
@@ -80,4 +80,18 @@ SHEET = ProviderSheet(
         "to server_url and reach it internally through backchannel_url (idpbridge never rewrites issuers)",
         "server_url",
     ),
+    sources={
+        "issuer": "doc:https://www.keycloak.org/server/hostname ; doc:https://www.keycloak.org/"
+        "migration/migrating-to-quarkus",
+        "claims": "doc:https://github.com/python-social-auth/social-core/blob/master/social_core/"
+        "backends/keycloak.py ; "
+        "seen:https://github.com/keycloak/keycloak/issues/34306",
+        "method.oidc": "doc:https://www.keycloak.org/docs/latest/securing_apps/#_oidc",
+        "method.password": "vendor:keycloak/keycloak@9676f8d12caa52812646812c56d08f49b1dd867f:services/"
+        "src/main/java/org/keycloak/authentication/authenticators/directgrant/ValidatePassword.java",
+        "method.token": "vendor:keycloak/keycloak@de8d3c200db60d909608c41aeb52593fd7968330:"
+        "core/src/main/java/org/keycloak/util/TokenUtil.java",
+        "method.totp": "vendor:keycloak/keycloak@9676f8d12caa52812646812c56d08f49b1dd867f:services/src/"
+        "main/java/org/keycloak/authentication/authenticators/directgrant/ValidateOTP.java",
+    },
 )

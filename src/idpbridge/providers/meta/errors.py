@@ -6,8 +6,8 @@ Graph errors look like ``{"error": {"message": …, "type": "OAuthException", "c
 ``"code/subcode"`` (``"100/36009"``) or the code alone. Rows match on ``provider_code`` for a
 specific subcode and on ``error`` for a whole code. Sources: the Graph error envelope and the
 rate-limit codes as handled in
-https://github.com/python-social-auth/social-core/blob/master/social_core/backends/facebook.py;
-rows marked UNCONFIRMED are best knowledge, correct them here.
+https://github.com/python-social-auth/social-core/blob/master/social_core/backends/facebook.py
+and Meta's error-handling guide (:data:`DOCS`, the source of rows that name no other).
 
 The callback's own errors (``error=access_denied&error_reason=user_denied``) fall through to the
 standard table; a callback that carries only ``error_code``/``error_message`` (social-core
@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ...classify import sourced
 from ...errors import (
     AccountDisabled,
     ConfigurationError,
@@ -37,6 +38,10 @@ __all__ = ["RATE_LIMIT_CODES", "RULES", "graph_error"]
 #: Application, user, page and custom rate limits (social-core ``facebook.py``).
 RATE_LIMIT_CODES = ("4", "17", "32", "613")
 
+#: Meta's Graph API error-handling guide (codes 1, 2, 4, 17, 32, 100, 190, 368, 613, the envelope).
+DOCS = "doc:https://developers.facebook.com/docs/graph-api/guides/error-handling"
+_GUESS = "UNCONFIRMED[meta.graph-codes] "
+
 
 def _code(graph_code: str, raises: type[IdpBridgeError], message: str, **kw: Any) -> ErrorRule:
     return ErrorRule(error=graph_code, raises=raises, message=message, **kw)
@@ -49,17 +54,29 @@ def _sub(code_subcode: str, raises: type[IdpBridgeError], message: str, **kw: An
 RULES: tuple[ErrorRule, ...] = (
     # -- authorization response ---------------------------------------------------------------
     # A denial reported only as error_code=200 ("Permissions error"), without error=access_denied
-    # (social-core raises AuthCanceled on any error_code; UNCONFIRMED parameter names).
-    ErrorRule(error="200", context=AUTHORIZE, raises=UserCancelled, message="the user declined"),
+    # (social-core raises AuthCanceled on any error_code). Meta sends error=access_denied as well.
+    ErrorRule(
+        error="200",
+        context=AUTHORIZE,
+        raises=UserCancelled,
+        message="the user declined",
+        source="seen:https://github.com/miled/wordpress-social-login/issues/229",
+    ),
     # -- code exchange -------------------------------------------------------------------------
     _sub("100/36009", ExpiredCode, "the authorization code has been used"),
-    _sub("100/36007", ExpiredCode, "the authorization code has expired"),  # UNCONFIRMED subcode
-    # redirect_uri differs from the dialog's ("Error validating verification code"): UNCONFIRMED subcode
     _sub(
-        "100/36008",
-        ConfigurationError,
-        "the redirect URI differs from the one sent to the dialog",
-        code="config.redirect_uri",
+        "100/36007",
+        ExpiredCode,
+        "the authorization code has expired",
+        source="seen:https://github.com/rizen/Facebook-Graph/issues/33",
+    ),
+    # Older answers carry code 100 and the text only (rizen/Facebook-Graph#33).
+    ErrorRule(
+        error="100",
+        description_contains="has expired",
+        raises=ExpiredCode,
+        message="the authorization code has expired",
+        source="seen:https://github.com/rizen/Facebook-Graph/issues/33",
     ),
     # The redirect_uri of the exchange differs from the dialog's: every public capture is code 100 with
     # no subcode, "Error validating verification code. Please make sure your redirect_uri is identical
@@ -71,11 +88,14 @@ RULES: tuple[ErrorRule, ...] = (
         raises=ConfigurationError,
         code="config.redirect_uri",
         message="the redirect URI differs from the one sent to the dialog",
+        source="seen:https://github.com/scribejava/scribejava/issues/605 ; "
+        "seen:https://github.com/facebookarchive/php-graph-sdk/issues/980",
     ),
-    # "Invalid verification code format." (UNCONFIRMED wording; no subcode)
+    # "Invalid verification code format." (no subcode)
     ErrorRule(
         error="100",
         description_contains="verification code",
+        source=_GUESS + "the wording of a malformed code's answer",
         raises=InvalidCode,
         message="the authorization code is not valid",
     ),
@@ -87,27 +107,33 @@ RULES: tuple[ErrorRule, ...] = (
         code="config.invalid_client",
         message="Meta rejected the app secret",
     ),
-    _code("101", ConfigurationError, "Meta does not know this app id", code="config.invalid_client"),
-    # "URL blocked" / redirect URI not whitelisted in the app's Facebook Login settings (UNCONFIRMED)
+    _code(
+        "101",
+        ConfigurationError,
+        "Meta does not know this app id",
+        code="config.invalid_client",
+        source=_GUESS + "code 101 for an unknown app id",
+    ),
+    # "URL blocked" / redirect URI not whitelisted in the app's Facebook Login settings
     _code(
         "191",
         ConfigurationError,
         "the redirect URI is not allowed by the app's Facebook Login settings",
         code="config.redirect_uri",
+        source=_GUESS + "code 191 for a redirect URI the app does not allow",
     ),
     # -- throttling and availability ------------------------------------------------------------
     *(
         _code(c, RateLimited, "Meta is rate limiting this app or user", retryable=True)
         for c in RATE_LIMIT_CODES
     ),
-    _code("2", ProviderUnavailable, "Meta's service is temporarily unavailable"),  # UNCONFIRMED
+    _code("2", ProviderUnavailable, "Meta's service is temporarily unavailable"),
     # -- tokens and accounts ----------------------------------------------------------------------
-    _code(
-        "190", ProviderError, "Meta rejected the access token", code="provider.token_rejected"
-    ),  # subcodes UNCONFIRMED
-    _code("368", AccountDisabled, "the account is temporarily blocked by Meta"),  # UNCONFIRMED
+    _code("190", ProviderError, "Meta rejected the access token", code="provider.token_rejected"),
+    _code("368", AccountDisabled, "the account is temporarily blocked by Meta"),
     *STANDARD_OAUTH_RULES,
 )
+RULES = sourced(DOCS, RULES)
 
 
 def graph_error(body: Mapping[str, Any]) -> ErrorInfo:

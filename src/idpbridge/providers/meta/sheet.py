@@ -6,7 +6,7 @@ https://www.facebook.com/.well-known/openid-configuration (snapshot in
 https://github.com/panva/wellknown: issuer, JWKS). That metadata has no token endpoint: the ID
 token, when Meta issues one, comes from the Graph token endpoint of the code flow. PKCE S256 on
 the dialog and the code exchange is used by OpenIddict's provider
-(https://github.com/openiddict/openiddict-core/pull/1767; UNCONFIRMED for every app type).
+(https://github.com/openiddict/openiddict-core/pull/1767).
 
 The Graph calls map onto the engine's endpoint names (``{version}``: ``graph_api_version``):
 ``introspection_endpoint`` is ``debug_token`` (with the app token), ``userinfo_endpoint`` is ``/me``
@@ -84,4 +84,15 @@ SHEET = ProviderSheet(
     callback_error_fields=("error_code", "error_message"),
     username_claim="email",
     rs256_signer="Meta",
+    sources={
+        "issuer": "doc:https://developers.facebook.com/docs/facebook-login/limited-login/token/validating",
+        "endpoints": "doc:https://developers.facebook.com/docs/facebook-login/guides/advanced/manual-flow ; "
+        "seen:https://github.com/panva/wellknown",
+        "claims": "doc:https://developers.facebook.com/docs/facebook-login/limited-login/token",
+        "method.oidc": "doc:https://developers.facebook.com/docs/facebook-login/guides/advanced/"
+        "manual-flow ; "
+        "seen:https://github.com/openiddict/openiddict-core/pull/1767",
+        "method.token": "doc:https://developers.facebook.com/docs/facebook-login/limited-login/token/"
+        "validating",
+    },
 )

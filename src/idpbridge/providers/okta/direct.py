@@ -11,10 +11,11 @@ https://github.com/okta/okta-developer-docs/blob/master/packages/@okta/vuepress-
   continuation seals the ``mfa_token`` (the same continuation :class:`~idpbridge.MFARequired`
   carries when ``totp`` is not enabled) → ``Answer(continuation, {"totp": code})``.
 
-The flows receive a :class:`TotpContext` (the OIDC engine, which seals and claims steps, and the
-config), never the connector. The ``mfa_token`` never leaves the sealed continuation; a wrong code raises
-:class:`~idpbridge.InvalidCode` with a fresh continuation for another try (UNCONFIRMED whether Okta
-keeps the ``mfa_token`` usable after a wrong code; if not, the retry ends as an expired code).
+The flows receive a :class:`TotpContext` (the OIDC engine, sealing and single use, the config),
+never the connector. The ``mfa_token`` never leaves the sealed continuation; a wrong code raises
+:class:`~idpbridge.InvalidCode` with a fresh continuation for another try
+(``UNCONFIRMED[okta.direct-errors]`` whether Okta keeps the ``mfa_token`` usable after a wrong
+code; if not, the retry ends as an expired code).
 """
 
 from __future__ import annotations

@@ -234,7 +234,7 @@ def _next(
             factors=_keys(idx_doc.options(doc, remediations.get("select-authenticator-enroll"))),
         )
     if "unlock-account" in remediations and "identify" not in remediations:
-        # UNCONFIRMED: a locked account is offered only the self-service unlock (idx-api.md above).
+        # A fallback: Identity Engine answers a locked user like a wrong password (okta-auth-js#1592).
         raise AccountLocked("the account is locked at Okta", provider_code="unlock-account")
     raise _stuck(doc, remediations)
 

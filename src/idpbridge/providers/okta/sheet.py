@@ -3,22 +3,24 @@
 * Issuer (exact, no trailing slash): the org authorization server's is ``https://{domain}``, a
   custom server's ``https://{domain}/oauth2/{authorizationServerId}`` (``default`` or ``aus…``);
   ``authorization_server_id`` decides which one tokens must carry. Endpoints come from
-  ``{issuer}/.well-known/openid-configuration``. UNCONFIRMED: with a custom URL domain the issuer
-  may be the custom domain or the ``*.okta.com`` one depending on the server's "Issuer" setting —
-  set ``issuer`` explicitly then. Source:
+  ``{issuer}/.well-known/openid-configuration``. With a custom URL domain the issuer is the custom
+  domain or the ``*.okta.com`` one depending on the server's "Issuer" setting — set ``issuer``
+  explicitly then. Source:
   https://github.com/okta/okta-developer-docs/blob/master/packages/@okta/vuepress-site/docs/concepts/auth-servers/index.md
 * Claims: ``sub`` (``00u…``, immutable), ``preferred_username`` (the mutable Okta login),
   ``groups`` only when the admin adds a groups claim to the app/server. Sources:
   https://github.com/okta/okta.github.io/blob/source/_source/_docs/api/resources/oidc.md and
   https://github.com/python-social-auth/social-core/blob/master/social_core/backends/okta.py
 * ``totp``, Direct Authentication: the MFA OTP grant after ``403 mfa_required`` and the primary OTP
-  grant (:data:`MFA_OTP_GRANT`, :data:`OTP_GRANT` in :mod:`.errors`, their contexts). UNCONFIRMED:
-  a wrong code is ``invalid_grant``; a spent ``mfa_token`` is ``invalid_grant`` naming "expired";
-  no OTP factor enrolled is ``mfa_registration_required``/``unsupported_challenge_type``.
+  grant (:data:`MFA_OTP_GRANT`, :data:`OTP_GRANT` in :mod:`.errors`, their contexts). Okta publishes
+  no error answer of these grants (``UNCONFIRMED[okta.direct-errors]``): a wrong code is taken as
+  ``invalid_grant``, a spent ``mfa_token`` as ``invalid_grant`` naming it, no OTP factor enrolled
+  as ``mfa_registration_required``/``unsupported_challenge_type`` (Auth0's answers to the same grants).
 * ``totp``, Identity Engine (IDX): ``{issuer}/v1/interact`` (org server ``{issuer}/oauth2/v1/interact``)
-  with PKCE S256, ``state`` and ``nonce`` (UNCONFIRMED: whether ``client_secret`` is needed, and
-  that the ID token then carries the nonce); the IDX API at the org, ``{org}/idp/idx/…``, never
-  under ``/oauth2``; TOTP authenticators ``google_otp`` (methodType ``otp``) and ``okta_verify``
+  with PKCE S256, ``state`` and ``nonce`` (``UNCONFIRMED[okta.idx-interact]``: whether
+  ``client_secret`` is needed, and that the ID token then carries the nonce); the IDX API at the
+  org, ``{org}/idp/idx/…``, never under ``/oauth2``; TOTP authenticators ``google_otp`` (methodType
+  ``otp``) and ``okta_verify``
   (methodType ``totp``); the secret goes in ``credentials.passcode`` (``totp`` for Okta Verify
   TOTP, taken from the challenge form when it names one). Sources:
   https://github.com/okta/okta-idx-golang/blob/master/idx.go and
@@ -103,4 +105,23 @@ SHEET = ProviderSheet(
     error_fields=ERROR_FIELDS,
     probe_password_grant=True,
     tenant=("org_host",),
+    sources={
+        "issuer": "doc:https://github.com/okta/okta-developer-docs/blob/master/packages/@okta/"
+        "vuepress-site/docs/concepts/auth-servers/index.md",
+        "claims": "doc:https://github.com/okta/okta.github.io/blob/source/_source/_docs/api/resources/"
+        "oidc.md",
+        "method.oidc": "doc:https://github.com/okta/okta-developer-docs/blob/master/packages/@okta/"
+        "vuepress-site/docs/guides/implement-grant-type/main/authcodepkce/use-flow.md",
+        "method.password": "doc:https://github.com/okta/okta-developer-docs/blob/master/packages/@okta/"
+        "vuepress-site/docs/guides/implement-grant-type/main/ropassword/use-flow.md ; "
+        "UNCONFIRMED[okta.ropc-expired] an expired password's answer",
+        "method.token": "doc:https://github.com/okta/okta-developer-docs/blob/master/packages/@okta/"
+        "vuepress-site/docs/guides/validate-id-tokens/main/index.md",
+        "method.totp": "doc:https://github.com/okta/okta-developer-docs/blob/master/packages/@okta/"
+        "vuepress-site/docs/guides/implement-grant-type/main/mfa-otp/use-flow.md ; "
+        "vendor:okta/okta-signin-widget@5225c54fdab58649a28936fbe60f39ff8fb31834:playground/mocks/data/"
+        "idp/idx/ ; "
+        "UNCONFIRMED[okta.idx-interact] client_secret and nonce at /v1/interact ; "
+        "UNCONFIRMED[okta.direct-errors] the Direct Authentication grants' errors",
+    },
 )

@@ -8,7 +8,7 @@ https://developers.onelogin.com/openid-connect/api/password-grant.
 
 Claims: ``sub`` is the OneLogin user id (subject type ``public``, stable). OneLogin advertises no
 ``email_verified`` claim, so e-mail is never treated as verified. ``groups`` (with the ``groups``
-scope) holds roles or groups as the app's "Groups" parameter says (UNCONFIRMED). The tenant is the
+scope) holds roles or groups as the app's "Groups" parameter says. The tenant is the
 account (subdomain or custom domain).
 """
 
@@ -25,8 +25,8 @@ from .errors import RULES
 
 __all__ = ["ISSUER_PATH", "LEGACY_V1_HOSTS", "REGION_HOSTS", "SHEET"]
 
-#: Region -> parent domain of ``{subdomain}.<domain>``. UNCONFIRMED: that EU-hosted accounts use
-#: the same ``onelogin.com`` OIDC v2 host (only the removed v1 API had an ``-eu`` host).
+#: Region -> parent domain of ``{subdomain}.<domain>``: EU-hosted accounts use the same
+#: ``onelogin.com`` OIDC v2 host (the v2 page has no region; only the removed v1 API had an ``-eu`` host).
 REGION_HOSTS: Mapping[str, str] = MappingProxyType({"us": "onelogin.com", "eu": "onelogin.com"})
 #: Path of the OIDC v2 issuer below the account's origin.
 ISSUER_PATH = "/oidc/2"
@@ -69,4 +69,13 @@ SHEET = ProviderSheet(
     tenant=("subdomain", "custom_host"),
     # the app's one "Token Endpoint" setting: Basic for the code flow, POST for the password grant
     auth_methods={Method.OIDC: "client_secret_basic", Method.PASSWORD: "client_secret_post"},
+    sources={
+        "issuer": "doc:https://developers.onelogin.com/openid-connect/api/provider-config ; "
+        "doc:https://developers.onelogin.com/openid-connect/api/password-grant",
+        "claims": "doc:https://developers.onelogin.com/openid-connect/api/provider-config",
+        "method.oidc": "doc:https://developers.onelogin.com/openid-connect/api/authorization-code-grant",
+        "method.password": "doc:https://developers.onelogin.com/openid-connect/api/password-grant ; "
+        "UNCONFIRMED[onelogin.password-errors] the failure bodies",
+        "method.token": "doc:https://developers.onelogin.com/openid-connect/api/provider-config",
+    },
 )

@@ -9,7 +9,7 @@
 
 Sources: https://developer.pingidentity.com/pingone-api/getting-started/simple-sso-workflow/step-6-submit-login-credentials.html
 and PingOne's platform error-codes page ("flows expire after 15 minutes of inactivity … results in
-a 404"). Rows marked UNCONFIRMED are best knowledge; correct them here.
+a 404", :data:`DOCS`). Each row names its source.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ...classify import sourced
 from ...errors import (
     AccountDisabled,
     AccountLocked,
@@ -34,7 +35,23 @@ from ...errors import (
 )
 from ...kit import AUTHORIZE, PASSWORD, STANDARD_OAUTH_RULES, ErrorInfo, ErrorRule, first_text
 
-__all__ = ["FLOW_RULES", "FLOW_STATUSES", "MFA_FACTORS", "RULES", "parse_platform_error"]
+__all__ = [
+    "FLOW_RULES",
+    "FLOW_STATUSES",
+    "FLOW_STATUS_SOURCE",
+    "MFA_FACTORS",
+    "RULES",
+    "parse_platform_error",
+]
+
+#: PingOne's platform error-codes page: the error envelope, top-level codes and flow expiry.
+DOCS = "doc:https://developer.pingidentity.com/pingone-api/platform/reference/error-codes.html"
+#: PingOne's flow reference lists every flow ``status`` of :data:`FLOW_STATUSES`.
+FLOW_STATUS_SOURCE = (
+    "doc:https://developer.pingidentity.com/pingone-api/auth/flows.md ; "
+    "doc:https://developer.pingidentity.com/pingone-api/auth/flows/registration-and-verification/verify-user.md"
+)
+_LOCK_GUESS = "UNCONFIRMED[pingone.flow-lock] where a flow puts PASSWORD_LOCKED_OUT"
 
 _INTERACTIVE = "PingOne's sign-on policy needs an interactive step here ({}); sign in with the oidc method"
 
@@ -46,7 +63,7 @@ FLOW_STATUSES: Mapping[str, tuple[type[IdpBridgeError], str | None, str]] = {
     "DEVICE_SELECTION_REQUIRED": (MFARequired, None, "PingOne requires a second factor"),
     "PUSH_CONFIRMATION_REQUIRED": (MFARequired, None, "PingOne requires a push confirmation"),
     "ASSERTION_REQUIRED": (MFARequired, None, "PingOne requires a security key"),
-    # UNCONFIRMED: the status of an account whose e-mail still has to be verified.
+    # The account must be verified first (answered with the user.verify action).
     "VERIFICATION_CODE_REQUIRED": (UserNotConfirmed, None, "the account is not verified yet"),
     "PROFILE_DATA_REQUIRED": (ConsentRequired, None, _INTERACTIVE.format("progressive profiling")),
     "ACCOUNT_LINKING_REQUIRED": (ConsentRequired, None, _INTERACTIVE.format("account linking")),
@@ -72,13 +89,16 @@ _LOCKED = "the account is locked after too many failed sign-ins"
 
 #: Platform error answers of the authorize (``pi.flow``), Flows and resume endpoints.
 FLOW_RULES: tuple[ErrorRule, ...] = (
-    # UNCONFIRMED detail codes (the check-password statuses, not re-verified for flows).
-    ErrorRule(provider_code="PASSWORD_LOCKED_OUT", raises=AccountLocked, message=_LOCKED),
-    ErrorRule(provider_code="ACCOUNT_LOCKED", raises=AccountLocked, message=_LOCKED),
+    # Lock codes, read from details[0].code or an error object's code (parse_platform_error).
+    ErrorRule(provider_code="PASSWORD_LOCKED_OUT", raises=AccountLocked, message=_LOCKED, source=_LOCK_GUESS),
+    ErrorRule(provider_code="ACCOUNT_LOCKED", raises=AccountLocked, message=_LOCKED, source=_LOCK_GUESS),
     ErrorRule(provider_code="USER_DISABLED", raises=AccountDisabled, message="the account is disabled"),
-    # UNCONFIRMED: a wrong password is INVALID_DATA with a details[] entry targeting "password".
+    # A wrong password is INVALID_DATA with a details[] entry (INVALID_CREDENTIALS or INVALID_VALUE);
+    # the row keys on the top-level code only.
     ErrorRule(
         error="INVALID_DATA",
+        source="doc:https://developer.pingidentity.com/pingone-api/getting-started/simple-sso-workflow/"
+        "step-6-submit-login-credentials.html ; " + DOCS,
         context=PASSWORD,
         raises=InvalidCredentials,
         message="invalid username or password",
@@ -111,6 +131,7 @@ FLOW_RULES: tuple[ErrorRule, ...] = (
     ),
     *STANDARD_OAUTH_RULES,  # an authorize request refused in OAuth terms (unauthorized_client, …)
 )
+FLOW_RULES = sourced(DOCS, FLOW_RULES)
 
 #: Token endpoint and browser callbacks: standard RFC 6749 / OIDC errors.
 RULES: tuple[ErrorRule, ...] = STANDARD_OAUTH_RULES
@@ -120,8 +141,13 @@ def parse_platform_error(body: Mapping[str, Any]) -> ErrorInfo:
     """``code`` (or an OAuth ``error``), ``message``, and the first ``details[]`` entry's code and message."""
     details = body.get("details")
     first = details[0] if isinstance(details, list) and details and isinstance(details[0], Mapping) else {}
+    # A flow may carry its error as an object, {"error": {"code": "PASSWORD_LOCKED_OUT", …}}.
+    nested = body.get("error")
+    inner: Mapping[str, Any] = nested if isinstance(nested, Mapping) else {}
     return ErrorInfo(
-        error=first_text(body, ("code", "error")),
-        description=first_text(first, ("message",)) or first_text(body, ("message", "error_description")),
-        provider_code=first_text(first, ("code",)),
+        error=first_text(body, ("code", "error")) or first_text(inner, ("code",)),
+        description=first_text(first, ("message",))
+        or first_text(body, ("message", "error_description"))
+        or first_text(inner, ("message",)),
+        provider_code=first_text(first, ("code",)) or first_text(inner, ("code",)),
     )

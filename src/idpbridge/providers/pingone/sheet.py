@@ -3,14 +3,15 @@
 Every URL of an environment hangs off one base, ``https://auth.pingone.{tld}/{environmentId}``:
 the issuer is ``{base}/as`` (exact), the Flows API ``{base}/flows/{flowId}``, resume
 ``{base}/as/resume?flowId=…``. With a custom domain the base is the domain's origin
-(``https://login.acme.com``; UNCONFIRMED that the environment id is then dropped from paths).
+(``https://login.acme.com``): idpbridge takes ``base_url`` as given, with or without an
+environment id in its path, so the custom domain's layout is the operator's to state).
 Sources: the region hosts of PingOne's API-domains page; the issuer as in the ID-token example of
 https://github.com/malewars/buildanswer (``tokens.md``); the flow URLs from
 https://apidocs.pingidentity.com/pingone/main/v1/api/src/use-cases/authorization-and-authentication/use-login-and-mfa-actions-to-authenticate-users/step-16:-submit-login-credentials/
 
-Claims: ``sub`` is the PingOne user id by default (configurable by attribute mapping; UNCONFIRMED
-default); ``env`` names the environment (the tenant), ``org`` the organization (same ID-token
-example). Profile, e-mail and phone claims come with their scopes; ``email_verified`` only when
+Claims: ``sub`` is the PingOne user id by default (configurable by attribute mapping); ``env``
+names the environment (the tenant), ``org`` the organization (same ID-token example). Profile,
+e-mail and phone claims come with their scopes; ``email_verified`` only when
 mapped (taken strictly). Groups need a custom attribute mapping, conventionally named ``groups``.
 """
 
@@ -48,6 +49,11 @@ def _base(data: Mapping[str, Any]) -> Mapping[str, str] | None:
     )
 
 
+_DISCOVERY = (
+    "doc:https://developer.pingidentity.com/pingone-api/auth/openid-connect-oauth-2/"
+    "discovery-openid-configuration.html"
+)
+
 SHEET = ProviderSheet(
     name="pingone",
     title="PingOne",
@@ -58,4 +64,16 @@ SHEET = ProviderSheet(
     claims=ClaimMap(tenant="env", groups="groups", roles=None),
     error_rules=RULES,
     tenant=("environment_id",),
+    sources={
+        "issuer": _DISCOVERY + " ; doc:https://developer.pingidentity.com/pingone-api/before-you-begin/"
+        "index.html#pingone-api-domains",
+        "claims": "seen:https://github.com/malewars/buildanswer/blob/main/tokens.md",
+        "method.oidc": _DISCOVERY,
+        "method.password": "doc:https://developer.pingidentity.com/pingone-api/auth/flows.md ; "
+        "doc:https://developer.pingidentity.com/pingone-api/getting-started/simple-sso-workflow/"
+        "step-6-submit-login-credentials.html ; "
+        "UNCONFIRMED[pingone.flow-lock] where a flow puts PASSWORD_LOCKED_OUT",
+        "method.token": _DISCOVERY,
+        "flow_statuses": "doc:https://developer.pingidentity.com/pingone-api/auth/flows.md",
+    },
 )

@@ -1,15 +1,14 @@
 """State and sign-in logic of the Cognito emulator (no HTTP here; see :mod:`.server`).
 
-Behaviour follows botocore's service model
-(https://github.com/boto/botocore/blob/develop/botocore/data/cognito-idp/2016-04-18/service-2.json)
-and the wire exchanges documented in the API reference
-(https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_InitiateAuth.html,
-https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_RespondToAuthChallenge.html):
-SECRET_HASH checked on every call (over the *internal* user name in challenge
-responses), a new Session on every step with the old one dead, single-use codes, sessions that
-expire, ``PreventUserExistenceErrors`` (``ENABLED`` simulates choice-based sign-in for unknown
-users, ``LEGACY`` raises ``UserNotFoundException``). Codes "sent" by e-mail or SMS land in
-:attr:`CognitoState.outbox`.
+Behaviour follows botocore's ``cognito-idp`` service model (1.43.11,
+``botocore/data/cognito-idp/2016-04-18/service-2.json``; ``tests/providers/cognito/test_model.py``
+checks every exchange against the installed one) and the documented wire exchanges: required members
+and enums validated as AWS does (``InvalidParameterException`` "1 validation error detected: …", as
+in https://github.com/boto/boto3/issues/3581), SECRET_HASH checked on every call (over the
+*internal* user name in challenge responses), a new Session on every step with the old one dead,
+single-use codes, sessions that expire, ``PreventUserExistenceErrors`` (``ENABLED`` simulates
+choice-based sign-in for unknown users, ``LEGACY`` raises ``UserNotFoundException``). Codes "sent"
+by e-mail or SMS land in :attr:`CognitoState.outbox`.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ import dataclasses
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import threading
 import time
@@ -31,7 +31,59 @@ from .._otp import verify_totp
 from .entities import Client, CognitoFault, Message, Pool, User
 from .tokens import TokenMinter
 
-__all__ = ["CognitoState"]
+__all__ = ["AUTH_FLOWS", "CHALLENGE_NAMES", "CognitoState"]
+
+#: ``AuthFlowType`` and ``ChallengeNameType`` of the service model (the test compares them).
+AUTH_FLOWS = (
+    "USER_SRP_AUTH",
+    "REFRESH_TOKEN_AUTH",
+    "REFRESH_TOKEN",
+    "CUSTOM_AUTH",
+    "ADMIN_NO_SRP_AUTH",
+    "USER_PASSWORD_AUTH",
+    "ADMIN_USER_PASSWORD_AUTH",
+    "USER_AUTH",
+)
+CHALLENGE_NAMES = (
+    "SMS_MFA",
+    "EMAIL_OTP",
+    "SOFTWARE_TOKEN_MFA",
+    "SELECT_MFA_TYPE",
+    "MFA_SETUP",
+    "PASSWORD_VERIFIER",
+    "CUSTOM_CHALLENGE",
+    "SELECT_CHALLENGE",
+    "DEVICE_SRP_AUTH",
+    "DEVICE_PASSWORD_VERIFIER",
+    "ADMIN_NO_SRP_AUTH",
+    "NEW_PASSWORD_REQUIRED",
+    "SMS_OTP",
+    "PASSWORD",
+    "WEB_AUTHN",
+    "PASSWORD_SRP",
+)
+_CLIENT_ID = re.compile(r"[\w+]{1,128}")
+
+
+def _invalid(member: str, value: object, constraint: str) -> CognitoFault:
+    shown = "null" if value is None else repr(value) if isinstance(value, str) else "a non-string value"
+    return CognitoFault(
+        "InvalidParameterException",
+        f"1 validation error detected: Value {shown} at '{member}' "
+        f"failed to satisfy constraint: {constraint}",
+    )
+
+
+def _required(body: dict[str, Any], member: str, wire: str, enum: tuple[str, ...] | None = None) -> str:
+    """A required string member, validated as AWS does (null, enum, the client-id pattern)."""
+    value = body.get(member)
+    if not isinstance(value, str):
+        raise _invalid(wire, value, "Member must not be null")
+    if enum is not None and value not in enum:
+        raise _invalid(wire, value, f"Member must satisfy enum value set: [{', '.join(enum)}]")
+    if member == "ClientId" and not _CLIENT_ID.fullmatch(value):
+        raise _invalid(wire, value, "Member must satisfy regular expression pattern: [\\w+]+")
+    return value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,7 +113,6 @@ _CODE_CHALLENGES = {
     "EMAIL_OTP": "EMAIL_OTP_CODE",
     "SMS_OTP": "SMS_OTP_CODE",
     "SMS_MFA": "SMS_MFA_CODE",
-    "EMAIL_MFA": "EMAIL_MFA_CODE",
     "SOFTWARE_TOKEN_MFA": "SOFTWARE_TOKEN_MFA_CODE",
 }
 _MAX_CODE_FAILURES = 3
@@ -124,14 +175,17 @@ class CognitoState:
 
     def initiate_auth(self, body: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
+            _required(body, "ClientId", "clientId")
+            auth_flow = _required(body, "AuthFlow", "authFlow", AUTH_FLOWS)
+            if auth_flow.startswith("ADMIN_"):  # AdminInitiateAuth's flows (getmoto/moto#4836)
+                raise CognitoFault("InvalidParameterException", "Initiate Auth method not supported")
             pool, client = self._client(body)
-            auth_flow = body.get("AuthFlow")
             params = body.get("AuthParameters") or {}
+            if auth_flow not in ("USER_PASSWORD_AUTH", "USER_AUTH"):
+                raise CognitoFault("InvalidParameterException", f"Unsupported auth flow {auth_flow!r}")
             typed = params.get("USERNAME")
             if not isinstance(typed, str) or not typed:
                 raise CognitoFault("InvalidParameterException", "Missing required parameter USERNAME")
-            if auth_flow not in ("USER_PASSWORD_AUTH", "USER_AUTH"):
-                raise CognitoFault("InvalidParameterException", f"Unsupported auth flow {auth_flow!r}")
             if f"ALLOW_{auth_flow}" not in client.flows:
                 raise CognitoFault(
                     "InvalidParameterException", f"{auth_flow} flow not enabled for this client"
@@ -152,8 +206,9 @@ class CognitoState:
 
     def respond(self, body: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
+            _required(body, "ClientId", "clientId")
+            name = _required(body, "ChallengeName", "challengeName", CHALLENGE_NAMES)
             _, client = self._client(body)
-            name = body.get("ChallengeName")
             answers = body.get("ChallengeResponses") or {}
             token = body.get("Session")
             session = self._sessions.get(token) if isinstance(token, str) else None
@@ -204,6 +259,11 @@ class CognitoState:
     @staticmethod
     def _check_hash(client: Client, username: str, given: object) -> None:
         if client.secret is None:
+            if given is not None:
+                raise CognitoFault(
+                    "InvalidParameterException",
+                    f"Client {client.client_id} is not configured for secret but secret hash was received",
+                )
             return
         if not isinstance(given, str):
             raise CognitoFault(
@@ -261,7 +321,7 @@ class CognitoState:
         return out
 
     def _send_code(self, flow: _Flow, name: str) -> dict[str, Any]:
-        channel = "EMAIL" if name in ("EMAIL_OTP", "EMAIL_MFA") else "SMS"
+        channel = "EMAIL" if name == "EMAIL_OTP" else "SMS"
         code: str | None = None
         if flow.user is None:  # a simulated destination; nothing is sent
             h = hashlib.sha256(flow.typed.encode()).hexdigest()

@@ -14,6 +14,19 @@ the grant:
   every credential failure is ``invalid_grant`` "Invalid user credentials" (status per realm:
   401, or 400 as in Keycloak 26.6+); pending required actions → 400 "Account is not fully set up";
 * ``refresh_token``.
+
+Sources (keycloak/keycloak, ``services/src/main/java/org/keycloak/``), read at the commits named:
+``protocol/oidc/grants/ResourceOwnerPasswordCredentialsGrantType.java`` @ 119bcab3dcd0 (direct
+grants disabled: 400 ``unauthorized_client``; pending required actions, checked after the whole
+flow: 400 ``invalid_grant`` "Account is not fully set up");
+``authentication/authenticators/directgrant/ValidateUsername.java`` @ f0be0d3b25c7 (no username:
+401 ``invalid_request`` "Missing parameter: username"; unknown user: 401; disabled: 400 "Account
+disabled"; brute-force locked: "Invalid user credentials" with the same status as a wrong
+password); ``…/directgrant/ValidatePassword.java`` @ 898fdedcdabc (wrong password: 401);
+``…/directgrant/ValidateOTP.java`` @ 9676f8d12caa (missing or wrong OTP: 401, ``otp`` then
+``totp``); reuse of a TOTP code: :meth:`~.state.KeycloakState.accept_totp`. The 400 of Keycloak
+26.6+ for invalid credentials (``Realm.invalid_credentials_status``):
+https://github.com/keycloak/keycloak/issues/45812.
 """
 
 from __future__ import annotations
@@ -174,8 +187,8 @@ class BackChannel:
             raise _OAuthError(bad, "invalid_grant", _BAD_USER)
         if not user.enabled:
             raise _OAuthError(400, "invalid_grant", "Account disabled")
-        if realm.locked(user, now):
-            raise _OAuthError(400, "invalid_grant", _BAD_USER)
+        if realm.locked(user, now):  # answered like a wrong password (ValidateUsername)
+            raise _OAuthError(bad, "invalid_grant", _BAD_USER)
         if not user.check_password(form.get("password")):
             with self.state.lock:
                 realm.record_failure(user, now)
