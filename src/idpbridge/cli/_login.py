@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import json
+import secrets
 import sys
 import webbrowser
 from pathlib import Path
@@ -23,7 +24,9 @@ from ..methods import (
     FinishOIDC,
     OTPChannel,
     Password,
+    PollCIBA,
     PollDevice,
+    StartCIBA,
     StartDevice,
     StartOIDC,
     StartOTP,
@@ -31,6 +34,8 @@ from ..methods import (
 )
 from ..outcomes import (
     Authenticated,
+    CIBAPending,
+    CIBAStarted,
     CodeSent,
     DeviceCodeIssued,
     DevicePending,
@@ -54,6 +59,7 @@ class LoginMethod(enum.StrEnum):
     email_otp = "email_otp"
     sms_otp = "sms_otp"
     device = "device"
+    ciba = "ciba"
 
 
 class ResponseMode(enum.StrEnum):
@@ -219,6 +225,30 @@ async def _device(connector: Connector[Any], *, wait_seconds: float) -> Outcome:
         raise typer.Exit(1) from None
 
 
+async def _ciba(
+    connector: Connector[Any], *, login_hint: str, binding_message: str | None, wait_seconds: float
+) -> Outcome:
+    """CIBA poll mode: ask the OP to reach the user, print the binding message, poll at the interval."""
+    binding = binding_message or "IDPB-" + secrets.token_hex(3).upper()
+    outcome = await connector.authenticate(StartCIBA(login_hint=login_hint, binding_message=binding))
+    if not isinstance(outcome, CIBAStarted):
+        return outcome
+    typer.echo(f"Approve the sign-in on your device; it shows the binding message: {binding}")
+    sys.stdout.flush()
+    current: CIBAStarted | CIBAPending = outcome
+    try:
+        async with asyncio.timeout(wait_seconds):
+            while True:
+                await asyncio.sleep(current.interval)
+                result = await connector.authenticate(PollCIBA(current.continuation))
+                if not isinstance(result, CIBAPending):
+                    return result
+                current = result
+    except TimeoutError:
+        typer.echo(f"error: no approval within {wait_seconds:g} s", err=True)
+        raise typer.Exit(1) from None
+
+
 def default_method(connector: Connector[Any]) -> LoginMethod:
     """The method ``login`` uses without ``--method``: the connector's only enabled method that the
     CLI can drive, else ``oidc`` when it is enabled; exit 2 (naming the choices) otherwise."""
@@ -266,13 +296,22 @@ def login(
     timeout: Annotated[
         float, typer.Option("--timeout", callback=positive_seconds, help="Seconds to wait for the browser.")
     ] = 300.0,
+    login_hint: Annotated[
+        str | None, typer.Option("--login-hint", help="ciba: who to sign in (default: --username).")
+    ] = None,
+    binding_message: Annotated[
+        str | None,
+        typer.Option("--binding-message", help="ciba: the message both devices show (default: random)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the identity as JSON.")] = False,
 ) -> None:
     """Sign in through a connector and print the identity it returns."""
     connectors, conn = open_connector(config, connector)
     method = method or default_method(conn)
     secret = SecretStr("")
-    if method not in (LoginMethod.oidc, LoginMethod.device):
+    if method is LoginMethod.ciba:
+        username = login_hint or username or typer.prompt("Login hint (username)", err=True)
+    elif method not in (LoginMethod.oidc, LoginMethod.device):
         username = username or typer.prompt("Username", err=True)
     if method in (LoginMethod.password, LoginMethod.totp):
         if password_stdin:
@@ -295,6 +334,10 @@ def login(
                 return await _next_steps(conn, await conn.authenticate(StartOTP(username or "", channel)))
             if method is LoginMethod.device:
                 return await _device(conn, wait_seconds=timeout)
+            if method is LoginMethod.ciba:
+                return await _ciba(
+                    conn, login_hint=username or "", binding_message=binding_message, wait_seconds=timeout
+                )
             return await _oidc(
                 conn,
                 port=port,

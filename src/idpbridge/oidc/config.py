@@ -81,6 +81,11 @@ class OIDCConfig(ConnectorConfig):
     request_object_signing_alg: Literal["RS256", "PS256", "ES256"] | None = Field(
         None, description="Send signed request objects (JAR, RFC 9101), signed with client_assertion_key."
     )
+    ciba_mode: Literal["poll", "ping"] = Field(
+        "poll",
+        description="CIBA token delivery: poll the token endpoint, or wait for the OP's ping (registered "
+        "client_notification_endpoint) and then fetch the tokens.",
+    )
     scopes: tuple[str, ...] = ("openid", "email", "profile")
     response_mode: Literal["query", "form_post"] | None = None
     authorize_params: dict[str, str] = Field(

@@ -27,9 +27,9 @@ from ..continuation import Continuation
 from ..errors import IdpBridgeError
 from ..identity import ClaimSource, Identity, TokenSet
 from ..methods import ExternalToken, FinishOIDC, Method, Password, StartOIDC
-from ..outcomes import Authenticated, DeviceCodeIssued, DevicePending, Outcome
+from ..outcomes import Authenticated, CIBAPending, CIBAStarted, DeviceCodeIssued, DevicePending, Outcome
 from ..sheet import ProviderSheet
-from . import device
+from . import ciba, device
 from .checks import run_checks
 from .claims import ClaimMap
 from .client import ErrorHook, ErrorInfo, OAuthClient
@@ -308,6 +308,28 @@ class OIDCConnector(Connector[OIDCConfig]):
     async def wait_device(self, outcome: DeviceCodeIssued | DevicePending) -> Authenticated:
         """Poll until the user finishes, honouring ``interval`` and ``slow_down`` (cancellable)."""
         return await device.wait(self, outcome)
+
+    async def start_ciba(self, request: Any) -> Outcome:
+        """Start a backchannel authentication (CIBA): a :class:`~idpbridge.CIBAStarted`."""
+        return await ciba.start(self, request)
+
+    async def poll_ciba(self, request: Any, continuation: Continuation) -> Outcome:
+        """Poll a backchannel authentication once: ``Authenticated`` or ``CIBAPending``."""
+        return await ciba.poll(self, request, continuation)
+
+    async def wait_ciba(self, outcome: CIBAStarted | CIBAPending) -> Authenticated:
+        """Poll until the user answers, honouring ``interval`` and ``slow_down`` (cancellable)."""
+        return await ciba.wait(self, outcome)
+
+    async def ciba_notified(
+        self,
+        continuation: SecretStr | str,
+        *,
+        authorization: str | None,
+        body: bytes | str | Mapping[str, Any],
+    ) -> Outcome:
+        """Handle a CIBA ping for ``continuation`` (token checked in constant time; see :mod:`.ciba`)."""
+        return await ciba.notified(self, continuation, authorization=authorization, body=body)
 
     async def finish_oidc(self, request: FinishOIDC, continuation: Continuation) -> Outcome:
         """Check the callback, redeem the code once, validate the ID token, merge UserInfo."""
