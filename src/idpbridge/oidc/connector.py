@@ -29,7 +29,7 @@ from ..identity import ClaimSource, Identity, TokenSet
 from ..methods import ExternalToken, FinishOIDC, Method, Password, StartOIDC
 from ..outcomes import Authenticated, CIBAPending, CIBAStarted, DeviceCodeIssued, DevicePending, Outcome
 from ..sheet import ProviderSheet
-from . import ciba, device
+from . import ciba, device, introspection
 from .checks import run_checks
 from .claims import ClaimMap
 from .client import ErrorHook, ErrorInfo, OAuthClient
@@ -369,7 +369,10 @@ class OIDCConnector(Connector[OIDCConfig]):
         return functools.partial(self.engine.seal_mfa_token, username=request.username)
 
     async def validate_token(self, request: ExternalToken) -> Outcome:
-        """Validate an ID token or JWT access token the IdP issued elsewhere."""
+        """Validate an ID token or JWT access token the IdP issued elsewhere, or an opaque token by
+        introspection (``token_kind = "opaque"``, :mod:`.introspection`)."""
+        if self.config.token_kind == "opaque":
+            return await introspection.validate_opaque(self, request)
         return await self.engine.validate_external(await self.metadata(), request)
 
     # -- optional operations ----------------------------------------------------------------------
