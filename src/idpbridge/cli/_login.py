@@ -21,6 +21,7 @@ from ..errors import IdpBridgeError, InvalidCode
 from ..methods import (
     TOTP,
     Answer,
+    ExternalToken,
     FinishOIDC,
     OTPChannel,
     Password,
@@ -60,6 +61,7 @@ class LoginMethod(enum.StrEnum):
     sms_otp = "sms_otp"
     device = "device"
     ciba = "ciba"
+    token = "token"
 
 
 class ResponseMode(enum.StrEnum):
@@ -249,6 +251,29 @@ async def _ciba(
         raise typer.Exit(1) from None
 
 
+_MAX_TOKEN = 64 * 1024
+
+
+def _read_token(source: str | None) -> SecretStr:
+    """The token from ``--token-file`` (``-``: the first line of stdin), else a hidden prompt."""
+    if source is None:
+        value = typer.prompt("Token", hide_input=True, err=True)
+    elif source == "-":
+        value = sys.stdin.readline(_MAX_TOKEN + 1)
+    else:
+        try:
+            with Path(source).open(encoding="utf-8") as handle:
+                value = handle.read(_MAX_TOKEN + 1)
+        except OSError as exc:
+            typer.echo(f"error: cannot read --token-file: {exc.strerror}", err=True)
+            raise typer.Exit(2) from None
+    value = value.strip()
+    if not value or len(value) > _MAX_TOKEN:
+        typer.echo("error: no token given (or over 64 KiB)", err=True)
+        raise typer.Exit(2)
+    return SecretStr(value)
+
+
 def default_method(connector: Connector[Any]) -> LoginMethod:
     """The method ``login`` uses without ``--method``: the connector's only enabled method that the
     CLI can drive, else ``oidc`` when it is enabled; exit 2 (naming the choices) otherwise."""
@@ -296,6 +321,12 @@ def login(
     timeout: Annotated[
         float, typer.Option("--timeout", callback=positive_seconds, help="Seconds to wait for the browser.")
     ] = 300.0,
+    token_file: Annotated[
+        str | None,
+        typer.Option(
+            "--token-file", help="token: read the token from this file (-: stdin; default: prompt)."
+        ),
+    ] = None,
     login_hint: Annotated[
         str | None, typer.Option("--login-hint", help="ciba: who to sign in (default: --username).")
     ] = None,
@@ -309,7 +340,9 @@ def login(
     connectors, conn = open_connector(config, connector)
     method = method or default_method(conn)
     secret = SecretStr("")
-    if method is LoginMethod.ciba:
+    if method is LoginMethod.token:
+        secret = _read_token(token_file)
+    elif method is LoginMethod.ciba:
         username = login_hint or username or typer.prompt("Login hint (username)", err=True)
     elif method not in (LoginMethod.oidc, LoginMethod.device):
         username = username or typer.prompt("Username", err=True)
@@ -334,6 +367,8 @@ def login(
                 return await _next_steps(conn, await conn.authenticate(StartOTP(username or "", channel)))
             if method is LoginMethod.device:
                 return await _device(conn, wait_seconds=timeout)
+            if method is LoginMethod.token:
+                return await conn.authenticate(ExternalToken(secret, username=username))
             if method is LoginMethod.ciba:
                 return await _ciba(
                     conn, login_hint=username or "", binding_message=binding_message, wait_seconds=timeout

@@ -42,7 +42,7 @@ from idpbridge.oidc import OIDCConnector, ciba
 from idpbridge.replay import MemoryReplayStore
 from tests.peers import oidc_provider as op
 from tests.peers._proc import free_port
-from tests.support.providers import IDPBRIDGE, connectors_file
+from tests.support.providers import IDPBRIDGE, connectors_file, run_cli
 
 from .conftest import RequestLog
 from .test_device import FakeTime
@@ -457,3 +457,11 @@ async def test_cli_login_with_ciba(oidc_provider: op.OIDCProviderPeer, tmp_path:
     identity = json.loads(out.decode())
     assert identity["subject"] == "alice"
     assert identity["method"] == "ciba"
+
+
+def test_connectors_json_lists_ciba() -> None:
+    run = run_cli("connectors", "--json")
+    assert run.returncode == 0, run.stderr
+    rows = json.loads(run.stdout)
+    (oidc,) = [r for r in (rows if isinstance(rows, list) else rows["connectors"]) if r["name"] == "oidc"]
+    assert "ciba" in oidc["methods"]

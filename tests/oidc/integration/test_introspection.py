@@ -9,6 +9,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,6 +27,7 @@ from idpbridge.cache import MemoryCache
 from idpbridge.oidc import OIDCConnector
 from tests.peers import oidc_provider as op
 from tests.peers._proc import free_port
+from tests.support.providers import connectors_file, run_cli
 
 from .conftest import RequestLog
 
@@ -265,3 +267,22 @@ async def test_error_status_is_a_provider_error(
     with pytest.raises(IdpBridgeError) as info:
         await conn.authenticate(ExternalToken("opaque-token-value"))
     assert info.value.provider_code == "invalid_client"
+
+
+def test_cli_login_with_an_opaque_token(oidc_provider: op.OIDCProviderPeer, tmp_path: Path) -> None:
+    config = connectors_file(
+        tmp_path, "api", {"provider": "oidc", **_fields(oidc_provider, client_secret="${OP_CLIENT_SECRET}")}
+    )
+    token = _password_token(oidc_provider)
+    args = ("login", "api", "--config", str(config), "--method", "token", "-u", "alice", "--json")
+    env = {"OP_CLIENT_SECRET": op.CLIENT_SECRET}
+    run = run_cli(*args, "--token-file", "-", env=env, stdin=token + "\n")
+    assert run.returncode == 0, run.stderr
+    identity = json.loads(run.stdout)
+    assert identity["subject"] == "alice"
+    assert identity["method"] == "token"
+    assert token not in run.stdout + run.stderr
+    refused = run_cli(*args[:-3], "-u", "bob", "--token-file", "-", env=env, stdin=token + "\n")
+    assert refused.returncode == 1
+    assert "token.username" in refused.stderr
+    assert token not in refused.stdout + refused.stderr
