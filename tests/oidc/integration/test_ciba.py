@@ -465,3 +465,28 @@ def test_connectors_json_lists_ciba() -> None:
     rows = json.loads(run.stdout)
     (oidc,) = [r for r in (rows if isinstance(rows, list) else rows["connectors"]) if r["name"] == "oidc"]
     assert "ciba" in oidc["methods"]
+
+
+#: Which decoupled flows each provider sheet enables (sources: docs/flows/support.md).
+PROVIDER_FLOWS = {
+    "okta": {"device", "ciba"},
+    "auth0": {"device", "ciba"},
+    "entra": {"device"},
+    "google": {"device"},
+    "keycloak": {"device", "ciba"},
+    "pingone": {"device", "ciba"},
+    "apple": set(),
+    "meta": set(),
+    "cognito": set(),
+    "onelogin": set(),
+    "legacy": set(),
+}
+
+
+def test_connectors_json_lists_the_flows_each_provider_documents() -> None:
+    run = run_cli("connectors", "--json")
+    assert run.returncode == 0, run.stderr
+    rows = json.loads(run.stdout)
+    listed = {r["name"]: set(r["methods"]) for r in (rows if isinstance(rows, list) else rows["connectors"])}
+    for name, flows in PROVIDER_FLOWS.items():
+        assert listed[name] & {"device", "ciba"} == flows, name

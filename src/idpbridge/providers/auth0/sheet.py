@@ -35,7 +35,7 @@ def _domain(data: Mapping[str, Any]) -> Mapping[str, str]:
 SHEET = ProviderSheet(
     name="auth0",
     title="Auth0",
-    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN}),
+    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN, Method.DEVICE, Method.CIBA}),
     extra="auth0",
     description="Auth0 tenant or custom domain: code + PKCE, password and password-realm grants.",
     issuer=IssuerRule.derived("{base}/", source="domain", inputs=_domain, settable=True),

@@ -32,7 +32,7 @@ ISSUER = "https://accounts.google.com"
 SHEET = ProviderSheet(
     name="google",
     title="Google",
-    methods=frozenset({Method.OIDC, Method.TOKEN}),
+    methods=frozenset({Method.OIDC, Method.TOKEN, Method.DEVICE}),
     extra="google",
     description="Sign in with Google: code + PKCE, both issuer spellings, hosted-domain (hd) restriction.",
     # Google puts ``iss`` with and without the scheme in ID tokens, each compared exactly

@@ -67,7 +67,7 @@ def realm_inputs(data: Mapping[str, Any]) -> Mapping[str, str] | None:
 SHEET = ProviderSheet(
     name="keycloak",
     title="Keycloak",
-    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN, Method.TOTP}),
+    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN, Method.TOTP, Method.DEVICE, Method.CIBA}),
     extra="keycloak",
     description="A Keycloak realm: code + PKCE, direct access grant (with TOTP), typ-checked ID tokens.",
     issuer=IssuerRule.derived(_REALM, source="server_url and realm", inputs=realm_inputs, settable=True),

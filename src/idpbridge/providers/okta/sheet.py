@@ -90,7 +90,7 @@ def _issuer_inputs(data: Mapping[str, Any]) -> Mapping[str, str]:
 SHEET = ProviderSheet(
     name="okta",
     title="Okta",
-    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN, Method.TOTP}),
+    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN, Method.TOTP, Method.DEVICE, Method.CIBA}),
     extra="okta",
     description=(
         "Okta org or custom authorization server: code + PKCE, Resource Owner Password grant, TOTP "

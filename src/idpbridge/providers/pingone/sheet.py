@@ -52,7 +52,7 @@ def _base(data: Mapping[str, Any]) -> Mapping[str, str] | None:
 SHEET = ProviderSheet(
     name="pingone",
     title="PingOne",
-    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN}),
+    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN, Method.DEVICE, Method.CIBA}),
     extra="pingone",
     description="PingOne: code + PKCE; password via pi.flow (PingOne has no ROPC grant).",
     issuer=IssuerRule.derived("{base}/as", source="region and environment_id (or base_url)", inputs=_base),
