@@ -213,13 +213,25 @@ async def _device(connector: Connector[Any], *, wait_seconds: float) -> Outcome:
     if outcome.verification_uri_complete:
         typer.echo(f"Or open: {outcome.verification_uri_complete}")
     sys.stdout.flush()
-    current: DeviceCodeIssued | DevicePending = outcome
+    return await _poll(connector, outcome, PollDevice, DevicePending, wait_seconds=wait_seconds)
+
+
+async def _poll(
+    connector: Connector[Any],
+    outcome: DeviceCodeIssued | DevicePending | CIBAStarted | CIBAPending,
+    poll: type[PollDevice | PollCIBA],
+    pending: type[DevicePending | CIBAPending],
+    *,
+    wait_seconds: float,
+) -> Outcome:
+    """Poll at the OP's interval (longer after each ``slow_down``) until the user finishes."""
+    current = outcome
     try:
         async with asyncio.timeout(wait_seconds):
             while True:
                 await asyncio.sleep(current.interval)
-                result = await connector.authenticate(PollDevice(current.continuation))
-                if not isinstance(result, DevicePending):
+                result = await connector.authenticate(poll(current.continuation))
+                if not isinstance(result, pending):
                     return result
                 current = result
     except TimeoutError:
@@ -237,18 +249,7 @@ async def _ciba(
         return outcome
     typer.echo(f"Approve the sign-in on your device; it shows the binding message: {binding}")
     sys.stdout.flush()
-    current: CIBAStarted | CIBAPending = outcome
-    try:
-        async with asyncio.timeout(wait_seconds):
-            while True:
-                await asyncio.sleep(current.interval)
-                result = await connector.authenticate(PollCIBA(current.continuation))
-                if not isinstance(result, CIBAPending):
-                    return result
-                current = result
-    except TimeoutError:
-        typer.echo(f"error: no approval within {wait_seconds:g} s", err=True)
-        raise typer.Exit(1) from None
+    return await _poll(connector, outcome, PollCIBA, CIBAPending, wait_seconds=wait_seconds)
 
 
 _MAX_TOKEN = 64 * 1024

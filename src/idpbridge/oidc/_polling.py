@@ -22,7 +22,7 @@ from pydantic import SecretStr
 from ..continuation import Continuation
 from ..errors import ExpiredCode, MalformedResponse, UserCancelled
 from ..methods import Method, Request
-from ..outcomes import Authenticated, Outcome
+from ..outcomes import Authenticated, CIBAPending, DevicePending, Outcome
 from ..replay import claim_step
 from .client import error_body, oauth_error
 
@@ -69,22 +69,28 @@ async def poll_token(
     *,
     method: Method,
     continuation: Continuation,
+    sealed: SecretStr,
     code: str,
     form: Mapping[str, str],
-    pending: Callable[[int, SecretStr | None], Outcome],
+    pending: type[DevicePending | CIBAPending],
     denied: str,
     lock: bool = True,
 ) -> Outcome:
     """One token request for a decoupled grant (see the module docstring).
 
-    ``pending(interval, continuation)`` builds the "not yet" outcome (``None``: the current
-    continuation); ``data["i"]``/``data["x"]`` of the continuation are the interval and expiry.
+    ``sealed`` is the continuation as the caller holds it, ``continuation`` its opened form
+    (``data["i"]``/``data["x"]``: the interval and the expiry); ``pending`` is the "not yet"
+    outcome type (``DevicePending``, ``CIBAPending``).
     """
     data = continuation.data
     interval, expires = int(data["i"]), float(data["x"])
+
+    def not_yet(every: int, token: SecretStr) -> Outcome:
+        return pending(interval=every, continuation=token, expires_at=at(expires))
+
     key = f"{method.value}-poll:{conn.instance_name}:{digest(code)}"
     if lock and not await claim_step(conn.replay_store, key, interval, connector=conn.instance_name):
-        return pending(interval, None)  # too early, or another worker is polling this code
+        return not_yet(interval, sealed)  # too early, or another worker is polling this code
     metadata = await conn.metadata()
     oauth = conn.oauth(metadata)
     token_endpoint = conn.endpoint(metadata, "token_endpoint")
@@ -93,10 +99,10 @@ async def poll_token(
     body = response.json() if 200 <= response.status < 300 else error_body(response)
     error = oauth_error(body).error if body is not None and "error" in body else None
     if error == "authorization_pending":
-        return pending(interval, None)
+        return not_yet(interval, sealed)
     if error == "slow_down":
         slower = min(interval + SLOW_DOWN_STEP, MAX_INTERVAL)
-        return pending(slower, seal(conn, method, {**data, "i": slower}, expires))
+        return not_yet(slower, seal(conn, method, {**data, "i": slower}, expires))
     if error == "expired_token":
         raise ExpiredCode(f"the {method.value} request expired before the user finished", provider_code=error)
     if error == "access_denied":

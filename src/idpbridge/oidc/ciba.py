@@ -192,20 +192,15 @@ async def poll(
     conn: OIDCConnector, request: PollCIBA, continuation: Continuation, *, lock: bool = True
 ) -> Outcome:
     """Poll once: ``Authenticated`` or ``CIBAPending`` (see the module docstring)."""
-    auth_req_id, expires = str(continuation.data["a"]), float(continuation.data["x"])
-
-    def pending(interval: int, token: SecretStr | None) -> CIBAPending:
-        return CIBAPending(
-            interval=interval, continuation=token or request.continuation, expires_at=_polling.at(expires)
-        )
-
+    auth_req_id = str(continuation.data["a"])
     return await _polling.poll_token(
         conn,
         method=Method.CIBA,
         continuation=continuation,
+        sealed=request.continuation,
         code=auth_req_id,
         form={"grant_type": CIBA_GRANT, "auth_req_id": auth_req_id},
-        pending=pending,
+        pending=CIBAPending,
         denied="the user declined the backchannel authentication",
         lock=lock,
     )

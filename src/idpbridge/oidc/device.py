@@ -20,8 +20,6 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from pydantic import SecretStr
-
 from ..continuation import Continuation
 from ..errors import MalformedResponse
 from ..http import require_secure_url
@@ -110,20 +108,15 @@ async def start(conn: OIDCConnector, request: StartDevice) -> DeviceCodeIssued:
 async def poll(conn: OIDCConnector, request: PollDevice, continuation: Continuation) -> Outcome:
     """Poll once (see the module docstring)."""
     data = continuation.data
-    device_code, expires = str(data["d"]), float(data["x"])
-
-    def pending(interval: int, token: SecretStr | None) -> DevicePending:
-        return DevicePending(
-            interval=interval, continuation=token or request.continuation, expires_at=_polling.at(expires)
-        )
-
+    device_code = str(data["d"])
     return await _polling.poll_token(
         conn,
         method=Method.DEVICE,
         continuation=continuation,
+        sealed=request.continuation,
         code=device_code,
         form={"grant_type": DEVICE_GRANT, "device_code": device_code},
-        pending=pending,
+        pending=DevicePending,
         denied="the user declined the device authorization",
     )
 

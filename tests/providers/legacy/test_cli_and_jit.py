@@ -72,6 +72,16 @@ def legacy_registered() -> bool:
     return any(ep.name == "legacy" for ep in md.entry_points(group=ENTRY_POINT_GROUP))
 
 
+def load_connectors(path: Path) -> idpbridge.Connectors:
+    """The connectors file loaded as a user would (the ``legacy`` entry point added when missing)."""
+    entries = list(md.entry_points(group=ENTRY_POINT_GROUP))
+    if not legacy_registered():
+        entries.append(md.EntryPoint(name="legacy", value=EP, group=ENTRY_POINT_GROUP))
+    return idpbridge.load(
+        path, env={"LEGACY_HMAC_SECRET": "hmac-shared-secret"}, registry=Registry(lambda: entries)
+    )
+
+
 def cli_env(tmp_path: Path) -> dict[str, str]:
     """This worktree's code; the ``legacy`` entry point too when the installed metadata predates it."""
     paths = [str(ROOT / "src")]
@@ -131,12 +141,7 @@ def test_check_and_login_from_the_command_line(tmp_path: Path, service: LegacySe
 
 async def test_jit_migration_of_a_legacy_login(tmp_path: Path, service: LegacyService) -> None:
     path = connectors_file(tmp_path, service)
-    entries = list(md.entry_points(group=ENTRY_POINT_GROUP))
-    if not legacy_registered():
-        entries.append(md.EntryPoint(name="legacy", value=EP, group=ENTRY_POINT_GROUP))
-    connectors = idpbridge.load(
-        path, env={"LEGACY_HMAC_SECRET": "hmac-shared-secret"}, registry=Registry(lambda: entries)
-    )
+    connectors = load_connectors(path)
     store = await SQLUserStore.open(tmp_path / "users.db")
     try:
         async with connectors:
@@ -175,12 +180,7 @@ def test_token_login_from_the_command_line(tmp_path: Path, service: LegacyServic
 async def test_migrated_users_show_in_jit_stats(tmp_path: Path, service: LegacyService) -> None:
     """The whole "Done when": connectors file -> login -> JIT migration -> `idpbridge jit stats`."""
     path = connectors_file(tmp_path, service)
-    entries = list(md.entry_points(group=ENTRY_POINT_GROUP))
-    if not legacy_registered():
-        entries.append(md.EntryPoint(name="legacy", value=EP, group=ENTRY_POINT_GROUP))
-    connectors = idpbridge.load(
-        path, env={"LEGACY_HMAC_SECRET": "hmac-shared-secret"}, registry=Registry(lambda: entries)
-    )
+    connectors = load_connectors(path)
     store = await SQLUserStore.open(tmp_path / "users.db")
     try:
         async with connectors:
