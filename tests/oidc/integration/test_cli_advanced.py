@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.peers import oidc_provider as op
 from tests.peers._proc import free_port
-from tests.support.providers import cli_password_login, connectors_file, drive_cli_oidc_login
+from tests.support.providers import cli_password_login, connectors_file, drive_cli_oidc_login, run_cli
 
 
 def _pkjwt_env() -> dict[str, str]:
@@ -62,3 +62,23 @@ def test_cli_password_login_with_client_secret_jwt(
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["subject"] == "bob"
     assert op.CSJWT_SECRET not in run.stdout + run.stderr
+
+
+FIELDS = {
+    "provider": "oidc",
+    "client_id": "ciba-poll",
+    "client_secret": "${CIBA_SECRET}",
+    "methods": ["device", "ciba", "token"],
+    "token_kind": "opaque",
+}
+
+
+def test_check_reports_the_flow_endpoints(oidc_provider: op.OIDCProviderPeer, tmp_path: Path) -> None:
+    """`idpbridge check` on a connector with device, CIBA and opaque tokens enabled."""
+    config = connectors_file(tmp_path, "flows", {**FIELDS, "issuer": oidc_provider.issuer})
+    run = run_cli(
+        "check", "flows", "--config", str(config), "--json", env={"CIBA_SECRET": "ciba-secret-0123456789"}
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    report = json.loads(run.stdout)
+    assert report["ok"] is True
