@@ -44,6 +44,7 @@ from ..outcomes import (
     Outcome,
     RedirectRequired,
 )
+from . import _qr
 from ._app import app
 from ._common import CONFIG_HELP, cell, fail, open_connector, plain
 from ._guard import callback_path, positive_seconds
@@ -204,7 +205,7 @@ async def _oidc(
         return await connector.authenticate(FinishOIDC(params, start.continuation))
 
 
-async def _device(connector: Connector[Any], *, wait_seconds: float) -> Outcome:
+async def _device(connector: Connector[Any], *, wait_seconds: float, qr: bool | None = None) -> Outcome:
     """RFC 8628: print the user code and URL, then poll at the OP's interval (+5 s per slow_down)."""
     outcome = await connector.authenticate(StartDevice())
     if not isinstance(outcome, DeviceCodeIssued):
@@ -213,7 +214,23 @@ async def _device(connector: Connector[Any], *, wait_seconds: float) -> Outcome:
     if outcome.verification_uri_complete:
         typer.echo(f"Or open: {outcome.verification_uri_complete}")
     sys.stdout.flush()
+    _show_qr(outcome.verification_uri_complete or outcome.verification_uri, qr)
     return await _poll(connector, outcome, PollDevice, DevicePending, wait_seconds=wait_seconds)
+
+
+def _show_qr(url: str, wanted: bool | None) -> None:
+    """The URL as a terminal QR code on stderr: with ``--qr``, or by default on a terminal when the
+    ``qr`` extra (segno) is installed."""
+    if wanted is False or (wanted is None and not sys.stderr.isatty()):
+        return
+    if not _qr.available():
+        if wanted:
+            typer.echo("(no QR code: install the qr extra, pip install 'idpbridge[qr]')", err=True)
+        return
+    typer.echo("Or scan:", err=True)
+    for line in _qr.qr_lines(url):
+        typer.echo(line, err=True)
+    sys.stderr.flush()
 
 
 async def _poll(
@@ -322,6 +339,10 @@ def login(
     timeout: Annotated[
         float, typer.Option("--timeout", callback=positive_seconds, help="Seconds to wait for the browser.")
     ] = 300.0,
+    qr: Annotated[
+        bool | None,
+        typer.Option("--qr/--no-qr", help="device: draw the URL as a QR code (default: on a terminal)."),
+    ] = None,
     token_file: Annotated[
         str | None,
         typer.Option(
@@ -367,7 +388,7 @@ def login(
                 channel = OTPChannel.EMAIL if method is LoginMethod.email_otp else OTPChannel.SMS
                 return await _next_steps(conn, await conn.authenticate(StartOTP(username or "", channel)))
             if method is LoginMethod.device:
-                return await _device(conn, wait_seconds=timeout)
+                return await _device(conn, wait_seconds=timeout, qr=qr)
             if method is LoginMethod.token:
                 return await conn.authenticate(ExternalToken(secret, username=username))
             if method is LoginMethod.ciba:
