@@ -9,6 +9,7 @@ import asyncio
 import datetime as dt
 import ipaddress
 import json
+import logging
 import ssl
 import threading
 import uuid
@@ -368,8 +369,11 @@ def ping_op(
 
 
 async def test_ciba_ping_mode(
-    make_connector: Callable[..., OIDCConnector], ping_op: tuple[op.OIDCProviderPeer, PingReceiver]
+    make_connector: Callable[..., OIDCConnector],
+    ping_op: tuple[op.OIDCProviderPeer, PingReceiver],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     peer, receiver = ping_op
     conn = make_connector(**_fields(peer.issuer, client_id="ciba-ping", ciba_mode="ping"))
     binding = _binding()
@@ -387,6 +391,10 @@ async def test_ciba_ping_mode(
     assert isinstance(result, Authenticated)
     assert result.identity.subject == "alice"
     assert result.method is Method.CIBA
+    # neither the notification token nor the auth_req_id reaches the logs
+    assert authorization.split(" ", 1)[1] not in caplog.text
+    assert json.loads(body)["auth_req_id"] not in caplog.text
+    assert caplog.records  # the flow did log
 
 
 async def test_ciba_ping_with_a_wrong_token_is_refused(

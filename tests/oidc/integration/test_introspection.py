@@ -6,6 +6,7 @@ body, a huge body)."""
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -63,8 +64,11 @@ def _fields(peer: op.OIDCProviderPeer, **extra: Any) -> dict[str, Any]:
 
 
 async def test_active_token_yields_identity(
-    make_connector: Callable[..., OIDCConnector], oidc_provider: op.OIDCProviderPeer
+    make_connector: Callable[..., OIDCConnector],
+    oidc_provider: op.OIDCProviderPeer,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     log = RequestLog()
     async with httpx.AsyncClient(event_hooks={"request": [log]}) as client:
         conn = make_connector(**_fields(oidc_provider, token_client_ids=[op.CLIENT_ID]), http_client=client)
@@ -78,6 +82,8 @@ async def test_active_token_yields_identity(
     form = dict(httpx.QueryParams(sent.content.decode()))
     assert form["token_type_hint"] == "access_token"
     assert sent.headers["authorization"].startswith("Basic ")
+    assert token not in caplog.text
+    assert caplog.records
 
 
 async def test_username_rule(
