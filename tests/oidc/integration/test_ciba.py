@@ -498,3 +498,22 @@ def test_connectors_json_lists_the_flows_each_provider_documents() -> None:
     listed = {r["name"]: set(r["methods"]) for r in (rows if isinstance(rows, list) else rows["connectors"])}
     for name, flows in PROVIDER_FLOWS.items():
         assert listed[name] & {"device", "ciba"} == flows, name
+
+
+async def test_one_poll_loop_across_workers_sharing_redis(
+    make_connector: Callable[..., OIDCConnector], oidc_provider: op.OIDCProviderPeer, redis_cache: Any
+) -> None:
+    """Two workers (two connectors) share only a Redis replay store: one /token request per interval."""
+    log = RequestLog()
+    async with httpx.AsyncClient(event_hooks={"request": [log]}) as client:
+        workers = [
+            make_connector(
+                **_fields(oidc_provider.issuer), http_client=client, replay_store=redis_cache.replay_store()
+            )
+            for _ in range(2)
+        ]
+        started = await workers[0].authenticate(StartCIBA(login_hint="alice", binding_message=_binding()))
+        assert isinstance(started, CIBAStarted)
+        answers = await asyncio.gather(*(w.authenticate(PollCIBA(started.continuation)) for w in workers * 3))
+    assert all(isinstance(a, CIBAPending) for a in answers)
+    assert log.count("/token") == 1
