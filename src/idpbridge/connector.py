@@ -302,6 +302,14 @@ class Connector(Generic[ConfigT]):
         """Poll a device authorization once (a :class:`~idpbridge.methods.PollDevice` request)."""
         raise self._unsupported(Method.DEVICE)
 
+    async def start_ciba(self, request: Any) -> Outcome:
+        """Start a backchannel authentication (a :class:`~idpbridge.methods.StartCIBA` request)."""
+        raise self._unsupported(Method.CIBA)
+
+    async def poll_ciba(self, request: Any, continuation: Continuation) -> Outcome:
+        """Poll a backchannel authentication once (a :class:`~idpbridge.methods.PollCIBA` request)."""
+        raise self._unsupported(Method.CIBA)
+
     async def probes(self) -> list[CheckResult]:
         """Probes run by :meth:`check`; subclasses extend. Each returns a :class:`CheckResult`."""
         return [CheckResult("configuration", True, "configuration is valid")]
@@ -383,7 +391,15 @@ class Connector(Generic[ConfigT]):
         if isinstance(request, ExternalToken):
             self.require(Method.TOKEN)
             return await self.validate_token(request)
-        from .methods import FinishSAML, InvalidRequest, PollDevice, StartDevice, StartSAML  # local
+        from .methods import (  # local
+            FinishSAML,
+            InvalidRequest,
+            PollCIBA,
+            PollDevice,
+            StartCIBA,
+            StartDevice,
+            StartSAML,
+        )
 
         if isinstance(request, StartDevice):
             self.require(Method.DEVICE)
@@ -392,6 +408,13 @@ class Connector(Generic[ConfigT]):
             self.require(Method.DEVICE)
             cont = self.continuations.open(request.continuation, method=Method.DEVICE.value)
             return await self.poll_device(request, cont)
+        if isinstance(request, StartCIBA):
+            self.require(Method.CIBA)
+            return await self.start_ciba(request)
+        if isinstance(request, PollCIBA):
+            self.require(Method.CIBA)
+            cont = self.continuations.open(request.continuation, method=Method.CIBA.value)
+            return await self.poll_ciba(request, cont)
 
         if isinstance(request, StartSAML):
             self.require(Method.SAML)

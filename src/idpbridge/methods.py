@@ -35,8 +35,10 @@ __all__ = [
     "Method",
     "OTPChannel",
     "Password",
+    "PollCIBA",
     "PollDevice",
     "Request",
+    "StartCIBA",
     "StartDevice",
     "StartOIDC",
     "StartOTP",
@@ -64,6 +66,8 @@ class Method(enum.StrEnum):
     """SAML 2.0 Web Browser SSO (SP-initiated, browser redirect or POST)."""
     DEVICE = "device"
     """OAuth 2.0 Device Authorization Grant (RFC 8628): the user signs in on another device."""
+    CIBA = "ciba"
+    """OpenID Connect Client-Initiated Backchannel Authentication: the user approves on their phone."""
 
 
 class OTPChannel(enum.StrEnum):
@@ -338,6 +342,76 @@ class PollDevice(Request):
 
     def __repr__(self) -> str:
         return "PollDevice(continuation=SecretStr('**********'))"
+
+
+_MAX_EXPIRY = 3600
+
+
+@_checked
+@dataclasses.dataclass(frozen=True, slots=True)
+class StartCIBA(Request):
+    """Start a backchannel authentication (OpenID CIBA 1.0 §7.1).
+
+    Name the user with exactly one hint: ``login_hint`` (e.g. a username), ``id_token_hint`` (an
+    ID token the OP issued) or ``login_hint_token``. ``binding_message`` is shown on both devices,
+    ``user_code`` is the user's secret for the OP, ``requested_expiry`` (1 to 3600 s) asks for a
+    lifetime. The answer is a :class:`~idpbridge.CIBAStarted`.
+    """
+
+    login_hint: str | None = None
+    id_token_hint: SecretStr | None = None
+    login_hint_token: SecretStr | None = None
+    binding_message: str | None = None
+    user_code: SecretStr | None = None
+    requested_expiry: int | None = None
+    acr_values: tuple[str, ...] | None = None
+    scopes: tuple[str, ...] | None = None
+
+    method: ClassVar[Method | None] = Method.CIBA
+
+    def __post_init__(self) -> None:
+        _text(self, "login_hint", "binding_message", optional=True)
+        hidden = ("id_token_hint", "login_hint_token", "user_code")
+        _freeze(self, *hidden, optional=hidden)
+        _words(self, "acr_values")
+        _words(self, "scopes")
+        hints = [n for n in ("login_hint", "id_token_hint", "login_hint_token") if getattr(self, n)]
+        if len(hints) != 1:
+            raise InvalidRequest(
+                "StartCIBA needs exactly one of login_hint, id_token_hint and login_hint_token",
+                field="login_hint",
+            )
+        expiry = self.requested_expiry
+        if expiry is not None and (
+            isinstance(expiry, bool) or not isinstance(expiry, int) or not 0 < expiry <= _MAX_EXPIRY
+        ):
+            raise InvalidRequest(
+                f"StartCIBA.requested_expiry must be an integer from 1 to {_MAX_EXPIRY}",
+                field="requested_expiry",
+            )
+
+    def __repr__(self) -> str:
+        return f"StartCIBA(login_hint={self.login_hint!r}, binding_message={self.binding_message!r})"
+
+
+@_checked
+@dataclasses.dataclass(frozen=True, slots=True)
+class PollCIBA(Request):
+    """Poll once for the outcome of a backchannel authentication.
+
+    The answer is :class:`~idpbridge.Authenticated`, or :class:`~idpbridge.CIBAPending` (poll again
+    with its continuation after its ``interval``).
+    """
+
+    continuation: SecretStr
+
+    method: ClassVar[Method | None] = Method.CIBA
+
+    def __post_init__(self) -> None:
+        _freeze(self, "continuation")
+
+    def __repr__(self) -> str:
+        return "PollCIBA(continuation=SecretStr('**********'))"
 
 
 @_checked

@@ -21,6 +21,8 @@ from .methods import Method, OTPChannel
 
 __all__ = [
     "Authenticated",
+    "CIBAPending",
+    "CIBAStarted",
     "CodeSent",
     "DeviceCodeIssued",
     "DevicePending",
@@ -179,6 +181,39 @@ class DevicePending:
         object.__setattr__(self, "continuation", _seal(self.continuation))
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class CIBAStarted:
+    """The OP accepted a backchannel authentication request and is asking the user.
+
+    Poll mode: poll with :class:`~idpbridge.PollCIBA` every ``interval`` seconds (or use
+    ``wait_ciba``). Ping mode: keep ``continuation`` under ``request_key``; the OP's ping carries
+    the same key (``ciba_request_key``) and ``ciba_notified`` finishes the sign-in.
+    ``request_key`` is a digest of the ``auth_req_id``, never the id itself.
+    """
+
+    request_key: str
+    mode: str
+    interval: int
+    continuation: SecretStr
+    expires_at: dt.datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "continuation", _seal(self.continuation))
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class CIBAPending:
+    """The user has not answered yet: poll again with ``continuation`` after ``interval`` seconds
+    (raised by 5 s after each ``slow_down``)."""
+
+    interval: int
+    continuation: SecretStr
+    expires_at: dt.datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "continuation", _seal(self.continuation))
+
+
 Outcome = (
     Authenticated
     | RedirectRequired
@@ -187,5 +222,7 @@ Outcome = (
     | PostRequired
     | DeviceCodeIssued
     | DevicePending
+    | CIBAStarted
+    | CIBAPending
 )
 """Any result of :meth:`Connector.authenticate <idpbridge.Connector.authenticate>`."""

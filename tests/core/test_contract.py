@@ -30,7 +30,7 @@ from idpbridge import (
     VerifyOTP,
 )
 from idpbridge.identity import opt_str, str_list, strict_bool, timestamp
-from idpbridge.methods import FinishSAML, PollDevice, StartDevice, StartSAML
+from idpbridge.methods import FinishSAML, PollCIBA, PollDevice, StartCIBA, StartDevice, StartSAML
 
 SECRET = "S3cr3t-value-that-must-not-leak"
 CONT = "v1.CONTINUATION-secret-handle-xyz"
@@ -102,6 +102,8 @@ def test_request_methods() -> None:
     assert FinishSAML.method is Method.SAML
     assert StartDevice.method is Method.DEVICE
     assert PollDevice.method is Method.DEVICE
+    assert StartCIBA.method is Method.CIBA
+    assert PollCIBA.method is Method.CIBA
     assert {m.value for m in Method} == {
         "oidc",
         "password",
@@ -111,6 +113,7 @@ def test_request_methods() -> None:
         "token",
         "saml",
         "device",
+        "ciba",
     }
 
 

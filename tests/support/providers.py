@@ -249,6 +249,7 @@ async def drive_cli_oidc_login(
     env: dict[str, str] | None = None,
     response_mode: str | None = None,
     expect_mode: str | None = None,
+    port: int | None = None,
 ) -> CliLogin:
     """``idpbridge login <connector> -m oidc --json``, signing in at oidc-provider's login page
     with httpx.
@@ -258,6 +259,7 @@ async def drive_cli_oidc_login(
     CLI; ``expect_mode`` asserts how the OP actually answered.
     """
     mode_args = ("--response-mode", response_mode) if response_mode else ()
+    mode_args += ("--port", str(port)) if port else ()
     proc = await asyncio.create_subprocess_exec(
         IDPBRIDGE,
         *("login", connector, "--config", str(config), "--method", "oidc", "--json", "--timeout", "60"),
@@ -274,7 +276,8 @@ async def drive_cli_oidc_login(
                 line = await proc.stdout.readline()
                 assert line, "the CLI exited before printing the URL"
                 url = line.decode().strip()
-        redirect_uri = httpx.URL(url).params["redirect_uri"]
+        # with PAR the URL carries only client_id and request_uri: pass ``port`` to know it
+        redirect_uri = httpx.URL(url).params.get("redirect_uri", f"http://127.0.0.1:{port}/callback")
         callback = await oidc_provider_login(url, username, password, redirect_prefix=redirect_uri)
         if expect_mode is not None:
             assert callback.mode == expect_mode, callback.mode

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import json
+import secrets
 import sys
 import webbrowser
 from pathlib import Path
@@ -20,10 +21,13 @@ from ..errors import IdpBridgeError, InvalidCode
 from ..methods import (
     TOTP,
     Answer,
+    ExternalToken,
     FinishOIDC,
     OTPChannel,
     Password,
+    PollCIBA,
     PollDevice,
+    StartCIBA,
     StartDevice,
     StartOIDC,
     StartOTP,
@@ -31,6 +35,8 @@ from ..methods import (
 )
 from ..outcomes import (
     Authenticated,
+    CIBAPending,
+    CIBAStarted,
     CodeSent,
     DeviceCodeIssued,
     DevicePending,
@@ -38,6 +44,7 @@ from ..outcomes import (
     Outcome,
     RedirectRequired,
 )
+from . import _qr
 from ._app import app
 from ._common import CONFIG_HELP, cell, fail, open_connector, plain
 from ._guard import callback_path, positive_seconds
@@ -54,6 +61,8 @@ class LoginMethod(enum.StrEnum):
     email_otp = "email_otp"
     sms_otp = "sms_otp"
     device = "device"
+    ciba = "ciba"
+    token = "token"
 
 
 class ResponseMode(enum.StrEnum):
@@ -196,7 +205,7 @@ async def _oidc(
         return await connector.authenticate(FinishOIDC(params, start.continuation))
 
 
-async def _device(connector: Connector[Any], *, wait_seconds: float) -> Outcome:
+async def _device(connector: Connector[Any], *, wait_seconds: float, qr: bool | None = None) -> Outcome:
     """RFC 8628: print the user code and URL, then poll at the OP's interval (+5 s per slow_down)."""
     outcome = await connector.authenticate(StartDevice())
     if not isinstance(outcome, DeviceCodeIssued):
@@ -205,18 +214,82 @@ async def _device(connector: Connector[Any], *, wait_seconds: float) -> Outcome:
     if outcome.verification_uri_complete:
         typer.echo(f"Or open: {outcome.verification_uri_complete}")
     sys.stdout.flush()
-    current: DeviceCodeIssued | DevicePending = outcome
+    _show_qr(outcome.verification_uri_complete or outcome.verification_uri, qr)
+    return await _poll(connector, outcome, PollDevice, DevicePending, wait_seconds=wait_seconds)
+
+
+def _show_qr(url: str, wanted: bool | None) -> None:
+    """The URL as a terminal QR code on stderr: with ``--qr``, or by default on a terminal when the
+    ``qr`` extra (segno) is installed."""
+    if wanted is False or (wanted is None and not sys.stderr.isatty()):
+        return
+    if not _qr.available():
+        if wanted:
+            typer.echo("(no QR code: install the qr extra, pip install 'idpbridge[qr]')", err=True)
+        return
+    typer.echo("Or scan:", err=True)
+    for line in _qr.qr_lines(url):
+        typer.echo(line, err=True)
+    sys.stderr.flush()
+
+
+async def _poll(
+    connector: Connector[Any],
+    outcome: DeviceCodeIssued | DevicePending | CIBAStarted | CIBAPending,
+    poll: type[PollDevice | PollCIBA],
+    pending: type[DevicePending | CIBAPending],
+    *,
+    wait_seconds: float,
+) -> Outcome:
+    """Poll at the OP's interval (longer after each ``slow_down``) until the user finishes."""
+    current = outcome
     try:
         async with asyncio.timeout(wait_seconds):
             while True:
                 await asyncio.sleep(current.interval)
-                result = await connector.authenticate(PollDevice(current.continuation))
-                if not isinstance(result, DevicePending):
+                result = await connector.authenticate(poll(current.continuation))
+                if not isinstance(result, pending):
                     return result
                 current = result
     except TimeoutError:
         typer.echo(f"error: no sign-in within {wait_seconds:g} s", err=True)
         raise typer.Exit(1) from None
+
+
+async def _ciba(
+    connector: Connector[Any], *, login_hint: str, binding_message: str | None, wait_seconds: float
+) -> Outcome:
+    """CIBA poll mode: ask the OP to reach the user, print the binding message, poll at the interval."""
+    binding = binding_message or "IDPB-" + secrets.token_hex(3).upper()
+    outcome = await connector.authenticate(StartCIBA(login_hint=login_hint, binding_message=binding))
+    if not isinstance(outcome, CIBAStarted):
+        return outcome
+    typer.echo(f"Approve the sign-in on your device; it shows the binding message: {binding}")
+    sys.stdout.flush()
+    return await _poll(connector, outcome, PollCIBA, CIBAPending, wait_seconds=wait_seconds)
+
+
+_MAX_TOKEN = 64 * 1024
+
+
+def _read_token(source: str | None) -> SecretStr:
+    """The token from ``--token-file`` (``-``: the first line of stdin), else a hidden prompt."""
+    if source is None:
+        value = typer.prompt("Token", hide_input=True, err=True)
+    elif source == "-":
+        value = sys.stdin.readline(_MAX_TOKEN + 1)
+    else:
+        try:
+            with Path(source).open(encoding="utf-8") as handle:
+                value = handle.read(_MAX_TOKEN + 1)
+        except OSError as exc:
+            typer.echo(f"error: cannot read --token-file: {exc.strerror}", err=True)
+            raise typer.Exit(2) from None
+    value = value.strip()
+    if not value or len(value) > _MAX_TOKEN:
+        typer.echo("error: no token given (or over 64 KiB)", err=True)
+        raise typer.Exit(2)
+    return SecretStr(value)
 
 
 def default_method(connector: Connector[Any]) -> LoginMethod:
@@ -266,13 +339,34 @@ def login(
     timeout: Annotated[
         float, typer.Option("--timeout", callback=positive_seconds, help="Seconds to wait for the browser.")
     ] = 300.0,
+    qr: Annotated[
+        bool | None,
+        typer.Option("--qr/--no-qr", help="device: draw the URL as a QR code (default: on a terminal)."),
+    ] = None,
+    token_file: Annotated[
+        str | None,
+        typer.Option(
+            "--token-file", help="token: read the token from this file (-: stdin; default: prompt)."
+        ),
+    ] = None,
+    login_hint: Annotated[
+        str | None, typer.Option("--login-hint", help="ciba: who to sign in (default: --username).")
+    ] = None,
+    binding_message: Annotated[
+        str | None,
+        typer.Option("--binding-message", help="ciba: the message both devices show (default: random)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the identity as JSON.")] = False,
 ) -> None:
     """Sign in through a connector and print the identity it returns."""
     connectors, conn = open_connector(config, connector)
     method = method or default_method(conn)
     secret = SecretStr("")
-    if method not in (LoginMethod.oidc, LoginMethod.device):
+    if method is LoginMethod.token:
+        secret = _read_token(token_file)
+    elif method is LoginMethod.ciba:
+        username = login_hint or username or typer.prompt("Login hint (username)", err=True)
+    elif method not in (LoginMethod.oidc, LoginMethod.device):
         username = username or typer.prompt("Username", err=True)
     if method in (LoginMethod.password, LoginMethod.totp):
         if password_stdin:
@@ -294,7 +388,13 @@ def login(
                 channel = OTPChannel.EMAIL if method is LoginMethod.email_otp else OTPChannel.SMS
                 return await _next_steps(conn, await conn.authenticate(StartOTP(username or "", channel)))
             if method is LoginMethod.device:
-                return await _device(conn, wait_seconds=timeout)
+                return await _device(conn, wait_seconds=timeout, qr=qr)
+            if method is LoginMethod.token:
+                return await conn.authenticate(ExternalToken(secret, username=username))
+            if method is LoginMethod.ciba:
+                return await _ciba(
+                    conn, login_hint=username or "", binding_message=binding_message, wait_seconds=timeout
+                )
             return await _oidc(
                 conn,
                 port=port,

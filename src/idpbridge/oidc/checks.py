@@ -34,6 +34,22 @@ __all__ = ["run_checks"]
 PROBE_REDIRECT_URI = "http://127.0.0.1/idpbridge-check"
 
 
+#: The discovery member each decoupled flow needs (checked when the method is enabled).
+_FLOW_ENDPOINTS = {
+    Method.DEVICE: "device_authorization_endpoint",
+    Method.CIBA: "backchannel_authentication_endpoint",
+}
+
+
+def _missing_flow_endpoints(conn: OIDCConnector, md: ProviderMetadata) -> list[str]:
+    """Endpoints the enabled device, CIBA and opaque-token methods need but the IdP lacks."""
+    enabled = conn.enabled_methods
+    missing = [n for m, n in _FLOW_ENDPOINTS.items() if m in enabled and not md.raw.get(n)]
+    if Method.TOKEN in enabled and conn.config.token_kind == "opaque" and not md.introspection_endpoint:
+        missing.append("introspection_endpoint")
+    return missing
+
+
 async def run_checks(conn: OIDCConnector) -> list[CheckResult]:
     """Run every probe for ``conn``; later probes are skipped when discovery failed."""
     found: list[ProviderMetadata] = []
@@ -44,7 +60,7 @@ async def run_checks(conn: OIDCConnector) -> list[CheckResult]:
         needed = ["token_endpoint", "jwks_uri"]
         if Method.OIDC in conn.enabled_methods:
             needed.append("authorization_endpoint")
-        missing = [n for n in needed if not getattr(md, n)]
+        missing = [n for n in needed if not getattr(md, n)] + _missing_flow_endpoints(conn, md)
         if missing:
             return False, f"issuer {md.issuer}: missing {', '.join(missing)}"
         pkce = md.code_challenge_methods_supported

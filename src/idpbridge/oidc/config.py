@@ -79,6 +79,11 @@ class OIDCConfig(ConnectorConfig):
     request_object_signing_alg: Literal["RS256", "PS256", "ES256"] | None = Field(
         None, description="Send signed request objects (JAR, RFC 9101), signed with client_assertion_key."
     )
+    ciba_mode: Literal["poll", "ping"] = Field(
+        "poll",
+        description="CIBA token delivery: poll the token endpoint, or wait for the OP's ping (registered "
+        "client_notification_endpoint) and then fetch the tokens.",
+    )
     scopes: tuple[str, ...] = ("openid", "email", "profile")
     response_mode: Literal["query", "form_post"] | None = None
     authorize_params: dict[str, str] = Field(
@@ -114,14 +119,32 @@ class OIDCConfig(ConnectorConfig):
     claim_mapping: dict[str, str | bool | None] = Field(
         default_factory=dict, description="Identity field -> claim name (dotted paths reach into objects)."
     )
-    token_kind: Literal["id_token", "access_token"] = Field(
-        "id_token", description="What the token method validates: ID tokens or JWT access tokens."
+    token_kind: Literal["id_token", "access_token", "opaque"] = Field(
+        "id_token",
+        description="What the token method validates: ID tokens, JWT access tokens, or opaque tokens "
+        "(by RFC 7662 introspection).",
+    )
+    introspection_token_type_hint: Literal["access_token", "refresh_token"] | None = Field(
+        "access_token", description="token_type_hint sent to the introspection endpoint (opaque tokens)."
+    )
+    introspection_cache_ttl: float = Field(
+        0,
+        ge=0,
+        le=3600,
+        allow_inf_nan=False,
+        description="Seconds an active introspection answer may be reused (never past its exp; 0: never).",
+    )
+    token_client_ids: tuple[str, ...] | None = Field(
+        None, description="Opaque tokens: the client_id values accepted (default: not checked)."
     )
     token_audience: str | None = Field(
         None, description="Audience of external tokens (default: client_id; required for access tokens)."
     )
     username_claim: str = Field(
-        "preferred_username", description="Claim an ExternalToken username must equal exactly."
+        "preferred_username", description="Claim an ExternalToken username must equal (username_match)."
+    )
+    username_match: Literal["exact", "casefold"] = Field(
+        "exact", description="How an opaque token's username_claim is compared with the request's username."
     )
 
     @model_validator(mode="before")

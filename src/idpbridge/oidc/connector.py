@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pydantic import SecretStr
@@ -22,9 +23,17 @@ from ..continuation import Continuation
 from ..errors import ConfigurationError, MFARequired
 from ..identity import TokenSet
 from ..methods import ExternalToken, FinishOIDC, Method, Password, StartOIDC
-from ..outcomes import Authenticated, DeviceCodeIssued, DevicePending, InputRequired, Outcome
+from ..outcomes import (
+    Authenticated,
+    CIBAPending,
+    CIBAStarted,
+    DeviceCodeIssued,
+    DevicePending,
+    InputRequired,
+    Outcome,
+)
 from ..steps import StepFunctions
-from . import device
+from . import ciba, device, introspection
 from .checks import run_checks
 from .claims import ClaimMap
 from .client import OAuthClient
@@ -200,6 +209,28 @@ class OIDCConnector(Connector[OIDCConfig]):
         """Poll until the user finishes, honouring ``interval`` and ``slow_down`` (cancellable)."""
         return await device.wait(self, outcome)
 
+    async def start_ciba(self, request: Any) -> Outcome:
+        """Start a backchannel authentication (CIBA): a :class:`~idpbridge.CIBAStarted`."""
+        return await ciba.start(self, request)
+
+    async def poll_ciba(self, request: Any, continuation: Continuation) -> Outcome:
+        """Poll a backchannel authentication once: ``Authenticated`` or ``CIBAPending``."""
+        return await ciba.poll(self, request, continuation)
+
+    async def wait_ciba(self, outcome: CIBAStarted | CIBAPending) -> Authenticated:
+        """Poll until the user answers, honouring ``interval`` and ``slow_down`` (cancellable)."""
+        return await ciba.wait(self, outcome)
+
+    async def ciba_notified(
+        self,
+        continuation: SecretStr | str,
+        *,
+        authorization: str | None,
+        body: bytes | str | Mapping[str, Any],
+    ) -> Outcome:
+        """Handle a CIBA ping for ``continuation`` (token checked in constant time; see :mod:`.ciba`)."""
+        return await ciba.notified(self, continuation, authorization=authorization, body=body)
+
     async def finish_oidc(self, request: FinishOIDC, continuation: Continuation) -> Outcome:
         """Check the callback, redeem the code once, validate the ID token, merge UserInfo."""
         data = continuation.data
@@ -242,7 +273,10 @@ class OIDCConnector(Connector[OIDCConfig]):
         return await self.engine.complete(metadata, body, method=Method.PASSWORD, nonce=None)
 
     async def validate_token(self, request: ExternalToken) -> Outcome:
-        """Validate an ID token or JWT access token the IdP issued elsewhere."""
+        """Validate an ID token or JWT access token the IdP issued elsewhere, or an opaque token by
+        introspection (``token_kind = "opaque"``, :mod:`.introspection`)."""
+        if self.config.token_kind == "opaque":
+            return await introspection.validate_opaque(self, request)
         return await self.engine.validate_external(await self.engine.metadata(), request)
 
     # -- optional operations ----------------------------------------------------------------------

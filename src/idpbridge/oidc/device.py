@@ -17,20 +17,17 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import hashlib
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from pydantic import SecretStr
-
 from ..continuation import Continuation
-from ..errors import ExpiredCode, MalformedResponse, UserCancelled
+from ..errors import MalformedResponse
 from ..http import require_secure_url
 from ..methods import Method, PollDevice, StartDevice
 from ..outcomes import Authenticated, DeviceCodeIssued, DevicePending, Outcome
-from ..replay import claim_step
-from .client import error_body, oauth_error
+from . import _polling
+from ._polling import MAX_INTERVAL, SLOW_DOWN_STEP
+from .client import error_body
 
 if TYPE_CHECKING:
     from .connector import OIDCConnector
@@ -40,10 +37,6 @@ __all__ = ["DEVICE_GRANT", "MAX_DEVICE_LIFETIME", "MAX_INTERVAL", "SLOW_DOWN_STE
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 #: Longest device-code lifetime accepted, in seconds.
 MAX_DEVICE_LIFETIME = 3600
-#: Longest polling interval accepted (also the cap after ``slow_down``), in seconds.
-MAX_INTERVAL = 120
-#: Seconds added to the interval after each ``slow_down`` (RFC 8628 §3.5).
-SLOW_DOWN_STEP = 5
 _DEFAULT_INTERVAL = 5
 _MAX_TEXT = 2048
 
@@ -75,17 +68,6 @@ def _url(value: str, name: str) -> str:
         raise _bad(f"has an insecure or invalid {name}") from None
 
 
-def _lock_key(conn: OIDCConnector, device_code: str) -> str:
-    digest = hashlib.sha256(device_code.encode()).hexdigest()[:32]
-    return f"device-poll:{conn.instance_name}:{digest}"
-
-
-def _seal(conn: OIDCConnector, data: Mapping[str, Any], expires: float) -> tuple[SecretStr, dt.datetime]:
-    ttl = max(1.0, expires - conn.clock())
-    token, expires_at = conn.continuations.seal(Method.DEVICE.value, data, ttl=ttl)
-    return SecretStr(token), expires_at
-
-
 async def start(conn: OIDCConnector, request: StartDevice) -> DeviceCodeIssued:
     """Ask the OP for a device code and a user code."""
     metadata = await conn.metadata()
@@ -112,51 +94,31 @@ async def start(conn: OIDCConnector, request: StartDevice) -> DeviceCodeIssued:
     expires_in = _int(body, "expires_in", default=None, high=MAX_DEVICE_LIFETIME)
     interval = _int(body, "interval", default=_DEFAULT_INTERVAL, high=MAX_INTERVAL)
     expires = conn.clock() + expires_in
-    token, expires_at = _seal(conn, {"d": device_code, "i": interval, "x": expires}, expires)
+    token = _polling.seal(conn, Method.DEVICE, {"d": device_code, "i": interval, "x": expires}, expires)
     return DeviceCodeIssued(
         user_code=user_code,
         verification_uri=uri,
         verification_uri_complete=_url(complete, "verification_uri_complete") if complete else None,
         interval=interval,
         continuation=token,
-        expires_at=expires_at,
+        expires_at=_polling.at(expires),
     )
 
 
 async def poll(conn: OIDCConnector, request: PollDevice, continuation: Continuation) -> Outcome:
     """Poll once (see the module docstring)."""
     data = continuation.data
-    device_code, interval, expires = str(data["d"]), int(data["i"]), float(data["x"])
-    pending = DevicePending(interval=interval, continuation=request.continuation, expires_at=_at(expires))
-    if not await claim_step(
-        conn.replay_store, _lock_key(conn, device_code), interval, connector=conn.instance_name
-    ):
-        return pending  # too early, or another worker is polling this code
-    metadata = await conn.metadata()
-    oauth = conn.oauth(metadata)
-    token_endpoint = conn.endpoint(metadata, "token_endpoint")
-    form, auth = oauth.credentials.apply({"grant_type": DEVICE_GRANT, "device_code": device_code})
-    response = await oauth.http.post(token_endpoint, data=form, auth=auth, return_errors=True)
-    body = response.json() if 200 <= response.status < 300 else error_body(response)
-    error = oauth_error(body).error if body is not None and "error" in body else None
-    if error == "authorization_pending":
-        return pending
-    if error == "slow_down":
-        slower = min(interval + SLOW_DOWN_STEP, MAX_INTERVAL)
-        token, expires_at = _seal(conn, {"d": device_code, "i": slower, "x": expires}, expires)
-        return DevicePending(interval=slower, continuation=token, expires_at=expires_at)
-    if error == "expired_token":
-        raise ExpiredCode("the device code expired before the user finished", provider_code=error)
-    if error == "access_denied":
-        raise UserCancelled("the user declined the device authorization", provider_code=error)
-    if error is not None or not 200 <= response.status < 300:
-        raise oauth.error(response, body, context="device")
-    await conn.consume_continuation(continuation, message="this device authorization was already finished")
-    return await conn.engine.complete(metadata, body or {}, method=Method.DEVICE, nonce=None)
-
-
-def _at(timestamp: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(timestamp, tz=dt.UTC)
+    device_code = str(data["d"])
+    return await _polling.poll_token(
+        conn,
+        method=Method.DEVICE,
+        continuation=continuation,
+        sealed=request.continuation,
+        code=device_code,
+        form={"grant_type": DEVICE_GRANT, "device_code": device_code},
+        pending=DevicePending,
+        denied="the user declined the device authorization",
+    )
 
 
 async def wait(
@@ -170,12 +132,4 @@ async def wait(
     Cancel the awaiting task to stop. Raises what :func:`poll` raises (``ExpiredCode`` once
     the code expires, ``UserCancelled`` on denial).
     """
-    current: DeviceCodeIssued | DevicePending = outcome
-    while True:
-        await sleep(current.interval)
-        result = await conn.authenticate(PollDevice(current.continuation))
-        if isinstance(result, Authenticated):
-            return result
-        if not isinstance(result, DevicePending):
-            raise MalformedResponse("unexpected outcome while polling", code="provider.device")
-        current = result
+    return await _polling.wait(conn, outcome, poll=PollDevice, pending=DevicePending, sleep=sleep)

@@ -67,7 +67,7 @@ def par_endpoint(metadata: ProviderMetadata) -> str | None:
         raise MalformedResponse(f"discovery field {exc.message}", code="provider.metadata") from None
 
 
-def request_object(signer: AssertionSigner, params: Mapping[str, str], *, audience: str) -> str:
+def request_object(signer: AssertionSigner, params: Mapping[str, Any], *, audience: str) -> str:
     """A signed request object carrying ``params`` (RFC 9101 §4)."""
     now = int(time.time())
     claims: dict[str, Any] = {

@@ -10,9 +10,10 @@ __all__ = ["PLUGIN", "SHEET"]
 SHEET = ProviderSheet(
     name="oidc",
     title="Generic OpenID Connect",
-    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN, Method.DEVICE}),
+    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN, Method.DEVICE, Method.CIBA}),
     description=(
-        "Any OpenID Provider with discovery: code + PKCE, password grant, device flow, token validation."
+        "Any OpenID Provider with discovery: code + PKCE, password grant, device flow, CIBA, "
+        "token validation."
     ),
 )
 

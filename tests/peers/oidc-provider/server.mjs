@@ -26,6 +26,12 @@
 //   device-public / device-throttled  public (none) device-flow clients (RFC 8628); device-throttled gets
 //                interval 1 and slow_down whenever it polls again within 2 s (oidc-provider never sends it)
 //   pkjwt-client private_key_jwt with the keys of OP_PKJWT_JWKS; grants as test-client
+//   ciba-poll / ciba-throttled  CIBA poll mode, client_secret_basic with CIBA_SECRET; ciba-throttled gets
+//                interval 1 and slow_down whenever it polls again within 2 s
+//   ciba-pkjwt   CIBA poll mode, private_key_jwt (OP_PKJWT_JWKS) and RS256-signed backchannel requests
+//   ciba-ping    CIBA ping mode (client_secret_basic), notified at OP_CIBA_PING_URI (https; only when set;
+//                start node with NODE_EXTRA_CA_CERTS so it trusts the receiver's certificate)
+//   CIBA users: login_hint alice|bob, login_hint_token "hint:<user>"; approve with POST /admin/ciba/approve
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import Provider, { errors } from 'oidc-provider';
@@ -40,6 +46,9 @@ const REDIRECT_URI = process.env.OP_REDIRECT_URI || 'http://127.0.0.1:8765/callb
 const LOGOUT_URI = 'http://127.0.0.1:8765/logged-out';
 const CSJWT_SECRET = 'csjwt-secret-0123456789-0123456789-abcdef';
 const PKJWT_JWKS = process.env.OP_PKJWT_JWKS ? JSON.parse(process.env.OP_PKJWT_JWKS) : undefined;
+const CIBA_SECRET = 'ciba-secret-0123456789';
+const CIBA_GRANT = 'urn:openid:params:grant-type:ciba';
+const CIBA_PING_URI = process.env.OP_CIBA_PING_URI;
 const DEV_INTERACTIONS = (process.env.OP_INTERACTIONS || 'custom') === 'dev';
 
 const USERS = {
@@ -125,6 +134,21 @@ const configuration = {
       grant_types: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'],
       response_types: [], redirect_uris: [],
     })),
+    ...['ciba-poll', 'ciba-throttled'].map((clientId) => ({
+      client_id: clientId, client_secret: CIBA_SECRET, token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: [CIBA_GRANT, 'refresh_token'], response_types: [], redirect_uris: [],
+      backchannel_token_delivery_mode: 'poll',
+    })),
+    ...(CIBA_PING_URI ? [{
+      client_id: 'ciba-ping', client_secret: CIBA_SECRET, token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: [CIBA_GRANT, 'refresh_token'], response_types: [], redirect_uris: [],
+      backchannel_token_delivery_mode: 'ping', backchannel_client_notification_endpoint: CIBA_PING_URI,
+    }] : []),
+    ...(PKJWT_JWKS ? [{
+      client_id: 'ciba-pkjwt', jwks: PKJWT_JWKS, token_endpoint_auth_method: 'private_key_jwt',
+      grant_types: [CIBA_GRANT, 'refresh_token'], response_types: [], redirect_uris: [],
+      backchannel_token_delivery_mode: 'poll', backchannel_authentication_request_signing_alg: 'RS256',
+    }] : []),
     ...(PKJWT_JWKS ? [{
       ...baseClient, client_id: 'pkjwt-client', jwks: PKJWT_JWKS,
       token_endpoint_auth_method: 'private_key_jwt',
@@ -155,7 +179,30 @@ const configuration = {
     pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: process.env.OP_REQUIRE_PAR === '1' },
     requestObjects: { enabled: true },
     deviceFlow: { enabled: true }, // RFC 8628; approve with POST /admin/device/approve (below)
+    // CIBA (local-peers.md §9); approve with POST /admin/ciba/approve (below)
+    ciba: {
+      enabled: true,
+      deliveryModes: ['poll', 'ping'],
+      processLoginHint: async (ctx, hint) => (USERS[hint] ? hint : undefined), // undefined: unknown_user_id
+      processLoginHintToken: async (ctx, token) => {
+        const user = String(token).startsWith('hint:') ? String(token).slice(5) : '';
+        return USERS[user] ? user : undefined;
+      },
+      validateBindingMessage: async (ctx, message) => {
+        if (message !== undefined && !/^[a-zA-Z0-9-._+/!?#]{1,20}$/.test(message)) {
+          throw new errors.InvalidBindingMessage('binding_message must be 1-20 basic characters');
+        }
+      },
+      validateRequestContext: async () => {},
+      verifyUserCode: async () => {},
+      triggerAuthenticationDevice: async (ctx, request, account) => {
+        cibaPending.set(request.jti, { binding: request.params.binding_message, account: account.accountId });
+      },
+    },
   },
+  // oidc-provider refuses outgoing requests to loopback addresses (its SSRF guard); the CIBA ping
+  // receiver of the tests listens on 127.0.0.1
+  fetch: (url, options) => { delete options.dispatcher; return globalThis.fetch(url, options); },
   issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
   rotateRefreshToken: true, // every refresh returns a new refresh token and retires the old one
   ttl: {
@@ -177,6 +224,7 @@ const configuration = {
   },
 };
 
+const cibaPending = new Map(); // auth_req_id -> { binding, account }, filled by triggerAuthenticationDevice
 const provider = new Provider(ISSUER, configuration);
 
 // ---- Custom grant: Resource Owner Password Credentials (RFC 6749 §4.3) ----
@@ -323,7 +371,34 @@ provider.use(async (ctx, next) => {
     ctx.status = 204;
     return undefined;
   }
+  const c = ctx.method === 'POST' && ctx.path.match(/^\/admin\/ciba\/(approve|deny)$/);
+  if (c) { // binding_message=... : the pending request triggered with that binding message
+    const form = await readForm(ctx.req);
+    const found = [...cibaPending].find(([, v]) => v.binding === form.binding_message);
+    const request = found && await provider.BackchannelAuthenticationRequest.find(found[0]);
+    if (!request) { ctx.status = 400; ctx.body = { error: 'no such pending request' }; return undefined; }
+    cibaPending.delete(found[0]);
+    if (c[1] === 'deny') {
+      await provider.backchannelResult(request, new errors.AccessDenied('End-User denied the request'));
+    } else {
+      const grant = new provider.Grant({ clientId: request.clientId, accountId: request.accountId });
+      grant.addOIDCScope(request.scope);
+      await provider.backchannelResult(request, await grant.save(), { authTime: Math.floor(Date.now() / 1000) });
+    }
+    ctx.status = 204;
+    return undefined;
+  }
   await next();
+  if (ctx.oidc?.client?.clientId === 'ciba-throttled' && ctx.body && typeof ctx.body === 'object') {
+    if (ctx.oidc.route === 'backchannel_authentication' && ctx.status === 200) ctx.body = { ...ctx.body, interval: 1 };
+    if (ctx.oidc.route === 'token' && ctx.body.error === 'authorization_pending') {
+      const id = ctx.oidc.params.auth_req_id;
+      const now = Date.now();
+      if (now - (lastDevicePoll.get(id) || 0) < 2000) ctx.body = { error: 'slow_down', error_description: 'poll slower' };
+      lastDevicePoll.set(id, now);
+    }
+    return undefined;
+  }
   if (ctx.oidc?.client?.clientId !== 'device-throttled' || !ctx.body || typeof ctx.body !== 'object') return undefined;
   if (ctx.oidc.route === 'device_authorization' && ctx.status === 200) ctx.body = { ...ctx.body, interval: 1 };
   if (ctx.oidc.route === 'token' && ctx.body.error === 'authorization_pending') {

@@ -72,6 +72,16 @@ def legacy_registered() -> bool:
     return any(ep.name == "legacy" for ep in md.entry_points(group=ENTRY_POINT_GROUP))
 
 
+def load_connectors(path: Path) -> idpbridge.Connectors:
+    """The connectors file loaded as a user would (the ``legacy`` entry point added when missing)."""
+    entries = list(md.entry_points(group=ENTRY_POINT_GROUP))
+    if not legacy_registered():
+        entries.append(md.EntryPoint(name="legacy", value=EP, group=ENTRY_POINT_GROUP))
+    return idpbridge.load(
+        path, env={"LEGACY_HMAC_SECRET": "hmac-shared-secret"}, registry=Registry(lambda: entries)
+    )
+
+
 def cli_env(tmp_path: Path) -> dict[str, str]:
     """This worktree's code; the ``legacy`` entry point too when the installed metadata predates it."""
     paths = [str(ROOT / "src")]
@@ -131,12 +141,7 @@ def test_check_and_login_from_the_command_line(tmp_path: Path, service: LegacySe
 
 async def test_jit_migration_of_a_legacy_login(tmp_path: Path, service: LegacyService) -> None:
     path = connectors_file(tmp_path, service)
-    entries = list(md.entry_points(group=ENTRY_POINT_GROUP))
-    if not legacy_registered():
-        entries.append(md.EntryPoint(name="legacy", value=EP, group=ENTRY_POINT_GROUP))
-    connectors = idpbridge.load(
-        path, env={"LEGACY_HMAC_SECRET": "hmac-shared-secret"}, registry=Registry(lambda: entries)
-    )
+    connectors = load_connectors(path)
     store = await SQLUserStore.open(tmp_path / "users.db")
     try:
         async with connectors:
@@ -149,3 +154,42 @@ async def test_jit_migration_of_a_legacy_login(tmp_path: Path, service: LegacySe
     assert first.action == "created"
     assert again.action == "unchanged"
     assert first.user_id == again.user_id
+
+
+def test_token_login_from_the_command_line(tmp_path: Path, service: LegacyService) -> None:
+    """``idpbridge login -m token``: the token read from stdin or a file, never echoed."""
+    path = connectors_file(tmp_path, service)
+    base = ("login", "old-crm", "-c", str(path), "-m", "token", "-u", "alice", "--json")
+    piped = cli(tmp_path, *base, "--token-file", "-", stdin="tok-alice\n")
+    assert piped.returncode == 0, piped.stderr
+    assert json.loads(piped.stdout)["method"] == "token"
+    assert "tok-alice" not in piped.stdout + piped.stderr
+    token_file = tmp_path / "token.txt"
+    token_file.write_text("tok-alice\n")
+    from_file = cli(tmp_path, *base, "--token-file", str(token_file))
+    assert from_file.returncode == 0, from_file.stderr
+    # the seed rule: the token belongs to bob, the username says alice
+    other = cli(tmp_path, *base, "--token-file", "-", stdin="tok-bob\n")
+    assert other.returncode != 0
+    assert "token.username" in other.stderr
+    assert "tok-bob" not in other.stdout + other.stderr
+    empty = cli(tmp_path, *base, "--token-file", "-", stdin="\n")
+    assert empty.returncode == 2
+
+
+async def test_migrated_users_show_in_jit_stats(tmp_path: Path, service: LegacyService) -> None:
+    """The whole "Done when": connectors file -> login -> JIT migration -> `idpbridge jit stats`."""
+    path = connectors_file(tmp_path, service)
+    connectors = load_connectors(path)
+    store = await SQLUserStore.open(tmp_path / "users.db")
+    try:
+        async with connectors:
+            outcome = await connectors["old-crm"].authenticate(Password("alice", SecretStr("correct horse")))
+        await Migrator(store).migrate(outcome)
+    finally:
+        await store.aclose()
+    stats = cli(tmp_path, "jit", "stats", "--db", str(tmp_path / "users.db"), "--json")
+    assert stats.returncode == 0, stats.stderr
+    report = json.loads(stats.stdout)
+    assert report["users"] == 1
+    assert "old-crm" in json.dumps(report)

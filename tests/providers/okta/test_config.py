@@ -67,7 +67,14 @@ def test_registered_with_its_methods() -> None:
     conn = idpbridge.connect("okta", domain="acme.okta.com", client_id="0oa1", methods=["password", "oidc"])
     assert isinstance(conn, OktaConnector)
     assert conn.enabled_methods == {Method.PASSWORD, Method.OIDC}
-    assert OktaConnector.methods == {Method.OIDC, Method.PASSWORD, Method.TOKEN, Method.TOTP}
+    assert OktaConnector.methods == {
+        Method.OIDC,
+        Method.PASSWORD,
+        Method.TOKEN,
+        Method.TOTP,
+        Method.DEVICE,
+        Method.CIBA,
+    }
 
 
 def test_password_is_opt_in() -> None:

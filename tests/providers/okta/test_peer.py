@@ -145,7 +145,7 @@ def test_cli_lists_okta() -> None:
     run = run_cli("connectors", "--json")
     assert run.returncode == 0, run.stderr
     listed = {c["name"]: c for c in json.loads(run.stdout)}
-    assert set(listed["okta"]["methods"]) == {"oidc", "password", "token", "totp"}
+    assert set(listed["okta"]["methods"]) == {"oidc", "password", "token", "totp", "device", "ciba"}
 
 
 def test_cli_check(config: Path) -> None:

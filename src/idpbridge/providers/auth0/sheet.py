@@ -34,7 +34,7 @@ def _domain(data: Mapping[str, Any]) -> Mapping[str, str]:
 SHEET = ProviderSheet(
     name="auth0",
     title="Auth0",
-    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN}),
+    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN, Method.DEVICE, Method.CIBA}),
     extra="auth0",
     description="Auth0 tenant or custom domain: code + PKCE, password and password-realm grants.",
     issuer=IssuerRule.derived("{base}/", source="domain", inputs=_domain, settable=True),
@@ -49,6 +49,10 @@ SHEET = ProviderSheet(
     authorize_fields=("audience",),
     password_fields=("realm", "audience"),
     sources={
+        "method.device": "doc:https://auth0.com/docs/get-started/authentication-and-authorization-flow/"
+        "device-authorization-flow",
+        "method.ciba": "doc:https://auth0.com/docs/get-started/authentication-and-authorization-flow/"
+        "client-initiated-backchannel-authentication-flow",
         "issuer": "doc:https://auth0.com/docs/get-started/applications/"
         "configure-applications-with-oidc-discovery ; "
         "doc:https://auth0.com/docs/customize/custom-domains/configure-features-to-use-custom-domains",

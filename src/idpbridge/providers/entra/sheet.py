@@ -133,7 +133,7 @@ ISSUER_RULE = IssuerRule.tenant(
 SHEET = ProviderSheet(
     name="entra",
     title="Microsoft Entra ID",
-    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN}),
+    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN, Method.DEVICE}),
     extra="entra",
     description="Entra ID v2.0: code + PKCE, ROPC with AADSTS classification, multi-tenant issuers.",
     issuer=ISSUER_RULE,
@@ -153,6 +153,7 @@ SHEET = ProviderSheet(
     default_auth_method="client_secret_post",
     probe_password_grant=True,
     sources={
+        "method.device": "doc:https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code",
         "issuer": "doc:https://learn.microsoft.com/en-us/entra/identity-platform/id-token-claims-reference ; "
         "doc:https://github.com/AzureAD/microsoft-authentication-library-for-python/blob/dev/"
         "msal/authority.py ; "

@@ -32,7 +32,7 @@ ISSUER = "https://accounts.google.com"
 SHEET = ProviderSheet(
     name="google",
     title="Google",
-    methods=frozenset({Method.OIDC, Method.TOKEN}),
+    methods=frozenset({Method.OIDC, Method.TOKEN, Method.DEVICE}),
     extra="google",
     description="Sign in with Google: code + PKCE, both issuer spellings, hosted-domain (hd) restriction.",
     # Google puts ``iss`` with and without the scheme in ID tokens, each compared exactly
@@ -56,6 +56,7 @@ SHEET = ProviderSheet(
     username_claim="email",
     rs256_signer="Google",
     sources={
+        "method.device": "doc:https://developers.google.com/identity/protocols/oauth2/limited-input-device",
         "issuer": "doc:https://developers.google.com/identity/openid-connect/"
         "openid-connect#validatinganidtoken",
         "endpoints": "doc:https://accounts.google.com/.well-known/openid-configuration ; seen:https://"

@@ -66,7 +66,7 @@ def realm_inputs(data: Mapping[str, Any]) -> Mapping[str, str] | None:
 SHEET = ProviderSheet(
     name="keycloak",
     title="Keycloak",
-    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN, Method.TOTP}),
+    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN, Method.TOTP, Method.DEVICE, Method.CIBA}),
     extra="keycloak",
     description="A Keycloak realm: code + PKCE, direct access grant (with TOTP), typ-checked ID tokens.",
     issuer=IssuerRule.derived(_REALM, source="server_url and realm", inputs=realm_inputs, settable=True),
@@ -81,6 +81,10 @@ SHEET = ProviderSheet(
         "server_url",
     ),
     sources={
+        "method.device": "doc:https://docs.redhat.com/en/documentation/red_hat_build_of_keycloak/24.0/"
+        "html/securing_applications_and_services_guide/supported_grant_types",
+        "method.ciba": "doc:https://docs.redhat.com/en/documentation/red_hat_build_of_keycloak/24.0/"
+        "html/securing_applications_and_services_guide/supported_grant_types",
         "issuer": "doc:https://www.keycloak.org/server/hostname ; doc:https://www.keycloak.org/"
         "migration/migrating-to-quarkus",
         "claims": "doc:https://github.com/python-social-auth/social-core/blob/master/social_core/"

@@ -91,7 +91,7 @@ def _issuer_inputs(data: Mapping[str, Any]) -> Mapping[str, str]:
 SHEET = ProviderSheet(
     name="okta",
     title="Okta",
-    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN, Method.TOTP}),
+    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN, Method.TOTP, Method.DEVICE, Method.CIBA}),
     extra="okta",
     description=(
         "Okta org or custom authorization server: code + PKCE, Resource Owner Password grant, TOTP "
@@ -106,6 +106,8 @@ SHEET = ProviderSheet(
     probe_password_grant=True,
     tenant=("org_host",),
     sources={
+        "method.device": "doc:https://developer.okta.com/docs/guides/device-authorization-grant/main",
+        "method.ciba": "doc:https://developer.okta.com/docs/guides/configure-ciba/main",
         "issuer": "doc:https://github.com/okta/okta-developer-docs/blob/master/packages/@okta/"
         "vuepress-site/docs/concepts/auth-servers/index.md",
         "claims": "doc:https://github.com/okta/okta.github.io/blob/source/_source/_docs/api/resources/"

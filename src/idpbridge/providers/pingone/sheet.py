@@ -57,7 +57,7 @@ _DISCOVERY = (
 SHEET = ProviderSheet(
     name="pingone",
     title="PingOne",
-    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN}),
+    methods=frozenset({Method.OIDC, Method.PASSWORD, Method.TOKEN, Method.DEVICE, Method.CIBA}),
     extra="pingone",
     description="PingOne: code + PKCE; password via pi.flow (PingOne has no ROPC grant).",
     issuer=IssuerRule.derived("{base}/as", source="region and environment_id (or base_url)", inputs=_base),
@@ -65,6 +65,10 @@ SHEET = ProviderSheet(
     error_rules=RULES,
     tenant=("environment_id",),
     sources={
+        "method.device": "doc:https://developer.pingidentity.com/pingone-api/auth/openid-connect-oauth-2/"
+        "device-authorization-grant.html",
+        "method.ciba": "doc:https://developer.pingidentity.com/pingone-api/foundations/"
+        "authentication-concepts/authorization-flow-by-grant-type/ciba-grant-type.html",
         "issuer": _DISCOVERY + " ; doc:https://developer.pingidentity.com/pingone-api/before-you-begin/"
         "index.html#pingone-api-domains",
         "claims": "seen:https://github.com/malewars/buildanswer/blob/main/tokens.md",
