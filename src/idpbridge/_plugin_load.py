@@ -120,12 +120,13 @@ def dist_of(ep: md.EntryPoint) -> tuple[str | None, str | None]:
 def describe_object(entry: Entry, obj: Any) -> tuple[ConnectorPlugin, type[Connector[Any]] | None]:
     """The descriptor of an entry point's object (runs inside :func:`contained`: it may touch
     plugin code through attribute access)."""
-    from .connector import Connector
     from .registry import ConnectorPlugin
 
     if isinstance(obj, ConnectorPlugin):
         check_fields(obj)  # again: a frozen dataclass can still be changed with object.__setattr__
         return obj, None
+    from .connector import Connector  # only for a bare class: listing descriptors loads no connector code
+
     if isinstance(obj, type) and issubclass(obj, Connector):
         plugin = ConnectorPlugin(
             name=getattr(obj, "name", entry.name),

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         PASSWORD,
         REFRESH_TOKEN,
         STANDARD_OAUTH_RULES,
+        ErrorInfo,
         ErrorRule,
     )
     from ..config import (
@@ -94,9 +95,6 @@ if TYPE_CHECKING:
     from ..oidc.claims import (
         ClaimMap,
     )
-    from ..oidc.client import (
-        ErrorInfo,
-    )
     from ..oidc.config import (
         OIDCConfig,
     )
@@ -159,6 +157,7 @@ _EXPORTS: dict[str, str] = {
     "PLUGIN_API_VERSION": "_version",
     "AUTHORIZATION_CODE": "classify",
     "AUTHORIZE": "classify",
+    "ErrorInfo": "classify",
     "ErrorRule": "classify",
     "PASSWORD": "classify",
     "REFRESH_TOKEN": "classify",
@@ -211,7 +210,6 @@ _EXPORTS: dict[str, str] = {
     "ClaimMap": "oidc.claims",
     "EngineHooks": "oidc.engine",
     "OIDCEngine": "oidc.engine",
-    "ErrorInfo": "oidc.client",
     "OIDCConfig": "oidc.config",
     "OIDCConnector": "oidc.connector",
     "TokenPolicy": "oidc.idtoken",

@@ -23,7 +23,7 @@ from pydantic import SecretStr
 from ..classify import ErrorInfo, ErrorRule, classify
 from ..errors import ConfigurationError, IdpBridgeError, MalformedResponse
 from ..http import HttpClient, Response, parse_json_object, redact_url
-from ..sheet import first_text
+from ..sheet import oauth_error
 from .assertion import ASSERTION_TYPE, AssertionSigner
 
 __all__ = [
@@ -148,11 +148,6 @@ def choose_auth_method(
 ErrorParser = Callable[[Mapping[str, Any]], ErrorInfo]
 #: Refines a classified error using the raw error body (e.g. seals an Auth0/Okta ``mfa_token``).
 ErrorHook = Callable[[IdpBridgeError, Mapping[str, Any]], IdpBridgeError]
-
-
-def oauth_error(body: Mapping[str, Any]) -> ErrorInfo:
-    """RFC 6749 §5.2 fields of an error body (providers extend this for their own codes)."""
-    return ErrorInfo(error=first_text(body, ("error",)), description=first_text(body, ("error_description",)))
 
 
 class OAuthClient:

@@ -13,7 +13,6 @@ import re
 from urllib.parse import urlsplit
 
 from ..errors import ConfigurationError
-from ..http import require_secure_url
 
 __all__ = ["base_url", "secure_url"]
 
@@ -24,6 +23,8 @@ _HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})+(?::[0-9]{{1,5}})?")
 def secure_url(value: str, *, what: str) -> str:
     """:func:`~idpbridge.http.require_secure_url` for pydantic validators: raises ``ValueError``."""
     try:
+        from ..http import require_secure_url  # httpx loads on use, not when sheets are read
+
         return require_secure_url(value, what=what)
     except ConfigurationError as exc:
         raise ValueError(exc.message) from None

@@ -31,7 +31,7 @@ from ...errors import (
     UserCancelled,
 )
 from ...kit import AUTHORIZE, STANDARD_OAUTH_RULES, ErrorInfo, ErrorRule
-from ...oidc.client import oauth_error
+from ...sheet import oauth_error  # cheap: no HTTP or JOSE when connectors are listed
 
 __all__ = ["RATE_LIMIT_CODES", "RULES", "graph_error"]
 
