@@ -102,6 +102,7 @@ async def best_rate(fn: Callable[[], Awaitable[None]] | Callable[[], None], n: i
 async def main(n: int, repeat: int) -> dict[str, float]:
     key = RSAKey.generate_key(2048, parameters={"kid": "bench-1", "use": "sig"})
     jwks_doc = {"keys": [key.as_dict(private=False)]}
+
     def answer(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=DISCOVERY if "well-known" in request.url.path else jwks_doc)
 

@@ -261,7 +261,9 @@ def _check_token_response(body: Mapping[str, Any], *, url: str) -> None:
     token = body.get("access_token")
     if not isinstance(token, str) or not token:
         raise _malformed(url, "has no access_token")
-    check_token_type(body.get("token_type"), source=f"token response from {redact_url(url)}")
+    token_type = body.get("token_type")
+    if not (isinstance(token_type, str) and token_type.lower() == "bearer"):  # message built on failure only
+        check_token_type(token_type, source=f"token response from {redact_url(url)}")
     for name in ("id_token", "refresh_token"):
         value = body.get(name)
         if value is not None and (not isinstance(value, str) or not value):
