@@ -102,15 +102,14 @@ R = TypeVar("R", bound=type)
 def _checked(cls: R) -> R:
     """Make a missing or unexpected constructor argument an :class:`InvalidRequest`."""
     init: Callable[..., None] = cls.__init__  # type: ignore[misc]
-    signature = inspect.signature(init)
 
     @functools.wraps(init)
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         try:
             init(self, *args, **kwargs)
         except TypeError:
-            try:  # only now, off the fast path: was it the arguments themselves?
-                signature.bind(self, *args, **kwargs)
+            try:  # only now, off the fast path (and off import time): was it the arguments themselves?
+                inspect.signature(init).bind(self, *args, **kwargs)
             except TypeError as exc:
                 raise InvalidRequest(f"{cls.__name__}() {exc}") from None
             raise
