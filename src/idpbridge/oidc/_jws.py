@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from joserfc.jwk import OctKey, RSAKey
 from joserfc.jws import JWSRegistry
 
-from ..errors import MalformedResponse, TokenValidationError
-from ..http import parse_json_object
+from .._json import loads_object
+from ..errors import TokenValidationError
 from .jwks import VerificationKey
 
 __all__ = ["Compact", "b64url", "fail", "json_segment", "parse_compact", "verify_signature"]
@@ -92,10 +92,10 @@ def b64url(segment: str, what: str) -> bytes:
 
 
 def json_segment(data: bytes, what: str) -> dict[str, Any]:
-    try:
-        return parse_json_object(data)
-    except MalformedResponse:
-        raise fail("token.malformed", f"token {what} is not a strict JSON object") from None
+    value = loads_object(data)  # parse_json_object's rules, without building a message per call
+    if value is None:
+        raise fail("token.malformed", f"token {what} is not a strict JSON object")
+    return value
 
 
 def _check_header(header: Mapping[str, Any]) -> None:
