@@ -210,17 +210,7 @@ async def cold(issuer: str, n: int) -> dict[str, float]:
 
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
     async with httpx.AsyncClient(event_hooks={"request": [count]}, limits=limits, timeout=60) as client:
-        conn = OIDCConnector(
-            issuer=issuer,
-            client_id=CLIENT_ID,
-            client_secret=CLIENT_SECRET,
-            methods=["password"],
-            scopes=SCOPE.split(),
-            fetch_userinfo=False,
-            timeouts={"connect": 30, "read": 60, "total": 120},
-            http_client=client,
-            continuation_keys=ContinuationKeys.generate(),
-        )
+        conn = connector(issuer, timeouts={"connect": 30, "read": 60, "total": 120}, http_client=client)
         started = time.perf_counter()
         results = await asyncio.gather(*(conn.authenticate(Password(USER, PASSWORD)) for _ in range(n)))
         elapsed = time.perf_counter() - started
