@@ -6,76 +6,82 @@ Modules whose names start with ``_`` are private. The author names that used to 
 :class:`DeprecationWarning` until the next minor version.
 """
 
+from __future__ import annotations
+
 import importlib
 import warnings
 from typing import TYPE_CHECKING, Any
 
-from ._api import Connectors, connect, load
 from ._version import __version__
-from .config import TimeoutSettings
-from .connector import CheckReport, SyncConnector
-from .continuation import ContinuationKeys
-from .errors import (
-    AccountDisabled,
-    AccountLocked,
-    AuthenticationFailed,
-    ConfigurationError,
-    ConsentRequired,
-    ExpiredCode,
-    FailureReason,
-    FlowError,
-    IdpBridgeError,
-    InvalidCode,
-    InvalidCredentials,
-    MalformedResponse,
-    MFARequired,
-    PasswordChangeRequired,
-    PluginError,
-    ProviderError,
-    ProviderUnavailable,
-    RateLimited,
-    TokenValidationError,
-    UserCancelled,
-    UserNotConfirmed,
-    UserNotFound,
-)
-from .identity import ClaimSource, Identity, TokenSet
-from .methods import (
-    TOTP,
-    Answer,
-    ExternalToken,
-    FinishOIDC,
-    FinishSAML,
-    InvalidRequest,
-    MalformedContinuation,
-    Method,
-    OTPChannel,
-    Password,
-    PollCIBA,
-    PollDevice,
-    Request,
-    StartCIBA,
-    StartDevice,
-    StartOIDC,
-    StartOTP,
-    StartSAML,
-    VerifyOTP,
-)
-from .outcomes import (
-    Authenticated,
-    CIBAPending,
-    CIBAStarted,
-    CodeSent,
-    DeviceCodeIssued,
-    DevicePending,
-    InputField,
-    InputRequired,
-    Outcome,
-    PostRequired,
-    RedirectRequired,
-)
-from .registry import ConnectorInfo
-from .replay import MemoryReplayStore, ReplayStore, ReplayStoreError
+
+if TYPE_CHECKING:  # what __getattr__ imports on first use, for type checkers
+    from ._api import Connectors as Connectors
+    from ._api import connect as connect
+    from ._api import load as load
+    from .config import TimeoutSettings as TimeoutSettings
+    from .connector import CheckReport as CheckReport
+    from .connector import SyncConnector as SyncConnector
+    from .continuation import ContinuationKeys as ContinuationKeys
+    from .errors import AccountDisabled as AccountDisabled
+    from .errors import AccountLocked as AccountLocked
+    from .errors import AuthenticationFailed as AuthenticationFailed
+    from .errors import ConfigurationError as ConfigurationError
+    from .errors import ConsentRequired as ConsentRequired
+    from .errors import ExpiredCode as ExpiredCode
+    from .errors import FailureReason as FailureReason
+    from .errors import FlowError as FlowError
+    from .errors import IdpBridgeError as IdpBridgeError
+    from .errors import InvalidCode as InvalidCode
+    from .errors import InvalidCredentials as InvalidCredentials
+    from .errors import MalformedResponse as MalformedResponse
+    from .errors import MFARequired as MFARequired
+    from .errors import PasswordChangeRequired as PasswordChangeRequired
+    from .errors import PluginError as PluginError
+    from .errors import ProviderError as ProviderError
+    from .errors import ProviderUnavailable as ProviderUnavailable
+    from .errors import RateLimited as RateLimited
+    from .errors import TokenValidationError as TokenValidationError
+    from .errors import UserCancelled as UserCancelled
+    from .errors import UserNotConfirmed as UserNotConfirmed
+    from .errors import UserNotFound as UserNotFound
+    from .identity import ClaimSource as ClaimSource
+    from .identity import Identity as Identity
+    from .identity import TokenSet as TokenSet
+    from .methods import TOTP as TOTP
+    from .methods import Answer as Answer
+    from .methods import ExternalToken as ExternalToken
+    from .methods import FinishOIDC as FinishOIDC
+    from .methods import FinishSAML as FinishSAML
+    from .methods import InvalidRequest as InvalidRequest
+    from .methods import MalformedContinuation as MalformedContinuation
+    from .methods import Method as Method
+    from .methods import OTPChannel as OTPChannel
+    from .methods import Password as Password
+    from .methods import PollCIBA as PollCIBA
+    from .methods import PollDevice as PollDevice
+    from .methods import Request as Request
+    from .methods import StartCIBA as StartCIBA
+    from .methods import StartDevice as StartDevice
+    from .methods import StartOIDC as StartOIDC
+    from .methods import StartOTP as StartOTP
+    from .methods import StartSAML as StartSAML
+    from .methods import VerifyOTP as VerifyOTP
+    from .outcomes import Authenticated as Authenticated
+    from .outcomes import CIBAPending as CIBAPending
+    from .outcomes import CIBAStarted as CIBAStarted
+    from .outcomes import CodeSent as CodeSent
+    from .outcomes import DeviceCodeIssued as DeviceCodeIssued
+    from .outcomes import DevicePending as DevicePending
+    from .outcomes import InputField as InputField
+    from .outcomes import InputRequired as InputRequired
+    from .outcomes import Outcome as Outcome
+    from .outcomes import PostRequired as PostRequired
+    from .outcomes import RedirectRequired as RedirectRequired
+    from .registry import ConnectorInfo as ConnectorInfo
+    from .replay import MemoryReplayStore as MemoryReplayStore
+    from .replay import ReplayStore as ReplayStore
+    from .replay import ReplayStoreError as ReplayStoreError
+
 
 if TYPE_CHECKING:  # the deprecated author names, for type checkers (see __getattr__)
     from ._version import PLUGIN_API_VERSION as PLUGIN_API_VERSION
@@ -165,6 +171,77 @@ def list_connectors() -> list[ConnectorInfo]:
     return default_registry().list()
 
 
+#: Public name -> the module that defines it, imported on first attribute access (PEP 562), so
+#: ``import idpbridge`` loads no pydantic, httpx or JOSE code until a name that needs it is used.
+_LAZY: dict[str, str] = {
+    "Connectors": "._api",
+    "connect": "._api",
+    "load": "._api",
+    "TimeoutSettings": ".config",
+    "CheckReport": ".connector",
+    "SyncConnector": ".connector",
+    "ContinuationKeys": ".continuation",
+    "AccountDisabled": ".errors",
+    "AccountLocked": ".errors",
+    "AuthenticationFailed": ".errors",
+    "ConfigurationError": ".errors",
+    "ConsentRequired": ".errors",
+    "ExpiredCode": ".errors",
+    "FailureReason": ".errors",
+    "FlowError": ".errors",
+    "IdpBridgeError": ".errors",
+    "InvalidCode": ".errors",
+    "InvalidCredentials": ".errors",
+    "MalformedResponse": ".errors",
+    "MFARequired": ".errors",
+    "PasswordChangeRequired": ".errors",
+    "PluginError": ".errors",
+    "ProviderError": ".errors",
+    "ProviderUnavailable": ".errors",
+    "RateLimited": ".errors",
+    "TokenValidationError": ".errors",
+    "UserCancelled": ".errors",
+    "UserNotConfirmed": ".errors",
+    "UserNotFound": ".errors",
+    "ClaimSource": ".identity",
+    "Identity": ".identity",
+    "TokenSet": ".identity",
+    "TOTP": ".methods",
+    "Answer": ".methods",
+    "ExternalToken": ".methods",
+    "FinishOIDC": ".methods",
+    "FinishSAML": ".methods",
+    "InvalidRequest": ".methods",
+    "MalformedContinuation": ".methods",
+    "Method": ".methods",
+    "OTPChannel": ".methods",
+    "Password": ".methods",
+    "PollCIBA": ".methods",
+    "PollDevice": ".methods",
+    "Request": ".methods",
+    "StartCIBA": ".methods",
+    "StartDevice": ".methods",
+    "StartOIDC": ".methods",
+    "StartOTP": ".methods",
+    "StartSAML": ".methods",
+    "VerifyOTP": ".methods",
+    "Authenticated": ".outcomes",
+    "CIBAPending": ".outcomes",
+    "CIBAStarted": ".outcomes",
+    "CodeSent": ".outcomes",
+    "DeviceCodeIssued": ".outcomes",
+    "DevicePending": ".outcomes",
+    "InputField": ".outcomes",
+    "InputRequired": ".outcomes",
+    "Outcome": ".outcomes",
+    "PostRequired": ".outcomes",
+    "RedirectRequired": ".outcomes",
+    "ConnectorInfo": ".registry",
+    "MemoryReplayStore": ".replay",
+    "ReplayStore": ".replay",
+    "ReplayStoreError": ".replay",
+}
+
 #: Author names moved to :mod:`idpbridge.kit` -> the module that defines them.
 _MOVED_TO_KIT: dict[str, str] = {
     "PLUGIN_API_VERSION": "._version",
@@ -178,6 +255,11 @@ _MOVED_TO_KIT: dict[str, str] = {
 
 
 def __getattr__(name: str) -> Any:
+    lazy = _LAZY.get(name)
+    if lazy is not None:
+        value = getattr(importlib.import_module(lazy, __name__), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
     module = _MOVED_TO_KIT.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -189,3 +271,7 @@ def __getattr__(name: str) -> Any:
         stacklevel=2,
     )
     return getattr(importlib.import_module(module, __name__), name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

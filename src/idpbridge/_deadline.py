@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from types import TracebackType
 from typing import TypeVar
 
 from .errors import ProviderUnavailable
@@ -33,33 +33,47 @@ def remaining() -> float | None:
     return None if at is None else at - time.monotonic()
 
 
-@asynccontextmanager
-async def deadline(
-    seconds: float, *, what: str, setting: str = "timeouts.authenticate"
-) -> AsyncIterator[None]:
+class deadline:
     """Bound the block to ``seconds``; expiry raises :class:`~idpbridge.ProviderUnavailable`.
 
     The error has code ``provider.timeout`` and a message naming ``what`` (the connector) and the
     ``setting`` that sets the limit. A deadline already running that ends sooner still applies.
+    (A plain class, not ``@asynccontextmanager``: it runs around every ``authenticate()``.)
     """
-    now = time.monotonic()
-    at = now + seconds
-    outer = _DEADLINE.get()
-    if outer is not None and outer < at:
-        at = outer
-    token = _DEADLINE.set(at)
-    loop = asyncio.get_running_loop()
-    try:
-        async with asyncio.timeout_at(loop.time() + (at - now)) as scope:
-            yield
-    except TimeoutError:
-        if not scope.expired():
-            raise  # somebody else's timeout
-        raise ProviderUnavailable(
-            f"{what} did not finish within {seconds:g} s ({setting})", code="provider.timeout"
-        ) from None
-    finally:
-        _DEADLINE.reset(token)
+
+    __slots__ = ("_scope", "_seconds", "_setting", "_token", "_what")
+
+    def __init__(self, seconds: float, *, what: str, setting: str = "timeouts.authenticate") -> None:
+        self._seconds = seconds
+        self._what = what
+        self._setting = setting
+
+    async def __aenter__(self) -> None:
+        now = time.monotonic()
+        at = now + self._seconds
+        outer = _DEADLINE.get()
+        if outer is not None and outer < at:
+            at = outer
+        loop = asyncio.get_running_loop()
+        scope = asyncio.timeout_at(loop.time() + (at - now))
+        await scope.__aenter__()
+        self._scope = scope
+        self._token = _DEADLINE.set(at)
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        _DEADLINE.reset(self._token)
+        scope = self._scope
+        try:
+            await scope.__aexit__(exc_type, exc, tb)
+        except TimeoutError:
+            if not scope.expired():
+                raise  # somebody else's timeout
+            what, seconds, setting = self._what, self._seconds, self._setting
+            raise ProviderUnavailable(
+                f"{what} did not finish within {seconds:g} s ({setting})", code="provider.timeout"
+            ) from None
 
 
 def detached(fn: Callable[[], T]) -> T:

@@ -13,7 +13,7 @@ from typing import Any
 
 from .errors import MalformedResponse, sanitize
 
-__all__ = ["EXCERPT_WINDOW", "dig", "parse_object"]
+__all__ = ["EXCERPT_WINDOW", "dig", "loads_object", "parse_object"]
 
 _MAX_INT_DIGITS = 20
 #: Bytes of a body looked at for an error excerpt: redacted whole, then cut short, so a token that
@@ -66,6 +66,16 @@ _STRICT_JSON = json.JSONDecoder(
 def _from(url: str | None, redact: Callable[[str], str]) -> str:
     # Only on the error path: redacting parses the URL, which costs more than a small JSON body.
     return f" from {redact(url)}" if url else ""
+
+
+def loads_object(data: bytes) -> dict[str, Any] | None:
+    """The same strict parse as :func:`parse_object` for callers that make their own error (token
+    segments): ``None`` for anything :func:`parse_object` refuses, no message built."""
+    try:
+        value = _STRICT_JSON.decode(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def parse_object(

@@ -106,26 +106,41 @@ def label(entry: Entry) -> str:
     return f"{terminal_safe(entry.name, limit=64)!r} from {terminal_safe(entry.distribution, limit=100)}"
 
 
+#: id(Distribution) -> (it, its (name, version)): every entry point of a distribution shares one
+#: Distribution object, and reading its METADATA file (an email-format parse) is the costly part of
+#: listing connectors, so it is read once per distribution (the object is held: the id stays its).
+_DISTS: dict[int, tuple[object, tuple[str | None, str | None]]] = {}
+
+
 def dist_of(ep: md.EntryPoint) -> tuple[str | None, str | None]:
     try:
         dist = getattr(ep, "dist", None)
         if dist is None:
             return None, None
-        name, version = dist.name, dist.version
-        return (name if isinstance(name, str) else None), (version if isinstance(version, str) else None)
+        hit = _DISTS.get(id(dist))
+        if hit is not None and hit[0] is dist:
+            return hit[1]
+        meta = dist.metadata  # one parse for both fields (``dist.name``/``.version`` parse it each)
+        name, version = meta["Name"], meta["Version"]
+        found = (name if isinstance(name, str) else None), (version if isinstance(version, str) else None)
     except Exception:  # unreadable metadata: list the entry point without a distribution
         return None, None
+    if len(_DISTS) >= 256:
+        _DISTS.clear()
+    _DISTS[id(dist)] = (dist, found)
+    return found
 
 
 def describe_object(entry: Entry, obj: Any) -> tuple[ConnectorPlugin, type[Connector[Any]] | None]:
     """The descriptor of an entry point's object (runs inside :func:`contained`: it may touch
     plugin code through attribute access)."""
-    from .connector import Connector
     from .registry import ConnectorPlugin
 
     if isinstance(obj, ConnectorPlugin):
         check_fields(obj)  # again: a frozen dataclass can still be changed with object.__setattr__
         return obj, None
+    from .connector import Connector  # only for a bare class: listing descriptors loads no connector code
+
     if isinstance(obj, type) and issubclass(obj, Connector):
         plugin = ConnectorPlugin(
             name=getattr(obj, "name", entry.name),

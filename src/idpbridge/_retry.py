@@ -137,13 +137,23 @@ class RetryPolicy:
         the policy may act on by raising :class:`RetryableStatus`; the last failure is re-raised.
         """
 
+        # The first attempt runs without tenacity's machinery: nearly every call succeeds at once,
+        # and building the retry state per request cost as much as the rest of the client code.
+        try:
+            return await attempt()
+        except Exception as failure:
+            if self.attempts <= 1 or not self.should_retry(failure, idempotent=idempotent):
+                raise
+            first = failure
+        await sleep(self.delay(1, first.retry_after if isinstance(first, RetryableStatus) else None))
+
         def wait(state: RetryCallState) -> float:
             failure = state.outcome.exception() if state.outcome else None
             retry_after = failure.retry_after if isinstance(failure, RetryableStatus) else None
-            return self.delay(state.attempt_number, retry_after)
+            return self.delay(state.attempt_number + 1, retry_after)  # attempt 1 ran above
 
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.attempts),
+            stop=stop_after_attempt(self.attempts - 1),
             wait=wait,
             retry=retry_if_exception(lambda failure: self.should_retry(failure, idempotent=idempotent)),
             reraise=True,

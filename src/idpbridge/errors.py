@@ -40,12 +40,13 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Mapping
-from typing import Any, ClassVar
-
-from pydantic import SecretStr
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._redact import redact
 from ._terminal import ESCAPES as terminal_escapes
+
+if TYPE_CHECKING:  # pydantic loads when a continuation is attached, not with the error classes
+    from pydantic import SecretStr
 
 __all__ = [
     "AccountDisabled",
@@ -101,7 +102,11 @@ def sanitize(text: object, *, limit: int = _MAX_MESSAGE) -> str:
 
 
 def _secret(value: SecretStr | str | None) -> SecretStr | None:
-    return SecretStr(value) if isinstance(value, str) else value
+    if isinstance(value, str):
+        from ._secrets import secret
+
+        return secret(value)
+    return value
 
 
 class FailureReason(enum.StrEnum):

@@ -12,9 +12,12 @@ import enum
 import math
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import SecretStr
+from ._secrets import secret
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
 
 __all__ = [
     "ClaimSource",
@@ -149,6 +152,27 @@ class Identity:
             # A lone string is one item, not a tuple of its characters.
             object.__setattr__(self, name, (value,) if isinstance(value, str) else tuple(value))
 
+    @classmethod
+    def _normalized(
+        cls, fields: Mapping[str, Any], claims: Mapping[str, Any], sources: Mapping[str, Any]
+    ) -> Identity:
+        """An Identity from values an engine already normalized (no re-validation).
+
+        For :func:`idpbridge.oidc.claims.build_identity` only: every optional string is
+        :func:`opt_str`'s result, every flag :func:`strict_bool`'s, every list :func:`str_list`'s
+        (a tuple), so ``__post_init__`` would change nothing. ``claims``/``sources`` are still
+        copied and frozen, and issuer and subject are still checked.
+        """
+        if not fields["issuer"] or not fields["subject"]:
+            raise ValueError("an Identity needs a non-empty issuer and subject")
+        self = object.__new__(cls)
+        setattr_ = object.__setattr__
+        for name in _SCALAR_FIELDS:
+            setattr_(self, name, fields[name])  # KeyError, not a half-built Identity, if one is missing
+        setattr_(self, "claims", MappingProxyType(dict(claims)))
+        setattr_(self, "sources", MappingProxyType(dict(sources)))
+        return self
+
     @property
     def key(self) -> tuple[str, str]:
         """The stable identity key ``(issuer, subject)``."""
@@ -161,6 +185,10 @@ class Identity:
             f"issuer={self.issuer!r}, subject={self.subject!r}, email={self.email!r}, "
             f"email_verified={self.email_verified!r}, claims=<{len(self.claims)} claims>)"
         )
+
+
+#: Identity fields other than ``claims`` and ``sources`` (what :meth:`Identity._normalized` sets).
+_SCALAR_FIELDS = tuple(f.name for f in dataclasses.fields(Identity) if f.name not in ("claims", "sources"))
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -180,7 +208,7 @@ class TokenSet:
         for name in ("access_token", "id_token", "refresh_token"):
             value = getattr(self, name)
             if isinstance(value, str):
-                object.__setattr__(self, name, SecretStr(value))
+                object.__setattr__(self, name, secret(value))
         scope = self.scope
         object.__setattr__(self, "scope", tuple(scope.split()) if isinstance(scope, str) else tuple(scope))
         object.__setattr__(self, "extra", _freeze_mapping(self.extra))
@@ -224,4 +252,4 @@ class TokenSet:
 
 
 def _opt_secret(value: object) -> SecretStr | None:
-    return SecretStr(value) if isinstance(value, str) and value else None
+    return secret(value) if isinstance(value, str) and value else None

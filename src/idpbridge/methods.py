@@ -18,11 +18,13 @@ import functools
 import inspect
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from pydantic import SecretStr
-
+from ._secrets import secret_type as _secret_type
 from .errors import ConfigurationError, FlowError
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
 
 __all__ = [
     "TOTP",
@@ -104,15 +106,14 @@ R = TypeVar("R", bound=type)
 def _checked(cls: R) -> R:
     """Make a missing or unexpected constructor argument an :class:`InvalidRequest`."""
     init: Callable[..., None] = cls.__init__  # type: ignore[misc]
-    signature = inspect.signature(init)
 
     @functools.wraps(init)
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         try:
             init(self, *args, **kwargs)
         except TypeError:
-            try:  # only now, off the fast path: was it the arguments themselves?
-                signature.bind(self, *args, **kwargs)
+            try:  # only now, off the fast path (and off import time): was it the arguments themselves?
+                inspect.signature(init).bind(self, *args, **kwargs)
             except TypeError as exc:
                 raise InvalidRequest(f"{cls.__name__}() {exc}") from None
             raise
@@ -128,18 +129,19 @@ def _invalid(obj: object, name: str, expected: str, value: object) -> InvalidReq
 
 
 def _secret(value: SecretStr | str | None) -> SecretStr | None:
-    if value is None or isinstance(value, SecretStr):
+    secret = _secret_type()
+    if value is None or isinstance(value, secret):
         return value
     if not isinstance(value, str):
         raise InvalidRequest(f"expected str or SecretStr, got {type(value).__name__}")
-    return SecretStr(value)
+    return secret(value)
 
 
 def _freeze(obj: object, *names: str, optional: tuple[str, ...] = ()) -> None:
     """Wrap secret fields in :class:`SecretStr`; ``continuation`` fields get the flow error."""
     for name in names:
         value = getattr(obj, name)
-        if isinstance(value, str | SecretStr) or (value is None and name in optional):
+        if isinstance(value, str | _secret_type()) or (value is None and name in optional):
             object.__setattr__(obj, name, _secret(value))
         elif name == "continuation":
             raise MalformedContinuation(
@@ -424,7 +426,7 @@ class Answer(Request):
 
     def __post_init__(self) -> None:
         _freeze(self, "continuation")
-        values = _mapping(self, "values", lambda v: isinstance(v, str | SecretStr), "str or SecretStr")
+        values = _mapping(self, "values", lambda v: isinstance(v, str | _secret_type()), "str or SecretStr")
         object.__setattr__(self, "values", MappingProxyType({k: _secret(v) for k, v in values.items()}))
 
     def __repr__(self) -> str:

@@ -12,12 +12,14 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import SecretStr
-
+from ._secrets import secret_type
 from .identity import Identity, TokenSet
 from .methods import Method, OTPChannel
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
 
 __all__ = [
     "Authenticated",
@@ -53,7 +55,8 @@ class Authenticated:
 
 
 def _seal(value: SecretStr | str) -> SecretStr:
-    return value if isinstance(value, SecretStr) else SecretStr(value)
+    secret_str = secret_type()
+    return value if isinstance(value, secret_str) else secret_str(value)  # type: ignore[arg-type]
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

@@ -408,6 +408,11 @@ def first_text(body: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:
     return None
 
 
+def oauth_error(body: Mapping[str, Any]) -> ErrorInfo:
+    """RFC 6749 §5.2 fields of an error body (providers extend this for their own codes)."""
+    return ErrorInfo(error=first_text(body, ("error",)), description=first_text(body, ("error_description",)))
+
+
 def claim_equals(name: str, value: str, *, required: bool = True, code: str = "token.type") -> ClaimCheck:
     """A claim check: claim ``name`` must equal ``value`` exactly (e.g. Cognito ``token_use``
     ``"id"``; Keycloak ``typ`` ``"ID"`` with ``required=False``). Cheap: no JOSE import."""

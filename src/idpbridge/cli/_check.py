@@ -5,18 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from .._api import Connectors, load
-from ..connector import CheckReport
 from ..errors import IdpBridgeError
 from ._app import app
 from ._common import CONFIG_HELP, cell, fail, find_config, unknown_connector
 from ._help import Command
+
+if TYPE_CHECKING:
+    from .._api import Connectors
+    from ..connector import CheckReport
 
 
 async def _run(connectors: Connectors, names: list[str], status: Console) -> list[CheckReport]:
@@ -59,6 +61,8 @@ def check(
     ] = False,
 ) -> None:
     """Probe connectors' IdPs and print the reports; exit status 1 when a probe failed."""
+    from .._api import load
+
     path = find_config(config)
     try:
         connectors = load(path)

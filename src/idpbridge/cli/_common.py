@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -14,10 +14,12 @@ from rich.markup import escape
 from rich.measure import Measurement
 from rich.table import Table
 
-from .._api import Connectors, load
 from .._terminal import terminal_safe
-from ..connector import Connector
 from ..errors import IdpBridgeError
+
+if TYPE_CHECKING:  # loaded by the commands that use them, not by `idpbridge connectors`
+    from .._api import Connectors
+    from ..connector import Connector
 
 CONFIG_ENV = "IDPBRIDGE_CONFIG"
 DEFAULT_CONFIG = Path("idpbridge.toml")
@@ -51,6 +53,8 @@ def find_config(config: Path | None) -> Path:
 def open_connector(config: Path | None, name: str) -> tuple[Connectors, Connector[Any]]:
     """Load ``config`` (or the file :func:`find_config` finds) and return ``(all connectors, the one
     named name)``; exit 2 on errors."""
+    from .._api import load
+
     config = find_config(config)
     try:
         connectors = load(config)

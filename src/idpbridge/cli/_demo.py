@@ -23,8 +23,6 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
-from .._api import load
-from ..continuation import ContinuationKeys
 from ..errors import IdpBridgeError
 from ._app import app
 from ._common import plain
@@ -49,6 +47,7 @@ def previous_port(config: Path) -> int:
 
 
 async def _run(console: Console, sandbox: Any, config: Path, db: Path) -> tuple[list[Any], Any]:
+    from .._api import load
     from ..jit import MigrationPolicy, Migrator
     from ..jit.sqlstore import SQLUserStore
     from ..sandbox.connectors import COGNITO, KEYCLOAK
@@ -72,6 +71,7 @@ async def _run(console: Console, sandbox: Any, config: Path, db: Path) -> tuple[
 
 def _connectors_file(sandbox: Any) -> str:
     """The sandbox's connectors, then the B2B SAML connector and its organization."""
+    from ..continuation import ContinuationKeys
     from ..sandbox.demo import b2b_toml
 
     return sandbox.connectors_toml(continuation_key=ContinuationKeys.new_key()) + b2b_toml(sandbox)  # type: ignore[no-any-return]

@@ -9,14 +9,13 @@ import secrets
 import sys
 import webbrowser
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
 
-from ..connector import Connector
+from .._secrets import secret as _wrap
 from ..errors import IdpBridgeError, InvalidCode
 from ..methods import (
     TOTP,
@@ -50,6 +49,11 @@ from ._common import CONFIG_HELP, cell, fail, open_connector, plain
 from ._guard import callback_path, positive_seconds
 from ._help import Command
 from ._loopback import LoopbackReceiver
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+
+    from ..connector import Connector
 
 
 class LoginMethod(enum.StrEnum):
@@ -128,7 +132,7 @@ _MAX_CODE_ATTEMPTS = 3
 
 
 def _ask(label: str, *, secret: bool) -> SecretStr:
-    return SecretStr(typer.prompt(label, hide_input=secret, err=True))
+    return _wrap(typer.prompt(label, hide_input=secret, err=True))
 
 
 async def _next_steps(connector: Connector[Any], outcome: Outcome) -> Outcome:
@@ -138,7 +142,7 @@ async def _next_steps(connector: Connector[Any], outcome: Outcome) -> Outcome:
         try:
             if isinstance(outcome, InputRequired):
                 values = {
-                    f.name: SecretStr(
+                    f.name: _wrap(
                         typer.prompt(plain(f.label or f.name, limit=100), hide_input=f.secret, err=True)
                     )
                     for f in outcome.fields
@@ -149,7 +153,7 @@ async def _next_steps(connector: Connector[Any], outcome: Outcome) -> Outcome:
                 typer.echo(
                     f"A one-time code was sent by {plain(outcome.channel, limit=20)}{where}.", err=True
                 )
-                code = SecretStr(typer.prompt("Code", hide_input=True, err=True))
+                code = _wrap(typer.prompt("Code", hide_input=True, err=True))
                 outcome = await connector.authenticate(VerifyOTP(code, outcome.continuation))
             else:
                 return outcome
@@ -289,7 +293,7 @@ def _read_token(source: str | None) -> SecretStr:
     if not value or len(value) > _MAX_TOKEN:
         typer.echo("error: no token given (or over 64 KiB)", err=True)
         raise typer.Exit(2)
-    return SecretStr(value)
+    return _wrap(value)
 
 
 def default_method(connector: Connector[Any]) -> LoginMethod:
@@ -361,7 +365,7 @@ def login(
     """Sign in through a connector and print the identity it returns."""
     connectors, conn = open_connector(config, connector)
     method = method or default_method(conn)
-    secret = SecretStr("")
+    secret = _wrap("")
     if method is LoginMethod.token:
         secret = _read_token(token_file)
     elif method is LoginMethod.ciba:
@@ -370,9 +374,9 @@ def login(
         username = username or typer.prompt("Username", err=True)
     if method in (LoginMethod.password, LoginMethod.totp):
         if password_stdin:
-            secret = SecretStr(sys.stdin.readline().rstrip("\r\n"))
+            secret = _wrap(sys.stdin.readline().rstrip("\r\n"))
         else:
-            secret = SecretStr(
+            secret = _wrap(
                 typer.prompt("Password", hide_input=True, default="", show_default=False, err=True)
             )
 
@@ -381,7 +385,7 @@ def login(
             if method is LoginMethod.password:
                 return await _password(conn, username or "", secret)
             if method is LoginMethod.totp:
-                code = SecretStr(typer.prompt("TOTP code", hide_input=True, err=True))
+                code = _wrap(typer.prompt("TOTP code", hide_input=True, err=True))
                 step = TOTP(username or "", code, secret if secret.get_secret_value() else None)
                 return await _next_steps(conn, await conn.authenticate(step))
             if method in (LoginMethod.email_otp, LoginMethod.sms_otp):

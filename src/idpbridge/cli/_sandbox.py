@@ -24,7 +24,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..continuation import ContinuationKeys
 from ..errors import IdpBridgeError
 from ._app import app
 from ._common import DEFAULT_CONFIG, plain
@@ -135,6 +134,8 @@ def sandbox(
     _stop_on_sigterm(done)  # before the port opens: whoever sees it up may stop it at once
     target = _target(write_config)
     server = _start(status, seed, port, target)
+    from ..continuation import ContinuationKeys
+
     try:
         toml = server.connectors_toml(continuation_key=ContinuationKeys.new_key())
         info = server.describe()

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         PASSWORD,
         REFRESH_TOKEN,
         STANDARD_OAUTH_RULES,
+        ErrorInfo,
         ErrorRule,
     )
     from ..config import (
@@ -111,13 +112,12 @@ if TYPE_CHECKING:
         merge_claims,
     )
     from ..oidc.client import (
-        ErrorInfo,
         check_token_type,
         classify_response,
         error_body,
-        oauth_error,
     )
     from ..oidc.config import (
+        Domain,
         OIDCConfig,
     )
     from ..oidc.connector import (
@@ -148,7 +148,6 @@ if TYPE_CHECKING:
         scope_string,
     )
     from ..oidc.urls import (
-        Domain,
         base_url,
         secure_url,
     )
@@ -175,6 +174,7 @@ if TYPE_CHECKING:
         ProviderSheet,
         claim_equals,
         first_text,
+        oauth_error,
     )
     from ..steps import (
         TOTP_CODE,
@@ -191,6 +191,7 @@ _EXPORTS: dict[str, str] = {
     "dig": "_json",
     "AUTHORIZATION_CODE": "classify",
     "AUTHORIZE": "classify",
+    "ErrorInfo": "classify",
     "ErrorRule": "classify",
     "PASSWORD": "classify",
     "REFRESH_TOKEN": "classify",
@@ -244,7 +245,6 @@ _EXPORTS: dict[str, str] = {
     "ClaimMap": "oidc.claims",
     "EngineHooks": "oidc.engine",
     "OIDCEngine": "oidc.engine",
-    "ErrorInfo": "oidc.client",
     "OIDCConfig": "oidc.config",
     "OIDCConnector": "oidc.connector",
     "TokenPolicy": "oidc.idtoken",
@@ -264,10 +264,10 @@ _EXPORTS: dict[str, str] = {
     "check_token_type": "oidc.client",
     "classify_response": "oidc.client",
     "error_body": "oidc.client",
-    "oauth_error": "oidc.client",
+    "oauth_error": "sheet",
     "parse_jwks": "oidc.jwks",
     "static_metadata": "oidc.metadata",
-    "Domain": "oidc.urls",
+    "Domain": "oidc.config",
     "base_url": "oidc.urls",
     "secure_url": "oidc.urls",
     "Authenticated": "outcomes",

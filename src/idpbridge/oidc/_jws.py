@@ -15,11 +15,14 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from joserfc.jwk import OctKey
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from joserfc.jwk import OctKey, RSAKey
 from joserfc.jws import JWSRegistry
 
-from ..errors import MalformedResponse, TokenValidationError
-from ..http import parse_json_object
+from .._json import loads_object
+from ..errors import TokenValidationError
 from .jwks import VerificationKey
 
 __all__ = ["Compact", "b64url", "fail", "json_segment", "parse_compact", "verify_signature"]
@@ -28,6 +31,34 @@ _MAX_KID = 256
 _PADDING = (b"", b"=", b"==")
 _CANONICAL_LAST = {1: "AEIMQUYcgkosw048", 2: "AQgw"}
 _FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
+
+
+#: RSASSA-PKCS1-v1_5 (RFC 7518 §3.3): the hash per algorithm; padding and hash objects are
+#: stateless, so one of each serves every call.
+_PKCS1 = padding.PKCS1v15()
+_RS_HASHES: dict[str, hashes.HashAlgorithm] = {
+    "RS256": hashes.SHA256(),
+    "RS384": hashes.SHA384(),
+    "RS512": hashes.SHA512(),
+}
+#: id(RSAKey) -> (key, its public key), filled on first use; the key is held so the id stays its.
+_OP_KEYS: dict[int, tuple[RSAKey, Any]] = {}
+_MAX_OP_KEYS = 256
+
+
+def _rsa_verify(key: RSAKey, alg: str, signing_input: bytes, signature: bytes) -> bool:
+    """What joserfc's RS* model does (``key.get_op_key("verify")``, then PKCS#1 v1.5 verify with
+    the algorithm's hash), with the op key looked up once per key instead of per token."""
+    hit = _OP_KEYS.get(id(key))
+    if hit is None or hit[0] is not key:
+        if len(_OP_KEYS) >= _MAX_OP_KEYS:
+            _OP_KEYS.clear()
+        hit = _OP_KEYS[id(key)] = (key, key.get_op_key("verify"))  # checks use/key_ops once
+    try:
+        hit[1].verify(signature, signing_input, _PKCS1, _RS_HASHES[alg])
+    except InvalidSignature:
+        return False
+    return True
 
 
 def fail(code: str, message: str) -> TokenValidationError:
@@ -61,10 +92,10 @@ def b64url(segment: str, what: str) -> bytes:
 
 
 def json_segment(data: bytes, what: str) -> dict[str, Any]:
-    try:
-        return parse_json_object(data)
-    except MalformedResponse:
-        raise fail("token.malformed", f"token {what} is not a strict JSON object") from None
+    value = loads_object(data)  # parse_json_object's rules, without building a message per call
+    if value is None:
+        raise fail("token.malformed", f"token {what} is not a strict JSON object")
+    return value
 
 
 def _check_header(header: Mapping[str, Any]) -> None:
@@ -125,7 +156,10 @@ def verify_signature(
     try:
         if not key_checked:
             model.check_key(key)
-        ok = model.verify(signing_input, signature, key)
+        if key_checked and alg in _RS_HASHES and isinstance(key, RSAKey):
+            ok = _rsa_verify(key, alg, signing_input, signature)
+        else:
+            ok = model.verify(signing_input, signature, key)
     except Exception:  # wrong key type, bad key ops, malformed signature: all just "invalid"
         ok = False
     if not ok:

@@ -95,6 +95,46 @@ def _auth_time(value: object) -> dt.datetime | None:
     return when if when is not None and when.timestamp() > 0 else None
 
 
+#: Identity fields read as optional text, as booleans and as lists, in ClaimMap field names.
+_TEXT_FIELDS = ("email", "phone_number", "username", "name", "given_name", "family_name", "tenant")
+_FLAG_FIELDS = ("email_verified", "phone_number_verified")
+_LIST_FIELDS = ("groups", "roles", "amr")
+
+
+class _Plan:
+    """A claim map compiled once: per Identity field, the claim name and whether it is a dotted
+    path (plain names are one dict lookup; dotted ones go through :func:`lookup`)."""
+
+    __slots__ = ("auth_time", "flags", "lists", "mapping", "string_booleans", "texts")
+
+    def __init__(self, mapping: ClaimMap) -> None:
+        def entry(field: str) -> tuple[str, str, bool] | None:
+            name: str | None = getattr(mapping, field)
+            return None if name is None else (field, name, "." in name)
+
+        self.mapping = mapping  # kept alive, so the id() key below stays this map's
+        self.texts = tuple(e for e in map(entry, _TEXT_FIELDS) if e is not None)
+        self.flags = tuple(e for e in map(entry, _FLAG_FIELDS) if e is not None)
+        self.lists = tuple(e for e in map(entry, _LIST_FIELDS) if e is not None)
+        self.auth_time = entry("auth_time")
+        self.string_booleans = mapping.string_booleans
+
+
+#: id(ClaimMap) -> its plan. A connector's map is built once, so this stays small; a bound keeps
+#: code that builds a fresh map per call from growing it.
+_PLANS: dict[int, _Plan] = {}
+_MAX_PLANS = 256
+
+
+def _plan(mapping: ClaimMap) -> _Plan:
+    plan = _PLANS.get(id(mapping))
+    if plan is None or plan.mapping is not mapping:
+        if len(_PLANS) >= _MAX_PLANS:
+            _PLANS.clear()
+        plan = _PLANS[id(mapping)] = _Plan(mapping)
+    return plan
+
+
 def build_identity(
     claims: Mapping[str, Any],
     sources: Mapping[str, ClaimSource],
@@ -105,32 +145,48 @@ def build_identity(
     issuer: str,
     subject: str,
 ) -> Identity:
-    """The normalized identity for merged ``claims`` (missing values ``None``, never ``""``)."""
+    """The normalized identity for merged ``claims`` (missing values ``None``, never ``""``).
 
-    def text(name: str | None) -> str | None:
-        return opt_str(lookup(claims, name))
-
-    def flag(name: str | None) -> bool | None:
-        return strict_bool(lookup(claims, name), accept_strings=mapping.string_booleans)
-
-    return Identity(
-        provider=provider,
-        connector=connector,
-        issuer=issuer,
-        subject=subject,
-        email=text(mapping.email),
-        email_verified=flag(mapping.email_verified),
-        phone_number=text(mapping.phone_number),
-        phone_number_verified=flag(mapping.phone_number_verified),
-        username=text(mapping.username),
-        name=text(mapping.name),
-        given_name=text(mapping.given_name),
-        family_name=text(mapping.family_name),
-        groups=str_list(lookup(claims, mapping.groups)) or (),
-        roles=str_list(lookup(claims, mapping.roles)) or (),
-        tenant=text(mapping.tenant),
-        amr=str_list(lookup(claims, mapping.amr)) or (),
-        auth_time=_auth_time(lookup(claims, mapping.auth_time)),
-        claims=claims,
-        sources=sources,
-    )
+    Every value goes through the same coercions as before (:func:`opt_str`, :func:`strict_bool`,
+    :func:`str_list`, :func:`timestamp`); the claim map is compiled once per map, and the
+    Identity is built from the coerced values without checking them a second time.
+    """
+    plan = _plan(mapping)
+    get = claims.get
+    fields: dict[str, Any] = {
+        "provider": provider,
+        "connector": connector,
+        "issuer": issuer,
+        "subject": subject,
+        "email": None,
+        "email_verified": None,
+        "phone_number": None,
+        "phone_number_verified": None,
+        "username": None,
+        "name": None,
+        "given_name": None,
+        "family_name": None,
+        "groups": (),
+        "roles": (),
+        "tenant": None,
+        "amr": (),
+        "auth_time": None,
+    }
+    for field, name, dotted in plan.texts:
+        value = lookup(claims, name) if dotted else get(name)
+        if value is not None:
+            fields[field] = opt_str(value)
+    for field, name, dotted in plan.flags:
+        value = lookup(claims, name) if dotted else get(name)
+        if value is not None:
+            fields[field] = strict_bool(value, accept_strings=plan.string_booleans)
+    for field, name, dotted in plan.lists:
+        value = lookup(claims, name) if dotted else get(name)
+        if value is not None:
+            fields[field] = str_list(value) or ()
+    if plan.auth_time is not None:
+        _, name, dotted = plan.auth_time
+        value = lookup(claims, name) if dotted else get(name)
+        if value is not None:
+            fields["auth_time"] = _auth_time(value)
+    return Identity._normalized(fields, claims, sources)

@@ -23,7 +23,7 @@ from pydantic import SecretStr
 from ..classify import ErrorInfo, ErrorRule, classify
 from ..errors import ConfigurationError, IdpBridgeError, MalformedResponse
 from ..http import HttpClient, Response, parse_json_object, redact_url
-from ..sheet import first_text
+from ..sheet import oauth_error
 from .assertion import ASSERTION_TYPE, AssertionSigner
 
 __all__ = [
@@ -150,11 +150,6 @@ ErrorParser = Callable[[Mapping[str, Any]], ErrorInfo]
 ErrorHook = Callable[[IdpBridgeError, Mapping[str, Any]], IdpBridgeError]
 
 
-def oauth_error(body: Mapping[str, Any]) -> ErrorInfo:
-    """RFC 6749 §5.2 fields of an error body (providers extend this for their own codes)."""
-    return ErrorInfo(error=first_text(body, ("error",)), description=first_text(body, ("error_description",)))
-
-
 class OAuthClient:
     """Token-endpoint and revocation requests for one client.
 
@@ -266,7 +261,9 @@ def _check_token_response(body: Mapping[str, Any], *, url: str) -> None:
     token = body.get("access_token")
     if not isinstance(token, str) or not token:
         raise _malformed(url, "has no access_token")
-    check_token_type(body.get("token_type"), source=f"token response from {redact_url(url)}")
+    token_type = body.get("token_type")
+    if not (isinstance(token_type, str) and token_type.lower() == "bearer"):  # message built on failure only
+        check_token_type(token_type, source=f"token response from {redact_url(url)}")
     for name in ("id_token", "refresh_token"):
         value = body.get(name)
         if value is not None and (not isinstance(value, str) or not value):

@@ -8,9 +8,9 @@ given) and :class:`FixedIssuerConfig` (one well-known issuer, another only for s
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, Field, SecretStr, field_validator, model_validator
 
 from ..config import ConnectorConfig
 from ..errors import ConfigurationError
@@ -20,9 +20,13 @@ from .assertion import AssertionSigner
 from .idtoken import EXTERNAL_MAX_IAT_AGE, FLOW_MAX_IAT_AGE
 from .metadata import ENDPOINT_FIELDS
 from .plugin import SHEET as OIDC_SHEET
-from .urls import secure_url
+from .urls import domain, secure_url
 
-__all__ = ["ENDPOINT_NAMES", "OIDCConfig"]
+__all__ = ["ENDPOINT_NAMES", "Domain", "OIDCConfig"]
+
+#: A config field holding a tenant or custom domain (``acme.okta.com``) or its ``https`` URL,
+#: kept as given; :func:`~idpbridge.oidc.urls.base_url` turns it into the base URL.
+Domain = Annotated[str, AfterValidator(domain)]
 
 #: Stands in for a derived issuer made from invalid fields (an ``.invalid`` host never resolves).
 

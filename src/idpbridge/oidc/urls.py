@@ -10,15 +10,11 @@ slash, query, fragment or user info. Plain ``http`` is accepted only for loopbac
 from __future__ import annotations
 
 import re
-from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator
-
 from ..errors import ConfigurationError
-from ..http import require_secure_url
 
-__all__ = ["Domain", "base_url", "secure_url"]
+__all__ = ["base_url", "domain", "secure_url"]
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})+(?::[0-9]{{1,5}})?")
@@ -27,6 +23,8 @@ _HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})+(?::[0-9]{{1,5}})?")
 def secure_url(value: str, *, what: str) -> str:
     """:func:`~idpbridge.http.require_secure_url` for pydantic validators: raises ``ValueError``."""
     try:
+        from ..http import require_secure_url  # httpx loads on use, not when sheets are read
+
         return require_secure_url(value, what=what)
     except ConfigurationError as exc:
         raise ValueError(exc.message) from None
@@ -58,11 +56,7 @@ def base_url(value: str, *, what: str, allow_path: bool = False) -> str:
     return f"{parts.scheme}://{parts.netloc}{path}"
 
 
-def _domain(value: str) -> str:
+def domain(value: str) -> str:
+    """A tenant or custom domain (or its ``https`` URL) kept as given, once :func:`base_url` accepts it."""
     base_url(value, what="domain")
     return value
-
-
-#: A config field holding a tenant or custom domain (``acme.okta.com``) or its ``https`` URL,
-#: kept as given; :func:`base_url` turns it into the base URL.
-Domain = Annotated[str, AfterValidator(_domain)]

@@ -34,7 +34,6 @@ from types import MappingProxyType
 from typing import Any
 
 from ...errors import ConfigurationError
-from ...http import require_secure_url
 from ...kit import ClaimMap, IssuerRule, Method, ProviderSheet
 from .errors import ERROR_FIELDS, RULES
 
@@ -95,6 +94,8 @@ def authority(instance: str) -> str:
     if instance in CLOUD_INSTANCES:
         return "https://" + CLOUD_INSTANCES[instance]
     if "://" in instance:
+        from ...http import require_secure_url  # httpx loads on use, not when connectors are listed
+
         url = require_secure_url(instance, what="instance").rstrip("/")
         if "?" in url or "#" in url:
             raise ConfigurationError("instance must not carry a query or fragment", field="instance")

@@ -31,7 +31,8 @@ from ...errors import (
     RateLimited,
     UserCancelled,
 )
-from ...kit import AUTHORIZE, STANDARD_OAUTH_RULES, ErrorInfo, ErrorRule, oauth_error
+from ...kit import AUTHORIZE, STANDARD_OAUTH_RULES, ErrorInfo, ErrorRule
+from ...sheet import oauth_error  # cheap: no HTTP or JOSE when connectors are listed
 
 __all__ = ["RATE_LIMIT_CODES", "RULES", "graph_error"]
 

@@ -19,7 +19,6 @@ from types import MappingProxyType
 from typing import Any
 
 from ...errors import ConfigurationError
-from ...http import require_secure_url
 from ...kit import ClaimMap, IssuerRule, Method, ProviderSheet
 from .errors import RULES
 
@@ -38,6 +37,8 @@ def _origin(data: Mapping[str, Any]) -> Mapping[str, str] | None:
     """``{"origin": …}`` from ``base_url`` or ``subdomain``/``region`` (``None``: fields invalid)."""
     base, sub = data.get("base_url"), data.get("subdomain")
     if isinstance(base, str) and base:
+        from ...http import require_secure_url  # httpx loads on use, not when connectors are listed
+
         try:
             return {"origin": require_secure_url(base, what="base_url").rstrip("/")}
         except ConfigurationError:
