@@ -11,6 +11,8 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from ._api import Connectors, connect, load
+from ._events import AuthEvent, Hooks, hooks
+from ._otel import disable_opentelemetry, enable_opentelemetry
 from ._version import __version__
 from .config import TimeoutSettings
 from .connector import CheckReport, SyncConnector
@@ -87,6 +89,7 @@ __all__ = [
     "AccountDisabled",
     "AccountLocked",
     "Answer",
+    "AuthEvent",
     "Authenticated",
     "AuthenticationFailed",
     "CheckReport",
@@ -105,6 +108,7 @@ __all__ = [
     "FinishOIDC",
     "FinishSAML",
     "FlowError",
+    "Hooks",
     "Identity",
     "IdpBridgeError",
     "InputField",
@@ -145,6 +149,9 @@ __all__ = [
     "VerifyOTP",
     "__version__",
     "connect",
+    "disable_opentelemetry",
+    "enable_opentelemetry",
+    "hooks",
     "list_connectors",
     "load",
 ]
