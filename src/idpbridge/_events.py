@@ -5,8 +5,8 @@ connector (``connector.hooks.on_outcome(fn)``, ``connect(..., hooks=Hooks(...))`
 connector of the process (:data:`hooks`). A hook may be a plain function or a coroutine function;
 it runs after the call, on the connector's event loop (the sync facade's loop thread for a
 :class:`~idpbridge.SyncConnector`), before ``authenticate()`` returns or raises, so keep it fast
-and hand slow work to a queue. A hook that raises is logged (type and sanitized message on the
-``idpbridge.hooks`` logger) and the login goes on.
+and hand slow work to a queue. A hook that raises is logged (its name and the exception type,
+never the message, on the ``idpbridge.hooks`` logger) and the login goes on.
 
 Cost: with no hook registered anywhere and OpenTelemetry not enabled, ``authenticate()`` pays one
 module-attribute check (:data:`ENABLED`) and nothing else.
@@ -153,6 +153,13 @@ class Hooks:
         """Unregister every hook."""
         self._set(outcome=(), error=())
 
+    def __del__(self) -> None:
+        try:
+            if self:
+                self._set(outcome=(), error=())
+        except Exception:  # noqa: S110 - interpreter shutdown: nothing left to switch off
+            pass
+
     def __bool__(self) -> bool:
         return bool(self._outcome or self._error)
 
@@ -176,9 +183,8 @@ class Hooks:
                 if inspect.isawaitable(result):
                     await result
             except Exception as exc:  # a broken hook must never break the login
-                log.warning(
-                    "event hook %s failed: %s: %s", _name(fn), type(exc).__name__, sanitize(exc, limit=200)
-                )
+                # its type only: the message is the hook's own text, which redaction cannot vouch for
+                log.warning("event hook %s failed: %s", _name(fn), _name(type(exc)))
 
 
 #: The process-wide hooks: run for every connector, before the connector's own.
