@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextvars
 import dataclasses
+import enum
 import inspect
 import logging
 import re
@@ -244,9 +245,9 @@ def snake(kind: type) -> str:
 
 
 def _method(connector: Connector[Any], request: Request) -> str | None:
-    method = request.method
-    if method is not None:
-        return method.value
+    method = getattr(request, "method", None)  # not a Request at all: the call says so (InvalidRequest)
+    if isinstance(method, enum.Enum):
+        return str(method.value)
     otp = getattr(request, "otp_method", None)
     if otp is not None:
         return str(otp.value)

@@ -10,14 +10,24 @@ import gc
 import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import idpbridge
-from idpbridge import Authenticated, AuthEvent, Hooks, InvalidCredentials, Password, _events, connect
+from idpbridge import (
+    Authenticated,
+    AuthEvent,
+    Hooks,
+    InvalidCredentials,
+    InvalidRequest,
+    Password,
+    _events,
+    connect,
+)
 from idpbridge.sandbox import Sandbox
-from idpbridge.sandbox.connectors import OIDC
+from idpbridge.sandbox.connectors import KEYCLOAK, OIDC
 from tests.support.logcapture import capture_all_logs, find_leaks
 
 from ._observe import PASSWORD, Make, hostile_seed, run_journeys
@@ -171,3 +181,38 @@ def test_hooks_through_the_sync_facade(sandbox: Sandbox) -> None:
 def test_hooks_refuse_what_cannot_be_called() -> None:
     with pytest.raises(TypeError, match="callable"):
         Hooks().on_outcome("not a function")  # type: ignore[arg-type]
+
+
+async def test_a_request_that_is_not_one_is_reported_as_its_typed_error(
+    sandbox: Sandbox, make_connector: Make
+) -> None:
+    seen: list[AuthEvent] = []
+    conn = make_connector(sandbox, OIDC)
+    conn.hooks.on_error(seen.append)
+    with pytest.raises(InvalidRequest):
+        await conn.authenticate("carol:password")  # type: ignore[arg-type]
+    (event,) = seen
+    assert (event.step, event.method, event.error_code) == ("str", None, "request.invalid")
+
+
+async def test_load_shares_one_hooks_object(sandbox: Sandbox, tmp_path: Path) -> None:
+    path = tmp_path / "idpbridge.toml"
+    path.write_text(sandbox.connectors_toml())
+    seen: list[str] = []
+    shared = Hooks(on_outcome=[lambda event: seen.append(event.connector)])
+    async with idpbridge.load(path, hooks=shared) as connectors:
+        assert all(c.hooks is shared for c in connectors.values())
+        await connectors[OIDC].authenticate(Password("carol", seed_password("carol")))
+        await connectors[KEYCLOAK].authenticate(Password("alice", seed_password("alice")))
+    assert seen == [OIDC, KEYCLOAK]
+
+
+def test_the_sync_facade_replaces_the_connectors_hooks(sandbox: Sandbox) -> None:
+    table = dict(sandbox.connector_tables()[OIDC])
+    provider = table.pop("provider")
+    seen: list[AuthEvent] = []
+    with connect(provider, sync=True, **table) as facade:
+        facade.hooks = Hooks(on_outcome=[seen.append])
+        assert facade.connector.hooks is facade.hooks
+        facade.authenticate(Password("carol", seed_password("carol")))
+    assert [e.outcome for e in seen] == ["authenticated"]
