@@ -51,6 +51,31 @@ T = TypeVar("T")
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
 
 
+#: The counters: (name, unit, description), in the order _State assigns them.
+_COUNTERS = (
+    (
+        "idpbridge.authenticate.outcomes",
+        "{call}",
+        "authenticate() calls by outcome (authenticated, code_sent, …, error).",
+    ),
+    (
+        "idpbridge.authenticate.errors",
+        "{error}",
+        "authenticate() calls that raised, by error code (error.type).",
+    ),
+    (
+        "idpbridge.cache.lookups",
+        "{lookup}",
+        "Discovery and JWKS cache lookups by result (hit, miss, stale, refresh).",
+    ),
+    (
+        "idpbridge.jit.migrations",
+        "{migration}",
+        "Just-in-time migration decisions by action (created, linked, …, refused).",
+    ),
+)
+
+
 class _State:
     """The tracer and instruments, created by :func:`enable_opentelemetry`."""
 
@@ -62,37 +87,19 @@ class _State:
         self.trace, self.context = trace, context
         self.tracer = trace.get_tracer("idpbridge", __version__, tracer_provider)
         meter = metrics.get_meter("idpbridge", __version__, meter_provider)
-        self.auth_duration = meter.create_histogram(
-            "idpbridge.authenticate.duration",
-            unit="s",
-            description="Duration of authenticate() calls.",
-            explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
+
+        def timing(name: str, description: str) -> Any:
+            return meter.create_histogram(
+                name, unit="s", description=description, explicit_bucket_boundaries_advisory=DURATION_BUCKETS
+            )
+
+        self.auth_duration = timing("idpbridge.authenticate.duration", "Duration of authenticate() calls.")
+        self.http_duration = timing(
+            "http.client.request.duration", "Duration of HTTP client requests to identity providers."
         )
-        self.outcomes = meter.create_counter(
-            "idpbridge.authenticate.outcomes",
-            unit="{call}",
-            description="authenticate() calls by outcome (authenticated, code_sent, …, error).",
-        )
-        self.errors = meter.create_counter(
-            "idpbridge.authenticate.errors",
-            unit="{error}",
-            description="authenticate() calls that raised, by error code (error.type).",
-        )
-        self.http_duration = meter.create_histogram(
-            "http.client.request.duration",
-            unit="s",
-            description="Duration of HTTP client requests to identity providers.",
-            explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
-        )
-        self.cache = meter.create_counter(
-            "idpbridge.cache.lookups",
-            unit="{lookup}",
-            description="Discovery and JWKS cache lookups by result (hit, miss, stale, refresh).",
-        )
-        self.jit = meter.create_counter(
-            "idpbridge.jit.migrations",
-            unit="{migration}",
-            description="Just-in-time migration decisions by action (created, linked, …, refused).",
+        self.outcomes, self.errors, self.cache, self.jit = (
+            meter.create_counter(name, unit=unit, description=description)
+            for name, unit, description in _COUNTERS
         )
 
     # -- authenticate() --------------------------------------------------------------------------
