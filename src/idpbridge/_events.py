@@ -188,8 +188,8 @@ class Hooks:
                 log.warning("event hook %s failed: %s", _name(fn), _name(type(exc)))
 
 
-#: The process-wide hooks: run for every connector, before the connector's own.
 hooks = Hooks()
+"""The process-wide hooks: run for every connector, before the connector's own."""
 
 
 def _checked(fn: Hook) -> Hook:

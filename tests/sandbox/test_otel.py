@@ -214,3 +214,42 @@ def test_without_the_api_it_says_which_extra(monkeypatch: pytest.MonkeyPatch) ->
         idpbridge.enable_opentelemetry()
     assert caught.value.code == "plugin.missing_extra"
     assert _otel.STATE is None
+
+
+class _DropFirstConnect(httpx.AsyncBaseTransport):
+    """A real transport whose first connection to the token endpoint fails before sending."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.dropped = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/token") and not self.dropped:
+            self.dropped += 1
+            raise httpx.ConnectError("connection refused", request=request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_a_retried_request_is_counted_on_every_level(otel: Exported, sandbox: Sandbox) -> None:
+    table = dict(sandbox.connector_tables()[OIDC])
+    provider = table.pop("provider")
+    events: list[idpbridge.AuthEvent] = []
+    transport = _DropFirstConnect()
+    async with httpx.AsyncClient(transport=transport) as client:
+        conn = idpbridge.connect(
+            provider, http_client=client, hooks=idpbridge.Hooks(on_outcome=[events.append]), **table
+        )
+        async with conn:
+            result = await conn.authenticate(Password("carol", seed_password("carol")))
+    assert isinstance(result, Authenticated)
+    assert transport.dropped == 1
+    (event,) = events
+    assert event.retries == 1
+    (auth,) = [s for s in otel.finished() if s.name.startswith("authenticate ")]
+    assert auth.attributes["idpbridge.retry_count"] == 1
+    (token,) = [s for s in otel.finished() if str(s.attributes.get("url.full", "")).endswith("/token")]
+    assert token.attributes["http.request.resend_count"] == 1
+    assert token.attributes["http.response.status_code"] == 200
