@@ -20,6 +20,7 @@ No attribute ever holds a credential, token, code, continuation, query string or
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -266,6 +267,8 @@ async def client_call(
 
 
 def _error_name(exc: BaseException) -> str:
+    if isinstance(exc, asyncio.CancelledError):
+        return "cancelled"  # as on the authenticate() span
     kind = type(exc)
     module = kind.__module__
     return kind.__qualname__ if module == "builtins" else f"{module}.{kind.__qualname__}"

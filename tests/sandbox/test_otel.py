@@ -6,6 +6,7 @@ in any exported name, attribute, event or status."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -253,3 +254,35 @@ async def test_a_retried_request_is_counted_on_every_level(otel: Exported, sandb
     (token,) = [s for s in otel.finished() if str(s.attributes.get("url.full", "")).endswith("/token")]
     assert token.attributes["http.request.resend_count"] == 1
     assert token.attributes["http.response.status_code"] == 200
+
+
+class _HangOnToken(httpx.AsyncBaseTransport):
+    """A real transport that never answers a token request."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/token"):
+            await asyncio.Event().wait()
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_a_cancelled_call_ends_its_span_and_reports_no_event(otel: Exported, sandbox: Sandbox) -> None:
+    table = dict(sandbox.connector_tables()[OIDC])
+    provider = table.pop("provider")
+    events: list[idpbridge.AuthEvent] = []
+    hooks = idpbridge.Hooks(on_outcome=[events.append], on_error=[events.append])
+    client = httpx.AsyncClient(transport=_HangOnToken())
+    async with client, idpbridge.connect(provider, http_client=client, hooks=hooks, **table) as conn:
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(conn.authenticate(Password("carol", seed_password("carol"))), 0.5)
+    assert events == []
+    (auth,) = [s for s in otel.finished() if s.name.startswith("authenticate ")]
+    assert auth.attributes["error.type"] == "cancelled"
+    assert auth.status.status_code is StatusCode.ERROR
+    (token,) = [s for s in otel.finished() if str(s.attributes.get("url.full", "")).endswith("/token")]
+    assert token.attributes["error.type"] == "cancelled"
