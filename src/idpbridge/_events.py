@@ -239,7 +239,9 @@ def snake(kind: type) -> str:
     """``FinishOIDC`` -> ``finish_oidc``, ``CodeSent`` -> ``code_sent`` (memoized per type)."""
     name = _snake_cache.get(kind)
     if name is None:
-        text = kind.__name__.replace("OIDC", "Oidc").replace("OTP", "Otp").replace("SAML", "Saml")
+        text = kind.__name__
+        for acronym in ("TOTP", "OIDC", "OTP", "SAML"):  # TOTP before OTP
+            text = text.replace(acronym, acronym.title())
         name = _snake_cache[kind] = _SNAKE.sub("_", text).lower()
     return name
 

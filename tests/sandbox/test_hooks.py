@@ -216,3 +216,45 @@ def test_the_sync_facade_replaces_the_connectors_hooks(sandbox: Sandbox) -> None
         assert facade.connector.hooks is facade.hooks
         facade.authenticate(Password("carol", seed_password("carol")))
     assert [e.outcome for e in seen] == ["authenticated"]
+
+
+def test_step_and_outcome_names() -> None:
+    from idpbridge import (
+        TOTP,
+        Answer,
+        CodeSent,
+        DeviceCodeIssued,
+        ExternalToken,
+        FinishOIDC,
+        FinishSAML,
+        InputRequired,
+        PostRequired,
+        RedirectRequired,
+        StartOTP,
+        VerifyOTP,
+    )
+
+    names = [
+        _events.snake(k)
+        for k in (TOTP, Answer, ExternalToken, FinishOIDC, FinishSAML, StartOTP, VerifyOTP, Password)
+    ]
+    assert names == [
+        "totp",
+        "answer",
+        "external_token",
+        "finish_oidc",
+        "finish_saml",
+        "start_otp",
+        "verify_otp",
+        "password",
+    ]
+    outcomes = [
+        _events.snake(k) for k in (CodeSent, DeviceCodeIssued, InputRequired, PostRequired, RedirectRequired)
+    ]
+    assert outcomes == [
+        "code_sent",
+        "device_code_issued",
+        "input_required",
+        "post_required",
+        "redirect_required",
+    ]
