@@ -9,15 +9,11 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
@@ -29,60 +25,16 @@ from idpbridge.jit import Migrator
 from idpbridge.jit.sqlstore import SQLUserStore
 from idpbridge.sandbox import Sandbox
 from idpbridge.sandbox.connectors import COGNITO, OIDC
+from tests.support.otel import Exported, exporting
 
 from ._observe import Make, hostile_seed, run_journeys
 from .conftest import seed_password
 
 
-@dataclass
-class Exported:
-    spans: InMemorySpanExporter
-    metrics: InMemoryMetricReader
-
-    def finished(self) -> list[ReadableSpan]:
-        return list(self.spans.get_finished_spans())
-
-    def points(self, name: str) -> list[tuple[dict[str, Any], Any]]:
-        """``(attributes, value or histogram count)`` of every data point of metric ``name``."""
-        data = self.metrics.get_metrics_data()
-        found = []
-        for rm in data.resource_metrics if data else ():
-            for sm in rm.scope_metrics:
-                for m in sm.metrics:
-                    if m.name == name:
-                        for p in m.data.data_points:
-                            found.append((dict(p.attributes or {}), getattr(p, "value", None) or p.count))
-        return found
-
-    def texts(self) -> list[str]:
-        """Every string exported: span names, string attributes, events, statuses, metric labels."""
-        out: list[str] = []
-        for s in self.finished():
-            out += [s.name, s.status.description or ""]
-            out += [v for v in (s.attributes or {}).values() if isinstance(v, str)]
-            for e in s.events:
-                out += [e.name, *(str(v) for v in (e.attributes or {}).values())]
-        data = self.metrics.get_metrics_data()
-        for rm in data.resource_metrics if data else ():
-            for sm in rm.scope_metrics:
-                for m in sm.metrics:
-                    for p in m.data.data_points:
-                        out += [v for v in (p.attributes or {}).values() if isinstance(v, str)]
-        return [t for t in out if t]
-
-
 @pytest.fixture
 def otel() -> Iterator[Exported]:
-    spans, metrics = InMemorySpanExporter(), InMemoryMetricReader()
-    tracer_provider = TracerProvider()
-    tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
-    idpbridge.enable_opentelemetry(
-        tracer_provider=tracer_provider, meter_provider=MeterProvider(metric_readers=[metrics])
-    )
-    try:
-        yield Exported(spans, metrics)
-    finally:
-        idpbridge.disable_opentelemetry()
+    with exporting() as exported:
+        yield exported
 
 
 async def test_spans_and_metrics_of_real_logins(otel: Exported, make_connector: Make) -> None:
@@ -90,7 +42,7 @@ async def test_spans_and_metrics_of_real_logins(otel: Exported, make_connector: 
         done = await run_journeys(sandbox, make_connector)
 
     spans = otel.finished()
-    auth = sorted((s for s in spans if s.name.startswith("authenticate ")), key=lambda s: s.start_time or 0)
+    auth = otel.authenticate_spans()
     assert [
         (
             s.attributes["idpbridge.connector"],
