@@ -169,17 +169,22 @@ def test_without_the_api_it_says_which_extra(monkeypatch: pytest.MonkeyPatch) ->
     assert _otel.STATE is None
 
 
-class _DropFirstConnect(httpx.AsyncBaseTransport):
-    """A real transport whose first connection to the token endpoint fails before sending."""
+class _TokenTrap(httpx.AsyncBaseTransport):
+    """A real transport that, at the token endpoint, fails the first connection before sending
+    (``"drop"``) or never answers (``"hang"``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, mode: str) -> None:
         self.inner = httpx.AsyncHTTPTransport()
+        self.mode = mode
         self.dropped = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/token") and not self.dropped:
-            self.dropped += 1
-            raise httpx.ConnectError("connection refused", request=request)
+        if request.url.path.endswith("/token"):
+            if self.mode == "hang":
+                await asyncio.Event().wait()
+            if not self.dropped:
+                self.dropped += 1
+                raise httpx.ConnectError("connection refused", request=request)
         return await self.inner.handle_async_request(request)
 
     async def aclose(self) -> None:
@@ -190,7 +195,7 @@ async def test_a_retried_request_is_counted_on_every_level(otel: Exported, sandb
     table = dict(sandbox.connector_tables()[OIDC])
     provider = table.pop("provider")
     events: list[idpbridge.AuthEvent] = []
-    transport = _DropFirstConnect()
+    transport = _TokenTrap("drop")
     async with httpx.AsyncClient(transport=transport) as client:
         conn = idpbridge.connect(
             provider, http_client=client, hooks=idpbridge.Hooks(on_outcome=[events.append]), **table
@@ -208,27 +213,12 @@ async def test_a_retried_request_is_counted_on_every_level(otel: Exported, sandb
     assert token.attributes["http.response.status_code"] == 200
 
 
-class _HangOnToken(httpx.AsyncBaseTransport):
-    """A real transport that never answers a token request."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/token"):
-            await asyncio.Event().wait()
-        return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
 async def test_a_cancelled_call_ends_its_span_and_reports_no_event(otel: Exported, sandbox: Sandbox) -> None:
     table = dict(sandbox.connector_tables()[OIDC])
     provider = table.pop("provider")
     events: list[idpbridge.AuthEvent] = []
     hooks = idpbridge.Hooks(on_outcome=[events.append], on_error=[events.append])
-    client = httpx.AsyncClient(transport=_HangOnToken())
+    client = httpx.AsyncClient(transport=_TokenTrap("hang"))
     async with client, idpbridge.connect(provider, http_client=client, hooks=hooks, **table) as conn:
         with pytest.raises(TimeoutError):
             await asyncio.wait_for(conn.authenticate(Password("carol", seed_password("carol"))), 0.5)
