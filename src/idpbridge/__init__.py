@@ -18,6 +18,11 @@ if TYPE_CHECKING:  # what __getattr__ imports on first use, for type checkers
     from ._api import Connectors as Connectors
     from ._api import connect as connect
     from ._api import load as load
+    from ._events import AuthEvent as AuthEvent
+    from ._events import Hooks as Hooks
+    from ._events import hooks as hooks
+    from ._otel import disable_opentelemetry as disable_opentelemetry
+    from ._otel import enable_opentelemetry as enable_opentelemetry
     from .config import TimeoutSettings as TimeoutSettings
     from .connector import CheckReport as CheckReport
     from .connector import SyncConnector as SyncConnector
@@ -97,6 +102,7 @@ __all__ = [
     "AccountDisabled",
     "AccountLocked",
     "Answer",
+    "AuthEvent",
     "Authenticated",
     "AuthenticationFailed",
     "CIBAPending",
@@ -117,6 +123,7 @@ __all__ = [
     "FinishOIDC",
     "FinishSAML",
     "FlowError",
+    "Hooks",
     "Identity",
     "IdpBridgeError",
     "InputField",
@@ -159,6 +166,9 @@ __all__ = [
     "VerifyOTP",
     "__version__",
     "connect",
+    "disable_opentelemetry",
+    "enable_opentelemetry",
+    "hooks",
     "list_connectors",
     "load",
 ]
@@ -177,6 +187,11 @@ _LAZY: dict[str, str] = {
     "Connectors": "._api",
     "connect": "._api",
     "load": "._api",
+    "AuthEvent": "._events",
+    "Hooks": "._events",
+    "hooks": "._events",
+    "disable_opentelemetry": "._otel",
+    "enable_opentelemetry": "._otel",
     "TimeoutSettings": ".config",
     "CheckReport": ".connector",
     "SyncConnector": ".connector",

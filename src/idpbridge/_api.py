@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, overload
 
+from ._events import Hooks
 from .cache import Cache
 from .config import build_settings, read_toml_sections
 from .connector import Connector, SyncConnector
@@ -33,6 +34,7 @@ def connect(
     cache: Cache | None = ...,
     replay_store: ReplayStore | None = ...,
     registry: Registry | None = ...,
+    hooks: Hooks | None = ...,
     **fields: Any,
 ) -> Connector[Any]: ...
 @overload
@@ -46,6 +48,7 @@ def connect(
     cache: Cache | None = ...,
     replay_store: ReplayStore | None = ...,
     registry: Registry | None = ...,
+    hooks: Hooks | None = ...,
     **fields: Any,
 ) -> SyncConnector: ...
 def connect(
@@ -58,6 +61,7 @@ def connect(
     cache: Cache | None = None,
     replay_store: ReplayStore | None = None,
     registry: Registry | None = None,
+    hooks: Hooks | None = None,
     **fields: Any,
 ) -> Connector[Any] | SyncConnector:
     """Create a connector for ``provider`` from keyword-argument configuration.
@@ -67,7 +71,8 @@ def connect(
 
     ``continuation_keys`` is a :class:`~idpbridge.ContinuationKeys` or, as in a configuration file,
     a list of base64url keys (raw 32-byte ``bytes`` keys are accepted too). ``replay_store`` keeps
-    flow steps single-use across workers (see :mod:`idpbridge.replay`). ``sync=True`` returns a
+    flow steps single-use across workers (see :mod:`idpbridge.replay`). ``hooks`` is a
+    :class:`~idpbridge.Hooks` run after each ``authenticate()``. ``sync=True`` returns a
     blocking :class:`~idpbridge.SyncConnector`. Raises :class:`~idpbridge.PluginError` for an
     unknown or unavailable provider and :class:`~idpbridge.ConfigurationError` for invalid fields.
     """
@@ -86,6 +91,8 @@ def connect(
         "cache": cache,
         "replay_store": replay_store,
     }
+    if hooks is not None:  # only when given: a plugin's own __init__ may predate the argument
+        kwargs["hooks"] = hooks
     connector = cls(fields, **kwargs)
     return connector.sync() if sync else connector
 
@@ -150,6 +157,7 @@ def load(
     cache: Cache | None = None,
     replay_store: ReplayStore | None = None,
     registry: Registry | None = None,
+    hooks: Hooks | None = None,
 ) -> Connectors:
     """Load the named connectors of a TOML file.
 
@@ -174,7 +182,8 @@ def load(
 
     ``[organizations.<id>]`` tables (``connector = "<name>"``, ``domains = [...]``) become
     ``connectors.organizations``, an :class:`idpbridge.orgs.Directory` checked against the
-    connectors before anything is returned (see ``docs/b2b.md``).
+    connectors before anything is returned (see ``docs/b2b.md``). ``hooks`` (a
+    :class:`~idpbridge.Hooks`) is shared by every connector of the file.
     """
     sections = read_toml_sections(path, env)
     settings = build_settings(sections.settings)
@@ -192,6 +201,7 @@ def load(
     elif settings.store is not None and url is None and replay_store is None:
         replay_store = default_replay_store()  # "memory": one process, chosen on purpose
     built: dict[str, Connector[Any]] = {}
+    extra: dict[str, Any] = {} if hooks is None else {"hooks": hooks}
     for name, table in sections.connectors.items():
         fields = dict(table)
         provider = fields.pop("provider")
@@ -203,6 +213,7 @@ def load(
             continuation_keys=keys,
             cache=cache,
             replay_store=replay_store,
+            **extra,
         )
     from .orgs import Directory
 

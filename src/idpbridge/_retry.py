@@ -41,6 +41,9 @@ T = TypeVar("T")
 
 _classifiers: list[Callable[[BaseException], TransportKind | None]] = []
 
+#: Called once per retried attempt while something observes calls (set by ``_events``), else ``None``.
+RETRY_LISTENER: Callable[[], None] | None = None
+
 
 def register_transport(classify: Callable[[BaseException], TransportKind | None]) -> None:
     """Teach :meth:`RetryPolicy.should_retry` one transport library's failures (idempotent).
@@ -145,11 +148,15 @@ class RetryPolicy:
             if self.attempts <= 1 or not self.should_retry(failure, idempotent=idempotent):
                 raise
             first = failure
+        if RETRY_LISTENER is not None:  # a retry is about to happen
+            RETRY_LISTENER()
         await sleep(self.delay(1, first.retry_after if isinstance(first, RetryableStatus) else None))
 
         def wait(state: RetryCallState) -> float:
             failure = state.outcome.exception() if state.outcome else None
             retry_after = failure.retry_after if isinstance(failure, RetryableStatus) else None
+            if RETRY_LISTENER is not None:  # tenacity asks for the wait only when it will retry
+                RETRY_LISTENER()
             return self.delay(state.attempt_number + 1, retry_after)  # attempt 1 ran above
 
         retrying = AsyncRetrying(

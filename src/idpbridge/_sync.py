@@ -17,6 +17,7 @@ from .methods import Method, Request
 from .outcomes import Outcome
 
 if TYPE_CHECKING:  # the connector module imports this one
+    from ._events import Hooks
     from .config import ConnectorConfig
     from .connector import CheckReport, Connector
 
@@ -76,6 +77,15 @@ class SyncConnector:
     def enabled_methods(self) -> frozenset[Method]:
         """The methods this instance accepts."""
         return self.connector.enabled_methods
+
+    @property
+    def hooks(self) -> Hooks:
+        """The wrapped connector's event hooks (assigning replaces them there)."""
+        return self.connector.hooks
+
+    @hooks.setter
+    def hooks(self, value: Hooks) -> None:
+        self.connector.hooks = value
 
     @property
     def config(self) -> ConnectorConfig:

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
 from pydantic import SecretStr
 
+from . import _events
 from ._deadline import deadline
+from ._events import Hooks
 from ._sync import SyncConnector  # re-exported: the facade lives in _sync.py
 from ._version import PLUGIN_API_VERSION
 from .cache import Cache, MemoryCache
@@ -108,6 +110,8 @@ class Connector(Generic[ConfigT]):
             ``cache``, else the process-wide in-memory store (then configured continuation keys
             log a one-time warning and fail :meth:`check`: see
             :data:`~idpbridge.replay.SHARED_STORE_FIX`).
+        hooks: a :class:`~idpbridge.Hooks` run after each :meth:`authenticate` (also reachable,
+            and extensible, as the ``hooks`` attribute; see ``docs/observability.md``).
     """
 
     name: ClassVar[str]
@@ -139,9 +143,12 @@ class Connector(Generic[ConfigT]):
         clock: Callable[[], float] = time.time,
         cache: Cache | None = None,
         replay_store: ReplayStore | None = None,
+        hooks: Hooks | None = None,
         **fields: Any,
     ) -> None:
         self.instance_name = instance_name or self.name
+        #: Event hooks of this connector (the process-wide ones are ``idpbridge.hooks``).
+        self.hooks: Hooks = hooks if hooks is not None else Hooks()
         if isinstance(config, ConnectorConfig):
             if fields:
                 raise ConfigurationError(
@@ -203,7 +210,13 @@ class Connector(Generic[ConfigT]):
         :class:`~idpbridge.ConfigurationError`; a bad continuation a
         :class:`~idpbridge.FlowError`; a call that outlives ``timeouts.authenticate`` a
         :class:`~idpbridge.ProviderUnavailable` with code ``provider.timeout``).
+        Registered event hooks and OpenTelemetry see every call (``docs/observability.md``).
         """
+        if _events.ENABLED:  # the one check while nothing observes calls
+            return await _events.observe(self, request, self._authenticate(request))
+        return await self._authenticate(request)
+
+    async def _authenticate(self, request: Request) -> Outcome:
         try:  # one deadline for every request of the call (timeouts.authenticate)
             async with deadline(
                 self.config.timeouts.authenticate, what=f"connector {self.instance_name!r}: authenticate()"

@@ -41,7 +41,7 @@ from urllib.parse import quote_plus
 
 import httpx
 
-from . import _deadline, _json, _logging, _retry
+from . import _deadline, _json, _logging, _otel, _retry
 from ._inflate import ACCEPT_ENCODING, BadEncoding, BodyTooLarge, CappedBody, content_coding
 from ._policy import HttpPolicy, Timeouts
 from ._retry import NO_RETRY, RetryPolicy, parse_retry_after
@@ -448,7 +448,10 @@ class HttpClient:
             budget = max(left, 0.0)
         try:
             async with asyncio.timeout(budget):
-                return await policy.retry.run(once, idempotent=idempotent, sleep=self._sleep)
+                call = policy.retry.run(once, idempotent=idempotent, sleep=self._sleep)
+                if _otel.STATE is None:  # the one check while OpenTelemetry is off
+                    return await call
+                return await _otel.http_call(call, method, redact_url(url))
         except _StatusFailure as failure:
             if return_errors:
                 return failure.response

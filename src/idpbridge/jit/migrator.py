@@ -29,6 +29,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from .. import _otel
 from ..identity import Identity
 from ..outcomes import Authenticated
 from .errors import (
@@ -277,6 +278,8 @@ class Migrator:
     async def _refusal(self, run: _Run, error: JITError) -> JITError:
         """Record the refusal (unless dry-run) and return the error for the caller to raise."""
         run.trace.append(f"refused: {error.code}")
+        if _otel.STATE is not None and not run.dry_run:
+            _otel.jit_action("refused", run.identity.connector, run.identity.provider, error.code)
         error.details = {**error.details, "decision_trace": list(run.trace)}
         if not run.dry_run:
             user_ids = list(error.details.get("user_ids") or [error.details.get("user_id")])
@@ -364,6 +367,8 @@ class Migrator:
         *,
         invalidate: bool = False,
     ) -> MigrationResult:
+        if _otel.STATE is not None and not run.dry_run:
+            _otel.jit_action(action.value, run.identity.connector, run.identity.provider)
         return MigrationResult(
             action=action,
             user_id=user_id,

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from .. import _otel
 from .._deadline import detached
 from ..cache import Cache
 from ..errors import ProviderError
@@ -121,6 +122,8 @@ class CachedFetcher:
         self.http = http
         self.cache = cache
         self.namespace = namespace
+        #: The cache's name in metrics: ``"discovery"`` for ``"idpbridge:oidc:discovery:"``.
+        self.name = namespace.rstrip(":").rpartition(":")[2]
         self.clock = clock
         self.min_ttl = min_ttl
         self.max_ttl = max_ttl
@@ -145,6 +148,8 @@ class CachedFetcher:
         """A fresh document for ``url``: in-process copy, else the backend, else one fetch."""
         entry = self._local.get(url)
         if entry is not None and self.clock() < entry.fresh_until:
+            if _otel.STATE is not None:
+                _otel.cache_lookup(self.name, "hit")
             return entry
         return await self._flight.run(url, lambda: self._load(url))
 
@@ -159,6 +164,7 @@ class CachedFetcher:
         fetches; the others get the backend's (or local) copy. Raises ProviderError when no copy
         can be had.
         """
+        _otel.cache_lookup(self.name, "refresh")
         return await self._flight.run(f"refresh {url}", lambda: self._refresh(url, newer_than, lock))
 
     async def _refresh(self, url: str, newer_than: float, lock: tuple[str, float] | None) -> Entry:
@@ -176,7 +182,9 @@ class CachedFetcher:
     async def _load(self, url: str) -> Entry:
         shared = await self._fresh_backend(url)
         if shared is not None:
+            _otel.cache_lookup(self.name, "hit")
             return shared
+        _otel.cache_lookup(self.name, "miss")
         lock = f"{self.namespace}fetch-lock:{url}"
         if await self._try_add(lock, self.lock_ttl):
             return await self._fetch_locked(url, lock)
@@ -230,6 +238,7 @@ class CachedFetcher:
             if fallback is None or now >= fallback.fetched_at + self.stale_ttl:
                 raise
             log.warning("refetch of %s failed (%s); serving the last good copy", redact_url(url), exc.code)
+            _otel.cache_lookup(self.name, "stale")
             stale = Entry(
                 fallback.doc, now + min(self.error_backoff, self.max_ttl), fallback.fetched_at, True
             )

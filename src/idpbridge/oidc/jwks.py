@@ -22,6 +22,7 @@ from joserfc.errors import JoseError, SecurityWarning
 from joserfc.jwk import ECKey, OKPKey, RSAKey
 from joserfc.jws import JWSRegistry
 
+from .. import _otel
 from ..cache import Cache
 from ..errors import MalformedResponse, TokenValidationError
 from ..http import HttpClient, redact_url
@@ -210,7 +211,10 @@ class JWKSManager:
             return None
         if self._fetcher.local(jwks_uri) is not index.entry:
             return None
-        return index.memo.get((kid, alg))
+        key = index.memo.get((kid, alg))
+        if key is not None and _otel.STATE is not None:
+            _otel.cache_lookup("jwks", "hit")
+        return key
 
     async def get_key(self, jwks_uri: str, *, kid: str | None, alg: str) -> VerificationKey:
         """The verification key for a token with header ``kid`` and ``alg``.

@@ -37,6 +37,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from ... import _otel
 from ..._logging import install_log_redaction
 from ..._retry import RetryableStatus, TransportKind, register_transport
 from ..._version import __version__
@@ -78,6 +79,13 @@ class ErrorAnswer(RetryableStatus):
     def __init__(self, error: Exception, status: int) -> None:
         super().__init__(status, None)  # Cognito sends no Retry-After
         self.error = error
+
+
+def _aws_code(exc: BaseException) -> str | None:
+    """The AWS error code of a failed call (``NotAuthorizedException``), for ``error.type``."""
+    error = exc.error if isinstance(exc, ErrorAnswer) else exc
+    code = getattr(error, "response", {}).get("Error", {}).get("Code")
+    return code if isinstance(code, str) and code.isidentifier() and len(code) <= 64 else None
 
 
 def retry_failure(exc: Exception) -> Exception:
@@ -215,7 +223,10 @@ class CognitoAPI:
         try:
             async with asyncio.timeout(self._timeouts.total):
                 try:
-                    return await self._retry.run(once, idempotent=idempotent)
+                    run = self._retry.run(once, idempotent=idempotent)
+                    if _otel.STATE is None:
+                        return await run
+                    return await _otel.client_call(run, *self._span(operation), error_type=_aws_code)
                 except ErrorAnswer as answer:
                     raise self._translate(answer.error) from None
                 except Exception as exc:
@@ -224,6 +235,16 @@ class CognitoAPI:
             raise ProviderUnavailable(
                 f"Cognito did not answer within {self._timeouts.total:g} s", code="provider.timeout"
             ) from None
+
+    def _span(self, operation: str) -> tuple[str, dict[str, str]]:
+        """The OpenTelemetry span name and attributes of one operation (AWS SDK conventions)."""
+        service, method = "CognitoIdentityProvider", operation.title().replace("_", "")  # InitiateAuth
+        return f"{service}.{method}", {
+            "rpc.system": "aws-api",
+            "rpc.service": service,
+            "rpc.method": method,
+            "cloud.region": self._region,
+        }
 
     def _translate(self, exc: BaseException) -> IdpBridgeError:
         if isinstance(exc, IdpBridgeError):
