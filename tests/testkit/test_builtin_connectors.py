@@ -1,96 +1,177 @@
 """Every built-in connector certified by the testkit, against scripted IdPs on loopback.
 
 One ``idpbridge_subject`` per connector (the fixture's params): the testkit plugin runs its whole
-conformance suite over each, exactly as it does for a third-party plugin. Certified here: oidc,
-keycloak, auth0, entra, okta, google. Not yet: onelogin and pingone (their password probe and
-OneLogin's flow need provider routes the scripted OpenID provider does not serve), meta (Graph API,
-not ID tokens), apple (client secret minted from a .p8 key), cognito (boto3 API), legacy, saml.
+conformance suite over each, exactly as it does for a third-party plugin. OpenID Connect providers
+run on a scripted :class:`~idpbridge.testkit.OIDCIdP` mounted where each connector looks for it
+(its derived issuer, or ``issuer`` + ``endpoints`` for a fixed one), plus the provider's own routes
+where it needs them (Meta's ``debug_token``); ``legacy`` runs on a scripted JSON login API.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from idpbridge.kit import Password, StartOIDC
-from idpbridge.testkit import Flow, OIDCIdP, ScriptedIdP, Subject
+from idpbridge.testkit import Flow, OIDCIdP, Reply, ScriptedIdP, Subject, json_body
 
 CLIENT_ID = "testkit-client"
 CLIENT_SECRET = "testkit-client-secret-0123456789"
 PASSWORD = "jane-password-0123"
 REDIRECT_URI = "https://rp.example.test/callback"
+CLAIMS = {"email": "jane@example.test", "email_verified": True, "preferred_username": "jane"}
 
 
-def _oidc(
-    idp: ScriptedIdP, prefix: str, claims_extra: dict[str, Any] | None = None, issuer: str | None = None
-) -> OIDCIdP:
-    claims = {"email": "jane@example.test", "email_verified": True, "preferred_username": "jane"}
+@dataclass
+class Setup:
+    """One connector's scripted world: its fields, and what the subject needs besides."""
+
+    fields: dict[str, Any]
+    oidc: OIDCIdP | None = None
+    password: bool = False
+    secrets: list[str] = field(default_factory=list)
+
+
+def _oidc(idp: ScriptedIdP, prefix: str, *, issuer: str | None = None, **claims: Any) -> OIDCIdP:
     return OIDCIdP(
         idp,
         client_id=CLIENT_ID,
         prefix=prefix,
-        users={"jane": PASSWORD},
-        claims={**claims, **(claims_extra or {})},
         issuer=issuer,
+        users={"jane": PASSWORD},
+        claims={**CLAIMS, **claims},
     )
 
 
-def _generic(idp: ScriptedIdP) -> tuple[OIDCIdP, dict[str, Any]]:
+def _generic(idp: ScriptedIdP) -> Setup:
     oidc = _oidc(idp, "/oidc")
-    return oidc, {"issuer": oidc.issuer, "methods": ["password", "oidc"]}
+    return Setup({"issuer": oidc.issuer, "methods": ["password", "oidc"]}, oidc, password=True)
 
 
-def _keycloak(idp: ScriptedIdP) -> tuple[OIDCIdP, dict[str, Any]]:
+def _keycloak(idp: ScriptedIdP) -> Setup:
     oidc = _oidc(idp, "/realms/acme")
-    return oidc, {"server_url": idp.base_url, "realm": "acme", "methods": ["password", "oidc"]}
+    return Setup({"server_url": idp.base_url, "realm": "acme", "methods": ["password", "oidc"]}, oidc, True)
 
 
-def _fixed(prefix: str) -> Callable[[ScriptedIdP], tuple[OIDCIdP, dict[str, Any]]]:
-    """A provider with a fixed issuer: its test issuer, endpoints pointed at the scripted IdP."""
-
-    def build(idp: ScriptedIdP) -> tuple[OIDCIdP, dict[str, Any]]:
-        oidc = _oidc(idp, prefix)
-        return oidc, {"issuer": oidc.issuer, "endpoints": oidc.endpoints()}
-
-    return build
-
-
-def _auth0(idp: ScriptedIdP) -> tuple[OIDCIdP, dict[str, Any]]:
+def _auth0(idp: ScriptedIdP) -> Setup:
     oidc = _oidc(idp, "/auth0")
-    return oidc, {
-        "domain": "tenant.auth0.test",
-        "issuer": oidc.issuer,
-        "endpoints": oidc.endpoints(),
-        "methods": ["password", "oidc"],
-    }
+    fields = {"domain": "tenant.auth0.test", "issuer": oidc.issuer, "endpoints": oidc.endpoints()}
+    return Setup({**fields, "methods": ["password", "oidc"]}, oidc, True)
 
 
-def _entra(idp: ScriptedIdP) -> tuple[OIDCIdP, dict[str, Any]]:
+def _entra(idp: ScriptedIdP) -> Setup:
     tenant = "8e1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b"
-    oidc = _oidc(idp, f"/{tenant}/v2.0", claims_extra={"tid": tenant, "oid": "oid-1"})
-    return oidc, {"tenant": tenant, "instance": idp.base_url, "methods": ["password", "oidc"]}
+    oidc = _oidc(idp, f"/{tenant}/v2.0", tid=tenant, oid="00000000-0000-0000-0000-0000000000a1")
+    return Setup({"tenant": tenant, "instance": idp.base_url, "methods": ["password", "oidc"]}, oidc, True)
 
 
-def _okta(idp: ScriptedIdP) -> tuple[OIDCIdP, dict[str, Any]]:
+def _okta(idp: ScriptedIdP) -> Setup:
     oidc = _oidc(idp, "/oauth2/default", issuer="https://acme.okta.test/oauth2/default")
-    return oidc, {
-        "domain": "acme.okta.test",
-        "authorization_server_id": "default",
-        "endpoints": oidc.endpoints(),
-        "methods": ["password", "oidc"],
+    fields = {"domain": "acme.okta.test", "authorization_server_id": "default", "endpoints": oidc.endpoints()}
+    return Setup({**fields, "methods": ["password", "oidc"]}, oidc, True)
+
+
+def _onelogin(idp: ScriptedIdP) -> Setup:
+    # A OneLogin app authenticates one way at the token endpoint: this one does the code flow.
+    oidc = _oidc(idp, "/oidc/2")
+    return Setup({"base_url": idp.base_url, "methods": ["oidc"]}, oidc)
+
+
+def _pingone(idp: ScriptedIdP) -> Setup:
+    # PingOne's password method runs its flows API (not scripted here): the code flow.
+    oidc = _oidc(idp, "/as")
+    env = "0f3e9a4c-1b2d-4e5f-8a9b-0c1d2e3f4a5b"
+    return Setup({"environment_id": env, "base_url": idp.base_url, "methods": ["oidc"]}, oidc)
+
+
+def _google(idp: ScriptedIdP) -> Setup:
+    oidc = _oidc(idp, "/google")
+    return Setup({"issuer": oidc.issuer, "endpoints": oidc.endpoints()}, oidc)
+
+
+def _apple(idp: ScriptedIdP) -> Setup:
+    oidc = _oidc(idp, "/apple")
+    key = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    pem = key.decode()
+    fields = {"issuer": oidc.issuer, "endpoints": oidc.endpoints(), "client_secret": None}
+    fields |= {"team_id": "TEAM123456", "key_id": "KEY1234567", "private_key": pem}
+    # The PEM's base64 body, line by line: none of it may show anywhere.
+    return Setup(fields, oidc, secrets=[line for line in pem.splitlines() if "-----" not in line])
+
+
+META_APP_ID, META_USER = "123456789012345", "10150000000000001"
+
+
+def _meta(idp: ScriptedIdP) -> Setup:
+    oidc = OIDCIdP(
+        idp,
+        client_id=META_APP_ID,
+        prefix="/meta",
+        subject=META_USER,
+        claims={"id": META_USER, "name": "Jane"},
+    )
+    data = {
+        "app_id": META_APP_ID,
+        "is_valid": True,
+        "type": "USER",
+        "user_id": META_USER,
+        "scopes": ["email"],
     }
+    idp.route("GET", "/meta/debug_token", Reply(200, json={"data": data}))
+    endpoints = {**oidc.endpoints(), "introspection_endpoint": idp.url("/meta/debug_token")}
+    return Setup({"client_id": META_APP_ID, "issuer": oidc.issuer, "endpoints": endpoints}, oidc)
 
 
-#: provider -> (scripted OpenID provider, connector fields) for one running IdP.
-PROVIDERS: dict[str, Callable[[ScriptedIdP], tuple[OIDCIdP, dict[str, Any]]]] = {
+def _legacy(idp: ScriptedIdP) -> Setup:
+    @idp.route("POST", "/api/authenticate")
+    def login(req: Any) -> Reply:
+        body = json_body(req)
+        if (body.get("login"), body.get("secret")) == ("jane", PASSWORD):
+            return Reply(200, json={"ok": True, "user": {"id": "u-1", "mail": "jane@example.test"}})
+        return Reply(401, json={"ok": False, "reason": "bad_password"})
+
+    idp.route("GET", "/api/health", Reply(200, json={"status": "up"}))
+    fields = {
+        "issuer": "https://legacy.example.test",
+        "password": {
+            "url": idp.url("/api/authenticate"),
+            "body": {"login": "{username}", "secret": "{password}"},
+        },
+        "client_auth": {"kind": "bearer", "secret": CLIENT_SECRET},
+        "response": {
+            "success_path": "ok",
+            "subject": "user.id",
+            "email": "user.mail",
+            "failure_status": {"401": "invalid_credentials"},
+        },
+        "health_url": idp.url("/api/health"),
+        "methods": ["password"],
+        "client_id": None,
+        "client_secret": None,
+    }
+    return Setup(fields, password=True)
+
+
+#: provider -> its scripted world on a running IdP.
+PROVIDERS: dict[str, Callable[[ScriptedIdP], Setup]] = {
     "oidc": _generic,
     "keycloak": _keycloak,
     "auth0": _auth0,
     "entra": _entra,
     "okta": _okta,
-    "google": _fixed("/google"),
+    "onelogin": _onelogin,
+    "pingone": _pingone,
+    "google": _google,
+    "apple": _apple,
+    "meta": _meta,
+    "legacy": _legacy,
 }
 
 
@@ -98,16 +179,17 @@ PROVIDERS: dict[str, Callable[[ScriptedIdP], tuple[OIDCIdP, dict[str, Any]]]] = 
 def idpbridge_subject(request: pytest.FixtureRequest) -> Iterator[Subject]:
     provider = request.param
     with ScriptedIdP() as idp:
-        oidc, fields = PROVIDERS[provider](idp)
-        config = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, **fields}
-        methods = config.get("methods", ["oidc"])
+        setup = PROVIDERS[provider](idp)
+        config = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, **setup.fields}
+        config = {k: v for k, v in config.items() if v is not None}
+        oidc = setup.oidc
         yield Subject(
             provider=provider,
             config=config,
-            secrets=[CLIENT_SECRET, PASSWORD],
-            login=Password("jane", PASSWORD) if "password" in methods else None,
-            refused=Password("jane", "not-the-password") if "password" in methods else None,
-            flow=Flow(StartOIDC(REDIRECT_URI), oidc.callback),
+            secrets=[CLIENT_SECRET, PASSWORD, *setup.secrets],
+            login=Password("jane", PASSWORD) if setup.password else None,
+            refused=Password("jane", "not-the-password") if setup.password else None,
+            flow=Flow(StartOIDC(REDIRECT_URI), oidc.callback) if oidc is not None else None,
             idp=idp,
             oidc=oidc,
         )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ._idp import Reply, Responder, ScriptedIdP, Seen, json_body
 from ._oidc import HOSTILE_ID_TOKENS, OIDCIdP
-from ._suite import RULES, Flow, Rule, RuleBroken, Subject, all_loggers_at_debug, run_rule
+from ._suite import RULES, Flow, Rule, RuleBroken, Subject, SubjectError, all_loggers_at_debug, run_rule
 
 __all__ = [
     "HOSTILE_ID_TOKENS",
@@ -28,6 +28,7 @@ __all__ = [
     "ScriptedIdP",
     "Seen",
     "Subject",
+    "SubjectError",
     "all_loggers_at_debug",
     "json_body",
     "run_rule",

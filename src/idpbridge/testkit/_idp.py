@@ -44,8 +44,9 @@ class Reply:
         return HttpAnswer(self.status, {"Content-Type": "text/plain", **self.headers}, body)
 
 
-#: What a route answers with: a fixed :class:`Reply`, or a function of the request returning one.
-Responder = Reply | Callable[[Seen], Reply]
+#: What a route answers with: a fixed :class:`Reply`, or a function of the request returning one
+#: (or a sandbox ``HttpAnswer``, so a sandbox app can serve a route).
+Responder = Reply | Callable[[Seen], Reply | HttpAnswer]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -221,7 +222,7 @@ class ScriptedIdP(Lifecycle):
             if route.matches(req):
                 responder = route.responder
                 reply = responder(req) if callable(responder) else responder
-                return reply.answer()
+                return reply if isinstance(reply, HttpAnswer) else reply.answer()
         with self._lock:
             self.unmatched.append(req)
         return HttpAnswer.json(404, {"error": "not_scripted", "path": req.path})

@@ -103,7 +103,12 @@ class OIDCIdP:
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "code_challenge_methods_supported": ["S256"],
-            "grant_types_supported": ["authorization_code", "password", "refresh_token"],
+            "grant_types_supported": [
+                "authorization_code",
+                "password",
+                "refresh_token",
+                "client_credentials",
+            ],
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "scopes_supported": ["openid", "email", "profile"],
         }
@@ -151,6 +156,9 @@ class OIDCIdP:
         elif grant == "password":
             if self.users.get(form.get("username", "")) != form.get("password") or "username" not in form:
                 return Reply(400, json={"error": "invalid_grant", "error_description": "bad credentials"})
+        elif grant == "client_credentials":  # the app's own token (check() probes ask for one)
+            token = {"access_token": "scripted-app-" + secrets.token_urlsafe(8), "token_type": "Bearer"}
+            return Reply(200, json={**token, "expires_in": 300}, headers={"Cache-Control": "no-store"})
         else:
             return Reply(400, json={"error": "unsupported_grant_type"})
         return Reply(

@@ -28,7 +28,7 @@ from ..replay import MemoryReplayStore
 from ._idp import Reply, ScriptedIdP
 from ._oidc import HOSTILE_ID_TOKENS, OIDCIdP
 
-__all__ = ["RULES", "Flow", "Rule", "RuleBroken", "Subject", "run_rule"]
+__all__ = ["RULES", "Flow", "Rule", "RuleBroken", "Subject", "SubjectError", "run_rule"]
 
 #: What a stable error code looks like: lower-case words, dot-separated (``flow.reused``).
 CODE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*")
@@ -80,6 +80,10 @@ class RuleBroken(AssertionError):
     def __init__(self, rule: str, problem: str) -> None:
         self.rule, self.problem = rule, problem
         super().__init__(f"[{rule}] {problem}")
+
+
+class SubjectError(Exception):
+    """The subject itself is wrong (its connector cannot be built): no rule could be judged."""
 
 
 class NotApplicable(Exception):
@@ -142,13 +146,16 @@ class Bench:
         clock: Callable[[], float] = time.time,
         **fields: Any,
     ) -> Connector[Any]:
-        conn = self.cls()(
-            {**self.subject.config, **fields},
-            instance_name=instance_name,
-            continuation_keys=keys or self.keys,
-            clock=clock,
-            replay_store=MemoryReplayStore(),
-        )
+        try:
+            conn = self.cls()(
+                {**self.subject.config, **fields},
+                instance_name=instance_name,
+                continuation_keys=keys or self.keys,
+                clock=clock,
+                replay_store=MemoryReplayStore(),
+            )
+        except IdpBridgeError as exc:
+            raise SubjectError(f"the subject's connector cannot be built: {exc}") from exc
         self.made.append(conn)
         return conn
 
@@ -560,7 +567,10 @@ def sync_parity(subject: Subject) -> None:
 async def cancel_no_leak(b: Bench) -> None:
     idp = b.idp()
     conn = b.connector()
-    request = b.subject.login or b.flow().start
+    if b.subject.login is not None:
+        request: Request = b.subject.login
+    else:  # cancel the flow's resume (its start may make no request at all)
+        _step, request = await b.started(conn)
     before = asyncio.all_tasks()
     release = idp.hold_next()
     task = asyncio.create_task(conn.authenticate(request))
@@ -570,7 +580,7 @@ async def cancel_no_leak(b: Bench) -> None:
         await asyncio.sleep(0.01)
     if task.done():
         release.set()
-        raise NotApplicable("the login request made no request to the IdP to cancel")
+        raise NotApplicable("the call made no request to the IdP to cancel")
     task.cancel()
     try:
         await task
@@ -706,7 +716,7 @@ async def _unreachable() -> None:  # sync.parity runs outside the event loop (se
 
 def run_rule(rule_id: str, subject: Subject) -> str | None:
     """Run one rule; ``None`` when it holds, the reason when it does not apply. Raises
-    :class:`RuleBroken` when it is broken."""
+    :class:`RuleBroken` when it is broken, :class:`SubjectError` when the subject is unusable."""
     if rule_id == "sync.parity":
         sync_parity(subject)
         return None

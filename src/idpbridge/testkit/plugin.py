@@ -30,7 +30,7 @@ class TestConformance:
 
     @pytest.mark.idpbridge_conformance
     def test_rule(self, rule: str, idpbridge_subject: Any) -> None:
-        from ._suite import RuleBroken, Subject, run_rule
+        from ._suite import RuleBroken, Subject, SubjectError, run_rule
 
         if not isinstance(idpbridge_subject, Subject):
             pytest.fail(
@@ -38,13 +38,15 @@ class TestConformance:
                 f"not {type(idpbridge_subject).__name__}",
                 pytrace=False,
             )
-        broken: RuleBroken | None = None
+        problem: str | None = None
         try:
             reason = run_rule(rule, idpbridge_subject)
         except RuleBroken as exc:
-            broken = exc
-        if broken is not None:
-            pytest.fail(_explain(broken), pytrace=False)
+            problem = _explain(exc)
+        except SubjectError as exc:
+            problem = f"the {SUBJECT_FIXTURE} fixture is unusable: {exc}"
+        if problem is not None:
+            pytest.fail(problem, pytrace=False)
         if reason is not None:
             pytest.skip(f"not applicable: {reason}")
 
