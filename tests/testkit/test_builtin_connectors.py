@@ -4,11 +4,15 @@ One ``idpbridge_subject`` per connector (the fixture's params): the testkit plug
 conformance suite over each, exactly as it does for a third-party plugin. OpenID Connect providers
 run on a scripted :class:`~idpbridge.testkit.OIDCIdP` mounted where each connector looks for it
 (its derived issuer, or ``issuer`` + ``endpoints`` for a fixed one), plus the provider's own routes
-where it needs them (Meta's ``debug_token``); ``legacy`` runs on a scripted JSON login API.
+where it needs them (Meta's ``debug_token``); ``legacy`` runs on a scripted JSON login API and
+``cognito`` on the sandbox's Cognito emulator mounted on the scripted IdP. Not covered: the ``saml``
+connector (no SAML scripted IdP yet), the OIDC methods of ``cognito`` (Hosted UI) and the password
+methods of ``onelogin`` and ``pingone`` (provider-specific APIs).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,8 +20,12 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from pydantic import SecretStr
 
-from idpbridge.kit import Password, StartOIDC
+from idpbridge.kit import CodeSent, Outcome, Password, StartOIDC, StartOTP, VerifyOTP
+from idpbridge.sandbox import load_seed
+from idpbridge.sandbox.cognito import CognitoApp, CognitoState
+from idpbridge.sandbox.server import build_pool
 from idpbridge.testkit import Flow, OIDCIdP, Reply, ScriptedIdP, Subject, json_body
 
 CLIENT_ID = "testkit-client"
@@ -35,6 +43,8 @@ class Setup:
     oidc: OIDCIdP | None = None
     password: bool = False
     secrets: list[str] = field(default_factory=list)
+    #: Subject fields that replace the defaults (login, refused, flow).
+    subject: dict[str, Any] = field(default_factory=dict)
 
 
 def _oidc(idp: ScriptedIdP, prefix: str, *, issuer: str | None = None, **claims: Any) -> OIDCIdP:
@@ -159,6 +169,45 @@ def _legacy(idp: ScriptedIdP) -> Setup:
     return Setup(fields, password=True)
 
 
+def _cognito(idp: ScriptedIdP) -> Setup:
+    """The sandbox's Cognito emulator (its user-pools API and Hosted UI) serving every route."""
+    seed = load_seed().cognito
+    assert seed is not None
+    assert seed.client.secret is not None
+    state = CognitoState()
+    pool = build_pool(seed)
+    state.pools[pool.pool_id] = pool
+    state.base_url = idp.base_url
+    idp.route("*", re.compile(".*"), CognitoApp(state))
+    fields = {
+        "region": seed.region,
+        "user_pool_id": seed.user_pool_id,
+        "client_id": seed.client.client_id,
+        "client_secret": seed.client.secret.get_secret_value(),
+        "endpoint_url": idp.base_url,
+        "hosted_ui_domain": idp.base_url,
+        "methods": ["password", "email_otp"],
+    }
+    otp = Flow(
+        StartOTP("erin@acme.example", "email"),
+        lambda step: VerifyOTP(state.outbox[-1].code, _continuation(step)),
+    )
+    return Setup(
+        fields,
+        secrets=[seed.client.secret.get_secret_value(), "Dave-Div3r!"],
+        subject={
+            "login": Password("dave@acme.example", "Dave-Div3r!"),
+            "refused": Password("dave@acme.example", "not-the-password"),
+            "flow": otp,
+        },
+    )
+
+
+def _continuation(step: Outcome) -> SecretStr:
+    assert isinstance(step, CodeSent), step
+    return step.continuation
+
+
 #: provider -> its scripted world on a running IdP.
 PROVIDERS: dict[str, Callable[[ScriptedIdP], Setup]] = {
     "oidc": _generic,
@@ -172,12 +221,26 @@ PROVIDERS: dict[str, Callable[[ScriptedIdP], Setup]] = {
     "apple": _apple,
     "meta": _meta,
     "legacy": _legacy,
+    "cognito": _cognito,
+}
+
+
+#: (provider, rule) -> why that connector breaks the rule today (strict xfail: fixed means fail).
+KNOWN: dict[tuple[str, str], str] = {
+    ("cognito", "continuations.replayed"): (
+        "the Cognito OTP answer is not claimed in the replay store: a replay reaches Cognito, which "
+        "refuses its used Session (ExpiredCode), instead of flow.reused before any request "
+        "(docs/concepts/continuations.md documents this exception)"
+    ),
 }
 
 
 @pytest.fixture(params=sorted(PROVIDERS))
 def idpbridge_subject(request: pytest.FixtureRequest) -> Iterator[Subject]:
     provider = request.param
+    known = KNOWN.get((provider, request.node.callspec.params.get("rule", "")))
+    if known is not None:
+        request.applymarker(pytest.mark.xfail(reason=known, strict=True))
     with ScriptedIdP() as idp:
         setup = PROVIDERS[provider](idp)
         config = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, **setup.fields}
@@ -187,9 +250,12 @@ def idpbridge_subject(request: pytest.FixtureRequest) -> Iterator[Subject]:
             provider=provider,
             config=config,
             secrets=[CLIENT_SECRET, PASSWORD, *setup.secrets],
-            login=Password("jane", PASSWORD) if setup.password else None,
-            refused=Password("jane", "not-the-password") if setup.password else None,
-            flow=Flow(StartOIDC(REDIRECT_URI), oidc.callback) if oidc is not None else None,
             idp=idp,
             oidc=oidc,
+            **{
+                "login": Password("jane", PASSWORD) if setup.password else None,
+                "refused": Password("jane", "not-the-password") if setup.password else None,
+                "flow": Flow(StartOIDC(REDIRECT_URI), oidc.callback) if oidc is not None else None,
+                **setup.subject,
+            },
         )

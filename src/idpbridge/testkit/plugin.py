@@ -93,7 +93,10 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if "idpbridge_conformance" not in report.keywords or (report.when != "call" and not report.skipped):
         return
     rule = report.nodeid.rsplit("[", 1)[-1].rstrip("]")
-    verdict = "PASS" if report.passed else "N/A" if report.skipped else "FAIL"
+    if hasattr(report, "wasxfail"):
+        verdict = "XFAIL" if report.skipped else "XPASS"
+    else:
+        verdict = "PASS" if report.passed else "N/A" if report.skipped else "FAIL"
     module = report.nodeid.split("::", 1)[0]
     _verdicts.append((module, rule, verdict))
 
