@@ -9,7 +9,6 @@ and is listed in :attr:`ScriptedIdP.unmatched`, so a test can say which request 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import itertools
 import json
 import re
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any, Self
 from urllib.parse import urlsplit
 
-from ..sandbox._http import MAX_BODY, HttpAnswer, Lifecycle, LoopbackServer, Request, _Handler, _Server
+from ..sandbox._http import HttpAnswer, Lifecycle, LoopbackServer, Request, _Server
 
 __all__ = ["Reply", "Responder", "ScriptedIdP", "Seen", "json_body"]
 
@@ -83,15 +82,8 @@ class _Counting(_Server):
 class _CountingLoopback(LoopbackServer):
     """:class:`LoopbackServer` on a :class:`_Counting` server (IPv4 loopback)."""
 
-    def start(self) -> Self:
-        server = _Counting((self.host, self._port), _Handler)
-        server.app, server.max_body = self.app, MAX_BODY
-        self._server = server
-        server.authorities = self.authorities
-        serve = functools.partial(server.serve_forever, poll_interval=0.05)
-        self._thread = threading.Thread(target=serve, name=self.name, daemon=True)
-        self._thread.start()
-        return self
+    def server_class(self) -> type[_Server]:
+        return _Counting
 
 
 class ScriptedIdP(Lifecycle):
