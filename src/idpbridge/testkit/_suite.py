@@ -322,6 +322,10 @@ def all_loggers_at_debug() -> Iterator[_Capture]:
         logging.disable(saved_disable)
 
 
+#: The attributes every log record has; anything else came from ``extra=``.
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None)))
+
+
 async def secrets_logs(b: Bench) -> None:
     formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
     with all_loggers_at_debug() as capture:
@@ -332,13 +336,7 @@ async def secrets_logs(b: Bench) -> None:
             text = formatter.format(record) + repr(record.args)
         except Exception:  # a record that cannot be formatted: judge its parts
             text = f"{record.msg!r} {record.args!r}"
-        text += " " + repr(
-            {
-                k: v
-                for k, v in vars(record).items()
-                if k not in logging.LogRecord("", 0, "", 0, "", (), None).__dict__
-            }
-        )
+        text += " " + repr({k: v for k, v in vars(record).items() if k not in _STANDARD})  # extra=...
         for secret in _planted(b):
             if secret in text:
                 raise b.broken(
