@@ -5,8 +5,8 @@ conformance suite over each, exactly as it does for a third-party plugin. OpenID
 run on a scripted :class:`~idpbridge.testkit.OIDCIdP` mounted where each connector looks for it
 (its derived issuer, or ``issuer`` + ``endpoints`` for a fixed one), plus the provider's own routes
 where it needs them (Meta's ``debug_token``); ``legacy`` runs on a scripted JSON login API and
-``cognito`` on the sandbox's Cognito emulator mounted on the scripted IdP. Not covered: the ``saml``
-connector (no SAML scripted IdP yet), the OIDC methods of ``cognito`` (Hosted UI) and the password
+``cognito`` on the sandbox's Cognito emulator mounted on the scripted IdP. ``saml`` runs on the sandbox's
+SAML IdP face. Not covered: the OIDC methods of ``cognito`` (Hosted UI) and the password
 methods of ``onelogin`` and ``pingone`` (provider-specific APIs).
 """
 
@@ -22,11 +22,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import SecretStr
 
-from idpbridge.kit import CodeSent, Outcome, Password, StartOIDC, StartOTP, VerifyOTP
+from idpbridge.kit import CodeSent, Outcome, Password, RedirectRequired, StartOIDC, StartOTP, VerifyOTP
+from idpbridge.methods import FinishSAML, StartSAML
 from idpbridge.sandbox import load_seed
 from idpbridge.sandbox.cognito import CognitoApp, CognitoState
+from idpbridge.sandbox.saml import SAMLApp, SAMLState
 from idpbridge.sandbox.server import build_pool
 from idpbridge.testkit import Flow, OIDCIdP, Reply, ScriptedIdP, Subject, json_body
+from tests.saml._browser import login as browser_login
 
 CLIENT_ID = "testkit-client"
 CLIENT_SECRET = "testkit-client-secret-0123456789"
@@ -208,6 +211,33 @@ def _continuation(step: Outcome) -> SecretStr:
     return step.continuation
 
 
+def _saml(idp: ScriptedIdP) -> Setup:
+    """The sandbox's SAML IdP face mounted on the scripted IdP; the browser's part (the login form,
+    the auto-posted SAMLResponse) is played by :func:`tests.saml._browser.login`."""
+    seed = load_seed().saml
+    assert seed is not None
+    idp.route("*", re.compile("/saml/.*"), SAMLApp(SAMLState(seed)))
+    user = seed.users[0]
+    assert user.password is not None
+    password = user.password.get_secret_value()
+
+    def resume(step: Outcome) -> FinishSAML:
+        assert isinstance(step, RedirectRequired), step
+        assert step.continuation is not None
+        fields = browser_login(step.url, {"username": user.username, "password": password})
+        return FinishSAML(fields["SAMLResponse"], fields.get("RelayState"), step.continuation)
+
+    fields = {
+        "idp_metadata_url": idp.url("/saml/metadata"),
+        "sp_entity_id": "http://127.0.0.1:9/sp",
+        "acs_url": "http://127.0.0.1:9/acs",
+        "name_id_format": "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+        "client_id": None,
+        "client_secret": None,
+    }
+    return Setup(fields, secrets=[password], subject={"flow": Flow(StartSAML(), resume)})
+
+
 #: provider -> its scripted world on a running IdP.
 PROVIDERS: dict[str, Callable[[ScriptedIdP], Setup]] = {
     "oidc": _generic,
@@ -222,6 +252,7 @@ PROVIDERS: dict[str, Callable[[ScriptedIdP], Setup]] = {
     "meta": _meta,
     "legacy": _legacy,
     "cognito": _cognito,
+    "saml": _saml,
 }
 
 
