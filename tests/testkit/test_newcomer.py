@@ -114,3 +114,22 @@ def test_a_broken_rule_is_named(tmp_path: Path, mistake: str) -> None:
     # Only the rules that the mistake breaks fail: the report points at the mistake.
     failed = {line.split()[1] for line in done.stdout.splitlines() if line.strip().startswith("FAIL ")}
     assert failed == {rule}, failed
+
+
+def test_new_connector_refuses_a_bad_name_or_a_used_directory(tmp_path: Path) -> None:
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [IDPBRIDGE, "new-connector", *args], capture_output=True, text=True, timeout=120, check=False
+        )
+
+    bad = run("Not-A-Name", "--dir", str(tmp_path / "x"))
+    assert bad.returncode == 2
+    assert "lower-case letters" in bad.stderr
+    assert not (tmp_path / "x").exists()
+    used = tmp_path / "used"
+    used.mkdir()
+    (used / "keep.txt").write_text("mine")
+    taken = run("zenith", "--dir", str(used))
+    assert taken.returncode == 1
+    assert "exists and is not empty" in taken.stderr
+    assert sorted(p.name for p in used.iterdir()) == ["keep.txt"]
