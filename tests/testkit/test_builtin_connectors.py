@@ -7,7 +7,7 @@ run on a scripted :class:`~idpbridge.testkit.OIDCIdP` mounted where each connect
 where it needs them (Meta's ``debug_token``); ``legacy`` runs on a scripted JSON login API and
 ``cognito`` on the sandbox's Cognito emulator mounted on the scripted IdP. ``saml`` runs on the sandbox's
 SAML IdP face. Not covered: the OIDC methods of ``cognito`` (Hosted UI) and the password
-methods of ``onelogin`` and ``pingone`` (provider-specific APIs).
+method of ``pingone`` (its flows API).
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ class Setup:
     secrets: list[str] = field(default_factory=list)
     #: Subject fields that replace the defaults (login, refused, flow).
     subject: dict[str, Any] = field(default_factory=dict)
+    #: The registry name, when the subject's id is not it (a second subject of one connector).
+    provider: str | None = None
 
 
 def _oidc(idp: ScriptedIdP, prefix: str, *, issuer: str | None = None, **claims: Any) -> OIDCIdP:
@@ -93,6 +95,12 @@ def _onelogin(idp: ScriptedIdP) -> Setup:
     # A OneLogin app authenticates one way at the token endpoint: this one does the code flow.
     oidc = _oidc(idp, "/oidc/2")
     return Setup({"base_url": idp.base_url, "methods": ["oidc"]}, oidc)
+
+
+def _onelogin_password(idp: ScriptedIdP) -> Setup:
+    # The other kind of OneLogin app: the password grant (client_secret_post).
+    _oidc(idp, "/oidc/2")  # discovery, keys and the token endpoint
+    return Setup({"base_url": idp.base_url, "methods": ["password"]}, password=True, provider="onelogin")
 
 
 def _pingone(idp: ScriptedIdP) -> Setup:
@@ -246,6 +254,7 @@ PROVIDERS: dict[str, Callable[[ScriptedIdP], Setup]] = {
     "entra": _entra,
     "okta": _okta,
     "onelogin": _onelogin,
+    "onelogin-password": _onelogin_password,
     "pingone": _pingone,
     "google": _google,
     "apple": _apple,
@@ -268,12 +277,12 @@ KNOWN: dict[tuple[str, str], str] = {
 
 @pytest.fixture(params=sorted(PROVIDERS))
 def idpbridge_subject(request: pytest.FixtureRequest) -> Iterator[Subject]:
-    provider = request.param
-    known = KNOWN.get((provider, request.node.callspec.params.get("rule", "")))
+    known = KNOWN.get((request.param, request.node.callspec.params.get("rule", "")))
     if known is not None:
         request.applymarker(pytest.mark.xfail(reason=known, strict=True))
     with ScriptedIdP() as idp:
-        setup = PROVIDERS[provider](idp)
+        setup = PROVIDERS[request.param](idp)
+        provider = setup.provider or request.param
         config = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, **setup.fields}
         config = {k: v for k, v in config.items() if v is not None}
         oidc = setup.oidc
