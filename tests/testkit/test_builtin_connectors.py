@@ -6,13 +6,14 @@ run on a scripted :class:`~idpbridge.testkit.OIDCIdP` mounted where each connect
 (its derived issuer, or ``issuer`` + ``endpoints`` for a fixed one), plus the provider's own routes
 where it needs them (Meta's ``debug_token``); ``legacy`` runs on a scripted JSON login API and
 ``cognito`` on the sandbox's Cognito emulator mounted on the scripted IdP. ``saml`` runs on the sandbox's
-SAML IdP face. Not covered: the OIDC methods of ``cognito`` (Hosted UI) and the password
-method of ``pingone`` (its flows API).
+SAML IdP face; PingOne's password method on its scripted redirectless flow. Not covered: the OIDC
+method of ``cognito`` (its Hosted UI).
 """
 
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,6 +109,36 @@ def _pingone(idp: ScriptedIdP) -> Setup:
     oidc = _oidc(idp, "/as")
     env = "0f3e9a4c-1b2d-4e5f-8a9b-0c1d2e3f4a5b"
     return Setup({"environment_id": env, "base_url": idp.base_url, "methods": ["oidc"]}, oidc)
+
+
+def _pingone_password(idp: ScriptedIdP) -> Setup:
+    """PingOne's redirectless flow (``response_mode=pi.flow``): the flow object, the credential
+    check at ``/flows/{id}``, then the code exchange at the scripted OpenID provider."""
+    oidc = _oidc(idp, "/as")
+    flows: dict[str, dict[str, str]] = {}
+
+    @idp.route("GET", "/as/authorize", when=lambda req: req.query.get("response_mode") == "pi.flow")
+    def authorize(req: Any) -> Reply:
+        flow_id = secrets.token_hex(8)
+        flows[flow_id] = dict(req.query)
+        links = {"usernamePassword.check": {"href": idp.url(f"/flows/{flow_id}")}}
+        return Reply(200, json={"id": flow_id, "status": "USERNAME_PASSWORD_REQUIRED", "_links": links})
+
+    @idp.route("POST", re.compile(r"/flows/[0-9a-f]+"))
+    def check(req: Any) -> Reply:
+        query = flows.pop(req.path.rsplit("/", 1)[1], None)
+        if query is None:
+            return Reply(404, json={"code": "NOT_FOUND", "message": "The flow was not found"})
+        body = json_body(req)
+        if (body.get("username"), body.get("password")) != ("jane", PASSWORD):
+            details = [{"code": "INVALID_VALUE", "target": "password", "message": "Invalid password"}]
+            return Reply(400, json={"code": "INVALID_DATA", "message": "Invalid data", "details": details})
+        answer = {"code": oidc.issue_code(query.get("nonce")), "state": query["state"]}
+        return Reply(200, json={"id": "done", "status": "COMPLETED", "authorizeResponse": answer})
+
+    env = "0f3e9a4c-1b2d-4e5f-8a9b-0c1d2e3f4a5b"
+    fields = {"environment_id": env, "base_url": idp.base_url, "methods": ["password"]}
+    return Setup(fields, password=True, provider="pingone")
 
 
 def _google(idp: ScriptedIdP) -> Setup:
@@ -256,6 +287,7 @@ PROVIDERS: dict[str, Callable[[ScriptedIdP], Setup]] = {
     "onelogin": _onelogin,
     "onelogin-password": _onelogin_password,
     "pingone": _pingone,
+    "pingone-password": _pingone_password,
     "google": _google,
     "apple": _apple,
     "meta": _meta,

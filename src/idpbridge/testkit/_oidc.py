@@ -136,10 +136,16 @@ class OIDCIdP:
         if not isinstance(outcome, RedirectRequired) or outcome.continuation is None:
             raise AssertionError(f"expected a RedirectRequired with a continuation, got {outcome!r}")
         params = {k: v[0] for k, v in parse_qs(urlsplit(outcome.url).query).items()}
+        code = self.issue_code(params.get("nonce"))
+        return FinishOIDC({"state": params.get("state", ""), "code": code}, outcome.continuation)
+
+    def issue_code(self, nonce: str | None) -> str:
+        """A fresh authorization code (single use) whose ID token will carry ``nonce``: for a
+        provider's own login API that hands out codes (script its routes with this)."""
         code = secrets.token_urlsafe(16)
         with self._lock:
-            self._codes[code] = params.get("nonce")
-        return FinishOIDC({"state": params.get("state", ""), "code": code}, outcome.continuation)
+            self._codes[code] = nonce
+        return code
 
     # -- the token endpoint ---------------------------------------------------------------------
 
