@@ -48,8 +48,9 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def example_plugin(session: nox.Session) -> None:
-    """The example plugin docs/examples/idpbridge-acme as its own distribution: lint, install, and
-    its tests (the idpbridge conformance suite included) run from its own directory."""
+    """Lint and test the example plugin (docs/examples/idpbridge-acme), conformance suite included.
+
+    It is installed as its own distribution and its tests run from its own directory."""
     example = "docs/examples/idpbridge-acme"
     session.install("ruff==0.17.6")
     session.run("ruff", "check", example)
