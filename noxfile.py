@@ -1,4 +1,4 @@
-"""Developer tasks. ``nox`` runs lint, typecheck, tests, docs and build — what CI runs."""
+"""Developer tasks. ``nox`` runs lint, typecheck, tests, example_plugin, docs and build — what CI runs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "tests", "docs", "build"]
+nox.options.sessions = ["lint", "typecheck", "tests", "example_plugin", "docs", "build"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
@@ -44,6 +44,21 @@ def tests(session: nox.Session) -> None:
     for plugin in sorted(glob.glob("tests/plugins/*/pyproject.toml")):
         session.install("--no-deps", plugin.removesuffix("/pyproject.toml"))
     session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def example_plugin(session: nox.Session) -> None:
+    """Lint and test the example plugin (docs/examples/idpbridge-acme), conformance suite included.
+
+    It is installed as its own distribution and its tests run from its own directory."""
+    example = "docs/examples/idpbridge-acme"
+    session.install("ruff==0.17.6")
+    session.run("ruff", "check", example)
+    session.run("ruff", "format", "--check", example)
+    session.install("-e", ".[testkit]", "pytest-asyncio>=0.24")
+    session.install("--no-deps", example)
+    session.chdir(example)
+    session.run("pytest", "-p", "no:cacheprovider", *session.posargs)
 
 
 @nox.session(python=PYTHON)

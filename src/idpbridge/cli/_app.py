@@ -70,7 +70,7 @@ def connectors(
     print_rows(console, "idpbridge connectors", columns, rows, wrap={"title", "methods", "available"})
 
 
-from . import _check, _demo, _login, _saml, _sandbox  # noqa: E402, F401 - command modules register themselves on `app`
+from . import _check, _demo, _login, _new_connector, _saml, _sandbox  # noqa: E402, F401 - command modules register themselves on `app`
 
 
 def main() -> None:

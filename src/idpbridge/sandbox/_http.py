@@ -304,10 +304,13 @@ class LoopbackServer(Lifecycle):
         """Whether the server is serving."""
         return self._server is not None
 
+    def server_class(self) -> type[_Server]:
+        """The server class to bind (a subclass may serve through its own)."""
+        return _Server6 if ":" in self.host else _Server
+
     def start(self) -> Self:
         """Bind and serve; ``OSError`` when the port is taken."""
-        cls = _Server6 if ":" in self.host else _Server
-        server = cls((self.host, self._port), _Handler)
+        server = self.server_class()((self.host, self._port), _Handler)
         server.app, server.max_body = self.app, MAX_BODY
         self._server = server
         server.authorities = self.authorities

@@ -83,6 +83,10 @@ async def test_totp_step(connector):
     assert "mfa-handle-1" not in step.continuation.get_secret_value()  # sealed, not readable
     with pytest.raises(InvalidCode):
         await connector.authenticate(Answer(step.continuation, {"code": "000000"}))
+    with pytest.raises(idpbridge.FlowError) as reused:  # a step is used once, right or wrong
+        await connector.authenticate(Answer(step.continuation, {"code": "123456"}))
+    assert reused.value.code == "flow.reused"
+    step = await connector.authenticate(Password("carol", "pa55word"))
     result = await connector.authenticate(Answer(step.continuation, {"code": "123456"}))
     assert isinstance(result, Authenticated)
 

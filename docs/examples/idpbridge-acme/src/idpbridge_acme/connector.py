@@ -88,6 +88,8 @@ class AcmeConnector(Connector[AcmeConfig]):
         code = request.values.get("code")
         if code is None:
             raise InvalidCode("the answer has no 'code' value")
+        # A step is used once: a replayed continuation raises FlowError("flow.reused").
+        await self.consume_continuation(continuation)
         data = await self._post(
             "mfa", {"mfa_token": continuation.data["mfa_token"], "code": code.get_secret_value()}
         )

@@ -4,7 +4,7 @@ The entry point names this cheap descriptor, so listing connectors imports nothi
 connector class in :mod:`.connector` is imported only when someone uses it.
 """
 
-from idpbridge import ConnectorPlugin, Method
+from idpbridge.kit import ConnectorPlugin, Method
 
 PLUGIN = ConnectorPlugin(
     name="example",

@@ -23,7 +23,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from idpbridge import (
+from idpbridge.kit import (
     AccountDisabled,
     AccountLocked,
     Answer,
@@ -31,6 +31,7 @@ from idpbridge import (
     ClaimSource,
     Connector,
     ConnectorConfig,
+    Continuation,
     Identity,
     InputField,
     InputRequired,
@@ -41,7 +42,6 @@ from idpbridge import (
     Password,
     TokenSet,
 )
-from idpbridge.continuation import Continuation
 
 __all__ = ["PASSWORD", "TOTP_SECRET", "ExampleConfig", "ExampleConnector", "totp_code"]
 

@@ -1,6 +1,6 @@
 """A plugin built for a plugin API this idpbridge does not speak (2.0)."""
 
-from idpbridge import ConnectorPlugin, Method
+from idpbridge.kit import ConnectorPlugin, Method
 
 PLUGIN = ConnectorPlugin(
     name="future",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from idpbridge import Connector, ConnectorConfig, InvalidCredentials, Method, Outcome, Password
+from idpbridge.kit import Connector, ConnectorConfig, InvalidCredentials, Method, Outcome, Password
 
 
 class FutureConfig(ConnectorConfig):

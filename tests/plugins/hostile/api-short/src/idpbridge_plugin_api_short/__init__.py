@@ -1,6 +1,6 @@
 """A connector class registered directly, declaring a one-element plugin API version."""
 
-from idpbridge import Connector, ConnectorConfig, Method
+from idpbridge.kit import Connector, ConnectorConfig, Method
 
 
 class ApiShortConnector(Connector[ConnectorConfig]):

@@ -1,6 +1,6 @@
 """A descriptor declaring a one-element plugin API version: refused when it is built."""
 
-from idpbridge import ConnectorPlugin
+from idpbridge.kit import ConnectorPlugin
 
 PLUGIN = ConnectorPlugin(
     name="apishortdesc",

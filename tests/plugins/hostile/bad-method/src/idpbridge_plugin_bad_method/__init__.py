@@ -1,6 +1,6 @@
 """A descriptor declaring a method idpbridge does not know (once a ValueError in the listing)."""
 
-from idpbridge import ConnectorPlugin
+from idpbridge.kit import ConnectorPlugin
 
 PLUGIN = ConnectorPlugin(
     name="badmethod",

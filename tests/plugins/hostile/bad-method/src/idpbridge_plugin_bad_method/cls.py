@@ -1,6 +1,6 @@
 """A connector class registered directly whose ``methods`` holds an unknown method."""
 
-from idpbridge import Connector, ConnectorConfig
+from idpbridge.kit import Connector, ConnectorConfig
 
 
 class BadMethodConnector(Connector[ConnectorConfig]):

@@ -1,6 +1,6 @@
 """A working descriptor whose title carries terminal escape sequences and a bidi override."""
 
-from idpbridge import ConnectorPlugin
+from idpbridge.kit import ConnectorPlugin
 
 # Colour (CSI), a hyperlink and a window title (OSC), a screen clear, a C1 CSI, a bell and a
 # right-to-left override: none of it may reach the terminal of whoever lists connectors.
