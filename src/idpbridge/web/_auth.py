@@ -24,7 +24,7 @@ import dataclasses
 import datetime as dt
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import SecretStr
@@ -96,6 +96,8 @@ class WebAuth:
         carrier: where a step's continuation travels: ``"cookie"`` (HttpOnly) or ``"form"``
             (a signed hidden field). Redirect flows always use the cookie.
         templates: page renderers (see :class:`~idpbridge.web.Templates`).
+        listed: the connectors the sign-in page offers (default: all); the others still serve
+            their callbacks, e.g. a SAML connector reached only through ``organizations``.
         cookie_prefix: names of the cookies (``<prefix>_flow``, ``<prefix>_csrf``).
     """
 
@@ -111,6 +113,7 @@ class WebAuth:
         secure_cookies: bool = True,
         carrier: Literal["cookie", "form"] = "cookie",
         templates: Templates | None = None,
+        listed: Sequence[str] | None = None,
         cookie_prefix: str = "idpb",
     ) -> None:
         if not base.startswith("/") or (base.endswith("/") and base != "/"):
@@ -121,6 +124,9 @@ class WebAuth:
         if bad:
             raise ConfigurationError(f"connector names not usable in a URL: {bad!r}", field="connectors")
         self.connectors = dict(connectors)
+        self.listed = tuple(self.connectors if listed is None else listed)
+        if set(self.listed) - set(self.connectors):
+            raise ConfigurationError("listed names a connector that is not given", field="listed")
         self.organizations = organizations
         self.base = "" if base == "/" else base
         self.public_url = public_url.rstrip("/") if public_url else None
@@ -165,6 +171,8 @@ class WebAuth:
         connector = self.connectors.get(name)
         if connector is None or not _offers(connector, action, request.form.get("channel")):
             return self._not_found()
+        if action not in _CALLBACKS and name not in self.listed:
+            return self._not_found()
         if post and action not in _CALLBACKS:
             self._check_csrf(request)
         form = request.form
@@ -200,6 +208,7 @@ class WebAuth:
         options = tuple(
             LoginOption(name, getattr(c, "title", name), tuple(sorted(m.value for m in c.enabled_methods)))
             for name, c in self.connectors.items()
+            if name in self.listed
         )
         page = LoginPage(
             self.base,
