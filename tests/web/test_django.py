@@ -4,9 +4,11 @@ test client, against the sandbox IdP."""
 from __future__ import annotations
 
 import re
+import runpy
 import sys
 import types
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import django
@@ -22,6 +24,7 @@ from idpbridge.web import SignedIn, WebAuth, WebRequest, WebResponse
 from .conftest import KC, idp_sign_in, password_of, totp_secret
 
 URLCONF = "tests.web._django_urls"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "examples" / "web"
 
 
 def on_success(request: WebRequest, done: SignedIn) -> WebResponse:
@@ -29,20 +32,38 @@ def on_success(request: WebRequest, done: SignedIn) -> WebResponse:
     return WebResponse.json_body({"email": ident.email, "username": ident.username})
 
 
-@pytest.fixture
-def django_app(sandbox: Sandbox) -> Iterator[dict[str, Connector[Any]]]:
-    """An existing Django project with idpbridge added: the lines docs/web.md shows."""
+def configure() -> None:
+    """A Django project configured in-process (once): sessions in signed cookies, Django's CSRF."""
     if not settings.configured:
         settings.configure(
             SECRET_KEY=ContinuationKeys.new_key(),
             ALLOWED_HOSTS=["127.0.0.1", "testserver"],
             ROOT_URLCONF=URLCONF,
-            MIDDLEWARE=["django.middleware.csrf.CsrfViewMiddleware"],
+            MIDDLEWARE=[
+                "django.contrib.sessions.middleware.SessionMiddleware",
+                "django.middleware.csrf.CsrfViewMiddleware",
+            ],
+            SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies",
             INSTALLED_APPS=[],
             USE_TZ=True,
         )
         django.setup()
-    from django.urls import clear_url_caches, include, path
+
+
+def install_urls(urlpatterns: list[Any]) -> None:
+    from django.urls import clear_url_caches
+
+    module = types.ModuleType(URLCONF)
+    module.urlpatterns = urlpatterns  # type: ignore[attr-defined]
+    sys.modules[URLCONF] = module
+    clear_url_caches()
+
+
+@pytest.fixture
+def django_app(sandbox: Sandbox) -> Iterator[dict[str, Connector[Any]]]:
+    """A Django project whose URLconf includes idpbridge's routes."""
+    configure()
+    from django.urls import include, path
 
     from idpbridge.web.django import _runner, urls
 
@@ -52,16 +73,12 @@ def django_app(sandbox: Sandbox) -> Iterator[dict[str, Connector[Any]]]:
     auth = WebAuth(
         {KC: conn}, secret=settings.SECRET_KEY, on_success=on_success, base="/auth", secure_cookies=False
     )
-    module = types.ModuleType(URLCONF)
-    module.urlpatterns = [path("auth/", include(urls(auth)))]  # type: ignore[attr-defined]
-    sys.modules[URLCONF] = module
-    clear_url_caches()
+    install_urls([path("auth/", include(urls(auth)))])
     try:
         yield {KC: conn}
     finally:
         _runner().run(conn.aclose())
         del sys.modules[URLCONF]
-        clear_url_caches()
 
 
 def client() -> Any:
@@ -117,3 +134,32 @@ async def test_oidc_callback_is_exempt_from_django_csrf(django_app: Any) -> None
     done = await sync_to_async(c.post)(f"/auth/{KC}/oidc/callback", params)
     assert done.status_code == 200, done.content
     assert done.json()["email"] == "carol@acme.example"
+
+
+def test_the_docs_django_snippet(sandbox: Sandbox, tmp_path: Path) -> None:
+    """docs/examples/web/django_urls.py, as docs/web.md shows it, in a Django project."""
+    from django.test import override_settings
+
+    from idpbridge.web.django import _runner
+
+    configure()
+    config = tmp_path / "idpbridge.toml"
+    config.write_text(sandbox.connectors_toml(continuation_key=ContinuationKeys.new_key()))
+    with override_settings(IDPBRIDGE_CONFIG=str(config)):
+        snippet = runpy.run_path(str(DOCS / "django_urls.py"))
+        install_urls(snippet["urlpatterns"])
+        try:
+            c = client()
+            token = csrf(c.get("/auth/login"))
+            done = c.post(
+                "/auth/sandbox-keycloak/password",
+                {"username": "alice", "password": password_of("alice"), "csrfmiddlewaretoken": token},
+            )
+            assert done.status_code == 303
+            assert done["Location"] == "/"
+            subject = c.session["idp_subject"]  # Django's own session, set in on_success
+            assert subject
+            assert "sessionid" in done.cookies
+        finally:
+            _runner().run(snippet["connectors"].aclose())
+            del sys.modules[URLCONF]

@@ -4,7 +4,9 @@ transport, real connectors, real cookies."""
 from __future__ import annotations
 
 import re
+import runpy
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,6 +21,7 @@ from idpbridge.web.starlette import app as auth_app
 
 from .conftest import COGNITO, KC, SECRET, idp_sign_in, password_of, query, totp_secret
 
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "examples" / "web"
 BASE = "http://127.0.0.1"  # the sandbox client accepts any loopback redirect URI
 
 
@@ -270,3 +273,26 @@ async def test_unknown_routes_methods_and_disabled_methods(client: httpx.AsyncCl
         f"/auth/{KC}/otp", data={"username": "a", "channel": "email", "csrf_token": token}
     )
     assert off.status_code == 404
+
+
+async def test_the_docs_fastapi_snippet(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/examples/web/fastapi_app.py, as docs/web.md shows it, with Secure cookies over https."""
+    config = tmp_path / "idpbridge.toml"
+    config.write_text(sandbox.connectors_toml(continuation_key=ContinuationKeys.new_key()))
+    monkeypatch.setenv("IDPBRIDGE_CONFIG", str(config))
+    monkeypatch.setenv("WEB_SECRET", ContinuationKeys.new_key())
+    snippet = runpy.run_path(str(DOCS / "fastapi_app.py"))
+    transport = httpx.ASGITransport(app=snippet["app"])
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="https://127.0.0.1") as client:
+            token = await login_token(client)
+            done = await client.post(
+                f"/auth/{KC}/password",
+                data={"username": "alice", "password": password_of("alice"), "csrf_token": token},
+            )
+            assert done.status_code == 200, done.text
+            assert done.json()["email"] == "alice@acme.example"
+    finally:
+        await snippet["connectors"].aclose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = ["Cookie", "WebRequest", "WebResponse"]
 
@@ -17,7 +17,9 @@ class WebRequest:
     ``base_url`` is the scheme and host the browser used (``https://app.example.com``), for the
     absolute callback URLs; ``path`` the request path. ``framework_csrf`` is set by an adapter
     whose framework checks CSRF itself (Django): ``(form field name, token)`` to put in forms;
-    then :class:`~idpbridge.web.WebAuth` does not check its own token.
+    then :class:`~idpbridge.web.WebAuth` does not check its own token. ``native`` is the
+    framework's own request (a Starlette ``Request``, a Django ``HttpRequest``), for your
+    ``on_success`` to reach its session.
     """
 
     method: str
@@ -28,6 +30,7 @@ class WebRequest:
     cookies: Mapping[str, str] = dataclasses.field(default_factory=dict)
     accept: str = ""
     framework_csrf: tuple[str, str] | None = None
+    native: Any = dataclasses.field(default=None, compare=False)
 
     def __repr__(self) -> str:  # the form may hold a password
         return f"WebRequest({self.method} {self.path}, form=<{len(self.form)} fields>)"

@@ -53,6 +53,7 @@ def to_web_request(request: HttpRequest) -> WebRequest:
         cookies=dict(request.COOKIES),
         accept=request.headers.get("Accept", ""),
         framework_csrf=("csrfmiddlewaretoken", get_token(request)),
+        native=request,
     )
 
 

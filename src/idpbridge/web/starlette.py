@@ -37,6 +37,7 @@ async def to_web_request(request: Request) -> WebRequest:
         form=form,
         cookies=dict(request.cookies),
         accept=request.headers.get("accept", ""),
+        native=request,
     )
 
 
