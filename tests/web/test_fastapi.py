@@ -3,6 +3,7 @@ transport, real connectors, real cookies."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import runpy
 from collections.abc import AsyncIterator, Callable
@@ -13,9 +14,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+import idpbridge
 from idpbridge.connector import Connector
 from idpbridge.continuation import ContinuationKeys
 from idpbridge.sandbox import Sandbox, totp_code
+from idpbridge.sandbox.agent import LoginAgent
 from idpbridge.web import SignedIn, WebAuth, WebRequest, WebResponse
 from idpbridge.web.starlette import app as auth_app
 
@@ -296,3 +299,107 @@ async def test_the_docs_fastapi_snippet(
             assert done.json()["email"] == "alice@acme.example"
     finally:
         await snippet["connectors"].aclose()
+
+
+async def test_a_wrong_code_keeps_the_step_open_with_a_fresh_continuation(
+    client: httpx.AsyncClient, sandbox: Sandbox
+) -> None:
+    token = await login_token(client)
+    await client.post(
+        f"/auth/{COGNITO}/otp",
+        data={"username": "erin@acme.example", "channel": "email", "csrf_token": token},
+    )
+    code = sandbox.outbox[-1].code
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    retry = await client.post("/auth/step", data={"code": wrong, "csrf_token": token})
+    assert retry.status_code == 401
+    assert "The code is not correct." in retry.text
+    assert 'name="code"' in retry.text
+    assert "idpb_flow" in set_cookies(retry)  # Cognito re-sealed its session: a new continuation
+    done = await client.post("/auth/step", data={"code": code, "csrf_token": token})
+    assert done.status_code == 200, done.text
+    assert done.json()["email"] == "erin@acme.example"
+
+
+SAML_CONNECTOR = "sandbox-saml"
+
+
+@pytest.fixture
+async def b2b(sandbox: Sandbox, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with a SAML connector and an organization routed to it (the sandbox's SAML face)."""
+    acs = f"{BASE}/auth/{SAML_CONNECTOR}/saml/acs"
+    config = tmp_path / "idpbridge.toml"
+    config.write_text(
+        sandbox.connectors_toml(continuation_key=ContinuationKeys.new_key())
+        + f"""
+[connectors.{SAML_CONNECTOR}]
+provider = "saml"
+idp_metadata_url = "{sandbox.saml_metadata_url}"
+sp_entity_id = "{BASE}/saml/sp"
+acs_url = "{acs}"
+
+[organizations.globex]
+connector = "{SAML_CONNECTOR}"
+domains = ["globex.example"]
+verified_domains = ["globex.example"]
+"""
+    )
+    connectors = idpbridge.load(config)
+    app = FastAPI()
+    auth = WebAuth(
+        connectors, secret=SECRET, on_success=on_success, organizations=connectors.organizations,
+        secure_cookies=False,
+    )  # fmt: skip
+    app.mount("/auth", auth_app(auth))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
+        yield client
+    await connectors.aclose()
+
+
+async def test_saml_start_and_acs(b2b: httpx.AsyncClient) -> None:
+    token = await login_token(b2b)
+    start = await b2b.post(f"/auth/{SAML_CONNECTOR}/saml", data={"csrf_token": token})
+    assert start.status_code == 303, start.text
+    acs = f"{BASE}/auth/{SAML_CONNECTOR}/saml/acs"
+    form = await asyncio.to_thread(
+        LoginAgent().sign_in, start.headers["location"], acs, username="grace", password="Grace-H0pper!"
+    )
+    done = await b2b.post(f"/auth/{SAML_CONNECTOR}/saml/acs", data=form)  # the IdP's POST: no CSRF token
+    assert done.status_code == 200, done.text
+    assert done.json()["email"] == "grace@globex.example"
+    again = await b2b.post(f"/auth/{SAML_CONNECTOR}/saml/acs", data=form)  # cookie cleared: no flow
+    assert again.status_code == 400
+
+
+async def test_organization_route_by_email_domain(b2b: httpx.AsyncClient) -> None:
+    token = await login_token(b2b)
+    unknown = await b2b.post("/auth/org", data={"email": "x@nowhere.example", "csrf_token": token})
+    assert unknown.status_code == 400
+    assert "org.unknown_domain" in unknown.text
+    start = await b2b.post("/auth/org", data={"email": "grace@globex.example", "csrf_token": token})
+    assert start.status_code == 303, start.text
+    assert "SameSite=lax" in set_cookies(start)["idpb_flow"]  # None only with Secure cookies
+    acs = f"{BASE}/auth/{SAML_CONNECTOR}/saml/acs"
+    form = await asyncio.to_thread(
+        LoginAgent().sign_in, start.headers["location"], acs, username="grace", password="Grace-H0pper!"
+    )
+    done = await b2b.post(f"/auth/{SAML_CONNECTOR}/saml/acs", data=form)
+    assert done.status_code == 200, done.text
+    assert done.json()["email"] == "grace@globex.example"
+
+
+async def test_no_secret_reaches_the_logs(
+    client: httpx.AsyncClient, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    token = await login_token(client)
+    step = await client.post(
+        f"/auth/{KC}/password", data={"username": "bob", "password": password_of("bob"), "csrf_token": token}
+    )
+    flow = str(client.cookies.get("idpb_flow", path="/auth"))
+    code = totp_code(totp_secret("bob"), sandbox.keycloak.clock())  # type: ignore[union-attr]
+    done = await client.post("/auth/step", data={"totp": code, "csrf_token": token})
+    assert step.status_code == done.status_code == 200
+    continuation = flow.split(".", 4)[4]
+    for secret in (password_of("bob"), code, continuation, token):
+        assert secret not in caplog.text
