@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from idpbridge.continuation import ContinuationKeys
-from idpbridge.sandbox import Sandbox
+from idpbridge.sandbox import Sandbox, totp_code
 from idpbridge.sandbox.connectors import COGNITO, KEYCLOAK, connectors_toml
 from tests.peers._proc import Peer, free_port, http_ready, start_peer
 
@@ -28,6 +28,18 @@ class Service:
     sandbox: Sandbox
     database: Path
     peer: Peer
+    used_codes: set[str] = dataclasses.field(default_factory=set)
+
+    def totp(self, secret: str) -> str:
+        """A TOTP code the sandbox accepts and no earlier test spent (Keycloak refuses a reused code
+        for as long as it is valid: the previous, current and next 30 s step)."""
+        now = self.sandbox.keycloak.clock()  # type: ignore[union-attr]
+        for offset in (0, 30, -30):
+            code = totp_code(secret, now + offset)
+            if code not in self.used_codes:
+                self.used_codes.add(code)
+                return code
+        pytest.fail("every TOTP code of the accepted window was spent by earlier tests")
 
 
 def service_config(sandbox: Sandbox, base_url: str, redis_url: str) -> str:
