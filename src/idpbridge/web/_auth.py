@@ -47,8 +47,9 @@ from ..methods import (
 )
 from ..orgs import Directory, FederatedIdentity, Organization
 from ..outcomes import Authenticated, CodeSent, InputRequired, Outcome, PostRequired, RedirectRequired
+from ._carrier import Carrier
 from ._errors import HttpError, http_error
-from ._http import Cookie, WebRequest, WebResponse
+from ._http import WebRequest, WebResponse
 from ._pages import ErrorPage, LoginOption, LoginPage, Step, StepField, Templates
 from ._signing import FlowValue, Signer, valid_name
 
@@ -133,8 +134,9 @@ class WebAuth:
         self.secure = secure_cookies
         self.carrier = carrier
         self.templates = templates or Templates()
-        self.flow_cookie, self.csrf_cookie = f"{cookie_prefix}_flow", f"{cookie_prefix}_csrf"
-        self._signer = Signer(secret)
+        self._carrier = Carrier(
+            Signer(secret), path=self.cookie_path, secure=secure_cookies, prefix=cookie_prefix
+        )
         self._on_success = on_success
 
     def __repr__(self) -> str:
@@ -156,7 +158,6 @@ class WebAuth:
             return self._failure(request, route, exc)
 
     async def _route(self, request: WebRequest, route: str) -> WebResponse:
-        post = request.method == "POST"
         if route == "login":
             return self._allow(request, "GET") or self.login_page(request)
         if route == "step":
@@ -169,34 +170,37 @@ class WebAuth:
             )
         name, _, action = route.partition("/")
         connector = self.connectors.get(name)
-        if connector is None or not _offers(connector, action, request.form.get("channel")):
+        methods = _METHODS.get(action)
+        if (
+            connector is None
+            or methods is None
+            or not _offers(connector, action, request.form.get("channel"))
+        ):
             return self._not_found()
         if action not in _CALLBACKS and name not in self.listed:
             return self._not_found()
-        if post and action not in _CALLBACKS:
-            self._check_csrf(request)
+        if request.method not in methods:
+            return self._not_allowed(*methods)
+        if action == "saml/acs":
+            return await self._acs(request, connector)
+        if action not in _CALLBACKS:
+            self._carrier.check_csrf(request)
+        return await self._run(request, connector, self._request(request, name, action))
+
+    def _request(self, request: WebRequest, name: str, action: str) -> Request:
+        """The request a connector route makes of its form, query or flow cookie."""
         form = request.form
         if action == "password":
-            return self._allow(request, "POST") or await self._run(
-                request, connector, Password(form.get("username", ""), SecretStr(form.get("password", "")))
-            )
+            return Password(form.get("username", ""), SecretStr(form.get("password", "")))
         if action == "otp":
             channel = OTPChannel.SMS if form.get("channel") == "sms" else OTPChannel.EMAIL
-            return self._allow(request, "POST") or await self._run(
-                request, connector, StartOTP(form.get("username", ""), channel)
-            )
+            return StartOTP(form.get("username", ""), channel)
         if action == "oidc":
-            start = StartOIDC(self._url(request, f"/{name}/oidc/callback"))
-            return self._allow(request, "POST") or await self._run(request, connector, start)
+            return StartOIDC(self._url(request, f"/{name}/oidc/callback"))
         if action == "oidc/callback":
-            flow = self._flow(request, kinds=frozenset({"oidc"}), connector=name)
-            finish = FinishOIDC(self._params(request), flow.continuation)
-            return self._allow(request, "GET", "POST") or await self._run(request, connector, finish)
-        if action == "saml":
-            return self._allow(request, "POST") or await self._run(request, connector, StartSAML())
-        if action == "saml/acs":
-            return self._allow(request, "POST") or await self._acs(request, connector)
-        return self._not_found()
+            flow = self._carrier.load(request, kinds=frozenset({"oidc"}), connector=name)
+            return FinishOIDC(self._params(request), flow.continuation)
+        return StartSAML()
 
     # -- routes -------------------------------------------------------------------------------------
 
@@ -204,7 +208,7 @@ class WebAuth:
         self, request: WebRequest, *, message: str | None = None, status: int = 200
     ) -> WebResponse:
         """The sign-in page (``GET /login``); sets a CSRF cookie when the browser has none."""
-        hidden, cookie = self._csrf(request)
+        hidden, cookie = self._carrier.csrf(request)
         options = tuple(
             LoginOption(name, getattr(c, "title", name), tuple(sorted(m.value for m in c.enabled_methods)))
             for name, c in self.connectors.items()
@@ -221,9 +225,9 @@ class WebAuth:
         return WebResponse(status=status, body=self.templates.login(page), cookies=cookie)
 
     async def _step(self, request: WebRequest) -> WebResponse:
-        self._check_csrf(request)
+        self._carrier.check_csrf(request)
         raw = request.form.get("flow") if self.carrier == "form" else None
-        flow = self._flow(request, kinds=frozenset({"input", "code"}), value=raw)
+        flow = self._carrier.load(request, kinds=frozenset({"input", "code"}), value=raw)
         connector = self.connectors.get(flow.connector)
         if connector is None:
             raise FlowError("this sign-in belongs to a connector that is gone", code="flow.wrong_connector")
@@ -243,7 +247,7 @@ class WebAuth:
         return await self._outcome(request, connector.instance_name, outcome)
 
     async def _acs(self, request: WebRequest, connector: Connector[Any]) -> WebResponse:
-        flow = self._flow(request, kinds=frozenset({"saml", "org"}))
+        flow = self._carrier.load(request, kinds=frozenset({"saml", "org"}))
         if flow.kind == "org":
             return await self._org_finish(request, dict(request.form), flow)
         if flow.connector != connector.instance_name:
@@ -255,7 +259,7 @@ class WebAuth:
         return await self._run(request, connector, finish)
 
     async def _org_start(self, request: WebRequest) -> WebResponse:
-        self._check_csrf(request)
+        self._carrier.check_csrf(request)
         start = await self._directory().start(
             request.form.get("email", ""), redirect_uri=self._url(request, "/org/callback")
         )
@@ -264,7 +268,7 @@ class WebAuth:
     async def _org_finish(
         self, request: WebRequest, params: Mapping[str, Any], flow: FlowValue | None = None
     ) -> WebResponse:
-        flow = flow or self._flow(request, kinds=frozenset({"org"}))
+        flow = flow or self._carrier.load(request, kinds=frozenset({"org"}))
         done = await self._directory().complete(params, flow.continuation)
         signed = SignedIn(done.authenticated, done.idp.connector, done)
         return await self._success(request, signed)
@@ -293,14 +297,16 @@ class WebAuth:
             return self._redirect_flow(outcome, kind, name)
         if isinstance(outcome, PostRequired):
             response = WebResponse(body=outcome.html())
-            response.cookies.append(self._flow_cookie(FlowValue("saml", name, outcome.continuation), outcome))
+            response.cookies.append(
+                self._carrier.cookie(FlowValue("saml", name, outcome.continuation), outcome)
+            )
             return response
         raise ConfigurationError(f"the web routes cannot carry a {type(outcome).__name__} step")
 
     async def _success(self, request: WebRequest, signed: SignedIn) -> WebResponse:
         result = self._on_success(request, signed)
         response = await result if inspect.isawaitable(result) else result
-        response.cookies.append(self._clear(self.flow_cookie))
+        response.cookies.append(self._carrier.clear())
         return response
 
     def _redirect_flow(self, outcome: Any, kind: str, name: str) -> WebResponse:
@@ -308,17 +314,17 @@ class WebAuth:
             response = WebResponse(body=outcome.html())
         else:
             response = WebResponse.redirect(str(outcome.url))
-        response.cookies.append(self._flow_cookie(FlowValue(kind, name, outcome.continuation), outcome))
+        response.cookies.append(self._carrier.cookie(FlowValue(kind, name, outcome.continuation), outcome))
         return response
 
     def _step_page(
         self, request: WebRequest, flow: FlowValue, error: HttpError | None, outcome: Any
     ) -> WebResponse:
-        hidden, cookies = self._csrf(request)
+        hidden, cookies = self._carrier.csrf(request)
         if self.carrier == "form":
-            hidden = {**hidden, "flow": self._signer.dump_flow(flow, path=self.cookie_path)}
+            hidden = {**hidden, "flow": self._carrier.dump(flow)}
         else:
-            cookies.append(self._flow_cookie(flow, outcome))
+            cookies.append(self._carrier.cookie(flow, outcome))
         if isinstance(outcome, InputRequired | CodeSent):
             step = Step.from_outcome(outcome, action=f"{self.base}/step", hidden=hidden)
         else:  # a retry after a wrong code: the same fields, a fresh continuation
@@ -341,74 +347,29 @@ class WebAuth:
         elif isinstance(exc, AuthenticationFailed | InvalidRequest) and route != "org/callback":
             response = self.login_page(request, message=err.message, status=err.status)
         else:
-            cookies = self._csrf(request)[1]
+            cookies = self._carrier.csrf(request)[1]
             page = ErrorPage(err.status, err.code, err.message, f"{self.base}/login")
             response = WebResponse(status=err.status, body=self.templates.error(page), cookies=cookies)
         response.headers.update(err.headers)
-        if not any(c.name == self.flow_cookie for c in response.cookies):
-            response.cookies.append(self._clear(self.flow_cookie))
+        if not any(c.name == self._carrier.flow_cookie for c in response.cookies):
+            response.cookies.append(self._carrier.clear())
         return response
 
     def _not_found(self) -> WebResponse:
         return WebResponse(status=404, body="Not Found", content_type="text/plain; charset=utf-8")
 
+    @classmethod
+    def _allow(cls, request: WebRequest, *methods: str) -> WebResponse | None:
+        return None if request.method in methods else cls._not_allowed(*methods)
+
     @staticmethod
-    def _allow(request: WebRequest, *methods: str) -> WebResponse | None:
-        if request.method in methods:
-            return None
+    def _not_allowed(*methods: str) -> WebResponse:
         return WebResponse(
             status=405, body="Method Not Allowed", content_type="text/plain; charset=utf-8",
             headers={"Allow": ", ".join(methods)},
         )  # fmt: skip
 
-    # -- cookies, CSRF, flows ------------------------------------------------------------------------
-
-    def _csrf(self, request: WebRequest) -> tuple[dict[str, str], list[Cookie]]:
-        """The hidden CSRF field, plus a fresh cookie when the browser holds no valid one."""
-        if request.framework_csrf is not None:
-            field, token = request.framework_csrf
-            return {field: token}, []
-        current = request.cookies.get(self.csrf_cookie)
-        if self._signer.csrf_valid(current):
-            return {"csrf_token": str(current)}, []
-        token = self._signer.new_csrf()
-        cookie = Cookie(self.csrf_cookie, token, self.cookie_path, None, self.secure, "strict")
-        return {"csrf_token": token}, [cookie]
-
-    def _check_csrf(self, request: WebRequest) -> None:
-        if request.framework_csrf is None:
-            self._signer.check_csrf(request.cookies.get(self.csrf_cookie), request.form.get("csrf_token"))
-
-    def _flow(
-        self,
-        request: WebRequest,
-        *,
-        kinds: frozenset[str],
-        connector: str | None = None,
-        value: str | None = None,
-    ) -> FlowValue:
-        raw = value if value is not None else request.cookies.get(self.flow_cookie)
-        flow = self._signer.load_flow(raw, path=self.cookie_path, kinds=kinds)
-        if connector is not None and flow.connector != connector:
-            raise FlowError("this sign-in belongs to another connector", code="flow.wrong_connector")
-        return flow
-
-    def _flow_cookie(self, flow: FlowValue, outcome: Any) -> Cookie:
-        expires: dt.datetime | None = getattr(outcome, "expires_at", None)
-        left = int((expires - dt.datetime.now(dt.UTC)).total_seconds()) if expires else 600
-        # A SAML response arrives as a cross-site POST, which a Lax cookie does not join.
-        cross_site = flow.kind in ("saml", "org") and self.secure
-        return Cookie(
-            self.flow_cookie,
-            self._signer.dump_flow(flow, path=self.cookie_path),
-            self.cookie_path,
-            max(left, 1),
-            self.secure,
-            "none" if cross_site else "lax",
-        )
-
-    def _clear(self, name: str) -> Cookie:
-        return Cookie(name, "", self.cookie_path, 0, self.secure, "lax")
+    # -- helpers ---------------------------------------------------------------------------------------
 
     def _url(self, request: WebRequest, suffix: str) -> str:
         return f"{self.public_url or request.base_url.rstrip('/')}{self.base}{suffix}"
@@ -418,6 +379,15 @@ class WebAuth:
         return dict(request.form) if request.method == "POST" else dict(request.query)
 
 
+#: The HTTP methods of each connector route.
+_METHODS: dict[str, tuple[str, ...]] = {
+    "password": ("POST",),
+    "otp": ("POST",),
+    "oidc": ("POST",),
+    "oidc/callback": ("GET", "POST"),
+    "saml": ("POST",),
+    "saml/acs": ("POST",),
+}
 _ACTIONS = {
     "password": Method.PASSWORD,
     "oidc": Method.OIDC,
