@@ -65,7 +65,7 @@ def django_app(sandbox: Sandbox) -> Iterator[dict[str, Connector[Any]]]:
     configure()
     from django.urls import include, path
 
-    from idpbridge.web.django import _runner, urls
+    from idpbridge.web.django import run, urls
 
     tables = sandbox.connector_tables()
     table = {**tables[KC], "totp_step": "after_invalid_credentials"}
@@ -77,7 +77,7 @@ def django_app(sandbox: Sandbox) -> Iterator[dict[str, Connector[Any]]]:
     try:
         yield {KC: conn}
     finally:
-        _runner().run(conn.aclose())
+        run(conn.aclose())
         del sys.modules[URLCONF]
 
 
@@ -140,7 +140,7 @@ def test_the_docs_django_snippet(sandbox: Sandbox, tmp_path: Path) -> None:
     """docs/examples/web/django_urls.py, as docs/web.md shows it, in a Django project."""
     from django.test import override_settings
 
-    from idpbridge.web.django import _runner
+    from idpbridge.web.django import run
 
     configure()
     config = tmp_path / "idpbridge.toml"
@@ -161,5 +161,5 @@ def test_the_docs_django_snippet(sandbox: Sandbox, tmp_path: Path) -> None:
             assert subject
             assert "sessionid" in done.cookies
         finally:
-            _runner().run(snippet["connectors"].aclose())
+            run(snippet["connectors"].aclose())
             del sys.modules[URLCONF]

@@ -57,7 +57,7 @@ def test_retry_after_is_whole_seconds() -> None:
 def test_no_framework_is_imported_without_its_adapter() -> None:
     code = (
         "import sys, idpbridge.web; "
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'starlette', 'fastapi', 'django'}))"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'starlette', 'fastapi', 'django', 'flask'}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

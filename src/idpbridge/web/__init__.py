@@ -7,7 +7,8 @@ hidden field), checking a CSRF token on every form POST, and answering typed err
 and a safe message (:func:`http_error`). The adapters translate requests and responses:
 
 * :mod:`idpbridge.web.starlette` — Starlette and FastAPI (``pip install "idpbridge[fastapi]"``);
-* :mod:`idpbridge.web.django` — Django (``pip install "idpbridge[django]"``).
+* :mod:`idpbridge.web.django` — Django (``pip install "idpbridge[django]"``);
+* :mod:`idpbridge.web.flask` — Flask (``pip install "idpbridge[flask]"``).
 
 See ``docs/web.md``.
 """

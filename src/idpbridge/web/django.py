@@ -8,12 +8,12 @@
 CSRF is Django's own: forms carry ``csrfmiddlewaretoken`` and ``CsrfViewMiddleware`` checks it;
 the IdP callbacks (OIDC ``form_post``, SAML ACS) are exempt, as a cross-site POST from the IdP
 must be. The views are synchronous and run the async flow on one private event loop thread,
-like :meth:`idpbridge.Connector.sync`, so the connectors' HTTP pools live on one loop.
+like :meth:`idpbridge.Connector.sync`, so the connectors' HTTP pools live on one loop: close
+them there too, ``idpbridge.web.django.run(connectors.aclose())``.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -21,25 +21,15 @@ from django.middleware.csrf import get_token
 from django.urls import URLPattern, re_path
 from django.views.decorators.csrf import csrf_exempt
 
-from .._sync import _LoopThread
 from ._auth import WebAuth
 from ._http import WebRequest, WebResponse
+from ._loop import run
 
-__all__ = ["to_response", "to_web_request", "urls"]
+__all__ = ["run", "to_response", "to_web_request", "urls"]
 
 #: The IdP's own requests (a cross-site POST for form_post and SAML): exempt from Django's CSRF
 #: check; ``state`` and the signed flow cookie protect them.
 _CALLBACKS = r"^(?P<subpath>[^/]+/oidc/callback|[^/]+/saml/acs|org/callback)/?$"
-_loop: _LoopThread | None = None
-_loop_lock = threading.Lock()
-
-
-def _runner() -> _LoopThread:
-    global _loop  # noqa: PLW0603 - one loop thread per process, as the sync facade has
-    with _loop_lock:
-        if _loop is None:
-            _loop = _LoopThread()
-        return _loop
 
 
 def to_web_request(request: HttpRequest) -> WebRequest:
@@ -77,7 +67,7 @@ def urls(auth: WebAuth) -> list[URLPattern]:
     """The URL patterns of ``auth``'s routes; ``include()`` them at ``auth.base``."""
 
     def view(request: HttpRequest, subpath: str) -> HttpResponse:
-        answer = _runner().run(auth.handle(to_web_request(request), subpath))
+        answer = run(auth.handle(to_web_request(request), subpath))
         return to_response(answer)
 
     def callback(request: HttpRequest, subpath: str) -> HttpResponse:
