@@ -56,6 +56,15 @@ class Cookie:
     def __repr__(self) -> str:  # a flow cookie carries a continuation
         return f"Cookie({self.name!r}, path={self.path!r}, max_age={self.max_age})"
 
+    def options(self, *, title_case: bool = False) -> dict[str, Any]:
+        """The keyword arguments of a framework's ``set_cookie(name, value, **options)``
+        (``title_case``: ``SameSite`` spelled ``"Lax"``, as Django and Flask want it)."""
+        samesite = self.samesite.title() if title_case else self.samesite
+        return {
+            "max_age": self.max_age, "path": self.path, "secure": self.secure, "httponly": self.httponly,
+            "samesite": samesite,
+        }  # fmt: skip
+
 
 @dataclasses.dataclass(slots=True)
 class WebResponse:
@@ -76,6 +85,10 @@ class WebResponse:
     def json_body(cls, data: object, *, status: int = 200) -> WebResponse:
         """A JSON answer."""
         return cls(status=status, body=json.dumps(data), content_type="application/json")
+
+    def all_headers(self) -> dict[str, str]:
+        """``headers`` with ``Cache-Control: no-store`` unless set: sign-in pages are never cached."""
+        return {"Cache-Control": "no-store", **self.headers}
 
     def __repr__(self) -> str:
         return f"WebResponse(status={self.status}, cookies={self.cookies!r})"

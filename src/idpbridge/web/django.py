@@ -50,16 +50,10 @@ def to_web_request(request: HttpRequest) -> WebRequest:
 def to_response(answer: WebResponse) -> HttpResponse:
     """A Django response with the answer's headers and cookies."""
     response = HttpResponse(answer.body, status=answer.status, content_type=answer.content_type)
-    for name, value in answer.headers.items():
+    for name, value in answer.all_headers().items():
         response[name] = value
-    if "Cache-Control" not in answer.headers:
-        response["Cache-Control"] = "no-store"
     for c in answer.cookies:
-        samesite = {"lax": "Lax", "strict": "Strict", "none": "None"}[c.samesite]
-        response.set_cookie(
-            c.name, c.value, max_age=c.max_age, path=c.path, secure=c.secure, httponly=c.httponly,
-            samesite=samesite,
-        )  # fmt: skip
+        response.set_cookie(c.name, c.value, **c.options(title_case=True))
     return response
 
 

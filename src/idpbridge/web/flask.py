@@ -38,15 +38,10 @@ def to_web_request(req: Request) -> WebRequest:
 def to_response(answer: WebResponse) -> Response:
     """A Flask response with the answer's headers and cookies."""
     response = Response(answer.body, status=answer.status, content_type=answer.content_type)
-    for name, value in answer.headers.items():
+    for name, value in answer.all_headers().items():
         response.headers[name] = value
-    response.headers.setdefault("Cache-Control", "no-store")
     for c in answer.cookies:
-        samesite = {"lax": "Lax", "strict": "Strict", "none": "None"}[c.samesite]
-        response.set_cookie(
-            c.name, c.value, max_age=c.max_age, path=c.path, secure=c.secure, httponly=c.httponly,
-            samesite=samesite,
-        )  # fmt: skip
+        response.set_cookie(c.name, c.value, **c.options(title_case=True))
     return response
 
 

@@ -18,8 +18,8 @@ from ._http import WebRequest, WebResponse
 
 __all__ = ["app", "to_response", "to_web_request"]
 
-#: Form bodies larger than this are refused before parsing (a sign-in form is tiny; a SAML
-#: response is a few tens of KB).
+#: More form fields than this are refused while parsing (a sign-in form has a handful; file
+#: uploads are refused outright).
 MAX_FORM_FIELDS = 50
 
 
@@ -44,14 +44,10 @@ async def to_web_request(request: Request) -> WebRequest:
 def to_response(answer: WebResponse) -> Response:
     """A Starlette response with the answer's headers and cookies."""
     response = Response(answer.body, status_code=answer.status, media_type=answer.content_type)
-    for name, value in answer.headers.items():
+    for name, value in answer.all_headers().items():
         response.headers[name] = value
-    response.headers.setdefault("Cache-Control", "no-store")
     for c in answer.cookies:
-        response.set_cookie(
-            c.name, c.value, max_age=c.max_age, path=c.path, secure=c.secure, httponly=c.httponly,
-            samesite=c.samesite,
-        )  # fmt: skip
+        response.set_cookie(c.name, c.value, **c.options())
     return response
 
 
