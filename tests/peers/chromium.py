@@ -49,6 +49,8 @@ def chromium(peer_logs: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     for flag in FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    # Network events for tests that need a URL the page never shows (a redirect's target).
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     service = Service(executable_path=driver_binary, log_output=str(peer_logs / "chromedriver.log"))
     try:
         driver = webdriver.Chrome(service=service, options=options)
