@@ -44,7 +44,9 @@ _SECRET_PAIR = re.compile(
     r"(?is)(?<![\w./-])(?=[\w.-]{0,64}?(?:" + _SECRET_WORDS + r"))"  # "/token: x" is a path, not a key
     r"(?P<name>[\w.-]{1,128})(?P<sep>[\"']?\s*[:=]\s*)"
     r"(?!\[redacted\])"  # already redacted: leave alone, so redaction is idempotent
-    r"(?P<value>" + _QUOTED + r"|[^\s\"'&,;}\])]+)"  # quoted (spaces and escapes too) or bare
+    # quoted (spaces and escapes too), or bare: up to white space or a form's "&", never cut at a
+    # quote or bracket inside the value (a bare password may hold any of them)
+    r"(?P<value>" + _QUOTED + r"|[^\s&]+)"
 )
 # Keys that contain the words above but name harmless, useful diagnostics.
 _HARMLESS_KEYS = frozenset(

@@ -164,3 +164,19 @@ async def test_httpx_and_httpcore_lines_of_a_real_exchange(cookie_server: tuple[
     assert {"httpx", "httpcore.http11"} <= logs.names
     assert any("Set-Cookie" in t and "[redacted]" in t for t in logs.texts)
     assert find_leaks([token, session], logs.texts) == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['Zq"Wv', "Zq'Wv", "Zq)W}v]K", "Zq,W;v", "Zq\"W'v)K}J]X"],
+)
+def test_a_bare_credential_value_is_redacted_whole_whatever_it_holds(value: str) -> None:
+    # A bare value used to stop at the first quote, bracket, comma or semicolon, so the rest of a
+    # password holding one of them survived in exception messages and log lines.
+    from idpbridge.errors import sanitize
+
+    for text in (f"login failed: password={value} for alice", f"password={value}&client_id=app"):
+        out = sanitize(text)
+        assert not any(part in out for part in ("Zq", "Wv", "v]K", "W;v", "J]X")), out
+        assert "[redacted]" in out
+    assert "client_id=app" in redact(f"password={value}&client_id=app")

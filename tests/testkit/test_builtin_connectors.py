@@ -298,13 +298,7 @@ PROVIDERS: dict[str, Callable[[ScriptedIdP], Setup]] = {
 
 
 #: (provider, rule) -> why that connector breaks the rule today (strict xfail: fixed means fail).
-KNOWN: dict[tuple[str, str], str] = {
-    ("cognito", "continuations.replayed"): (
-        "the Cognito OTP answer is not claimed in the replay store: a replay reaches Cognito, which "
-        "refuses its used Session (ExpiredCode), instead of flow.reused before any request "
-        "(docs/concepts/continuations.md documents this exception)"
-    ),
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture(params=sorted(PROVIDERS))

@@ -174,9 +174,10 @@ async def test_wrong_code_then_right_code(setup: Callable[..., Setup], make_conn
 
     done = await conn.authenticate(VerifyOTP(code, info.value.continuation))
     assert isinstance(done, Authenticated)
-    # The session was consumed: replaying the old continuation is refused by Cognito.
-    with pytest.raises(ExpiredCode):
+    # The old continuation was claimed when it was answered: a replay is refused before any call.
+    with pytest.raises(FlowError) as replay:
         await conn.authenticate(VerifyOTP(code, sent.continuation))
+    assert replay.value.code == "flow.reused"
 
 
 async def test_malformed_code_is_refused_without_a_call(

@@ -176,6 +176,7 @@ class CognitoConnector(OIDCConnector):
         data, choice = MFA_CHOICE.state(continuation.data, request.values)
         if choice not in SELECTABLE_MFA:
             raise FlowError("answer mfa_type with one of the offered MFA types", code="flow.bad_answer")
+        await self.consume_continuation(continuation, message="this MFA choice was already answered")
         response = await self._respond("SELECT_MFA_TYPE", str(data["s"]), str(data["u"]), {"ANSWER": choice})
         return await self._step(response, Method(continuation.method), typed=str(data["t"]))
 
@@ -187,6 +188,8 @@ class CognitoConnector(OIDCConnector):
         except InvalidCode as exc:  # nothing was sent: the same continuation answers again
             exc.continuation = token
             raise
+        # single use before anything is sent: a replayed answer never reaches Cognito
+        await self.consume_continuation(cont, message="this code step was already answered")
         try:
             response = await self._respond(
                 spec.name, str(data["s"]), str(data["u"]), {spec.response_key: code}
