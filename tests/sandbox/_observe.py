@@ -137,10 +137,11 @@ async def run_journeys(sandbox: Sandbox, make: Make) -> Journeys:
     assert isinstance(sent, CodeSent)
     done.calls.append((COGNITO, "start_otp", "code_sent"))
     otp = sandbox.outbox[-1].code
-    with pytest.raises(InvalidCode):
+    with pytest.raises(InvalidCode) as wrong:
         await cg.authenticate(VerifyOTP(f"{(int(otp) + 1) % 1_000_000:06d}", sent.continuation))
     done.calls.append((COGNITO, "verify_otp", "error"))
-    result = await cg.authenticate(VerifyOTP(otp, sent.continuation))
+    assert wrong.value.continuation is not None  # the answered continuation is spent: retry with the new one
+    result = await cg.authenticate(VerifyOTP(otp, wrong.value.continuation))
     assert isinstance(result, Authenticated)
     done.calls.append((COGNITO, "verify_otp", "authenticated"))
     done.planted += [otp, sent.continuation.get_secret_value(), *tokens(result)]
