@@ -30,8 +30,9 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on src/."""
-    # redis>=5 ships its own types (py.typed); the old types-redis stubs would shadow them.
-    session.install("-e", ".[all]", "mypy==2.4.1")
+    # redis>=5 ships its own types (py.typed); the old types-redis stubs would shadow them. The testkit
+    # extra brings pytest, which idpbridge.testkit (a pytest plugin) is typed against.
+    session.install("-e", ".[all,testkit]", "mypy==2.4.1")
     session.run("mypy")
 
 
