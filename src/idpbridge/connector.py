@@ -6,14 +6,14 @@ import dataclasses
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
 from pydantic import SecretStr
 
 from . import _events
-from ._deadline import deadline
+from ._deadline import within
 from ._events import Hooks
 from ._sync import SyncConnector  # re-exported: the facade lives in _sync.py
 from ._version import PLUGIN_API_VERSION
@@ -27,11 +27,18 @@ from .methods import (
     Answer,
     ExternalToken,
     FinishOIDC,
+    FinishSAML,
+    InvalidRequest,
     Method,
     Password,
+    PollCIBA,
+    PollDevice,
     Request,
+    StartCIBA,
+    StartDevice,
     StartOIDC,
     StartOTP,
+    StartSAML,
     VerifyOTP,
 )
 from .outcomes import Outcome
@@ -218,14 +225,14 @@ class Connector(Generic[ConfigT]):
 
     async def _authenticate(self, request: Request) -> Outcome:
         try:  # one deadline for every request of the call (timeouts.authenticate)
-            async with deadline(
-                self.config.timeouts.authenticate, what=f"connector {self.instance_name!r}: authenticate()"
-            ):
-                return await self._route(request)
+            return await within(self._route(request), self.config.timeouts.authenticate, what=self._what)
         except IdpBridgeError as exc:
             if exc.connector is None:
                 exc.connector = self.instance_name
             raise
+
+    def _what(self) -> str:
+        return f"connector {self.instance_name!r}: authenticate()"
 
     async def check(self) -> CheckReport:
         """Probe the IdP (discovery, keys, client credentials where possible).
@@ -371,70 +378,65 @@ class Connector(Generic[ConfigT]):
         )
 
     async def _route(self, request: Request) -> Outcome:
-        # Which continuations each resuming request may open (any other is ``flow.wrong_method``):
-        # VerifyOTP answers CodeSent (e-mail/SMS OTP); Answer answers InputRequired/MFARequired steps.
-        code_sent = (Method.EMAIL_OTP.value, Method.SMS_OTP.value)
-        asks_input = (Method.PASSWORD.value, Method.TOTP.value, *code_sent)
-        if isinstance(request, Password):
-            self.require(Method.PASSWORD)
-            return await self.password(request)
-        if isinstance(request, StartOIDC):
-            self.require(Method.OIDC)
-            return await self.start_oidc(request)
-        if isinstance(request, FinishOIDC):
-            self.require(Method.OIDC)
-            cont = self.continuations.open(request.continuation, method=Method.OIDC.value)
-            return await self.finish_oidc(request, cont)
-        if isinstance(request, StartOTP):
-            self.require(request.otp_method)
-            return await self.start_otp(request)
-        if isinstance(request, VerifyOTP):
-            cont = self.continuations.open(request.continuation, method=code_sent)
-            self.require(Method(cont.method))
-            return await self.verify_otp(request, cont)
-        if isinstance(request, TOTP):
-            self.require(Method.TOTP)
-            return await self.totp(request)
-        if isinstance(request, Answer):
-            # Only methods whose flows ask for input (InputRequired / MFARequired) resume through
-            # Answer; an OIDC continuation (or any other) is refused before any hook runs.
-            cont = self.continuations.open(request.continuation, method=asks_input)
-            self.require(Method(cont.method))
-            return await self.answer(request, cont)
-        if isinstance(request, ExternalToken):
-            self.require(Method.TOKEN)
-            return await self.validate_token(request)
-        from .methods import (  # local
-            FinishSAML,
-            InvalidRequest,
-            PollCIBA,
-            PollDevice,
-            StartCIBA,
-            StartDevice,
-            StartSAML,
-        )
+        route = _ROUTES.get(type(request))
+        if route is None:  # a subclass of a request type routes as that type
+            route = next((r for t, r in _ROUTES.items() if isinstance(request, t)), None)
+            if route is None:
+                raise InvalidRequest(f"not an idpbridge request: {type(request).__name__}", field="request")
+        return await route(self, request)
 
-        if isinstance(request, StartDevice):
-            self.require(Method.DEVICE)
-            return await self.start_device(request)
-        if isinstance(request, PollDevice):
-            self.require(Method.DEVICE)
-            cont = self.continuations.open(request.continuation, method=Method.DEVICE.value)
-            return await self.poll_device(request, cont)
-        if isinstance(request, StartCIBA):
-            self.require(Method.CIBA)
-            return await self.start_ciba(request)
-        if isinstance(request, PollCIBA):
-            self.require(Method.CIBA)
-            cont = self.continuations.open(request.continuation, method=Method.CIBA.value)
-            return await self.poll_ciba(request, cont)
 
-        if isinstance(request, StartSAML):
-            self.require(Method.SAML)
-            return await self.start_saml(request)
-        if isinstance(request, FinishSAML):
-            self.require(Method.SAML)
-            cont = self.continuations.open(request.continuation, method=Method.SAML.value)
-            return await self.finish_saml(request, cont)
+# -- request routing --------------------------------------------------------------------------------
+# One entry per request type: the method it needs enabled and the hook it calls. A resuming request
+# opens its continuation first, and only for the methods that may resume through it (any other is
+# ``flow.wrong_method``): VerifyOTP answers CodeSent (e-mail/SMS OTP); Answer answers the
+# InputRequired/MFARequired steps of the flows that ask for input; an OIDC continuation (or any
+# other) is refused before any hook runs.
 
-        raise InvalidRequest(f"not an idpbridge request: {type(request).__name__}", field="request")
+_CODE_SENT = (Method.EMAIL_OTP.value, Method.SMS_OTP.value)
+_ASKS_INPUT = (Method.PASSWORD.value, Method.TOTP.value, *_CODE_SENT)
+_Route = Callable[[Connector[Any], Any], Awaitable[Outcome]]
+
+
+def _starts(method: Method, hook: str) -> _Route:
+    async def route(conn: Connector[Any], request: Any) -> Outcome:
+        conn.require(method)
+        return await getattr(conn, hook)(request)  # type: ignore[no-any-return]
+
+    return route
+
+
+def _resumes(methods: str | tuple[str, ...], hook: str) -> _Route:
+    async def route(conn: Connector[Any], request: Any) -> Outcome:
+        if isinstance(methods, str):
+            conn.require(Method(methods))
+            cont = conn.continuations.open(request.continuation, method=methods)
+        else:
+            cont = conn.continuations.open(request.continuation, method=methods)
+            conn.require(Method(cont.method))
+        return await getattr(conn, hook)(request, cont)  # type: ignore[no-any-return]
+
+    return route
+
+
+async def _start_otp(conn: Connector[Any], request: StartOTP) -> Outcome:
+    conn.require(request.otp_method)
+    return await conn.start_otp(request)
+
+
+_ROUTES: dict[type[Request], _Route] = {
+    Password: _starts(Method.PASSWORD, "password"),
+    ExternalToken: _starts(Method.TOKEN, "validate_token"),
+    StartOIDC: _starts(Method.OIDC, "start_oidc"),
+    FinishOIDC: _resumes(Method.OIDC.value, "finish_oidc"),
+    StartOTP: _start_otp,
+    VerifyOTP: _resumes(_CODE_SENT, "verify_otp"),
+    TOTP: _starts(Method.TOTP, "totp"),
+    Answer: _resumes(_ASKS_INPUT, "answer"),
+    StartDevice: _starts(Method.DEVICE, "start_device"),
+    PollDevice: _resumes(Method.DEVICE.value, "poll_device"),
+    StartCIBA: _starts(Method.CIBA, "start_ciba"),
+    PollCIBA: _resumes(Method.CIBA.value, "poll_ciba"),
+    StartSAML: _starts(Method.SAML, "start_saml"),
+    FinishSAML: _resumes(Method.SAML.value, "finish_saml"),
+}

@@ -324,6 +324,7 @@ class HttpClient:
         self._owns_client = client is None
         self._client = client
         self._sleep = sleep
+        self._auth_headers: dict[tuple[str, str], str] = {}
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -418,12 +419,14 @@ class HttpClient:
         require_secure_url(url, what="endpoint URL")
         policy = self.policy
         hdrs = {"user-agent": policy.user_agent, "accept": "application/json"}
-        hdrs.update(headers or {})
-        for name in [k for k in hdrs if k.lower() == "accept-encoding"]:
-            del hdrs[name]
+        if headers:
+            hdrs.update(headers)
+            for name in [k for k in hdrs if k.lower() == "accept-encoding"]:
+                del hdrs[name]
         hdrs["accept-encoding"] = ACCEPT_ENCODING  # exactly what _read_capped decodes
         _check_header_values(hdrs)
-        request = self.client.build_request(
+        client = self.client
+        request = client.build_request(
             method,
             url,
             params=params,
@@ -431,10 +434,11 @@ class HttpClient:
             json=json_body,
             headers=hdrs,
         )
-        if not any(k.lower() == "cookie" for k in headers or {}):
-            request.headers.pop("cookie", None)  # an injected client's jar is never used
+        # An injected client's jar is never used (ours refuses every cookie, so it stays empty).
+        if client.cookies and not any(k.lower() == "cookie" for k in headers or {}):
+            request.headers.pop("cookie", None)
         if auth is not None:
-            request = self._with_basic_auth(request, auth)
+            request.headers["authorization"] = self._basic_auth(auth)
 
         async def once() -> Response:
             response = await self._send_once(request, idempotent=idempotent)
@@ -475,13 +479,17 @@ class HttpClient:
                 log.debug("%s %s (%.1f ms)", method, redact_url(url), (time.monotonic() - started) * 1e3)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    @staticmethod
-    def _with_basic_auth(request: httpx.Request, auth: tuple[str, str]) -> httpx.Request:
-        # RFC 6749 §2.3.1: form-urlencode id and secret before base64 (httpx does not).
-        user, password = (quote_plus(part, safe="") for part in auth)
-        token = base64.b64encode(f"{user}:{password}".encode()).decode()
-        request.headers["authorization"] = f"Basic {token}"
-        return request
+    def _basic_auth(self, auth: tuple[str, str]) -> str:
+        """The ``Authorization`` value for client credentials (built once per pair)."""
+        value = self._auth_headers.get(auth)
+        if value is None:
+            # RFC 6749 §2.3.1: form-urlencode id and secret before base64 (httpx does not).
+            user, password = (quote_plus(part, safe="") for part in auth)
+            value = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+            if len(self._auth_headers) >= 8:
+                self._auth_headers.clear()
+            self._auth_headers[auth] = value
+        return value
 
     def _raise_status(self, response: Response) -> NoReturn:
         retry_after = response.retry_after()

@@ -89,8 +89,11 @@ def timestamp(value: object) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(value, tz=dt.UTC)
 
 
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
 def _freeze_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return MappingProxyType(dict(value or {}))
+    return MappingProxyType(dict(value)) if value else _EMPTY  # one read-only empty map serves all
 
 
 _OPTIONAL_STRINGS = (

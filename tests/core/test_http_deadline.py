@@ -204,3 +204,88 @@ async def test_a_shared_fetch_is_not_bound_by_the_first_callers_deadline(server:
     assert hurried.code == "provider.timeout"
     assert not isinstance(patient, BaseException), patient
     assert paths(server) == ["/op/.well-known/openid-configuration"]  # one fetch for both
+
+
+# -- within(): the timer is armed only when the call suspends -----------------------------------
+
+
+async def _no_wait() -> str:
+    assert _deadline.remaining() is not None  # the deadline is visible to the work it bounds
+    return "done"
+
+
+async def test_a_call_that_never_waits_arms_no_timer() -> None:
+    loop = asyncio.get_running_loop()
+    before = len(loop._scheduled)  # type: ignore[attr-defined]
+    for _ in range(50):
+        assert await _deadline.within(_no_wait(), 5.0, what=lambda: "x") == "done"
+    assert len(loop._scheduled) == before  # type: ignore[attr-defined]
+    assert _deadline.remaining() is None
+
+
+async def test_time_spent_before_the_first_wait_counts_against_the_deadline() -> None:
+    import time
+
+    async def busy_then_wait() -> None:
+        time.sleep(0.3)  # noqa: ASYNC251 - blocking work (no suspension) past the whole deadline
+        await asyncio.sleep(30)
+
+    t0 = time.monotonic()
+    with pytest.raises(ProviderUnavailable) as caught:
+        await _deadline.within(busy_then_wait(), 0.2, what=lambda: "connector 'x': authenticate()")
+    assert time.monotonic() - t0 < 5  # cut at the first wait, not after the 30 s sleep
+    assert caught.value.code == "provider.timeout"
+    assert "connector 'x': authenticate() did not finish within 0.2 s" in caught.value.message
+    assert _deadline.remaining() is None
+
+
+async def test_a_suspended_call_resumes_with_values_and_errors_and_is_cut_by_the_deadline() -> None:
+    fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    seen: list[str] = []
+
+    async def waits() -> int:
+        value = await fut
+        await asyncio.sleep(0)
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            seen.append("cancelled")  # the timer's cancellation reaches the suspended code
+            raise
+        return value
+
+    asyncio.get_running_loop().call_later(0.05, fut.set_result, 7)
+    with pytest.raises(ProviderUnavailable):
+        await _deadline.within(waits(), 0.3, what=lambda: "x")
+    assert seen == ["cancelled"]
+
+    async def fails_after_waiting() -> None:
+        await asyncio.sleep(0)
+        raise InvalidCredentials("wrong password")
+
+    with pytest.raises(InvalidCredentials):
+        await _deadline.within(fails_after_waiting(), 5.0, what=lambda: "x")
+
+    async def returns_after_waiting() -> int:
+        await asyncio.sleep(0.01)
+        return 42
+
+    assert await _deadline.within(returns_after_waiting(), 5.0, what=lambda: "x") == 42
+
+
+async def test_cancelling_the_caller_cancels_the_bounded_call() -> None:
+    entered = asyncio.Event()
+    seen: list[str] = []
+
+    async def long_wait() -> None:
+        entered.set()
+        try:
+            await asyncio.sleep(30)
+        finally:
+            seen.append("finally")
+
+    task = asyncio.ensure_future(_deadline.within(long_wait(), 60.0, what=lambda: "x"))
+    await entered.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert seen == ["finally"]

@@ -49,3 +49,35 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
 
     with pytest.raises(AttributeError, match="NoSuchName"):
         idpbridge.NoSuchName  # noqa: B018
+
+
+def test_the_json_listing_answers_without_the_interactive_cli() -> None:
+    # `idpbridge connectors --json` (for scripts) loads neither typer/click/rich nor anything heavy
+    probe = (
+        "import json, sys, contextlib, io\n"
+        "sys.argv = ['idpbridge', 'connectors', '--json']\n"
+        "from idpbridge.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main()\n"
+    )
+    loaded = _loaded_after(probe)
+    assert [m for m in (*HEAVY, "typer", "click", "rich") if m in loaded] == []
+
+
+def test_the_json_listing_prints_what_the_typer_command_prints() -> None:
+    from typer.testing import CliRunner
+
+    from idpbridge.cli import app
+
+    fast = subprocess.run(
+        [sys.executable, "-m", "idpbridge", "connectors", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    typed = CliRunner().invoke(app, ["connectors", "--json"])
+    assert typed.exit_code == 0
+    assert json.loads(fast) == json.loads(typed.stdout)
+    assert fast == typed.stdout
+    rows = json.loads(fast)
+    assert {"oidc", "okta"} <= {row["name"] for row in rows}

@@ -66,7 +66,11 @@ def merge_claims(
     The first layer sets everything it has; each later one adds new claims and refreshes
     existing ones except :data:`PROTECTED_CLAIMS`.
     """
-    claims: dict[str, Any] = {}
+    if len(layers) == 1:  # one layer (a validated token alone): no precedence to decide
+        source, layer = layers[0]
+        claims = {key: value for key, value in layer.items() if value is not None}
+        return claims, dict.fromkeys(claims, source)
+    claims = {}
     sources: dict[str, ClaimSource] = {}
     for index, (source, layer) in enumerate(layers):
         for key, value in layer.items():
