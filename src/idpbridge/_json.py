@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping
+from json.scanner import make_scanner
 from typing import Any
 
 from .errors import MalformedResponse, sanitize
@@ -63,6 +64,10 @@ _STRICT_JSON = json.JSONDecoder(
 )
 
 
+#: The C scanner that decode() wraps in Python (typeshed types make_scanner as a class).
+_SCAN: Callable[[str, int], tuple[Any, int]] = make_scanner(_STRICT_JSON)  # type: ignore[arg-type]
+
+
 def _from(url: str | None, redact: Callable[[str], str]) -> str:
     # Only on the error path: redacting parses the URL, which costs more than a small JSON body.
     return f" from {redact(url)}" if url else ""
@@ -72,7 +77,13 @@ def loads_object(data: bytes) -> dict[str, Any] | None:
     """The same strict parse as :func:`parse_object` for callers that make their own error (token
     segments): ``None`` for anything :func:`parse_object` refuses, no message built."""
     try:
-        value = _STRICT_JSON.decode(data.decode("utf-8"))
+        text = data.decode("utf-8")
+        try:  # the C scanner alone: decode()'s white-space regexes cost more than a small segment
+            value, end = _SCAN(text, 0)
+        except StopIteration:
+            end = -1
+        if end != len(text):  # white space around the value, or not JSON: the full decoder says
+            value = _STRICT_JSON.decode(text)
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
