@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .issuer import IssuerPolicy
     from .registry import ConnectorPlugin
 
-__all__ = ["ClaimCheck", "IssuerRule", "ProviderSheet", "claim_equals"]
+__all__ = ["ClaimCheck", "DerivedEndpoints", "IssuerRule", "ProviderSheet", "claim_equals"]
 
 #: A token check a sheet declares: ``(header, claims) -> None``, raising
 #: :class:`~idpbridge.TokenValidationError` to refuse the token.
@@ -264,6 +264,34 @@ class IssuerRule:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class DerivedEndpoints:
+    """Endpoints a configuration implies: ``templates`` (metadata field -> URL template) filled
+    from raw config data by ``inputs``, like an :class:`IssuerRule`'s.
+
+    ``inputs`` returns the templates' values, or ``None`` when the endpoints do not apply (an
+    optional field unset) or the fields are invalid (their validators report them; ``KeyError``,
+    ``TypeError`` and ``ValueError`` count the same). The config's own ``endpoints`` entries win.
+    Keycloak's back-channel layout and Entra's per-app key set are declared this way.
+    """
+
+    templates: Mapping[str, str]
+    inputs: Inputs
+
+    def apply(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Raw config ``data`` with the derived endpoints under ``endpoints`` (runs before field
+        validation; ``data`` unchanged when they do not apply or ``endpoints`` is not a mapping)."""
+        given = data.get("endpoints") or {}
+        try:
+            values = self.inputs(data)
+        except (KeyError, TypeError, ValueError):
+            return data
+        if values is None or not isinstance(given, Mapping):
+            return data
+        derived = {name: template.format_map(values) for name, template in self.templates.items()}
+        return {**data, "endpoints": {**derived, **given}}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class ProviderSheet:
     """Everything a provider *is*, declared once (see the module docstring).
 
@@ -307,6 +335,8 @@ class ProviderSheet:
             ``error`` (Facebook Login's ``error_code``/``error_message``).
         issuer_mismatch_hint: ``(hint, config field)`` added to a ``config.issuer_mismatch`` from
             discovery (Keycloak derives its issuer from the host name it is reached by).
+        derived_endpoints: endpoints the config implies (:class:`DerivedEndpoints`), filled in
+            under the config's own ``endpoints`` before validation.
         sources: where each declared fact is published: ``"issuer"``, ``"endpoints"``,
             ``"claims"`` and ``"method.<name>"`` (the method's grant parameters) -> a source string
             as for :attr:`ErrorRule.source <idpbridge.classify.ErrorRule>`.
@@ -342,6 +372,7 @@ class ProviderSheet:
     password_fields: tuple[str, ...] = ()
     callback_error_fields: tuple[str, str] | None = None
     issuer_mismatch_hint: tuple[str, str] | None = None
+    derived_endpoints: tuple[DerivedEndpoints, ...] = ()
     sources: Mapping[str, str] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:

@@ -3,8 +3,8 @@
 Applications use :mod:`idpbridge`; connector authors use this package. Names resolve lazily from
 their modules, so importing ``idpbridge.kit`` in a plugin descriptor loads no JOSE machinery.
 
-* Declaring a provider: :class:`ProviderSheet`, :class:`IssuerRule`, :class:`ClaimMap`,
-  :class:`ErrorRule` (and the standard rules and contexts), :class:`ConnectorPlugin`,
+* Declaring a provider: :class:`ProviderSheet`, :class:`IssuerRule`, :class:`DerivedEndpoints`,
+  :class:`ClaimMap`, :class:`ErrorRule` (and the standard rules and contexts), :class:`ConnectorPlugin`,
   :data:`PLUGIN_API_VERSION`.
 * Writing a connector: the requests, outcomes, errors, :class:`Identity` and :class:`TokenSet` (the
   same objects applications see), :class:`Connector`, :class:`ConnectorConfig`, :class:`Continuation`,
@@ -170,6 +170,7 @@ if TYPE_CHECKING:
     )
     from ..sheet import (
         ClaimCheck,
+        DerivedEndpoints,
         IssuerRule,
         ProviderSheet,
         claim_equals,
@@ -282,6 +283,7 @@ _EXPORTS: dict[str, str] = {
     "timed_probe": "probes",
     "ConnectorPlugin": "registry",
     "ClaimCheck": "sheet",
+    "DerivedEndpoints": "sheet",
     "IssuerRule": "sheet",
     "ProviderSheet": "sheet",
     "claim_equals": "sheet",
@@ -321,6 +323,7 @@ __all__ = [
     "ConnectorPlugin",
     "ConsentRequired",
     "Continuation",
+    "DerivedEndpoints",
     "Domain",
     "EngineHooks",
     "ErrorInfo",

@@ -154,11 +154,14 @@ class OIDCConfig(ConnectorConfig):
     @model_validator(mode="before")
     @classmethod
     def _apply_sheet(cls, data: Any) -> Any:
-        """The sheet's issuer rule and default client authentication, before field validation."""
+        """The sheet's issuer rule, derived endpoints and default client authentication, before field
+        validation."""
         sheet = cls.sheet
         if sheet is None or not isinstance(data, Mapping):
             return data
         out = sheet.issuer.apply(data) if sheet.issuer is not None else dict(data)
+        for rule in sheet.derived_endpoints:
+            out = dict(rule.apply(out))
         if sheet.username_claim is not None and out.get("username_claim") is None:
             out["username_claim"] = sheet.username_claim
         auth_method = sheet.auth_method(out)

@@ -36,7 +36,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 from pydantic import Field, field_validator, model_validator
 
 from ...kit import OIDCConfig, ProviderSheet, base_url, matching
-from .sheet import BACK_CHANNEL, FRONT_CHANNEL, REALM_NAME, SHEET, realm_inputs
+from .sheet import REALM_NAME, SHEET
 
 __all__ = ["KeycloakConfig"]
 
@@ -75,26 +75,6 @@ class KeycloakConfig(OIDCConfig):
         "on_signal",
         description="When a password-only direct grant asks for a TOTP step (totp method enabled).",
     )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _backchannel_endpoints(cls, data: Any) -> Any:
-        """With ``backchannel_url``: the back-channel endpoints there, the front-channel ones at
-        ``server_url`` (the issuer stays the front-channel one); ``endpoints`` entries win."""
-        if not isinstance(data, dict) or not isinstance(data.get("backchannel_url"), str):
-            return data
-        try:
-            front = realm_inputs(data)
-            back = base_url(data["backchannel_url"], what="backchannel_url", allow_path=True)
-        except (KeyError, TypeError, ValueError):  # reported by the field validators
-            return data
-        if front is None:
-            return data
-        realm = front["realm"]
-        derived = {k: v.format(base=back, realm=realm) for k, v in BACK_CHANNEL.items()}
-        derived.update({k: v.format(**front) for k, v in FRONT_CHANNEL.items()})
-        user = data.get("endpoints") or {}
-        return {**data, "endpoints": {**derived, **user} if isinstance(user, dict) else user}
 
     @field_validator("server_url", "backchannel_url")
     @classmethod
