@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -39,13 +38,13 @@ from typing import Any
 
 from ... import _otel
 from ..._logging import install_log_redaction
-from ..._retry import RetryableStatus, TransportKind, register_transport
+from ..._retry import RetryableStatus, register_transport
 from ..._version import __version__
 from ..._workers import WorkerPool
-from ...errors import ConfigurationError, IdpBridgeError, ProviderError, ProviderUnavailable
+from ...errors import IdpBridgeError, ProviderError, ProviderUnavailable
 from ...http import RetryPolicy, Timeouts
 from ._transport import cap_responses, deadline
-from .errors import classify_cognito
+from .errors import BOTOCORE, classify_cognito
 
 __all__ = ["CognitoAPI", "install_log_redaction"]
 
@@ -58,19 +57,7 @@ _session_lock = threading.Lock()
 SERVER_ERRORS = frozenset(range(500, 600))
 
 
-def botocore_failure(failure: BaseException) -> TransportKind | None:
-    """botocore's transport failures for :meth:`RetryPolicy.should_retry` (``None``: not one)."""
-    bx = sys.modules.get("botocore.exceptions")  # no botocore loaded: no botocore exception either
-    if bx is None:
-        return None
-    if isinstance(failure, bx.EndpointConnectionError | bx.ConnectTimeoutError):
-        return "unsent"  # the TCP connection never came up
-    if isinstance(failure, bx.ReadTimeoutError | bx.ConnectionClosedError):
-        return "transport"
-    return None
-
-
-register_transport(botocore_failure)
+register_transport(BOTOCORE.transport_kind)
 
 
 class ErrorAnswer(RetryableStatus):
@@ -90,12 +77,13 @@ def _aws_code(exc: BaseException) -> str | None:
 
 def retry_failure(exc: Exception) -> Exception:
     """What the retry policy judges for a failed attempt: an error answer as its HTTP status."""
-    bx = sys.modules.get("botocore.exceptions")
-    if bx is not None and isinstance(exc, bx.ClientError):
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        if isinstance(status, int):
-            return ErrorAnswer(exc, status)
-    return exc
+    status = _status(exc) if BOTOCORE.is_a(exc, "ClientError") else None
+    return exc if status is None else ErrorAnswer(exc, status)
+
+
+def _status(client_error: Any) -> int | None:
+    status = client_error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return status if isinstance(status, int) else None
 
 
 class CognitoAPI:
@@ -249,37 +237,17 @@ class CognitoAPI:
     def _translate(self, exc: BaseException) -> IdpBridgeError:
         if isinstance(exc, IdpBridgeError):
             return exc
-        from botocore import exceptions as bx
-
-        if isinstance(exc, bx.ClientError):
-            error = exc.response.get("Error", {})
-            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if BOTOCORE.is_a(exc, "ClientError"):
+            error: Mapping[str, Any] = getattr(exc, "response", {}).get("Error", {})
             return classify_cognito(
                 str(error.get("Code", "")),
                 error.get("Message"),
-                status=status if isinstance(status, int) else None,
+                status=_status(exc),
                 prevent_user_existence_errors=self._hide_users,
             )
-        if isinstance(exc, bx.ParamValidationError):
-            # botocore's report may quote parameter values: keep only which parameters.
-            return ConfigurationError(
-                "botocore refused the request parameters", code="config.invalid_parameter"
-            )
-        if isinstance(exc, bx.ConnectTimeoutError | bx.ReadTimeoutError):
-            return ProviderUnavailable(
-                f"timed out talking to Cognito ({type(exc).__name__})", code="provider.timeout"
-            )
-        if isinstance(exc, bx.BotoCoreError):
-            return ProviderUnavailable(f"cannot reach Cognito: {type(exc).__name__}")
-        if isinstance(exc, ImportError):
-            from ...errors import PluginError
-
-            return PluginError(
-                'the cognito connector needs boto3: pip install "idpbridge[cognito]"',
-                code="plugin.unavailable",
-                install_hint='pip install "idpbridge[cognito]"',
-            )
-        return ProviderError(f"unexpected failure calling Cognito: {type(exc).__name__}")
+        return BOTOCORE.error(exc) or ProviderError(
+            f"unexpected failure calling Cognito: {type(exc).__name__}"
+        )
 
     def __repr__(self) -> str:
         return f"CognitoAPI(region={self._region!r}, endpoint_url={self._endpoint_url!r})"

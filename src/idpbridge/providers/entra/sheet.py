@@ -34,8 +34,6 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote
 
-from pydantic import TypeAdapter
-
 from ...errors import ConfigurationError
 from ...kit import ClaimMap, DerivedEndpoints, IssuerRule, Method, ProviderSheet
 from .errors import ERROR_FIELDS, RULES
@@ -135,12 +133,12 @@ ISSUER_RULE = IssuerRule.tenant(
 )
 
 
-_BOOL = TypeAdapter(bool)
-
-
 def app_keys_inputs(data: Mapping[str, Any]) -> Mapping[str, str] | None:
     """The values of :data:`APP_KEYS` when ``app_signing_keys`` is set (URL-encoded)."""
-    values = issuer_inputs(data) if _BOOL.validate_python(data.get("app_signing_keys", False)) else None
+    from pydantic import TypeAdapter  # loaded when a config is validated, not when sheets are listed
+
+    wanted = TypeAdapter(bool).validate_python(data.get("app_signing_keys", False))
+    values = issuer_inputs(data) if wanted else None
     if values is None:
         return None
     return {
