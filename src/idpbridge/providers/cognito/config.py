@@ -107,22 +107,11 @@ class CognitoConfig(OIDCConfig):
         return SHEET.methods if self.hosted_ui_domain is not None else API_METHODS
 
     @property
-    def keys_base(self) -> str:
-        """Where the pool's ``.well-known`` documents are served.
-
-        The issuer, unless ``endpoint_url`` points the API elsewhere (moto and the emulator serve
-        the documents at ``{endpoint_url}/{pool}/.well-known/...``).
-        """
-        if self.endpoint_url is not None:
-            return f"{self.endpoint_url}/{self.user_pool_id}"
-        return self.issuer
-
-    @property
     def jwks_uri(self) -> str:
-        """The pool's JWKS URL (``endpoints.jwks_uri`` overrides)."""
-        return self.endpoints.get("jwks_uri") or f"{self.keys_base}/.well-known/jwks.json"
+        """The pool's JWKS URL (:data:`.sheet.POOL_DOCUMENTS`; ``endpoints.jwks_uri`` overrides)."""
+        return self.endpoints["jwks_uri"]
 
     @property
     def discovery_url(self) -> str:
         """The pool's OpenID configuration URL (``endpoints.discovery`` overrides)."""
-        return self.endpoints.get("discovery") or f"{self.keys_base}/.well-known/openid-configuration"
+        return self.endpoints["discovery"]

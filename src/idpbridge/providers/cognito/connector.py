@@ -33,8 +33,6 @@ from ...kit import (
     CodeSent,
     CodeStep,
     Continuation,
-    EngineHooks,
-    ExactIssuer,
     FlowError,
     InputField,
     InvalidCode,
@@ -64,7 +62,6 @@ from .secret_hash import challenge_username, secret_hash_params
 from .sheet import (
     CODE_CHALLENGES,
     FIRST_FACTOR,
-    HOSTED_UI_ENDPOINTS,
     MFA_FACTORS,
     SELECTABLE_MFA,
     SHEET,
@@ -117,19 +114,6 @@ class CognitoConnector(OIDCConnector):
         )
 
     # -- data ------------------------------------------------------------------------------------
-
-    def engine_hooks(self) -> EngineHooks:
-        """Exactly the pool issuer, its documents fetched from :attr:`CognitoConfig.keys_base` (the
-        issuer itself, unless ``endpoint_url`` points elsewhere); the Hosted UI's endpoints on
-        ``hosted_ui_domain`` and the pool's JWKS (the config's win)."""
-        cfg = self.config
-        policy = ExactIssuer(cfg.issuer, discovery_issuer=cfg.keys_base)
-        base = cfg.hosted_ui_domain
-        hosted = {k: t.format(base=base) for k, t in HOSTED_UI_ENDPOINTS.items()} if base else {}
-        return EngineHooks(
-            issuer_policy=lambda: policy,
-            endpoint_overrides={**hosted, "jwks_uri": cfg.jwks_uri},
-        )
 
     def api_metadata(self) -> ProviderMetadata:
         """What the API flows need to validate tokens: no discovery round trip."""

@@ -25,7 +25,17 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from ...kit import ClaimMap, IssuerRule, Method, OTPChannel, ProviderSheet, claim_equals
+from ...kit import (
+    ClaimMap,
+    DerivedEndpoints,
+    IssuerRule,
+    Method,
+    OTPChannel,
+    ProviderSheet,
+    base_url,
+    claim_equals,
+    secure_url,
+)
 
 __all__ = [
     "API_METHODS",
@@ -77,6 +87,31 @@ def _pool(data: Mapping[str, Any]) -> Mapping[str, str] | None:
     return None
 
 
+def _documents(data: Mapping[str, Any]) -> Mapping[str, str] | None:
+    """``keys``: where the pool's ``.well-known`` documents are served: the issuer, unless
+    ``endpoint_url`` points the API elsewhere (moto and the emulator serve them at
+    ``{endpoint_url}/{user_pool_id}``). ``None`` while the fields are invalid."""
+    url, pool = data.get("endpoint_url"), _pool(data)
+    if pool is None:
+        return None
+    if url is None:
+        return {"keys": secure_url(data["issuer"], what="issuer")}
+    return {"keys": base_url(url, what="endpoint_url", allow_path=True) + "/" + pool["user_pool_id"]}
+
+
+def _hosted_ui(data: Mapping[str, Any]) -> Mapping[str, str] | None:
+    domain = data.get("hosted_ui_domain")
+    return None if domain is None else {"base": base_url(domain, what="hosted_ui_domain", allow_path=True)}
+
+
+#: The pool's key set and discovery document, and the Hosted UI's endpoints on ``hosted_ui_domain``.
+POOL_DOCUMENTS = DerivedEndpoints(
+    {"jwks_uri": "{keys}/.well-known/jwks.json", "discovery": "{keys}/.well-known/openid-configuration"},
+    inputs=_documents,
+)
+HOSTED_UI = DerivedEndpoints(HOSTED_UI_ENDPOINTS, inputs=_hosted_ui)
+
+
 SHEET = ProviderSheet(
     name="cognito",
     title="Amazon Cognito",
@@ -95,6 +130,7 @@ SHEET = ProviderSheet(
     ),
     token_checks=(claim_equals("token_use", "id"),),
     tenant=("user_pool_id",),
+    derived_endpoints=(POOL_DOCUMENTS, HOSTED_UI),
     rs256_signer="Cognito",
     sources={
         "issuer": "doc:https://docs.aws.amazon.com/cognito/latest/developerguide/"
