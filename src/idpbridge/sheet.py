@@ -80,6 +80,7 @@ class IssuerRule:
     tenant_id: str | None = None
     wildcards: tuple[str, ...] = ()
     aliases: tuple[tuple[str, str], ...] = ()
+    any_tenant_field: str | None = None
 
     @classmethod
     def fixed(
@@ -119,12 +120,15 @@ class IssuerRule:
         tenant_id: str | None = None,
         wildcards: tuple[str, ...] = (),
         aliases: Mapping[str, str] | None = None,
+        any_tenant_field: str | None = None,
     ) -> IssuerRule:
         """A ``{tenant}`` template accepted for the tenants listed in the config's ``tenants_field``.
 
         ``inputs`` fills the template from raw config data (as for :meth:`derived`, ``tenant``
         included); ``tenant_id`` is the pattern of a tenant id; ``wildcards`` are configured tenants
-        that admit several tenants; ``aliases`` map a configured tenant to the id tokens carry.
+        that admit several tenants; ``aliases`` map a configured tenant to the id tokens carry;
+        ``any_tenant_field`` is the config flag that lets a wildcard admit every tenant
+        (:meth:`check_tenants`).
         """
         return cls(
             "tenant",
@@ -135,6 +139,7 @@ class IssuerRule:
             tenant_id=tenant_id,
             wildcards=wildcards,
             aliases=tuple((aliases or {}).items()),
+            any_tenant_field=any_tenant_field,
         )
 
     def apply(self, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -227,6 +232,36 @@ class IssuerRule:
             allowed_tenants=(fixed,),
             metadata_issuer=template.replace("{tenantid}", fixed),
         )
+
+    def check_tenants(self, settings: Mapping[str, Any], *, title: str) -> None:
+        """Raise ``ValueError`` when a tenant rule's ``tenants_field`` does not fit the configured
+        tenant (validated config ``settings``): a wildcard needs a list, or ``any_tenant_field``
+        (not both); an alias takes none; a tenant id admits only itself; another tenant (a domain)
+        at most its one id. ``title`` names the IdP in the refusal."""
+        values = self._values(settings) if self.kind == "tenant" else None
+        tenant, field, flag = (
+            values.get("tenant") if values else None,
+            self.tenants_field,
+            self.any_tenant_field,
+        )
+        if not isinstance(tenant, str) or field is None:
+            return
+        listed, any_tenant = settings.get(field), bool(flag and settings.get(flag))
+        if tenant in self.wildcards and not listed and not any_tenant:
+            raise ValueError(
+                f"{field}: tenant '{tenant}' admits users of any {title} tenant; list the "
+                f"tenant ids to accept, or set {flag} = true"
+            )
+        if any_tenant and listed:
+            raise ValueError(f"{field}: set either {field} or {flag}, not both")
+        if tenant in dict(self.aliases):
+            if listed is not None:
+                raise ValueError(f"{field}: not used with '{tenant}'")
+        elif self._is_id(tenant):
+            if listed not in (None, (tenant,)):
+                raise ValueError(f"{field}: a tenant id connector accepts only that tenant")
+        elif tenant not in self.wildcards and listed is not None and len(listed) != 1:
+            raise ValueError(f"{field}: give the one tenant id of the domain (or leave it unset)")
 
     def _is_id(self, tenant: str) -> bool:
         return self.tenant_id is not None and re.fullmatch(self.tenant_id, tenant) is not None

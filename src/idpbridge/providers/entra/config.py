@@ -9,7 +9,7 @@ from typing import ClassVar, Literal, Self
 from pydantic import Field, field_validator, model_validator
 
 from ...kit import ConfigurationError, Method, OIDCConfig, ProviderSheet
-from .sheet import ROPC_UNSUPPORTED_TENANTS, SHEET, TENANT_ID, TenantKind, authority
+from .sheet import ISSUER_RULE, ROPC_UNSUPPORTED_TENANTS, SHEET, TENANT_ID, TenantKind, authority
 
 __all__ = ["EntraConfig", "is_guid", "tenant_kind"]
 
@@ -106,27 +106,13 @@ class EntraConfig(OIDCConfig):
 
     @model_validator(mode="after")
     def _check_tenant_rules(self) -> Self:
-        kind = self.kind
         if Method.PASSWORD in self.enabled_methods and self.tenant in ROPC_UNSUPPORTED_TENANTS:
             raise ValueError(
                 f"methods: Entra's password (ROPC) grant does not work with tenant '{self.tenant}'; "
                 "use the tenant id, a verified domain or 'organizations' (a second connector can "
                 "keep this one for oidc)"
             )
-        multi = kind in (TenantKind.ORGANIZATIONS, TenantKind.COMMON)
-        if multi and not self.allowed_tenants and not self.allow_any_tenant:
-            raise ValueError(
-                f"allowed_tenants: tenant '{self.tenant}' admits users of any Entra tenant; list the "
-                "tenant ids to accept, or set allow_any_tenant = true"
-            )
-        if self.allow_any_tenant and self.allowed_tenants:
-            raise ValueError("allowed_tenants: set either allowed_tenants or allow_any_tenant, not both")
-        if kind is TenantKind.ID and self.allowed_tenants not in (None, (self.tenant,)):
-            raise ValueError("allowed_tenants: a tenant id connector accepts only that tenant")
-        if kind is TenantKind.DOMAIN and self.allowed_tenants is not None and len(self.allowed_tenants) != 1:
-            raise ValueError("allowed_tenants: give the one tenant id of the domain (or leave it unset)")
-        if kind is TenantKind.CONSUMERS and self.allowed_tenants is not None:
-            raise ValueError("allowed_tenants: not used with 'consumers'")
+        ISSUER_RULE.check_tenants(dict(self), title="Entra")
         return self
 
     @property

@@ -130,6 +130,7 @@ ISSUER_RULE = IssuerRule.tenant(
     tenant_id=TENANT_ID,
     wildcards=("organizations", "common"),
     aliases={"consumers": MSA_TENANT_ID},
+    any_tenant_field="allow_any_tenant",
 )
 
 
