@@ -119,6 +119,7 @@ if TYPE_CHECKING:
     from ..oidc.config import (
         Domain,
         OIDCConfig,
+        base_url_field,
     )
     from ..oidc.connector import (
         OIDCConnector,
@@ -269,6 +270,7 @@ _EXPORTS: dict[str, str] = {
     "parse_jwks": "oidc.jwks",
     "static_metadata": "oidc.metadata",
     "Domain": "oidc.config",
+    "base_url_field": "oidc.config",
     "base_url": "oidc.urls",
     "secure_url": "oidc.urls",
     "Authenticated": "outcomes",
@@ -375,6 +377,7 @@ __all__ = [
     "UserNotFound",
     "VerifyOTP",
     "base_url",
+    "base_url_field",
     "callback_code",
     "check_code",
     "check_token_type",

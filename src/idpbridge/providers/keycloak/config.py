@@ -35,7 +35,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from ...kit import OIDCConfig, ProviderSheet, base_url, matching
+from ...kit import OIDCConfig, ProviderSheet, base_url_field, matching
 from .sheet import REALM_NAME, SHEET
 
 __all__ = ["KeycloakConfig"]
@@ -49,15 +49,19 @@ RealmName = Annotated[
     str, matching(REALM_NAME, "a realm name of letters, digits and . _ ~ - (no spaces or slashes)")
 ]
 
+ServerURL = Annotated[str, base_url_field(keep=True, what="the URL")]
+
 
 class KeycloakConfig(OIDCConfig):
     """Settings of one Keycloak client (see the module docstring)."""
 
     sheet: ClassVar[ProviderSheet | None] = SHEET
 
-    server_url: str = Field(description="Public (front-channel) base URL, with /auth for legacy servers.")
+    server_url: ServerURL = Field(
+        description="Public (front-channel) base URL, with /auth for legacy servers."
+    )
     realm: RealmName = Field(description="Realm name.")
-    backchannel_url: str | None = Field(
+    backchannel_url: ServerURL | None = Field(
         None, description="Internal base URL for server-to-server calls; never changes the issuer."
     )
     required_actions_error: Literal["password_change_required", "user_not_confirmed"] = Field(
@@ -75,13 +79,6 @@ class KeycloakConfig(OIDCConfig):
         "on_signal",
         description="When a password-only direct grant asks for a TOTP step (totp method enabled).",
     )
-
-    @field_validator("server_url", "backchannel_url")
-    @classmethod
-    def _check_url(cls, value: str | None) -> str | None:
-        if value is not None:
-            base_url(value, what="the URL", allow_path=True)
-        return value
 
     @field_validator("client_roles")
     @classmethod
