@@ -289,7 +289,7 @@ class CognitoConnector(OIDCConnector):
     async def probes(self) -> list[CheckResult]:
         """The API probes (:mod:`.checks`), then the OIDC engine's for the Hosted UI (``jwks`` aside)."""
         results = [CheckResult("configuration", True, "configuration is valid")]
-        results += await run_probes(api_probes(self.api, self.config, self.http))
+        results += await run_probes(api_probes(self._initiate, self.config, self.http))
         if Method.OIDC in self.enabled_methods:
             results += [r for r in await run_checks(self) if r.name != "jwks"]
         return results
