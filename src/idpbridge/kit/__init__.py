@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     )
     from ..fields import (
         matching,
+        split_words,
     )
     from ..http import (
         HttpClient,
@@ -224,6 +225,7 @@ _EXPORTS: dict[str, str] = {
     "UserNotConfirmed": "errors",
     "UserNotFound": "errors",
     "matching": "fields",
+    "split_words": "fields",
     "HttpClient": "http",
     "Response": "http",
     "ClaimSource": "identity",
@@ -400,6 +402,7 @@ __all__ = [
     "scope_string",
     "secure_url",
     "skipped",
+    "split_words",
     "static_metadata",
     "str_list",
     "strict_bool",

@@ -215,10 +215,8 @@ class CognitoAPI:
                     if _otel.STATE is None:
                         return await run
                     return await _otel.client_call(run, *self._span(operation), error_type=_aws_code)
-                except ErrorAnswer as answer:
-                    raise self._translate(answer.error) from None
                 except Exception as exc:
-                    raise self._translate(exc) from None
+                    raise self._translate(exc.error if isinstance(exc, ErrorAnswer) else exc) from None
         except TimeoutError:
             raise ProviderUnavailable(
                 f"Cognito did not answer within {self._timeouts.total:g} s", code="provider.timeout"

@@ -31,11 +31,11 @@ Every field of :class:`~idpbridge.oidc.OIDCConfig` applies as well. ``token_kind
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from ...kit import OIDCConfig, ProviderSheet, base_url_field, matching
+from ...kit import OIDCConfig, ProviderSheet, base_url_field, matching, split_words
 from .sheet import REALM_NAME, SHEET
 
 __all__ = ["KeycloakConfig"]
@@ -71,7 +71,7 @@ class KeycloakConfig(OIDCConfig):
     client_roles: tuple[str, ...] | None = Field(
         None, description="Clients whose resource_access roles join the roles (default: client_id)."
     )
-    otp_param_names: tuple[str, ...] = Field(
+    otp_param_names: Annotated[tuple[str, ...], split_words] = Field(
         ("otp", "totp"),
         description="Direct-grant parameter(s) the TOTP code is sent as: otp, falling back to totp.",
     )
@@ -86,11 +86,6 @@ class KeycloakConfig(OIDCConfig):
         if value is not None and not all(isinstance(v, str) and v for v in value):
             raise ValueError("client ids must be non-empty strings")
         return value
-
-    @field_validator("otp_param_names", mode="before")
-    @classmethod
-    def _split_names(cls, value: Any) -> Any:
-        return [part for part in re.split(r"[\s,]+", value) if part] if isinstance(value, str) else value
 
     @field_validator("otp_param_names")
     @classmethod
