@@ -20,18 +20,20 @@ trigger's error).
 
 from __future__ import annotations
 
-from ...classify import ExceptionRule, ExceptionTable, classify, sourced
-from ...errors import PluginError
+from ...classify import classify, sourced
 from ...kit import (
     AccountDisabled,
     AccountLocked,
     ConfigurationError,
     ErrorRule,
+    ExceptionRule,
+    ExceptionTable,
     ExpiredCode,
     IdpBridgeError,
     InvalidCode,
     InvalidCredentials,
     PasswordChangeRequired,
+    PluginError,
     ProviderError,
     ProviderUnavailable,
     RateLimited,
