@@ -45,6 +45,7 @@ from ...errors import IdpBridgeError, ProviderError, ProviderUnavailable
 from ...http import RetryPolicy, Timeouts
 from ._transport import cap_responses, deadline
 from .errors import BOTOCORE, classify_cognito
+from .sheet import API_OPERATIONS
 
 __all__ = ["CognitoAPI", "install_log_redaction"]
 
@@ -127,17 +128,34 @@ class CognitoAPI:
 
     # -- public calls ---------------------------------------------------------------------------
 
-    async def initiate_auth(self, **params: Any) -> dict[str, Any]:
-        """``InitiateAuth`` (a credential submission: never replayed once sent)."""
-        return await self.call("initiate_auth", params, idempotent=False)
+    async def call(self, operation: str, **params: Any) -> dict[str, Any]:
+        """Run one API operation of :data:`~.sheet.API_OPERATIONS` (``call("get_user",
+        AccessToken=…)``) under the timeout and retry policy, retried once sent only when the
+        table says so; errors are idpbridge errors."""
+        idempotent = API_OPERATIONS[operation]
+        if self._closed:
+            raise ProviderUnavailable("the Cognito connector is closed", code="provider.closed")
+        until = time.monotonic() + self._timeouts.total
 
-    async def respond_to_auth_challenge(self, **params: Any) -> dict[str, Any]:
-        """``RespondToAuthChallenge`` (a credential submission: never replayed once sent)."""
-        return await self.call("respond_to_auth_challenge", params, idempotent=False)
+        async def once() -> dict[str, Any]:
+            try:
+                return await self._pool.run(lambda: self._run(operation, params, until))
+            except Exception as exc:
+                raise retry_failure(exc) from None
 
-    async def get_user(self, access_token: str) -> dict[str, Any]:
-        """``GetUser`` with an access token (idempotent)."""
-        return await self.call("get_user", {"AccessToken": access_token}, idempotent=True)
+        try:
+            async with asyncio.timeout(self._timeouts.total):
+                try:
+                    run = self._retry.run(once, idempotent=idempotent)
+                    if _otel.STATE is None:
+                        return await run
+                    return await _otel.client_call(run, *self._span(operation), error_type=_aws_code)
+                except Exception as exc:
+                    raise self._translate(exc.error if isinstance(exc, ErrorAnswer) else exc) from None
+        except TimeoutError:
+            raise ProviderUnavailable(
+                f"Cognito did not answer within {self._timeouts.total:g} s", code="provider.timeout"
+            ) from None
 
     async def aclose(self) -> None:
         """Shut the worker pool down and close the client's connections."""
@@ -195,32 +213,6 @@ class CognitoAPI:
             result: dict[str, Any] = getattr(client, operation)(**params)
         result.pop("ResponseMetadata", None)
         return result
-
-    async def call(self, operation: str, params: Mapping[str, Any], *, idempotent: bool) -> dict[str, Any]:
-        """Run one API operation under the timeout and retry policy; errors are idpbridge errors."""
-        if self._closed:
-            raise ProviderUnavailable("the Cognito connector is closed", code="provider.closed")
-        until = time.monotonic() + self._timeouts.total
-
-        async def once() -> dict[str, Any]:
-            try:
-                return await self._pool.run(lambda: self._run(operation, dict(params), until))
-            except Exception as exc:
-                raise retry_failure(exc) from None
-
-        try:
-            async with asyncio.timeout(self._timeouts.total):
-                try:
-                    run = self._retry.run(once, idempotent=idempotent)
-                    if _otel.STATE is None:
-                        return await run
-                    return await _otel.client_call(run, *self._span(operation), error_type=_aws_code)
-                except Exception as exc:
-                    raise self._translate(exc.error if isinstance(exc, ErrorAnswer) else exc) from None
-        except TimeoutError:
-            raise ProviderUnavailable(
-                f"Cognito did not answer within {self._timeouts.total:g} s", code="provider.timeout"
-            ) from None
 
     def _span(self, operation: str) -> tuple[str, dict[str, str]]:
         """The OpenTelemetry span name and attributes of one operation (AWS SDK conventions)."""

@@ -191,7 +191,8 @@ class CognitoConnector(OIDCConnector):
     # -- API calls and responses -------------------------------------------------------------------
 
     async def _initiate(self, flow: str, username: str, params: Mapping[str, str]) -> dict[str, Any]:
-        return await self.api.initiate_auth(
+        return await self.api.call(
+            "initiate_auth",
             ClientId=self.config.client_id,
             AuthFlow=flow,
             AuthParameters={**params, **secret_hash_params(self.config, username)},
@@ -200,7 +201,8 @@ class CognitoConnector(OIDCConnector):
     async def _respond(
         self, challenge: str, session: str, user: str, answers: Mapping[str, str]
     ) -> dict[str, Any]:
-        return await self.api.respond_to_auth_challenge(
+        return await self.api.call(
+            "respond_to_auth_challenge",
             ClientId=self.config.client_id,
             ChallengeName=challenge,
             Session=session,

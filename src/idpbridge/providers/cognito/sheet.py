@@ -39,6 +39,7 @@ from ...kit import (
 
 __all__ = [
     "API_METHODS",
+    "API_OPERATIONS",
     "CODE_CHALLENGES",
     "FIRST_FACTOR",
     "HOSTED_UI_ENDPOINTS",
@@ -53,6 +54,12 @@ __all__ = [
 
 #: Methods served by the user-pools API (``InitiateAuth`` / ``RespondToAuthChallenge``).
 API_METHODS = frozenset({Method.PASSWORD, Method.EMAIL_OTP, Method.SMS_OTP})
+
+#: The user-pools API operations called (boto3 method names) -> whether a call may be retried
+#: once sent: credential submissions never are (a replay could spend a password or an OTP).
+API_OPERATIONS: Mapping[str, bool] = MappingProxyType(
+    {"initiate_auth": False, "respond_to_auth_challenge": False, "get_user": True}
+)
 
 #: botocore's ``UserPoolIdType`` pattern (``{region}_{suffix}``, at most 55 characters).
 POOL_ID = re.compile(r"(?P<region>[\w-]+)_[0-9a-zA-Z]+")
