@@ -145,6 +145,9 @@ SHEET = ProviderSheet(
         "claims": "doc:https://docs.aws.amazon.com/cognito/latest/developerguide/"
         "amazon-cognito-user-pools-using-the-id-token.html",
         "method.oidc": "doc:https://docs.aws.amazon.com/cognito/latest/developerguide/token-endpoint.html",
+        "endpoints": "doc:https://docs.aws.amazon.com/cognito/latest/developerguide/token-endpoint.html ; "
+        "doc:https://docs.aws.amazon.com/cognito/latest/developerguide/"
+        "amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html",
         "method.password": "vendor:boto/botocore@1.43.11:botocore/data/cognito-idp/2016-04-18/service-2.json",
         "method.email_otp": "vendor:boto/botocore@1.43.11:botocore/data/cognito-idp/2016-04-18/"
         "service-2.json ; vendor:aws-amplify/"

@@ -181,6 +181,7 @@ SHEET = ProviderSheet(
     derived_endpoints=(APP_KEYS,),
     sources={
         "method.device": "doc:https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code",
+        "endpoints": "doc:https://learn.microsoft.com/en-us/entra/identity-platform/access-tokens",
         "issuer": "doc:https://learn.microsoft.com/en-us/entra/identity-platform/id-token-claims-reference ; "
         "doc:https://github.com/AzureAD/microsoft-authentication-library-for-python/blob/dev/"
         "msal/authority.py ; "

@@ -105,6 +105,8 @@ SHEET = ProviderSheet(
         "html/securing_applications_and_services_guide/supported_grant_types",
         "method.ciba": "doc:https://docs.redhat.com/en/documentation/red_hat_build_of_keycloak/24.0/"
         "html/securing_applications_and_services_guide/supported_grant_types",
+        "endpoints": "doc:https://github.com/marcospereirampj/python-keycloak/blob/master/src/keycloak/"
+        "urls_patterns.py ; doc:https://www.keycloak.org/server/hostname",
         "issuer": "doc:https://www.keycloak.org/server/hostname ; doc:https://www.keycloak.org/"
         "migration/migrating-to-quarkus",
         "claims": "doc:https://github.com/python-social-auth/social-core/blob/master/social_core/"
