@@ -306,7 +306,8 @@ class DerivedEndpoints:
     ``inputs`` returns the templates' values, or ``None`` when the endpoints do not apply (an
     optional field unset) or the fields are invalid (their validators report them; ``KeyError``,
     ``TypeError`` and ``ValueError`` count the same). The config's own ``endpoints`` entries win.
-    Keycloak's back-channel layout and Entra's per-app key set are declared this way.
+    Keycloak's back-channel layout, Entra's per-app key set and Cognito's pool documents and Hosted
+    UI endpoints are declared this way (an OpenID Connect config applies them).
     """
 
     templates: Mapping[str, str]
