@@ -20,8 +20,9 @@ anything else a plain :class:`~idpbridge.ProviderError`.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import (
     AuthenticationFailed,
@@ -38,6 +39,9 @@ from .errors import (
     sanitize,
 )
 
+if TYPE_CHECKING:
+    from ._retry import TransportKind
+
 __all__ = [
     "AUTHORIZATION_CODE",
     "AUTHORIZE",
@@ -46,6 +50,8 @@ __all__ = [
     "STANDARD_OAUTH_RULES",
     "ErrorInfo",
     "ErrorRule",
+    "ExceptionRule",
+    "ExceptionTable",
     "classify",
     "sourced",
 ]
@@ -307,3 +313,68 @@ def classify(
             text, status=status, provider_code=provider_code or err, retry_after=retry_after, details=extra
         )
     return ProviderError(text, status=status, provider_code=provider_code or err, details=extra)
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class ExceptionRule:
+    """One row of an :class:`ExceptionTable`: a client library's exceptions -> an idpbridge error.
+
+    Args:
+        names: exception classes, by name in the table's module (``"module.Name"`` for another
+            module's), matched with ``isinstance``.
+        raises: the error class.
+        message: the text; ``{name}`` is the exception's class name (never its text, which may
+            quote request values).
+        code: the stable idpbridge code (defaults to the class's own).
+        extra: further keyword arguments of the error (``install_hint`` of a
+            :class:`~idpbridge.PluginError`).
+    """
+
+    names: tuple[str, ...]
+    raises: type[IdpBridgeError]
+    message: str
+    code: str | None = None
+    extra: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ExceptionTable:
+    """A client library's exceptions as data: which idpbridge error each becomes, and which are
+    transport failures for the retry policy (register :meth:`transport_kind` with
+    :func:`idpbridge._retry.register_transport`).
+
+    Classes are looked up in ``module`` only once it is imported (an exception of a library that
+    was never loaded cannot occur), so declaring a table imports nothing.
+
+    Args:
+        module: the library's exception module (``"botocore.exceptions"``).
+        rules: tried in order; the first whose classes match wins.
+        transport: exception class name -> :data:`~idpbridge._retry.TransportKind`, in order.
+    """
+
+    module: str
+    rules: tuple[ExceptionRule, ...] = ()
+    transport: Mapping[str, TransportKind] = dataclasses.field(default_factory=dict)
+
+    def is_a(self, exc: BaseException, *names: str) -> bool:
+        """Whether ``exc`` is an instance of one of the classes ``names`` (loaded ones only)."""
+        for name in names:
+            module, _, attr = name.rpartition(".") if "." in name else (self.module, "", name)
+            cls = getattr(sys.modules.get(module), attr, None)
+            if isinstance(cls, type) and isinstance(exc, cls):
+                return True
+        return False
+
+    def error(self, exc: BaseException) -> IdpBridgeError | None:
+        """The error the first matching rule builds for ``exc`` (``None``: no rule matches)."""
+        for rule in self.rules:
+            if self.is_a(exc, *rule.names):
+                kwargs: dict[str, Any] = dict(rule.extra)
+                if rule.code is not None:
+                    kwargs["code"] = rule.code
+                return rule.raises(rule.message.format(name=type(exc).__name__), **kwargs)
+        return None
+
+    def transport_kind(self, exc: BaseException) -> TransportKind | None:
+        """The transport failure ``exc`` is, for the retry policy (``None``: not one)."""
+        return next((kind for name, kind in self.transport.items() if self.is_a(exc, name)), None)

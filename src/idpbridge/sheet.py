@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .issuer import IssuerPolicy
     from .registry import ConnectorPlugin
 
-__all__ = ["ClaimCheck", "IssuerRule", "ProviderSheet", "claim_equals"]
+__all__ = ["ClaimCheck", "DerivedEndpoints", "IssuerRule", "ProviderSheet", "claim_equals"]
 
 #: A token check a sheet declares: ``(header, claims) -> None``, raising
 #: :class:`~idpbridge.TokenValidationError` to refuse the token.
@@ -80,6 +80,7 @@ class IssuerRule:
     tenant_id: str | None = None
     wildcards: tuple[str, ...] = ()
     aliases: tuple[tuple[str, str], ...] = ()
+    any_tenant_field: str | None = None
 
     @classmethod
     def fixed(
@@ -119,12 +120,15 @@ class IssuerRule:
         tenant_id: str | None = None,
         wildcards: tuple[str, ...] = (),
         aliases: Mapping[str, str] | None = None,
+        any_tenant_field: str | None = None,
     ) -> IssuerRule:
         """A ``{tenant}`` template accepted for the tenants listed in the config's ``tenants_field``.
 
         ``inputs`` fills the template from raw config data (as for :meth:`derived`, ``tenant``
         included); ``tenant_id`` is the pattern of a tenant id; ``wildcards`` are configured tenants
-        that admit several tenants; ``aliases`` map a configured tenant to the id tokens carry.
+        that admit several tenants; ``aliases`` map a configured tenant to the id tokens carry;
+        ``any_tenant_field`` is the config flag that lets a wildcard admit every tenant
+        (:meth:`check_tenants`).
         """
         return cls(
             "tenant",
@@ -135,6 +139,7 @@ class IssuerRule:
             tenant_id=tenant_id,
             wildcards=wildcards,
             aliases=tuple((aliases or {}).items()),
+            any_tenant_field=any_tenant_field,
         )
 
     def apply(self, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -228,6 +233,36 @@ class IssuerRule:
             metadata_issuer=template.replace("{tenantid}", fixed),
         )
 
+    def check_tenants(self, settings: Mapping[str, Any], *, title: str) -> None:
+        """Raise ``ValueError`` when a tenant rule's ``tenants_field`` does not fit the configured
+        tenant (validated config ``settings``): a wildcard needs a list, or ``any_tenant_field``
+        (not both); an alias takes none; a tenant id admits only itself; another tenant (a domain)
+        at most its one id. ``title`` names the IdP in the refusal."""
+        values = self._values(settings) if self.kind == "tenant" else None
+        tenant, field, flag = (
+            values.get("tenant") if values else None,
+            self.tenants_field,
+            self.any_tenant_field,
+        )
+        if not isinstance(tenant, str) or field is None:
+            return
+        listed, any_tenant = settings.get(field), bool(flag and settings.get(flag))
+        if tenant in self.wildcards and not listed and not any_tenant:
+            raise ValueError(
+                f"{field}: tenant '{tenant}' admits users of any {title} tenant; list the "
+                f"tenant ids to accept, or set {flag} = true"
+            )
+        if any_tenant and listed:
+            raise ValueError(f"{field}: set either {field} or {flag}, not both")
+        if tenant in dict(self.aliases):
+            if listed is not None:
+                raise ValueError(f"{field}: not used with '{tenant}'")
+        elif self._is_id(tenant):
+            if listed not in (None, (tenant,)):
+                raise ValueError(f"{field}: a tenant id connector accepts only that tenant")
+        elif tenant not in self.wildcards and listed is not None and len(listed) != 1:
+            raise ValueError(f"{field}: give the one tenant id of the domain (or leave it unset)")
+
     def _is_id(self, tenant: str) -> bool:
         return self.tenant_id is not None and re.fullmatch(self.tenant_id, tenant) is not None
 
@@ -261,6 +296,35 @@ class IssuerRule:
     def canonical(self, issuer: str) -> str:
         """The issuer an identity carries: the fixed one for any of its spellings."""
         return self.template if self.kind == "fixed" and issuer in self.spellings else issuer
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class DerivedEndpoints:
+    """Endpoints a configuration implies: ``templates`` (metadata field -> URL template) filled
+    from raw config data by ``inputs``, like an :class:`IssuerRule`'s.
+
+    ``inputs`` returns the templates' values, or ``None`` when the endpoints do not apply (an
+    optional field unset) or the fields are invalid (their validators report them; ``KeyError``,
+    ``TypeError`` and ``ValueError`` count the same). The config's own ``endpoints`` entries win.
+    Keycloak's back-channel layout, Entra's per-app key set and Cognito's pool documents and Hosted
+    UI endpoints are declared this way (an OpenID Connect config applies them).
+    """
+
+    templates: Mapping[str, str]
+    inputs: Inputs
+
+    def apply(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Raw config ``data`` with the derived endpoints under ``endpoints`` (runs before field
+        validation; ``data`` unchanged when they do not apply or ``endpoints`` is not a mapping)."""
+        given = data.get("endpoints") or {}
+        try:
+            values = self.inputs(data)
+        except (KeyError, TypeError, ValueError):
+            return data
+        if values is None or not isinstance(given, Mapping):
+            return data
+        derived = {name: template.format_map(values) for name, template in self.templates.items()}
+        return {**data, "endpoints": {**derived, **given}}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -307,6 +371,8 @@ class ProviderSheet:
             ``error`` (Facebook Login's ``error_code``/``error_message``).
         issuer_mismatch_hint: ``(hint, config field)`` added to a ``config.issuer_mismatch`` from
             discovery (Keycloak derives its issuer from the host name it is reached by).
+        derived_endpoints: endpoints the config implies (:class:`DerivedEndpoints`), filled in
+            under the config's own ``endpoints`` before validation.
         sources: where each declared fact is published: ``"issuer"``, ``"endpoints"``,
             ``"claims"`` and ``"method.<name>"`` (the method's grant parameters) -> a source string
             as for :attr:`ErrorRule.source <idpbridge.classify.ErrorRule>`.
@@ -342,6 +408,7 @@ class ProviderSheet:
     password_fields: tuple[str, ...] = ()
     callback_error_fields: tuple[str, str] | None = None
     issuer_mismatch_hint: tuple[str, str] | None = None
+    derived_endpoints: tuple[DerivedEndpoints, ...] = ()
     sources: Mapping[str, str] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:

@@ -137,7 +137,7 @@ def required_keys(provider: str) -> list[str]:
     keys = ["claims", *(f"method.{m.value}" for m in sorted(s.methods, key=lambda m: m.value))]
     if s.issuer is not None:
         keys.append("issuer")
-    if s.endpoints or s.endpoint_metadata:
+    if s.endpoints or s.endpoint_metadata or s.derived_endpoints:
         keys.append("endpoints")
     return keys
 

@@ -3,8 +3,8 @@
 Applications use :mod:`idpbridge`; connector authors use this package. Names resolve lazily from
 their modules, so importing ``idpbridge.kit`` in a plugin descriptor loads no JOSE machinery.
 
-* Declaring a provider: :class:`ProviderSheet`, :class:`IssuerRule`, :class:`ClaimMap`,
-  :class:`ErrorRule` (and the standard rules and contexts), :class:`ConnectorPlugin`,
+* Declaring a provider: :class:`ProviderSheet`, :class:`IssuerRule`, :class:`DerivedEndpoints`,
+  :class:`ClaimMap`, :class:`ErrorRule` (and the standard rules and contexts), :class:`ConnectorPlugin`,
   :data:`PLUGIN_API_VERSION`.
 * Writing a connector: the requests, outcomes, errors, :class:`Identity` and :class:`TokenSet` (the
   same objects applications see), :class:`Connector`, :class:`ConnectorConfig`, :class:`Continuation`,
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
         STANDARD_OAUTH_RULES,
         ErrorInfo,
         ErrorRule,
+        ExceptionRule,
+        ExceptionTable,
     )
     from ..config import (
         ConnectorConfig,
@@ -61,6 +63,7 @@ if TYPE_CHECKING:
         MalformedResponse,
         MFARequired,
         PasswordChangeRequired,
+        PluginError,
         ProviderError,
         ProviderUnavailable,
         RateLimited,
@@ -71,6 +74,7 @@ if TYPE_CHECKING:
     )
     from ..fields import (
         matching,
+        split_words,
     )
     from ..http import (
         HttpClient,
@@ -119,6 +123,7 @@ if TYPE_CHECKING:
     from ..oidc.config import (
         Domain,
         OIDCConfig,
+        base_url_field,
     )
     from ..oidc.connector import (
         OIDCConnector,
@@ -170,6 +175,7 @@ if TYPE_CHECKING:
     )
     from ..sheet import (
         ClaimCheck,
+        DerivedEndpoints,
         IssuerRule,
         ProviderSheet,
         claim_equals,
@@ -193,6 +199,8 @@ _EXPORTS: dict[str, str] = {
     "AUTHORIZE": "classify",
     "ErrorInfo": "classify",
     "ErrorRule": "classify",
+    "ExceptionRule": "classify",
+    "ExceptionTable": "classify",
     "PASSWORD": "classify",
     "REFRESH_TOKEN": "classify",
     "STANDARD_OAUTH_RULES": "classify",
@@ -214,6 +222,7 @@ _EXPORTS: dict[str, str] = {
     "MFARequired": "errors",
     "MalformedResponse": "errors",
     "PasswordChangeRequired": "errors",
+    "PluginError": "errors",
     "ProviderError": "errors",
     "ProviderUnavailable": "errors",
     "RateLimited": "errors",
@@ -222,6 +231,7 @@ _EXPORTS: dict[str, str] = {
     "UserNotConfirmed": "errors",
     "UserNotFound": "errors",
     "matching": "fields",
+    "split_words": "fields",
     "HttpClient": "http",
     "Response": "http",
     "ClaimSource": "identity",
@@ -268,6 +278,7 @@ _EXPORTS: dict[str, str] = {
     "parse_jwks": "oidc.jwks",
     "static_metadata": "oidc.metadata",
     "Domain": "oidc.config",
+    "base_url_field": "oidc.config",
     "base_url": "oidc.urls",
     "secure_url": "oidc.urls",
     "Authenticated": "outcomes",
@@ -282,6 +293,7 @@ _EXPORTS: dict[str, str] = {
     "timed_probe": "probes",
     "ConnectorPlugin": "registry",
     "ClaimCheck": "sheet",
+    "DerivedEndpoints": "sheet",
     "IssuerRule": "sheet",
     "ProviderSheet": "sheet",
     "claim_equals": "sheet",
@@ -321,11 +333,14 @@ __all__ = [
     "ConnectorPlugin",
     "ConsentRequired",
     "Continuation",
+    "DerivedEndpoints",
     "Domain",
     "EngineHooks",
     "ErrorInfo",
     "ErrorRule",
     "ExactIssuer",
+    "ExceptionRule",
+    "ExceptionTable",
     "ExpiredCode",
     "ExternalToken",
     "FinishOIDC",
@@ -350,6 +365,7 @@ __all__ = [
     "Outcome",
     "Password",
     "PasswordChangeRequired",
+    "PluginError",
     "Probe",
     "ProviderError",
     "ProviderMetadata",
@@ -372,6 +388,7 @@ __all__ = [
     "UserNotFound",
     "VerifyOTP",
     "base_url",
+    "base_url_field",
     "callback_code",
     "check_code",
     "check_token_type",
@@ -394,6 +411,7 @@ __all__ = [
     "scope_string",
     "secure_url",
     "skipped",
+    "split_words",
     "static_metadata",
     "str_list",
     "strict_bool",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import AfterValidator, Field, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from ..config import ConnectorConfig
 from ..errors import ConfigurationError
@@ -20,15 +20,27 @@ from .assertion import AssertionSigner
 from .idtoken import EXTERNAL_MAX_IAT_AGE, FLOW_MAX_IAT_AGE
 from .metadata import ENDPOINT_FIELDS
 from .plugin import SHEET as OIDC_SHEET
-from .urls import domain, secure_url
+from .urls import base_url, domain, secure_url
 
-__all__ = ["ENDPOINT_NAMES", "Domain", "OIDCConfig"]
+__all__ = ["ENDPOINT_NAMES", "Domain", "OIDCConfig", "base_url_field"]
 
 #: A config field holding a tenant or custom domain (``acme.okta.com``) or its ``https`` URL,
 #: kept as given; :func:`~idpbridge.oidc.urls.base_url` turns it into the base URL.
 Domain = Annotated[str, AfterValidator(domain)]
 
-#: Stands in for a derived issuer made from invalid fields (an ``.invalid`` host never resolves).
+
+def base_url_field(*, keep: bool = False, what: str | None = None) -> AfterValidator:
+    """Check a config field holding a base URL that may carry a path prefix
+    (``https://sso.example.com/auth``; a host name gets ``https://``): the value becomes
+    :func:`~idpbridge.oidc.urls.base_url`'s canonical form, or is kept as given (``keep``).
+    Refusals name ``what`` (default: the field). Use as ``Annotated[str, base_url_field()]``."""
+
+    def check(value: str, info: ValidationInfo) -> str:
+        url = base_url(value, what=what or str(info.field_name), allow_path=True)
+        return value if keep else url
+
+    return AfterValidator(check)
+
 
 #: Keys of ``endpoints``: ``discovery`` (the document's URL) and any metadata endpoint.
 ENDPOINT_NAMES = frozenset({"discovery", *ENDPOINT_FIELDS})
@@ -154,11 +166,14 @@ class OIDCConfig(ConnectorConfig):
     @model_validator(mode="before")
     @classmethod
     def _apply_sheet(cls, data: Any) -> Any:
-        """The sheet's issuer rule and default client authentication, before field validation."""
+        """The sheet's issuer rule, derived endpoints and default client authentication, before field
+        validation."""
         sheet = cls.sheet
         if sheet is None or not isinstance(data, Mapping):
             return data
         out = sheet.issuer.apply(data) if sheet.issuer is not None else dict(data)
+        for rule in sheet.derived_endpoints:
+            out = dict(rule.apply(out))
         if sheet.username_claim is not None and out.get("username_claim") is None:
             out["username_claim"] = sheet.username_claim
         auth_method = sheet.auth_method(out)

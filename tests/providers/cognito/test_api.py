@@ -92,7 +92,7 @@ async def test_idempotent_reads_are_retried(silent: SilentServer, make_connector
     conn = make_connector(**_config(f"http://127.0.0.1:{silent.port}", timeouts={"read": 0.2, "total": 10}))
     conn.api._retry = conn.api._retry.replace(backoff=0.01)
     with pytest.raises(ProviderUnavailable):
-        await conn.api.get_user("not-a-real-token")
+        await conn.api.call("get_user", AccessToken="not-a-real-token")
     await conn.aclose()
     assert silent.accepted == 3
 

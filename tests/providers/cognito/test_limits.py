@@ -154,12 +154,14 @@ async def test_two_hung_calls_do_not_starve_a_third(
     conn = make_connector(
         **_config(server.url, max_concurrency=2, timeouts={"connect": 2, "read": 30, "total": 0.5})
     )
-    hung = await asyncio.gather(*(conn.api.initiate_auth(**PARAMS) for _ in range(2)), return_exceptions=True)
+    hung = await asyncio.gather(
+        *(conn.api.call("initiate_auth", **PARAMS) for _ in range(2)), return_exceptions=True
+    )
     for failure in hung:
         assert isinstance(failure, ProviderUnavailable)
         assert failure.code == "provider.timeout"
     assert server.accepted == 2  # both reached the server and hang there
-    answer = await conn.api.initiate_auth(**PARAMS)  # both threads are still stuck
+    answer = await conn.api.call("initiate_auth", **PARAMS)  # both threads are still stuck
     assert answer["ChallengeName"] == "SMS_MFA"
     assert server.accepted == 3
 
@@ -173,9 +175,9 @@ async def test_abandoned_threads_are_bounded(
     )
     for _ in range(2):  # the first is abandoned (its slot freed), the second holds the slot
         with pytest.raises(ProviderUnavailable):
-            await conn.api.initiate_auth(**PARAMS)
+            await conn.api.call("initiate_auth", **PARAMS)
     with pytest.raises(ProviderUnavailable):  # waits for a slot and gives up: never sent
-        await conn.api.initiate_auth(**PARAMS)
+        await conn.api.call("initiate_auth", **PARAMS)
     assert server.accepted == 2
     assert conn.api._pool.abandoned == 1
 
@@ -187,10 +189,10 @@ async def test_a_call_that_gave_up_waiting_for_a_slot_is_never_sent(
     conn = make_connector(
         **_config(server.url, max_concurrency=1, timeouts={"connect": 2, "read": 30, "total": 30})
     )
-    first = asyncio.create_task(conn.api.initiate_auth(**PARAMS))
+    first = asyncio.create_task(conn.api.call("initiate_auth", **PARAMS))
     assert await asyncio.to_thread(server.first_accepted.wait, 10)
     with pytest.raises(TimeoutError):  # its caller gives up while the only slot is busy
-        await asyncio.wait_for(conn.api.initiate_auth(**PARAMS), 0.3)
+        await asyncio.wait_for(conn.api.call("initiate_auth", **PARAMS), 0.3)
     first.cancel()
     with pytest.raises(asyncio.CancelledError):
         await first
@@ -206,7 +208,7 @@ async def test_oversized_bodies_are_refused_unread(
     tracemalloc.start()
     try:
         with pytest.raises(MalformedResponse) as info:
-            await conn.api.initiate_auth(**PARAMS)
+            await conn.api.call("initiate_auth", **PARAMS)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -221,11 +223,11 @@ async def test_a_body_trickling_past_the_deadline_ends_its_thread(
     server = scripted(["dribble_body", "ok"])
     conn = make_connector(**_config(server.url, timeouts={"connect": 2, "read": 30, "total": 0.5}))
     with pytest.raises(ProviderUnavailable) as info:
-        await conn.api.initiate_auth(**PARAMS)
+        await conn.api.call("initiate_auth", **PARAMS)
     assert info.value.code == "provider.timeout"
     for _ in range(500):  # the abandoned thread stops reading at the deadline, not at read=30 s
         if conn.api._pool.abandoned == 0:
             break
         await asyncio.sleep(0.01)
     assert conn.api._pool.abandoned == 0
-    assert (await conn.api.initiate_auth(**PARAMS))["ChallengeName"] == "SMS_MFA"
+    assert (await conn.api.call("initiate_auth", **PARAMS))["ChallengeName"] == "SMS_MFA"

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -39,13 +38,14 @@ from typing import Any
 
 from ... import _otel
 from ..._logging import install_log_redaction
-from ..._retry import RetryableStatus, TransportKind, register_transport
+from ..._retry import RetryableStatus, register_transport
 from ..._version import __version__
 from ..._workers import WorkerPool
-from ...errors import ConfigurationError, IdpBridgeError, ProviderError, ProviderUnavailable
+from ...errors import IdpBridgeError, ProviderError, ProviderUnavailable
 from ...http import RetryPolicy, Timeouts
 from ._transport import cap_responses, deadline
-from .errors import classify_cognito
+from .errors import BOTOCORE, classify_cognito
+from .sheet import API_OPERATIONS
 
 __all__ = ["CognitoAPI", "install_log_redaction"]
 
@@ -58,19 +58,7 @@ _session_lock = threading.Lock()
 SERVER_ERRORS = frozenset(range(500, 600))
 
 
-def botocore_failure(failure: BaseException) -> TransportKind | None:
-    """botocore's transport failures for :meth:`RetryPolicy.should_retry` (``None``: not one)."""
-    bx = sys.modules.get("botocore.exceptions")  # no botocore loaded: no botocore exception either
-    if bx is None:
-        return None
-    if isinstance(failure, bx.EndpointConnectionError | bx.ConnectTimeoutError):
-        return "unsent"  # the TCP connection never came up
-    if isinstance(failure, bx.ReadTimeoutError | bx.ConnectionClosedError):
-        return "transport"
-    return None
-
-
-register_transport(botocore_failure)
+register_transport(BOTOCORE.transport_kind)
 
 
 class ErrorAnswer(RetryableStatus):
@@ -90,12 +78,13 @@ def _aws_code(exc: BaseException) -> str | None:
 
 def retry_failure(exc: Exception) -> Exception:
     """What the retry policy judges for a failed attempt: an error answer as its HTTP status."""
-    bx = sys.modules.get("botocore.exceptions")
-    if bx is not None and isinstance(exc, bx.ClientError):
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        if isinstance(status, int):
-            return ErrorAnswer(exc, status)
-    return exc
+    status = _status(exc) if BOTOCORE.is_a(exc, "ClientError") else None
+    return exc if status is None else ErrorAnswer(exc, status)
+
+
+def _status(client_error: Any) -> int | None:
+    status = client_error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return status if isinstance(status, int) else None
 
 
 class CognitoAPI:
@@ -139,17 +128,34 @@ class CognitoAPI:
 
     # -- public calls ---------------------------------------------------------------------------
 
-    async def initiate_auth(self, **params: Any) -> dict[str, Any]:
-        """``InitiateAuth`` (a credential submission: never replayed once sent)."""
-        return await self.call("initiate_auth", params, idempotent=False)
+    async def call(self, operation: str, **params: Any) -> dict[str, Any]:
+        """Run one API operation of :data:`~.sheet.API_OPERATIONS` (``call("get_user",
+        AccessToken=…)``) under the timeout and retry policy, retried once sent only when the
+        table says so; errors are idpbridge errors."""
+        idempotent = API_OPERATIONS[operation]
+        if self._closed:
+            raise ProviderUnavailable("the Cognito connector is closed", code="provider.closed")
+        until = time.monotonic() + self._timeouts.total
 
-    async def respond_to_auth_challenge(self, **params: Any) -> dict[str, Any]:
-        """``RespondToAuthChallenge`` (a credential submission: never replayed once sent)."""
-        return await self.call("respond_to_auth_challenge", params, idempotent=False)
+        async def once() -> dict[str, Any]:
+            try:
+                return await self._pool.run(lambda: self._run(operation, params, until))
+            except Exception as exc:
+                raise retry_failure(exc) from None
 
-    async def get_user(self, access_token: str) -> dict[str, Any]:
-        """``GetUser`` with an access token (idempotent)."""
-        return await self.call("get_user", {"AccessToken": access_token}, idempotent=True)
+        try:
+            async with asyncio.timeout(self._timeouts.total):
+                try:
+                    run = self._retry.run(once, idempotent=idempotent)
+                    if _otel.STATE is None:
+                        return await run
+                    return await _otel.client_call(run, *self._span(operation), error_type=_aws_code)
+                except Exception as exc:
+                    raise self._translate(exc.error if isinstance(exc, ErrorAnswer) else exc) from None
+        except TimeoutError:
+            raise ProviderUnavailable(
+                f"Cognito did not answer within {self._timeouts.total:g} s", code="provider.timeout"
+            ) from None
 
     async def aclose(self) -> None:
         """Shut the worker pool down and close the client's connections."""
@@ -208,34 +214,6 @@ class CognitoAPI:
         result.pop("ResponseMetadata", None)
         return result
 
-    async def call(self, operation: str, params: Mapping[str, Any], *, idempotent: bool) -> dict[str, Any]:
-        """Run one API operation under the timeout and retry policy; errors are idpbridge errors."""
-        if self._closed:
-            raise ProviderUnavailable("the Cognito connector is closed", code="provider.closed")
-        until = time.monotonic() + self._timeouts.total
-
-        async def once() -> dict[str, Any]:
-            try:
-                return await self._pool.run(lambda: self._run(operation, dict(params), until))
-            except Exception as exc:
-                raise retry_failure(exc) from None
-
-        try:
-            async with asyncio.timeout(self._timeouts.total):
-                try:
-                    run = self._retry.run(once, idempotent=idempotent)
-                    if _otel.STATE is None:
-                        return await run
-                    return await _otel.client_call(run, *self._span(operation), error_type=_aws_code)
-                except ErrorAnswer as answer:
-                    raise self._translate(answer.error) from None
-                except Exception as exc:
-                    raise self._translate(exc) from None
-        except TimeoutError:
-            raise ProviderUnavailable(
-                f"Cognito did not answer within {self._timeouts.total:g} s", code="provider.timeout"
-            ) from None
-
     def _span(self, operation: str) -> tuple[str, dict[str, str]]:
         """The OpenTelemetry span name and attributes of one operation (AWS SDK conventions)."""
         service, method = "CognitoIdentityProvider", operation.title().replace("_", "")  # InitiateAuth
@@ -249,37 +227,17 @@ class CognitoAPI:
     def _translate(self, exc: BaseException) -> IdpBridgeError:
         if isinstance(exc, IdpBridgeError):
             return exc
-        from botocore import exceptions as bx
-
-        if isinstance(exc, bx.ClientError):
-            error = exc.response.get("Error", {})
-            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if BOTOCORE.is_a(exc, "ClientError"):
+            error: Mapping[str, Any] = getattr(exc, "response", {}).get("Error", {})
             return classify_cognito(
                 str(error.get("Code", "")),
                 error.get("Message"),
-                status=status if isinstance(status, int) else None,
+                status=_status(exc),
                 prevent_user_existence_errors=self._hide_users,
             )
-        if isinstance(exc, bx.ParamValidationError):
-            # botocore's report may quote parameter values: keep only which parameters.
-            return ConfigurationError(
-                "botocore refused the request parameters", code="config.invalid_parameter"
-            )
-        if isinstance(exc, bx.ConnectTimeoutError | bx.ReadTimeoutError):
-            return ProviderUnavailable(
-                f"timed out talking to Cognito ({type(exc).__name__})", code="provider.timeout"
-            )
-        if isinstance(exc, bx.BotoCoreError):
-            return ProviderUnavailable(f"cannot reach Cognito: {type(exc).__name__}")
-        if isinstance(exc, ImportError):
-            from ...errors import PluginError
-
-            return PluginError(
-                'the cognito connector needs boto3: pip install "idpbridge[cognito]"',
-                code="plugin.unavailable",
-                install_hint='pip install "idpbridge[cognito]"',
-            )
-        return ProviderError(f"unexpected failure calling Cognito: {type(exc).__name__}")
+        return BOTOCORE.error(exc) or ProviderError(
+            f"unexpected failure calling Cognito: {type(exc).__name__}"
+        )
 
     def __repr__(self) -> str:
         return f"CognitoAPI(region={self._region!r}, endpoint_url={self._endpoint_url!r})"

@@ -7,22 +7,26 @@
   disabled flow is reported as such. The attempt names a user that cannot exist, so it locks
   nobody out.
 
-The probes receive what they use (the API client, the config, the HTTP client), not the connector.
+The probes receive what they use (the connector's ``InitiateAuth`` call, the config, the HTTP
+client), not the connector.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from ...kit import AuthenticationFailed, HttpClient, Method, Probe, parse_jwks
-from .api import CognitoAPI
 from .config import CognitoConfig
-from .secret_hash import secret_hash_params
+
+#: ``(flow, username, AuthParameters) -> InitiateAuth answer``, SECRET_HASH added.
+Initiate = Callable[[str, str, Mapping[str, str]], Awaitable[dict[str, Any]]]
 
 __all__ = ["api_probes"]
 
 
-def api_probes(api: CognitoAPI, config: CognitoConfig, http: HttpClient) -> list[tuple[str, Probe]]:
+def api_probes(initiate: Initiate, config: CognitoConfig, http: HttpClient) -> list[tuple[str, Probe]]:
     """The named probes for ``config``'s API methods (run them with :func:`~idpbridge.kit.run_probes`)."""
 
     async def jwks() -> tuple[bool, str]:
@@ -39,11 +43,7 @@ def api_probes(api: CognitoAPI, config: CognitoConfig, http: HttpClient) -> list
         else:
             flow, params = "USER_AUTH", {"USERNAME": username, "PREFERRED_CHALLENGE": "EMAIL_OTP"}
         try:
-            await api.initiate_auth(
-                ClientId=config.client_id,
-                AuthFlow=flow,
-                AuthParameters={**params, **secret_hash_params(config, username)},
-            )
+            await initiate(flow, username, params)
         except AuthenticationFailed as exc:
             return True, f"{flow} accepted for client {config.client_id} (made-up user refused: {exc.code})"
         return True, f"{flow} accepted for client {config.client_id} (simulated challenge for a made-up user)"

@@ -27,9 +27,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, ClassVar, Self
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
-from ...kit import Method, OIDCConfig, ProviderSheet, base_url, matching
+from ...kit import Method, OIDCConfig, ProviderSheet, base_url_field, matching
 from .sheet import API_METHODS, POOL_ID, SHEET
 
 __all__ = ["API_METHODS", "CognitoConfig"]
@@ -41,6 +41,7 @@ _CLIENT_ID = re.compile(r"[\w+]+")  # botocore ClientIdType
 Region = Annotated[str, matching(_REGION, "not an AWS region name such as eu-west-1")]
 PoolId = Annotated[str, matching(POOL_ID, "not a user pool id such as eu-west-1_AbCdEf123")]
 ClientId = Annotated[str, matching(_CLIENT_ID, "an app client id has only letters, digits, '_' and '+'")]
+BaseURL = Annotated[str, base_url_field()]
 
 
 class CognitoConfig(OIDCConfig):
@@ -56,10 +57,10 @@ class CognitoConfig(OIDCConfig):
     user_pool_id: PoolId = Field(max_length=55, description="User pool id, {region}_{suffix}.")
     client_id: ClientId = Field(min_length=1, max_length=128, description="App client id.")
     client_secret: SecretStr | None = Field(None, description="App client secret, if the client has one.")
-    hosted_ui_domain: str | None = Field(
+    hosted_ui_domain: BaseURL | None = Field(
         None, description="Hosted UI domain (prefix or custom domain); required for the oidc method."
     )
-    endpoint_url: str | None = Field(
+    endpoint_url: BaseURL | None = Field(
         None, description="User-pools API endpoint override (moto, VPC endpoint, FIPS host)."
     )
     prevent_user_existence_errors: bool = Field(
@@ -76,11 +77,6 @@ class CognitoConfig(OIDCConfig):
         if value is not None and not value.get_secret_value():
             raise ValueError("must not be empty (leave it out for a client without a secret)")
         return value
-
-    @field_validator("hosted_ui_domain", "endpoint_url")
-    @classmethod
-    def _check_base(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return None if value is None else base_url(value, what=str(info.field_name), allow_path=True)
 
     @model_validator(mode="after")
     def _check_combination(self) -> Self:
@@ -107,22 +103,11 @@ class CognitoConfig(OIDCConfig):
         return SHEET.methods if self.hosted_ui_domain is not None else API_METHODS
 
     @property
-    def keys_base(self) -> str:
-        """Where the pool's ``.well-known`` documents are served.
-
-        The issuer, unless ``endpoint_url`` points the API elsewhere (moto and the emulator serve
-        the documents at ``{endpoint_url}/{pool}/.well-known/...``).
-        """
-        if self.endpoint_url is not None:
-            return f"{self.endpoint_url}/{self.user_pool_id}"
-        return self.issuer
-
-    @property
     def jwks_uri(self) -> str:
-        """The pool's JWKS URL (``endpoints.jwks_uri`` overrides)."""
-        return self.endpoints.get("jwks_uri") or f"{self.keys_base}/.well-known/jwks.json"
+        """The pool's JWKS URL (:data:`.sheet.POOL_DOCUMENTS`; ``endpoints.jwks_uri`` overrides)."""
+        return self.endpoints["jwks_uri"]
 
     @property
     def discovery_url(self) -> str:
         """The pool's OpenID configuration URL (``endpoints.discovery`` overrides)."""
-        return self.endpoints.get("discovery") or f"{self.keys_base}/.well-known/openid-configuration"
+        return self.endpoints["discovery"]

@@ -33,8 +33,6 @@ from ...kit import (
     CodeSent,
     CodeStep,
     Continuation,
-    EngineHooks,
-    ExactIssuer,
     FlowError,
     InputField,
     InvalidCode,
@@ -64,7 +62,6 @@ from .secret_hash import challenge_username, secret_hash_params
 from .sheet import (
     CODE_CHALLENGES,
     FIRST_FACTOR,
-    HOSTED_UI_ENDPOINTS,
     MFA_FACTORS,
     SELECTABLE_MFA,
     SHEET,
@@ -117,19 +114,6 @@ class CognitoConnector(OIDCConnector):
         )
 
     # -- data ------------------------------------------------------------------------------------
-
-    def engine_hooks(self) -> EngineHooks:
-        """Exactly the pool issuer, its documents fetched from :attr:`CognitoConfig.keys_base` (the
-        issuer itself, unless ``endpoint_url`` points elsewhere); the Hosted UI's endpoints on
-        ``hosted_ui_domain`` and the pool's JWKS (the config's win)."""
-        cfg = self.config
-        policy = ExactIssuer(cfg.issuer, discovery_issuer=cfg.keys_base)
-        base = cfg.hosted_ui_domain
-        hosted = {k: t.format(base=base) for k, t in HOSTED_UI_ENDPOINTS.items()} if base else {}
-        return EngineHooks(
-            issuer_policy=lambda: policy,
-            endpoint_overrides={**hosted, "jwks_uri": cfg.jwks_uri},
-        )
 
     def api_metadata(self) -> ProviderMetadata:
         """What the API flows need to validate tokens: no discovery round trip."""
@@ -207,7 +191,8 @@ class CognitoConnector(OIDCConnector):
     # -- API calls and responses -------------------------------------------------------------------
 
     async def _initiate(self, flow: str, username: str, params: Mapping[str, str]) -> dict[str, Any]:
-        return await self.api.initiate_auth(
+        return await self.api.call(
+            "initiate_auth",
             ClientId=self.config.client_id,
             AuthFlow=flow,
             AuthParameters={**params, **secret_hash_params(self.config, username)},
@@ -216,7 +201,8 @@ class CognitoConnector(OIDCConnector):
     async def _respond(
         self, challenge: str, session: str, user: str, answers: Mapping[str, str]
     ) -> dict[str, Any]:
-        return await self.api.respond_to_auth_challenge(
+        return await self.api.call(
+            "respond_to_auth_challenge",
             ClientId=self.config.client_id,
             ChallengeName=challenge,
             Session=session,
@@ -305,7 +291,7 @@ class CognitoConnector(OIDCConnector):
     async def probes(self) -> list[CheckResult]:
         """The API probes (:mod:`.checks`), then the OIDC engine's for the Hosted UI (``jwks`` aside)."""
         results = [CheckResult("configuration", True, "configuration is valid")]
-        results += await run_probes(api_probes(self.api, self.config, self.http))
+        results += await run_probes(api_probes(self._initiate, self.config, self.http))
         if Method.OIDC in self.enabled_methods:
             results += [r for r in await run_checks(self) if r.name != "jwks"]
         return results

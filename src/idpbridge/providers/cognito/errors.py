@@ -26,11 +26,14 @@ from ...kit import (
     AccountLocked,
     ConfigurationError,
     ErrorRule,
+    ExceptionRule,
+    ExceptionTable,
     ExpiredCode,
     IdpBridgeError,
     InvalidCode,
     InvalidCredentials,
     PasswordChangeRequired,
+    PluginError,
     ProviderError,
     ProviderUnavailable,
     RateLimited,
@@ -38,7 +41,7 @@ from ...kit import (
     UserNotFound,
 )
 
-__all__ = ["HIDE_USER_EXISTENCE", "MODEL", "RULES", "classify_cognito"]
+__all__ = ["BOTOCORE", "HIDE_USER_EXISTENCE", "MODEL", "RULES", "classify_cognito"]
 
 #: The service model boto3 installs: every ``__type`` below is an error shape it declares
 #: (``tests/providers/cognito/test_model.py`` checks it).
@@ -168,3 +171,44 @@ def classify_cognito(
     return classify(
         rules, error=error_type or None, description=message, status=status, provider_code=error_type
     )
+
+
+_INSTALL = 'pip install "idpbridge[cognito]"'
+
+#: botocore's own failures (a Cognito error answer, ``ClientError``, goes through :data:`RULES`).
+#: For the retry policy, a connection that never came up is ``unsent``; a read timeout or a
+#: dropped connection may have reached Cognito.
+BOTOCORE = ExceptionTable(
+    "botocore.exceptions",
+    rules=(
+        # botocore's report may quote parameter values: keep only which parameters.
+        ExceptionRule(
+            names=("ParamValidationError",),
+            raises=ConfigurationError,
+            message="botocore refused the request parameters",
+            code="config.invalid_parameter",
+        ),
+        ExceptionRule(
+            names=("ConnectTimeoutError", "ReadTimeoutError"),
+            raises=ProviderUnavailable,
+            message="timed out talking to Cognito ({name})",
+            code="provider.timeout",
+        ),
+        ExceptionRule(
+            names=("BotoCoreError",), raises=ProviderUnavailable, message="cannot reach Cognito: {name}"
+        ),
+        ExceptionRule(
+            names=("builtins.ImportError",),
+            raises=PluginError,
+            message=f"the cognito connector needs boto3: {_INSTALL}",
+            code="plugin.unavailable",
+            extra={"install_hint": _INSTALL},
+        ),
+    ),
+    transport={
+        "EndpointConnectionError": "unsent",
+        "ConnectTimeoutError": "unsent",
+        "ReadTimeoutError": "transport",
+        "ConnectionClosedError": "transport",
+    },
+)

@@ -14,19 +14,14 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Mapping
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
+if TYPE_CHECKING:
+    from .config import CognitoConfig
+
 __all__ = ["challenge_username", "secret_hash", "secret_hash_params"]
-
-
-class _Client(Protocol):
-    @property
-    def client_id(self) -> str: ...
-
-    @property
-    def client_secret(self) -> SecretStr | None: ...
 
 
 def secret_hash(username: str, client_id: str, client_secret: SecretStr) -> str:
@@ -39,7 +34,7 @@ def secret_hash(username: str, client_id: str, client_secret: SecretStr) -> str:
     return base64.b64encode(mac.digest()).decode("ascii")
 
 
-def secret_hash_params(client: _Client, username: str) -> dict[str, str]:
+def secret_hash_params(client: CognitoConfig, username: str) -> dict[str, str]:
     """``{"SECRET_HASH": …}`` for ``username`` when the app client has a secret, else ``{}``."""
     secret = client.client_secret
     return {} if secret is None else {"SECRET_HASH": secret_hash(username, client.client_id, secret)}

@@ -25,10 +25,21 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from ...kit import ClaimMap, IssuerRule, Method, OTPChannel, ProviderSheet, claim_equals
+from ...kit import (
+    ClaimMap,
+    DerivedEndpoints,
+    IssuerRule,
+    Method,
+    OTPChannel,
+    ProviderSheet,
+    base_url,
+    claim_equals,
+    secure_url,
+)
 
 __all__ = [
     "API_METHODS",
+    "API_OPERATIONS",
     "CODE_CHALLENGES",
     "FIRST_FACTOR",
     "HOSTED_UI_ENDPOINTS",
@@ -43,6 +54,12 @@ __all__ = [
 
 #: Methods served by the user-pools API (``InitiateAuth`` / ``RespondToAuthChallenge``).
 API_METHODS = frozenset({Method.PASSWORD, Method.EMAIL_OTP, Method.SMS_OTP})
+
+#: The user-pools API operations called (boto3 method names) -> whether a call may be retried
+#: once sent: credential submissions never are (a replay could spend a password or an OTP).
+API_OPERATIONS: Mapping[str, bool] = MappingProxyType(
+    {"initiate_auth": False, "respond_to_auth_challenge": False, "get_user": True}
+)
 
 #: botocore's ``UserPoolIdType`` pattern (``{region}_{suffix}``, at most 55 characters).
 POOL_ID = re.compile(r"(?P<region>[\w-]+)_[0-9a-zA-Z]+")
@@ -77,6 +94,31 @@ def _pool(data: Mapping[str, Any]) -> Mapping[str, str] | None:
     return None
 
 
+def _documents(data: Mapping[str, Any]) -> Mapping[str, str] | None:
+    """``keys``: where the pool's ``.well-known`` documents are served: the issuer, unless
+    ``endpoint_url`` points the API elsewhere (moto and the emulator serve them at
+    ``{endpoint_url}/{user_pool_id}``). ``None`` while the fields are invalid."""
+    url, pool = data.get("endpoint_url"), _pool(data)
+    if pool is None:
+        return None
+    if url is None:
+        return {"keys": secure_url(data["issuer"], what="issuer")}
+    return {"keys": base_url(url, what="endpoint_url", allow_path=True) + "/" + pool["user_pool_id"]}
+
+
+def _hosted_ui(data: Mapping[str, Any]) -> Mapping[str, str] | None:
+    domain = data.get("hosted_ui_domain")
+    return None if domain is None else {"base": base_url(domain, what="hosted_ui_domain", allow_path=True)}
+
+
+#: The pool's key set and discovery document, and the Hosted UI's endpoints on ``hosted_ui_domain``.
+POOL_DOCUMENTS = DerivedEndpoints(
+    {"jwks_uri": "{keys}/.well-known/jwks.json", "discovery": "{keys}/.well-known/openid-configuration"},
+    inputs=_documents,
+)
+HOSTED_UI = DerivedEndpoints(HOSTED_UI_ENDPOINTS, inputs=_hosted_ui)
+
+
 SHEET = ProviderSheet(
     name="cognito",
     title="Amazon Cognito",
@@ -95,6 +137,7 @@ SHEET = ProviderSheet(
     ),
     token_checks=(claim_equals("token_use", "id"),),
     tenant=("user_pool_id",),
+    derived_endpoints=(POOL_DOCUMENTS, HOSTED_UI),
     rs256_signer="Cognito",
     sources={
         "issuer": "doc:https://docs.aws.amazon.com/cognito/latest/developerguide/"
@@ -102,6 +145,9 @@ SHEET = ProviderSheet(
         "claims": "doc:https://docs.aws.amazon.com/cognito/latest/developerguide/"
         "amazon-cognito-user-pools-using-the-id-token.html",
         "method.oidc": "doc:https://docs.aws.amazon.com/cognito/latest/developerguide/token-endpoint.html",
+        "endpoints": "doc:https://docs.aws.amazon.com/cognito/latest/developerguide/token-endpoint.html ; "
+        "doc:https://docs.aws.amazon.com/cognito/latest/developerguide/"
+        "amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html",
         "method.password": "vendor:boto/botocore@1.43.11:botocore/data/cognito-idp/2016-04-18/service-2.json",
         "method.email_otp": "vendor:boto/botocore@1.43.11:botocore/data/cognito-idp/2016-04-18/"
         "service-2.json ; vendor:aws-amplify/"

@@ -4,14 +4,12 @@ by the rule in :mod:`.sheet`."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any, ClassVar, Literal, Self
-from urllib.parse import quote
+from typing import ClassVar, Literal, Self
 
-from pydantic import Field, TypeAdapter, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ...kit import ConfigurationError, Method, OIDCConfig, ProviderSheet
-from .sheet import ROPC_UNSUPPORTED_TENANTS, SHEET, TENANT_ID, TenantKind, authority, issuer_inputs
+from .sheet import ISSUER_RULE, ROPC_UNSUPPORTED_TENANTS, SHEET, TENANT_ID, TenantKind, authority
 
 __all__ = ["EntraConfig", "is_guid", "tenant_kind"]
 
@@ -19,7 +17,6 @@ __all__ = ["EntraConfig", "is_guid", "tenant_kind"]
 #: https://learn.microsoft.com/en-us/entra/identity-platform/access-tokens).
 ENTRA_MAX_EXTERNAL_TOKEN_AGE = 5400
 
-_BOOL = TypeAdapter(bool)
 _GUID = re.compile(TENANT_ID)
 _DOMAIN = re.compile(r"(?=.{3,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
 
@@ -84,24 +81,6 @@ class EntraConfig(OIDCConfig):
         description="Maximum iat age (s) of an ExternalToken; Entra access tokens live 60-90 min.",
     )
 
-    @model_validator(mode="before")
-    @classmethod
-    def _app_keys(cls, data: Any) -> Any:
-        """``app_signing_keys``: the JWKS of the app (``?appid=``) unless ``endpoints.jwks_uri`` is set."""
-        if not isinstance(data, Mapping):
-            return data
-        endpoints = data.get("endpoints") or {}
-        try:  # ValidationError is a ValueError
-            wanted = _BOOL.validate_python(data.get("app_signing_keys", False))
-            values, client_id = issuer_inputs(data), str(data["client_id"])
-        except (KeyError, TypeError, ValueError):  # reported by the fields' validators
-            return data
-        if not wanted or values is None or not isinstance(endpoints, Mapping) or "jwks_uri" in endpoints:
-            return data
-        base, tenant = values["authority"], values["tenant"]
-        jwks = f"{base}/{quote(tenant, safe='')}/discovery/v2.0/keys?appid={quote(client_id, safe='')}"
-        return {**data, "endpoints": {**endpoints, "jwks_uri": jwks}}
-
     @field_validator("tenant")
     @classmethod
     def _check_tenant(cls, value: str) -> str:
@@ -127,27 +106,13 @@ class EntraConfig(OIDCConfig):
 
     @model_validator(mode="after")
     def _check_tenant_rules(self) -> Self:
-        kind = self.kind
         if Method.PASSWORD in self.enabled_methods and self.tenant in ROPC_UNSUPPORTED_TENANTS:
             raise ValueError(
                 f"methods: Entra's password (ROPC) grant does not work with tenant '{self.tenant}'; "
                 "use the tenant id, a verified domain or 'organizations' (a second connector can "
                 "keep this one for oidc)"
             )
-        multi = kind in (TenantKind.ORGANIZATIONS, TenantKind.COMMON)
-        if multi and not self.allowed_tenants and not self.allow_any_tenant:
-            raise ValueError(
-                f"allowed_tenants: tenant '{self.tenant}' admits users of any Entra tenant; list the "
-                "tenant ids to accept, or set allow_any_tenant = true"
-            )
-        if self.allow_any_tenant and self.allowed_tenants:
-            raise ValueError("allowed_tenants: set either allowed_tenants or allow_any_tenant, not both")
-        if kind is TenantKind.ID and self.allowed_tenants not in (None, (self.tenant,)):
-            raise ValueError("allowed_tenants: a tenant id connector accepts only that tenant")
-        if kind is TenantKind.DOMAIN and self.allowed_tenants is not None and len(self.allowed_tenants) != 1:
-            raise ValueError("allowed_tenants: give the one tenant id of the domain (or leave it unset)")
-        if kind is TenantKind.CONSUMERS and self.allowed_tenants is not None:
-            raise ValueError("allowed_tenants: not used with 'consumers'")
+        ISSUER_RULE.check_tenants(dict(self), title="Entra")
         return self
 
     @property

@@ -32,12 +32,14 @@ import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import quote
 
 from ...errors import ConfigurationError
-from ...kit import ClaimMap, IssuerRule, Method, ProviderSheet
+from ...kit import ClaimMap, DerivedEndpoints, IssuerRule, Method, ProviderSheet
 from .errors import ERROR_FIELDS, RULES
 
 __all__ = [
+    "APP_KEYS",
     "CLOUD_INSTANCES",
     "ISSUER_RULE",
     "ISSUER_TEMPLATE",
@@ -128,6 +130,29 @@ ISSUER_RULE = IssuerRule.tenant(
     tenant_id=TENANT_ID,
     wildcards=("organizations", "common"),
     aliases={"consumers": MSA_TENANT_ID},
+    any_tenant_field="allow_any_tenant",
+)
+
+
+def app_keys_inputs(data: Mapping[str, Any]) -> Mapping[str, str] | None:
+    """The values of :data:`APP_KEYS` when ``app_signing_keys`` is set (URL-encoded)."""
+    from pydantic import TypeAdapter  # loaded when a config is validated, not when sheets are listed
+
+    wanted = TypeAdapter(bool).validate_python(data.get("app_signing_keys", False))
+    values = issuer_inputs(data) if wanted else None
+    if values is None:
+        return None
+    return {
+        **values,
+        "tenant": quote(values["tenant"], safe=""),
+        "appid": quote(str(data["client_id"]), safe=""),
+    }
+
+
+#: ``app_signing_keys``: the app's own key set (a claims-mapping policy signs with it), unless
+#: ``endpoints.jwks_uri`` is set.
+APP_KEYS = DerivedEndpoints(
+    {"jwks_uri": "{authority}/{tenant}/discovery/v2.0/keys?appid={appid}"}, inputs=app_keys_inputs
 )
 
 
@@ -153,8 +178,10 @@ SHEET = ProviderSheet(
     # What MSAL and Microsoft's samples send; Entra also lists client_secret_basic.
     default_auth_method="client_secret_post",
     probe_password_grant=True,
+    derived_endpoints=(APP_KEYS,),
     sources={
         "method.device": "doc:https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code",
+        "endpoints": "doc:https://learn.microsoft.com/en-us/entra/identity-platform/access-tokens",
         "issuer": "doc:https://learn.microsoft.com/en-us/entra/identity-platform/id-token-claims-reference ; "
         "doc:https://github.com/AzureAD/microsoft-authentication-library-for-python/blob/dev/"
         "msal/authority.py ; "

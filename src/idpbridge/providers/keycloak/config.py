@@ -31,12 +31,12 @@ Every field of :class:`~idpbridge.oidc.OIDCConfig` applies as well. ``token_kind
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from ...kit import OIDCConfig, ProviderSheet, base_url, matching
-from .sheet import BACK_CHANNEL, FRONT_CHANNEL, REALM_NAME, SHEET, realm_inputs
+from ...kit import OIDCConfig, ProviderSheet, base_url_field, matching, split_words
+from .sheet import REALM_NAME, SHEET
 
 __all__ = ["KeycloakConfig"]
 
@@ -49,15 +49,19 @@ RealmName = Annotated[
     str, matching(REALM_NAME, "a realm name of letters, digits and . _ ~ - (no spaces or slashes)")
 ]
 
+ServerURL = Annotated[str, base_url_field(keep=True, what="the URL")]
+
 
 class KeycloakConfig(OIDCConfig):
     """Settings of one Keycloak client (see the module docstring)."""
 
     sheet: ClassVar[ProviderSheet | None] = SHEET
 
-    server_url: str = Field(description="Public (front-channel) base URL, with /auth for legacy servers.")
+    server_url: ServerURL = Field(
+        description="Public (front-channel) base URL, with /auth for legacy servers."
+    )
     realm: RealmName = Field(description="Realm name.")
-    backchannel_url: str | None = Field(
+    backchannel_url: ServerURL | None = Field(
         None, description="Internal base URL for server-to-server calls; never changes the issuer."
     )
     required_actions_error: Literal["password_change_required", "user_not_confirmed"] = Field(
@@ -67,7 +71,7 @@ class KeycloakConfig(OIDCConfig):
     client_roles: tuple[str, ...] | None = Field(
         None, description="Clients whose resource_access roles join the roles (default: client_id)."
     )
-    otp_param_names: tuple[str, ...] = Field(
+    otp_param_names: Annotated[tuple[str, ...], split_words] = Field(
         ("otp", "totp"),
         description="Direct-grant parameter(s) the TOTP code is sent as: otp, falling back to totp.",
     )
@@ -76,44 +80,12 @@ class KeycloakConfig(OIDCConfig):
         description="When a password-only direct grant asks for a TOTP step (totp method enabled).",
     )
 
-    @model_validator(mode="before")
-    @classmethod
-    def _backchannel_endpoints(cls, data: Any) -> Any:
-        """With ``backchannel_url``: the back-channel endpoints there, the front-channel ones at
-        ``server_url`` (the issuer stays the front-channel one); ``endpoints`` entries win."""
-        if not isinstance(data, dict) or not isinstance(data.get("backchannel_url"), str):
-            return data
-        try:
-            front = realm_inputs(data)
-            back = base_url(data["backchannel_url"], what="backchannel_url", allow_path=True)
-        except (KeyError, TypeError, ValueError):  # reported by the field validators
-            return data
-        if front is None:
-            return data
-        realm = front["realm"]
-        derived = {k: v.format(base=back, realm=realm) for k, v in BACK_CHANNEL.items()}
-        derived.update({k: v.format(**front) for k, v in FRONT_CHANNEL.items()})
-        user = data.get("endpoints") or {}
-        return {**data, "endpoints": {**derived, **user} if isinstance(user, dict) else user}
-
-    @field_validator("server_url", "backchannel_url")
-    @classmethod
-    def _check_url(cls, value: str | None) -> str | None:
-        if value is not None:
-            base_url(value, what="the URL", allow_path=True)
-        return value
-
     @field_validator("client_roles")
     @classmethod
     def _check_clients(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
         if value is not None and not all(isinstance(v, str) and v for v in value):
             raise ValueError("client ids must be non-empty strings")
         return value
-
-    @field_validator("otp_param_names", mode="before")
-    @classmethod
-    def _split_names(cls, value: Any) -> Any:
-        return [part for part in re.split(r"[\s,]+", value) if part] if isinstance(value, str) else value
 
     @field_validator("otp_param_names")
     @classmethod

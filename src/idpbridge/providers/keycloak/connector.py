@@ -76,10 +76,7 @@ class KeycloakConnector(OIDCConnector):
         """The direct grant; with ``totp`` enabled it may return the TOTP step (:mod:`.otp`)."""
         password = request.password.get_secret_value()
         try:
-            metadata = await self.engine.metadata()
-            return await otp.grant(
-                self.engine, metadata, self.config, username=request.username, password=password
-            )
+            return await otp.grant(self.engine, self.config, username=request.username, password=password)
         except (MFARequired, InvalidCredentials) as exc:
             if not otp.asks_step(self.config, exc):
                 raise
@@ -89,18 +86,12 @@ class KeycloakConnector(OIDCConnector):
         """One direct grant with the password and the code (Keycloak needs both)."""
         password = request.password.get_secret_value() if request.password is not None else ""
         code = request.code.get_secret_value()
-        otp.check_input(password, code)
-        metadata = await self.engine.metadata()
         return await otp.grant(
-            self.engine, metadata, self.config, username=request.username, password=password, code=code
+            self.engine, self.config, username=request.username, password=password, code=code
         )
 
     async def answer(self, request: Answer, continuation: Continuation) -> Outcome:
         """Finish the TOTP step: the sealed password and the answered code, in one grant. Single-use."""
         state, code = await otp.STEP.open(self.engine.steps, continuation, request.values)
         username, password = str(state["u"]), str(state["p"])
-        otp.check_input(password, code)
-        metadata = await self.engine.metadata()
-        return await otp.grant(
-            self.engine, metadata, self.config, username=username, password=password, code=code
-        )
+        return await otp.grant(self.engine, self.config, username=username, password=password, code=code)

@@ -43,7 +43,6 @@ from ...kit import (
     Method,
     MFARequired,
     OIDCEngine,
-    ProviderMetadata,
     totp_step,
 )
 from .config import KeycloakConfig
@@ -83,16 +82,13 @@ def check_input(password: str, code: str) -> None:
 
 
 async def grant(
-    engine: OIDCEngine,
-    metadata: ProviderMetadata,
-    config: KeycloakConfig,
-    *,
-    username: str,
-    password: str,
-    code: str | None = None,
+    engine: OIDCEngine, config: KeycloakConfig, *, username: str, password: str, code: str | None = None
 ) -> Authenticated:
-    """One direct grant: the password, and the code (see :func:`check_input`) under each of
-    ``otp_param_names`` when given."""
+    """One direct grant: the password, and the code (refused first by :func:`check_input` when
+    malformed or without a password) under each of ``otp_param_names`` when given."""
+    if code is not None:
+        check_input(password, code)
+    metadata = await engine.metadata()
 
     def refine(error: IdpBridgeError, _body: Mapping[str, Any]) -> IdpBridgeError:
         if code is not None and isinstance(error, MFARequired):  # a signal after a code: wrong code

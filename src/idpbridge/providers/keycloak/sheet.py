@@ -25,10 +25,10 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from ...kit import ClaimMap, IssuerRule, Method, ProviderSheet, base_url, claim_equals
+from ...kit import ClaimMap, DerivedEndpoints, IssuerRule, Method, ProviderSheet, base_url, claim_equals
 from .errors import RULES
 
-__all__ = ["BACK_CHANNEL", "FRONT_CHANNEL", "REALM_NAME", "SHEET", "realm_inputs"]
+__all__ = ["BACKCHANNEL_ENDPOINTS", "BACK_CHANNEL", "FRONT_CHANNEL", "REALM_NAME", "SHEET", "realm_inputs"]
 
 #: Realm names idpbridge accepts: URL-unreserved characters, so the issuer needs no encoding.
 REALM_NAME = re.compile(r"[A-Za-z0-9._~-]{1,255}")
@@ -63,6 +63,25 @@ def realm_inputs(data: Mapping[str, Any]) -> Mapping[str, str] | None:
     return {"base": base_url(data["server_url"], what="server_url", allow_path=True), "realm": realm}
 
 
+def backchannel_inputs(data: Mapping[str, Any]) -> Mapping[str, str] | None:
+    """:func:`realm_inputs` plus ``back`` (``backchannel_url``); ``None`` when that is unset."""
+    front = realm_inputs(data) if isinstance(data.get("backchannel_url"), str) else None
+    if front is None:
+        return None
+    return {**front, "back": base_url(data["backchannel_url"], what="backchannel_url", allow_path=True)}
+
+
+#: With ``backchannel_url``: the back-channel endpoints there, the front-channel ones at
+#: ``server_url`` (the issuer stays the front-channel one).
+BACKCHANNEL_ENDPOINTS = DerivedEndpoints(
+    {
+        **{name: t.replace("{base}", "{back}", 1) for name, t in BACK_CHANNEL.items()},
+        **FRONT_CHANNEL,
+    },
+    inputs=backchannel_inputs,
+)
+
+
 SHEET = ProviderSheet(
     name="keycloak",
     title="Keycloak",
@@ -75,6 +94,7 @@ SHEET = ProviderSheet(
     error_rules=RULES,
     probe_password_grant=True,
     tenant=("realm",),
+    derived_endpoints=(BACKCHANNEL_ENDPOINTS,),
     issuer_mismatch_hint=(
         "Keycloak derives its issuer from the host name it is reached by: pin the server's hostname "
         "to server_url and reach it internally through backchannel_url (idpbridge never rewrites issuers)",
@@ -85,6 +105,8 @@ SHEET = ProviderSheet(
         "html/securing_applications_and_services_guide/supported_grant_types",
         "method.ciba": "doc:https://docs.redhat.com/en/documentation/red_hat_build_of_keycloak/24.0/"
         "html/securing_applications_and_services_guide/supported_grant_types",
+        "endpoints": "doc:https://github.com/marcospereirampj/python-keycloak/blob/master/src/keycloak/"
+        "urls_patterns.py ; doc:https://www.keycloak.org/server/hostname",
         "issuer": "doc:https://www.keycloak.org/server/hostname ; doc:https://www.keycloak.org/"
         "migration/migrating-to-quarkus",
         "claims": "doc:https://github.com/python-social-auth/social-core/blob/master/social_core/"
