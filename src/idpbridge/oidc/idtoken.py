@@ -174,14 +174,19 @@ def _numeric_date(claims: Mapping[str, Any], name: str, *, required: bool) -> fl
 
 def _check_audience(claims: Mapping[str, Any], policy: TokenPolicy) -> None:
     aud = claims.get("aud")
-    auds = [aud] if isinstance(aud, str) else aud
-    if not isinstance(auds, list) or not auds or not all(isinstance(a, str) for a in auds):
-        raise fail("token.audience", "token has no valid aud claim")
-    if policy.audience not in auds:
-        raise fail("token.audience", "token audience does not include this client")
+    if type(aud) is str:  # the common single audience, checked without building a list
+        if aud != policy.audience:
+            raise fail("token.audience", "token audience does not include this client")
+        several = False
+    else:
+        if not isinstance(aud, list) or not aud or not all(isinstance(a, str) for a in aud):
+            raise fail("token.audience", "token has no valid aud claim")
+        if policy.audience not in aud:
+            raise fail("token.audience", "token audience does not include this client")
+        several = len(aud) > 1
     azp = claims.get("azp")
     if azp is None:
-        if len(auds) > 1 and policy.require_azp_when_multi_aud:
+        if several and policy.require_azp_when_multi_aud:
             raise fail("token.azp", "token has several audiences but no azp claim")
         return
     if not isinstance(azp, str) or (azp != policy.audience and azp not in policy.trusted_azp):
@@ -189,11 +194,15 @@ def _check_audience(claims: Mapping[str, Any], policy: TokenPolicy) -> None:
 
 
 def _check_times(claims: Mapping[str, Any], policy: TokenPolicy, now: float) -> None:
-    exp = _numeric_date(claims, "exp", required=True)
-    nbf = _numeric_date(claims, "nbf", required=False)
-    iat = _numeric_date(claims, "iat", required=True)
-    assert exp is not None  # noqa: S101 - required above
-    assert iat is not None  # noqa: S101 - required above
+    exp, iat = claims.get("exp"), claims.get("iat")
+    if type(exp) is int and type(iat) is int:  # plain integers (what IdPs send) are NumericDates
+        nbf = _numeric_date(claims, "nbf", required=False) if "nbf" in claims else None
+    else:  # the general rules, in their order
+        exp = _numeric_date(claims, "exp", required=True)
+        nbf = _numeric_date(claims, "nbf", required=False)
+        iat = _numeric_date(claims, "iat", required=True)
+        assert exp is not None  # noqa: S101 - required above
+        assert iat is not None  # noqa: S101 - required above
     leeway = policy.leeway
     if now >= exp + leeway:
         raise fail("token.expired", "token has expired")
@@ -205,12 +214,19 @@ def _check_times(claims: Mapping[str, Any], policy: TokenPolicy, now: float) -> 
         raise fail("token.issued_at", "token was issued too long ago (iat)")
 
 
+def _same(a: str, b: str) -> bool:
+    """Constant-time equality (ASCII strings compare as they are; others as UTF-8)."""
+    if a.isascii() and b.isascii():
+        return hmac.compare_digest(a, b)
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
 def _check_nonce(claims: Mapping[str, Any], nonce: str | None, expect_nonce: bool, ignore: bool) -> None:
     claim = claims.get("nonce")
     if nonce is None and ignore:
         return
     if nonce is not None:
-        if not isinstance(claim, str) or not hmac.compare_digest(claim.encode(), nonce.encode()):
+        if not isinstance(claim, str) or not _same(claim, nonce):
             raise fail("token.nonce", "token nonce does not match this transaction")
     elif expect_nonce:
         raise fail("token.nonce", "a nonce is required but none was supplied to check against")
@@ -279,7 +295,7 @@ class TokenValidator:
     def __init__(self, jwks: JWKSManager, *, clock: Callable[[], float] = time.time) -> None:
         self.jwks = jwks
         self._clock = clock
-        # header segment -> parsed header, for headers that already verified (bounded LRU).
+        # header segment -> parsed header, for headers that already verified (bounded, oldest first out).
         self._headers: OrderedDict[str, Mapping[str, Any]] = OrderedDict()
 
     async def validate(
@@ -316,7 +332,8 @@ class TokenValidator:
             )
             from_jwks = True
         verify_signature(compact.signing_input, compact.signature, alg, key, key_checked=from_jwks)
-        self._remember_header(compact)
+        if compact.header_segment not in self._headers:  # a known header stays where it is (FIFO)
+            self._remember_header(compact)
         claims = json_segment(b64url(compact.payload_segment, "payload"), "payload")
         validate_claims(
             compact.header,
@@ -332,9 +349,6 @@ class TokenValidator:
 
     def _remember_header(self, compact: Compact) -> None:
         headers = self._headers
-        if compact.header_segment in headers:
-            headers.move_to_end(compact.header_segment)
-            return
         headers[compact.header_segment] = compact.header
         if len(headers) > _HEADER_CACHE_SIZE:
             headers.popitem(last=False)
