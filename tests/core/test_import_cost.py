@@ -56,7 +56,7 @@ def test_the_json_listing_answers_without_the_interactive_cli() -> None:
     probe = (
         "import json, sys, contextlib, io\n"
         "sys.argv = ['idpbridge', 'connectors', '--json']\n"
-        "from idpbridge.cli import main\n"
+        "from idpbridge.__main__ import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    main()\n"
     )
