@@ -81,3 +81,8 @@ def test_the_json_listing_prints_what_the_typer_command_prints() -> None:
     assert fast == typed.stdout
     rows = json.loads(fast)
     assert {"oidc", "okta"} <= {row["name"] for row in rows}
+
+
+@pytest.mark.parametrize("module", ["idpbridge.cli._demo", "idpbridge.cli._sandbox", "idpbridge.cli._login"])
+def test_a_cli_module_imports_first_in_a_fresh_interpreter(module: str) -> None:
+    subprocess.run([sys.executable, "-c", f"import {module}"], check=True, capture_output=True)
