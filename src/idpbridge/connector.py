@@ -121,15 +121,17 @@ class Connector(Generic[ConfigT]):
     #: The plugin API this connector was written against.
     api_version: ClassVar[tuple[int, int]] = PLUGIN_API_VERSION
     #: The provider's data sheet; a subclass that sets it gets ``name``, ``title`` and ``methods``
-    #: from it (and should set ``Config.sheet`` to the same sheet).
+    #: from it. A subclass that sets only ``Config``, whose class declares a ``sheet``, gets that
+    #: sheet (one declaration, read by both).
     sheet: ClassVar[ProviderSheet | None] = None
 
     config: ConfigT
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        sheet = cls.__dict__.get("sheet")
+        sheet = cls.__dict__.get("sheet") or _config_sheet(cls)
         if sheet is not None:
+            cls.sheet = sheet
             cls.name, cls.title, cls.methods = sheet.name, sheet.title, sheet.methods
 
     def __init__(
@@ -438,3 +440,9 @@ class Connector(Generic[ConfigT]):
             return await self.finish_saml(request, cont)
 
         raise InvalidRequest(f"not an idpbridge request: {type(request).__name__}", field="request")
+
+
+def _config_sheet(cls: type[Connector[Any]]) -> ProviderSheet | None:
+    """The sheet ``cls.Config`` declares itself, when ``cls`` sets ``Config`` but no ``sheet``."""
+    config = cls.__dict__.get("Config")
+    return config.__dict__.get("sheet") if isinstance(config, type) else None

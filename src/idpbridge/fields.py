@@ -2,15 +2,17 @@
 
 ``region: Annotated[str, matching(REGION, "not an AWS region name")]`` replaces a hand-written
 ``field_validator`` that only matches a pattern; the refusal reads like any field error.
+``profile_fields: Words`` takes a list or one comma- or space-separated string.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Annotated, Any
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 
-__all__ = ["matching"]
+__all__ = ["Words", "matching", "split_words"]
 
 
 def matching(pattern: str | re.Pattern[str], message: str) -> AfterValidator:
@@ -23,3 +25,12 @@ def matching(pattern: str | re.Pattern[str], message: str) -> AfterValidator:
         return value
 
     return AfterValidator(check)
+
+
+def split_words(value: Any) -> Any:
+    """A string of comma- or space-separated words as a list of them; anything else as given."""
+    return value.replace(",", " ").split() if isinstance(value, str) else value
+
+
+#: A tuple of words, given as a list or as one string (``"google_otp, okta_verify"``).
+Words = Annotated[tuple[str, ...], BeforeValidator(split_words)]

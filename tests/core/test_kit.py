@@ -78,6 +78,23 @@ def test_a_pilot_declares_its_data_once(provider: str) -> None:
     assert cls.Config.supported_methods == sheet.methods
 
 
+def test_a_connector_takes_the_sheet_its_config_declares() -> None:
+    class Declared(kit.OIDCConnector):
+        Config = TConfig
+
+    class Inherited(kit.OIDCConfig):  # declares no sheet of its own: the OIDC one is inherited
+        pass
+
+    class Explicit(kit.OIDCConnector):
+        name, title = "explicit", "Explicit"
+        Config = Inherited
+
+    assert Declared.sheet is T_SHEET
+    assert (Declared.name, Declared.title, Declared.methods) == ("t", "T", T_SHEET.methods)
+    assert (Explicit.name, Explicit.title) == ("explicit", "Explicit")
+    assert Explicit.sheet is kit.OIDCConnector.sheet
+
+
 # -- the issuer rule ---------------------------------------------------------------------------------
 
 

@@ -70,7 +70,9 @@ if TYPE_CHECKING:
         UserNotFound,
     )
     from ..fields import (
+        Words,
         matching,
+        split_words,
     )
     from ..http import (
         HttpClient,
@@ -221,6 +223,8 @@ _EXPORTS: dict[str, str] = {
     "UserCancelled": "errors",
     "UserNotConfirmed": "errors",
     "UserNotFound": "errors",
+    "split_words": "fields",
+    "Words": "fields",
     "matching": "fields",
     "HttpClient": "http",
     "Response": "http",
@@ -371,6 +375,7 @@ __all__ = [
     "UserNotConfirmed",
     "UserNotFound",
     "VerifyOTP",
+    "Words",
     "base_url",
     "callback_code",
     "check_code",
@@ -394,6 +399,7 @@ __all__ = [
     "scope_string",
     "secure_url",
     "skipped",
+    "split_words",
     "static_metadata",
     "str_list",
     "strict_bool",

@@ -18,7 +18,6 @@ from ...errors import TokenValidationError
 from ...kit import ClaimCheck, EngineHooks, OIDCConnector, TokenPolicy
 from ...methods import StartOIDC
 from .config import GoogleConfig
-from .sheet import SHEET
 
 __all__ = ["GoogleConnector", "google_token_policy", "hosted_domain_check"]
 
@@ -47,7 +46,6 @@ def hosted_domain_check(domains: Collection[str]) -> ClaimCheck:
 class GoogleConnector(OIDCConnector):
     """Sign in with Google (see the module docstring)."""
 
-    sheet = SHEET
     Config: ClassVar[type[GoogleConfig]] = GoogleConfig
     config: GoogleConfig
 

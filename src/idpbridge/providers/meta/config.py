@@ -25,7 +25,7 @@ from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from ...kit import OIDCConfig, ProviderSheet, matching
+from ...kit import OIDCConfig, ProviderSheet, Words, matching, split_words
 from .sheet import SHEET
 
 __all__ = ["MetaConfig"]
@@ -48,15 +48,13 @@ class MetaConfig(OIDCConfig):
     client_secret: SecretStr = Field(description="The App Secret.")
     graph_api_version: GraphVersion = Field("v24.0", description="Graph API version, e.g. v24.0.")
     scopes: tuple[str, ...] = ("email", "public_profile")
-    profile_fields: tuple[str, ...] = ("id", "name", "email", "first_name", "last_name")
+    profile_fields: Words = ("id", "name", "email", "first_name", "last_name")
     trust_email: bool = Field(False, description="Treat the e-mail Meta returns as verified.")
 
-    @field_validator("scopes", "profile_fields", mode="before")
+    @field_validator("scopes", mode="before")
     @classmethod
-    def _split(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.replace(",", " ").split())
-        return value
+    def _split_scopes(cls, value: Any) -> Any:  # commas too (replaces OIDCConfig's)
+        return split_words(value)
 
     @field_validator("profile_fields")
     @classmethod

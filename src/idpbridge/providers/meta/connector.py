@@ -52,7 +52,6 @@ __all__ = ["MetaConnector"]
 class MetaConnector(OIDCConnector):
     """Facebook Login (see the module docstring)."""
 
-    sheet = SHEET
     Config: ClassVar[type[MetaConfig]] = MetaConfig
     config: MetaConfig
 

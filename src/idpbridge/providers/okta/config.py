@@ -27,12 +27,12 @@ Every field of :class:`~idpbridge.oidc.OIDCConfig` applies as well (``methods``,
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import Annotated, ClassVar, Literal, Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from ...kit import Domain, Method, OIDCConfig, ProviderSheet, base_url, matching
+from ...kit import Domain, Method, OIDCConfig, ProviderSheet, Words, base_url, matching
 from .sheet import AUTHORIZATION_SERVER_ID, SHEET, TOTP_AUTHENTICATORS
 
 __all__ = ["OktaConfig"]
@@ -63,7 +63,7 @@ class OktaConfig(OIDCConfig):
     interaction_redirect_uri: RedirectURI | None = Field(
         None, description="A sign-in redirect URI of the app, sent to /v1/interact (idx)."
     )
-    totp_authenticators: tuple[str, ...] = Field(
+    totp_authenticators: Words = Field(
         tuple(TOTP_AUTHENTICATORS), description="IDX authenticators a TOTP code answers, preferred first."
     )
 
@@ -75,11 +75,6 @@ class OktaConfig(OIDCConfig):
         if not AUTHORIZATION_SERVER_ID.fullmatch(value):
             raise ValueError("expected 'default' or an authorization server id such as aus1a2b3c4D5e6F7g8h9")
         return value
-
-    @field_validator("totp_authenticators", mode="before")
-    @classmethod
-    def _split_authenticators(cls, value: Any) -> Any:
-        return value.replace(",", " ").split() if isinstance(value, str) else value
 
     @field_validator("totp_authenticators")
     @classmethod

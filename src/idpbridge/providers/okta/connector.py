@@ -25,7 +25,6 @@ from ...kit import (
 from . import direct, idx
 from .config import OktaConfig
 from .errors import okta_error
-from .sheet import SHEET
 
 __all__ = ["OktaConnector"]
 
@@ -40,7 +39,6 @@ class OktaConnector(OIDCConnector):
     Engine's Interaction Code flow, one ``InputRequired`` step per value still missing.
     """
 
-    sheet = SHEET
     Config: ClassVar[type[OktaConfig]] = OktaConfig
     config: OktaConfig
 

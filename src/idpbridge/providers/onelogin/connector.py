@@ -6,7 +6,6 @@ from typing import ClassVar
 
 from ...kit import OIDCConnector
 from .config import OneLoginConfig
-from .sheet import SHEET
 
 __all__ = ["OneLoginConnector"]
 
@@ -14,6 +13,5 @@ __all__ = ["OneLoginConnector"]
 class OneLoginConnector(OIDCConnector):
     """OneLogin: authorization code + PKCE, or the password grant, and token validation."""
 
-    sheet = SHEET
     Config: ClassVar[type[OneLoginConfig]] = OneLoginConfig
     config: OneLoginConfig

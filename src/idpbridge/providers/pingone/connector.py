@@ -8,7 +8,6 @@ from typing import ClassVar
 from ...kit import CheckResult, Method, OIDCConnector, Outcome, Password, timed_probe
 from .config import PingOneConfig
 from .flows import password_login, probe_flow
-from .sheet import SHEET
 
 __all__ = ["PingOneConnector"]
 
@@ -16,7 +15,6 @@ __all__ = ["PingOneConnector"]
 class PingOneConnector(OIDCConnector):
     """PingOne: authorization code + PKCE, token validation, and passwords through the Flows API."""
 
-    sheet = SHEET
     Config: ClassVar[type[PingOneConfig]] = PingOneConfig
     config: PingOneConfig
 
