@@ -111,6 +111,7 @@ if TYPE_CHECKING:
     )
     from ..oidc.claims import (
         ClaimMap,
+        check_username,
         merge_claims,
     )
     from ..oidc.client import (
@@ -144,6 +145,9 @@ if TYPE_CHECKING:
     from ..oidc.metadata import (
         ProviderMetadata,
         static_metadata,
+    )
+    from ..oidc.ropc import (
+        require_credentials,
     )
     from ..oidc.scopes import (
         openid_first,
@@ -257,6 +261,7 @@ _EXPORTS: dict[str, str] = {
     "OneOfIssuers": "oidc.issuer",
     "TenantIssuer": "oidc.issuer",
     "ProviderMetadata": "oidc.metadata",
+    "require_credentials": "oidc.ropc",
     "openid_first": "oidc.scopes",
     "scope_string": "oidc.scopes",
     "callback_code": "oidc.authcode",
@@ -264,6 +269,7 @@ _EXPORTS: dict[str, str] = {
     "new_pkce": "oidc.authcode",
     "pkce_params": "oidc.authcode",
     "run_checks": "oidc.checks",
+    "check_username": "oidc.claims",
     "merge_claims": "oidc.claims",
     "check_token_type": "oidc.client",
     "classify_response": "oidc.client",
@@ -380,6 +386,7 @@ __all__ = [
     "callback_code",
     "check_code",
     "check_token_type",
+    "check_username",
     "claim_equals",
     "classify_response",
     "dig",
@@ -394,6 +401,7 @@ __all__ = [
     "opt_str",
     "parse_jwks",
     "pkce_params",
+    "require_credentials",
     "run_checks",
     "run_probes",
     "scope_string",

@@ -419,10 +419,13 @@ class OIDCEngine:
         self, error: IdpBridgeError, body: Mapping[str, Any], *, username: str
     ) -> IdpBridgeError:
         """Give an :class:`~idpbridge.MFARequired` carrying an ``mfa_token`` (Auth0/Okta) a
-        continuation sealing it and ``username`` for the ``totp`` method (the token stays sealed)."""
-        token = body.get("mfa_token")
+        continuation sealing it and ``username`` for the ``totp`` method (the token stays sealed),
+        under the ``mfa_step``'s marker when there is one (its :meth:`~idpbridge.kit.CodeStep.open`
+        then answers it)."""
+        token, step = body.get("mfa_token"), self.hooks.mfa_step
         if isinstance(error, MFARequired) and isinstance(token, str) and token:
-            sealed, _ = self.seal(Method.TOTP, {"mfa_token": token, "username": username})
+            state = {"mfa_token": token, "username": username}
+            sealed, _ = self.seal(Method.TOTP, state if step is None else {**state, "f": step.flow})
             error.continuation = sealed
         return error
 

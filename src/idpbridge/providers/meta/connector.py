@@ -36,7 +36,7 @@ from ...kit import (
     OIDCConnector,
     Outcome,
     TokenSet,
-    TokenValidationError,
+    check_username,
     merge_claims,
     static_metadata,
     timed_probe,
@@ -80,13 +80,7 @@ class MetaConnector(OIDCConnector):
             return await super().validate_token(request)
         md = await self.engine.metadata()
         source, profile = await graph.profile(self.engine, md, token, None, config=self.config)
-        if request.username is not None:
-            value = profile.get(self.config.username_claim)
-            if not isinstance(value, str) or value != request.username:
-                raise TokenValidationError(
-                    f"the profile's {self.config.username_claim} does not match the username",
-                    code="token.username",
-                )
+        check_username(profile, request.username, self.config.username_claim, source="profile")
         claims, sources = merge_claims((source, profile))
         return Authenticated(
             identity=self.engine.identity(claims, sources, md.issuer),

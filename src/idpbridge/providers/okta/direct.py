@@ -41,8 +41,8 @@ from .sheet import MFA_OTP_GRANT, MFA_OTP_PARAMS, OTP_GRANT, OTP_PARAMS
 
 __all__ = ["STEP", "TOTP_FIELD", "TotpContext", "answer", "totp"]
 
-#: The code step after ``mfa_required``. Its first continuation is the engine's sealed ``mfa_token``
-#: (:meth:`~idpbridge.kit.OIDCEngine.seal_mfa_token`, no step marker); a retry is sealed by this step.
+#: The code step after ``mfa_required`` (the engine's ``mfa_step``): its first continuation is the
+#: engine's sealed ``mfa_token`` (:meth:`~idpbridge.kit.OIDCEngine.seal_mfa_token`), a retry is this step's.
 STEP = totp_step("okta-direct", what="an Okta TOTP step")
 #: The one field of the TOTP step.
 TOTP_FIELD = STEP.field
@@ -86,12 +86,7 @@ async def totp(ctx: TotpContext, username: str, password: str | None, code: str)
 
 async def answer(ctx: TotpContext, continuation: Continuation, values: Mapping[str, Any]) -> Authenticated:
     """``Answer`` to the TOTP step: the MFA OTP grant with the sealed ``mfa_token``. Single-use."""
-    data = continuation.data
-    if "f" not in data and isinstance(data.get("mfa_token"), str):  # sealed by OIDCEngine.seal_mfa_token
-        data = {**data, "f": STEP.flow}  # core candidate: the engine sealing it through a CodeStep
-    data, code = STEP.state(data, values)
-    STEP.check(code)  # a malformed code is refused before the step is used up
-    await ctx.engine.steps.consume_continuation(continuation)
+    data, code = await STEP.open(ctx.engine.steps, continuation, values)  # sealed by the engine or a retry
     metadata = await ctx.engine.metadata()
     return await _mfa_otp(ctx, metadata, str(data["mfa_token"]), str(data.get("username") or ""), code)
 

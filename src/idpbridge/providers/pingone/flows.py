@@ -39,7 +39,6 @@ from ...kit import (
     Authenticated,
     ConfigurationError,
     IdpBridgeError,
-    InvalidCredentials,
     MalformedResponse,
     Method,
     MFARequired,
@@ -53,6 +52,7 @@ from ...kit import (
     classify_response,
     dig,
     pkce_params,
+    require_credentials,
     scope_string,
 )
 from .config import PingOneConfig
@@ -176,8 +176,7 @@ async def probe_flow(engine: OIDCEngine, cfg: PingOneConfig) -> tuple[bool, str]
 async def password_login(engine: OIDCEngine, cfg: PingOneConfig, request: Password) -> Authenticated:
     """Check a username and password through the redirectless flow; return the outcome."""
     username, password = request.username, request.password.get_secret_value()
-    if not username or not password:
-        raise InvalidCredentials("username and password must not be empty", code="invalid_credentials")
+    require_credentials(username, password)
     metadata = await engine.metadata()
     base = cfg.environment_base
     started = await start_flow(engine, cfg, metadata)
