@@ -6,12 +6,12 @@ The issuer (``{base}/as``) follows from them by the rule in :mod:`.sheet`.
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
-from ...kit import OIDCConfig, ProviderSheet, base_url
+from ...kit import OIDCConfig, ProviderSheet, base_url, matching
 from .sheet import SHEET, environment_base
 
 __all__ = ["PingOneConfig"]
@@ -28,7 +28,9 @@ class PingOneConfig(OIDCConfig):
     application and give the sign-on policy a username/password step.
     """
 
-    environment_id: str = Field(description="The PingOne environment id (a UUID).")
+    environment_id: Annotated[
+        str, matching(_UUID, "must be the environment id, a UUID"), AfterValidator(str.lower)
+    ] = Field(description="The PingOne environment id (a UUID).")
     region: Region = Field("NA", description="NA, CA, EU, AU, SG or AP.")
     base_url: str | None = Field(
         None,
@@ -45,13 +47,6 @@ class PingOneConfig(OIDCConfig):
     @classmethod
     def _upper_region(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
-
-    @field_validator("environment_id")
-    @classmethod
-    def _check_environment(cls, value: str) -> str:
-        if not _UUID.fullmatch(value):
-            raise ValueError("must be the environment id, a UUID")
-        return value.lower()
 
     @field_validator("base_url")
     @classmethod
