@@ -131,7 +131,7 @@ async def test_two_steps(
     assert asked.play_count == 5  # discovery, interact, introspect, identify, challenge
     step, sealed = asked.step, asked.sealed
     assert sealed["sh"] == HANDLES["REDACTED-STATE-HANDLE"]
-    assert sealed["p"] is None  # the password was used: it is not kept
+    assert sealed["password"] is None  # the password was used: it is not kept
     code = otp.code(op.TOTP_SECRET)
     recorder.requests.clear()
     done = await replayed_login(

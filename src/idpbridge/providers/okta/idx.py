@@ -77,17 +77,8 @@ _STEPS = {
     for field, pattern in ((PASSWORD_FIELD, None), (TOTP_FIELD, TOTP_CODE))
 }
 _MAX_STEPS = 10
-#: Sealed key -> :class:`_Login` field (the code itself is never sealed).
-_SEALED = {
-    "u": "username",
-    "p": "password",
-    "pu": "password_used",
-    "cu": "code_used",
-    "id": "identified",
-    "v": "verifier",
-    "n": "nonce",
-    "i": "issuer",
-}
+#: The :class:`_Login` fields sealed with a step (never the code; ``selected`` starts afresh).
+_SEALED = ("username", "password", "password_used", "code_used", "identified", "verifier", "nonce", "issuer")
 
 
 def new_nonce() -> str:
@@ -137,9 +128,9 @@ async def resume(ctx: TotpContext, continuation: Continuation, values: Mapping[s
         step.check(answer)  # a malformed code is refused before the step is used up
     await ctx.engine.steps.consume_continuation(continuation)
     metadata = await ctx.engine.metadata()
-    if metadata.issuer != data["i"]:
+    if metadata.issuer != data["issuer"]:
         raise FlowError("the IdP's issuer changed during the flow", code="flow.issuer_mismatch")
-    state = _Login(**{name: data[key] for key, name in _SEALED.items()})
+    state = _Login(**{name: data[name] for name in _SEALED})
     if field is PASSWORD_FIELD:
         state.password = answer
     else:
@@ -273,7 +264,7 @@ def _take(ctx: TotpContext, state: _Login, field: InputField, handle: str) -> st
 
 
 def _ask(ctx: TotpContext, state: _Login, field: InputField, handle: str) -> InputRequired:
-    sealed = {key: getattr(state, name) for key, name in _SEALED.items()}
+    sealed = {name: getattr(state, name) for name in _SEALED}
     return _STEPS[field.name].ask(ctx.engine.steps, {**sealed, "k": field.name, "sh": handle})
 
 

@@ -32,6 +32,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from ...classify import classify
 from ...kit import (
     AUTHORIZATION_CODE,
     AUTHORIZE,
@@ -228,21 +229,16 @@ def _status_error(
 ) -> IdpBridgeError:
     """The error for a flow that did not complete (see :data:`.errors.FLOW_STATUSES`)."""
     status = flow["status"]
-    known = FLOW_STATUSES.get(status)
-    if known is None:
+    if not any(rule.provider_code == status for rule in FLOW_STATUSES):
         shown = status if re.fullmatch(r"[A-Z_]{1,64}", status) else "(unreadable)"
         return MalformedResponse(
             f"PingOne's flow is in an unexpected state: {shown}", code="provider.flow_status"
         )
-    raises, code, message = known
-    kwargs: dict[str, Any] = {"provider_code": status}
-    if code is not None:
-        kwargs["code"] = code
-    if raises is MFARequired:
-        factors = MFA_FACTORS.get(status) or _device_types(flow)
-        sealed = continuation() if continuation is not None else None
-        return MFARequired(message, continuation=sealed, factors=factors, **kwargs)
-    return raises(message, **kwargs)
+    error = classify(FLOW_STATUSES, error=None, provider_code=status)
+    if isinstance(error, MFARequired):
+        error.factors = MFA_FACTORS.get(status) or _device_types(flow)
+        error.continuation = continuation() if continuation is not None else None
+    return error
 
 
 def _device_types(flow: Mapping[str, Any]) -> tuple[str, ...]:
