@@ -298,6 +298,9 @@ class ProviderSheet:
             response mode is refused.
         openid_scope: whether the authorization request asks for ``openid`` even when the scopes
             leave it out (Facebook Login takes the permissions as given).
+        allowed_values: config field -> ``(values it may take, why)``, for settings the IdP fixes
+            (Apple and Meta take the client secret only in the form body): another value is a
+            config error ``"<field>: <why>"``.
         authorize_params: fixed extra authorization parameters (under the config's and request's).
         authorize_fields: config fields sent, when set, as authorization parameters of the same
             name (Auth0's ``audience``).
@@ -337,6 +340,7 @@ class ProviderSheet:
     username_claim: str | None = None
     form_post_scopes: frozenset[str] = frozenset()
     openid_scope: bool = True
+    allowed_values: Mapping[str, tuple[tuple[Any, ...], str]] = dataclasses.field(default_factory=_empty)
     authorize_params: Mapping[str, str] = dataclasses.field(default_factory=_empty)
     authorize_fields: tuple[str, ...] = ()
     password_fields: tuple[str, ...] = ()
@@ -351,6 +355,7 @@ class ProviderSheet:
         object.__setattr__(self, "authorize_params", MappingProxyType(dict(self.authorize_params)))
         object.__setattr__(self, "auth_methods", MappingProxyType(dict(self.auth_methods)))
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
+        object.__setattr__(self, "allowed_values", MappingProxyType(dict(self.allowed_values)))
 
     def plugin(
         self, *, connector: str, api_version: tuple[int, int] | None = None, install_hint: str | None = None

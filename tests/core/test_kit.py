@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import subprocess
 import sys
@@ -250,3 +251,20 @@ def test_the_generic_oidc_connector_reads_its_sheet() -> None:
 
     assert PLUGIN.sheet is SHEET is OIDCConnector.sheet is OIDCConfig.sheet
     assert OIDCConnector.methods == OIDCConfig.supported_methods == SHEET.methods
+
+
+def test_a_sheet_fixes_the_values_a_config_field_may_take() -> None:
+    why = "T answers on the query string only"
+    fixed = dataclasses.replace(T_SHEET, allowed_values={"response_mode": ((None, "query"), why)})
+
+    class FixedConfig(TConfig):
+        sheet: ClassVar[kit.ProviderSheet | None] = fixed
+
+    fields = {"client_id": "c", "host": "t.example.com"}
+    assert (
+        build_config(FixedConfig, {**fields, "response_mode": "query"}, connector="t").response_mode
+        == "query"
+    )
+    assert build_config(FixedConfig, fields, connector="t").response_mode is None
+    with pytest.raises(ConfigurationError, match=f"response_mode: {why}"):
+        build_config(FixedConfig, {**fields, "response_mode": "form_post"}, connector="t")

@@ -87,8 +87,6 @@ class AppleConfig(OIDCConfig):
                 raise ValueError("client_secret: not an ES256 client-secret JWT") from None
         elif not (self.team_id and self.key_id and self.private_key):
             raise ValueError("team_id, key_id and private_key (or private_key_path) are required")
-        if self.token_endpoint_auth_method not in (None, "client_secret_post"):
-            raise ValueError("token_endpoint_auth_method: Apple accepts only client_secret_post")
         return self
 
     def minted_secret(self, clock: Callable[[], float]) -> ClientSecret | None:

@@ -67,10 +67,6 @@ class MetaConfig(OIDCConfig):
     def _check_meta(self) -> Self:
         if not self.client_secret.get_secret_value():
             raise ValueError("client_secret: the App Secret is required")
-        if self.response_mode not in (None, "query"):
-            raise ValueError("response_mode: Facebook Login answers on the query string only")
-        if self.token_endpoint_auth_method not in (None, "client_secret_post"):
-            raise ValueError("token_endpoint_auth_method: Meta takes the app secret in the form body")
         if any("," in s or not s for s in self.scopes):
             raise ValueError("scopes: give permission names, e.g. ['email', 'public_profile']")
         return self

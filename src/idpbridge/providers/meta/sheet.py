@@ -76,6 +76,13 @@ SHEET = ProviderSheet(
     ),
     error_rules=RULES,
     scope_separator=",",
+    allowed_values={
+        "response_mode": ((None, "query"), "Facebook Login answers on the query string only"),
+        "token_endpoint_auth_method": (
+            (None, "client_secret_post"),
+            "Meta takes the app secret in the form body",
+        ),
+    },
     id_token_required=False,
     # Facebook Login takes the permissions as given (``openid`` enables the ID token)
     openid_scope=False,
