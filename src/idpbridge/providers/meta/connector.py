@@ -26,7 +26,6 @@ from pydantic import SecretStr
 
 from ...kit import (
     Authenticated,
-    CheckResult,
     ClaimSource,
     ConfigurationError,
     EngineHooks,
@@ -35,11 +34,11 @@ from ...kit import (
     Method,
     OIDCConnector,
     Outcome,
+    Probe,
     TokenSet,
     check_username,
     merge_claims,
     static_metadata,
-    timed_probe,
 )
 from . import graph
 from .config import MetaConfig
@@ -100,17 +99,14 @@ class MetaConnector(OIDCConnector):
             "Facebook Login has no refresh tokens", code="config.not_supported", connector=self.instance_name
         )
 
-    async def probes(self) -> list[CheckResult]:
-        return [*await super().probes(), await self._app_check()]
-
-    async def _app_check(self) -> CheckResult:
+    def extra_probes(self) -> list[tuple[str, Probe]]:
         """The app id and secret: an app access token (client_credentials grant) is issued."""
 
-        async def probe() -> tuple[bool, str]:
+        async def app_credentials() -> tuple[bool, str]:
             md = await self.engine.metadata()
             await self.engine.oauth(md).token(
                 self.engine.endpoint(md, "token_endpoint"), "client_credentials", {}
             )
             return True, "Meta issued an app access token for the app id and secret"
 
-        return await timed_probe("app_credentials", probe)
+        return [("app_credentials", app_credentials)]
