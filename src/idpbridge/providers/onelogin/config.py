@@ -14,7 +14,7 @@ import re
 from typing import Annotated, ClassVar, Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from ...kit import Method, OIDCConfig, ProviderSheet, matching, secure_url
 from .sheet import LEGACY_V1_HOSTS, REGION_HOSTS, SHEET
@@ -23,6 +23,19 @@ __all__ = ["LEGACY_V1_HOSTS", "REGION_HOSTS", "OneLoginConfig"]
 
 _SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _SUBDOMAIN_ONLY = "must be the account subdomain only, e.g. 'acme' for acme.onelogin.com"
+
+
+def _origin(value: str) -> str:
+    url = secure_url(value, what="base_url").rstrip("/")
+    parts = urlsplit(url)
+    if (parts.hostname or "") in LEGACY_V1_HOSTS:
+        raise ValueError(
+            "OneLogin's OIDC v1 endpoints were removed on 2021-04-20; set subdomain instead "
+            "(the issuer is https://<subdomain>.onelogin.com/oidc/2)"
+        )
+    if parts.path or parts.query or parts.fragment:
+        raise ValueError("must be an origin only (https://login.acme.com); /oidc/2 is added")
+    return url
 
 
 class OneLoginConfig(OIDCConfig):
@@ -36,27 +49,11 @@ class OneLoginConfig(OIDCConfig):
         Field(None, description="The account subdomain: acme for acme.onelogin.com.")
     )
     region: Literal["us", "eu"] = Field("us", description="Where the OneLogin account is hosted.")
-    base_url: str | None = Field(
+    base_url: Annotated[str, AfterValidator(_origin)] | None = Field(
         None, description="Custom domain origin (https://login.acme.com) instead of the subdomain."
     )
 
     sheet: ClassVar[ProviderSheet | None] = SHEET
-
-    @field_validator("base_url")
-    @classmethod
-    def _check_base_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        url = secure_url(value, what="base_url").rstrip("/")
-        parts = urlsplit(url)
-        if (parts.hostname or "") in LEGACY_V1_HOSTS:
-            raise ValueError(
-                "OneLogin's OIDC v1 endpoints were removed on 2021-04-20; set subdomain instead "
-                "(the issuer is https://<subdomain>.onelogin.com/oidc/2)"
-            )
-        if parts.path or parts.query or parts.fragment:
-            raise ValueError("must be an origin only (https://login.acme.com); /oidc/2 is added")
-        return url
 
     @property
     def custom_host(self) -> str | None:
