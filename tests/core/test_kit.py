@@ -79,6 +79,30 @@ def test_a_pilot_declares_its_data_once(provider: str) -> None:
     assert cls.Config.supported_methods == sheet.methods
 
 
+@pytest.mark.parametrize("provider", ["apple", "auth0", "google", "meta", "okta", "onelogin", "pingone"])
+def test_a_provider_connector_takes_its_config_class_from_the_annotation(provider: str) -> None:
+    cls = importlib.import_module(f"idpbridge.providers.{provider}").PLUGIN.load()
+    assert cls.Config.__module__ == f"idpbridge.providers.{provider}.config"
+    assert (
+        cls.sheet
+        is cls.Config.sheet
+        is importlib.import_module(f"idpbridge.providers.{provider}.sheet").SHEET
+    )
+
+
+def test_an_explicit_config_wins_over_the_annotation() -> None:
+    class Annotated(kit.OIDCConnector):
+        config: TConfig
+
+    class Both(kit.OIDCConnector):
+        Config = kit.OIDCConfig
+        config: TConfig
+
+    assert Annotated.Config is TConfig
+    assert Annotated.sheet is T_SHEET
+    assert Both.Config is kit.OIDCConfig
+
+
 def test_a_connector_takes_the_sheet_its_config_declares() -> None:
     class Declared(kit.OIDCConnector):
         Config = TConfig

@@ -21,7 +21,7 @@ import dataclasses
 import json
 import logging
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -85,7 +85,6 @@ def first_login_claims(raw: str) -> dict[str, str]:
 class AppleConnector(OIDCConnector):
     """Sign in with Apple (see the module docstring)."""
 
-    Config: ClassVar[type[AppleConfig]] = AppleConfig
     config: AppleConfig
 
     def engine_hooks(self) -> EngineHooks:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from ...kit import OIDCConnector
 from ...methods import Password
 from .config import Auth0Config
@@ -19,7 +17,6 @@ class Auth0Connector(OIDCConnector):
     whose ``continuation`` seals Auth0's ``mfa_token`` for the ``totp`` method.
     """
 
-    Config: ClassVar[type[Auth0Config]] = Auth0Config
     config: Auth0Config
 
     def password_grant_type(self, request: Password) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Collection, Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 from ...errors import TokenValidationError
 from ...kit import ClaimCheck, EngineHooks, OIDCConnector, TokenPolicy
@@ -46,7 +46,6 @@ def hosted_domain_check(domains: Collection[str]) -> ClaimCheck:
 class GoogleConnector(OIDCConnector):
     """Sign in with Google (see the module docstring)."""
 
-    Config: ClassVar[type[GoogleConfig]] = GoogleConfig
     config: GoogleConfig
 
     def authorize_params(self, request: StartOIDC) -> dict[str, str]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -51,7 +51,6 @@ __all__ = ["MetaConnector"]
 class MetaConnector(OIDCConnector):
     """Facebook Login (see the module docstring)."""
 
-    Config: ClassVar[type[MetaConfig]] = MetaConfig
     config: MetaConfig
 
     def engine_hooks(self) -> EngineHooks:

@@ -9,7 +9,7 @@ itself.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from ...kit import (
     TOTP,
@@ -39,7 +39,6 @@ class OktaConnector(OIDCConnector):
     Engine's Interaction Code flow, one ``InputRequired`` step per value still missing.
     """
 
-    Config: ClassVar[type[OktaConfig]] = OktaConfig
     config: OktaConfig
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from ...kit import OIDCConnector
 from .config import OneLoginConfig
 
@@ -13,5 +11,4 @@ __all__ = ["OneLoginConnector"]
 class OneLoginConnector(OIDCConnector):
     """OneLogin: authorization code + PKCE, or the password grant, and token validation."""
 
-    Config: ClassVar[type[OneLoginConfig]] = OneLoginConfig
     config: OneLoginConfig

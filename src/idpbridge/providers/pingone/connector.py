@@ -3,8 +3,6 @@ via ``pi.flow`` (:mod:`.flows`)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from ...kit import Method, OIDCConnector, Outcome, Password, Probe
 from .config import PingOneConfig
 from .flows import password_login, probe_flow
@@ -15,7 +13,6 @@ __all__ = ["PingOneConnector"]
 class PingOneConnector(OIDCConnector):
     """PingOne: authorization code + PKCE, token validation, and passwords through the Flows API."""
 
-    Config: ClassVar[type[PingOneConfig]] = PingOneConfig
     config: PingOneConfig
 
     async def password(self, request: Password) -> Outcome:
