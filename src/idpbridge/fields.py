@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator
 
-__all__ = ["Words", "matching", "split_words"]
+__all__ = ["Words", "each_matching", "matching", "split_words"]
 
 
 def matching(pattern: str | re.Pattern[str], message: str) -> AfterValidator:
@@ -23,6 +23,19 @@ def matching(pattern: str | re.Pattern[str], message: str) -> AfterValidator:
         if not regex.fullmatch(value):
             raise ValueError(message)
         return value
+
+    return AfterValidator(check)
+
+
+def each_matching(pattern: str | re.Pattern[str], message: str) -> AfterValidator:
+    """Every item of a tuple must match ``pattern`` (``re.fullmatch``); else ``ValueError(message)``
+    (one refusal for the field, like :func:`matching`)."""
+    regex = re.compile(pattern) if isinstance(pattern, str) else pattern
+
+    def check(values: tuple[str, ...]) -> tuple[str, ...]:
+        if not all(regex.fullmatch(value) for value in values):
+            raise ValueError(message)
+        return values
 
     return AfterValidator(check)
 

@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     )
     from ..fields import (
         Words,
+        each_matching,
         matching,
         split_words,
     )
@@ -229,6 +230,7 @@ _EXPORTS: dict[str, str] = {
     "UserNotFound": "errors",
     "split_words": "fields",
     "Words": "fields",
+    "each_matching": "fields",
     "matching": "fields",
     "HttpClient": "http",
     "Response": "http",
@@ -390,6 +392,7 @@ __all__ = [
     "claim_equals",
     "classify_response",
     "dig",
+    "each_matching",
     "error_body",
     "first_text",
     "flatten_callback",
