@@ -130,6 +130,7 @@ if TYPE_CHECKING:
     from ..oidc.engine import (
         EngineHooks,
         OIDCEngine,
+        mfa_token,
     )
     from ..oidc.idtoken import (
         TokenPolicy,
@@ -255,6 +256,7 @@ _EXPORTS: dict[str, str] = {
     "ClaimMap": "oidc.claims",
     "EngineHooks": "oidc.engine",
     "OIDCEngine": "oidc.engine",
+    "mfa_token": "oidc.engine",
     "OIDCConfig": "oidc.config",
     "OIDCConnector": "oidc.connector",
     "TokenPolicy": "oidc.idtoken",
@@ -398,6 +400,7 @@ __all__ = [
     "flatten_callback",
     "matching",
     "merge_claims",
+    "mfa_token",
     "new_pkce",
     "oauth_error",
     "openid_first",

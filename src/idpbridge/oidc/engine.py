@@ -45,13 +45,20 @@ from .metadata import ProviderMetadata, static_metadata
 from .ropc import password_grant
 from .userinfo import fetch_userinfo
 
-__all__ = ["EngineHooks", "OIDCEngine", "Seal"]
+__all__ = ["EngineHooks", "OIDCEngine", "Seal", "mfa_token"]
 
 #: Seals flow state for a method: ``(continuation, expires_at)``.
 Seal = Callable[[Method, Mapping[str, Any]], tuple[SecretStr, dt.datetime]]
 Profile = Callable[
     ["OIDCEngine", ProviderMetadata, str, str | None], Awaitable[tuple[ClaimSource, dict[str, Any]] | None]
 ]
+
+
+def mfa_token(error: IdpBridgeError, body: Mapping[str, Any]) -> str | None:
+    """The ``mfa_token`` an error answer classified as :class:`~idpbridge.MFARequired` carries
+    (Auth0, Okta), if any."""
+    token = body.get("mfa_token")
+    return token if isinstance(error, MFARequired) and isinstance(token, str) and token else None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -422,8 +429,8 @@ class OIDCEngine:
         continuation sealing it and ``username`` for the ``totp`` method (the token stays sealed),
         under the ``mfa_step``'s marker when there is one (its :meth:`~idpbridge.kit.CodeStep.open`
         then answers it)."""
-        token, step = body.get("mfa_token"), self.hooks.mfa_step
-        if isinstance(error, MFARequired) and isinstance(token, str) and token:
+        token, step = mfa_token(error, body), self.hooks.mfa_step
+        if isinstance(error, MFARequired) and token is not None:
             state = {"mfa_token": token, "username": username}
             sealed, _ = self.seal(Method.TOTP, state if step is None else {**state, "f": step.flow})
             error.continuation = sealed

@@ -33,6 +33,7 @@ from ...kit import (
     MFARequired,
     OIDCEngine,
     ProviderMetadata,
+    mfa_token,
     scope_string,
     totp_step,
 )
@@ -65,12 +66,10 @@ async def totp(ctx: TotpContext, username: str, password: str | None, code: str)
         login_hint, otp = OTP_PARAMS
         params = {login_hint: username, otp: code, "scope": scope_string(ctx.config.scopes)}
         return await engine.grant(metadata, OTP_GRANT, params, method=Method.TOTP)
-    captured: dict[str, str] = {}
+    captured: list[str | None] = [None]
 
     def keep_token(error: IdpBridgeError, raw: Mapping[str, Any]) -> IdpBridgeError:
-        mfa_token = raw.get("mfa_token")
-        if isinstance(error, MFARequired) and isinstance(mfa_token, str) and mfa_token:
-            captured["mfa_token"] = mfa_token
+        captured[0] = mfa_token(error, raw)
         return error
 
     try:
@@ -78,9 +77,9 @@ async def totp(ctx: TotpContext, username: str, password: str | None, code: str)
             metadata, engine.oauth(metadata), username=username, password=password, on_error=keep_token
         )
     except MFARequired:
-        if "mfa_token" not in captured:
+        if captured[0] is None:
             raise
-        return await _mfa_otp(ctx, metadata, captured["mfa_token"], username, code)
+        return await _mfa_otp(ctx, metadata, captured[0], username, code)
     return await engine.complete(metadata, body, method=Method.PASSWORD, nonce=None)
 
 
