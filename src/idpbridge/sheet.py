@@ -306,6 +306,8 @@ class ProviderSheet:
             name (Auth0's ``audience``).
         password_fields: config fields sent, when set, with the password grant (Auth0's ``realm``
             and ``audience``).
+        endpoint_fields: config fields filled, by name, into the ``endpoints`` templates (Meta's
+            ``{graph_api_version}``).
         callback_error_fields: ``(error, description)`` parameters of a callback error sent without
             ``error`` (Facebook Login's ``error_code``/``error_message``).
         issuer_mismatch_hint: ``(hint, config field)`` added to a ``config.issuer_mismatch`` from
@@ -344,6 +346,7 @@ class ProviderSheet:
     authorize_params: Mapping[str, str] = dataclasses.field(default_factory=_empty)
     authorize_fields: tuple[str, ...] = ()
     password_fields: tuple[str, ...] = ()
+    endpoint_fields: tuple[str, ...] = ()
     callback_error_fields: tuple[str, str] | None = None
     issuer_mismatch_hint: tuple[str, str] | None = None
     sources: Mapping[str, str] = dataclasses.field(default_factory=lambda: MappingProxyType({}))

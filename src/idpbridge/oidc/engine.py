@@ -67,7 +67,8 @@ class EngineHooks:
 
     Args:
         issuer_policy: builds the ``iss`` policy (default: the sheet's issuer rule).
-        static_metadata: fixed endpoints (default: the sheet's endpoint templates, else discovery).
+        static_metadata: fixed endpoints (default: the sheet's endpoint templates with its
+            ``endpoint_fields``, else discovery).
         parse_error: reads an error body (default: the sheet's ``error_fields``).
         token_policy: adjusts the token-endpoint :class:`TokenPolicy` (Google's ``hd``/``azp``).
         profile: claims read with the access token (default: UserInfo when enabled and advertised).
@@ -170,7 +171,8 @@ class OIDCEngine:
         if self.hooks.static_metadata is not None:
             return self.hooks.static_metadata()
         if self.sheet is not None and self.sheet.endpoints:
-            return static_metadata(self.sheet, self.config.issuer)
+            fields = self.sheet.fields_of(self.config, self.sheet.endpoint_fields)
+            return static_metadata(self.sheet, self.config.issuer, **fields)
         return None
 
     async def metadata(self) -> ProviderMetadata:

@@ -38,12 +38,10 @@ from ...kit import (
     TokenSet,
     check_username,
     merge_claims,
-    static_metadata,
 )
 from . import graph
 from .config import MetaConfig
 from .errors import graph_error
-from .sheet import SHEET
 
 __all__ = ["MetaConnector"]
 
@@ -54,7 +52,7 @@ class MetaConnector(OIDCConnector):
     config: MetaConfig
 
     def engine_hooks(self) -> EngineHooks:
-        """The versioned endpoints, Graph error envelopes, the Graph profile, and the identity keyed
+        """Graph error envelopes, the Graph profile, and the identity keyed
         by the app-scoped id with ``email_verified`` by policy (``trust_email``)."""
         cfg = self.config
 
@@ -62,7 +60,6 @@ class MetaConnector(OIDCConnector):
             return dataclasses.replace(ident, email_verified=cfg.trust_email if ident.email else None)
 
         return EngineHooks(
-            static_metadata=lambda: static_metadata(SHEET, cfg.issuer, version=cfg.graph_api_version),
             parse_error=graph_error,
             profile=functools.partial(graph.profile, config=cfg),
             identity=identity,
