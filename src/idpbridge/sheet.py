@@ -280,6 +280,8 @@ class ProviderSheet:
         claims: which claims feed which identity fields (a ``ClaimMap``; default: the standard one).
         error_rules: the error table, provider rows first (default: the standard OAuth rules).
         error_fields: ``(error keys, description keys)`` read from error bodies, in order.
+        provider_code_fields: keys of a provider code read from error bodies, in order (Okta's
+            ``errorCode``).
         token_checks: extra ``(header, claims)`` checks on every ID token.
         scope_separator: how ``scope`` values are joined in the authorization request.
         default_auth_method: token-endpoint authentication when a secret is set and none chosen.
@@ -329,6 +331,7 @@ class ProviderSheet:
     claims: ClaimMap = dataclasses.field(default_factory=ClaimMap)
     error_rules: tuple[ErrorRule, ...] = STANDARD_OAUTH_RULES
     error_fields: tuple[tuple[str, ...], tuple[str, ...]] = (("error",), ("error_description",))
+    provider_code_fields: tuple[str, ...] = ()
     token_checks: tuple[ClaimCheck, ...] = ()
     scope_separator: str = " "
     default_auth_method: AuthMethod | None = None
@@ -402,9 +405,14 @@ class ProviderSheet:
         return next((v for v in (getattr(config, a, None) for a in self.tenant) if v), None)
 
     def parse_error(self, body: Mapping[str, Any]) -> ErrorInfo:
-        """The machine-readable fields of an error body, read tolerantly (see :attr:`error_fields`)."""
+        """The machine-readable fields of an error body, read tolerantly (see :attr:`error_fields`
+        and :attr:`provider_code_fields`)."""
         errors, descriptions = self.error_fields
-        return ErrorInfo(error=first_text(body, errors), description=first_text(body, descriptions))
+        return ErrorInfo(
+            error=first_text(body, errors),
+            description=first_text(body, descriptions),
+            provider_code=first_text(body, self.provider_code_fields),
+        )
 
 
 def first_text(body: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:

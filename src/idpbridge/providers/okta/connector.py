@@ -24,7 +24,6 @@ from ...kit import (
 )
 from . import direct, idx
 from .config import OktaConfig
-from .errors import okta_error
 
 __all__ = ["OktaConnector"]
 
@@ -46,10 +45,10 @@ class OktaConnector(OIDCConnector):
         self._totp = direct.TotpContext(self.engine, self.config)
 
     def engine_hooks(self) -> EngineHooks:
-        """Both error envelopes (OAuth and Okta's ``errorCode``); with ``totp`` enabled, a sealed
-        ``mfa_token`` is answered through the TOTP step."""
+        """With ``totp`` enabled, a sealed ``mfa_token`` is answered through the TOTP step (both
+        error envelopes are the sheet's ``error_fields``)."""
         totp = Method.TOTP in self.config.enabled_methods
-        return EngineHooks(parse_error=okta_error, mfa_step=direct.STEP if totp else None)
+        return EngineHooks(mfa_step=direct.STEP if totp else None)
 
     async def password(self, request: Password) -> Outcome:
         """ROPC (or, with ``totp_flow = "idx"``, IDX); a second factor becomes the TOTP step."""
