@@ -130,11 +130,8 @@ async def resume(ctx: TotpContext, continuation: Continuation, values: Mapping[s
     metadata = await ctx.engine.metadata()
     if metadata.issuer != data["issuer"]:
         raise FlowError("the IdP's issuer changed during the flow", code="flow.issuer_mismatch")
-    state = _Login(**{name: data[name] for name in _SEALED})
-    if field is PASSWORD_FIELD:
-        state.password = answer
-    else:
-        state.code = answer
+    answered = {"password" if field is PASSWORD_FIELD else "code": answer}
+    state = _Login(**{name: data[name] for name in _SEALED} | answered)
     return await _run(ctx, metadata, state, {"stateHandle": str(data["sh"])})
 
 

@@ -243,9 +243,6 @@ def _status_error(
 
 def _device_types(flow: Mapping[str, Any]) -> tuple[str, ...]:
     devices = dig(flow, "_embedded", "devices")
-    kinds: list[str] = []
-    for device in devices if isinstance(devices, list) else []:
-        kind = device.get("type") if isinstance(device, Mapping) else None
-        if isinstance(kind, str) and re.fullmatch(r"[A-Za-z0-9_]{1,32}", kind) and kind.lower() not in kinds:
-            kinds.append(kind.lower())
-    return tuple(kinds)
+    kinds = (dig(device, "type") for device in (devices if isinstance(devices, list) else ()))
+    safe = (kind for kind in kinds if isinstance(kind, str) and re.fullmatch(r"[A-Za-z0-9_]{1,32}", kind))
+    return tuple(dict.fromkeys(kind.lower() for kind in safe))
