@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import inspect
 import logging
+import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
@@ -128,15 +130,22 @@ class Connector(Generic[ConfigT]):
     #: The plugin API this connector was written against.
     api_version: ClassVar[tuple[int, int]] = PLUGIN_API_VERSION
     #: The provider's data sheet; a subclass that sets it gets ``name``, ``title`` and ``methods``
-    #: from it (and should set ``Config.sheet`` to the same sheet).
+    #: from it. A subclass that sets only ``Config``, whose class declares a ``sheet``, gets that
+    #: sheet (one declaration, read by both).
     sheet: ClassVar[ProviderSheet | None] = None
 
+    #: The settings; a subclass that annotates it (``config: AcmeConfig``) and sets no ``Config``
+    #: gets that class as ``Config``.
     config: ConfigT
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        sheet = cls.__dict__.get("sheet")
+        annotated = _annotated_config(cls)
+        if annotated is not None:
+            cls.Config = annotated
+        sheet = cls.__dict__.get("sheet") or _config_sheet(cls)
         if sheet is not None:
+            cls.sheet = sheet
             cls.name, cls.title, cls.methods = sheet.name, sheet.title, sheet.methods
 
     def __init__(
@@ -440,3 +449,20 @@ _ROUTES: dict[type[Request], _Route] = {
     StartSAML: _starts(Method.SAML, "start_saml"),
     FinishSAML: _resumes(Method.SAML.value, "finish_saml"),
 }
+
+
+def _config_sheet(cls: type[Connector[Any]]) -> ProviderSheet | None:
+    """The sheet ``cls.Config`` declares itself, when ``cls`` sets ``Config`` but no ``sheet``."""
+    config = cls.__dict__.get("Config")
+    return config.__dict__.get("sheet") if isinstance(config, type) else None
+
+
+def _annotated_config(cls: type[Connector[Any]]) -> type[ConnectorConfig] | None:
+    """The class of ``cls``'s own ``config`` annotation, when ``cls`` sets no ``Config`` (a string
+    annotation is looked up in the class's module; one that does not resolve is left alone)."""
+    hint = inspect.get_annotations(cls).get("config")
+    if "Config" in cls.__dict__ or hint is None:
+        return None
+    if isinstance(hint, str):
+        hint = getattr(sys.modules.get(cls.__module__), hint, None)
+    return hint if isinstance(hint, type) and issubclass(hint, ConnectorConfig) else None

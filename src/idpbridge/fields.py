@@ -2,17 +2,17 @@
 
 ``region: Annotated[str, matching(REGION, "not an AWS region name")]`` replaces a hand-written
 ``field_validator`` that only matches a pattern; the refusal reads like any field error.
-``names: Annotated[tuple[str, ...], split_words]`` takes a list, or one string of items.
+``profile_fields: Words`` takes a list or one comma- or space-separated string.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator
 
-__all__ = ["matching", "split_words"]
+__all__ = ["Words", "each_matching", "matching", "split_words"]
 
 
 def matching(pattern: str | re.Pattern[str], message: str) -> AfterValidator:
@@ -27,10 +27,23 @@ def matching(pattern: str | re.Pattern[str], message: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-def _split(value: Any) -> Any:
+def each_matching(pattern: str | re.Pattern[str], message: str) -> AfterValidator:
+    """Every item of a tuple must match ``pattern`` (``re.fullmatch``); else ``ValueError(message)``
+    (one refusal for the field, like :func:`matching`)."""
+    regex = re.compile(pattern) if isinstance(pattern, str) else pattern
+
+    def check(values: tuple[str, ...]) -> tuple[str, ...]:
+        if not all(regex.fullmatch(value) for value in values):
+            raise ValueError(message)
+        return values
+
+    return AfterValidator(check)
+
+
+def split_words(value: Any) -> Any:
+    """A string of comma- or space-separated words as a list of them; anything else as given."""
     return value.replace(",", " ").split() if isinstance(value, str) else value
 
 
-#: A list field that also takes one string of items separated by commas and/or white space
-#: (``"otp, totp"``, as environment variables and command lines give them).
-split_words = BeforeValidator(_split)
+#: A tuple of words, given as a list or as one string (``"google_otp, okta_verify"``).
+Words = Annotated[tuple[str, ...], BeforeValidator(split_words)]

@@ -344,6 +344,8 @@ class ProviderSheet:
         claims: which claims feed which identity fields (a ``ClaimMap``; default: the standard one).
         error_rules: the error table, provider rows first (default: the standard OAuth rules).
         error_fields: ``(error keys, description keys)`` read from error bodies, in order.
+        provider_code_fields: keys of a provider code read from error bodies, in order (Okta's
+            ``errorCode``).
         token_checks: extra ``(header, claims)`` checks on every ID token.
         scope_separator: how ``scope`` values are joined in the authorization request.
         default_auth_method: token-endpoint authentication when a secret is set and none chosen.
@@ -362,11 +364,16 @@ class ProviderSheet:
             response mode is refused.
         openid_scope: whether the authorization request asks for ``openid`` even when the scopes
             leave it out (Facebook Login takes the permissions as given).
+        allowed_values: config field -> ``(values it may take, why)``, for settings the IdP fixes
+            (Apple and Meta take the client secret only in the form body): another value is a
+            config error ``"<field>: <why>"``.
         authorize_params: fixed extra authorization parameters (under the config's and request's).
         authorize_fields: config fields sent, when set, as authorization parameters of the same
             name (Auth0's ``audience``).
         password_fields: config fields sent, when set, with the password grant (Auth0's ``realm``
             and ``audience``).
+        endpoint_fields: config fields filled, by name, into the ``endpoints`` templates (Meta's
+            ``{graph_api_version}``).
         callback_error_fields: ``(error, description)`` parameters of a callback error sent without
             ``error`` (Facebook Login's ``error_code``/``error_message``).
         issuer_mismatch_hint: ``(hint, config field)`` added to a ``config.issuer_mismatch`` from
@@ -390,6 +397,7 @@ class ProviderSheet:
     claims: ClaimMap = dataclasses.field(default_factory=ClaimMap)
     error_rules: tuple[ErrorRule, ...] = STANDARD_OAUTH_RULES
     error_fields: tuple[tuple[str, ...], tuple[str, ...]] = (("error",), ("error_description",))
+    provider_code_fields: tuple[str, ...] = ()
     token_checks: tuple[ClaimCheck, ...] = ()
     scope_separator: str = " "
     default_auth_method: AuthMethod | None = None
@@ -403,9 +411,11 @@ class ProviderSheet:
     username_claim: str | None = None
     form_post_scopes: frozenset[str] = frozenset()
     openid_scope: bool = True
+    allowed_values: Mapping[str, tuple[tuple[Any, ...], str]] = dataclasses.field(default_factory=_empty)
     authorize_params: Mapping[str, str] = dataclasses.field(default_factory=_empty)
     authorize_fields: tuple[str, ...] = ()
     password_fields: tuple[str, ...] = ()
+    endpoint_fields: tuple[str, ...] = ()
     callback_error_fields: tuple[str, str] | None = None
     issuer_mismatch_hint: tuple[str, str] | None = None
     derived_endpoints: tuple[DerivedEndpoints, ...] = ()
@@ -418,6 +428,7 @@ class ProviderSheet:
         object.__setattr__(self, "authorize_params", MappingProxyType(dict(self.authorize_params)))
         object.__setattr__(self, "auth_methods", MappingProxyType(dict(self.auth_methods)))
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
+        object.__setattr__(self, "allowed_values", MappingProxyType(dict(self.allowed_values)))
 
     def plugin(
         self, *, connector: str, api_version: tuple[int, int] | None = None, install_hint: str | None = None
@@ -461,9 +472,14 @@ class ProviderSheet:
         return next((v for v in (getattr(config, a, None) for a in self.tenant) if v), None)
 
     def parse_error(self, body: Mapping[str, Any]) -> ErrorInfo:
-        """The machine-readable fields of an error body, read tolerantly (see :attr:`error_fields`)."""
+        """The machine-readable fields of an error body, read tolerantly (see :attr:`error_fields`
+        and :attr:`provider_code_fields`)."""
         errors, descriptions = self.error_fields
-        return ErrorInfo(error=first_text(body, errors), description=first_text(body, descriptions))
+        return ErrorInfo(
+            error=first_text(body, errors),
+            description=first_text(body, descriptions),
+            provider_code=first_text(body, self.provider_code_fields),
+        )
 
 
 def first_text(body: Mapping[str, Any], keys: tuple[str, ...]) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import subprocess
 import sys
@@ -76,6 +77,47 @@ def test_a_pilot_declares_its_data_once(provider: str) -> None:
     assert (plugin.name, plugin.title, plugin.methods) == (sheet.name, sheet.title, sheet.methods)
     assert (cls.name, cls.title, cls.methods) == (sheet.name, sheet.title, sheet.methods)
     assert cls.Config.supported_methods == sheet.methods
+
+
+@pytest.mark.parametrize("provider", ["apple", "auth0", "google", "meta", "okta", "onelogin", "pingone"])
+def test_a_provider_connector_takes_its_config_class_from_the_annotation(provider: str) -> None:
+    cls = importlib.import_module(f"idpbridge.providers.{provider}").PLUGIN.load()
+    assert cls.Config.__module__ == f"idpbridge.providers.{provider}.config"
+    assert (
+        cls.sheet
+        is cls.Config.sheet
+        is importlib.import_module(f"idpbridge.providers.{provider}.sheet").SHEET
+    )
+
+
+def test_an_explicit_config_wins_over_the_annotation() -> None:
+    class Annotated(kit.OIDCConnector):
+        config: TConfig
+
+    class Both(kit.OIDCConnector):
+        Config = kit.OIDCConfig
+        config: TConfig
+
+    assert Annotated.Config is TConfig
+    assert Annotated.sheet is T_SHEET
+    assert Both.Config is kit.OIDCConfig
+
+
+def test_a_connector_takes_the_sheet_its_config_declares() -> None:
+    class Declared(kit.OIDCConnector):
+        Config = TConfig
+
+    class Inherited(kit.OIDCConfig):  # declares no sheet of its own: the OIDC one is inherited
+        pass
+
+    class Explicit(kit.OIDCConnector):
+        name, title = "explicit", "Explicit"
+        Config = Inherited
+
+    assert Declared.sheet is T_SHEET
+    assert (Declared.name, Declared.title, Declared.methods) == ("t", "T", T_SHEET.methods)
+    assert (Explicit.name, Explicit.title) == ("explicit", "Explicit")
+    assert Explicit.sheet is kit.OIDCConnector.sheet
 
 
 # -- the issuer rule ---------------------------------------------------------------------------------
@@ -233,3 +275,20 @@ def test_the_generic_oidc_connector_reads_its_sheet() -> None:
 
     assert PLUGIN.sheet is SHEET is OIDCConnector.sheet is OIDCConfig.sheet
     assert OIDCConnector.methods == OIDCConfig.supported_methods == SHEET.methods
+
+
+def test_a_sheet_fixes_the_values_a_config_field_may_take() -> None:
+    why = "T answers on the query string only"
+    fixed = dataclasses.replace(T_SHEET, allowed_values={"response_mode": ((None, "query"), why)})
+
+    class FixedConfig(TConfig):
+        sheet: ClassVar[kit.ProviderSheet | None] = fixed
+
+    fields = {"client_id": "c", "host": "t.example.com"}
+    assert (
+        build_config(FixedConfig, {**fields, "response_mode": "query"}, connector="t").response_mode
+        == "query"
+    )
+    assert build_config(FixedConfig, fields, connector="t").response_mode is None
+    with pytest.raises(ConfigurationError, match=f"response_mode: {why}"):
+        build_config(FixedConfig, {**fields, "response_mode": "form_post"}, connector="t")

@@ -73,6 +73,8 @@ if TYPE_CHECKING:
         UserNotFound,
     )
     from ..fields import (
+        Words,
+        each_matching,
         matching,
         split_words,
     )
@@ -113,6 +115,7 @@ if TYPE_CHECKING:
     )
     from ..oidc.claims import (
         ClaimMap,
+        check_username,
         merge_claims,
     )
     from ..oidc.client import (
@@ -131,6 +134,7 @@ if TYPE_CHECKING:
     from ..oidc.engine import (
         EngineHooks,
         OIDCEngine,
+        mfa_token,
     )
     from ..oidc.idtoken import (
         TokenPolicy,
@@ -147,6 +151,9 @@ if TYPE_CHECKING:
     from ..oidc.metadata import (
         ProviderMetadata,
         static_metadata,
+    )
+    from ..oidc.ropc import (
+        require_credentials,
     )
     from ..oidc.scopes import (
         openid_first,
@@ -230,6 +237,8 @@ _EXPORTS: dict[str, str] = {
     "UserCancelled": "errors",
     "UserNotConfirmed": "errors",
     "UserNotFound": "errors",
+    "Words": "fields",
+    "each_matching": "fields",
     "matching": "fields",
     "split_words": "fields",
     "HttpClient": "http",
@@ -255,6 +264,7 @@ _EXPORTS: dict[str, str] = {
     "ClaimMap": "oidc.claims",
     "EngineHooks": "oidc.engine",
     "OIDCEngine": "oidc.engine",
+    "mfa_token": "oidc.engine",
     "OIDCConfig": "oidc.config",
     "OIDCConnector": "oidc.connector",
     "TokenPolicy": "oidc.idtoken",
@@ -263,6 +273,7 @@ _EXPORTS: dict[str, str] = {
     "OneOfIssuers": "oidc.issuer",
     "TenantIssuer": "oidc.issuer",
     "ProviderMetadata": "oidc.metadata",
+    "require_credentials": "oidc.ropc",
     "openid_first": "oidc.scopes",
     "scope_string": "oidc.scopes",
     "callback_code": "oidc.authcode",
@@ -270,6 +281,7 @@ _EXPORTS: dict[str, str] = {
     "new_pkce": "oidc.authcode",
     "pkce_params": "oidc.authcode",
     "run_checks": "oidc.checks",
+    "check_username": "oidc.claims",
     "merge_claims": "oidc.claims",
     "check_token_type": "oidc.client",
     "classify_response": "oidc.client",
@@ -387,25 +399,30 @@ __all__ = [
     "UserNotConfirmed",
     "UserNotFound",
     "VerifyOTP",
+    "Words",
     "base_url",
     "base_url_field",
     "callback_code",
     "check_code",
     "check_token_type",
+    "check_username",
     "claim_equals",
     "classify_response",
     "dig",
+    "each_matching",
     "error_body",
     "first_text",
     "flatten_callback",
     "matching",
     "merge_claims",
+    "mfa_token",
     "new_pkce",
     "oauth_error",
     "openid_first",
     "opt_str",
     "parse_jwks",
     "pkce_params",
+    "require_credentials",
     "run_checks",
     "run_probes",
     "scope_string",

@@ -21,7 +21,7 @@ from ..identity import ClaimSource, TokenSet
 from ..methods import ExternalToken, Method
 from ..outcomes import Authenticated
 from .authcode import check_max_age
-from .claims import merge_claims
+from .claims import check_username, merge_claims
 from .idtoken import ValidatedToken
 from .metadata import ProviderMetadata
 
@@ -128,12 +128,7 @@ async def validate_external(
         policy = dataclasses.replace(policy, header_types=ACCESS_TOKEN_TYPES)
     validated = await engine.validator.validate(token, policy, jwks_uri=metadata.jwks_uri, ignore_nonce=True)
     claims = validated.claims
-    if request.username is not None:
-        value = claims.get(cfg.username_claim)
-        if not isinstance(value, str) or value != request.username:
-            raise TokenValidationError(
-                f"the token's {cfg.username_claim} does not match the username", code="token.username"
-            )
+    check_username(claims, request.username, cfg.username_claim)
     merged, sources = merge_claims((ClaimSource.EXTERNAL_TOKEN, claims))
     secret = SecretStr(token)
     tokens = TokenSet(access_token=secret) if is_access else TokenSet(id_token=secret)

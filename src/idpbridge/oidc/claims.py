@@ -17,7 +17,7 @@ from ..claimmap import ClaimMap
 from ..errors import TokenValidationError
 from ..identity import ClaimSource, Identity, opt_str, str_list, strict_bool, timestamp
 
-__all__ = ["PROTECTED_CLAIMS", "ClaimMap", "build_identity", "merge_claims", "subject_of"]
+__all__ = ["PROTECTED_CLAIMS", "ClaimMap", "build_identity", "check_username", "merge_claims", "subject_of"]
 
 #: Claims only the first layer (the validated token) may set.
 PROTECTED_CLAIMS = frozenset(
@@ -81,6 +81,18 @@ def merge_claims(
             claims[key] = value
             sources[key] = source
     return claims, sources
+
+
+def check_username(
+    claims: Mapping[str, Any], username: str | None, claim: str, *, source: str = "token"
+) -> None:
+    """An :class:`~idpbridge.ExternalToken`'s ``username`` (when given) must equal the ``claim`` of
+    the claims read from its ``source`` (the token, or a profile read with it), exactly."""
+    value = claims.get(claim)
+    if username is not None and (not isinstance(value, str) or value != username):
+        raise TokenValidationError(
+            f"the {source}'s {claim} does not match the username", code="token.username"
+        )
 
 
 def subject_of(claims: Mapping[str, Any], mapping: ClaimMap) -> str:

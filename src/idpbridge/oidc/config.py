@@ -269,6 +269,15 @@ class OIDCConfig(ConnectorConfig):
             raise ValueError("require_id_token: needs 'openid' in scopes (no ID token is asked for)")
         return self
 
+    @model_validator(mode="after")
+    def _check_allowed_values(self) -> Self:
+        """The settings the sheet's ``allowed_values`` fix (after the generic checks)."""
+        sheet = type(self).sheet
+        for name, (values, why) in (sheet.allowed_values if sheet is not None else {}).items():
+            if getattr(self, name) not in values:
+                raise ValueError(f"{name}: {why}")
+        return self
+
     @property
     def id_token_expected(self) -> bool:
         """Whether a password or OTP grant must return an ID token (``require_id_token`` resolved)."""

@@ -32,6 +32,7 @@ from ..outcomes import (
     InputRequired,
     Outcome,
 )
+from ..probes import Probe, run_probes
 from ..steps import StepFunctions
 from . import ciba, device, introspection
 from .checks import run_checks
@@ -324,5 +325,10 @@ class OIDCConnector(Connector[OIDCConfig]):
         ``jti`` single-use); end the sessions it names (:mod:`idpbridge.oidc.logout`)."""
         return await validate_logout_token(self, token)
 
+    def extra_probes(self) -> list[tuple[str, Probe]]:
+        """Provider probes run after the OIDC ones in ``check()`` (Meta's app token, PingOne's flow)."""
+        return []
+
     async def probes(self) -> list[CheckResult]:
-        return [CheckResult("configuration", True, "configuration is valid"), *await run_checks(self)]
+        results = [CheckResult("configuration", True, "configuration is valid"), *await run_checks(self)]
+        return [*results, *await run_probes(self.extra_probes())]

@@ -45,7 +45,7 @@ from .metadata import ProviderMetadata, static_metadata
 from .ropc import password_grant
 from .userinfo import fetch_userinfo
 
-__all__ = ["EngineHooks", "OIDCEngine", "Seal"]
+__all__ = ["EngineHooks", "OIDCEngine", "Seal", "mfa_token"]
 
 #: Seals flow state for a method: ``(continuation, expires_at)``.
 Seal = Callable[[Method, Mapping[str, Any]], tuple[SecretStr, dt.datetime]]
@@ -54,13 +54,21 @@ Profile = Callable[
 ]
 
 
+def mfa_token(error: IdpBridgeError, body: Mapping[str, Any]) -> str | None:
+    """The ``mfa_token`` an error answer classified as :class:`~idpbridge.MFARequired` carries
+    (Auth0, Okta), if any."""
+    token = body.get("mfa_token")
+    return token if isinstance(error, MFARequired) and isinstance(token, str) and token else None
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class EngineHooks:
     """Provider quirks the engine applies; ``None`` means the sheet's or the generic behaviour.
 
     Args:
         issuer_policy: builds the ``iss`` policy (default: the sheet's issuer rule).
-        static_metadata: fixed endpoints (default: the sheet's endpoint templates, else discovery).
+        static_metadata: fixed endpoints (default: the sheet's endpoint templates with its
+            ``endpoint_fields``, else discovery).
         parse_error: reads an error body (default: the sheet's ``error_fields``).
         token_policy: adjusts the token-endpoint :class:`TokenPolicy` (Google's ``hd``/``azp``).
         profile: claims read with the access token (default: UserInfo when enabled and advertised).
@@ -163,7 +171,8 @@ class OIDCEngine:
         if self.hooks.static_metadata is not None:
             return self.hooks.static_metadata()
         if self.sheet is not None and self.sheet.endpoints:
-            return static_metadata(self.sheet, self.config.issuer)
+            fields = self.sheet.fields_of(self.config, self.sheet.endpoint_fields)
+            return static_metadata(self.sheet, self.config.issuer, **fields)
         return None
 
     async def metadata(self) -> ProviderMetadata:
@@ -419,10 +428,13 @@ class OIDCEngine:
         self, error: IdpBridgeError, body: Mapping[str, Any], *, username: str
     ) -> IdpBridgeError:
         """Give an :class:`~idpbridge.MFARequired` carrying an ``mfa_token`` (Auth0/Okta) a
-        continuation sealing it and ``username`` for the ``totp`` method (the token stays sealed)."""
-        token = body.get("mfa_token")
-        if isinstance(error, MFARequired) and isinstance(token, str) and token:
-            sealed, _ = self.seal(Method.TOTP, {"mfa_token": token, "username": username})
+        continuation sealing it and ``username`` for the ``totp`` method (the token stays sealed),
+        under the ``mfa_step``'s marker when there is one (its :meth:`~idpbridge.kit.CodeStep.open`
+        then answers it)."""
+        token, step = mfa_token(error, body), self.hooks.mfa_step
+        if isinstance(error, MFARequired) and token is not None:
+            state = {"mfa_token": token, "username": username}
+            sealed, _ = self.seal(Method.TOTP, state if step is None else {**state, "f": step.flow})
             error.continuation = sealed
         return error
 

@@ -15,7 +15,7 @@ from ..classify import PASSWORD
 from ..errors import InvalidCredentials
 from .client import ErrorHook, OAuthClient
 
-__all__ = ["password_grant"]
+__all__ = ["password_grant", "require_credentials"]
 
 
 async def password_grant(
@@ -36,10 +36,16 @@ async def password_grant(
     refines errors from their raw body. ``invalid_grant`` becomes
     :class:`~idpbridge.InvalidCredentials` through the client's error table.
     """
-    if not username or not password:
-        raise InvalidCredentials("username and password must not be empty", code="invalid_credentials")
+    require_credentials(username, password)
     params: dict[str, str] = dict(extra or {})
     params.update({"username": username, "password": password})
     if scopes:
         params["scope"] = " ".join(scopes)
     return await client.token(token_endpoint, grant_type, params, context=PASSWORD, on_error=on_error)
+
+
+def require_credentials(username: str, password: str) -> None:
+    """Refuse an empty username or password before anything is sent (every password method:
+    the grant here, and providers' own password flows)."""
+    if not username or not password:
+        raise InvalidCredentials("username and password must not be empty", code="invalid_credentials")

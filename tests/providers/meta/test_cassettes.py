@@ -19,6 +19,7 @@ from idpbridge import (
     UserCancelled,
 )
 from idpbridge.identity import ClaimSource
+from idpbridge.kit import timed_probe
 from tests.support.minted import TestKey, replay
 from tests.support.social import finish, start
 
@@ -224,6 +225,6 @@ async def test_check(make_meta: Make, meta_key: TestKey) -> None:
         "app_credentials",
     ]
     with replay("meta", "bad_client_secret"):
-        bad = await make_meta()._app_check()
+        bad = await timed_probe(*make_meta().extra_probes()[0])
     assert not bad.ok
     assert APP_SECRET not in bad.detail

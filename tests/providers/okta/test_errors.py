@@ -18,7 +18,8 @@ from idpbridge import (
     RateLimited,
 )
 from idpbridge.classify import AUTHORIZATION_CODE, PASSWORD, classify
-from idpbridge.providers.okta.errors import RULES, okta_error
+from idpbridge.providers.okta.errors import RULES
+from idpbridge.providers.okta.sheet import SHEET
 from tests.support.mfa import sealed_mfa_required
 from tests.support.providers import Connectors
 
@@ -28,7 +29,7 @@ ENVELOPE = {"errorLink": "x", "errorId": "oae1", "errorCauses": []}
 
 
 def _classify(body: dict[str, Any], status: int, context: str = PASSWORD) -> IdpBridgeError:
-    info = okta_error(body)
+    info = SHEET.parse_error(body)
     return classify(
         RULES,
         error=info.error,
@@ -113,15 +114,19 @@ def test_password_table(body: dict[str, Any], status: int, expected: type[IdpBri
 
 
 def test_both_envelopes_are_read() -> None:
-    okta = okta_error({"errorCode": "E0000047", "errorSummary": "API call exceeded rate limit.", **ENVELOPE})
+    okta = SHEET.parse_error(
+        {"errorCode": "E0000047", "errorSummary": "API call exceeded rate limit.", **ENVELOPE}
+    )
     assert (okta.error, okta.description, okta.provider_code) == (
         "E0000047",
         "API call exceeded rate limit.",
         "E0000047",
     )
-    oauth = okta_error({"error": "invalid_grant", "error_description": "d", "errorCode": "ignored"})
+    oauth = SHEET.parse_error({"error": "invalid_grant", "error_description": "d", "errorCode": "ignored"})
     assert (oauth.error, oauth.description) == ("invalid_grant", "d")
-    assert okta_error({"errorCode": 7, "errorSummary": ["x"]}).error is None  # wrong JSON types are ignored
+    assert (
+        SHEET.parse_error({"errorCode": 7, "errorSummary": ["x"]}).error is None
+    )  # wrong JSON types are ignored
 
 
 def test_invalid_grant_depends_on_the_grant() -> None:

@@ -15,6 +15,7 @@ from idpbridge import (
     Authenticated,
     ConfigurationError,
     ExpiredCode,
+    IdpBridgeError,
     InputRequired,
     InvalidCode,
     InvalidCredentials,
@@ -131,7 +132,7 @@ async def test_two_steps(
     assert asked.play_count == 5  # discovery, interact, introspect, identify, challenge
     step, sealed = asked.step, asked.sealed
     assert sealed["sh"] == HANDLES["REDACTED-STATE-HANDLE"]
-    assert sealed["p"] is None  # the password was used: it is not kept
+    assert sealed["password"] is None  # the password was used: it is not kept
     code = otp.code(op.TOTP_SECRET)
     recorder.requests.clear()
     done = await replayed_login(
@@ -310,3 +311,97 @@ async def test_empty_credentials_are_refused_before_sending(
     with pytest.raises(InvalidCode):
         await conn.authenticate(TOTP("jane@acme.example", "", PASSWORD))
     assert recorder.requests == []
+
+
+def _challenge(key: str) -> dict[str, Any]:
+    form = {"name": "credentials", "form": {"value": [{"name": "passcode"}]}}
+    rem = {"name": "challenge-authenticator", "href": "https://x/idp/idx/challenge/answer", "value": [form]}
+    return {"remediation": {"value": [rem]}, "currentAuthenticatorEnrollment": {"value": {"key": key}}}
+
+
+@pytest.mark.parametrize(
+    ("key", "used", "expected"),
+    [
+        ("okta_password", False, {"credentials": {"passcode": PASSWORD}}),
+        ("okta_password", True, "provider.idx_unsupported"),
+        ("google_otp", False, {"credentials": {"passcode": "123456"}}),
+        ("google_otp", True, "provider.idx_unsupported"),
+        ("okta_verify", False, {"credentials": {"passcode": "123456"}}),
+        ("okta_email", False, "mfa_unsupported_factor"),
+    ],
+)
+async def test_each_challenge_is_answered_once_with_its_value(
+    make: Connectors, fields: dict[str, Any], key: str, used: bool, expected: Any
+) -> None:
+    """The password answers the password challenge, the code a TOTP one, each once; any other
+    authenticator is a factor idpbridge cannot answer."""
+    conn = make(**fields)
+    state = idx._Login(
+        "jane", PASSWORD, "v", NONCE, ISSUER, code="123456", password_used=used, code_used=used
+    )
+    if isinstance(expected, str):
+        with pytest.raises(IdpBridgeError) as info:
+            idx._next(conn._totp, state, _challenge(key), "s")
+        assert info.value.code == expected
+        return
+    step = idx._next(conn._totp, state, _challenge(key), "s")
+    assert isinstance(step, tuple)
+    assert step[1] == expected
+    assert (state.password_used, state.code_used) == (key == "okta_password", key != "okta_password")
+
+
+async def test_a_challenge_without_its_value_asks_for_it(make: Connectors, fields: dict[str, Any]) -> None:
+    conn = make(**fields)
+    state = idx._Login("jane", None, "v", NONCE, ISSUER)
+    for key, name in (("okta_password", "password"), ("google_otp", "totp")):
+        step = idx._next(conn._totp, state, _challenge(key), "s")
+        assert isinstance(step, InputRequired)
+        assert [f.name for f in step.fields] == [name]
+
+
+def _select(*options: tuple[str, str, Any]) -> dict[str, Any]:
+    authenticators = [{"id": auth_id, "key": key} for key, auth_id, _ in options]
+    forms = [
+        {"value": {"form": {"value": [{"name": "id", "value": auth_id}, {"name": "methodType", **method}]}}}
+        for _, auth_id, method in options
+    ]
+    rem = {
+        "name": "select-authenticator-authenticate",
+        "value": [{"name": "authenticator", "options": forms}],
+    }
+    return {"authenticators": {"value": authenticators}, "remediation": {"value": [rem]}}
+
+
+@pytest.mark.parametrize(
+    ("selected", "password", "expected"),
+    [
+        (set(), PASSWORD, ("aut-pw", "password")),
+        ({"okta_password"}, PASSWORD, ("aut-ga", "otp")),
+        (set(), None, ("aut-ga", "otp")),
+        ({"google_otp"}, None, ("aut-ov", "totp")),
+        ({"google_otp", "okta_verify"}, None, "mfa_unsupported_factor"),
+        ({"okta_email", "okta_password", "google_otp", "okta_verify"}, PASSWORD, "provider.idx_unsupported"),
+    ],
+)
+async def test_the_authenticator_chosen(
+    make: Connectors, fields: dict[str, Any], selected: set[str], password: str | None, expected: Any
+) -> None:
+    """The password first (while unused), then the TOTP authenticators in the configured order, each
+    selected once; an email authenticator is never chosen. Nothing left: the flow is stuck once every
+    option was tried, else it offers only factors idpbridge cannot answer."""
+    conn = make(**fields)
+    doc = _select(
+        ("okta_email", "aut-em", {"value": "email"}),
+        ("okta_password", "aut-pw", {"options": []}),
+        ("google_otp", "aut-ga", {"options": [{"value": "otp"}]}),
+        ("okta_verify", "aut-ov", {"options": [{"value": "push"}, {"value": "totp"}]}),
+    )
+    state = idx._Login("jane", password, "v", NONCE, ISSUER, selected=set(selected))
+    if isinstance(expected, str):
+        with pytest.raises(IdpBridgeError) as info:
+            idx._next(conn._totp, state, doc, "s")
+        assert info.value.code == expected
+        return
+    step = idx._next(conn._totp, state, doc, "s")
+    assert isinstance(step, tuple)
+    assert step[1] == {"authenticator": {"id": expected[0], "methodType": expected[1]}}

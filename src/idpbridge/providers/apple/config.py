@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, Field, SecretStr, model_validator
 
 from ...kit import OIDCConfig, ProviderSheet, matching
 from .client_secret import ClientSecret, check_private_key, mint_client_secret, unverified_claims
@@ -39,6 +39,11 @@ AppleId = Annotated[
 ]
 
 
+def _p8(key: SecretStr) -> SecretStr:
+    check_private_key(key.get_secret_value())
+    return key
+
+
 class AppleConfig(OIDCConfig):
     """Settings of one Sign in with Apple client. See the module docstring for the fields."""
 
@@ -47,7 +52,9 @@ class AppleConfig(OIDCConfig):
     client_id: str = Field(min_length=1, description="The Services ID (web sign-in).")
     team_id: AppleId | None = Field(None, description="Apple Developer team id.")
     key_id: AppleId | None = Field(None, description="Key id of the Sign in with Apple key.")
-    private_key: SecretStr | None = Field(None, description="The .p8 key (PEM text).")
+    private_key: Annotated[SecretStr, AfterValidator(_p8)] | None = Field(
+        None, description="The .p8 key (PEM text)."
+    )
     private_key_path: Path | None = Field(None, description="Path of the .p8 key file.")
     client_secret_ttl: int = Field(86_400, ge=600, le=30 * 86_400, description="Seconds per minted secret.")
     scopes: tuple[str, ...] = ("name", "email")
@@ -66,13 +73,6 @@ class AppleConfig(OIDCConfig):
                 raise ValueError("private_key_path: cannot read the .p8 file") from None
         return data
 
-    @field_validator("private_key")
-    @classmethod
-    def _check_key(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None:
-            check_private_key(value.get_secret_value())
-        return value
-
     @model_validator(mode="after")
     def _check_apple(self) -> Self:
         minted = self.team_id is not None or self.key_id is not None or self.private_key is not None
@@ -87,8 +87,6 @@ class AppleConfig(OIDCConfig):
                 raise ValueError("client_secret: not an ES256 client-secret JWT") from None
         elif not (self.team_id and self.key_id and self.private_key):
             raise ValueError("team_id, key_id and private_key (or private_key_path) are required")
-        if self.token_endpoint_auth_method not in (None, "client_secret_post"):
-            raise ValueError("token_endpoint_auth_method: Apple accepts only client_secret_post")
         return self
 
     def minted_secret(self, clock: Callable[[], float]) -> ClientSecret | None:

@@ -21,7 +21,7 @@ import dataclasses
 import json
 import logging
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -40,7 +40,6 @@ from ...kit import (
 )
 from .client_secret import unverified_claims
 from .config import AppleConfig
-from .sheet import SHEET
 
 __all__ = ["AppleConnector", "first_login_claims", "is_private_email"]
 
@@ -86,8 +85,6 @@ def first_login_claims(raw: str) -> dict[str, str]:
 class AppleConnector(OIDCConnector):
     """Sign in with Apple (see the module docstring)."""
 
-    sheet = SHEET
-    Config: ClassVar[type[AppleConfig]] = AppleConfig
     config: AppleConfig
 
     def engine_hooks(self) -> EngineHooks:

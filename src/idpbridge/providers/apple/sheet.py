@@ -60,6 +60,9 @@ SHEET = ProviderSheet(
     claims=ClaimMap(username=None, groups=None, roles=None, string_booleans=True),
     error_rules=RULES,
     default_auth_method="client_secret_post",
+    allowed_values={
+        "token_endpoint_auth_method": ((None, "client_secret_post"), "Apple accepts only client_secret_post")
+    },
     username_claim="email",
     rs256_signer="Apple",
     # Apple returns the name and e-mail only to a form_post callback

@@ -23,10 +23,10 @@ Every field of :class:`~idpbridge.oidc.OIDCConfig` applies as well. Groups and r
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AfterValidator, AliasChoices, Field
 
 from ...kit import Domain, OIDCConfig, ProviderSheet, base_url
 from .sheet import SHEET
@@ -34,12 +34,13 @@ from .sheet import SHEET
 __all__ = ["Auth0Config"]
 
 
-def _plain(value: str | None, what: str) -> str | None:
-    if value is None:
-        return None
-    if not value or len(value) > 256 or not value.isprintable() or value != value.strip():
-        raise ValueError(f"{what} must be a non-empty printable string without surrounding spaces")
-    return value
+def _plain(what: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if not value or len(value) > 256 or not value.isprintable() or value != value.strip():
+            raise ValueError(f"{what} must be a non-empty printable string without surrounding spaces")
+        return value
+
+    return AfterValidator(check)
 
 
 class Auth0Config(OIDCConfig):
@@ -48,22 +49,14 @@ class Auth0Config(OIDCConfig):
     sheet: ClassVar[ProviderSheet | None] = SHEET
 
     domain: Domain = Field(description="Tenant domain (acme.us.auth0.com) or custom domain.")
-    realm: str | None = Field(
+    realm: Annotated[str, _plain("realm")] | None = Field(
         None,
         validation_alias=AliasChoices("realm", "connection"),
         description="Database connection for the password-realm grant (alias: connection).",
     )
-    audience: str | None = Field(None, description="API identifier (audience) to request tokens for.")
-
-    @field_validator("realm")
-    @classmethod
-    def _check_realm(cls, value: str | None) -> str | None:
-        return _plain(value, "realm")
-
-    @field_validator("audience")
-    @classmethod
-    def _check_audience(cls, value: str | None) -> str | None:
-        return _plain(value, "audience")
+    audience: Annotated[str, _plain("audience")] | None = Field(
+        None, description="API identifier (audience) to request tokens for."
+    )
 
     @property
     def tenant_host(self) -> str:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from ...kit import OIDCConnector
 from ...methods import Password
 from .config import Auth0Config
-from .sheet import PASSWORD_GRANT, PASSWORD_REALM_GRANT, SHEET
+from .sheet import PASSWORD_GRANT, PASSWORD_REALM_GRANT
 
 __all__ = ["Auth0Connector"]
 
@@ -19,8 +17,6 @@ class Auth0Connector(OIDCConnector):
     whose ``continuation`` seals Auth0's ``mfa_token`` for the ``totp`` method.
     """
 
-    sheet = SHEET
-    Config: ClassVar[type[Auth0Config]] = Auth0Config
     config: Auth0Config
 
     def password_grant_type(self, request: Password) -> str:

@@ -22,11 +22,11 @@ password grant: the methods are ``oidc`` and ``token``.
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field, field_validator
 
-from ...kit import OIDCConfig, ProviderSheet
+from ...kit import OIDCConfig, ProviderSheet, each_matching
 from .sheet import SHEET
 
 __all__ = ["GoogleConfig"]
@@ -34,6 +34,9 @@ __all__ = ["GoogleConfig"]
 # A DNS name in lower case (Google sends ``hd`` lower-case; comparisons are exact).
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _DOMAIN = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})+")
+_DOMAINS = "expected lower-case domain names such as example.com"
+_TRIMMED = re.compile(r"\S(?:.*\S)?", re.DOTALL)  # non-empty, no surrounding spaces
+_PARTIES = "client ids must be non-empty, without surrounding spaces"
 
 
 class GoogleConfig(OIDCConfig):
@@ -41,10 +44,10 @@ class GoogleConfig(OIDCConfig):
 
     sheet: ClassVar[ProviderSheet | None] = SHEET
 
-    hosted_domain: tuple[str, ...] = Field(
+    hosted_domain: Annotated[tuple[str, ...], each_matching(_DOMAIN, _DOMAINS)] = Field(
         (), description="Google Workspace domain(s) allowed to sign in (checked on the hd claim)."
     )
-    authorized_parties: tuple[str, ...] = Field(
+    authorized_parties: Annotated[tuple[str, ...], each_matching(_TRIMMED, _PARTIES)] = Field(
         (), description="Other client ids of this project accepted as the ID token's azp."
     )
 
@@ -52,18 +55,3 @@ class GoogleConfig(OIDCConfig):
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return (value,) if isinstance(value, str) else value
-
-    @field_validator("hosted_domain")
-    @classmethod
-    def _check_domains(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for domain in value:
-            if not _DOMAIN.fullmatch(domain):
-                raise ValueError("expected lower-case domain names such as example.com")
-        return value
-
-    @field_validator("authorized_parties")
-    @classmethod
-    def _check_parties(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if any(not party or party != party.strip() for party in value):
-            raise ValueError("client ids must be non-empty, without surrounding spaces")
-        return value

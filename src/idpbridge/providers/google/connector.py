@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Collection, Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 from ...errors import TokenValidationError
 from ...kit import ClaimCheck, EngineHooks, OIDCConnector, TokenPolicy
 from ...methods import StartOIDC
 from .config import GoogleConfig
-from .sheet import SHEET
 
 __all__ = ["GoogleConnector", "google_token_policy", "hosted_domain_check"]
 
@@ -47,8 +46,6 @@ def hosted_domain_check(domains: Collection[str]) -> ClaimCheck:
 class GoogleConnector(OIDCConnector):
     """Sign in with Google (see the module docstring)."""
 
-    sheet = SHEET
-    Config: ClassVar[type[GoogleConfig]] = GoogleConfig
     config: GoogleConfig
 
     def authorize_params(self, request: StartOIDC) -> dict[str, str]:

@@ -35,7 +35,7 @@ from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from ...kit import OIDCConfig, ProviderSheet, base_url_field, matching, split_words
+from ...kit import OIDCConfig, ProviderSheet, Words, base_url_field, matching
 from .sheet import REALM_NAME, SHEET
 
 __all__ = ["KeycloakConfig"]
@@ -71,7 +71,7 @@ class KeycloakConfig(OIDCConfig):
     client_roles: tuple[str, ...] | None = Field(
         None, description="Clients whose resource_access roles join the roles (default: client_id)."
     )
-    otp_param_names: Annotated[tuple[str, ...], split_words] = Field(
+    otp_param_names: Words = Field(
         ("otp", "totp"),
         description="Direct-grant parameter(s) the TOTP code is sent as: otp, falling back to totp.",
     )

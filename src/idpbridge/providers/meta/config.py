@@ -23,9 +23,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, Field, SecretStr, field_validator, model_validator
 
-from ...kit import OIDCConfig, ProviderSheet, matching
+from ...kit import OIDCConfig, ProviderSheet, Words, each_matching, matching, split_words
 from .sheet import SHEET
 
 __all__ = ["MetaConfig"]
@@ -33,6 +33,15 @@ __all__ = ["MetaConfig"]
 _VERSION = re.compile(r"v\d{1,2}\.\d{1,2}")
 _APP_ID = re.compile(r"\d{1,32}")
 _FIELD = re.compile(r"[a-z_]{1,64}(?:\{[a-z_,]{1,200}\})?")
+_FIELDS = "Graph field names are lower-case words such as first_name"
+
+
+def _with_id(fields: tuple[str, ...]) -> tuple[str, ...]:
+    return fields if "id" in fields else ("id", *fields)
+
+
+#: Graph ``/me`` field names (``id`` always among them).
+GraphFields = Annotated[Words, each_matching(_FIELD, _FIELDS), AfterValidator(_with_id)]
 
 
 AppId = Annotated[str, matching(_APP_ID, "a Meta App ID is a number, e.g. 123456789012345")]
@@ -48,31 +57,18 @@ class MetaConfig(OIDCConfig):
     client_secret: SecretStr = Field(description="The App Secret.")
     graph_api_version: GraphVersion = Field("v24.0", description="Graph API version, e.g. v24.0.")
     scopes: tuple[str, ...] = ("email", "public_profile")
-    profile_fields: tuple[str, ...] = ("id", "name", "email", "first_name", "last_name")
+    profile_fields: GraphFields = ("id", "name", "email", "first_name", "last_name")
     trust_email: bool = Field(False, description="Treat the e-mail Meta returns as verified.")
 
-    @field_validator("scopes", "profile_fields", mode="before")
+    @field_validator("scopes", mode="before")
     @classmethod
-    def _split(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.replace(",", " ").split())
-        return value
-
-    @field_validator("profile_fields")
-    @classmethod
-    def _check_fields(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if not all(_FIELD.fullmatch(f) for f in value):
-            raise ValueError("Graph field names are lower-case words such as first_name")
-        return value if "id" in value else ("id", *value)
+    def _split_scopes(cls, value: Any) -> Any:  # commas too (replaces OIDCConfig's)
+        return split_words(value)
 
     @model_validator(mode="after")
     def _check_meta(self) -> Self:
         if not self.client_secret.get_secret_value():
             raise ValueError("client_secret: the App Secret is required")
-        if self.response_mode not in (None, "query"):
-            raise ValueError("response_mode: Facebook Login answers on the query string only")
-        if self.token_endpoint_auth_method not in (None, "client_secret_post"):
-            raise ValueError("token_endpoint_auth_method: Meta takes the app secret in the form body")
         if any("," in s or not s for s in self.scopes):
             raise ValueError("scopes: give permission names, e.g. ['email', 'public_profile']")
         return self

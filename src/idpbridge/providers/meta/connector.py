@@ -20,13 +20,12 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import SecretStr
 
 from ...kit import (
     Authenticated,
-    CheckResult,
     ClaimSource,
     ConfigurationError,
     EngineHooks,
@@ -35,16 +34,14 @@ from ...kit import (
     Method,
     OIDCConnector,
     Outcome,
+    Probe,
     TokenSet,
-    TokenValidationError,
+    check_username,
     merge_claims,
-    static_metadata,
-    timed_probe,
 )
 from . import graph
 from .config import MetaConfig
 from .errors import graph_error
-from .sheet import SHEET
 
 __all__ = ["MetaConnector"]
 
@@ -52,12 +49,10 @@ __all__ = ["MetaConnector"]
 class MetaConnector(OIDCConnector):
     """Facebook Login (see the module docstring)."""
 
-    sheet = SHEET
-    Config: ClassVar[type[MetaConfig]] = MetaConfig
     config: MetaConfig
 
     def engine_hooks(self) -> EngineHooks:
-        """The versioned endpoints, Graph error envelopes, the Graph profile, and the identity keyed
+        """Graph error envelopes, the Graph profile, and the identity keyed
         by the app-scoped id with ``email_verified`` by policy (``trust_email``)."""
         cfg = self.config
 
@@ -65,7 +60,6 @@ class MetaConnector(OIDCConnector):
             return dataclasses.replace(ident, email_verified=cfg.trust_email if ident.email else None)
 
         return EngineHooks(
-            static_metadata=lambda: static_metadata(SHEET, cfg.issuer, version=cfg.graph_api_version),
             parse_error=graph_error,
             profile=functools.partial(graph.profile, config=cfg),
             identity=identity,
@@ -81,13 +75,7 @@ class MetaConnector(OIDCConnector):
             return await super().validate_token(request)
         md = await self.engine.metadata()
         source, profile = await graph.profile(self.engine, md, token, None, config=self.config)
-        if request.username is not None:
-            value = profile.get(self.config.username_claim)
-            if not isinstance(value, str) or value != request.username:
-                raise TokenValidationError(
-                    f"the profile's {self.config.username_claim} does not match the username",
-                    code="token.username",
-                )
+        check_username(profile, request.username, self.config.username_claim, source="profile")
         claims, sources = merge_claims((source, profile))
         return Authenticated(
             identity=self.engine.identity(claims, sources, md.issuer),
@@ -107,17 +95,14 @@ class MetaConnector(OIDCConnector):
             "Facebook Login has no refresh tokens", code="config.not_supported", connector=self.instance_name
         )
 
-    async def probes(self) -> list[CheckResult]:
-        return [*await super().probes(), await self._app_check()]
-
-    async def _app_check(self) -> CheckResult:
+    def extra_probes(self) -> list[tuple[str, Probe]]:
         """The app id and secret: an app access token (client_credentials grant) is issued."""
 
-        async def probe() -> tuple[bool, str]:
+        async def app_credentials() -> tuple[bool, str]:
             md = await self.engine.metadata()
             await self.engine.oauth(md).token(
                 self.engine.endpoint(md, "token_endpoint"), "client_credentials", {}
             )
             return True, "Meta issued an app access token for the app id and secret"
 
-        return await timed_probe("app_credentials", probe)
+        return [("app_credentials", app_credentials)]

@@ -8,7 +8,7 @@ token, when Meta issues one, comes from the Graph token endpoint of the code flo
 the dialog and the code exchange is used by OpenIddict's provider
 (https://github.com/openiddict/openiddict-core/pull/1767).
 
-The Graph calls map onto the engine's endpoint names (``{version}``: ``graph_api_version``):
+The Graph calls map onto the engine's endpoint names (``{graph_api_version}``, from the config):
 ``introspection_endpoint`` is ``debug_token`` (with the app token), ``userinfo_endpoint`` is ``/me``
 (with ``fields`` and ``appsecret_proof``), ``revocation_endpoint`` is ``DELETE /me/permissions``.
 
@@ -40,7 +40,7 @@ __all__ = ["ISSUER", "SHEET"]
 
 #: ``iss`` of Facebook ID tokens (the OIDC variant) and the issuer of every Meta identity.
 ISSUER = "https://www.facebook.com"
-_GRAPH = "https://graph.facebook.com/{version}"
+_GRAPH = "https://graph.facebook.com/{graph_api_version}"
 
 SHEET = ProviderSheet(
     name="meta",
@@ -50,7 +50,7 @@ SHEET = ProviderSheet(
     description="Facebook Login code flow (+ ID token when issued), debug_token app check, Graph /me.",
     issuer=IssuerRule.fixed(ISSUER, sandbox_endpoints=("authorization_endpoint", "token_endpoint")),
     endpoints={
-        "authorization_endpoint": "https://www.facebook.com/{version}/dialog/oauth",
+        "authorization_endpoint": "https://www.facebook.com/{graph_api_version}/dialog/oauth",
         "token_endpoint": f"{_GRAPH}/oauth/access_token",
         "jwks_uri": "https://www.facebook.com/.well-known/oauth/openid/jwks/",
         "userinfo_endpoint": f"{_GRAPH}/me",
@@ -75,7 +75,15 @@ SHEET = ProviderSheet(
         amr=None,
     ),
     error_rules=RULES,
+    endpoint_fields=("graph_api_version",),
     scope_separator=",",
+    allowed_values={
+        "response_mode": ((None, "query"), "Facebook Login answers on the query string only"),
+        "token_endpoint_auth_method": (
+            (None, "client_secret_post"),
+            "Meta takes the app secret in the form body",
+        ),
+    },
     id_token_required=False,
     # Facebook Login takes the permissions as given (``openid`` enables the ID token)
     openid_scope=False,

@@ -27,12 +27,12 @@ Every field of :class:`~idpbridge.oidc.OIDCConfig` applies as well (``methods``,
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import Annotated, ClassVar, Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from ...kit import Domain, Method, OIDCConfig, ProviderSheet, base_url, matching
+from ...kit import Domain, Method, OIDCConfig, ProviderSheet, Words, base_url, matching
 from .sheet import AUTHORIZATION_SERVER_ID, SHEET, TOTP_AUTHENTICATORS
 
 __all__ = ["OktaConfig"]
@@ -47,13 +47,26 @@ RedirectURI = Annotated[
 ]
 
 
+def _server_id(value: str) -> str | None:
+    """Empty: the org authorization server (``None``)."""
+    if value and not AUTHORIZATION_SERVER_ID.fullmatch(value):
+        raise ValueError("expected 'default' or an authorization server id such as aus1a2b3c4D5e6F7g8h9")
+    return value or None
+
+
+def _authenticators(value: tuple[str, ...]) -> tuple[str, ...]:
+    if not value or not set(value) <= set(TOTP_AUTHENTICATORS) or len(set(value)) != len(value):
+        raise ValueError(f"one or more of {', '.join(TOTP_AUTHENTICATORS)}, each once")
+    return value
+
+
 class OktaConfig(OIDCConfig):
     """Settings of one Okta OIDC app integration (see the module docstring)."""
 
     sheet: ClassVar[ProviderSheet | None] = SHEET
 
     domain: Domain = Field(description="Okta org domain (acme.okta.com) or custom URL domain.")
-    authorization_server_id: str | None = Field(
+    authorization_server_id: Annotated[str, AfterValidator(_server_id)] | None = Field(
         None, description="'default', a custom authorization server id, or empty for the org server."
     )
 
@@ -63,30 +76,9 @@ class OktaConfig(OIDCConfig):
     interaction_redirect_uri: RedirectURI | None = Field(
         None, description="A sign-in redirect URI of the app, sent to /v1/interact (idx)."
     )
-    totp_authenticators: tuple[str, ...] = Field(
+    totp_authenticators: Annotated[Words, AfterValidator(_authenticators)] = Field(
         tuple(TOTP_AUTHENTICATORS), description="IDX authenticators a TOTP code answers, preferred first."
     )
-
-    @field_validator("authorization_server_id")
-    @classmethod
-    def _check_server(cls, value: str | None) -> str | None:
-        if not value:
-            return None
-        if not AUTHORIZATION_SERVER_ID.fullmatch(value):
-            raise ValueError("expected 'default' or an authorization server id such as aus1a2b3c4D5e6F7g8h9")
-        return value
-
-    @field_validator("totp_authenticators", mode="before")
-    @classmethod
-    def _split_authenticators(cls, value: Any) -> Any:
-        return value.replace(",", " ").split() if isinstance(value, str) else value
-
-    @field_validator("totp_authenticators")
-    @classmethod
-    def _check_authenticators(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if not value or not set(value) <= set(TOTP_AUTHENTICATORS) or len(set(value)) != len(value):
-            raise ValueError(f"one or more of {', '.join(TOTP_AUTHENTICATORS)}, each once")
-        return value
 
     @model_validator(mode="after")
     def _check_idx(self) -> Self:

@@ -9,7 +9,7 @@ itself.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from ...kit import (
     TOTP,
@@ -24,8 +24,6 @@ from ...kit import (
 )
 from . import direct, idx
 from .config import OktaConfig
-from .errors import okta_error
-from .sheet import SHEET
 
 __all__ = ["OktaConnector"]
 
@@ -40,8 +38,6 @@ class OktaConnector(OIDCConnector):
     Engine's Interaction Code flow, one ``InputRequired`` step per value still missing.
     """
 
-    sheet = SHEET
-    Config: ClassVar[type[OktaConfig]] = OktaConfig
     config: OktaConfig
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -49,10 +45,10 @@ class OktaConnector(OIDCConnector):
         self._totp = direct.TotpContext(self.engine, self.config)
 
     def engine_hooks(self) -> EngineHooks:
-        """Both error envelopes (OAuth and Okta's ``errorCode``); with ``totp`` enabled, a sealed
-        ``mfa_token`` is answered through the TOTP step."""
+        """With ``totp`` enabled, a sealed ``mfa_token`` is answered through the TOTP step (both
+        error envelopes are the sheet's ``error_fields``)."""
         totp = Method.TOTP in self.config.enabled_methods
-        return EngineHooks(parse_error=okta_error, mfa_step=direct.STEP if totp else None)
+        return EngineHooks(mfa_step=direct.STEP if totp else None)
 
     async def password(self, request: Password) -> Outcome:
         """ROPC (or, with ``totp_flow = "idx"``, IDX); a second factor becomes the TOTP step."""

@@ -33,6 +33,7 @@ from ...kit import (
     MFARequired,
     OIDCEngine,
     ProviderMetadata,
+    mfa_token,
     scope_string,
     totp_step,
 )
@@ -41,8 +42,8 @@ from .sheet import MFA_OTP_GRANT, MFA_OTP_PARAMS, OTP_GRANT, OTP_PARAMS
 
 __all__ = ["STEP", "TOTP_FIELD", "TotpContext", "answer", "totp"]
 
-#: The code step after ``mfa_required``. Its first continuation is the engine's sealed ``mfa_token``
-#: (:meth:`~idpbridge.kit.OIDCEngine.seal_mfa_token`, no step marker); a retry is sealed by this step.
+#: The code step after ``mfa_required`` (the engine's ``mfa_step``): its first continuation is the
+#: engine's sealed ``mfa_token`` (:meth:`~idpbridge.kit.OIDCEngine.seal_mfa_token`), a retry is this step's.
 STEP = totp_step("okta-direct", what="an Okta TOTP step")
 #: The one field of the TOTP step.
 TOTP_FIELD = STEP.field
@@ -65,12 +66,10 @@ async def totp(ctx: TotpContext, username: str, password: str | None, code: str)
         login_hint, otp = OTP_PARAMS
         params = {login_hint: username, otp: code, "scope": scope_string(ctx.config.scopes)}
         return await engine.grant(metadata, OTP_GRANT, params, method=Method.TOTP)
-    captured: dict[str, str] = {}
+    captured: list[str | None] = [None]
 
     def keep_token(error: IdpBridgeError, raw: Mapping[str, Any]) -> IdpBridgeError:
-        mfa_token = raw.get("mfa_token")
-        if isinstance(error, MFARequired) and isinstance(mfa_token, str) and mfa_token:
-            captured["mfa_token"] = mfa_token
+        captured[0] = mfa_token(error, raw)
         return error
 
     try:
@@ -78,20 +77,15 @@ async def totp(ctx: TotpContext, username: str, password: str | None, code: str)
             metadata, engine.oauth(metadata), username=username, password=password, on_error=keep_token
         )
     except MFARequired:
-        if "mfa_token" not in captured:
+        if captured[0] is None:
             raise
-        return await _mfa_otp(ctx, metadata, captured["mfa_token"], username, code)
+        return await _mfa_otp(ctx, metadata, captured[0], username, code)
     return await engine.complete(metadata, body, method=Method.PASSWORD, nonce=None)
 
 
 async def answer(ctx: TotpContext, continuation: Continuation, values: Mapping[str, Any]) -> Authenticated:
     """``Answer`` to the TOTP step: the MFA OTP grant with the sealed ``mfa_token``. Single-use."""
-    data = continuation.data
-    if "f" not in data and isinstance(data.get("mfa_token"), str):  # sealed by OIDCEngine.seal_mfa_token
-        data = {**data, "f": STEP.flow}  # core candidate: the engine sealing it through a CodeStep
-    data, code = STEP.state(data, values)
-    STEP.check(code)  # a malformed code is refused before the step is used up
-    await ctx.engine.steps.consume_continuation(continuation)
+    data, code = await STEP.open(ctx.engine.steps, continuation, values)  # sealed by the engine or a retry
     metadata = await ctx.engine.metadata()
     return await _mfa_otp(ctx, metadata, str(data["mfa_token"]), str(data.get("username") or ""), code)
 

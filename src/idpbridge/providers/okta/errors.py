@@ -4,8 +4,9 @@ Okta's token endpoint speaks two dialects: OAuth (``error``/``error_description`
 management-API envelope (``errorCode``/``errorSummary``/``errorLink``/``errorId``/``errorCauses``),
 e.g. for an unknown client id or a rate limit
 (https://github.com/okta/okta-developer-docs/blob/master/packages/@okta/vuepress-site/docs/guides/implement-grant-type/main/ropassword/use-flow.md).
-:func:`okta_error` reads both; :data:`RULES` is tried first, then the standard OAuth rules. Each
-row names its source (``source=``; the default is :data:`ROPC_DOC`).
+The sheet reads both (:data:`ERROR_FIELDS`, :data:`PROVIDER_CODE_FIELDS`); :data:`RULES` is tried
+first, then the standard OAuth rules. Each row names its source (``source=``; the default is
+:data:`ROPC_DOC`).
 
 The ``totp`` method adds the Direct Authentication grants' answers (context = their grant type)
 and :data:`IDX_RULES`, which classify Identity Engine ``messages`` by their ``i18n.key`` (the
@@ -15,16 +16,12 @@ https://github.com/okta/okta-auth-js/blob/master/test/support/idx/factories/erro
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from ...classify import sourced
 from ...kit import (
     PASSWORD,
     STANDARD_OAUTH_RULES,
     AccountLocked,
     ConfigurationError,
-    ErrorInfo,
     ErrorRule,
     ExpiredCode,
     IdpBridgeError,
@@ -34,7 +31,6 @@ from ...kit import (
     ProviderError,
     RateLimited,
     UserNotFound,
-    first_text,
 )
 
 __all__ = [
@@ -46,7 +42,6 @@ __all__ = [
     "OTP_GRANT",
     "PROVIDER_CODE_FIELDS",
     "RULES",
-    "okta_error",
 ]
 
 # -- contexts: the grants whose answers the rows below classify ------------------------------------
@@ -67,17 +62,6 @@ IDX = "idx"
 ERROR_FIELDS = (("error", "errorCode"), ("error_description", "errorSummary"))
 #: Where Okta's own error code (the provider code) is.
 PROVIDER_CODE_FIELDS = ("errorCode",)
-
-
-def okta_error(body: Mapping[str, Any]) -> ErrorInfo:
-    """OAuth fields first, Okta's ``errorCode``/``errorSummary`` as fallback and provider code."""
-    # core candidate: a provider-code key list beside ProviderSheet.error_fields (then this goes).
-    errors, descriptions = ERROR_FIELDS
-    return ErrorInfo(
-        error=first_text(body, errors),
-        description=first_text(body, descriptions),
-        provider_code=first_text(body, PROVIDER_CODE_FIELDS),
-    )
 
 
 _ENROL, _NO_TOTP = "mfa_enrollment_required", "the user has no TOTP authenticator enrolled at Okta"

@@ -77,17 +77,8 @@ _STEPS = {
     for field, pattern in ((PASSWORD_FIELD, None), (TOTP_FIELD, TOTP_CODE))
 }
 _MAX_STEPS = 10
-#: Sealed key -> :class:`_Login` field (the code itself is never sealed).
-_SEALED = {
-    "u": "username",
-    "p": "password",
-    "pu": "password_used",
-    "cu": "code_used",
-    "id": "identified",
-    "v": "verifier",
-    "n": "nonce",
-    "i": "issuer",
-}
+#: The :class:`_Login` fields sealed with a step (never the code; ``selected`` starts afresh).
+_SEALED = ("username", "password", "password_used", "code_used", "identified", "verifier", "nonce", "issuer")
 
 
 def new_nonce() -> str:
@@ -137,13 +128,10 @@ async def resume(ctx: TotpContext, continuation: Continuation, values: Mapping[s
         step.check(answer)  # a malformed code is refused before the step is used up
     await ctx.engine.steps.consume_continuation(continuation)
     metadata = await ctx.engine.metadata()
-    if metadata.issuer != data["i"]:
+    if metadata.issuer != data["issuer"]:
         raise FlowError("the IdP's issuer changed during the flow", code="flow.issuer_mismatch")
-    state = _Login(**{name: data[key] for key, name in _SEALED.items()})
-    if field is PASSWORD_FIELD:
-        state.password = answer
-    else:
-        state.code = answer
+    answered = {"password" if field is PASSWORD_FIELD else "code": answer}
+    state = _Login(**{name: data[name] for name in _SEALED} | answered)
     return await _run(ctx, metadata, state, {"stateHandle": str(data["sh"])})
 
 
@@ -180,34 +168,27 @@ def _next(
     remediations = idx_doc.remediations(doc)
     if "identify" in remediations and not state.identified:
         rem = remediations["identify"]
-        body: dict[str, Any] = {"identifier": state.username}
-        fields = idx_doc.fields(rem)
-        if "credentials" in fields:
-            password = _take(ctx, state, PASSWORD_FIELD, handle)
-            if isinstance(password, InputRequired):
-                return password
-            body["credentials"] = {idx_doc.credential_field(fields["credentials"]): password}
+        credentials = idx_doc.fields(rem).get("credentials")
+        body = {} if credentials is None else _take(ctx, state, PASSWORD_FIELD, handle, credentials)
+        if isinstance(body, InputRequired):
+            return body
         state.identified = True
-        return rem, body
+        return rem, {"identifier": state.username, **body}
     if "challenge-authenticator" in remediations:
         rem = remediations["challenge-authenticator"]
         key = idx_doc.current_key(doc)
-        name = idx_doc.credential_field(idx_doc.fields(rem).get("credentials"))
-        if key == PASSWORD_AUTHENTICATOR and not state.password_used:
-            value = _take(ctx, state, PASSWORD_FIELD, handle)
-        elif key in ctx.config.totp_authenticators and not state.code_used:
-            value = _take(ctx, state, TOTP_FIELD, handle)
-        elif key == PASSWORD_AUTHENTICATOR or key in ctx.config.totp_authenticators:
-            raise _stuck(doc, remediations)
-        else:
+        totp = key in ctx.config.totp_authenticators
+        field = PASSWORD_FIELD if key == PASSWORD_AUTHENTICATOR else TOTP_FIELD if totp else None
+        if field is None:
             raise MFARequired(
                 "Okta asks for a second factor idpbridge cannot answer (only TOTP)",
                 code="mfa_unsupported_factor",
                 factors=(key,),
             )
-        if isinstance(value, InputRequired):
-            return value
-        return rem, {"credentials": {name: value}}
+        if state.password_used if field is PASSWORD_FIELD else state.code_used:
+            raise _stuck(doc, remediations)
+        body = _take(ctx, state, field, handle, idx_doc.fields(rem).get("credentials"))
+        return body if isinstance(body, InputRequired) else (rem, body)
     if "select-authenticator-authenticate" in remediations:
         rem = remediations["select-authenticator-authenticate"]
         options = idx_doc.options(doc, rem)
@@ -246,22 +227,21 @@ def _keys(options: list[tuple[str, str, tuple[str, ...]]]) -> tuple[str, ...]:
 def _choose(
     ctx: TotpContext, state: _Login, options: list[tuple[str, str, tuple[str, ...]]]
 ) -> tuple[str, str, str] | None:
-    by_key = {key: (key, authenticator_id, methods) for key, authenticator_id, methods in options}
+    by_key = {key: (auth_id, methods) for key, auth_id, methods in options if key not in state.selected}
     if state.password is not None and not state.password_used and PASSWORD_AUTHENTICATOR in by_key:
-        key, authenticator_id, methods = by_key[PASSWORD_AUTHENTICATOR]
-        if key not in state.selected:
-            return key, authenticator_id, methods[0] if methods else "password"
-    if not state.code_used:
-        for key in ctx.config.totp_authenticators:
-            wanted = TOTP_AUTHENTICATORS[key]
-            option = by_key.get(key)
-            if option is not None and key not in state.selected and (not option[2] or wanted in option[2]):
-                return key, option[1], wanted
+        authenticator_id, methods = by_key[PASSWORD_AUTHENTICATOR]
+        return PASSWORD_AUTHENTICATOR, authenticator_id, methods[0] if methods else "password"
+    for key in () if state.code_used else ctx.config.totp_authenticators:
+        wanted = TOTP_AUTHENTICATORS[key]
+        if key in by_key and (not by_key[key][1] or wanted in by_key[key][1]):
+            return key, by_key[key][0], wanted
     return None
 
 
-def _take(ctx: TotpContext, state: _Login, field: InputField, handle: str) -> str | InputRequired:
-    """The password or the code (now used up), or the step that asks for it."""
+def _take(
+    ctx: TotpContext, state: _Login, field: InputField, handle: str, credentials: Any
+) -> dict[str, Any] | InputRequired:
+    """The ``credentials`` body with the password or the code (now used up), or the step asking for it."""
     value = state.password if field is PASSWORD_FIELD else state.code
     if value is None:
         return _ask(ctx, state, field, handle)
@@ -269,11 +249,11 @@ def _take(ctx: TotpContext, state: _Login, field: InputField, handle: str) -> st
         state.password, state.password_used = None, True
     else:
         state.code_used = True
-    return value
+    return {"credentials": {idx_doc.credential_field(credentials): value}}
 
 
 def _ask(ctx: TotpContext, state: _Login, field: InputField, handle: str) -> InputRequired:
-    sealed = {key: getattr(state, name) for key, name in _SEALED.items()}
+    sealed = {name: getattr(state, name) for name in _SEALED}
     return _STEPS[field.name].ask(ctx.engine.steps, {**sealed, "k": field.name, "sh": handle})
 
 

@@ -35,7 +35,14 @@ from types import MappingProxyType
 from typing import Any
 
 from ...kit import ClaimMap, IssuerRule, Method, ProviderSheet, base_url
-from .errors import ERROR_FIELDS, INTERACTION_CODE_GRANT, MFA_OTP_GRANT, OTP_GRANT, RULES
+from .errors import (
+    ERROR_FIELDS,
+    INTERACTION_CODE_GRANT,
+    MFA_OTP_GRANT,
+    OTP_GRANT,
+    PROVIDER_CODE_FIELDS,
+    RULES,
+)
 
 __all__ = [
     "AUTHORIZATION_SERVER_ID",
@@ -103,6 +110,7 @@ SHEET = ProviderSheet(
     claims=ClaimMap(),
     error_rules=RULES,
     error_fields=ERROR_FIELDS,
+    provider_code_fields=PROVIDER_CODE_FIELDS,
     probe_password_grant=True,
     tenant=("org_host",),
     sources={

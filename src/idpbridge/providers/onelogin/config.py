@@ -11,17 +11,31 @@ pointing at its own OneLogin app.
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Literal, Self
+from typing import Annotated, ClassVar, Literal, Self
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from ...kit import Method, OIDCConfig, ProviderSheet, secure_url
+from ...kit import Method, OIDCConfig, ProviderSheet, matching, secure_url
 from .sheet import LEGACY_V1_HOSTS, REGION_HOSTS, SHEET
 
 __all__ = ["LEGACY_V1_HOSTS", "REGION_HOSTS", "OneLoginConfig"]
 
 _SUBDOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_SUBDOMAIN_ONLY = "must be the account subdomain only, e.g. 'acme' for acme.onelogin.com"
+
+
+def _origin(value: str) -> str:
+    url = secure_url(value, what="base_url").rstrip("/")
+    parts = urlsplit(url)
+    if (parts.hostname or "") in LEGACY_V1_HOSTS:
+        raise ValueError(
+            "OneLogin's OIDC v1 endpoints were removed on 2021-04-20; set subdomain instead "
+            "(the issuer is https://<subdomain>.onelogin.com/oidc/2)"
+        )
+    if parts.path or parts.query or parts.fragment:
+        raise ValueError("must be an origin only (https://login.acme.com); /oidc/2 is added")
+    return url
 
 
 class OneLoginConfig(OIDCConfig):
@@ -31,36 +45,15 @@ class OneLoginConfig(OIDCConfig):
     ``issuer`` follows from them. Enable either ``oidc`` or ``password`` (plus ``token``).
     """
 
-    subdomain: str | None = Field(None, description="The account subdomain: acme for acme.onelogin.com.")
+    subdomain: Annotated[str, AfterValidator(str.lower), matching(_SUBDOMAIN, _SUBDOMAIN_ONLY)] | None = (
+        Field(None, description="The account subdomain: acme for acme.onelogin.com.")
+    )
     region: Literal["us", "eu"] = Field("us", description="Where the OneLogin account is hosted.")
-    base_url: str | None = Field(
+    base_url: Annotated[str, AfterValidator(_origin)] | None = Field(
         None, description="Custom domain origin (https://login.acme.com) instead of the subdomain."
     )
 
     sheet: ClassVar[ProviderSheet | None] = SHEET
-
-    @field_validator("subdomain")
-    @classmethod
-    def _check_subdomain(cls, value: str | None) -> str | None:
-        if value is not None and not _SUBDOMAIN.fullmatch(value.lower()):
-            raise ValueError("must be the account subdomain only, e.g. 'acme' for acme.onelogin.com")
-        return value.lower() if value else value
-
-    @field_validator("base_url")
-    @classmethod
-    def _check_base_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        url = secure_url(value, what="base_url").rstrip("/")
-        parts = urlsplit(url)
-        if (parts.hostname or "") in LEGACY_V1_HOSTS:
-            raise ValueError(
-                "OneLogin's OIDC v1 endpoints were removed on 2021-04-20; set subdomain instead "
-                "(the issuer is https://<subdomain>.onelogin.com/oidc/2)"
-            )
-        if parts.path or parts.query or parts.fragment:
-            raise ValueError("must be an origin only (https://login.acme.com); /oidc/2 is added")
-        return url
 
     @property
     def custom_host(self) -> str | None:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from ...kit import OIDCConnector
 from .config import OneLoginConfig
-from .sheet import SHEET
 
 __all__ = ["OneLoginConnector"]
 
@@ -14,6 +11,4 @@ __all__ = ["OneLoginConnector"]
 class OneLoginConnector(OIDCConnector):
     """OneLogin: authorization code + PKCE, or the password grant, and token validation."""
 
-    sheet = SHEET
-    Config: ClassVar[type[OneLoginConfig]] = OneLoginConfig
     config: OneLoginConfig

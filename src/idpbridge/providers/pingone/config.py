@@ -6,18 +6,31 @@ The issuer (``{base}/as``) follows from them by the rule in :mod:`.sheet`.
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
-from ...kit import OIDCConfig, ProviderSheet, base_url
+from ...kit import OIDCConfig, ProviderSheet, base_url, matching
 from .sheet import SHEET, environment_base
 
 __all__ = ["PingOneConfig"]
 
 Region = Literal["NA", "CA", "EU", "AU", "SG", "AP"]
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _environment_base(value: str) -> str:
+    url = base_url(value, what="base_url", allow_path=True)
+    if url.endswith("/as"):
+        raise ValueError("must be the environment base (…/<environment_id>), without /as")
+    return url
+
+
+def _absolute(value: str) -> str:
+    if not urlsplit(value).scheme or "#" in value:
+        raise ValueError("must be an absolute URI without a fragment")
+    return value
 
 
 class PingOneConfig(OIDCConfig):
@@ -28,14 +41,16 @@ class PingOneConfig(OIDCConfig):
     application and give the sign-on policy a username/password step.
     """
 
-    environment_id: str = Field(description="The PingOne environment id (a UUID).")
+    environment_id: Annotated[
+        str, matching(_UUID, "must be the environment id, a UUID"), AfterValidator(str.lower)
+    ] = Field(description="The PingOne environment id (a UUID).")
     region: Region = Field("NA", description="NA, CA, EU, AU, SG or AP.")
-    base_url: str | None = Field(
+    base_url: Annotated[str, AfterValidator(_environment_base)] | None = Field(
         None,
         description="Environment base URL when not https://auth.pingone.{tld}/{environment_id} "
         "(a custom domain's origin).",
     )
-    password_redirect_uri: str | None = Field(
+    password_redirect_uri: Annotated[str, AfterValidator(_absolute)] | None = Field(
         None, description="redirect_uri sent by the password method (pi.flow needs none; some apps do)."
     )
 
@@ -45,30 +60,6 @@ class PingOneConfig(OIDCConfig):
     @classmethod
     def _upper_region(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
-
-    @field_validator("environment_id")
-    @classmethod
-    def _check_environment(cls, value: str) -> str:
-        if not _UUID.fullmatch(value):
-            raise ValueError("must be the environment id, a UUID")
-        return value.lower()
-
-    @field_validator("base_url")
-    @classmethod
-    def _check_base_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        url = base_url(value, what="base_url", allow_path=True)
-        if url.endswith("/as"):
-            raise ValueError("must be the environment base (…/<environment_id>), without /as")
-        return url
-
-    @field_validator("password_redirect_uri")
-    @classmethod
-    def _check_redirect(cls, value: str | None) -> str | None:
-        if value is not None and (not urlsplit(value).scheme or "#" in value):
-            raise ValueError("must be an absolute URI without a fragment")
-        return value
 
     @property
     def environment_base(self) -> str:

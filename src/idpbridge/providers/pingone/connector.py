@@ -3,12 +3,9 @@ via ``pi.flow`` (:mod:`.flows`)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from ...kit import CheckResult, Method, OIDCConnector, Outcome, Password, timed_probe
+from ...kit import Method, OIDCConnector, Outcome, Password, Probe
 from .config import PingOneConfig
 from .flows import password_login, probe_flow
-from .sheet import SHEET
 
 __all__ = ["PingOneConnector"]
 
@@ -16,17 +13,13 @@ __all__ = ["PingOneConnector"]
 class PingOneConnector(OIDCConnector):
     """PingOne: authorization code + PKCE, token validation, and passwords through the Flows API."""
 
-    sheet = SHEET
-    Config: ClassVar[type[PingOneConfig]] = PingOneConfig
     config: PingOneConfig
 
     async def password(self, request: Password) -> Outcome:
         """Username and password through the redirectless flow (PingOne has no ROPC grant)."""
         return await password_login(self.engine, self.config, request)
 
-    async def probes(self) -> list[CheckResult]:
-        """The OIDC probes, plus (with ``password``) a redirectless flow started without credentials."""
-        results = await super().probes()
-        if Method.PASSWORD in self.enabled_methods:
-            results.append(await timed_probe("password", lambda: probe_flow(self.engine, self.config)))
-        return results
+    def extra_probes(self) -> list[tuple[str, Probe]]:
+        """With ``password``: a redirectless flow started without credentials."""
+        password = Method.PASSWORD in self.enabled_methods
+        return [("password", lambda: probe_flow(self.engine, self.config))] if password else []

@@ -25,7 +25,6 @@ from ...errors import (
     ConfigurationError,
     ConsentRequired,
     ExpiredCode,
-    IdpBridgeError,
     InvalidCredentials,
     MFARequired,
     PasswordChangeRequired,
@@ -55,28 +54,75 @@ _LOCK_GUESS = "UNCONFIRMED[pingone.flow-lock] where a flow puts PASSWORD_LOCKED_
 
 _INTERACTIVE = "PingOne's sign-on policy needs an interactive step here ({}); sign in with the oidc method"
 
-#: Flow ``status`` after the credentials -> (error class, idpbridge code or None, message).
-FLOW_STATUSES: Mapping[str, tuple[type[IdpBridgeError], str | None, str]] = {
-    "PASSWORD_EXPIRED": (PasswordChangeRequired, None, "the password has expired"),
-    "MUST_CHANGE_PASSWORD": (PasswordChangeRequired, None, "the password must be changed"),
-    "OTP_REQUIRED": (MFARequired, None, "PingOne requires a one-time code"),
-    "DEVICE_SELECTION_REQUIRED": (MFARequired, None, "PingOne requires a second factor"),
-    "PUSH_CONFIRMATION_REQUIRED": (MFARequired, None, "PingOne requires a push confirmation"),
-    "ASSERTION_REQUIRED": (MFARequired, None, "PingOne requires a security key"),
-    # The account must be verified first (answered with the user.verify action).
-    "VERIFICATION_CODE_REQUIRED": (UserNotConfirmed, None, "the account is not verified yet"),
-    "PROFILE_DATA_REQUIRED": (ConsentRequired, None, _INTERACTIVE.format("progressive profiling")),
-    "ACCOUNT_LINKING_REQUIRED": (ConsentRequired, None, _INTERACTIVE.format("account linking")),
-    "EXTERNAL_AUTHENTICATION_REQUIRED": (ConsentRequired, None, _INTERACTIVE.format("external IdP")),
-    "IDENTIFIER_REQUIRED": (
-        ConfigurationError,
-        "config.sign_on_policy",
-        "the sign-on policy starts with identifier-first discovery; the password method needs a "
-        "username/password (LOGIN) step first",
+#: Flow ``status`` after the credentials (the provider code) -> the error; a status not listed is
+#: a malformed answer (``provider.flow_status``).
+FLOW_STATUSES: tuple[ErrorRule, ...] = sourced(
+    FLOW_STATUS_SOURCE,
+    (
+        ErrorRule(
+            provider_code="PASSWORD_EXPIRED",
+            raises=PasswordChangeRequired,
+            message="the password has expired",
+        ),
+        ErrorRule(
+            provider_code="MUST_CHANGE_PASSWORD",
+            raises=PasswordChangeRequired,
+            message="the password must be changed",
+        ),
+        ErrorRule(
+            provider_code="OTP_REQUIRED", raises=MFARequired, message="PingOne requires a one-time code"
+        ),
+        ErrorRule(
+            provider_code="DEVICE_SELECTION_REQUIRED",
+            raises=MFARequired,
+            message="PingOne requires a second factor",
+        ),
+        ErrorRule(
+            provider_code="PUSH_CONFIRMATION_REQUIRED",
+            raises=MFARequired,
+            message="PingOne requires a push confirmation",
+        ),
+        ErrorRule(
+            provider_code="ASSERTION_REQUIRED", raises=MFARequired, message="PingOne requires a security key"
+        ),
+        # The account must be verified first (answered with the user.verify action).
+        ErrorRule(
+            provider_code="VERIFICATION_CODE_REQUIRED",
+            raises=UserNotConfirmed,
+            message="the account is not verified yet",
+        ),
+        ErrorRule(
+            provider_code="PROFILE_DATA_REQUIRED",
+            raises=ConsentRequired,
+            message=_INTERACTIVE.format("progressive profiling"),
+        ),
+        ErrorRule(
+            provider_code="ACCOUNT_LINKING_REQUIRED",
+            raises=ConsentRequired,
+            message=_INTERACTIVE.format("account linking"),
+        ),
+        ErrorRule(
+            provider_code="EXTERNAL_AUTHENTICATION_REQUIRED",
+            raises=ConsentRequired,
+            message=_INTERACTIVE.format("external IdP"),
+        ),
+        ErrorRule(
+            provider_code="IDENTIFIER_REQUIRED",
+            raises=ConfigurationError,
+            code="config.sign_on_policy",
+            message="the sign-on policy starts with identifier-first discovery; the password method needs a "
+            "username/password (LOGIN) step first",
+        ),
+        ErrorRule(
+            provider_code="USERNAME_PASSWORD_REQUIRED",
+            raises=InvalidCredentials,
+            message="invalid username or password",
+        ),
+        ErrorRule(
+            provider_code="FAILED", raises=AuthenticationFailed, message="PingOne ended the sign-in flow"
+        ),
     ),
-    "USERNAME_PASSWORD_REQUIRED": (InvalidCredentials, None, "invalid username or password"),
-    "FAILED": (AuthenticationFailed, None, "PingOne ended the sign-in flow"),
-}
+)
 
 #: Second-factor kinds per MFA status (``DEVICE_SELECTION_REQUIRED`` lists the user's devices).
 MFA_FACTORS: Mapping[str, tuple[str, ...]] = {

@@ -32,6 +32,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from ...classify import classify
 from ...kit import (
     AUTHORIZATION_CODE,
     AUTHORIZE,
@@ -39,7 +40,6 @@ from ...kit import (
     Authenticated,
     ConfigurationError,
     IdpBridgeError,
-    InvalidCredentials,
     MalformedResponse,
     Method,
     MFARequired,
@@ -53,6 +53,7 @@ from ...kit import (
     classify_response,
     dig,
     pkce_params,
+    require_credentials,
     scope_string,
 )
 from .config import PingOneConfig
@@ -176,8 +177,7 @@ async def probe_flow(engine: OIDCEngine, cfg: PingOneConfig) -> tuple[bool, str]
 async def password_login(engine: OIDCEngine, cfg: PingOneConfig, request: Password) -> Authenticated:
     """Check a username and password through the redirectless flow; return the outcome."""
     username, password = request.username, request.password.get_secret_value()
-    if not username or not password:
-        raise InvalidCredentials("username and password must not be empty", code="invalid_credentials")
+    require_credentials(username, password)
     metadata = await engine.metadata()
     base = cfg.environment_base
     started = await start_flow(engine, cfg, metadata)
@@ -229,28 +229,20 @@ def _status_error(
 ) -> IdpBridgeError:
     """The error for a flow that did not complete (see :data:`.errors.FLOW_STATUSES`)."""
     status = flow["status"]
-    known = FLOW_STATUSES.get(status)
-    if known is None:
+    if not any(rule.provider_code == status for rule in FLOW_STATUSES):
         shown = status if re.fullmatch(r"[A-Z_]{1,64}", status) else "(unreadable)"
         return MalformedResponse(
             f"PingOne's flow is in an unexpected state: {shown}", code="provider.flow_status"
         )
-    raises, code, message = known
-    kwargs: dict[str, Any] = {"provider_code": status}
-    if code is not None:
-        kwargs["code"] = code
-    if raises is MFARequired:
-        factors = MFA_FACTORS.get(status) or _device_types(flow)
-        sealed = continuation() if continuation is not None else None
-        return MFARequired(message, continuation=sealed, factors=factors, **kwargs)
-    return raises(message, **kwargs)
+    error = classify(FLOW_STATUSES, error=None, provider_code=status)
+    if isinstance(error, MFARequired):
+        error.factors = MFA_FACTORS.get(status) or _device_types(flow)
+        error.continuation = continuation() if continuation is not None else None
+    return error
 
 
 def _device_types(flow: Mapping[str, Any]) -> tuple[str, ...]:
     devices = dig(flow, "_embedded", "devices")
-    kinds: list[str] = []
-    for device in devices if isinstance(devices, list) else []:
-        kind = device.get("type") if isinstance(device, Mapping) else None
-        if isinstance(kind, str) and re.fullmatch(r"[A-Za-z0-9_]{1,32}", kind) and kind.lower() not in kinds:
-            kinds.append(kind.lower())
-    return tuple(kinds)
+    kinds = (dig(device, "type") for device in (devices if isinstance(devices, list) else ()))
+    safe = (kind for kind in kinds if isinstance(kind, str) and re.fullmatch(r"[A-Za-z0-9_]{1,32}", kind))
+    return tuple(dict.fromkeys(kind.lower() for kind in safe))
