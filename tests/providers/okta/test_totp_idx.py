@@ -15,6 +15,7 @@ from idpbridge import (
     Authenticated,
     ConfigurationError,
     ExpiredCode,
+    FlowError,
     IdpBridgeError,
     InputRequired,
     InvalidCode,
@@ -405,3 +406,15 @@ async def test_the_authenticator_chosen(
     step = idx._next(conn._totp, state, doc, "s")
     assert isinstance(step, tuple)
     assert step[1] == {"authenticator": {"id": expected[0], "methodType": expected[1]}}
+
+
+async def test_a_step_sealed_by_an_earlier_version_is_a_typed_refusal(
+    make: Connectors, fields: dict[str, Any], recorder: Recorder
+) -> None:
+    conn = make(**fields)
+    old = {"f": "okta-idx", "k": "totp", "sh": "s", "u": "jane", "p": None, "v": "v", "n": NONCE, "i": ISSUER}
+    token, _ = conn.seal(Method.TOTP, old)
+    with pytest.raises(FlowError) as info:
+        await conn.authenticate(Answer(token, {"totp": "123456"}))
+    assert info.value.code == "flow.wrong_method"
+    assert recorder.requests == []

@@ -68,8 +68,9 @@ from .sheet import (
 
 __all__ = ["FLOW", "PASSWORD_FIELD", "login", "new_nonce", "resume"]
 
-#: Marks continuations sealed by this module.
-FLOW = "okta-idx"
+#: Marks continuations sealed by this module (``/2``: the sign-in is sealed by field name; a step
+#: sealed by an earlier version is refused as ``flow.wrong_method``).
+FLOW = "okta-idx/2"
 PASSWORD_FIELD = InputField("password", "password", secret=True, label="Password")
 #: The two IDX steps (one sub-flow; the sealed ``k`` names the field asked for).
 _STEPS = {
