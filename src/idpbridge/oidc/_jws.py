@@ -13,7 +13,7 @@ import binascii
 from collections import OrderedDict
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -66,14 +66,10 @@ def fail(code: str, message: str) -> TokenValidationError:
     return TokenValidationError(message, code=code)
 
 
-class Compact(NamedTuple):
-    """A split compact JWS; the header is parsed and checked, the payload not yet decoded."""
-
-    header: Mapping[str, Any]
-    header_segment: str
-    payload_segment: str
-    signing_input: bytes
-    signature: bytes
+#: A split compact JWS: ``(header, header segment, payload segment, signing input, signature)``;
+#: the header is parsed and checked, the payload not yet decoded (a plain tuple: it is unpacked
+#: once per token).
+Compact = tuple[Mapping[str, Any], str, str, bytes, bytes]
 
 
 def b64url(segment: str, what: str) -> bytes:
@@ -130,7 +126,7 @@ def parse_compact(token: object, max_size: int, headers: OrderedDict[str, Mappin
         _check_header(header)
     signature = b64url(signature_segment, "signature") if signature_segment else b""
     signing_input = token[: len(header_segment) + 1 + len(payload_segment)].encode("ascii")
-    return Compact(header, header_segment, payload_segment, signing_input, signature)
+    return header, header_segment, payload_segment, signing_input, signature
 
 
 def verify_signature(

@@ -33,7 +33,7 @@ from pydantic import SecretStr
 
 from ..errors import ConfigurationError, TokenValidationError
 from ..sheet import ClaimCheck, claim_equals
-from ._jws import Compact, b64url, fail, json_segment, parse_compact, verify_signature
+from ._jws import b64url, fail, json_segment, parse_compact, verify_signature
 from .issuer import IssuerPolicy
 from .jwks import JWKSManager, VerificationKey
 
@@ -142,6 +142,20 @@ class ValidatedToken:
 
     header: Mapping[str, Any]
     claims: Mapping[str, Any]
+
+    @classmethod
+    def _of(cls, header: Mapping[str, Any], claims: Mapping[str, Any]) -> ValidatedToken:
+        """The same as ``cls(header, claims)`` without the frozen ``__init__``'s two
+        ``object.__setattr__`` calls (once per validated token)."""
+        self = object.__new__(cls)
+        _SET_HEADER(self, header)
+        _SET_CLAIMS(self, claims)
+        return self
+
+
+# The slot descriptors' setters (mypy does not model slot access on the class).
+_SET_HEADER = vars(ValidatedToken)["header"].__set__
+_SET_CLAIMS = vars(ValidatedToken)["claims"].__set__
 
 
 def _check_type(header: Mapping[str, Any], policy: TokenPolicy) -> None:
@@ -314,10 +328,12 @@ class TokenValidator:
         See :func:`validate_claims` for the nonce rules (``nonce``, ``expect_nonce``,
         ``ignore_nonce``).
         """
-        compact = parse_compact(token, policy.max_size, self._headers)
-        alg: str = compact.header["alg"]
+        header, header_segment, payload_segment, signing_input, signature = parse_compact(
+            token, policy.max_size, self._headers
+        )
+        alg: str = header["alg"]
         _check_algorithm(alg, policy)
-        _check_type(compact.header, policy)
+        _check_type(header, policy)
         key: VerificationKey | OctKey | None = None
         from_jwks = False
         if alg.startswith("HS"):
@@ -326,17 +342,20 @@ class TokenValidator:
         elif alg != "none":
             if not jwks_uri:
                 raise fail("token.key_not_found", "no jwks_uri to take keys from")
-            kid = compact.header.get("kid")
+            kid = header.get("kid")
             key = self.jwks.cached_key(jwks_uri, kid=kid, alg=alg) or await self.jwks.get_key(
                 jwks_uri, kid=kid, alg=alg
             )
             from_jwks = True
-        verify_signature(compact.signing_input, compact.signature, alg, key, key_checked=from_jwks)
-        if compact.header_segment not in self._headers:  # a known header stays where it is (FIFO)
-            self._remember_header(compact)
-        claims = json_segment(b64url(compact.payload_segment, "payload"), "payload")
+        verify_signature(signing_input, signature, alg, key, key_checked=from_jwks)
+        headers = self._headers
+        if header_segment not in headers:  # a known header stays where it is (oldest first out)
+            headers[header_segment] = header
+            if len(headers) > _HEADER_CACHE_SIZE:
+                headers.popitem(last=False)
+        claims = json_segment(b64url(payload_segment, "payload"), "payload")
         validate_claims(
-            compact.header,
+            header,
             claims,
             policy,
             now=self._clock(),
@@ -345,10 +364,4 @@ class TokenValidator:
             access_token=access_token,
             ignore_nonce=ignore_nonce,
         )
-        return ValidatedToken(compact.header, MappingProxyType(claims))
-
-    def _remember_header(self, compact: Compact) -> None:
-        headers = self._headers
-        headers[compact.header_segment] = compact.header
-        if len(headers) > _HEADER_CACHE_SIZE:
-            headers.popitem(last=False)
+        return ValidatedToken._of(header, MappingProxyType(claims))

@@ -78,3 +78,16 @@ def test_nonces_compare_exactly_ascii_or_not(claim: str, nonce: str, ok: bool) -
     assert (result is None) is ok
     if not ok:
         assert result == ("token.nonce", "token nonce does not match this transaction")
+
+
+def test_a_validated_token_built_by_the_validator_is_an_ordinary_frozen_one() -> None:
+    import dataclasses
+    from types import MappingProxyType
+
+    from idpbridge.oidc import ValidatedToken
+
+    fast = ValidatedToken._of({"alg": "RS256"}, MappingProxyType({"sub": "u1"}))
+    assert fast == ValidatedToken({"alg": "RS256"}, MappingProxyType({"sub": "u1"}))
+    assert fast.claims["sub"] == "u1"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.header = {}  # type: ignore[misc]
