@@ -45,9 +45,7 @@ def appsecret_proof(access_token: str, app_secret: str) -> str:
 
 def _id(value: object) -> str | None:
     """A Graph id: a string of digits or, in some answers, a JSON number."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     return value if isinstance(value, str) and value else None
 
@@ -111,9 +109,10 @@ async def profile(
     proof = appsecret_proof(access_token, config.client_secret.get_secret_value())
     params = {"fields": ",".join(config.profile_fields), "appsecret_proof": proof}
     me = await _call(engine, md, "GET", endpoint, token=access_token, params=params)
-    if _id(me.get("id")) is None:
+    me_id = _id(me.get("id"))
+    if me_id is None:
         raise MalformedResponse(f"{redact_url(endpoint)} answered without an id", code="provider.userinfo")
-    if str(me["id"]) != user_id:
+    if me_id != user_id:
         raise TokenValidationError("Graph /me answered for another user", code="token.subject")
     me["granted_scopes"] = list(granted)
     me["declined_scopes"] = [s for s in config.scopes if s != "openid" and s not in granted]

@@ -124,8 +124,7 @@ async def resume(ctx: TotpContext, continuation: Continuation, values: Mapping[s
     """``Answer`` to an IDX step: introspect the sealed ``stateHandle`` and go on. Single-use."""
     step = _STEPS.get(str(continuation.data.get("k")), _STEPS["totp"])
     data, answer = step.state(continuation.data, values)
-    field = step.field
-    if field is TOTP_FIELD:
+    if (field := step.field) is TOTP_FIELD:
         step.check(answer)  # a malformed code is refused before the step is used up
     await ctx.engine.steps.consume_continuation(continuation)
     metadata = await ctx.engine.metadata()
@@ -296,7 +295,7 @@ async def _call(
         if doc is None:
             raise MalformedResponse("Okta's IDX answer is not a JSON object", status=response.status)
         return doc
-    message = idx_doc.message(doc, errors_only=False) if doc is not None else None
+    message = idx_doc.message(doc, errors_only=False)
     error = _classify(message, status=response.status, retry_after=response.retry_after())
     if isinstance(error, InvalidCode) and doc is not None and isinstance(doc.get("stateHandle"), str):
         # The challenge is re-offered with the (new) state handle: another try needs no restart.

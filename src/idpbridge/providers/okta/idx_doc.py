@@ -88,19 +88,14 @@ def message(doc: Mapping[str, Any] | None, *, errors_only: bool) -> tuple[str | 
     """``(i18n key, text)`` of the first message (ERROR ones first), top level or in a form field."""
     found: list[Mapping[str, Any]] = []
 
-    def collect(node: Any, depth: int) -> None:
-        if depth > 6 or not isinstance(node, Mapping):
-            return
-        found.extend(m for m in items(node.get("messages")) if isinstance(m, Mapping))
-        for child in items(node.get("value")):
-            collect(child, depth + 1)
-        collect(node.get("form"), depth + 1)
+    def collect(node: Any, depth: int) -> None:  # the document (depth -1), its remediations, their forms
+        if depth <= 6 and isinstance(node, Mapping):
+            found.extend(m for m in items(node.get("messages")) if isinstance(m, Mapping))
+            nested = [*items(node.get("value")), node.get("form")]
+            for child in remediations(node).values() if depth < 0 else nested:
+                collect(child, depth + 1)
 
-    if doc is None:
-        return None
-    found.extend(m for m in items(doc.get("messages")) if isinstance(m, Mapping))
-    for rem in remediations(doc).values():
-        collect(rem, 0)
+    collect(doc, -1)
     errors = [m for m in found if m.get("class") == "ERROR"]
     chosen = errors[0] if errors else (None if errors_only or not found else found[0])
     if chosen is None:

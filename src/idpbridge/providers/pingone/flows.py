@@ -73,8 +73,8 @@ class FlowCookies:
 
     __slots__ = ("_jar",)
 
-    def __init__(self, initial: Mapping[str, str] | None = None) -> None:
-        self._jar: dict[str, str] = dict(initial or {})
+    def __init__(self) -> None:
+        self._jar: dict[str, str] = {}
 
     def absorb(self, response: Response) -> None:
         """Take the cookies a response sets (a ``Max-Age=0`` or empty value removes one)."""
@@ -126,13 +126,6 @@ def _flow(answer: tuple[Response, dict[str, Any] | None], *, context: str) -> di
     raise classify_response(FLOW_RULES, info, response, context=context)
 
 
-def _flow_id(flow: Mapping[str, Any]) -> str:
-    flow_id = flow.get("id")
-    if not isinstance(flow_id, str) or not _FLOW_ID.fullmatch(flow_id):
-        raise MalformedResponse("PingOne's flow has no usable id", code="provider.malformed_response")
-    return flow_id
-
-
 @dataclasses.dataclass(slots=True)
 class _Started:
     """A flow waiting for the credentials, and the values the rest of the login checks."""
@@ -156,7 +149,9 @@ async def start_flow(engine: OIDCEngine, cfg: PingOneConfig, metadata: ProviderM
     flow = _flow(answer, context=AUTHORIZE)
     cookies = FlowCookies()
     cookies.absorb(answer[0])
-    flow_id = _flow_id(flow)
+    flow_id = flow.get("id")
+    if not isinstance(flow_id, str) or not _FLOW_ID.fullmatch(flow_id):
+        raise MalformedResponse("PingOne's flow has no usable id", code="provider.malformed_response")
     if flow["status"] != "USERNAME_PASSWORD_REQUIRED":
         raise _status_error(flow)
     links = flow.get("_links")
@@ -201,12 +196,9 @@ async def password_login(engine: OIDCEngine, cfg: PingOneConfig, request: Passwo
 
     # 3. the authorization code
     if not isinstance(flow.get("authorizeResponse"), Mapping):
-        resume = f"{base}/as/resume"
-        params = {"flowId": started.flow_id}
-        flow = _flow(
-            await engine.send("GET", resume, params=params, headers=cookies.header(), idempotent=True),
-            context=PASSWORD,
-        )
+        resume, params = f"{base}/as/resume", {"flowId": started.flow_id}
+        answer = await engine.send("GET", resume, params=params, headers=cookies.header(), idempotent=True)
+        flow = _flow(answer, context=PASSWORD)
     authorized = flow.get("authorizeResponse")
     if not isinstance(authorized, Mapping) or not ("code" in authorized or "error" in authorized):
         raise MalformedResponse("PingOne's completed flow has no code", code="provider.malformed_response")
