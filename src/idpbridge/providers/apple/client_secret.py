@@ -82,7 +82,7 @@ def mint_client_secret(
 class ClientSecret:
     """The current client secret of one connector: minted on demand, renewed at half-life."""
 
-    __slots__ = ("_clock", "_current", "_expires_at", "_issued_at", "_mint", "lifetime")
+    __slots__ = ("_clock", "_current", "_issued_at", "_mint", "lifetime")
 
     def __init__(self, mint: Callable[..., SecretStr], *, lifetime: int, clock: Callable[[], float]) -> None:
         self._mint = mint
@@ -90,20 +90,19 @@ class ClientSecret:
         self._clock = clock
         self._current: SecretStr | None = None
         self._issued_at = 0
-        self._expires_at = 0
 
     def get(self) -> SecretStr:
         """The secret to send now (a new one once half of the current one's life has passed)."""
         now = int(self._clock())
         if self._current is None or now >= self._issued_at + self.lifetime // 2 or now < self._issued_at:
             self._current = self._mint(issued_at=now)
-            self._issued_at, self._expires_at = now, now + self.lifetime
+            self._issued_at = now
         return self._current
 
     @property
     def expires_at(self) -> int | None:
         """When the cached secret expires (POSIX seconds), or ``None`` before the first mint."""
-        return self._expires_at if self._current is not None else None
+        return self._issued_at + self.lifetime if self._current is not None else None
 
     def __repr__(self) -> str:
         return f"ClientSecret(lifetime={self.lifetime}, minted={self._current is not None})"

@@ -135,9 +135,7 @@ class AppleConnector(OIDCConnector):
             return CheckResult(
                 "client_secret", True, f"minted ES256 secret, {left / 3600:.1f} h left; renewed at half-life"
             )
-        secret = self.config.client_secret
-        assert secret is not None  # noqa: S101 - AppleConfig requires one of both
-        exp = unverified_claims(secret.get_secret_value()).get("exp")
+        exp = unverified_claims(self.current_client_secret().get_secret_value()).get("exp")
         if not isinstance(exp, int | float) or isinstance(exp, bool):
             return CheckResult("client_secret", False, "the configured client secret has no exp")
         left = exp - self.clock()

@@ -47,15 +47,6 @@ _ORO = (
 )
 
 
-def _locked(error: str) -> ErrorRule:
-    return ErrorRule(
-        error=error,
-        source=f"{SDKS} ; seen:https://github.com/auth0/auth0-flutter/issues/161",
-        raises=AccountLocked,
-        message="Auth0 blocked this account after too many failed attempts (an unblock e-mail was sent)",
-    )
-
-
 def _enrol(error: str) -> ErrorRule:
     return ErrorRule(
         error=error,
@@ -123,7 +114,12 @@ _RULES: tuple[ErrorRule, ...] = (
     ErrorRule(error="access_denied", context=PASSWORD, raises=AuthenticationFailed, code="access_denied"),
     ErrorRule(error="unauthorized", raises=AuthenticationFailed, code="access_denied"),
     # 429 too_many_attempts: brute-force protection blocked this user from this IP.
-    _locked("too_many_attempts"),
+    ErrorRule(
+        error="too_many_attempts",
+        source=f"{SDKS} ; seen:https://github.com/auth0/auth0-flutter/issues/161",
+        raises=AccountLocked,
+        message="Auth0 blocked this account after too many failed attempts (an unblock e-mail was sent)",
+    ),
     ErrorRule(error="too_many_requests", raises=RateLimited),
     ErrorRule(error="too_many_logins", raises=RateLimited),
     # 403 mfa_required (+mfa_token) is a standard rule; the connector seals the mfa_token.
