@@ -24,7 +24,6 @@ from ...errors import (
     AccountDisabled,
     ConfigurationError,
     ExpiredCode,
-    IdpBridgeError,
     InvalidCode,
     ProviderError,
     ProviderUnavailable,
@@ -44,14 +43,6 @@ DOCS = "doc:https://developers.facebook.com/docs/graph-api/guides/error-handling
 _GUESS = "UNCONFIRMED[meta.graph-codes] "
 
 
-def _code(graph_code: str, raises: type[IdpBridgeError], message: str, **kw: Any) -> ErrorRule:
-    return ErrorRule(error=graph_code, raises=raises, message=message, **kw)
-
-
-def _sub(code_subcode: str, raises: type[IdpBridgeError], message: str, **kw: Any) -> ErrorRule:
-    return ErrorRule(provider_code=code_subcode, raises=raises, message=message, **kw)
-
-
 RULES: tuple[ErrorRule, ...] = (
     # -- authorization response ---------------------------------------------------------------
     # A denial reported only as error_code=200 ("Permissions error"), without error=access_denied
@@ -64,11 +55,11 @@ RULES: tuple[ErrorRule, ...] = (
         source="seen:https://github.com/miled/wordpress-social-login/issues/229",
     ),
     # -- code exchange -------------------------------------------------------------------------
-    _sub("100/36009", ExpiredCode, "the authorization code has been used"),
-    _sub(
-        "100/36007",
-        ExpiredCode,
-        "the authorization code has expired",
+    ErrorRule(provider_code="100/36009", raises=ExpiredCode, message="the authorization code has been used"),
+    ErrorRule(
+        provider_code="100/36007",
+        raises=ExpiredCode,
+        message="the authorization code has expired",
         source="seen:https://github.com/rizen/Facebook-Graph/issues/33",
     ),
     # Older answers carry code 100 and the text only (rizen/Facebook-Graph#33).
@@ -108,30 +99,37 @@ RULES: tuple[ErrorRule, ...] = (
         code="config.invalid_client",
         message="Meta rejected the app secret",
     ),
-    _code(
-        "101",
-        ConfigurationError,
-        "Meta does not know this app id",
+    ErrorRule(
+        error="101",
+        raises=ConfigurationError,
+        message="Meta does not know this app id",
         code="config.invalid_client",
         source=_GUESS + "code 101 for an unknown app id",
     ),
     # "URL blocked" / redirect URI not whitelisted in the app's Facebook Login settings
-    _code(
-        "191",
-        ConfigurationError,
-        "the redirect URI is not allowed by the app's Facebook Login settings",
+    ErrorRule(
+        error="191",
+        raises=ConfigurationError,
+        message="the redirect URI is not allowed by the app's Facebook Login settings",
         code="config.redirect_uri",
         source=_GUESS + "code 191 for a redirect URI the app does not allow",
     ),
     # -- throttling and availability ------------------------------------------------------------
     *(
-        _code(c, RateLimited, "Meta is rate limiting this app or user", retryable=True)
+        ErrorRule(
+            error=c, raises=RateLimited, message="Meta is rate limiting this app or user", retryable=True
+        )
         for c in RATE_LIMIT_CODES
     ),
-    _code("2", ProviderUnavailable, "Meta's service is temporarily unavailable"),
+    ErrorRule(error="2", raises=ProviderUnavailable, message="Meta's service is temporarily unavailable"),
     # -- tokens and accounts ----------------------------------------------------------------------
-    _code("190", ProviderError, "Meta rejected the access token", code="provider.token_rejected"),
-    _code("368", AccountDisabled, "the account is temporarily blocked by Meta"),
+    ErrorRule(
+        error="190",
+        raises=ProviderError,
+        message="Meta rejected the access token",
+        code="provider.token_rejected",
+    ),
+    ErrorRule(error="368", raises=AccountDisabled, message="the account is temporarily blocked by Meta"),
     *STANDARD_OAUTH_RULES,
 )
 RULES = sourced(DOCS, RULES)
