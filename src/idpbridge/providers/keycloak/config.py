@@ -35,7 +35,7 @@ from typing import Annotated, ClassVar, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from ...kit import OIDCConfig, ProviderSheet, Words, base_url_field, matching
+from ...kit import OIDCConfig, ProviderSheet, Words, base_url_field, each_matching, matching
 from .sheet import REALM_NAME, SHEET
 
 __all__ = ["KeycloakConfig"]
@@ -50,6 +50,7 @@ RealmName = Annotated[
 ]
 
 ServerURL = Annotated[str, base_url_field(keep=True, what="the URL")]
+ClientIds = Annotated[tuple[str, ...], each_matching(r"(?s).+", "client ids must be non-empty strings")]
 
 
 class KeycloakConfig(OIDCConfig):
@@ -68,7 +69,7 @@ class KeycloakConfig(OIDCConfig):
         "password_change_required",
         description="What 'Account is not fully set up' (pending required actions) raises.",
     )
-    client_roles: tuple[str, ...] | None = Field(
+    client_roles: ClientIds | None = Field(
         None, description="Clients whose resource_access roles join the roles (default: client_id)."
     )
     otp_param_names: Words = Field(
@@ -79,13 +80,6 @@ class KeycloakConfig(OIDCConfig):
         "on_signal",
         description="When a password-only direct grant asks for a TOTP step (totp method enabled).",
     )
-
-    @field_validator("client_roles")
-    @classmethod
-    def _check_clients(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
-        if value is not None and not all(isinstance(v, str) and v for v in value):
-            raise ValueError("client ids must be non-empty strings")
-        return value
 
     @field_validator("otp_param_names")
     @classmethod
