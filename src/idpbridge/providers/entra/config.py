@@ -8,7 +8,7 @@ from typing import ClassVar, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from ...kit import ConfigurationError, Method, OIDCConfig, ProviderSheet
+from ...kit import Method, OIDCConfig, ProviderSheet
 from .sheet import ISSUER_RULE, ROPC_UNSUPPORTED_TENANTS, SHEET, TENANT_ID, TenantKind, authority
 
 __all__ = ["EntraConfig", "is_guid", "tenant_kind"]
@@ -89,10 +89,7 @@ class EntraConfig(OIDCConfig):
     @field_validator("instance")
     @classmethod
     def _check_instance(cls, value: str) -> str:
-        try:
-            authority(value)
-        except ConfigurationError as exc:
-            raise ValueError(exc.message) from None
+        authority(value)
         return value
 
     @field_validator("allowed_tenants")
