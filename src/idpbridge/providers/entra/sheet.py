@@ -106,7 +106,7 @@ def authority(instance: str) -> str:
     return "https://" + instance.lower()
 
 
-def issuer_inputs(data: Mapping[str, Any]) -> Mapping[str, str] | None:
+def issuer_inputs(data: Mapping[str, Any]) -> Mapping[str, str]:
     """``authority`` and ``tenant`` (ids and aliases lower case; a domain as given); an invalid
     ``instance`` raises ``ValueError`` (its field's validator reports it)."""
     tenant = str(data["tenant"])
@@ -132,10 +132,9 @@ def app_keys_inputs(data: Mapping[str, Any]) -> Mapping[str, str] | None:
     """The values of :data:`APP_KEYS` when ``app_signing_keys`` is set (URL-encoded)."""
     from pydantic import TypeAdapter  # loaded when a config is validated, not when sheets are listed
 
-    wanted = TypeAdapter(bool).validate_python(data.get("app_signing_keys", False))
-    values = issuer_inputs(data) if wanted else None
-    if values is None:
+    if not TypeAdapter(bool).validate_python(data.get("app_signing_keys", False)):
         return None
+    values = issuer_inputs(data)
     return {
         **values,
         "tenant": quote(values["tenant"], safe=""),
