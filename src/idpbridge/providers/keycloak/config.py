@@ -31,9 +31,9 @@ Every field of :class:`~idpbridge.oidc.OIDCConfig` applies as well. ``token_kind
 from __future__ import annotations
 
 import re
-from typing import Annotated, ClassVar, Literal, Self
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from ...kit import OIDCConfig, ProviderSheet, Words, base_url_field, each_matching, matching
 from .sheet import REALM_NAME, SHEET
@@ -92,12 +92,6 @@ class KeycloakConfig(OIDCConfig):
         if len(set(value)) != len(value):
             raise ValueError("each parameter name once")
         return value
-
-    @model_validator(mode="after")
-    def _check_token_kind(self) -> Self:
-        if self.token_kind != "id_token":
-            raise ValueError("token_kind: Keycloak access tokens are not RFC 9068 tokens; use id_token")
-        return self
 
     @property
     def role_clients(self) -> tuple[str, ...]:

@@ -92,6 +92,9 @@ SHEET = ProviderSheet(
     issuer=IssuerRule.derived(_REALM, source="server_url and realm", inputs=realm_inputs, settable=True),
     claims=ClaimMap(roles="realm_access.roles"),
     token_checks=(claim_equals("typ", "ID", required=False),),
+    allowed_values={
+        "token_kind": (("id_token",), "Keycloak access tokens are not RFC 9068 tokens; use id_token")
+    },
     error_rules=RULES,
     probe_password_grant=True,
     tenant=("realm",),
