@@ -162,6 +162,7 @@ if TYPE_CHECKING:
     from ..oidc.urls import (
         base_url,
         secure_url,
+        url_inputs,
     )
     from ..outcomes import (
         Authenticated,
@@ -292,6 +293,7 @@ _EXPORTS: dict[str, str] = {
     "Domain": "oidc.config",
     "base_url_field": "oidc.config",
     "base_url": "oidc.urls",
+    "url_inputs": "oidc.urls",
     "secure_url": "oidc.urls",
     "Authenticated": "outcomes",
     "CodeSent": "outcomes",
@@ -435,6 +437,7 @@ __all__ = [
     "timed_probe",
     "timestamp",
     "totp_step",
+    "url_inputs",
 ]
 
 

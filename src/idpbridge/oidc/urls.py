@@ -10,11 +10,15 @@ slash, query, fragment or user info. Plain ``http`` is accepted only for loopbac
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import ConfigurationError
 
-__all__ = ["base_url", "domain", "secure_url"]
+Inputs = Callable[[Mapping[str, Any]], Mapping[str, str] | None]
+
+__all__ = ["base_url", "domain", "secure_url", "url_inputs"]
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})+(?::[0-9]{{1,5}})?")
@@ -60,3 +64,21 @@ def domain(value: str) -> str:
     """A tenant or custom domain (or its ``https`` URL) kept as given, once :func:`base_url` accepts it."""
     base_url(value, what="domain")
     return value
+
+
+def url_inputs(fields: Mapping[str, str], *, also: Inputs | None = None) -> Inputs:
+    """Inputs of a :class:`~idpbridge.kit.DerivedEndpoints` that apply only when optional URL
+    fields are set: each template value in ``fields`` is the :func:`base_url` (path allowed) of
+    the config field named, joined to ``also``'s values. ``None`` while a field is unset or
+    ``also`` gives ``None``; an invalid URL raises ``ValueError`` (its field's validator reports it).
+    """
+
+    def inputs(data: Mapping[str, Any]) -> Mapping[str, str] | None:
+        if not all(isinstance(data.get(field), str) for field in fields.values()):
+            return None
+        values = {} if also is None else also(data)
+        if values is None:
+            return None
+        return {**values, **{k: base_url(data[f], what=f, allow_path=True) for k, f in fields.items()}}
+
+    return inputs

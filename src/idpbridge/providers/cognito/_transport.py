@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from ..._inflate import BodyTooLarge, CappedBody
 from ...errors import MalformedResponse, PluginError, ProviderUnavailable
 
 __all__ = ["cap_responses", "deadline"]
@@ -45,30 +46,24 @@ class _ReadBody:
         yield self._body
 
 
-def _too_large(cap: int, status: int) -> MalformedResponse:
-    return MalformedResponse(
-        f"Cognito sent more than {cap} bytes", code="provider.response_too_large", status=status
-    )
-
-
 def read_capped(raw: Any, status: int, declared: str | None, cap: int) -> bytes:
     """Read a urllib3 response body of at most ``cap`` bytes before the thread's deadline."""
-    if declared is not None and declared.strip().isdigit() and int(declared) > cap:
-        raise _too_large(cap, status)
     read = getattr(raw, "read1", None) or raw.read  # read1: one socket read, never waits to fill
-    chunks: list[bytes] = []
-    size = 0
-    until = getattr(_local, "deadline", None)
-    while True:
-        if until is not None and time.monotonic() > until:
-            raise ProviderUnavailable("Cognito's answer did not arrive in time", code="provider.timeout")
-        chunk = read(_CHUNK)
-        if not chunk:
-            return b"".join(chunks)
-        size += len(chunk)
-        if size > cap:
-            raise _too_large(cap, status)
-        chunks.append(chunk)
+    body, until = CappedBody("identity", cap), getattr(_local, "deadline", None)
+    try:
+        if declared is not None and declared.strip().isdigit() and int(declared) > cap:
+            raise BodyTooLarge
+        while True:
+            if until is not None and time.monotonic() > until:
+                raise ProviderUnavailable("Cognito's answer did not arrive in time", code="provider.timeout")
+            chunk = read(_CHUNK)
+            if not chunk:
+                return body.value()
+            list(body.feed(chunk))  # identity: no decompression steps to yield between
+    except BodyTooLarge:
+        raise MalformedResponse(
+            f"Cognito sent more than {cap} bytes", code="provider.response_too_large", status=status
+        ) from None
 
 
 def cap_responses(client: Any, cap: int) -> None:

@@ -147,8 +147,6 @@ class CognitoAPI:
             async with asyncio.timeout(self._timeouts.total):
                 try:
                     run = self._retry.run(once, idempotent=idempotent)
-                    if _otel.STATE is None:
-                        return await run
                     return await _otel.client_call(run, *self._span(operation), error_type=_aws_code)
                 except Exception as exc:
                     raise self._translate(exc.error if isinstance(exc, ErrorAnswer) else exc) from None

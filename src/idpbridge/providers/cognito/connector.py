@@ -307,10 +307,8 @@ def _session(response: Mapping[str, Any]) -> str:
 
 
 def _json_list(value: object) -> list[str]:
-    if not isinstance(value, str):
-        return []
     try:
-        items = json.loads(value)
+        items = json.loads(value) if isinstance(value, str) else None
     except ValueError:
         return []
     return [i for i in items if isinstance(i, str)] if isinstance(items, list) else []

@@ -35,6 +35,7 @@ from ...kit import (
     base_url,
     claim_equals,
     secure_url,
+    url_inputs,
 )
 
 __all__ = [
@@ -106,17 +107,12 @@ def _documents(data: Mapping[str, Any]) -> Mapping[str, str] | None:
     return {"keys": base_url(url, what="endpoint_url", allow_path=True) + "/" + pool["user_pool_id"]}
 
 
-def _hosted_ui(data: Mapping[str, Any]) -> Mapping[str, str] | None:
-    domain = data.get("hosted_ui_domain")
-    return None if domain is None else {"base": base_url(domain, what="hosted_ui_domain", allow_path=True)}
-
-
 #: The pool's key set and discovery document, and the Hosted UI's endpoints on ``hosted_ui_domain``.
 POOL_DOCUMENTS = DerivedEndpoints(
     {"jwks_uri": "{keys}/.well-known/jwks.json", "discovery": "{keys}/.well-known/openid-configuration"},
     inputs=_documents,
 )
-HOSTED_UI = DerivedEndpoints(HOSTED_UI_ENDPOINTS, inputs=_hosted_ui)
+HOSTED_UI = DerivedEndpoints(HOSTED_UI_ENDPOINTS, inputs=url_inputs({"base": "hosted_ui_domain"}))
 
 
 SHEET = ProviderSheet(

@@ -8,10 +8,10 @@ from typing import ClassVar, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from ...kit import ConfigurationError, Method, OIDCConfig, ProviderSheet
+from ...kit import Method, OIDCConfig, ProviderSheet
 from .sheet import ISSUER_RULE, ROPC_UNSUPPORTED_TENANTS, SHEET, TENANT_ID, TenantKind, authority
 
-__all__ = ["EntraConfig", "is_guid", "tenant_kind"]
+__all__ = ["EntraConfig", "tenant_kind"]
 
 #: Entra access tokens live a random 60-90 minutes; ID tokens one hour ("Token lifetime" in
 #: https://learn.microsoft.com/en-us/entra/identity-platform/access-tokens).
@@ -21,17 +21,12 @@ _GUID = re.compile(TENANT_ID)
 _DOMAIN = re.compile(r"(?=.{3,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
 
 
-def is_guid(value: str) -> bool:
-    """Whether ``value`` is a tenant id (GUID)."""
-    return bool(_GUID.fullmatch(value))
-
-
 def tenant_kind(tenant: str) -> TenantKind:
     """Classify a configured tenant; raises :class:`ValueError` for anything else."""
     lowered = tenant.lower()
     if lowered in ("organizations", "common", "consumers"):
         return TenantKind(lowered)
-    if is_guid(tenant):
+    if _GUID.fullmatch(tenant):
         return TenantKind.ID
     if _DOMAIN.fullmatch(tenant):
         return TenantKind.DOMAIN
@@ -89,10 +84,7 @@ class EntraConfig(OIDCConfig):
     @field_validator("instance")
     @classmethod
     def _check_instance(cls, value: str) -> str:
-        try:
-            authority(value)
-        except ConfigurationError as exc:
-            raise ValueError(exc.message) from None
+        authority(value)
         return value
 
     @field_validator("allowed_tenants")
@@ -100,7 +92,7 @@ class EntraConfig(OIDCConfig):
     def _check_allowed(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
         if value is None:
             return None
-        if not value or not all(is_guid(t) for t in value):
+        if not value or not all(_GUID.fullmatch(t) for t in value):
             raise ValueError("must be a non-empty list of tenant ids (GUIDs)")
         return tuple(sorted({t.lower() for t in value}))
 

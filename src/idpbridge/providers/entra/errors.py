@@ -145,12 +145,9 @@ _TRAILER = re.compile(r"[\r\n]|\s+Trace ID:")
 def parse_error(body: Mapping[str, Any]) -> ErrorInfo:
     """``error``, the first line of ``error_description`` and the AADSTS code (``"AADSTS50126"``)."""
     errors, descriptions = ERROR_FIELDS
-    code: int | None = None
     codes = body.get("error_codes")
-    if isinstance(codes, list) and codes:
-        first = codes[0]
-        if isinstance(first, int) and not isinstance(first, bool) and 0 < first < 10**9:
-            code = first
+    first = codes[0] if isinstance(codes, list) and codes else None
+    code = first if isinstance(first, int) and not isinstance(first, bool) and 0 < first < 10**9 else None
     description = first_text(body, descriptions)
     if description is not None:
         if code is None and (m := _AADSTS_PREFIX.match(description)):

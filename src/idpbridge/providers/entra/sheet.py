@@ -34,8 +34,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote
 
-from ...errors import ConfigurationError
-from ...kit import ClaimMap, DerivedEndpoints, IssuerRule, Method, ProviderSheet
+from ...kit import ClaimMap, DerivedEndpoints, IssuerRule, Method, ProviderSheet, secure_url
 from .errors import ERROR_FIELDS, RULES
 
 __all__ = [
@@ -92,31 +91,26 @@ class TenantKind(enum.StrEnum):
 
 
 def authority(instance: str) -> str:
-    """The authority base URL for a cloud name, a host, or an absolute URL (no trailing slash)."""
+    """The authority base URL for a cloud name, a host, or an absolute URL (no trailing slash);
+    raises ``ValueError``."""
     if instance in CLOUD_INSTANCES:
         return "https://" + CLOUD_INSTANCES[instance]
     if "://" in instance:
-        from ...http import require_secure_url  # httpx loads on use, not when connectors are listed
-
-        url = require_secure_url(instance, what="instance").rstrip("/")
+        url = secure_url(instance, what="instance").rstrip("/")
         if "?" in url or "#" in url:
-            raise ConfigurationError("instance must not carry a query or fragment", field="instance")
+            raise ValueError("instance must not carry a query or fragment")
         return url
     if not _HOST.fullmatch(instance):
-        raise ConfigurationError(
-            "instance must be a cloud name (" + ", ".join(CLOUD_INSTANCES) + "), a host or a URL",
-            field="instance",
-        )
+        names = ", ".join(CLOUD_INSTANCES)
+        raise ValueError(f"instance must be a cloud name ({names}), a host or a URL")
     return "https://" + instance.lower()
 
 
-def issuer_inputs(data: Mapping[str, Any]) -> Mapping[str, str] | None:
-    """``authority`` and ``tenant`` (ids and aliases lower case; a domain as given)."""
+def issuer_inputs(data: Mapping[str, Any]) -> Mapping[str, str]:
+    """``authority`` and ``tenant`` (ids and aliases lower case; a domain as given); an invalid
+    ``instance`` raises ``ValueError`` (its field's validator reports it)."""
     tenant = str(data["tenant"])
-    try:
-        base = authority(str(data.get("instance", "public")))
-    except ConfigurationError:  # reported by the instance field's validator
-        return None
+    base = authority(str(data.get("instance", "public")))
     return {"authority": base, "tenant": tenant if "." in tenant else tenant.lower()}
 
 
@@ -138,10 +132,9 @@ def app_keys_inputs(data: Mapping[str, Any]) -> Mapping[str, str] | None:
     """The values of :data:`APP_KEYS` when ``app_signing_keys`` is set (URL-encoded)."""
     from pydantic import TypeAdapter  # loaded when a config is validated, not when sheets are listed
 
-    wanted = TypeAdapter(bool).validate_python(data.get("app_signing_keys", False))
-    values = issuer_inputs(data) if wanted else None
-    if values is None:
+    if not TypeAdapter(bool).validate_python(data.get("app_signing_keys", False)):
         return None
+    values = issuer_inputs(data)
     return {
         **values,
         "tenant": quote(values["tenant"], safe=""),

@@ -48,14 +48,12 @@ from ...kit import (
 from .config import KeycloakConfig
 from .errors import required_actions
 
-__all__ = ["STEP", "TOTP_FIELD", "asks_step", "check_input", "grant"]
+__all__ = ["STEP", "asks_step", "grant"]
 
 #: The step ``Password`` may return; its sealed state is ``{"u": username, "p": password}``.
 STEP = totp_step(
     "kc-direct-otp", what="a Keycloak TOTP step", label="One-time code from your authenticator app"
 )
-#: The one field of the TOTP step.
-TOTP_FIELD = STEP.field
 
 
 def asks_step(config: KeycloakConfig, error: IdpBridgeError) -> bool:
@@ -70,24 +68,19 @@ def asks_step(config: KeycloakConfig, error: IdpBridgeError) -> bool:
     return isinstance(error, MFARequired) or retry
 
 
-def check_input(password: str, code: str) -> None:
-    """Refuse a malformed code, or a code without the password, before anything is sent."""
-    STEP.check(code)
-    if not password:
-        raise AuthenticationFailed(
-            "Keycloak checks the one-time code together with the password: pass TOTP(username, code, "
-            "password)",
-            code="password_required",
-        )
-
-
 async def grant(
     engine: OIDCEngine, config: KeycloakConfig, *, username: str, password: str, code: str | None = None
 ) -> Authenticated:
-    """One direct grant: the password, and the code (refused first by :func:`check_input` when
-    malformed or without a password) under each of ``otp_param_names`` when given."""
+    """One direct grant: the password, and the code (refused first when malformed or without a
+    password) under each of ``otp_param_names`` when given."""
     if code is not None:
-        check_input(password, code)
+        STEP.check(code)
+        if not password:
+            raise AuthenticationFailed(
+                "Keycloak checks the one-time code together with the password: pass TOTP(username, "
+                "code, password)",
+                code="password_required",
+            )
     metadata = await engine.metadata()
 
     def refine(error: IdpBridgeError, _body: Mapping[str, Any]) -> IdpBridgeError:

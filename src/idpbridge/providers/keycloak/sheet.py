@@ -25,7 +25,16 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from ...kit import ClaimMap, DerivedEndpoints, IssuerRule, Method, ProviderSheet, base_url, claim_equals
+from ...kit import (
+    ClaimMap,
+    DerivedEndpoints,
+    IssuerRule,
+    Method,
+    ProviderSheet,
+    base_url,
+    claim_equals,
+    url_inputs,
+)
 from .errors import RULES
 
 __all__ = ["BACKCHANNEL_ENDPOINTS", "BACK_CHANNEL", "FRONT_CHANNEL", "REALM_NAME", "SHEET", "realm_inputs"]
@@ -63,14 +72,6 @@ def realm_inputs(data: Mapping[str, Any]) -> Mapping[str, str] | None:
     return {"base": base_url(data["server_url"], what="server_url", allow_path=True), "realm": realm}
 
 
-def backchannel_inputs(data: Mapping[str, Any]) -> Mapping[str, str] | None:
-    """:func:`realm_inputs` plus ``back`` (``backchannel_url``); ``None`` when that is unset."""
-    front = realm_inputs(data) if isinstance(data.get("backchannel_url"), str) else None
-    if front is None:
-        return None
-    return {**front, "back": base_url(data["backchannel_url"], what="backchannel_url", allow_path=True)}
-
-
 #: With ``backchannel_url``: the back-channel endpoints there, the front-channel ones at
 #: ``server_url`` (the issuer stays the front-channel one).
 BACKCHANNEL_ENDPOINTS = DerivedEndpoints(
@@ -78,7 +79,7 @@ BACKCHANNEL_ENDPOINTS = DerivedEndpoints(
         **{name: t.replace("{base}", "{back}", 1) for name, t in BACK_CHANNEL.items()},
         **FRONT_CHANNEL,
     },
-    inputs=backchannel_inputs,
+    inputs=url_inputs({"back": "backchannel_url"}, also=realm_inputs),
 )
 
 
@@ -91,6 +92,9 @@ SHEET = ProviderSheet(
     issuer=IssuerRule.derived(_REALM, source="server_url and realm", inputs=realm_inputs, settable=True),
     claims=ClaimMap(roles="realm_access.roles"),
     token_checks=(claim_equals("typ", "ID", required=False),),
+    allowed_values={
+        "token_kind": (("id_token",), "Keycloak access tokens are not RFC 9068 tokens; use id_token")
+    },
     error_rules=RULES,
     probe_password_grant=True,
     tenant=("realm",),
