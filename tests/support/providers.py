@@ -197,6 +197,31 @@ def run_cli(
     )
 
 
+@contextlib.asynccontextmanager
+async def running_cli(
+    *args: str, env: dict[str, str] | None = None
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """``idpbridge <args>`` with its output piped, for a test that talks to it while it runs; killed
+    if the block leaves it running (``env`` adds to this process's)."""
+    proc = await asyncio.create_subprocess_exec(
+        IDPBRIDGE, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=_env(env)
+    )
+    try:
+        yield proc
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+
+
+async def cli_output(proc: asyncio.subprocess.Process) -> str:
+    """The rest of a :func:`running_cli` run's standard output, once it exits 0 (within 30 s)."""
+    async with asyncio.timeout(30):
+        out, err = await proc.communicate()
+    assert proc.returncode == 0, err.decode()
+    return out.decode()
+
+
 def cli_password_login(
     config: Path | str,
     connector: str,
@@ -260,16 +285,9 @@ async def drive_cli_oidc_login(
     """
     mode_args = ("--response-mode", response_mode) if response_mode else ()
     mode_args += ("--port", str(port)) if port else ()
-    proc = await asyncio.create_subprocess_exec(
-        IDPBRIDGE,
-        *("login", connector, "--config", str(config), "--method", "oidc", "--json", "--timeout", "60"),
-        *mode_args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=_env(env),
-    )
-    assert proc.stdout is not None
-    try:
+    args = ("login", connector, "--config", str(config), "--method", "oidc", "--json", "--timeout", "60")
+    async with running_cli(*args, *mode_args, env=env) as proc:
+        assert proc.stdout is not None
         url = ""
         async with asyncio.timeout(30):
             while not url.startswith("http"):
@@ -287,11 +305,5 @@ async def drive_cli_oidc_login(
             else:
                 landing = await browser.get(callback.url)
         assert landing.status_code == 200, landing.text[:200]
-        async with asyncio.timeout(30):
-            out, err = await proc.communicate()
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-    assert proc.returncode == 0, err.decode()
+        out = await cli_output(proc)
     return CliLogin(redirect_uri, callback.mode, landing, json.loads(out))

@@ -43,7 +43,7 @@ from idpbridge.oidc import OIDCConnector, ciba
 from idpbridge.replay import MemoryReplayStore
 from tests.peers import oidc_provider as op
 from tests.peers._proc import free_port
-from tests.support.providers import IDPBRIDGE, connectors_file, run_cli
+from tests.support.providers import cli_output, connectors_file, run_cli, running_cli
 
 from .conftest import RequestLog
 from .test_device import FakeTime
@@ -441,28 +441,16 @@ async def test_ciba_ping_with_a_wrong_token_is_refused(
 async def test_cli_login_with_ciba(oidc_provider: op.OIDCProviderPeer, tmp_path: Path) -> None:
     config = connectors_file(tmp_path, "phone", {"provider": "oidc", **_fields(oidc_provider.issuer)})
     binding = _binding()
-    proc = await asyncio.create_subprocess_exec(
-        IDPBRIDGE,
-        *("login", "phone", "--config", str(config), "--method", "ciba", "--json", "--timeout", "60"),
-        *("--login-hint", "alice", "--binding-message", binding),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert proc.stdout is not None
-    try:
+    args = ("login", "phone", "--config", str(config), "--method", "ciba", "--json", "--timeout", "60")
+    async with running_cli(*args, "--login-hint", "alice", "--binding-message", binding) as proc:
+        assert proc.stdout is not None
         async with asyncio.timeout(30):
             line = (await proc.stdout.readline()).decode()
         if binding not in line:
             raise AssertionError(line + ((await proc.stderr.read()).decode() if proc.stderr else ""))
         await _admin(oidc_provider, "approve", binding)
-        async with asyncio.timeout(30):
-            out, err = await proc.communicate()
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-    assert proc.returncode == 0, err.decode()
-    identity = json.loads(out.decode())
+        out = await cli_output(proc)
+    identity = json.loads(out)
     assert identity["subject"] == "alice"
     assert identity["method"] == "ciba"
 

@@ -27,7 +27,7 @@ from idpbridge import (
 from idpbridge.oidc import OIDCConnector
 from idpbridge.replay import MemoryReplayStore
 from tests.peers import oidc_provider as op
-from tests.support.providers import IDPBRIDGE, connectors_file, run_cli
+from tests.support.providers import cli_output, connectors_file, run_cli, running_cli
 
 from .conftest import RequestLog
 
@@ -203,28 +203,17 @@ async def test_cli_login_with_the_device_flow(oidc_provider: op.OIDCProviderPeer
     config = connectors_file(
         tmp_path, "dev", {"provider": "oidc", **_fields(oidc_provider.issuer, client_id="device-throttled")}
     )
-    proc = await asyncio.create_subprocess_exec(
-        IDPBRIDGE,
-        *("login", "dev", "--config", str(config), "--method", "device", "--json", "--timeout", "60"),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert proc.stdout is not None
-    try:
+    args = ("login", "dev", "--config", str(config), "--method", "device", "--json", "--timeout", "60")
+    async with running_cli(*args) as proc:
+        assert proc.stdout is not None
         async with asyncio.timeout(30):
             line = (await proc.stdout.readline()).decode()
         if "enter the code: " not in line:
             raise AssertionError(line + (await proc.stderr.read()).decode() if proc.stderr else line)
         user_code = line.rsplit("enter the code: ", 1)[1].strip()
         await _admin(oidc_provider, "approve", user_code)
-        async with asyncio.timeout(30):
-            out, err = await proc.communicate()
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-    assert proc.returncode == 0, err.decode()
-    identity = json.loads(out.decode().split("\n", 1)[1])
+        out = await cli_output(proc)
+    identity = json.loads(out.split("\n", 1)[1])
     assert identity["subject"] == "alice"
     assert identity["email"] == "alice@example.test"
 

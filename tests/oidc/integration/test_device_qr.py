@@ -11,7 +11,7 @@ import zxingcpp
 
 from idpbridge.cli import _qr
 from tests.peers import oidc_provider as op
-from tests.support.providers import IDPBRIDGE, connectors_file
+from tests.support.providers import cli_output, connectors_file, running_cli
 
 from .test_device import _admin, _fields
 
@@ -50,15 +50,10 @@ async def test_cli_device_login_draws_a_scannable_qr_code(
     config = connectors_file(
         tmp_path, "tv", {"provider": "oidc", **_fields(oidc_provider.issuer, client_id="device-throttled")}
     )
-    proc = await asyncio.create_subprocess_exec(
-        IDPBRIDGE,
-        *("login", "tv", "--config", str(config), "--method", "device", "--json", "--qr", "--timeout", "60"),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert proc.stdout is not None
-    assert proc.stderr is not None
-    try:
+    args = ("login", "tv", "--config", str(config), "--method", "device", "--json", "--qr", "--timeout", "60")
+    async with running_cli(*args) as proc:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
         async with asyncio.timeout(30):
             first = (await proc.stdout.readline()).decode()
             complete = (await proc.stdout.readline()).decode().removeprefix("Or open: ").strip()
@@ -69,11 +64,5 @@ async def test_cli_device_login_draws_a_scannable_qr_code(
         assert "user_code=" in complete
         assert decode(lines) == [complete]
         await _admin(oidc_provider, "approve", first.rsplit("enter the code: ", 1)[1].strip())
-        async with asyncio.timeout(30):
-            out, err = await proc.communicate()
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
-    assert proc.returncode == 0, err.decode()
-    assert json.loads(out.decode())["subject"] == "alice"
+        out = await cli_output(proc)
+    assert json.loads(out)["subject"] == "alice"
