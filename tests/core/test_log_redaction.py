@@ -19,6 +19,7 @@ import threading
 from collections.abc import Iterator
 from urllib.parse import quote, quote_plus
 
+import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -150,18 +151,26 @@ def cookie_server() -> Iterator[tuple[str, str]]:
     server.server_close()
 
 
-async def test_httpx_and_httpcore_lines_of_a_real_exchange(cookie_server: tuple[str, str]) -> None:
+@pytest.mark.parametrize("injected", [False, True], ids=["own client", "injected client"])
+async def test_httpx_and_httpcore_lines_of_a_real_exchange(
+    cookie_server: tuple[str, str], injected: bool
+) -> None:
+    # Our own client sends through its transport (httpcore logs); an injected one through
+    # httpx.AsyncClient.send, which adds httpx's own "HTTP Request:" line with the full URL.
     url, session = cookie_server
     token = f"tk-{secrets.token_hex(8)}{PLANTED}"
-    client = HttpClient()
+    raw = httpx.AsyncClient() if injected else None
+    client = HttpClient(client=raw)
     try:
         with capture_all_logs() as logs:
             response = await client.get(f"{url}/debug_token", params={"input_token": token})
     finally:
         await client.aclose()
+        if raw is not None:
+            await raw.aclose()
     assert response.status == 200
     assert quote(session) in response.headers["set-cookie"]  # it was really sent
-    assert {"httpx", "httpcore.http11"} <= logs.names
+    assert ({"httpx", "httpcore.http11"} if injected else {"httpcore.http11"}) <= logs.names
     assert any("Set-Cookie" in t and "[redacted]" in t for t in logs.texts)
     assert find_leaks([token, session], logs.texts) == []
 
