@@ -6,8 +6,11 @@ import asyncio
 import base64
 import email.utils
 import gzip
+import http.server
+import json
+import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -529,3 +532,84 @@ async def test_header_values_that_cannot_be_sent_are_typed_errors(value: str) ->
     assert "t\u00f6ken" not in str(info.value)
     assert "Injected" not in str(info.value)
     assert sent == []
+
+
+# -- how a request is sent ------------------------------------------------------------------------
+
+
+class _Echo(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with the header lines it received, as JSON."""
+
+    def do_GET(self) -> None:
+        body = json.dumps([[name.lower(), value] for name, value in self.headers.items()]).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def echo_server() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+async def test_an_own_client_sends_through_its_transport_with_its_defaults(
+    echo_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The client idpbridge builds has no hooks, auth, cookies or redirects to run, so requests skip
+    # AsyncClient.send (most of a warm request's cost) and go to its transport with its timeouts.
+    def no_send(*args: object, **kwargs: object) -> None:
+        raise AssertionError("AsyncClient.send was used")
+
+    monkeypatch.setattr(httpx.AsyncClient, "send", no_send)
+    seen: list[httpx.Request] = []
+    real = httpx.AsyncHTTPTransport.handle_async_request
+
+    async def spy(self: httpx.AsyncHTTPTransport, request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return await real(self, request)
+
+    monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", spy)
+    client = HttpClient(HttpPolicy(timeouts=Timeouts(connect=2, read=3, total=9)))
+    try:
+        resp = await client.get(f"{echo_server}/x", headers={"Accept": "application/samlmetadata+xml"})
+    finally:
+        await client.aclose()
+    lines = json.loads(resp.body)
+    names = [name for name, _ in lines]
+    assert names.count("accept") == 1
+    assert ["accept", "application/samlmetadata+xml"] in lines
+    assert ["accept-encoding", "gzip, deflate"] in lines
+    assert ["connection", "keep-alive"] in lines  # the client's own default still goes out
+    assert any(name == "user-agent" and value.startswith("idpbridge/") for name, value in lines)
+    assert seen[0].extensions["timeout"] == {"connect": 2, "read": 3, "write": 3, "pool": 2}
+
+
+async def test_a_closed_own_client_refuses_to_send() -> None:
+    client = HttpClient()
+    inner = client.client
+    await inner.aclose()
+    with pytest.raises(RuntimeError, match="closed"):
+        await client.get("https://idp.example.com/x")
+
+
+async def test_a_caller_header_replaces_ours_whatever_its_case() -> None:
+    # "Accept" from a caller used to go out next to our "accept": two Accept headers.
+    client, calls = make_client(lambda r: json_response())
+    await client.get(f"{IDP}/md", headers={"Accept": "application/samlmetadata+xml", "X-Trace": "1"})
+    await client.post(f"{IDP}/token", data={}, headers={"Authorization": "Bearer x"}, auth=("id", "pw"))
+    await client.get(f"{IDP}/me", headers={"AUTHORIZATION": "Bearer y", "Accept-Encoding": "br"})
+    md, token, me = calls.requests
+    assert md.headers.get_list("accept") == ["application/samlmetadata+xml"]
+    assert md.headers["x-trace"] == "1"
+    assert token.headers.get_list("authorization") == ["Basic " + base64.b64encode(b"id:pw").decode()]
+    assert me.headers.get_list("authorization") == ["Bearer y"]
+    assert me.headers.get_list("accept-encoding") == ["gzip, deflate"]  # only what we decode

@@ -1,6 +1,7 @@
 """No trace of a password, the client secret, the authorization code, the PKCE verifier or a token
 in any log record (every logger at DEBUG, httpx/httpcore/urllib3/botocore included) across real
-logins against the sandbox: the generic OIDC connector's password grant and code-flow callback,
+logins against the sandbox: the generic OIDC connector's password grant (on its own client and on
+one passed in) and code-flow callback,
 Keycloak's password grant, and Cognito's InitiateAuth through boto3. The passwords carry quotes,
 backslashes and non-ASCII characters."""
 
@@ -10,6 +11,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
@@ -62,6 +64,12 @@ async def test_logins_leave_no_trace_in_any_logger(make_connector: Make) -> None
             planted += _tokens(result)
             with pytest.raises(IdpBridgeError):
                 await conn.authenticate(Password(user, PASSWORD + "x"))
+        # through a client the caller passes in, httpx logs each request URL at INFO as well
+        async with httpx.AsyncClient() as raw:
+            conn = make_connector(sandbox, OIDC, http_client=raw)
+            result = await conn.authenticate(Password("carol", PASSWORD))
+            assert isinstance(result, Authenticated)
+            planted += _tokens(result)
         # the generic connector's code flow: only idpbridge's side is logged (the test's own
         # "browser" carries the code in URLs it fetches itself)
         conn = make_connector(sandbox, OIDC)

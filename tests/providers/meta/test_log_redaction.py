@@ -1,10 +1,13 @@
 """No trace of the user access token, the app secret, the code or appsecret_proof in any log record
-(every logger at DEBUG: httpx logs each request URL at INFO, ``debug_token?input_token=...``)."""
+(every logger at DEBUG). Through a client you pass in, httpx logs each request URL at INFO,
+``debug_token?input_token=...``; idpbridge's own client sends through its transport, without it."""
 
 from __future__ import annotations
 
 import secrets
 
+import httpx
+import pytest
 import respx
 
 from idpbridge import Authenticated
@@ -17,10 +20,12 @@ from .conftest import APP_ID, APP_SECRET, REDIRECT_URI, USER_ID, Make
 GRAPH = "https://graph.facebook.com/v24.0"
 
 
-async def test_debug_token_and_me_urls_are_redacted_in_every_logger(make_meta: Make) -> None:
+@pytest.mark.parametrize("injected", [False, True], ids=["own client", "injected client"])
+async def test_debug_token_and_me_urls_are_redacted_in_every_logger(make_meta: Make, injected: bool) -> None:
     token = f"EAA{secrets.token_hex(8)}{PLANTED_ASCII}"  # also sent as a Bearer header
     code = f"AQD{secrets.token_hex(8)}{PLANTED}"
-    conn = make_meta()
+    raw = httpx.AsyncClient() if injected else None
+    conn = make_meta(http_client=raw) if raw is not None else make_meta()
     with capture_all_logs() as logs:
         started, params = await start(conn, REDIRECT_URI)
         with respx.mock(assert_all_called=True) as router:
@@ -34,6 +39,8 @@ async def test_debug_token_and_me_urls_are_redacted_in_every_logger(make_meta: M
             result = await finish(conn, started, params, code=code)
     assert isinstance(result, Authenticated)
     assert debug.calls[0].request.url.params["input_token"] == token  # it really was in the URL
-    assert any(r.name == "httpx" and "debug_token" in r.getMessage() for r in logs.records)
+    if raw is not None:
+        await raw.aclose()
+    assert any(r.name == "httpx" and "debug_token" in r.getMessage() for r in logs.records) is injected
     planted = [token, code, APP_SECRET, appsecret_proof(token, APP_SECRET)]
     assert find_leaks(planted, logs.texts) == []
