@@ -8,8 +8,8 @@ import inspect
 import logging
 import sys
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from types import TracebackType
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from types import CoroutineType, TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
 from pydantic import SecretStr
@@ -386,13 +386,16 @@ class Connector(Generic[ConfigT]):
             connector=self.instance_name,
         )
 
-    async def _route(self, request: Request) -> Outcome:
+    def _route(self, request: Request) -> Coroutine[Any, Any, Outcome]:
+        """The hook call ``request`` routes to, not yet awaited (the checks before it, which may
+        raise, run here: a plain function, so a call adds no coroutine frame of its own)."""
         route = _ROUTES.get(type(request))
         if route is None:  # a subclass of a request type routes as that type
             route = next((r for t, r in _ROUTES.items() if isinstance(request, t)), None)
             if route is None:
                 raise InvalidRequest(f"not an idpbridge request: {type(request).__name__}", field="request")
-        return await route(self, request)
+        call = route(self, request)
+        return call if type(call) is CoroutineType else _awaiting(call)
 
 
 # -- request routing --------------------------------------------------------------------------------
@@ -408,29 +411,34 @@ _Route = Callable[[Connector[Any], Any], Awaitable[Outcome]]
 
 
 def _starts(method: Method, hook: str) -> _Route:
-    async def route(conn: Connector[Any], request: Any) -> Outcome:
+    def route(conn: Connector[Any], request: Any) -> Awaitable[Outcome]:
         conn.require(method)
-        return await getattr(conn, hook)(request)  # type: ignore[no-any-return]
+        return getattr(conn, hook)(request)  # type: ignore[no-any-return]
 
     return route
 
 
 def _resumes(methods: str | tuple[str, ...], hook: str) -> _Route:
-    async def route(conn: Connector[Any], request: Any) -> Outcome:
+    def route(conn: Connector[Any], request: Any) -> Awaitable[Outcome]:
         if isinstance(methods, str):
             conn.require(Method(methods))
             cont = conn.continuations.open(request.continuation, method=methods)
         else:
             cont = conn.continuations.open(request.continuation, method=methods)
             conn.require(Method(cont.method))
-        return await getattr(conn, hook)(request, cont)  # type: ignore[no-any-return]
+        return getattr(conn, hook)(request, cont)  # type: ignore[no-any-return]
 
     return route
 
 
-async def _start_otp(conn: Connector[Any], request: StartOTP) -> Outcome:
+def _start_otp(conn: Connector[Any], request: StartOTP) -> Awaitable[Outcome]:
     conn.require(request.otp_method)
-    return await conn.start_otp(request)
+    return conn.start_otp(request)
+
+
+async def _awaiting(awaitable: Awaitable[Outcome]) -> Outcome:
+    """A hook that returned an awaitable other than a coroutine, as a coroutine."""
+    return await awaitable
 
 
 _ROUTES: dict[type[Request], _Route] = {

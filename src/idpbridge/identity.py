@@ -157,14 +157,20 @@ class Identity:
 
     @classmethod
     def _normalized(
-        cls, fields: Mapping[str, Any], claims: Mapping[str, Any], sources: Mapping[str, Any]
+        cls,
+        fields: Mapping[str, Any],
+        claims: Mapping[str, Any],
+        sources: Mapping[str, Any],
+        *,
+        owned: bool = False,
     ) -> Identity:
         """An Identity from values an engine already normalized (no re-validation).
 
         For :func:`idpbridge.oidc.claims.build_identity` only: every optional string is
         :func:`opt_str`'s result, every flag :func:`strict_bool`'s, every list :func:`str_list`'s
         (a tuple), so ``__post_init__`` would change nothing. ``claims``/``sources`` are still
-        copied and frozen, and issuer and subject are still checked.
+        copied and frozen (wrapped read-only without a copy when ``owned``: dicts nobody else
+        holds), and issuer and subject are still checked.
         """
         if not fields["issuer"] or not fields["subject"]:
             raise ValueError("an Identity needs a non-empty issuer and subject")
@@ -172,8 +178,12 @@ class Identity:
         setattr_ = object.__setattr__
         for name in _SCALAR_FIELDS:
             setattr_(self, name, fields[name])  # KeyError, not a half-built Identity, if one is missing
-        setattr_(self, "claims", MappingProxyType(dict(claims)))
-        setattr_(self, "sources", MappingProxyType(dict(sources)))
+        if owned and type(claims) is dict and type(sources) is dict:
+            setattr_(self, "claims", MappingProxyType(claims))
+            setattr_(self, "sources", MappingProxyType(sources))
+        else:
+            setattr_(self, "claims", MappingProxyType(dict(claims)))
+            setattr_(self, "sources", MappingProxyType(dict(sources)))
         return self
 
     @property
@@ -215,6 +225,20 @@ class TokenSet:
         scope = self.scope
         object.__setattr__(self, "scope", tuple(scope.split()) if isinstance(scope, str) else tuple(scope))
         object.__setattr__(self, "extra", _freeze_mapping(self.extra))
+
+    @classmethod
+    def _sealed(cls, *, access_token: SecretStr | None = None, id_token: SecretStr | None = None) -> TokenSet:
+        """A token set of tokens already sealed and nothing else (a validated external token), as
+        the constructor would build it, without re-checking what needs no check."""
+        self = object.__new__(cls)
+        setattr_ = object.__setattr__
+        setattr_(self, "access_token", access_token)
+        setattr_(self, "id_token", id_token)
+        for name in ("refresh_token", "token_type", "expires_at"):
+            setattr_(self, name, None)
+        setattr_(self, "scope", ())
+        setattr_(self, "extra", _EMPTY)
+        return self
 
     @classmethod
     def from_response(

@@ -144,12 +144,19 @@ class CachedFetcher:
         """The in-process copy for ``url`` (fresh or not), without any I/O."""
         return self._local.get(url)
 
-    async def get(self, url: str) -> Entry:
-        """A fresh document for ``url``: in-process copy, else the backend, else one fetch."""
+    def fresh(self, url: str) -> Entry | None:
+        """The in-process copy for ``url`` if it is fresh (a cache hit, without I/O), else ``None``."""
         entry = self._local.get(url)
         if entry is not None and self.clock() < entry.fresh_until:
             if _otel.STATE is not None:
                 _otel.cache_lookup(self.name, "hit")
+            return entry
+        return None
+
+    async def get(self, url: str) -> Entry:
+        """A fresh document for ``url``: in-process copy, else the backend, else one fetch."""
+        entry = self.fresh(url)
+        if entry is not None:
             return entry
         return await self._flight.run(url, lambda: self._load(url))
 

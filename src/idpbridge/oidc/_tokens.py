@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from pydantic import SecretStr
-
 from ..classify import REFRESH_TOKEN
 from ..errors import MalformedResponse, TokenValidationError
 from ..identity import ClaimSource, TokenSet
@@ -103,7 +101,7 @@ async def complete(
         )
     claims, sources = merge_claims(*layers)
     return Authenticated(
-        identity=engine.identity(claims, sources, issuer),
+        identity=engine.identity(claims, sources, issuer, owned=True),
         tokens=TokenSet.from_response(body, now=now(engine)),
         method=method,
         userinfo=userinfo,
@@ -130,10 +128,10 @@ async def validate_external(
     claims = validated.claims
     check_username(claims, request.username, cfg.username_claim)
     merged, sources = merge_claims((ClaimSource.EXTERNAL_TOKEN, claims))
-    secret = SecretStr(token)
-    tokens = TokenSet(access_token=secret) if is_access else TokenSet(id_token=secret)
+    sealed = request.token  # the request's own SecretStr: no second copy of the token
+    tokens = TokenSet._sealed(access_token=sealed) if is_access else TokenSet._sealed(id_token=sealed)
     return Authenticated(
-        identity=engine.identity(merged, sources, str(claims["iss"])),
+        identity=engine.identity(merged, sources, str(claims["iss"]), owned=True),
         tokens=tokens,
         method=Method.TOKEN,
     )

@@ -107,6 +107,8 @@ def subject_of(claims: Mapping[str, Any], mapping: ClaimMap) -> str:
 def _auth_time(value: object) -> dt.datetime | None:
     """``auth_time`` as a datetime; ``0`` or less is no authentication time (glewlwyd 2.7 sends
     ``auth_time: 0`` in code-flow ID tokens) and gives ``None``, as an absent claim does."""
+    if type(value) is int:  # what IdPs send: no float round trip to tell a positive time
+        return timestamp(value) if value > 0 else None
     when = timestamp(value)
     return when if when is not None and when.timestamp() > 0 else None
 
@@ -160,8 +162,12 @@ def build_identity(
     connector: str,
     issuer: str,
     subject: str,
+    owned: bool = False,
 ) -> Identity:
     """The normalized identity for merged ``claims`` (missing values ``None``, never ``""``).
+
+    ``owned``: ``claims`` and ``sources`` are dicts nobody else holds or changes (what
+    :func:`merge_claims` returns); the Identity then wraps them read-only instead of copying.
 
     Every value goes through the same coercions as before (:func:`opt_str`, :func:`strict_bool`,
     :func:`str_list`, :func:`timestamp`); the claim map is compiled once per map, and the
@@ -205,4 +211,4 @@ def build_identity(
         value = lookup(claims, name) if dotted else get(name)
         if value is not None:
             fields["auth_time"] = _auth_time(value)
-    return Identity._normalized(fields, claims, sources)
+    return Identity._normalized(fields, claims, sources, owned=owned)

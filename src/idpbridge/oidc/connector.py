@@ -278,7 +278,9 @@ class OIDCConnector(Connector[OIDCConfig]):
         introspection (``token_kind = "opaque"``, :mod:`.introspection`)."""
         if self.config.token_kind == "opaque":
             return await introspection.validate_opaque(self, request)
-        return await self.engine.validate_external(await self.engine.metadata(), request)
+        engine = self.engine
+        metadata = engine.cached_metadata() or await engine.metadata()
+        return await engine.validate_external(metadata, request)
 
     # -- optional operations ----------------------------------------------------------------------
 

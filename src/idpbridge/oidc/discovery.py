@@ -37,6 +37,10 @@ def discovery_url(issuer: str) -> str:
     return issuer.rstrip("/") + _WELL_KNOWN
 
 
+_Overrides = Mapping[str, str | Sequence[str] | bool]
+_Parsed = tuple[Entry, ProviderMetadata, tuple[_Overrides, ProviderMetadata] | None]
+
+
 class Discovery:
     """Fetches and caches :class:`ProviderMetadata`."""
 
@@ -61,15 +65,16 @@ class Discovery:
             default_ttl=default_ttl,
             stale_ttl=stale_ttl,
         )
-        # (url, expected issuer) -> (entry the metadata was built from, metadata)
-        self._parsed: dict[tuple[str, str | None], tuple[Entry, ProviderMetadata]] = {}
+        # (url, expected issuer) -> (entry the metadata was built from, metadata, the last
+        # overrides applied to it and their result)
+        self._parsed: dict[tuple[str, str | None], _Parsed] = {}
 
     async def get(
         self,
         issuer: str,
         *,
         url: str | None = None,
-        overrides: Mapping[str, str | Sequence[str] | bool] | None = None,
+        overrides: _Overrides | None = None,
         expected_issuer: str | _Default | None = SAME_AS_ISSUER,
     ) -> ProviderMetadata:
         """Metadata for ``issuer``.
@@ -87,9 +92,44 @@ class Discovery:
         expected = issuer if isinstance(expected_issuer, _Default) else expected_issuer
         entry = await self._fetcher.get(target)
         memo = self._parsed.get((target, expected))
-        if memo is not None and memo[0] is entry:
-            metadata = memo[1]
-        else:
-            metadata = ProviderMetadata.from_document(entry.doc, expected_issuer=expected)
-            self._parsed[(target, expected)] = (entry, metadata)
-        return metadata.with_overrides(overrides) if overrides else metadata
+        if memo is None or memo[0] is not entry:
+            memo = (entry, ProviderMetadata.from_document(entry.doc, expected_issuer=expected), None)
+            self._parsed[(target, expected)] = memo
+        return self._overridden(target, expected, memo, overrides)
+
+    def cached(
+        self,
+        issuer: str,
+        *,
+        url: str | None = None,
+        overrides: _Overrides | None = None,
+        expected_issuer: str | _Default | None = SAME_AS_ISSUER,
+    ) -> ProviderMetadata | None:
+        """What :meth:`get` returns when that needs no I/O and no parsing (the document is fresh
+        and was read before), else ``None``. Never raises."""
+        target = url or discovery_url(issuer)
+        expected = issuer if isinstance(expected_issuer, _Default) else expected_issuer
+        memo = self._parsed.get((target, expected))
+        if memo is None or memo[0] is not self._fetcher.fresh(target):
+            return None
+        _, metadata, last = memo
+        if not overrides:
+            return metadata
+        return last[1] if last is not None and last[0] is overrides else None
+
+    def _overridden(
+        self,
+        target: str,
+        expected: str | None,
+        memo: _Parsed,
+        overrides: _Overrides | None,
+    ) -> ProviderMetadata:
+        """The memo's metadata with ``overrides`` applied (the result kept for the same overrides)."""
+        entry, metadata, last = memo
+        if not overrides:
+            return metadata
+        if last is not None and last[0] is overrides:
+            return last[1]
+        result = metadata.with_overrides(overrides)
+        self._parsed[(target, expected)] = (entry, metadata, (overrides, result))
+        return result

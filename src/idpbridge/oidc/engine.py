@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any
 
 from pydantic import SecretStr
@@ -139,6 +139,7 @@ class OIDCEngine:
         self.overrides = {**(self.hooks.endpoint_overrides or {}), **given}
         self._oauth: OAuthClient | None = None
         self._policies: dict[tuple[ProviderMetadata, str | None, bool], TokenPolicy] = {}
+        self._last_policy: tuple[ProviderMetadata, str | None, bool, TokenPolicy] | None = None
         self._issuer: IssuerPolicy | None = None
         self.id_token_required = sheet.id_token_required if sheet is not None else True
         self.default_tenant = self.hooks.default_tenant or (sheet.tenant_of(config) if sheet else None)
@@ -165,6 +166,7 @@ class OIDCEngine:
         """Replace :attr:`policy` (an issuer learned at run time); token policies are rebuilt."""
         self._issuer = policy
         self._policies.clear()
+        self._last_policy = None
 
     def static_metadata(self) -> ProviderMetadata | None:
         """Fixed endpoints (hook, else the sheet's templates), or ``None`` to use discovery."""
@@ -193,6 +195,20 @@ class OIDCEngine:
             if hint is None or exc.code != "config.issuer_mismatch":
                 raise
             raise ConfigurationError(f"{exc.message}. {hint[0]}", code=exc.code, field=hint[1]) from None
+
+    def cached_metadata(self) -> ProviderMetadata | None:
+        """What :meth:`metadata` returns when that needs no I/O (discovered before and fresh),
+        else ``None`` (await :meth:`metadata` then). Never raises."""
+        if self._learn_tenant or self.hooks.static_metadata is not None:
+            return None
+        if self.sheet is not None and self.sheet.endpoints:
+            return None
+        return self.discovery.cached(
+            self.policy.discovery_issuer,
+            url=self.config.endpoints.get("discovery"),
+            overrides=self.overrides,
+            expected_issuer=self.policy.metadata_issuer,
+        )
 
     async def _learn_tenant_id(self) -> None:
         """A tenant rule's domain tenant: read its id from discovery once and pin the issuer."""
@@ -265,6 +281,9 @@ class OIDCEngine:
         self, metadata: ProviderMetadata, *, audience: str | None = None, external: bool = False
     ) -> TokenPolicy:
         """:meth:`build_token_policy` memoized; ``external`` uses ``max_external_token_age``."""
+        last = self._last_policy
+        if last is not None and last[0] is metadata and last[1] == audience and last[2] is external:
+            return last[3]  # the same metadata object as last time: no hashing of its fields
         key = (metadata, audience, external)
         cached = self._policies.get(key)
         if cached is None:
@@ -274,6 +293,7 @@ class OIDCEngine:
             self._policies[key] = cached
             if len(self._policies) > 8:
                 self._policies.pop(next(iter(self._policies)))
+        self._last_policy = (metadata, audience, external, cached)
         return cached
 
     @staticmethod
@@ -301,10 +321,19 @@ class OIDCEngine:
         return ClaimSource.USERINFO, claims
 
     def identity(
-        self, claims: Mapping[str, Any], sources: Mapping[str, ClaimSource], issuer: str
+        self,
+        claims: Mapping[str, Any],
+        sources: Mapping[str, ClaimSource],
+        issuer: str,
+        *,
+        owned: bool = False,
     ) -> Identity:
         """Normalize merged claims: the claim map's identity under the canonical issuer, with the
-        default tenant, refined by the ``identity`` hook."""
+        default tenant, refined by the ``identity`` hook.
+
+        ``owned``: ``claims`` and ``sources`` are fresh dicts nobody else holds (what
+        :func:`merge_claims` returns), so the Identity keeps them instead of copies.
+        """
         if self.sheet is not None and self.sheet.issuer is not None:
             issuer = self.sheet.issuer.canonical(issuer)
         identity = build_identity(
@@ -315,6 +344,7 @@ class OIDCEngine:
             connector=self.instance,
             issuer=issuer,
             subject=subject_of(claims, self.claims),
+            owned=owned and self.hooks.identity is None,  # a hook gets the dicts: keep ours apart
         )
         if not identity.tenant and self.default_tenant is not None:
             identity = dataclasses.replace(identity, tenant=self.default_tenant)
@@ -473,9 +503,11 @@ class OIDCEngine:
         response = await self.http.request(method, url, return_errors=True, **kwargs)
         return response, error_body(response)
 
-    async def validate_external(self, metadata: ProviderMetadata, request: ExternalToken) -> Authenticated:
-        """Validate an ID token or JWT access token the IdP issued elsewhere."""
-        return await _tokens.validate_external(self, metadata, request)
+    def validate_external(
+        self, metadata: ProviderMetadata, request: ExternalToken
+    ) -> Coroutine[Any, Any, Authenticated]:
+        """Validate an ID token or JWT access token the IdP issued elsewhere (a coroutine)."""
+        return _tokens.validate_external(self, metadata, request)
 
     async def refresh(
         self, metadata: ProviderMetadata, oauth: OAuthClient, refresh_token: str, *, subject: str | None

@@ -156,7 +156,7 @@ async def validate_opaque(conn: OIDCConnector, request: ExternalToken) -> Authen
     if not isinstance(issuer, str):
         issuer = (await conn.metadata()).issuer
     return Authenticated(
-        identity=conn.engine.identity(merged, sources, issuer),
+        identity=conn.engine.identity(merged, sources, issuer, owned=True),
         tokens=TokenSet(access_token=SecretStr(token)),
         method=Method.TOKEN,
     )

@@ -78,7 +78,7 @@ class MetaConnector(OIDCConnector):
         check_username(profile, request.username, self.config.username_claim, source="profile")
         claims, sources = merge_claims((source, profile))
         return Authenticated(
-            identity=self.engine.identity(claims, sources, md.issuer),
+            identity=self.engine.identity(claims, sources, md.issuer, owned=True),
             tokens=TokenSet(access_token=SecretStr(token)),
             method=Method.TOKEN,
             userinfo=profile,
