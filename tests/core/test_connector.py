@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, ClassVar
 
 import httpx
@@ -361,3 +362,27 @@ def test_well_formed_requests_still_build() -> None:
     assert StartOIDC("https://app/cb", scopes=("openid", "email")).scopes == ("openid", "email")
     assert TOTP("jane", "123456", None).password is None
     assert Answer("v1.x", {"totp": SecretStr("1")}).values["totp"].get_secret_value() == "1"
+
+
+class _FutureHook(AllMethods):
+    """A hook written as a plain method returning a Future (any awaitable is allowed)."""
+
+    def totp(self, request: TOTP) -> Any:
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        future.set_exception(Reached(f"totp:{request.username}"))
+        return future
+
+
+async def test_a_hook_returning_another_awaitable_is_awaited_under_the_deadline() -> None:
+    with pytest.raises(Reached, match=r"^totp:jane$"):
+        await _FutureHook().authenticate(TOTP("jane", "123456"))
+
+
+async def test_a_refused_request_is_stamped_before_any_hook_runs() -> None:
+    # Routing checks run when the call is routed (not inside the hook's coroutine): their errors
+    # still carry the instance name.
+    connector = AllMethods(methods=["password"])
+    with pytest.raises(ConfigurationError) as caught:
+        await connector.authenticate(TOTP("jane", "123456"))
+    assert caught.value.code == "config.method_not_enabled"
+    assert caught.value.connector == "all"

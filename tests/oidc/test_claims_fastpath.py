@@ -74,3 +74,39 @@ def test_a_map_built_per_call_does_not_grow_the_plan_table() -> None:
             subject="u",
         )
     assert len(module._PLANS) <= module._MAX_PLANS
+
+
+@pytest.mark.parametrize(
+    "value",
+    [0, -1, 1, 1700000000, 253402300799, 253402300800, 10**30, 1.5, 0.0, -0.5, True, "1700000000", None],
+)
+def test_auth_time_short_path_agrees_with_the_general_rule(value: object) -> None:
+    from idpbridge.identity import timestamp
+    from idpbridge.oidc.claims import _auth_time
+
+    when = timestamp(value)
+    assert _auth_time(value) == (when if when is not None and when.timestamp() > 0 else None)
+
+
+@pytest.mark.parametrize(("mapping", "claims"), CASES)
+def test_an_owned_claim_set_builds_the_same_identity_without_a_copy(
+    mapping: ClaimMap, claims: dict[str, Any]
+) -> None:
+    sources = dict.fromkeys(claims, ClaimSource.ID_TOKEN)
+    common: dict[str, Any] = {"mapping": mapping, "provider": "p", "connector": "c", "issuer": "https://i"}
+    copied = build_identity(dict(claims), dict(sources), subject="u1", **common)
+    kept = build_identity(claims, sources, subject="u1", owned=True, **common)
+    assert kept == copied
+    with pytest.raises(TypeError):
+        kept.claims["x"] = 1  # type: ignore[index]
+
+
+def test_a_sealed_token_set_is_the_one_the_constructor_builds() -> None:
+    from pydantic import SecretStr
+
+    from idpbridge import TokenSet
+
+    token = SecretStr("eyJ.payload.sig")
+    assert TokenSet._sealed(id_token=token) == TokenSet(id_token=token)
+    assert TokenSet._sealed(access_token=token) == TokenSet(access_token=token)
+    assert TokenSet._sealed(id_token=token).extra == {}

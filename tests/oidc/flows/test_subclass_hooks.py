@@ -3,12 +3,23 @@ the ``endpoint_overrides`` hook and ``pin_issuer`` (providers never reach into t
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
-from idpbridge import Authenticated, ConfigurationError, Method, Password, TokenValidationError
+from idpbridge import (
+    Authenticated,
+    ClaimSource,
+    ConfigurationError,
+    ContinuationKeys,
+    ExternalToken,
+    Identity,
+    Method,
+    Password,
+    TokenValidationError,
+)
 from idpbridge.kit import EngineHooks
 from idpbridge.oidc import OIDCConnector
 from idpbridge.oidc.issuer import ExactIssuer
@@ -86,3 +97,49 @@ async def test_the_password_walk_never_calls_back_into_the_connector(
     result = await connector.authenticate(Password("u", "p"))
     assert isinstance(result, Authenticated)
     assert result.method is Method.PASSWORD
+
+
+async def test_cached_metadata_is_what_metadata_returns_without_io(fake_op: FakeOP) -> None:
+    now = [time.time()]
+    conn = _ExtraKeys(
+        {"issuer": ISSUER, "client_id": "c", "methods": ["token"], "retries": 1},
+        continuation_keys=ContinuationKeys.generate(),
+        clock=lambda: now[0],
+    )
+    try:
+        assert conn.engine.cached_metadata() is None  # nothing read yet: the caller awaits metadata()
+        metadata = await conn.metadata()
+        assert metadata.jwks_uri == f"{ISSUER}/app-keys"  # the overrides applied
+        assert conn.engine.cached_metadata() is metadata  # the same object, overrides included
+        assert await conn.metadata() is metadata
+        fetched = len(fake_op.calls("/.well-known/openid-configuration"))
+        now[0] += 2 * 86400  # past any freshness: only a fetch may answer
+        assert conn.engine.cached_metadata() is None
+        assert (await conn.metadata()).jwks_uri == f"{ISSUER}/app-keys"
+        assert len(fake_op.calls("/.well-known/openid-configuration")) == fetched + 1
+    finally:
+        await conn.aclose()
+
+
+async def test_an_identity_hook_gets_dicts_the_identity_does_not_share(
+    connector_factory: Callable[..., OIDCConnector], fake_op: FakeOP
+) -> None:
+    def meddle(identity: Identity, claims: dict[str, Any], sources: dict[str, Any]) -> Identity:
+        claims["sub"] = "meddled"
+        sources.clear()
+        return identity
+
+    class _Meddling(OIDCConnector):
+        name: ClassVar[str] = "meddling"
+
+        def engine_hooks(self) -> EngineHooks:
+            return EngineHooks(identity=meddle)
+
+    for conn in (connector_factory(), connector_factory(_Meddling)):
+        result = await conn.authenticate(ExternalToken(fake_op.mint()))
+        assert isinstance(result, Authenticated)
+        assert result.identity.claims["sub"] == "user-1"  # a hook's change never reaches it
+        assert result.identity.sources["sub"] is ClaimSource.EXTERNAL_TOKEN
+        assert result.tokens.id_token is not None
+        with pytest.raises(TypeError):
+            result.identity.claims["x"] = 1  # type: ignore[index]
