@@ -6,9 +6,7 @@ import asyncio
 import base64
 import email.utils
 import gzip
-import http.server
 import json
-import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
@@ -30,6 +28,7 @@ from idpbridge.http import (
     redact_url,
     require_secure_url,
 )
+from tests.support.loopback import QuietHandler, serving
 
 MiB = 1024 * 1024
 IDP = "https://idp.example.com"
@@ -537,28 +536,17 @@ async def test_header_values_that_cannot_be_sent_are_typed_errors(value: str) ->
 # -- how a request is sent ------------------------------------------------------------------------
 
 
-class _Echo(http.server.BaseHTTPRequestHandler):
+class _Echo(QuietHandler):
     """Answers every GET with the header lines it received, as JSON."""
 
     def do_GET(self) -> None:
-        body = json.dumps([[name.lower(), value] for name, value in self.headers.items()]).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+        self.answer(json.dumps([[name.lower(), value] for name, value in self.headers.items()]).encode())
 
 
 @pytest.fixture
 def echo_server() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(_Echo) as url:
+        yield url
 
 
 async def test_an_own_client_sends_through_its_transport_with_its_defaults(

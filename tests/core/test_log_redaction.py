@@ -11,11 +11,9 @@
 
 from __future__ import annotations
 
-import http.server
 import json
 import logging
 import secrets
-import threading
 from collections.abc import Iterator
 from urllib.parse import quote, quote_plus
 
@@ -28,6 +26,7 @@ from idpbridge._logging import LIBRARIES, RedactingFilter, install_log_redaction
 from idpbridge._redact import redact
 from idpbridge.http import HttpClient
 from tests.support.logcapture import PLANTED, capture_all_logs, find_leaks
+from tests.support.loopback import QuietHandler, serving
 
 
 def _shapes(key: str, value: str) -> list[str]:
@@ -125,30 +124,18 @@ def test_a_record_is_rewritten_never_dropped_tracebacks_included() -> None:
     assert "Traceback" in logs.texts[1]
 
 
-class _CookieSetter(http.server.BaseHTTPRequestHandler):
+class _CookieSetter(QuietHandler):
     secret = ""
 
     def do_GET(self) -> None:
-        body = b'{"ok": true}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Set-Cookie", f"ST={quote(self.secret)}; Path=/; HttpOnly")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
+        self.answer(b'{"ok": true}', headers=(("Set-Cookie", f"ST={quote(self.secret)}; Path=/; HttpOnly"),))
 
 
 @pytest.fixture
 def cookie_server() -> Iterator[tuple[str, str]]:
     _CookieSetter.secret = f"st-{secrets.token_hex(8)}{PLANTED}"
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CookieSetter)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", _CookieSetter.secret
-    server.shutdown()
-    server.server_close()
+    with serving(_CookieSetter) as url:
+        yield url, _CookieSetter.secret
 
 
 @pytest.mark.parametrize("injected", [False, True], ids=["own client", "injected client"])
