@@ -155,37 +155,6 @@ class Identity:
             # A lone string is one item, not a tuple of its characters.
             object.__setattr__(self, name, (value,) if isinstance(value, str) else tuple(value))
 
-    @classmethod
-    def _normalized(
-        cls,
-        fields: Mapping[str, Any],
-        claims: Mapping[str, Any],
-        sources: Mapping[str, Any],
-        *,
-        owned: bool = False,
-    ) -> Identity:
-        """An Identity from values an engine already normalized (no re-validation).
-
-        For :func:`idpbridge.oidc.claims.build_identity` only: every optional string is
-        :func:`opt_str`'s result, every flag :func:`strict_bool`'s, every list :func:`str_list`'s
-        (a tuple), so ``__post_init__`` would change nothing. ``claims``/``sources`` are still
-        copied and frozen (wrapped read-only without a copy when ``owned``: dicts nobody else
-        holds), and issuer and subject are still checked.
-        """
-        if not fields["issuer"] or not fields["subject"]:
-            raise ValueError("an Identity needs a non-empty issuer and subject")
-        self = object.__new__(cls)
-        setattr_ = object.__setattr__
-        for name in _SCALAR_FIELDS:
-            setattr_(self, name, fields[name])  # KeyError, not a half-built Identity, if one is missing
-        if owned and type(claims) is dict and type(sources) is dict:
-            setattr_(self, "claims", MappingProxyType(claims))
-            setattr_(self, "sources", MappingProxyType(sources))
-        else:
-            setattr_(self, "claims", MappingProxyType(dict(claims)))
-            setattr_(self, "sources", MappingProxyType(dict(sources)))
-        return self
-
     @property
     def key(self) -> tuple[str, str]:
         """The stable identity key ``(issuer, subject)``."""
@@ -198,10 +167,6 @@ class Identity:
             f"issuer={self.issuer!r}, subject={self.subject!r}, email={self.email!r}, "
             f"email_verified={self.email_verified!r}, claims=<{len(self.claims)} claims>)"
         )
-
-
-#: Identity fields other than ``claims`` and ``sources`` (what :meth:`Identity._normalized` sets).
-_SCALAR_FIELDS = tuple(f.name for f in dataclasses.fields(Identity) if f.name not in ("claims", "sources"))
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)

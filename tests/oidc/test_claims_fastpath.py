@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections import OrderedDict
+from types import MappingProxyType
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from idpbridge import ClaimSource, Identity
 from idpbridge.oidc.claims import ClaimMap, build_identity
@@ -110,3 +115,148 @@ def test_a_sealed_token_set_is_the_one_the_constructor_builds() -> None:
     assert TokenSet._sealed(id_token=token) == TokenSet(id_token=token)
     assert TokenSet._sealed(access_token=token) == TokenSet(access_token=token)
     assert TokenSet._sealed(id_token=token).extra == {}
+
+
+# -- the compiled builder against a plain reference ------------------------------------------------
+
+_TEXTS = ("email", "phone_number", "username", "name", "given_name", "family_name", "tenant")
+_FLAGS = ("email_verified", "phone_number_verified")
+_LISTS = ("groups", "roles", "amr")
+
+
+def _reference(claims: dict[str, Any], mapping: ClaimMap) -> Identity:
+    """What the claim map means, written the obvious way: the public coercions, the constructor."""
+    from idpbridge.identity import opt_str, str_list, strict_bool
+    from idpbridge.oidc.claims import _auth_time, lookup
+
+    def read(field: str) -> Any:
+        return lookup(claims, getattr(mapping, field))
+
+    values: dict[str, Any] = {}
+    for field in _TEXTS:
+        values[field] = opt_str(read(field))
+    for field in _FLAGS:
+        values[field] = strict_bool(read(field), accept_strings=mapping.string_booleans)
+    for field in _LISTS:
+        values[field] = str_list(read(field)) or ()
+    raw_time = read("auth_time")
+    values["auth_time"] = None if raw_time is None else _auth_time(raw_time)
+    return Identity(
+        provider="p",
+        connector="c",
+        issuer="https://i",
+        subject="u1",
+        claims=claims,
+        sources=dict.fromkeys(claims, ClaimSource.ID_TOKEN),
+        **values,
+    )
+
+
+_CLAIM_NAMES = ["email", "mail", "a.b", "a", "groups", "roles", "amr", "auth_time", "name", "x.y.z"]
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from(["", " ", "true", "false", "True", "a@x", "\u00e9"]),
+    st.text(max_size=5),
+    st.lists(st.one_of(st.text(max_size=3), st.integers(), st.none()), max_size=3),
+    st.dictionaries(
+        st.sampled_from(["b", "y", "id"]), st.one_of(st.text(max_size=3), st.booleans()), max_size=2
+    ),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    claims=st.dictionaries(st.sampled_from(_CLAIM_NAMES), _VALUES, max_size=8),
+    names=st.fixed_dictionaries(
+        {
+            field: st.one_of(st.none(), st.sampled_from(_CLAIM_NAMES))
+            for field in (*_TEXTS, *_FLAGS, *_LISTS, "auth_time")
+        }
+    ),
+    string_booleans=st.booleans(),
+)
+def test_the_compiled_claim_map_agrees_with_the_plain_reading(
+    claims: dict[str, Any], names: dict[str, str | None], string_booleans: bool
+) -> None:
+    mapping = ClaimMap(**names, string_booleans=string_booleans)  # type: ignore[arg-type]
+    sources = dict.fromkeys(claims, ClaimSource.ID_TOKEN)
+    built = build_identity(
+        claims, sources, mapping=mapping, provider="p", connector="c", issuer="https://i", subject="u1"
+    )
+    assert built == _reference(claims, mapping)
+
+
+def test_claim_names_from_configuration_are_data_never_code() -> None:
+    hostile = "x') or __import__('os').system('false') or ('"
+    mapping = ClaimMap(email=hostile, groups=hostile + ".y")
+    built = build_identity(
+        {hostile: "a@x", "sub": "u1"},
+        {},
+        mapping=mapping,
+        provider="p",
+        connector="c",
+        issuer="https://i",
+        subject="u1",
+    )
+    assert built.email == "a@x"
+    assert built.groups == ()
+
+
+_TRICKY = [
+    None,
+    True,
+    False,
+    0,
+    1,
+    -1,
+    1700000000,
+    1.5,
+    float("nan"),
+    float("inf"),
+    "",
+    " ",
+    "\t",
+    "true",
+    "false",
+    "True",
+    "FALSE",
+    "a@x",
+    ["a", "", 1, None],
+    ("t",),
+    [],
+    {"k": "v"},
+    b"bytes",
+]
+
+
+@pytest.mark.parametrize("string_booleans", [False, True])
+@pytest.mark.parametrize("value", _TRICKY, ids=repr)
+def test_every_field_kind_reads_a_tricky_value_as_the_plain_reading_does(
+    value: Any, string_booleans: bool
+) -> None:
+    fields = (*_TEXTS, *_FLAGS, *_LISTS, "auth_time")
+    for name in ("c", "n.c"):
+        mapping = ClaimMap(**dict.fromkeys(fields, name), string_booleans=string_booleans)  # type: ignore[arg-type]
+        claims: dict[str, Any] = {"c": value, "n": {"c": value}}
+        built = build_identity(
+            claims, {}, mapping=mapping, provider="p", connector="c", issuer="https://i", subject="u1"
+        )
+        expected = _reference(claims, mapping)
+        assert built == dataclasses.replace(expected, sources={})
+
+
+@pytest.mark.parametrize("wrap", [dict, MappingProxyType, lambda d: MappingProxyType(OrderedDict(d))])
+def test_one_layer_merges_to_a_fresh_dict_without_nulls(wrap: Any) -> None:
+    from idpbridge.oidc.claims import merge_claims
+
+    raw = {"sub": "u1", "email": None, "name": "N"}
+    for layer in (wrap(raw), wrap({"sub": "u1"})):
+        claims, sources = merge_claims((ClaimSource.EXTERNAL_TOKEN, layer))
+        assert type(claims) is dict
+        assert claims == {k: v for k, v in layer.items() if v is not None}
+        assert sources == dict.fromkeys(claims, ClaimSource.EXTERNAL_TOKEN)
+        claims["sub"] = "changed"  # the merged dict is the caller's own
+        assert layer["sub"] == "u1"

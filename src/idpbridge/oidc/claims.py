@@ -9,13 +9,15 @@ provider overrides a few entries, a deployment overrides more through configurat
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from ..claimmap import ClaimMap
 from ..errors import TokenValidationError
-from ..identity import ClaimSource, Identity, opt_str, str_list, strict_bool, timestamp
+from ..identity import ClaimSource, Identity, str_list, timestamp
 
 __all__ = ["PROTECTED_CLAIMS", "ClaimMap", "build_identity", "check_username", "merge_claims", "subject_of"]
 
@@ -44,6 +46,10 @@ PROTECTED_CLAIMS = frozenset(
 )
 
 
+#: Mapping types whose ``copy()`` is a dict's (a read-only view copies the dict it shows).
+_COPYABLE = (dict, MappingProxyType)
+
+
 def lookup(claims: Mapping[str, Any], name: str | None) -> Any:
     """A claim by name or dotted path, or ``None``."""
     if name is None:
@@ -68,7 +74,11 @@ def merge_claims(
     """
     if len(layers) == 1:  # one layer (a validated token alone): no precedence to decide
         source, layer = layers[0]
-        claims = {key: value for key, value in layer.items() if value is not None}
+        # A parsed token's claims (a dict, or a read-only view of one) copy at C speed; a null is
+        # rare enough to be dropped afterwards.
+        claims = layer.copy() if type(layer) in _COPYABLE else None  # type: ignore[attr-defined]
+        if type(claims) is not dict or None in claims.values():
+            claims = {key: value for key, value in layer.items() if value is not None}
         return claims, dict.fromkeys(claims, source)
     claims = {}
     sources: dict[str, ClaimSource] = {}
@@ -118,24 +128,86 @@ _TEXT_FIELDS = ("email", "phone_number", "username", "name", "given_name", "fami
 _FLAG_FIELDS = ("email_verified", "phone_number_verified")
 _LIST_FIELDS = ("groups", "roles", "amr")
 
+#: Per field kind: the normalized value of ``v`` (a claim that is present, not ``None``), as an
+#: expression of the compiled builder; the same rule as :func:`opt_str`, :func:`strict_bool`,
+#: :func:`str_list` and :func:`_auth_time` (``tests/oidc/test_claims_fastpath.py`` holds them equal).
+_TEXT = "v if isinstance(v, str) and v.strip() else None"
+_FLAG = "v if v is True or v is False else None"
+_FLAG_OR_STRING = "v if v is True or v is False else strings.get(v) if isinstance(v, str) else None"
+_LIST = "str_list(v) or ()"
+_TIME = "auth_time(v)"
+
+
+def _compile(mapping: ClaimMap) -> Callable[..., Identity]:
+    """The claim map as one straight-line function, built once per map.
+
+    ``build(claims, sources, provider, connector, issuer, subject, owned)`` reads each mapped
+    claim (one dict lookup for a plain name, :func:`lookup` for a dotted one), normalizes it and
+    fills the Identity's slots: no loop over the map, no field dict, no second check of values it
+    normalized itself. Claim names come from configuration, so they are bound as constants of the
+    function, never written into its source.
+    """
+    env: dict[str, Any] = {
+        "new": object.__new__,
+        "Identity": Identity,
+        "lookup": lookup,
+        "str_list": str_list,
+        "auth_time": _auth_time,
+        "proxy": MappingProxyType,
+        "strings": {"true": True, "false": False},
+    }
+    kinds = {
+        **dict.fromkeys(_TEXT_FIELDS, _TEXT),
+        **dict.fromkeys(_FLAG_FIELDS, _FLAG_OR_STRING if mapping.string_booleans else _FLAG),
+        **dict.fromkeys(_LIST_FIELDS, _LIST),
+        "auth_time": _TIME,
+    }
+    body = [
+        "def build(claims, sources, provider, connector, issuer, subject, owned):",
+        "    if not issuer or not subject:",
+        "        raise ValueError('an Identity needs a non-empty issuer and subject')",
+        "    get = claims.get",
+        "    self = new(Identity)",
+    ]
+    given = {"provider", "connector", "issuer", "subject"}
+    for index, field in enumerate(f.name for f in dataclasses.fields(Identity)):
+        env[f"set_{field}"] = vars(Identity)[field].__set__  # the slot itself: no frozen __setattr__
+        if field in given:
+            body.append(f"    set_{field}(self, {field})")
+        elif field in ("claims", "sources"):
+            continue
+        else:
+            name: str | None = getattr(mapping, field)
+            missing = "()" if field in _LIST_FIELDS else "None"
+            if name is None:
+                body.append(f"    set_{field}(self, {missing})")
+                continue
+            env[f"name{index}"] = name
+            read = f"lookup(claims, name{index})" if "." in name else f"get(name{index})"
+            body.append(f"    v = {read}")
+            body.append(f"    set_{field}(self, {missing} if v is None else {kinds[field]})")
+    body += [
+        "    if owned and type(claims) is dict and type(sources) is dict:",
+        "        set_claims(self, proxy(claims))",
+        "        set_sources(self, proxy(sources))",
+        "    else:",
+        "        set_claims(self, proxy(dict(claims)))",
+        "        set_sources(self, proxy(dict(sources)))",
+        "    return self",
+    ]
+    exec(compile("\n".join(body), f"<claim map {id(mapping):#x}>", "exec"), env)  # noqa: S102
+    build: Callable[..., Identity] = env["build"]
+    return build
+
 
 class _Plan:
-    """A claim map compiled once: per Identity field, the claim name and whether it is a dotted
-    path (plain names are one dict lookup; dotted ones go through :func:`lookup`)."""
+    """A claim map compiled once (:func:`_compile`); the map is kept so the id() key stays its."""
 
-    __slots__ = ("auth_time", "flags", "lists", "mapping", "string_booleans", "texts")
+    __slots__ = ("build", "mapping")
 
     def __init__(self, mapping: ClaimMap) -> None:
-        def entry(field: str) -> tuple[str, str, bool] | None:
-            name: str | None = getattr(mapping, field)
-            return None if name is None else (field, name, "." in name)
-
-        self.mapping = mapping  # kept alive, so the id() key below stays this map's
-        self.texts = tuple(e for e in map(entry, _TEXT_FIELDS) if e is not None)
-        self.flags = tuple(e for e in map(entry, _FLAG_FIELDS) if e is not None)
-        self.lists = tuple(e for e in map(entry, _LIST_FIELDS) if e is not None)
-        self.auth_time = entry("auth_time")
-        self.string_booleans = mapping.string_booleans
+        self.mapping = mapping
+        self.build = _compile(mapping)
 
 
 #: id(ClaimMap) -> its plan. A connector's map is built once, so this stays small; a bound keeps
@@ -169,46 +241,8 @@ def build_identity(
     ``owned``: ``claims`` and ``sources`` are dicts nobody else holds or changes (what
     :func:`merge_claims` returns); the Identity then wraps them read-only instead of copying.
 
-    Every value goes through the same coercions as before (:func:`opt_str`, :func:`strict_bool`,
-    :func:`str_list`, :func:`timestamp`); the claim map is compiled once per map, and the
-    Identity is built from the coerced values without checking them a second time.
+    Every value goes through the same coercions as :class:`~idpbridge.Identity`'s constructor
+    (:func:`opt_str`, :func:`strict_bool`, :func:`str_list`, :func:`timestamp`), by the claim
+    map compiled once per map; issuer and subject are still checked.
     """
-    plan = _plan(mapping)
-    get = claims.get
-    fields: dict[str, Any] = {
-        "provider": provider,
-        "connector": connector,
-        "issuer": issuer,
-        "subject": subject,
-        "email": None,
-        "email_verified": None,
-        "phone_number": None,
-        "phone_number_verified": None,
-        "username": None,
-        "name": None,
-        "given_name": None,
-        "family_name": None,
-        "groups": (),
-        "roles": (),
-        "tenant": None,
-        "amr": (),
-        "auth_time": None,
-    }
-    for field, name, dotted in plan.texts:
-        value = lookup(claims, name) if dotted else get(name)
-        if value is not None:
-            fields[field] = opt_str(value)
-    for field, name, dotted in plan.flags:
-        value = lookup(claims, name) if dotted else get(name)
-        if value is not None:
-            fields[field] = strict_bool(value, accept_strings=plan.string_booleans)
-    for field, name, dotted in plan.lists:
-        value = lookup(claims, name) if dotted else get(name)
-        if value is not None:
-            fields[field] = str_list(value) or ()
-    if plan.auth_time is not None:
-        _, name, dotted = plan.auth_time
-        value = lookup(claims, name) if dotted else get(name)
-        if value is not None:
-            fields["auth_time"] = _auth_time(value)
-    return Identity._normalized(fields, claims, sources, owned=owned)
+    return _plan(mapping).build(claims, sources, provider, connector, issuer, subject, owned)
