@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -201,19 +202,25 @@ def _compile(mapping: ClaimMap) -> Callable[..., Identity]:
 
 
 class _Plan:
-    """A claim map compiled once (:func:`_compile`); the map is kept so the id() key stays its."""
+    """A claim map and its compiled builder; the map is kept so the id() key stays its."""
 
     __slots__ = ("build", "mapping")
 
-    def __init__(self, mapping: ClaimMap) -> None:
+    def __init__(self, mapping: ClaimMap, build: Callable[..., Identity]) -> None:
         self.mapping = mapping
-        self.build = _compile(mapping)
+        self.build = build
 
 
-#: id(ClaimMap) -> its plan. A connector's map is built once, so this stays small; a bound keeps
-#: code that builds a fresh map per call from growing it.
+#: id(ClaimMap) -> its plan: the per-call lookup (hashing a ClaimMap's fields would cost more).
+#: A connector's map is built once, so this stays small; a bound keeps code that builds a fresh
+#: map per call from growing it.
 _PLANS: dict[int, _Plan] = {}
 _MAX_PLANS = 256
+#: ClaimMap -> its compiled builder, least recently used out first: equal maps (one per tenant
+#: connector of a B2B deployment, say) share one builder, and compiling (≈ 0.3 ms) happens once
+#: per distinct map, not again whenever the id table above is cleared.
+_BUILDS: OrderedDict[ClaimMap, Callable[..., Identity]] = OrderedDict()
+_MAX_BUILDS = 1024
 
 
 def _plan(mapping: ClaimMap) -> _Plan:
@@ -221,8 +228,22 @@ def _plan(mapping: ClaimMap) -> _Plan:
     if plan is None or plan.mapping is not mapping:
         if len(_PLANS) >= _MAX_PLANS:
             _PLANS.clear()
-        plan = _PLANS[id(mapping)] = _Plan(mapping)
+        plan = _PLANS[id(mapping)] = _Plan(mapping, _builder(mapping))
     return plan
+
+
+def _builder(mapping: ClaimMap) -> Callable[..., Identity]:
+    try:
+        build = _BUILDS.get(mapping)
+    except TypeError:  # a map built by hand with a list in it: compiled for this object alone
+        return _compile(mapping)
+    if build is None:
+        build = _BUILDS[mapping] = _compile(mapping)
+        if len(_BUILDS) > _MAX_BUILDS:
+            _BUILDS.popitem(last=False)
+    else:
+        _BUILDS.move_to_end(mapping)
+    return build
 
 
 def build_identity(
