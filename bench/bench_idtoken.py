@@ -24,7 +24,7 @@ import asyncio
 import base64
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 import httpx
 import jwt
@@ -80,6 +80,36 @@ def make_token(key: RSAKey, *, nonce: bool = True) -> str:
     return jws.serialize_compact({"alg": "RS256", "kid": key.kid}, json.dumps(claims), key)
 
 
+def mock_op() -> tuple[RSAKey, httpx.MockTransport]:
+    """A fresh signing key and an in-process OP serving :data:`DISCOVERY` and the key's JWKS."""
+    key = RSAKey.generate_key(2048, parameters={"kid": "bench-1", "use": "sig"})
+    jwks_doc = {"keys": [key.as_dict(private=False)]}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=DISCOVERY if "well-known" in request.url.path else jwks_doc)
+
+    return key, httpx.MockTransport(answer)
+
+
+def token_connector(transport: httpx.MockTransport) -> OIDCConnector:
+    """The generic ``oidc`` connector validating external tokens of the OP behind ``transport``."""
+    return OIDCConnector(
+        issuer=ISSUER,
+        client_id=CLIENT_ID,
+        methods=["token"],
+        http_client=httpx.AsyncClient(transport=transport),
+        continuation_keys=ContinuationKeys.generate(),
+    )
+
+
+def arguments(doc: str) -> argparse.Namespace:
+    """``--n`` (calls per block) and ``--repeat`` (rounds) for a script documented by ``doc``."""
+    parser = argparse.ArgumentParser(description=doc.split("\n", 1)[0])
+    parser.add_argument("--n", type=int, default=20000)
+    parser.add_argument("--repeat", type=int, default=5)
+    return parser.parse_args()
+
+
 async def best_rate(fn: Callable[[], Awaitable[None]] | Callable[[], None], n: int, repeat: int) -> float:
     """Operations per CPU-second, best of ``repeat`` runs of ``n`` calls.
 
@@ -99,26 +129,26 @@ async def best_rate(fn: Callable[[], Awaitable[None]] | Callable[[], None], n: i
     return n / best
 
 
+async def interleaved(
+    sides: Mapping[str, Callable[[], Awaitable[None]] | Callable[[], None]], n: int, repeat: int
+) -> dict[str, float]:
+    """Each side's best rate over ``repeat`` rounds, one block of ``n`` calls per side per round,
+    so drift (thermal, noisy neighbours) hits all alike."""
+    rates = dict.fromkeys(sides, 0.0)
+    for _ in range(repeat):
+        for name, fn in sides.items():
+            rates[name] = max(rates[name], await best_rate(fn, n, 1))
+    return rates
+
+
 async def main(n: int, repeat: int) -> dict[str, float]:
-    key = RSAKey.generate_key(2048, parameters={"kid": "bench-1", "use": "sig"})
-    jwks_doc = {"keys": [key.as_dict(private=False)]}
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json=DISCOVERY if "well-known" in request.url.path else jwks_doc)
-
-    transport = httpx.MockTransport(answer)
+    key, transport = mock_op()
     http = HttpClient(client=httpx.AsyncClient(transport=transport))
     validator = TokenValidator(JWKSManager(http, MemoryCache()))
     policy = TokenPolicy(audience=CLIENT_ID, issuer=ExactIssuer(ISSUER))
     token = make_token(key)
     await validator.validate(token, policy, jwks_uri=JWKS_URI, nonce=NONCE)  # warm the key cache
-    connector = OIDCConnector(
-        issuer=ISSUER,
-        client_id=CLIENT_ID,
-        methods=["token"],
-        http_client=httpx.AsyncClient(transport=transport),
-        continuation_keys=ContinuationKeys.generate(),
-    )
+    connector = token_connector(transport)
     request = ExternalToken(make_token(key, nonce=False))
     warm = await connector.authenticate(request)  # fetches discovery and keys once
     assert isinstance(warm, Authenticated)
@@ -152,17 +182,13 @@ async def main(n: int, repeat: int) -> dict[str, float]:
     async def idpbridge_authenticate() -> None:
         await connector.authenticate(request)
 
-    # Interleave so drift (thermal, noisy neighbours) hits all alike.
     sides = {
         "raw": raw_verify,
         "pyjwt": pyjwt_decode,
         "idpbridge": idpbridge_validate,
         "authenticate": idpbridge_authenticate,
     }
-    rates = dict.fromkeys(sides, 0.0)
-    for _ in range(repeat):
-        for name, fn in sides.items():
-            rates[name] = max(rates[name], await best_rate(fn, n, 1))
+    rates = await interleaved(sides, n, repeat)
     await connector.aclose()
     await http.aclose()
     await http.client.aclose()
@@ -170,10 +196,7 @@ async def main(n: int, repeat: int) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--n", type=int, default=20000)
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
+    args = arguments(__doc__)
     r = asyncio.run(main(args.n, args.repeat))
     print(f"raw cryptography RS256 verify : {r['raw']:>9.0f} /s")
     print(f"PyJWT jwt.decode              : {r['pyjwt']:>9.0f} /s")

@@ -15,22 +15,19 @@ metadata, policy and validator state. It is timed interleaved with the raw RSA v
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import datetime as dt
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from types import MappingProxyType
 from typing import Any
 
-import httpx
-from bench_idtoken import CLIENT_ID, DISCOVERY, ISSUER, best_rate, make_token
-from joserfc.jwk import RSAKey
+from bench_idtoken import arguments, interleaved, make_token, mock_op, token_connector
 
-from idpbridge import Authenticated, ClaimSource, ContinuationKeys, ExternalToken, Identity, TokenSet
+from idpbridge import Authenticated, ClaimSource, ExternalToken, Identity, TokenSet
 from idpbridge.identity import str_list
 from idpbridge.methods import Method
-from idpbridge.oidc import OIDCConnector, _jws, idtoken
+from idpbridge.oidc import _jws, idtoken
 
 
 def _unrolled_identity() -> Callable[[dict[str, Any], str, str], Identity]:
@@ -77,19 +74,8 @@ def _unrolled_identity() -> Callable[[dict[str, Any], str, str], Identity]:
 
 
 async def main(n: int, repeat: int) -> dict[str, float]:
-    key = RSAKey.generate_key(2048, parameters={"kid": "bench-1", "use": "sig"})
-    jwks_doc = {"keys": [key.as_dict(private=False)]}
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json=DISCOVERY if "well-known" in request.url.path else jwks_doc)
-
-    connector = OIDCConnector(
-        issuer=ISSUER,
-        client_id=CLIENT_ID,
-        methods=["token"],
-        http_client=httpx.AsyncClient(transport=httpx.MockTransport(answer)),
-        continuation_keys=ContinuationKeys.generate(),
-    )
+    key, transport = mock_op()
+    connector = token_connector(transport)
     token = make_token(key, nonce=False)
     request = ExternalToken(token)
     assert isinstance(await connector.authenticate(request), Authenticated)  # warm: discovery, keys
@@ -128,24 +114,14 @@ async def main(n: int, repeat: int) -> dict[str, float]:
     async def public_path() -> None:
         await connector.authenticate(request)
 
-    sides: dict[str, Callable[[], Awaitable[None]] | Callable[[], None]] = {
-        "raw": raw_verify,
-        "inlined": inlined,
-        "authenticate": public_path,
-    }
-    rates = dict.fromkeys(sides, 0.0)
-    for _ in range(repeat):
-        for name, fn in sides.items():
-            rates[name] = max(rates[name], await best_rate(fn, n, 1))
+    sides = {"raw": raw_verify, "inlined": inlined, "authenticate": public_path}
+    rates = await interleaved(sides, n, repeat)
     await connector.aclose()
     return rates
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--n", type=int, default=20000)
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
+    args = arguments(__doc__)
     r = asyncio.run(main(args.n, args.repeat))
     raw = r["raw"]
     print(f"raw cryptography RS256 verify : {raw:>9.0f} /s")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import OrderedDict
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -33,12 +34,19 @@ CASES: list[tuple[ClaimMap, dict[str, Any]]] = [
 ]
 
 
+def _build(
+    claims: Mapping[str, Any], mapping: ClaimMap, sources: Mapping[str, Any] | None = None
+) -> Identity:
+    """``build_identity`` for provider ``p``, connector ``c``, issuer ``https://i`` and subject ``u1``."""
+    return build_identity(
+        claims, sources or {}, mapping=mapping, provider="p", connector="c", issuer="https://i", subject="u1"
+    )
+
+
 @pytest.mark.parametrize(("mapping", "claims"), CASES)
 def test_build_identity_matches_the_checked_constructor(mapping: ClaimMap, claims: dict[str, Any]) -> None:
     sources = dict.fromkeys(claims, ClaimSource.ID_TOKEN)
-    fast = build_identity(
-        claims, sources, mapping=mapping, provider="p", connector="c", issuer="https://i", subject="u1"
-    )
+    fast = _build(claims, mapping, sources)
     slow = Identity(
         provider="p",
         connector="c",
@@ -69,15 +77,7 @@ def test_a_map_built_per_call_does_not_grow_the_plan_tables() -> None:
     from idpbridge.oidc import claims as module
 
     for i in range(1500):
-        build_identity(
-            {"sub": "u", "x": "v"},
-            {},
-            mapping=ClaimMap(email=f"e{i}"),
-            provider="p",
-            connector="c",
-            issuer="https://i",
-            subject="u",
-        )
+        _build({"sub": "u", "x": "v"}, ClaimMap(email=f"e{i}"))
     assert len(module._PLANS) <= module._MAX_PLANS
     assert len(module._BUILDS) <= module._MAX_BUILDS
 
@@ -97,30 +97,14 @@ def test_equal_maps_share_one_compiled_builder(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(module, "_compile", counting)
     maps = [ClaimMap(email="mail", tenant="org.id") for _ in range(2 * module._MAX_PLANS + 10)]
     for mapping in maps:  # distinct objects, one value: the id table is cleared twice on the way
-        got = build_identity(
-            {"sub": "u", "mail": "a@x", "org": {"id": "t"}},
-            {},
-            mapping=mapping,
-            provider="p",
-            connector="c",
-            issuer="https://i",
-            subject="u",
-        )
+        got = _build({"sub": "u", "mail": "a@x", "org": {"id": "t"}}, mapping)
         assert (got.email, got.tenant) == ("a@x", "t")
     assert len(compiled) == 1
 
 
 def test_a_map_holding_a_list_still_builds() -> None:
     mapping = ClaimMap(subject=["sub", "id"])  # type: ignore[arg-type]  # unhashable, built by hand
-    got = build_identity(
-        {"id": "u", "email": "a@x"},
-        {},
-        mapping=mapping,
-        provider="p",
-        connector="c",
-        issuer="https://i",
-        subject="u",
-    )
+    got = _build({"id": "u", "email": "a@x"}, mapping)
     assert got.email == "a@x"
 
 
@@ -226,24 +210,14 @@ def test_the_compiled_claim_map_agrees_with_the_plain_reading(
 ) -> None:
     mapping = ClaimMap(**names, string_booleans=string_booleans)  # type: ignore[arg-type]
     sources = dict.fromkeys(claims, ClaimSource.ID_TOKEN)
-    built = build_identity(
-        claims, sources, mapping=mapping, provider="p", connector="c", issuer="https://i", subject="u1"
-    )
+    built = _build(claims, mapping, sources)
     assert built == _reference(claims, mapping)
 
 
 def test_claim_names_from_configuration_are_data_never_code() -> None:
     hostile = "x') or __import__('os').system('false') or ('"
     mapping = ClaimMap(email=hostile, groups=hostile + ".y")
-    built = build_identity(
-        {hostile: "a@x", "sub": "u1"},
-        {},
-        mapping=mapping,
-        provider="p",
-        connector="c",
-        issuer="https://i",
-        subject="u1",
-    )
+    built = _build({hostile: "a@x", "sub": "u1"}, mapping)
     assert built.email == "a@x"
     assert built.groups == ()
 
@@ -284,9 +258,7 @@ def test_every_field_kind_reads_a_tricky_value_as_the_plain_reading_does(
     for name in ("c", "n.c"):
         mapping = ClaimMap(**dict.fromkeys(fields, name), string_booleans=string_booleans)  # type: ignore[arg-type]
         claims: dict[str, Any] = {"c": value, "n": {"c": value}}
-        built = build_identity(
-            claims, {}, mapping=mapping, provider="p", connector="c", issuer="https://i", subject="u1"
-        )
+        built = _build(claims, mapping)
         expected = _reference(claims, mapping)
         assert built == dataclasses.replace(expected, sources={})
 
